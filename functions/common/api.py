@@ -1,0 +1,158 @@
+"""The shared shape of every API function: a validating Powertools resolver whose errors
+all become RFC 9457 problem responses, and a Lambda entry point with logging, tracing and
+metrics wired once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.event_handler.request import Request
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.common import aws
+from functions.common.audit import AuditWriter
+from functions.common.config import Settings, load_settings
+from functions.common.errors import (
+    PROBLEM_BASE,
+    ConfigurationError,
+    FieldError,
+    TandemError,
+)
+from functions.common.http import problem_body, problem_response
+from functions.common.observability import logger, metrics, tracer
+
+# The OpenAPI security requirement of every authenticated route (API Gateway's Cognito
+# authorizer in AWS, the local gateway's JWKS check locally).
+AUTHENTICATED: list[dict[str, list[str]]] = [{"cognito": []}]
+
+
+def _request_id(app: APIGatewayRestResolver) -> str | None:
+    try:
+        return app.current_event.request_context.request_id
+    except (AttributeError, KeyError):
+        return None
+
+
+def _instance(app: APIGatewayRestResolver) -> str | None:
+    try:
+        return app.current_event.path
+    except (AttributeError, KeyError):
+        return None
+
+
+def _field_errors(exc: RequestValidationError) -> list[FieldError]:
+    fields: list[FieldError] = []
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ())]
+        fields.append(FieldError(".".join(loc) or "body", str(err.get("msg", "invalid"))))
+    return fields
+
+
+def create_resolver() -> APIGatewayRestResolver:
+    """A resolver with request/response validation and every error mapped to a problem."""
+    app = APIGatewayRestResolver(enable_validation=True)
+
+    def problem(
+        status: int, title: str, slug: str, detail: str, errors: list[FieldError] | None = None
+    ) -> Response[str]:
+        return problem_response(
+            problem_body(
+                status=status,
+                title=title,
+                type_=PROBLEM_BASE + slug,
+                detail=detail,
+                instance=_instance(app),
+                errors=errors,
+                request_id=_request_id(app),
+            )
+        )
+
+    @app.exception_handler(TandemError)
+    def _domain_error(exc: TandemError) -> Response[str]:
+        if isinstance(exc, ConfigurationError):
+            logger.error("function misconfigured", extra={"reason": exc.detail})
+            return problem(500, "Internal Server Error", "internal", "the service is misconfigured")
+        if exc.status >= 500:
+            logger.warning("dependency failure", extra={"problem": exc.slug})
+        return problem_response(
+            problem_body(
+                status=exc.status,
+                title=exc.title,
+                type_=exc.type,
+                detail=exc.detail,
+                instance=_instance(app),
+                errors=exc.errors,
+                request_id=_request_id(app),
+                **exc.extensions,
+            )
+        )
+
+    @app.exception_handler(RequestValidationError)
+    def _validation_error(exc: RequestValidationError) -> Response[str]:
+        fields = _field_errors(exc)
+        return problem(
+            422,
+            "Unprocessable Content",
+            "validation",
+            "the request is not valid: " + ", ".join(f.field for f in fields),
+            fields,
+        )
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(exc: RequestUnsupportedContentType) -> Response[str]:
+        return problem(415, "Unsupported Media Type", "unsupported-media-type", "send application/json")
+
+    @app.not_found
+    def _not_found(exc: NotFoundError) -> Response[str]:
+        return problem(404, "Not Found", "not-found", "no such route")
+
+    @app.exception_handler(ServiceError)
+    def _service_error(exc: ServiceError) -> Response[str]:
+        return problem(exc.status_code, "Error", "http-error", str(exc.msg))
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response[str]:
+        # The traceback goes to the log (PHI-masked formatter); the client gets no detail.
+        logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
+        metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
+        return problem(500, "Internal Server Error", "internal", "an unexpected error occurred")
+
+    return app
+
+
+def lambda_entry(
+    app: APIGatewayRestResolver, domain: str
+) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """The Lambda handler of an API function: logger, tracer and metrics around `resolve`."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        logger.append_keys(domain=domain)
+        return app.resolve(event, context)
+
+    return cast("Callable[[dict[str, Any], LambdaContext], dict[str, Any]]", handler)
+
+
+# --- dependencies shared by routes of every function (Powertools Depends providers) --------
+
+
+def common_settings() -> Settings:
+    return load_settings(Settings)
+
+
+def audit_writer(request: Request) -> AuditWriter:
+    settings = common_settings()
+    context = request.resolved_event.raw_event.get("requestContext") or {}
+    request_id = str(context.get("requestId") or "unknown")
+    return AuditWriter(settings.audit_table, aws.client("dynamodb"), request_id)

@@ -1,0 +1,85 @@
+"""Typed domain errors. Logic raises these; `functions.common.api` maps every one of them
+(and validation errors, unknown routes and anything unexpected) to an RFC 9457 problem
+response in one place. No stack trace or exception text of an unexpected error reaches a
+client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+PROBLEM_BASE = "https://tandem.health/problems/"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One offending input field: `field` is a dotted path such as ``body.time_zone``."""
+
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+class TandemError(Exception):
+    """Base of every error a client may see. Subclasses fix the status, title and type."""
+
+    status: ClassVar[int] = 500
+    title: ClassVar[str] = "Internal Server Error"
+    slug: ClassVar[str] = "internal"
+
+    def __init__(self, detail: str, *, errors: list[FieldError] | None = None, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+        self.extensions = extensions
+
+    @property
+    def type(self) -> str:
+        return PROBLEM_BASE + self.slug
+
+
+class BadRequest(TandemError):
+    status, title, slug = 400, "Bad Request", "bad-request"
+
+
+class Unauthenticated(TandemError):
+    status, title, slug = 401, "Unauthorized", "unauthenticated"
+
+
+class Forbidden(TandemError):
+    status, title, slug = 403, "Forbidden", "forbidden"
+
+
+class NotFound(TandemError):
+    """Also used for resources the caller may not know exist (never 403 for those)."""
+
+    status, title, slug = 404, "Not Found", "not-found"
+
+
+class Conflict(TandemError):
+    status, title, slug = 409, "Conflict", "conflict"
+
+
+class PreconditionFailed(TandemError):
+    status, title, slug = 412, "Precondition Failed", "precondition-failed"
+
+
+class InvalidInput(TandemError):
+    status, title, slug = 422, "Unprocessable Content", "validation"
+
+
+class PreconditionRequired(TandemError):
+    status, title, slug = 428, "Precondition Required", "precondition-required"
+
+
+class ConfigurationError(TandemError):
+    """The function is misconfigured (an operator's problem); clients see a plain 500."""
+
+    status, title, slug = 500, "Internal Server Error", "internal"
+
+
+class DependencyUnavailable(TandemError):
+    status, title, slug = 503, "Service Unavailable", "dependency-unavailable"

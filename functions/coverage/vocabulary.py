@@ -1,0 +1,32 @@
+"""Coverage's domain vocabulary: the one place these words are spelt."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class PlanType(StrEnum):
+    PPO = "PPO"
+    HMO = "HMO"
+    EPO = "EPO"
+    POS = "POS"
+    SELF_PAY = "SELF_PAY"
+
+
+class SubscriberRelationship(StrEnum):
+    """The participant's relationship to the plan's subscriber (X12 INS/PAT codes map here)."""
+
+    SELF = "self"
+    SPOUSE = "spouse"
+    DOMESTIC_PARTNER = "domestic_partner"
+    CHILD = "child"
+    OTHER = "other"
+
+
+class PlanStatus(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    PENDING_VERIFICATION = "pending_verification"
+
+
+ENTITY_PLAN = "PLAN"

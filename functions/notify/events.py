@@ -1,0 +1,21 @@
+"""Notify's consumer of the schedule table's stream (booked/changed/missed sessions ->
+reminders and messages in the outbox). The handlers per entity arrive with the
+notification capabilities; the consumer, its filter and its failure handling are in place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.common.entry import background_entry
+from functions.common.streams import ChangeHandler, process_changes
+
+HANDLERS: dict[str, ChangeHandler] = {}
+
+
+def _consume(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_changes(event, context, HANDLERS)
+
+
+lambda_handler = background_entry("notify", _consume)
