@@ -57,6 +57,11 @@ def _field_errors(exc: RequestValidationError) -> list[FieldError]:
     return fields
 
 
+def _json_media_type(content_type: str | None) -> bool:
+    media = (content_type or "application/json").split(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
 def create_resolver() -> APIGatewayRestResolver:
     """A resolver with request/response validation and every error mapped to a problem."""
     app = APIGatewayRestResolver(enable_validation=True)
@@ -98,6 +103,11 @@ def create_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(RequestValidationError)
     def _validation_error(exc: RequestValidationError) -> Response[str]:
+        # The API speaks JSON only: a form or text body is refused as such, not reported as
+        # "invalid fields" after Powertools parsed it as something else.
+        event = app.current_event
+        if event.body and not _json_media_type(event.headers.get("content-type")):
+            return problem(415, "Unsupported Media Type", "unsupported-media-type", "send application/json")
         fields = _field_errors(exc)
         return problem(
             422,

@@ -1,0 +1,42 @@
+"""`make serve`: run the whole backend locally until Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+
+from local import runtime
+from local.settings import LocalSettings
+
+
+def main() -> int:
+    started = time.monotonic()
+    settings = LocalSettings.from_env()
+    try:
+        rt = runtime.start(settings)
+    except OSError as exc:
+        print(
+            f"[tandem] could not start: {exc} (is port {settings.api_port} or {settings.aws_port} taken? "
+            "set TANDEM_API_PORT / TANDEM_AWS_PORT)",
+            file=sys.stderr,
+        )
+        return 1
+    print(runtime.banner(rt, started), flush=True)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    stop.wait()
+    print("[tandem] stopping...", file=sys.stderr, flush=True)
+    rt.stop()
+    print("[tandem] stopped", file=sys.stderr, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

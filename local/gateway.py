@@ -1,0 +1,287 @@
+"""The local API gateway: HTTP in, API Gateway REST (v1) proxy events to the same
+handlers Lambda calls, HTTP out.
+
+Routing follows the committed OpenAPI document (`x-tandem-function` names the function).
+`chalice.local` turns the request into the base event; `complete_event` fills in the rest
+of the v1 shape. Protected operations need a Cognito ID token that verifies against the
+user pool's JWKS (signature, issuer, audience, expiry, `token_use`); its claims go where
+API Gateway's Cognito authorizer puts them, `requestContext.authorizer.claims`. Anything
+the gateway itself refuses is an RFC 9457 problem, like the functions' own errors.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+from chalice.local import LambdaContext, LambdaEventConverter, RouteMatcher
+
+from functions.catalog import api_entrypoint
+from functions.common.errors import PROBLEM_BASE
+from functions.common.http import PROBLEM_JSON, problem_body
+from functions.openapi import FUNCTION_KEY
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+_SWAGGER_DIR = Path(
+    importlib.import_module("aws_lambda_powertools.event_handler.openapi.swagger_ui").__file__ or ""
+)
+STAGE = "local"
+
+
+@dataclass(frozen=True)
+class Operation:
+    domain: str
+    resource: str
+    protected: bool
+
+
+class TokenVerifier:
+    """Verifies Cognito ID tokens against the pool's JWKS (fetched once, keys cached)."""
+
+    def __init__(self, aws_endpoint_url: str, region: str, user_pool_id: str, client_id: str) -> None:
+        self._jwks = jwt.PyJWKClient(f"{aws_endpoint_url}/{user_pool_id}/.well-known/jwks.json")
+        self._issuer = f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"
+        self._client_id = client_id
+
+    def claims(self, authorization: str | None) -> dict[str, str] | None:
+        """API Gateway-style claims (all values strings), or None when the token is not valid."""
+        if not authorization:
+            return None
+        token = authorization.removeprefix("Bearer ").removeprefix("bearer ").strip()
+        try:
+            key = self._jwks.get_signing_key_from_jwt(token)
+            decoded = jwt.decode(
+                token,
+                key.key,
+                algorithms=["RS256"],
+                audience=self._client_id,
+                issuer=self._issuer,
+                options={"require": ["exp", "iat", "iss", "aud", "token_use"]},
+            )
+        except jwt.PyJWTError:
+            return None
+        if decoded.get("token_use") != "id":
+            return None
+        return {k: ",".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in decoded.items()}
+
+
+@dataclass
+class Gateway:
+    """Everything the HTTP handler needs; one per running gateway."""
+
+    document: dict[str, Any]
+    verifier: TokenVerifier
+    api_url: str
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    locks: dict[str, threading.Lock] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.operations: dict[tuple[str, str], Operation] = {}
+        for path, item in self.document["paths"].items():
+            for method, operation in item.items():
+                self.operations[(path, method.upper())] = Operation(
+                    domain=operation[FUNCTION_KEY], resource=path, protected=bool(operation.get("security"))
+                )
+        self.matcher = RouteMatcher(list(self.document["paths"]))
+        self.converter = LambdaEventConverter(self.matcher)
+        for domain in {op.domain for op in self.operations.values()}:
+            self.locks[domain] = threading.Lock()
+
+    def handler_for(self, domain: str) -> Handler:
+        if domain not in self.handlers:
+            entry = api_entrypoint(domain)
+            module = importlib.import_module(entry.module)
+            self.handlers[domain] = getattr(module, entry.function_name)
+        return self.handlers[domain]
+
+    def published_document(self) -> dict[str, Any]:
+        return {**self.document, "servers": [{"url": self.api_url, "description": "local runtime"}]}
+
+
+def _problem(
+    status: int, title: str, slug: str, detail: str, instance: str
+) -> tuple[int, dict[str, str], bytes]:
+    body = problem_body(
+        status=status, title=title, type_=PROBLEM_BASE + slug, detail=detail, instance=instance
+    )
+    return status, {"Content-Type": PROBLEM_JSON}, json.dumps(body).encode()
+
+
+def complete_event(
+    base: dict[str, Any],
+    *,
+    method: str,
+    raw_path: str,
+    resource: str,
+    headers: list[tuple[str, str]],
+    claims: dict[str, str] | None,
+    body: bytes | None,
+) -> dict[str, Any]:
+    """Fill the chalice event out to the full API Gateway REST (v1) proxy shape."""
+    url = urlsplit(raw_path)
+    multi_query = parse_qs(url.query, keep_blank_values=True) or None
+    multi_headers: dict[str, list[str]] = {}
+    for name, value in headers:
+        multi_headers.setdefault(name, []).append(value)
+    now = time.time()
+    request_context: dict[str, Any] = {
+        **base["requestContext"],
+        "resourcePath": resource,
+        "httpMethod": method,
+        "path": f"/{STAGE}{url.path}",
+        "stage": STAGE,
+        "requestId": str(uuid.uuid4()),
+        "extendedRequestId": str(uuid.uuid4()),
+        "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+        "requestTimeEpoch": int(now * 1000),
+        "accountId": "123456789012",
+        "apiId": "local",
+        "domainName": "127.0.0.1",
+        "protocol": "HTTP/1.1",
+        "authorizer": {"claims": claims} if claims is not None else None,
+    }
+    text_body = body.decode("utf-8", errors="replace") if body else None
+    return {
+        **base,
+        "resource": resource,
+        "path": url.path,
+        "httpMethod": method,
+        "headers": {name: values[-1] for name, values in multi_headers.items()},
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} if multi_query else None,
+        "multiValueQueryStringParameters": multi_query,
+        "pathParameters": base.get("pathParameters") or None,
+        "stageVariables": None,
+        "requestContext": request_context,
+        "body": text_body,
+        "isBase64Encoded": False,
+    }
+
+
+def _route_captures(resource: str, path: str) -> dict[str, str]:
+    captures: dict[str, str] = {}
+    for template, actual in zip(resource.split("/"), path.rstrip("/").split("/"), strict=False):
+        if template.startswith("{") and template.endswith("}"):
+            captures[template[1:-1]] = actual
+    return captures
+
+
+def handle(
+    gateway: Gateway, method: str, raw_path: str, headers: list[tuple[str, str]], body: bytes | None
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """One HTTP exchange: returns status, headers and body."""
+    path = urlsplit(raw_path).path
+    if path in {"/docs", "/docs/"} or path.startswith("/docs/") or path == "/openapi.json":
+        status, hdrs, payload = _docs(gateway, path, urlsplit(raw_path).query)
+        return status, list(hdrs.items()), payload
+    try:
+        match = gateway.matcher.match_route(raw_path)
+    except ValueError:
+        status, hdrs, payload = _problem(404, "Not Found", "not-found", "no such route", path)
+        return status, list(hdrs.items()), payload
+    operation = gateway.operations.get((match.route, method))
+    if operation is None:
+        status, hdrs, payload = _problem(
+            405, "Method Not Allowed", "method-not-allowed", f"{method} is not allowed on {match.route}", path
+        )
+        return status, list(hdrs.items()), payload
+    claims = None
+    if operation.protected:
+        authorization = next((v for k, v in headers if k.lower() == "authorization"), None)
+        claims = gateway.verifier.claims(authorization)
+        if claims is None:
+            status, hdrs, payload = _problem(
+                401, "Unauthorized", "unauthenticated", "a valid Cognito ID token is required", path
+            )
+            return status, [*hdrs.items(), ("WWW-Authenticate", 'Bearer realm="tandem"')], payload
+    base = gateway.converter.create_lambda_event(method, raw_path, dict(headers), body)
+    base["pathParameters"] = _route_captures(match.route, path)
+    event = complete_event(
+        base,
+        method=method,
+        raw_path=raw_path,
+        resource=match.route,
+        headers=headers,
+        claims=claims,
+        body=body,
+    )
+    context = LambdaContext(f"tandem-local-{operation.domain}", 512, max_runtime_ms=10_000)
+    try:
+        with gateway.locks[operation.domain]:  # one invocation per "container" at a time
+            response = gateway.handler_for(operation.domain)(event, context)
+    except Exception:  # noqa: BLE001 - API Gateway answers 502 when the function fails
+        status, hdrs, payload = _problem(502, "Bad Gateway", "bad-gateway", "the function failed", path)
+        return status, list(hdrs.items()), payload
+    out_headers: list[tuple[str, str]] = []
+    for name, values in (response.get("multiValueHeaders") or {}).items():
+        out_headers.extend((name, str(v)) for v in values)
+    seen = {name.lower() for name, _ in out_headers}
+    out_headers.extend(
+        (k, str(v)) for k, v in (response.get("headers") or {}).items() if k.lower() not in seen
+    )
+    payload_text = response.get("body") or ""
+    return int(response["statusCode"]), out_headers, payload_text.encode()
+
+
+def _docs(gateway: Gateway, path: str, query: str) -> tuple[int, dict[str, str], bytes]:
+    from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
+
+    spec = json.dumps(gateway.published_document())
+    if path == "/openapi.json" or "format=json" in query:
+        return 200, {"Content-Type": "application/json"}, spec.encode()
+    if path == "/docs/swagger-ui.js":
+        return (
+            200,
+            {"Content-Type": "text/javascript"},
+            (_SWAGGER_DIR.parent / "swagger-ui-bundle.min.js").read_bytes(),
+        )
+    if path == "/docs/swagger-ui.css":
+        return 200, {"Content-Type": "text/css"}, (_SWAGGER_DIR.parent / "swagger-ui.min.css").read_bytes()
+    html = generate_swagger_html(
+        spec, "/docs/swagger-ui.js", "/docs/swagger-ui.css", "/docs", None, persist_authorization=True
+    )
+    return 200, {"Content-Type": "text/html; charset=utf-8"}, html.encode()
+
+
+def make_server(gateway: Gateway, host: str, port: int, log: Callable[[str], None]) -> ThreadingHTTPServer:
+    class RequestHandler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "TandemLocalGateway"
+
+        def _serve(self) -> None:
+            started = time.perf_counter()
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            status, headers, payload = handle(
+                gateway, self.command, self.path, list(self.headers.items()), body
+            )
+            self.send_response(status)
+            for name, value in headers:
+                if name.lower() not in {"content-length", "connection"}:
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(payload)
+            # Method, route path and status only: never bodies, headers or query strings (PHI).
+            elapsed_ms = 1000 * (time.perf_counter() - started)
+            log(f"{self.command} {urlsplit(self.path).path} {status} {elapsed_ms:.0f}ms")
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer((host, port), RequestHandler)
+    server.daemon_threads = True
+    return server

@@ -1,0 +1,163 @@
+"""Background loops that deliver what AWS would: schedule-table stream records to their
+consumers (through the catalog's filters), the minute sweep, and send-queue messages to
+the sender (deleting what succeeded, leaving failures to SQS's redrive into the DLQ)."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from chalice.local import LambdaContext
+
+from functions.catalog import ENTRYPOINTS, Entrypoint
+from local.filters import matches_any
+
+Log = Callable[[str], None]
+_INVOKE_LOCK = threading.Lock()  # background functions, like Lambda containers, run one event at a time
+
+
+def invoke(entry: Entrypoint, event: dict[str, Any]) -> dict[str, Any]:
+    module = importlib.import_module(entry.module)
+    handler = getattr(module, entry.function_name)
+    with _INVOKE_LOCK:
+        result = handler(event, LambdaContext(f"tandem-local-{entry.id}", 512, max_runtime_ms=60_000))
+    return dict(result or {})
+
+
+class Loop(threading.Thread):
+    """Calls `step` every `interval` seconds until stopped; a failing step is logged, not fatal."""
+
+    def __init__(self, name: str, interval: float, step: Callable[[], None], log: Log) -> None:
+        super().__init__(name=name, daemon=True)
+        self.interval = interval
+        self._step = step
+        self._log = log
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._step()
+            except Exception as exc:  # noqa: BLE001 - a poller must outlive one bad round
+                self._log(f"{self.name}: {type(exc).__name__}: {exc}")
+            self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+class StreamPoller:
+    """Reads the schedule table's stream from LATEST and hands records to each consumer whose
+    filters match, retrying failed records (as the event source mapping would) up to
+    `max_attempts` before giving up on them."""
+
+    def __init__(self, dynamodb: Any, streams: Any, table_name: str, log: Log, max_attempts: int = 3) -> None:
+        self._streams = streams
+        self._log = log
+        self._max_attempts = max_attempts
+        self.stream_arn = dynamodb.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
+        self._iterators: dict[str, str | None] = {}
+        self.consumers = [e for e in ENTRYPOINTS if e.trigger == "stream"]
+        self.delivered = 0
+        self._refresh_shards()
+
+    def _refresh_shards(self) -> None:
+        shards = self._streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+        for shard in shards:
+            if shard["ShardId"] not in self._iterators:
+                self._iterators[shard["ShardId"]] = self._streams.get_shard_iterator(
+                    StreamArn=self.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+                )["ShardIterator"]
+
+    def step(self) -> None:
+        for shard_id, iterator in list(self._iterators.items()):
+            if iterator is None:
+                continue
+            response = self._streams.get_records(ShardIterator=iterator, Limit=100)
+            self._iterators[shard_id] = response.get("NextShardIterator")
+            records = response.get("Records", [])
+            if records:
+                self.deliver([{**r, "eventSourceARN": self.stream_arn} for r in records])
+
+    def deliver(self, records: list[dict[str, Any]]) -> None:
+        for consumer in self.consumers:
+            batch = [r for r in records if matches_any(consumer.stream_filters, r)]
+            for attempt in range(1, self._max_attempts + 1):
+                if not batch:
+                    break
+                result = invoke(consumer, {"Records": batch})
+                self.delivered += len(batch)
+                failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+                batch = [r for r in batch if r["dynamodb"].get("SequenceNumber") in failed]
+                if batch and attempt == self._max_attempts:
+                    self._log(f"{consumer.id}: {len(batch)} stream record(s) failed {attempt} times; dropped")
+
+
+class QueuePoller:
+    """Long-polls the send queue and deletes every message the sender did not report failed."""
+
+    def __init__(self, sqs: Any, queue_url: str, log: Log) -> None:
+        self._sqs = sqs
+        self._queue_url = queue_url
+        self._log = log
+        self._arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        self.consumer = next(e for e in ENTRYPOINTS if e.trigger == "queue")
+
+    def step(self) -> None:
+        messages = self._sqs.receive_message(
+            QueueUrl=self._queue_url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=1,
+            MessageSystemAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return
+        records = [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": m.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": self._arn,
+                "awsRegion": self._arn.split(":")[3],
+            }
+            for m in messages
+        ]
+        result = invoke(self.consumer, {"Records": records})
+        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        done = [r for r in records if r["messageId"] not in failed]
+        if done:
+            self._sqs.delete_message_batch(
+                QueueUrl=self._queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(done)],
+            )
+        if failed:
+            self._log(f"{self.consumer.id}: {len(failed)} message(s) failed; SQS will redeliver")
+
+
+def sweep_event() -> dict[str, Any]:
+    """An EventBridge scheduled event, as the minute rule delivers it."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "us-east-1",
+        "resources": ["arn:aws:events:us-east-1:123456789012:rule/tandem-local-minute"],
+        "detail": {},
+    }
+
+
+def run_sweep() -> None:
+    invoke(next(e for e in ENTRYPOINTS if e.trigger == "schedule"), sweep_event())

@@ -1,0 +1,160 @@
+"""The embedded runtime: moto as the AWS, the tables/queues/user pool from the shared
+definitions, the demo program, the local gateway and the background loops."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from functions.catalog import QUEUE_URL_ENV, SENDER_EMAIL_ENV
+from functions.common.tables import ALL_TABLES
+from functions.openapi import load_committed
+from local import gateway as gw
+from local import pollers, provision, seed
+from local.settings import REGION, SENDER_EMAIL, LocalSettings
+
+CLIENT_SERVICES = ("dynamodb", "dynamodbstreams", "sqs", "ses", "sns", "cognito-idp")
+
+
+def log(line: str) -> None:
+    print(f"[tandem] {line}", file=sys.stderr, flush=True)
+
+
+def _environment(settings: LocalSettings) -> None:
+    """What Lambda's environment would hold, pointed at moto. Set before any function imports."""
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ENDPOINT_URL": settings.aws_endpoint_url,
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+            "TANDEM_STAGE": "local",
+            SENDER_EMAIL_ENV: SENDER_EMAIL,
+        }
+    )
+
+
+@dataclass
+class Runtime:
+    settings: LocalSettings
+    resources: provision.Resources
+    logins: list[seed.DemoLogin]
+    moto: Any
+    server: Any
+    loops: list[pollers.Loop] = field(default_factory=list)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "api_url": self.settings.api_url,
+            "docs_url": f"{self.settings.api_url}/docs",
+            "aws_endpoint_url": self.settings.aws_endpoint_url,
+            "region": REGION,
+            "user_pool_id": self.resources.user_pool_id,
+            "user_pool_client_id": self.resources.user_pool_client_id,
+            "tables": self.resources.tables,
+            "queue_url": self.resources.queue_url,
+            "dlq_url": self.resources.dlq_url,
+            "users": [
+                {k: v for k, v in asdict(login).items() if k in {"username", "password", "role", "person_id"}}
+                for login in self.logins
+            ],
+        }
+
+    def write_state(self) -> Path:
+        self.settings.state_dir.mkdir(parents=True, exist_ok=True)
+        path = self.settings.state_dir / "local.json"
+        path.write_text(json.dumps(self.state(), indent=2) + "\n")
+        return path
+
+    def stop(self) -> None:
+        for loop in self.loops:
+            loop.stop()
+        self.server.shutdown()
+        self.server.server_close()
+        for loop in self.loops:
+            loop.join(timeout=5)
+        self.moto.stop()
+
+
+def start(settings: LocalSettings | None = None) -> Runtime:
+    settings = settings or LocalSettings.from_env()
+    _environment(settings)
+
+    import logging
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request lines
+
+    moto = ThreadedMotoServer(ip_address=settings.host, port=settings.aws_port, verbose=False)
+    moto.start()
+    session = boto3.session.Session(region_name=REGION)
+    clients = {name: session.client(name, endpoint_url=settings.aws_endpoint_url) for name in CLIENT_SERVICES}  # type: ignore[call-overload]
+
+    resources = provision.provision(clients)
+    for table in ALL_TABLES:
+        os.environ[table.env_var] = resources.tables[table.key]
+    os.environ[QUEUE_URL_ENV] = resources.queue_url
+    logins = seed.seed(clients, resources)
+
+    document = load_committed()
+    verifier = gw.TokenVerifier(
+        settings.aws_endpoint_url, REGION, resources.user_pool_id, resources.user_pool_client_id
+    )
+    gateway = gw.Gateway(document=document, verifier=verifier, api_url=settings.api_url)
+    for domain in {op.domain for op in gateway.operations.values()}:
+        gateway.handler_for(domain)  # import now: a broken function fails the start, not a request
+    server = gw.make_server(gateway, settings.host, settings.api_port, log)
+    runtime = Runtime(settings, resources, logins, moto, server)
+    server_thread = threading.Thread(target=server.serve_forever, name="gateway", daemon=True)
+    server_thread.start()
+    runtime.threads.append(server_thread)
+
+    schedule_table = resources.tables["schedule"]
+    streams = pollers.StreamPoller(clients["dynamodb"], clients["dynamodbstreams"], schedule_table, log)
+    queue = pollers.QueuePoller(clients["sqs"], resources.queue_url, log)
+    runtime.loops = [
+        pollers.Loop("stream-poller", settings.poll_seconds, streams.step, log),
+        pollers.Loop("queue-poller", settings.poll_seconds, queue.step, log),
+        pollers.Loop("minute-sweep", settings.sweep_seconds, pollers.run_sweep, log),
+    ]
+    for loop in runtime.loops:
+        loop.start()
+    runtime.write_state()
+    return runtime
+
+
+def banner(runtime: Runtime, started: float) -> str:
+    s = runtime.settings
+    lines = [
+        "",
+        f"Tandem local runtime ready in {time.monotonic() - started:.1f}s",
+        f"  API          {s.api_url}",
+        f"  Swagger UI   {s.api_url}/docs",
+        f"  AWS (moto)   {s.aws_endpoint_url}   region {REGION}",
+        f"  User pool    {runtime.resources.user_pool_id}   client {runtime.resources.user_pool_client_id}",
+        f"  State file   {s.state_dir / 'local.json'}",
+        "",
+        "Demo logins (password for all: " + (runtime.logins[0].password if runtime.logins else "-") + ")",
+    ]
+    lines += [f"  {login.role:<12} {login.username:<28} {login.display_name}" for login in runtime.logins]
+    lines += [
+        "",
+        "Get a token:  .venv/bin/python -m local.token coordinator   (prints an ID token)",
+        "In Swagger UI press Authorize and paste the token. Ctrl-C stops.",
+        "",
+    ]
+    return "\n".join(lines)

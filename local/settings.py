@@ -1,0 +1,52 @@
+"""Settings of the embedded runtime, from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from functions.common.tables import TableDef
+
+REGION = "us-east-1"
+PREFIX = "tandem-local"
+SENDER_EMAIL = "no-reply@tandem.example"
+
+
+@dataclass(frozen=True)
+class LocalSettings:
+    host: str
+    api_port: int
+    aws_port: int
+    state_dir: Path
+    sweep_seconds: float
+    poll_seconds: float
+
+    @classmethod
+    def from_env(cls) -> LocalSettings:
+        return cls(
+            host="127.0.0.1",
+            api_port=int(os.environ.get("TANDEM_API_PORT", "8000")),
+            aws_port=int(os.environ.get("TANDEM_AWS_PORT", "5000")),
+            state_dir=Path(os.environ.get("TANDEM_STATE_DIR", ".tandem")),
+            sweep_seconds=float(os.environ.get("TANDEM_SWEEP_SECONDS", "60")),
+            poll_seconds=float(os.environ.get("TANDEM_POLL_SECONDS", "0.5")),
+        )
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.api_port}"
+
+    @property
+    def aws_endpoint_url(self) -> str:
+        return f"http://{self.host}:{self.aws_port}"
+
+
+def table_name(table: TableDef) -> str:
+    return f"{PREFIX}-{table.key}"
+
+
+QUEUE_NAME = f"{PREFIX}-notify-send"
+DLQ_NAME = f"{PREFIX}-notify-send-dlq"
+USER_POOL_NAME = f"{PREFIX}-users"
+USER_POOL_CLIENT_NAME = f"{PREFIX}-web"
