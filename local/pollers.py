@@ -89,9 +89,12 @@ class StreamPoller:
             for attempt in range(1, self._max_attempts + 1):
                 if not batch:
                     break
-                result = invoke(consumer, {"Records": batch})
                 self.delivered += len(batch)
-                failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+                try:
+                    result = invoke(consumer, {"Records": batch})
+                    failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+                except Exception:  # noqa: BLE001 - an invocation error fails the whole batch
+                    failed = {r["dynamodb"].get("SequenceNumber") for r in batch}
                 batch = [r for r in batch if r["dynamodb"].get("SequenceNumber") in failed]
                 if batch and attempt == self._max_attempts:
                     self._log(f"{consumer.id}: {len(batch)} stream record(s) failed {attempt} times; dropped")
@@ -132,8 +135,11 @@ class QueuePoller:
             }
             for m in messages
         ]
-        result = invoke(self.consumer, {"Records": records})
-        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        try:
+            result = invoke(self.consumer, {"Records": records})
+            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        except Exception:  # noqa: BLE001 - an invocation error returns the whole batch to SQS
+            failed = {r["messageId"] for r in records}
         done = [r for r in records if r["messageId"] not in failed]
         if done:
             self._sqs.delete_message_batch(

@@ -91,9 +91,13 @@ class AuditWriter:
             }
         }
 
+    def record_entry(self, entry: AuditEntry) -> None:
+        """Write one entry on its own; it can never replace an existing one."""
+        self._client.put_item(**self.transact_put(entry)["Put"])
+
     def record(self, principal: Principal, action: str, resource: str, outcome: Outcome) -> AuditEntry:
         entry = self.entry(principal, action, resource, outcome)
-        self._client.put_item(**self.transact_put(entry)["Put"])
+        self.record_entry(entry)
         return entry
 
     @contextmanager

@@ -106,6 +106,10 @@ def decode_cursor(cursor: str | None, *, expected_keys: set[str]) -> dict[str, A
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         key = None
-    if not isinstance(key, dict) or set(key) != expected_keys:
+    if (
+        not isinstance(key, dict)
+        or set(key) != expected_keys
+        or not all(isinstance(value, str) for value in key.values())  # every key attribute is S
+    ):
         raise BadRequest("the cursor is not valid", errors=[FieldError("query.cursor", "not a cursor")])
     return key

@@ -129,7 +129,9 @@ ResourceId = Annotated[str, StringConstraints(pattern=r"^[a-z]{1,4}_[0-9a-z]{8,4
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    """Now, to the second: the precision every stored time has, so a response built from a
+    fresh record equals the one read back later."""
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def iso(value: datetime) -> str:

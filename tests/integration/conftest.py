@@ -1,0 +1,58 @@
+"""Handlers against moto: every table from the shared definitions, fresh per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from functions.catalog import QUEUE_URL_ENV, SENDER_EMAIL_ENV
+from functions.common import aws
+from functions.common.tables import ALL_TABLES
+from tests.support import Reply, api_event, context
+
+SENDER = "no-reply@tandem.test"
+
+
+@pytest.fixture
+def moto_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    with mock_aws():
+        aws.reset_clients()
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        names: dict[str, str] = {}
+        for table in ALL_TABLES:
+            name = f"test-{table.key}"
+            dynamodb.create_table(**table.create_table_kwargs(name))
+            monkeypatch.setenv(table.env_var, name)
+            names[table.key] = name
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        queue_url = sqs.create_queue(QueueName="test-notify-send")["QueueUrl"]
+        monkeypatch.setenv(QUEUE_URL_ENV, queue_url)
+        monkeypatch.setenv(SENDER_EMAIL_ENV, SENDER)
+        boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress=SENDER)
+        yield {"dynamodb": dynamodb, "sqs": sqs, "tables": names, "queue_url": queue_url}
+        aws.reset_clients()
+    assert "AWS_ENDPOINT_URL" not in os.environ
+
+
+Call = Callable[..., Reply]
+
+
+def caller_of(handler: Callable[[dict[str, Any], Any], dict[str, Any]]) -> Call:
+    def call(method: str, path: str, **kwargs: Any) -> Reply:
+        return Reply(handler(api_event(method, path, **kwargs), context()))
+
+    return call
+
+
+def audit_entries(moto_env: dict[str, Any], resource: str) -> list[dict[str, Any]]:
+    items = moto_env["dynamodb"].query(
+        TableName=moto_env["tables"]["audit"],
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"RESOURCE#{resource}"}},
+    )["Items"]
+    return [{k: next(iter(v.values())) for k, v in item.items()} for item in items]

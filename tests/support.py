@@ -1,0 +1,90 @@
+"""Test helpers: API Gateway REST (v1) events built the way the local gateway builds them,
+Cognito-style claims, and a Lambda context."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalice.local import LambdaContext, LambdaEventConverter, RouteMatcher
+
+from functions.openapi import load_committed
+from local.gateway import _route_captures, complete_event
+
+_ROUTES = list(load_committed()["paths"])
+_MATCHER = RouteMatcher(_ROUTES)
+_CONVERTER = LambdaEventConverter(_MATCHER)
+
+
+def claims(person_id: str, *groups: str, username: str | None = None) -> dict[str, str]:
+    """Claims as API Gateway's Cognito authorizer passes them (all values strings)."""
+    return {
+        "sub": f"sub-{person_id}",
+        "cognito:username": username or f"user-{person_id}",
+        "custom:person_id": person_id,
+        "cognito:groups": ",".join(groups),
+        "token_use": "id",
+    }
+
+
+def api_event(
+    method: str,
+    path: str,
+    *,
+    caller: dict[str, str] | None = None,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    raw_body: str | None = None,
+) -> dict[str, Any]:
+    all_headers = {"Content-Type": "application/json", **(headers or {})}
+    payload = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
+    encoded = payload.encode() if payload is not None else None
+    try:
+        resource = _MATCHER.match_route(path).route
+        base = _CONVERTER.create_lambda_event(method, path, all_headers, encoded)
+    except ValueError:  # a path no route serves: what a catch-all resource would pass on
+        resource = "/{proxy+}"
+        base = {"requestContext": {"identity": {"sourceIp": "127.0.0.1"}}, "pathParameters": None}
+    base["pathParameters"] = _route_captures(resource, path.split("?")[0])
+    return complete_event(
+        base,
+        method=method,
+        raw_path=path,
+        resource=resource,
+        headers=list(all_headers.items()),
+        claims=caller,
+        body=encoded,
+    )
+
+
+def context(name: str = "test") -> Any:
+    """A Lambda context (chalice's local one, which has every attribute Powertools reads)."""
+    ctx = LambdaContext(name, 512, max_runtime_ms=30_000)
+    ctx.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
+    return ctx
+
+
+class Reply:
+    """A Lambda proxy response, read the way API Gateway reads it."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.raw = raw
+        self.status = int(raw["statusCode"])
+        headers: dict[str, str] = {}
+        for name, values in (raw.get("multiValueHeaders") or {}).items():
+            headers[name.lower()] = values[-1]
+        for name, value in (raw.get("headers") or {}).items():
+            headers.setdefault(name.lower(), value)
+        self.headers = headers
+        self.text = raw.get("body") or ""
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+    def __repr__(self) -> str:
+        return f"Reply({self.status}, {self.text[:300]})"

@@ -1,0 +1,190 @@
+"""Notification preferences and the outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from pydantic import ValidationError
+
+from functions.notify.logic import outbox, preferences
+from functions.notify.models import MessageRecord, PreferencesIn, PreferencesRecord
+from functions.notify.vocabulary import DEFAULT_REMINDER_OFFSETS_MINUTES, Channel, MessageStatus
+
+NOW = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
+
+# --- PreferencesIn -------------------------------------------------------------------------------
+
+
+def test_defaults():
+    prefs = PreferencesIn()
+    assert prefs.email_enabled is True
+    assert prefs.sms_enabled is False
+    assert prefs.quiet_hours_start == time(21, 0)
+    assert prefs.quiet_hours_end == time(8, 0)
+    assert prefs.reminder_offsets_minutes == list(DEFAULT_REMINDER_OFFSETS_MINUTES)
+
+
+def test_offsets_are_sorted_descending():
+    prefs = PreferencesIn.model_validate({"reminder_offsets_minutes": [15, 1440, 60]})
+    assert prefs.reminder_offsets_minutes == [1440, 60, 15]
+
+
+@pytest.mark.parametrize("offsets", [[5], [10080], [5, 10080], []])
+def test_offsets_at_the_bounds_are_accepted(offsets):
+    assert sorted(PreferencesIn(reminder_offsets_minutes=offsets).reminder_offsets_minutes) == sorted(offsets)
+
+
+@pytest.mark.parametrize(
+    "offsets",
+    [
+        [60, 60],
+        [4],
+        [0],
+        [-10],
+        [10081],
+        [60, 4],
+        [15, 30, 60, 120],
+    ],
+)
+def test_bad_offsets_are_rejected(offsets):
+    with pytest.raises(ValidationError):
+        PreferencesIn.model_validate({"reminder_offsets_minutes": offsets})
+
+
+def test_duplicate_offsets_message():
+    with pytest.raises(ValidationError, match="distinct"):
+        PreferencesIn.model_validate({"reminder_offsets_minutes": [30, 30]})
+
+
+def test_preferences_forbid_extra_fields():
+    with pytest.raises(ValidationError):
+        PreferencesIn.model_validate({"email_enabled": True, "phone": "+15125550100"})
+
+
+# --- preferences logic -----------------------------------------------------------------------
+
+
+def test_effective_without_record_is_defaults_at_version_zero():
+    prefs, version = preferences.effective(None)
+    assert version == 0
+    assert prefs.updated_at is None
+    assert prefs.model_dump(exclude={"updated_at"}) == PreferencesIn().model_dump()
+
+
+def test_effective_with_record():
+    saved = PreferencesIn(sms_enabled=True, reminder_offsets_minutes=[30])
+    record = PreferencesRecord(person_id="per_1", preferences=saved, updated_at=NOW, version=4)
+    prefs, version = preferences.effective(record)
+    assert version == 4
+    assert prefs.sms_enabled is True
+    assert prefs.reminder_offsets_minutes == [30]
+    assert prefs.updated_at == NOW
+
+
+@pytest.mark.parametrize("current", [0, 1, 7])
+def test_replace_increments_version(current):
+    new = PreferencesIn(email_enabled=False)
+    record = preferences.replace("per_1", new, current_version=current, now=NOW)
+    assert record.version == current + 1
+    assert record.person_id == "per_1"
+    assert record.preferences == new
+    assert record.updated_at == NOW
+
+
+def test_preferences_record_round_trip():
+    record = PreferencesRecord(
+        person_id="per_1",
+        preferences=PreferencesIn(sms_enabled=True, reminder_offsets_minutes=[1440, 15]),
+        updated_at=NOW,
+        version=2,
+    )
+    attributes = record.to_attributes()
+    assert attributes["pk"] == "PERSON#per_1"
+    assert attributes["sk"] == "PREFERENCES"
+    assert attributes["updated_at"] == "2025-05-01T12:00:00Z"
+    assert PreferencesRecord.from_attributes(attributes) == record
+
+
+# --- MessageRecord ---------------------------------------------------------------------------
+
+
+def _message(**overrides: Any) -> MessageRecord:
+    fields = {
+        "message_id": "msg_1",
+        "person_id": "per_1",
+        "channel": Channel.SMS,
+        "to": "+15125550100",
+        "text": "Reminder: couples session tomorrow",
+        "due_at": datetime(2025, 5, 1, 23, 30, 15, tzinfo=UTC),
+    }
+    fields.update(overrides)
+    return MessageRecord(**fields)
+
+
+def test_pending_message_is_in_the_due_index():
+    attributes = _message().to_attributes()
+    assert attributes["pk"] == "MESSAGE#msg_1"
+    assert attributes["sk"] == "MESSAGE"
+    assert attributes["status"] == "pending"
+    assert attributes["due_at"] == "2025-05-01T23:30:15Z"
+    assert attributes["gsi1pk"] == "DUE#2025-05-01"
+    assert attributes["gsi1sk"] == "2025-05-01T23:30:15Z#msg_1"
+
+
+@pytest.mark.parametrize("status", [MessageStatus.QUEUED, MessageStatus.SENT, MessageStatus.FAILED])
+def test_non_pending_message_leaves_the_due_index(status):
+    attributes = _message(status=status).to_attributes()
+    assert "gsi1pk" not in attributes
+    assert "gsi1sk" not in attributes
+    assert attributes["status"] == status.value
+
+
+def test_due_bucket_is_the_utc_day():
+    assert MessageRecord.due_bucket(datetime(2025, 5, 1, 0, 0, tzinfo=UTC)) == "DUE#2025-05-01"
+    # 20:00 in Chicago (CDT, UTC-5) on 1 May is 01:00 UTC on 2 May
+    chicago = datetime(2025, 5, 1, 20, 0, tzinfo=ZoneInfo("America/Chicago"))
+    assert MessageRecord.due_bucket(chicago) == "DUE#2025-05-02"
+    # and east of UTC the day can go back
+    tokyo = datetime(2025, 5, 2, 8, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    assert MessageRecord.due_bucket(tokyo) == "DUE#2025-05-01"
+
+
+def test_message_due_index_uses_utc_for_aware_local_times():
+    due = datetime(2025, 5, 1, 20, 0, tzinfo=ZoneInfo("America/Chicago"))
+    attributes = _message(due_at=due).to_attributes()
+    assert attributes["gsi1pk"] == "DUE#2025-05-02"
+    assert attributes["due_at"] == "2025-05-02T01:00:00Z"
+
+
+def test_message_round_trip():
+    message = _message(subject="Hello", channel=Channel.EMAIL, to="alex@example.com")
+    assert MessageRecord.from_attributes(message.to_attributes()) == message
+
+
+# --- outbox --------------------------------------------------------------------------------
+
+
+def test_chunks_split_into_sqs_batches():
+    items = list(range(23))
+    batches = list(outbox.chunks(items))
+    assert [len(b) for b in batches] == [10, 10, 3]
+    assert [x for b in batches for x in b] == items
+
+
+@pytest.mark.parametrize(("count", "sizes"), [(0, []), (1, [1]), (10, [10]), (11, [10, 1]), (20, [10, 10])])
+def test_chunk_sizes(count, sizes):
+    assert [len(b) for b in outbox.chunks(list(range(count)))] == sizes
+
+
+def test_chunks_with_custom_size():
+    assert [list(b) for b in outbox.chunks("abcde", 2)] == [["a", "b"], ["c", "d"], ["e"]]
+
+
+def test_sweep_days_are_yesterday_and_today():
+    now = datetime(2025, 5, 1, 0, 0, 30, tzinfo=UTC)
+    days = outbox.sweep_days(now)
+    assert days == [now - timedelta(days=1), now]
+    assert [MessageRecord.due_bucket(d) for d in days] == ["DUE#2025-04-30", "DUE#2025-05-01"]
