@@ -14,6 +14,14 @@ from local.settings import LocalSettings
 def main() -> int:
     started = time.monotonic()
     settings = LocalSettings.from_env()
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stop.set()
+
+    # Installed before anything starts, so a Ctrl-C during start-up still shuts down cleanly.
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
     try:
         rt = runtime.start(settings)
     except OSError as exc:
@@ -24,13 +32,6 @@ def main() -> int:
         )
         return 1
     print(runtime.banner(rt, started), flush=True)
-    stop = threading.Event()
-
-    def on_signal(signum: int, _frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
     stop.wait()
     print("[tandem] stopping...", file=sys.stderr, flush=True)
     rt.stop()

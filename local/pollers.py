@@ -36,18 +36,18 @@ class Loop(threading.Thread):
         self.interval = interval
         self._step = step
         self._log = log
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             try:
                 self._step()
             except Exception as exc:  # noqa: BLE001 - a poller must outlive one bad round
                 self._log(f"{self.name}: {type(exc).__name__}: {exc}")
-            self._stop.wait(self.interval)
+            self._halt.wait(self.interval)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
 
 
 class StreamPoller:

@@ -1,0 +1,123 @@
+"""Start the real `python -m local` (what `make serve` runs) on free ports for the e2e tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+READY_WITHIN_SECONDS = 30
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LocalRuntime:
+    def __init__(self, process: subprocess.Popen[str], state: dict[str, Any], startup_seconds: float) -> None:
+        self.process = process
+        self.state = state
+        self.startup_seconds = startup_seconds
+        self.api = state["api_url"]
+
+    def cognito(self) -> Any:
+        return boto3.client(
+            "cognito-idp",
+            endpoint_url=self.state["aws_endpoint_url"],
+            region_name=self.state["region"],
+            aws_access_key_id="e2e",
+            aws_secret_access_key="e2e",
+        )
+
+    def client(self, service: str) -> Any:
+        return boto3.client(  # type: ignore[call-overload]
+            service,
+            endpoint_url=self.state["aws_endpoint_url"],
+            region_name=self.state["region"],
+            aws_access_key_id="e2e",
+            aws_secret_access_key="e2e",
+        )
+
+    def user(self, role: str) -> dict[str, str]:
+        return next(u for u in self.state["users"] if u["role"] == role)
+
+    def tokens(self, username: str, password: str) -> dict[str, str]:
+        result = self.cognito().initiate_auth(
+            ClientId=self.state["user_pool_client_id"],
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
+        return dict(result["AuthenticationResult"])
+
+    def id_token(self, role: str) -> str:
+        user = self.user(role)
+        return self.tokens(user["username"], user["password"])["IdToken"]
+
+    def get(self, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
+        headers = {"Authorization": token} if token else {}
+        return requests.get(self.api + path, headers=headers, timeout=10, **kwargs)
+
+
+def start_runtime(state_dir: Path) -> LocalRuntime:
+    """`python -m local` on free ports; returns once it has written its state file."""
+    env = {
+        **os.environ,
+        "TANDEM_API_PORT": str(free_port()),
+        "TANDEM_AWS_PORT": str(free_port()),
+        "TANDEM_STATE_DIR": str(state_dir),
+        "TANDEM_SWEEP_SECONDS": "1",
+        "TANDEM_POLL_SECONDS": "0.2",
+        "PYTHONPATH": str(ROOT),
+    }
+    for name in ("AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+        env.pop(name, None)
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    state_file = state_dir / "local.json"
+    while not state_file.exists():
+        if process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            pytest.fail(f"local runtime exited early ({process.returncode}):\n{output}")
+        if time.monotonic() - started > READY_WITHIN_SECONDS * 2:
+            process.kill()
+            pytest.fail("local runtime did not become ready")
+        time.sleep(0.1)
+    state = json.loads(state_file.read_text())
+    return LocalRuntime(process, state, time.monotonic() - started)
+
+
+def stop_runtime(runtime: LocalRuntime) -> None:
+    if runtime.process.poll() is None:
+        runtime.process.send_signal(signal.SIGINT)
+        try:
+            runtime.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            runtime.process.kill()
+
+
+@pytest.fixture(scope="session")
+def local_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
+    runtime = start_runtime(tmp_path_factory.mktemp("tandem-state"))
+    yield runtime
+    stop_runtime(runtime)

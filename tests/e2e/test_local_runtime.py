@@ -1,0 +1,199 @@
+"""HTTP against the real local runtime: Cognito login, the gateway's token check, the
+functions behind it, Swagger UI, the background loops, and a clean shutdown."""
+
+from __future__ import annotations
+
+import base64
+import json
+import signal
+import subprocess
+import time
+import uuid
+
+import jwt
+import pytest
+import requests
+
+from functions.openapi import load_committed
+from tests.e2e.conftest import READY_WITHIN_SECONDS, LocalRuntime, start_runtime
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+
+
+def test_ready_quickly_with_the_state_file_a_client_needs(local_runtime: LocalRuntime):
+    assert local_runtime.startup_seconds < READY_WITHIN_SECONDS
+    state = local_runtime.state
+    for key in ("api_url", "aws_endpoint_url", "region", "user_pool_id", "user_pool_client_id", "users"):
+        assert state[key], key
+    roles = {u["role"] for u in state["users"]}
+    assert roles == {"participant", "clinician", "coordinator"}
+    for user in state["users"]:
+        assert set(user) == {"username", "password", "role", "person_id"}
+
+
+def test_a_token_from_initiate_auth_opens_a_protected_route(local_runtime: LocalRuntime):
+    # Given a demo participant's ID token from Cognito
+    user = local_runtime.user("participant")
+    token = local_runtime.id_token("participant")
+    # When they ask for their profile, with the token as API Gateway expects it (and as Bearer)
+    raw = local_runtime.get("/me", token)
+    bearer = local_runtime.get("/me", f"Bearer {token}")
+    # Then they get their own record from the schedule table
+    assert raw.status_code == bearer.status_code == 200, raw.text
+    assert raw.json()["person_id"] == user["person_id"]
+    assert raw.headers["ETag"] == '"1"'
+
+
+def test_no_token_is_401_problem_json(local_runtime: LocalRuntime):
+    reply = local_runtime.get("/me")
+    assert reply.status_code == 401
+    assert reply.headers["Content-Type"] == "application/problem+json"
+    assert reply.json()["status"] == 401
+    assert reply.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def _forge(token: str, **changes: str) -> str:
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims.update(changes)
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    return f"{header}.{forged}.{signature}"
+
+
+def test_forged_expired_or_wrong_kind_of_token_is_401(local_runtime: LocalRuntime):
+    user = local_runtime.user("participant")
+    tokens = local_runtime.tokens(user["username"], user["password"])
+    # A participant who edits their token to claim the coordinator group
+    assert (
+        local_runtime.get(
+            "/people", _forge(tokens["IdToken"], **{"cognito:groups": "coordinator"})
+        ).status_code
+        == 401
+    )
+    # An access token is not an ID token
+    assert local_runtime.get("/me", tokens["AccessToken"]).status_code == 401
+    # Garbage
+    assert local_runtime.get("/me", "not-a-jwt").status_code == 401
+    # A token signed by someone else
+    foreign = jwt.encode(
+        {"sub": "x", "token_use": "id"}, "an-attacker-key-of-thirty-two-bytes!", algorithm="HS256"
+    )
+    assert local_runtime.get("/me", foreign).status_code == 401
+
+
+def test_unknown_route_and_method_are_problems(local_runtime: LocalRuntime):
+    token = local_runtime.id_token("participant")
+    missing = local_runtime.get("/nowhere", token)
+    assert missing.status_code == 404
+    assert missing.headers["Content-Type"] == "application/problem+json"
+    wrong = requests.delete(local_runtime.api + "/me", headers={"Authorization": token}, timeout=10)
+    assert wrong.status_code == 405
+    assert wrong.headers["Content-Type"] == "application/problem+json"
+
+
+def test_coordinator_creates_a_person_idempotently_over_http(local_runtime: LocalRuntime):
+    token = local_runtime.id_token("coordinator")
+    key = f"e2e-{uuid.uuid4()}"
+    body = {
+        "kind": "participant",
+        "display_name": "Robin Example",
+        "email": f"robin-{uuid.uuid4().hex[:8]}@example.com",
+        "time_zone": "America/New_York",
+        "state": "NY",
+        "age_group": "adult",
+    }
+    headers = {"Authorization": token, "Idempotency-Key": key}
+    first = requests.post(local_runtime.api + "/people", json=body, headers=headers, timeout=10)
+    second = requests.post(local_runtime.api + "/people", json=body, headers=headers, timeout=10)
+    assert first.status_code == second.status_code == 201, first.text
+    assert first.json()["person_id"] == second.json()["person_id"]
+    assert second.headers["Idempotent-Replayed"] == "true"
+    fetched = local_runtime.get(first.headers["Location"], token)
+    assert fetched.status_code == 200
+    assert fetched.json()["email"] == body["email"]
+
+
+def test_partner_cannot_read_the_other_partners_profile(local_runtime: LocalRuntime):
+    participants = [u for u in local_runtime.state["users"] if u["role"] == "participant"]
+    alex, jamie = participants[0], participants[1]
+    token = local_runtime.tokens(alex["username"], alex["password"])["IdToken"]
+    assert local_runtime.get(f"/people/{jamie['person_id']}", token).status_code == 404
+
+
+def test_validation_errors_name_the_fields_over_http(local_runtime: LocalRuntime):
+    token = local_runtime.id_token("coordinator")
+    reply = requests.post(
+        local_runtime.api + "/people",
+        json={"kind": "participant", "display_name": "X", "email": "bad", "time_zone": "Nowhere/City"},
+        headers={"Authorization": token},
+        timeout=10,
+    )
+    assert reply.status_code == 422
+    assert reply.headers["Content-Type"] == "application/problem+json"
+    assert {"body.email", "body.time_zone"} <= {e["field"] for e in reply.json()["errors"]}
+
+
+def test_swagger_ui_and_the_document_it_shows(local_runtime: LocalRuntime):
+    page = local_runtime.get("/docs")
+    assert page.status_code == 200
+    assert "text/html" in page.headers["Content-Type"]
+    assert "SwaggerUIBundle" in page.text
+    assert local_runtime.get("/docs/swagger-ui.js").status_code == 200
+    assert local_runtime.get("/docs/swagger-ui.css").status_code == 200
+    document = local_runtime.get("/openapi.json").json()
+    assert document["paths"] == load_committed()["paths"]
+    assert document["servers"][0]["url"] == local_runtime.api
+
+
+def test_background_loops_send_a_due_message(local_runtime: LocalRuntime):
+    # Given a due email written to the notify table's outbox
+    dynamodb = local_runtime.client("dynamodb")
+    table = local_runtime.state["tables"]["notify"]
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    message_id = f"msg_e2e{uuid.uuid4().hex[:12]}"
+    dynamodb.put_item(
+        TableName=table,
+        Item={
+            "pk": {"S": f"MESSAGE#{message_id}"},
+            "sk": {"S": "MESSAGE"},
+            "entity": {"S": "MESSAGE"},
+            "message_id": {"S": message_id},
+            "person_id": {"S": "per_demoalex"},
+            "channel": {"S": "email"},
+            "to": {"S": "alex@tandem.example"},
+            "text": {"S": "Open the Tandem app for an update."},
+            "due_at": {"S": now},
+            "status": {"S": "pending"},
+            "gsi1pk": {"S": f"DUE#{now[:10]}"},
+            "gsi1sk": {"S": f"{now}#{message_id}"},
+        },
+    )
+    # When the minute sweep (every second here) and the queue poller have run
+    deadline = time.monotonic() + 20
+    status = "pending"
+    while time.monotonic() < deadline and status != "sent":
+        time.sleep(0.3)
+        item = dynamodb.get_item(
+            TableName=table, Key={"pk": {"S": f"MESSAGE#{message_id}"}, "sk": {"S": "MESSAGE"}}
+        )
+        status = item["Item"]["status"]["S"]
+    # Then the message was sent through SES
+    assert status == "sent"
+    assert int(local_runtime.client("ses").get_send_quota()["SentLast24Hours"]) >= 1
+
+
+def test_ctrl_c_shuts_down_cleanly(tmp_path):
+    # Given a runtime of its own (the shared one serves the other tests)
+    runtime = start_runtime(tmp_path)
+    # When it gets Ctrl-C
+    runtime.process.send_signal(signal.SIGINT)
+    try:
+        output, _ = runtime.process.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        runtime.process.kill()
+        pytest.fail("the runtime did not stop within 15 s of Ctrl-C")
+    # Then it stops cleanly, having printed the logins on the way up
+    assert runtime.process.returncode == 0
+    assert "Demo logins" in output
+    assert "[tandem] stopped" in output
+    assert "Traceback" not in output
