@@ -141,3 +141,13 @@ def api_entrypoint(domain: str) -> Entrypoint:
 # Environment variables shared by every function, besides one per granted table.
 QUEUE_URL_ENV = "NOTIFY_QUEUE_URL"
 SENDER_EMAIL_ENV = "SENDER_EMAIL"
+
+
+def resource_env_vars(entry: Entrypoint) -> set[str]:
+    """The variables naming AWS resources that an entry point's environment carries."""
+    names = {grant.table.env_var for grant in entry.grants}
+    if entry.sends_to_queue or entry.trigger == "queue":
+        names.add(QUEUE_URL_ENV)
+    if entry.sends_email:
+        names.add(SENDER_EMAIL_ENV)
+    return names

@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.common import aws
 from functions.common.audit import AuditWriter
-from functions.common.config import Settings, load_settings
+from functions.common.config import ApiSettings, load_settings
 from functions.common.errors import (
     PROBLEM_BASE,
     ConfigurationError,
@@ -157,8 +157,8 @@ def lambda_entry(
 # --- dependencies shared by routes of every function (Powertools Depends providers) --------
 
 
-def common_settings() -> Settings:
-    return load_settings(Settings)
+def common_settings() -> ApiSettings:
+    return load_settings(ApiSettings)
 
 
 def audit_writer(request: Request) -> AuditWriter:

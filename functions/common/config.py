@@ -18,14 +18,23 @@ from functions.common.errors import ConfigurationError
 
 
 class Settings(BaseModel):
-    """Settings every function shares. Field aliases are the environment variable names."""
+    """Settings every function shares. Field aliases are the environment variable names.
+
+    Each entry point's module names its model `SETTINGS`; a test checks that every variable
+    a model requires is one the catalog (and so CDK) gives that entry point.
+    """
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
 
     region: str = Field(default="us-east-1", alias="AWS_REGION")
+    stage: str = Field(default="local", alias="TANDEM_STAGE")
+
+
+class ApiSettings(Settings):
+    """What every API function needs besides its own table: the audit trail and idempotency."""
+
     audit_table: str = Field(alias="AUDIT_TABLE")
     idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE")
-    stage: str = Field(default="local", alias="TANDEM_STAGE")
 
 
 S = TypeVar("S", bound=BaseModel)

@@ -8,10 +8,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions.common.config import Settings
 from functions.common.entry import background_entry
 from functions.common.streams import ChangeHandler, process_changes
 
 HANDLERS: dict[str, ChangeHandler] = {}
+SETTINGS = Settings  # nothing of its own yet
 
 
 def _consume(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

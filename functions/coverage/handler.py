@@ -11,14 +11,14 @@ from functions.common import aws
 from functions.common.api import AUTHENTICATED, audit_writer, create_resolver, lambda_entry
 from functions.common.audit import AuditWriter
 from functions.common.auth import Principal, current_principal
-from functions.common.config import Settings, load_settings
+from functions.common.config import ApiSettings, load_settings
 from functions.common.models import utc_now
 from functions.coverage.logic import plans
 from functions.coverage.models import PlanList
 from functions.coverage.store import CoverageStore
 
 
-class CoverageSettings(Settings):
+class CoverageSettings(ApiSettings):
     coverage_table: str = Field(alias="COVERAGE_TABLE")
 
 
@@ -26,6 +26,7 @@ def coverage_store() -> CoverageStore:
     return CoverageStore(load_settings(CoverageSettings).coverage_table, aws.client("dynamodb"))
 
 
+SETTINGS = CoverageSettings
 app = create_resolver()
 
 Caller = Annotated[Principal, Depends(current_principal)]

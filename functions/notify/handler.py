@@ -14,7 +14,7 @@ from functions.common import aws
 from functions.common.api import AUTHENTICATED, audit_writer, create_resolver, lambda_entry
 from functions.common.audit import AuditWriter
 from functions.common.auth import Principal, current_principal
-from functions.common.config import Settings, load_settings
+from functions.common.config import ApiSettings, load_settings
 from functions.common.http import etag, require_if_match
 from functions.common.models import utc_now
 from functions.notify.logic import preferences
@@ -22,7 +22,7 @@ from functions.notify.models import PreferencesIn, PreferencesOut
 from functions.notify.store import NotifyStore
 
 
-class NotifySettings(Settings):
+class NotifySettings(ApiSettings):
     notify_table: str = Field(alias="NOTIFY_TABLE")
 
 
@@ -30,6 +30,7 @@ def notify_store() -> NotifyStore:
     return NotifyStore(load_settings(NotifySettings).notify_table, aws.client("dynamodb"))
 
 
+SETTINGS = NotifySettings
 app = create_resolver()
 
 Caller = Annotated[Principal, Depends(current_principal)]

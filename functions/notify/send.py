@@ -30,7 +30,11 @@ SEVEN_DAYS = 7 * 24 * 60 * 60
 
 class SendSettings(Settings):
     notify_table: str = Field(alias="NOTIFY_TABLE")
+    idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE")
     sender_email: str = Field(alias="SENDER_EMAIL")
+
+
+SETTINGS = SendSettings
 
 
 def deliver(message_id: str, store: NotifyStore, channels: Channels) -> str:

@@ -24,6 +24,9 @@ class SweepSettings(Settings):
     queue_url: str = Field(alias="NOTIFY_QUEUE_URL")
 
 
+SETTINGS = SweepSettings
+
+
 def sweep(store: NotifyStore, sqs: Any, queue_url: str) -> int:
     """Queue every due pending message; return how many were queued."""
     now = utc_now()

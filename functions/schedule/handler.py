@@ -13,7 +13,7 @@ from functions.common import aws
 from functions.common.api import AUTHENTICATED, audit_writer, create_resolver, lambda_entry
 from functions.common.audit import AuditWriter
 from functions.common.auth import Principal, Role, current_principal
-from functions.common.config import Settings, load_settings
+from functions.common.config import ApiSettings, load_settings
 from functions.common.errors import NotFound
 from functions.common.http import etag, require_if_match
 from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome, run_idempotent
@@ -24,7 +24,7 @@ from functions.schedule.store import ScheduleStore
 from functions.schedule.vocabulary import PersonKind
 
 
-class ScheduleSettings(Settings):
+class ScheduleSettings(ApiSettings):
     schedule_table: str = Field(alias="SCHEDULE_TABLE")
 
 
@@ -36,6 +36,7 @@ def schedule_store() -> ScheduleStore:
     return ScheduleStore(settings().schedule_table, aws.client("dynamodb"))
 
 
+SETTINGS = ScheduleSettings
 app = create_resolver()
 
 Caller = Annotated[Principal, Depends(current_principal)]

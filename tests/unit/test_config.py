@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from functions.common.config import Settings, load_settings
+from functions.common.config import ApiSettings, load_settings
 from functions.common.errors import ConfigurationError
 
 
 def test_load_settings_from_explicit_environ():
     settings = load_settings(
-        Settings,
+        ApiSettings,
         environ={"AUDIT_TABLE": "audit-t", "IDEMPOTENCY_TABLE": "idem-t", "AWS_REGION": "us-west-2"},
     )
     assert settings.audit_table == "audit-t"
@@ -21,7 +21,7 @@ def test_load_settings_from_explicit_environ():
 
 def test_load_settings_ignores_unrelated_variables():
     settings = load_settings(
-        Settings,
+        ApiSettings,
         environ={"AUDIT_TABLE": "a", "IDEMPOTENCY_TABLE": "i", "HOME": "/root", "TANDEM_STAGE": "prod"},
     )
     assert settings.stage == "prod"
@@ -31,12 +31,12 @@ def test_load_settings_ignores_unrelated_variables():
 def test_load_settings_reads_os_environ_by_default(monkeypatch):
     monkeypatch.setenv("AUDIT_TABLE", "from-env-audit")
     monkeypatch.setenv("IDEMPOTENCY_TABLE", "from-env-idem")
-    assert load_settings(Settings).audit_table == "from-env-audit"
+    assert load_settings(ApiSettings).audit_table == "from-env-audit"
 
 
 def test_missing_audit_table_is_named():
     with pytest.raises(ConfigurationError) as caught:
-        load_settings(Settings, environ={"IDEMPOTENCY_TABLE": "i"})
+        load_settings(ApiSettings, environ={"IDEMPOTENCY_TABLE": "i"})
     assert "AUDIT_TABLE" in str(caught.value)
     assert "IDEMPOTENCY_TABLE" not in str(caught.value)
     assert caught.value.status == 500
@@ -44,7 +44,7 @@ def test_missing_audit_table_is_named():
 
 def test_both_missing_are_named():
     with pytest.raises(ConfigurationError) as caught:
-        load_settings(Settings, environ={})
+        load_settings(ApiSettings, environ={})
     message = str(caught.value)
     assert "AUDIT_TABLE" in message
     assert "IDEMPOTENCY_TABLE" in message
