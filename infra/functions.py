@@ -1,0 +1,391 @@
+"""Functions: one Lambda function, log group, role and customer-managed policy per catalog entry point.
+
+Roles are handed to Lambda wrapped by `without_policy_updates()`, so no CDK `grant*`
+helper (tracing, event sources, DLQs) can widen them behind our back: every permission
+a function has is written out below from `functions.catalog`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Final
+
+from aws_cdk import Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from functions.catalog import ENTRYPOINTS, QUEUE_URL_ENV, SENDER_EMAIL_ENV, Entrypoint, Trigger
+from functions.common import tables
+from infra import nag, permissions
+from infra.config import Settings
+from infra.data import Data
+from infra.messaging import Messaging
+
+REPO_ROOT: Final = Path(__file__).resolve().parent.parent
+RUNTIME: Final = lambda_.Runtime.PYTHON_3_13
+MEMORY_MB: Final = 512
+TIMEOUT_SECONDS: Final[dict[Trigger, int]] = {"api": 10, "stream": 60, "schedule": 60, "queue": 30}
+LOG_RETENTION: Final = logs.RetentionDays.SIX_YEARS
+POWERTOOLS_LAYER_ARN: Final = (
+    "arn:aws:lambda:${{AWS::Region}}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:{version}"
+)
+STREAM_BATCH_SIZE: Final = 100
+STREAM_RETRY_ATTEMPTS: Final = 5
+QUEUE_BATCH_SIZE: Final = 10
+
+_STAGED: dict[str, Path] = {}
+
+
+def stage_code(domain: str) -> Path:
+    """A directory holding only what `domain`'s functions import from this repository.
+
+    `functions/__init__.py`, `functions/catalog.py`, `functions/common/` and
+    `functions/<domain>/`, without bytecode. Staging a copy (rather than excluding from
+    the repository root) keeps the asset fingerprint from walking `.venv`.
+    """
+    if domain in _STAGED and _STAGED[domain].exists():
+        return _STAGED[domain]
+    source = REPO_ROOT / "functions"
+    target = Path(tempfile.mkdtemp(prefix=f"tandem-{domain}-"))
+    atexit.register(shutil.rmtree, target, True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo")
+    package = target / "functions"
+    package.mkdir()
+    for name in ("__init__.py", "catalog.py"):
+        shutil.copy2(source / name, package / name)
+    for name in ("common", domain):
+        shutil.copytree(source / name, package / name, ignore=ignore)
+    _STAGED[domain] = target
+    return target
+
+
+class Functions(Construct):
+    """Every catalog entry point as a function (by `Entrypoint.id`), wired to its trigger."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        data: Data,
+        messaging: Messaging,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._settings = settings
+        self._data = data
+        self._messaging = messaging
+        self.functions: dict[str, lambda_.Function] = {}
+        self.entrypoints: dict[str, Entrypoint] = {}
+        self.log_groups: dict[str, logs.LogGroup] = {}
+        self.policies: dict[str, iam.ManagedPolicy] = {}
+        self._powertools = lambda_.LayerVersion.from_layer_version_arn(
+            self,
+            "PowertoolsLayer",
+            Fn.sub(POWERTOOLS_LAYER_ARN.format(version=settings.powertools_layer_version)),
+        )
+        for entry in ENTRYPOINTS:
+            self._build(entry)
+
+    def api_function(self, domain: str) -> lambda_.Function:
+        """The function serving `domain`'s API routes."""
+        for entry_id, entry in self.entrypoints.items():
+            if entry.trigger == "api" and entry.domain == domain:
+                return self.functions[entry_id]
+        raise KeyError(f"no API entry point for domain {domain!r}")
+
+    def _build(self, entry: Entrypoint) -> None:
+        key = self._data.key
+        log_group = logs.LogGroup(
+            self,
+            f"{entry.id}Logs",
+            encryption_key=key,
+            retention=LOG_RETENTION,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        dead_letters: sqs.Queue | None = None
+        if entry.trigger in ("stream", "schedule"):
+            dead_letters = self._messaging.dead_letter_queue(f"{entry.id}Dlq")
+        if entry.trigger == "stream":
+            assert dead_letters is not None
+            nag.acknowledge(
+                dead_letters,
+                "AwsSolutions-SQS3",
+                f"This queue is itself a dead-letter queue: the on-failure destination of {entry.id}'s "
+                "schedule-stream event source mapping (records of batches that failed after bisecting "
+                "and retries). The rule only recognises redrive-policy and Lambda DeadLetterConfig DLQs. "
+                "It is alarmed on its first message and drained by operators.",
+            )
+
+        policy = iam.ManagedPolicy(
+            self,
+            f"{entry.id}Policy",
+            description=f"Least privilege for Tandem {entry.id}",
+            statements=self._statements(entry, log_group, dead_letters),
+        )
+        self._acknowledge_policy(entry, policy)
+        # The role references the policy, so it exists (and the function after it) only once
+        # the policy does: AWS validates event source mappings against the role's permissions.
+        role = iam.Role(
+            self,
+            f"{entry.id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Tandem {entry.id}: {entry.description}"[:1000],
+            managed_policies=[policy],
+        )
+
+        function = lambda_.Function(
+            self,
+            entry.id,
+            description=entry.description[:256],
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=entry.handler,
+            code=lambda_.Code.from_asset(str(stage_code(entry.domain))),
+            layers=[self._powertools],
+            memory_size=MEMORY_MB,
+            timeout=Duration.seconds(TIMEOUT_SECONDS[entry.trigger]),
+            reserved_concurrent_executions=self._reserved_concurrency(entry),
+            tracing=lambda_.Tracing.ACTIVE,
+            environment=self._environment(entry),
+            environment_encryption=key,
+            role=role.without_policy_updates(),
+            log_group=log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+            system_log_level_v2=lambda_.SystemLogLevel.WARN,
+            dead_letter_queue=dead_letters if entry.trigger == "schedule" else None,
+            retry_attempts=2 if entry.trigger == "schedule" else None,
+            max_event_age=Duration.minutes(5) if entry.trigger == "schedule" else None,
+        )
+        # CDK adds an explicit DependsOn on the role, which the role ARN reference already implies.
+        cfn_function = function.node.default_child
+        assert isinstance(cfn_function, lambda_.CfnFunction)
+        cfn_function.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})
+        self._acknowledge_function(entry, function)
+        self._wire_trigger(entry, function, dead_letters)
+
+        self.functions[entry.id] = function
+        self.entrypoints[entry.id] = entry
+        self.log_groups[entry.id] = log_group
+        self.policies[entry.id] = policy
+
+    def _reserved_concurrency(self, entry: Entrypoint) -> int:
+        if entry.trigger == "api":
+            return self._settings.api_reserved_concurrency
+        return self._settings.worker_reserved_concurrency
+
+    def _environment(self, entry: Entrypoint) -> dict[str, str]:
+        env = {
+            "POWERTOOLS_SERVICE_NAME": entry.domain,
+            "POWERTOOLS_METRICS_NAMESPACE": "Tandem",
+            "LOG_LEVEL": "INFO",
+            # No PHI in traces: never record handler return values or exception messages.
+            "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
+            "POWERTOOLS_TRACER_CAPTURE_ERROR": "false",
+            "POWERTOOLS_LOGGER_LOG_EVENT": "false",
+            "TANDEM_STAGE": self._settings.stage,
+        }
+        for grant in entry.grants:
+            env[grant.table.env_var] = self._data.table(grant.table).table_name
+        if entry.sends_to_queue or entry.trigger == "queue":
+            env[QUEUE_URL_ENV] = self._messaging.notify_queue.queue_url
+        if entry.sends_email:
+            env[SENDER_EMAIL_ENV] = self._settings.sender_email
+        env.update(entry.env)
+        return env
+
+    def _statements(
+        self, entry: Entrypoint, log_group: logs.LogGroup, dead_letters: sqs.Queue | None
+    ) -> list[iam.PolicyStatement]:
+        stack = Stack.of(self)
+        statements = [
+            iam.PolicyStatement(
+                sid="WriteOwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[log_group.log_group_arn],
+            ),
+            iam.PolicyStatement(
+                sid="XRayTraces",
+                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                sid="UseTandemKey",
+                actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+                resources=[self._data.key.key_arn],
+            ),
+        ]
+        for grant in entry.grants:
+            statements.extend(permissions.grant_statements(grant, self._data.table(grant.table)))
+
+        queue = self._messaging.notify_queue
+        if entry.trigger == "stream":
+            schedule = self._schedule_table()
+            statements += [
+                iam.PolicyStatement(
+                    sid="ReadScheduleStream",
+                    actions=list(permissions.STREAM_READ_ACTIONS),
+                    resources=[schedule.table_stream_arn or ""],
+                ),
+                iam.PolicyStatement(
+                    sid="ListScheduleStreams",
+                    actions=["dynamodb:ListStreams"],
+                    resources=[f"{schedule.table_arn}/stream/*"],
+                ),
+            ]
+        if entry.trigger == "queue":
+            statements.append(
+                iam.PolicyStatement(
+                    sid="ConsumeSendQueue",
+                    actions=[
+                        "sqs:ReceiveMessage",
+                        "sqs:DeleteMessage",
+                        "sqs:ChangeMessageVisibility",
+                        "sqs:GetQueueAttributes",
+                    ],
+                    resources=[queue.queue_arn],
+                )
+            )
+        if entry.sends_to_queue:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="FillSendQueue", actions=["sqs:SendMessage"], resources=[queue.queue_arn]
+                )
+            )
+        if dead_letters is not None:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="SendToOwnDlq", actions=["sqs:SendMessage"], resources=[dead_letters.queue_arn]
+                )
+            )
+        if entry.sends_email:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="SendEmailAsSender",
+                    actions=["ses:SendEmail", "ses:SendRawEmail"],
+                    resources=[
+                        stack.format_arn(service="ses", resource="identity", resource_name=identity)
+                        for identity in (self._settings.sender_email, self._settings.sender_domain)
+                    ],
+                    conditions={"StringEquals": {"ses:FromAddress": self._settings.sender_email}},
+                )
+            )
+        if entry.sends_sms:
+            statements += [
+                # Publishing straight to a phone number has no resource ARN to scope to.
+                iam.PolicyStatement(sid="SendSms", actions=["sns:Publish"], resources=["*"]),
+                # ... so topics, which do have ARNs, are excluded explicitly.
+                iam.PolicyStatement(
+                    sid="NoTopicPublish",
+                    effect=iam.Effect.DENY,
+                    actions=["sns:Publish"],
+                    resources=[f"arn:{stack.partition}:sns:*:*:*"],
+                ),
+            ]
+        return statements
+
+    def _wire_trigger(
+        self, entry: Entrypoint, function: lambda_.Function, dead_letters: sqs.Queue | None
+    ) -> None:
+        if entry.trigger == "stream":
+            assert dead_letters is not None
+            function.add_event_source(
+                sources.DynamoEventSource(
+                    self._schedule_table(),
+                    starting_position=lambda_.StartingPosition.LATEST,
+                    batch_size=STREAM_BATCH_SIZE,
+                    bisect_batch_on_error=True,
+                    retry_attempts=STREAM_RETRY_ATTEMPTS,
+                    max_record_age=Duration.days(1),
+                    report_batch_item_failures=True,
+                    on_failure=sources.SqsDlq(dead_letters),
+                    filters=[lambda_.FilterCriteria.filter(pattern) for pattern in entry.stream_filters],
+                )
+            )
+        elif entry.trigger == "queue":
+            function.add_event_source(
+                sources.SqsEventSource(
+                    self._messaging.notify_queue,
+                    batch_size=QUEUE_BATCH_SIZE,
+                    report_batch_item_failures=True,
+                    max_concurrency=max(2, self._reserved_concurrency(entry)),
+                )
+            )
+        elif entry.trigger == "schedule":
+            assert dead_letters is not None
+            self._messaging.schedule_every_minute(function, dead_letter_queue=dead_letters)
+
+    def _schedule_table(self) -> dynamodb.Table:
+        return self._data.table(tables.SCHEDULE)
+
+    def _acknowledge_policy(self, entry: Entrypoint, policy: iam.ManagedPolicy) -> None:
+        star_reason = (
+            "Resource '*' is used only where IAM offers no resource-level permission: "
+            "xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing)"
+        )
+        if entry.sends_sms:
+            star_reason += (
+                ", and sns:Publish to a phone number (SMS has no ARN); a Deny on every SNS topic "
+                "ARN in the same policy keeps that Allow from reaching any topic"
+            )
+        nag.acknowledge(policy, nag.wildcard_finding("*"), star_reason + ". No action is wildcarded.")
+        if entry.trigger == "stream":
+            schedule = self._schedule_table()
+            nag.acknowledge(
+                policy,
+                nag.wildcard_finding(f"{nag.arn_of(schedule)}/stream/*"),
+                "dynamodb:ListStreams is granted on the schedule table's own streams "
+                "(table/<schedule>/stream/*) as AWS documents for stream consumers; the stream "
+                "label changes whenever the stream is re-enabled, so it cannot be named. Record "
+                "reads are on the exact current stream ARN.",
+            )
+
+    def _acknowledge_function(self, entry: Entrypoint, function: lambda_.Function) -> None:
+        nag.acknowledge(
+            function,
+            "AwsSolutions-L1",
+            "Pinned to python3.13 on purpose: the official Powertools for AWS Lambda v3 public "
+            "layer this function uses is the python313-arm64 build, and the code and its lock "
+            "file are tested on 3.13. Moving to a newer runtime is a deliberate upgrade.",
+        )
+        nag.acknowledge(
+            function,
+            "HIPAA.Security-LambdaInsideVPC",
+            "The function reaches only AWS regional service endpoints (DynamoDB, SQS, SES, SNS, "
+            "KMS, X-Ray, CloudWatch Logs) over TLS with SigV4/IAM; it has no private network "
+            "resource to reach, and every data store is encrypted with the Tandem CMK and guarded "
+            "by a least-privilege role.",
+        )
+        if entry.trigger == "api":
+            nag.acknowledge(
+                function,
+                "HIPAA.Security-LambdaDLQ",
+                "Invoked synchronously by API Gateway (RequestResponse): a dead-letter "
+                "configuration applies only to asynchronous invocations; a failure is returned "
+                "to the caller as an RFC 9457 problem and alarmed on (Errors, API 5XX).",
+            )
+        elif entry.trigger == "stream":
+            nag.acknowledge(
+                function,
+                "HIPAA.Security-LambdaDLQ",
+                "Invoked by a DynamoDB stream event source mapping, never asynchronously: failed "
+                "batches (after bisecting and retries) go to the mapping's on-failure SQS "
+                "destination, the DLQ equivalent for stream sources, which is alarmed on.",
+            )
+        elif entry.trigger == "queue":
+            nag.acknowledge(
+                function,
+                "HIPAA.Security-LambdaDLQ",
+                "Invoked by an SQS event source mapping, never asynchronously: a message that "
+                "keeps failing is moved by the send queue's redrive policy to its DLQ after "
+                "5 receives, which is alarmed on.",
+            )

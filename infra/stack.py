@@ -1,0 +1,54 @@
+"""`TandemStack`: data, messaging, functions, API and monitoring composed into one stack."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, Stack, Tags
+from constructs import Construct
+
+from infra.api import STAGE_NAME, Api
+from infra.config import Settings
+from infra.data import Data
+from infra.functions import TIMEOUT_SECONDS, Functions
+from infra.messaging import Messaging
+from infra.monitoring import Monitoring
+
+
+class TandemStack(Stack):
+    """The whole Tandem backend; `openapi` is the parsed OpenAPI document driving the API."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, openapi: Mapping[str, Any], **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        settings = Settings.from_scope(self)
+        Tags.of(self).add("tandem:app", "tandem")
+        Tags.of(self).add("tandem:stage", settings.stage)
+
+        self.data = Data(self, "Data")
+        self.messaging = Messaging(
+            self, "Messaging", data=self.data, sender_timeout=Duration.seconds(TIMEOUT_SECONDS["queue"])
+        )
+        self.functions = Functions(
+            self, "Functions", settings=settings, data=self.data, messaging=self.messaging
+        )
+        self.api = Api(
+            self, "Api", document=openapi, settings=settings, data=self.data, functions=self.functions
+        )
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            data=self.data,
+            functions=self.functions,
+            messaging=self.messaging,
+            api=self.api,
+            alarm_email=settings.alarm_email,
+        )
+
+        CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description=f"Base URL of stage {STAGE_NAME}")
+        CfnOutput(self, "UserPoolId", value=self.api.user_pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=self.api.user_pool_client.user_pool_client_id)
+        CfnOutput(self, "InboundSmsTopicArn", value=self.messaging.inbound_sms_topic.topic_arn)
+        CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)

@@ -1,0 +1,110 @@
+"""cdk-nag (HIPAA Security + AWS Solutions) on the real app, the way `app.py` synthesizes it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_sqs as sqs
+
+from infra import app_factory, nag
+from infra.config import DEFAULTS
+from tests.infra.conftest import COMMITTED_OPENAPI
+
+pytestmark = pytest.mark.xdist_group("infra-nag")
+
+# Every rule the stack acknowledges. A new acknowledgement must be added here on purpose.
+EXPECTED_ACKNOWLEDGED = {
+    "AwsSolutions-APIG4",
+    "AwsSolutions-COG2",
+    "AwsSolutions-COG4",
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]",
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+    "AwsSolutions-IAM5[Resource::*]",
+    "AwsSolutions-L1",
+    "AwsSolutions-SQS3",
+    "HIPAA.Security-APIGWCacheEnabledAndEncrypted",
+    "HIPAA.Security-APIGWSSLEnabled",
+    "HIPAA.Security-LambdaDLQ",
+    "HIPAA.Security-LambdaInsideVPC",
+}
+STREAM_LIST_PREFIX = "AwsSolutions-IAM5[Resource::<"
+
+
+@pytest.fixture(scope="module")
+def synthesized(document: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> tuple[cdk.App, Path]:
+    outdir = tmp_path_factory.mktemp("cdk-nag")
+    app, _ = app_factory.build_app(openapi=document, outdir=str(outdir))
+    app_factory.synth(app)  # raises NagFindingsError on any unacknowledged finding
+    return app, outdir
+
+
+def test_no_unacknowledged_findings(synthesized: tuple[cdk.App, Path]) -> None:
+    _, outdir = synthesized
+    assert nag.unacknowledged_findings(outdir) == []
+    assert (outdir / "Tandem.template.json").exists()
+
+
+def test_every_acknowledgement_has_a_specific_reason(synthesized: tuple[cdk.App, Path]) -> None:
+    app, _ = synthesized
+    acknowledgements = nag.acknowledgements(app)
+    assert acknowledgements
+    for ack in acknowledgements:
+        assert len(ack.reason.strip()) >= nag.MIN_REASON_LENGTH, ack
+        assert ack.path not in ("Tandem", ""), f"stack-wide acknowledgement {ack}"
+
+
+def test_acknowledged_rules_are_the_reviewed_set(synthesized: tuple[cdk.App, Path]) -> None:
+    app, _ = synthesized
+    ids = {ack.rule_id for ack in nag.acknowledgements(app)}
+    stream_lists = {
+        rule for rule in ids if rule.startswith(STREAM_LIST_PREFIX) and rule.endswith("/stream/*]")
+    }
+    assert ids - stream_lists == EXPECTED_ACKNOWLEDGED
+
+
+def test_unacknowledged_findings_fail_synthesis(tmp_path: Path) -> None:
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Careless")
+    sqs.Queue(stack, "PlainQueue")  # no KMS, no TLS-only policy, no DLQ
+    nag.register_packs(app)
+    with pytest.raises(nag.NagFindingsError) as failure:
+        app_factory.synth(app)
+    assert "AwsSolutions-SQS3" in str(failure.value)
+    assert "HIPAA.Security-SQSQueueSSLRequestsOnly" in str(failure.value) or "AwsSolutions-SQS4" in str(
+        failure.value
+    )
+
+
+def test_acknowledge_refuses_an_empty_reason(tmp_path: Path) -> None:
+    app = cdk.App(outdir=str(tmp_path))
+    with pytest.raises(ValueError, match="specific reason"):
+        nag.acknowledge(cdk.Stack(app, "S"), "AwsSolutions-SQS3", "  ")
+
+
+def test_cdk_json_repeats_the_code_defaults() -> None:
+    context = app_factory.cdk_json_context()
+    for key, value in DEFAULTS.items():
+        assert context.get(key) == value, key
+    assert json.loads(app_factory.CDK_JSON.read_text())["app"] == ".venv/bin/python app.py"
+
+
+@pytest.mark.skipif(not COMMITTED_OPENAPI.exists(), reason="openapi/tandem.json not committed yet")
+def test_app_py_synthesizes_the_committed_document(tmp_path: Path) -> None:
+    env = {**os.environ, "CDK_OUTDIR": str(tmp_path), "PYTHONPATH": str(app_factory.REPO_ROOT)}
+    done = subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=app_factory.REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert (tmp_path / "Tandem.template.json").exists()

@@ -1,0 +1,585 @@
+"""Assertions on the synthesized TandemStack template (one synth for the whole module)."""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from functions.catalog import ENTRYPOINTS, QUEUE_URL_ENV, SENDER_EMAIL_ENV, Entrypoint, resource_env_vars
+from functions.common import tables
+from infra import app_factory
+from infra.api import GROUPS, PROBLEM_JSON, routes
+from infra.functions import MEMORY_MB, TIMEOUT_SECONDS, stage_code
+from infra.messaging import MAX_RECEIVE_COUNT
+
+pytestmark = pytest.mark.xdist_group("infra-template")
+
+Resources = dict[str, dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def template(document: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Template:
+    outdir = str(tmp_path_factory.mktemp("cdk-template"))
+    _, stack = app_factory.build_app(openapi=document, outdir=outdir, with_nag=False)
+    return Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def resources(template: Template) -> Resources:
+    found: Resources = template.to_json()["Resources"]
+    return found
+
+
+def of_type(resources: Resources, kind: str) -> dict[str, dict[str, Any]]:
+    return {name: body for name, body in resources.items() if body["Type"] == kind}
+
+
+def props(body: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = body.get("Properties", {})
+    return found
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def key_id(resources: Resources) -> str:
+    (name,) = of_type(resources, "AWS::KMS::Key")
+    return name
+
+
+def table_ids(resources: Resources) -> dict[str, str]:
+    """Logical id of each table by `TableDef.key` (from the `tandem:table` tag)."""
+    found: dict[str, str] = {}
+    for name, body in of_type(resources, "AWS::DynamoDB::Table").items():
+        tags = {tag["Key"]: tag["Value"] for tag in props(body).get("Tags", [])}
+        found[tags["tandem:table"]] = name
+    return found
+
+
+def function_id(resources: Resources, entry: Entrypoint) -> str:
+    for name, body in of_type(resources, "AWS::Lambda::Function").items():
+        if props(body).get("Handler") == entry.handler:
+            return name
+    raise AssertionError(f"no function for {entry.id}")
+
+
+def role_statements(resources: Resources, function: str) -> list[dict[str, Any]]:
+    """Every statement reaching a function's role (attached managed, inline and role policies)."""
+    role = props(resources[function])["Role"]["Fn::GetAtt"][0]
+    statements: list[dict[str, Any]] = []
+    for policy in props(resources[role]).get("Policies", []):
+        statements += policy["PolicyDocument"]["Statement"]
+    for arn in props(resources[role]).get("ManagedPolicyArns", []):
+        assert isinstance(arn, dict), f"{function} role uses an AWS managed policy {arn}"
+        assert "Ref" in arn, f"{function} role uses an AWS managed policy {arn}"
+        statements += props(resources[arn["Ref"]])["PolicyDocument"]["Statement"]
+    for body in of_type(resources, "AWS::IAM::Policy").values():
+        if {"Ref": role} in props(body).get("Roles", []):
+            statements += props(body)["PolicyDocument"]["Statement"]
+    return statements
+
+
+def all_iam_statements(resources: Resources) -> Iterator[tuple[str, dict[str, Any]]]:
+    for name, body in resources.items():
+        if body["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            for statement in props(body)["PolicyDocument"]["Statement"]:
+                yield name, statement
+        if body["Type"] == "AWS::IAM::Role":
+            for policy in props(body).get("Policies", []):
+                for statement in policy["PolicyDocument"]["Statement"]:
+                    yield name, statement
+
+
+def mentions(value: Any, logical_id: str) -> bool:
+    return logical_id in json.dumps(value)
+
+
+def api_paths(resources: Resources) -> dict[str, str]:
+    """Full path of each API Gateway resource logical id."""
+    parts = {name: props(body) for name, body in of_type(resources, "AWS::ApiGateway::Resource").items()}
+
+    def path(name: str) -> str:
+        parent = parts[name]["ParentId"]
+        prefix = path(parent["Ref"]) if "Ref" in parent else ""
+        return f"{prefix}/{parts[name]['PathPart']}"
+
+    return {name: path(name) for name in parts}
+
+
+def api_methods(resources: Resources) -> dict[tuple[str, str], dict[str, Any]]:
+    paths = api_paths(resources)
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for body in of_type(resources, "AWS::ApiGateway::Method").values():
+        resource = props(body)["ResourceId"]
+        path = paths[resource["Ref"]] if "Ref" in resource else "/"
+        found[(props(body)["HttpMethod"], path)] = props(body)
+    return found
+
+
+# --- data -------------------------------------------------------------------------------
+
+
+def test_one_table_per_definition(resources: Resources) -> None:
+    assert set(table_ids(resources)) == {definition.key for definition in tables.ALL_TABLES}
+
+
+def test_tables_encrypted_with_the_cmk_recoverable_and_retained(resources: Resources) -> None:
+    key = key_id(resources)
+    for name, body in of_type(resources, "AWS::DynamoDB::Table").items():
+        sse = props(body)["SSESpecification"]
+        assert sse["SSEEnabled"] is True, name
+        assert sse["SSEType"] == "KMS", name
+        assert sse["KMSMasterKeyId"] == {"Fn::GetAtt": [key, "Arn"]}, name
+        assert props(body)["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+        assert props(body)["DeletionProtectionEnabled"] is True, name
+        assert props(body)["BillingMode"] == "PAY_PER_REQUEST", name
+        assert body["DeletionPolicy"] == "Retain", name
+        assert body["UpdateReplacePolicy"] == "Retain", name
+
+
+def test_tables_follow_their_definitions(resources: Resources) -> None:
+    ids = table_ids(resources)
+    for definition in tables.ALL_TABLES:
+        table = props(resources[ids[definition.key]])
+        expected_keys = [{"AttributeName": definition.partition_key, "KeyType": "HASH"}]
+        if definition.sort_key:
+            expected_keys.append({"AttributeName": definition.sort_key, "KeyType": "RANGE"})
+        assert table["KeySchema"] == expected_keys
+        indexes = {index["IndexName"]: index for index in table.get("GlobalSecondaryIndexes", [])}
+        assert set(indexes) == {index.name for index in definition.indexes}
+        for index in definition.indexes:
+            assert indexes[index.name]["KeySchema"][0]["AttributeName"] == index.partition_key
+        ttl = table.get("TimeToLiveSpecification")
+        if definition.ttl_attribute:
+            assert ttl == {"AttributeName": definition.ttl_attribute, "Enabled": True}
+        else:
+            assert ttl is None
+        stream = table.get("StreamSpecification")
+        assert (stream or {}).get("StreamViewType") == definition.stream
+
+
+def test_only_the_schedule_table_has_a_stream(resources: Resources) -> None:
+    streamed = {
+        key for key, name in table_ids(resources).items() if "StreamSpecification" in props(resources[name])
+    }
+    assert streamed == {tables.SCHEDULE.key}
+
+
+def test_key_rotates_and_is_retained(resources: Resources) -> None:
+    key = resources[key_id(resources)]
+    assert props(key)["EnableKeyRotation"] is True
+    assert key["DeletionPolicy"] == "Retain"
+
+
+def test_every_table_is_in_the_backup_plan(resources: Resources) -> None:
+    (selection,) = of_type(resources, "AWS::Backup::BackupSelection").values()
+    chosen = json.dumps(props(selection)["BackupSelection"]["Resources"])
+    for name in table_ids(resources).values():
+        assert name in chosen
+
+
+# --- functions ----------------------------------------------------------------------------
+
+
+def test_one_function_per_entrypoint(resources: Resources) -> None:
+    handlers = sorted(props(body)["Handler"] for body in of_type(resources, "AWS::Lambda::Function").values())
+    assert handlers == sorted(entry.handler for entry in ENTRYPOINTS)
+
+
+def test_functions_runtime_architecture_tracing_concurrency(resources: Resources) -> None:
+    key = key_id(resources)
+    for entry in ENTRYPOINTS:
+        function = props(resources[function_id(resources, entry)])
+        assert function["Runtime"] == "python3.13"
+        assert function["Architectures"] == ["arm64"]
+        assert function["TracingConfig"] == {"Mode": "Active"}
+        assert isinstance(function["ReservedConcurrentExecutions"], int)
+        assert function["ReservedConcurrentExecutions"] > 0
+        assert function["MemorySize"] == MEMORY_MB
+        assert function["Timeout"] == TIMEOUT_SECONDS[entry.trigger]
+        assert function["KmsKeyArn"] == {"Fn::GetAtt": [key, "Arn"]}
+        assert "AWSLambdaPowertoolsPythonV3-python313-arm64" in json.dumps(function["Layers"])
+        assert "Ref" in function["LoggingConfig"]["LogGroup"]
+
+
+def test_function_environment_names_exactly_the_granted_tables(resources: Resources) -> None:
+    ids = table_ids(resources)
+    env_vars = {definition.env_var for definition in tables.ALL_TABLES}
+    for entry in ENTRYPOINTS:
+        env = props(resources[function_id(resources, entry)])["Environment"]["Variables"]
+        assert env["POWERTOOLS_SERVICE_NAME"] == entry.domain
+        assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Tandem"
+        assert env["LOG_LEVEL"] == "INFO"
+        granted = {grant.table.env_var: grant.table.key for grant in entry.grants}
+        assert {name for name in env if name in env_vars} == set(granted)
+        for name, key in granted.items():
+            assert env[name] == {"Ref": ids[key]}
+        assert (QUEUE_URL_ENV in env) == (entry.sends_to_queue or entry.trigger == "queue")
+        assert (SENDER_EMAIL_ENV in env) == entry.sends_email
+        assert resource_env_vars(entry) <= set(env)  # what the entry's SETTINGS may ask for
+
+
+def test_function_log_groups_encrypted_and_expiring(resources: Resources) -> None:
+    key = key_id(resources)
+    groups = of_type(resources, "AWS::Logs::LogGroup")
+    assert groups
+    for name, body in groups.items():
+        assert props(body)["KmsKeyId"] == {"Fn::GetAtt": [key, "Arn"]}, name
+        assert props(body)["RetentionInDays"] >= 365, name
+
+
+def test_code_asset_holds_only_the_domain_and_common() -> None:
+    root = stage_code("coverage")
+    files = {path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()}
+    assert "functions/__init__.py" in files
+    assert "functions/catalog.py" in files
+    assert any(name.startswith("functions/common/") for name in files)
+    assert any(name.startswith("functions/coverage/") for name in files)
+    for name in files:
+        assert name.startswith(("functions/common/", "functions/coverage/")) or name in {
+            "functions/__init__.py",
+            "functions/catalog.py",
+        }, name
+        assert "__pycache__" not in name, name
+        assert not name.endswith(".pyc"), name
+
+
+# --- IAM ---------------------------------------------------------------------------------
+
+
+def test_no_wildcard_actions_anywhere(resources: Resources) -> None:
+    for name, statement in all_iam_statements(resources):
+        assert "NotAction" not in statement, name
+        for action in as_list(statement.get("Action", [])):
+            assert action != "*", f"{name}: {action}"
+            assert not action.endswith(":*"), f"{name}: {action}"
+            assert action != "dynamodb:Scan", f"{name} may Scan"
+
+
+def test_functions_have_no_inline_or_aws_managed_policies(resources: Resources) -> None:
+    for entry in ENTRYPOINTS:
+        role = props(resources[function_id(resources, entry)])["Role"]["Fn::GetAtt"][0]
+        assert "Policies" not in props(resources[role])
+        for body in of_type(resources, "AWS::IAM::Policy").values():
+            assert {"Ref": role} not in props(body).get("Roles", [])
+
+
+def test_coverage_api_reaches_the_schedule_table_only_through_the_participant_week_index(
+    resources: Resources,
+) -> None:
+    schedule = table_ids(resources)[tables.SCHEDULE.key]
+    function = function_id(resources, next(e for e in ENTRYPOINTS if e.id == "CoverageApi"))
+    touching = [s for s in role_statements(resources, function) if mentions(s.get("Resource"), schedule)]
+    assert len(touching) == 1
+    (statement,) = touching
+    assert statement["Effect"] == "Allow"
+    assert as_list(statement["Action"]) == ["dynamodb:Query"]
+    assert as_list(statement["Resource"]) == [
+        {"Fn::Join": ["", [{"Fn::GetAtt": [schedule, "Arn"]}, f"/index/{tables.PARTICIPANT_WEEK_INDEX}"]]}
+    ]
+
+
+def test_audit_grant_is_put_item_only(resources: Resources) -> None:
+    audit = table_ids(resources)[tables.AUDIT.key]
+    granted = [e for e in ENTRYPOINTS if any(g.table is tables.AUDIT for g in e.grants)]
+    assert granted
+    for entry in granted:
+        touching = [
+            s
+            for s in role_statements(resources, function_id(resources, entry))
+            if mentions(s.get("Resource"), audit)
+        ]
+        assert [as_list(s["Action"]) for s in touching] == [["dynamodb:PutItem"]], entry.id
+
+
+def test_functions_without_a_grant_cannot_reach_a_table(resources: Resources) -> None:
+    ids = table_ids(resources)
+    for entry in ENTRYPOINTS:
+        granted = {grant.table.key for grant in entry.grants}
+        if entry.trigger == "stream":
+            granted.add(tables.SCHEDULE.key)  # its stream, checked below
+        statements = role_statements(resources, function_id(resources, entry))
+        for key, logical_id in ids.items():
+            if key not in granted:
+                assert not any(mentions(s.get("Resource"), logical_id) for s in statements), (entry.id, key)
+
+
+def test_stream_consumers_read_the_stream_not_the_schedule_table(resources: Resources) -> None:
+    schedule = table_ids(resources)[tables.SCHEDULE.key]
+    for entry in (e for e in ENTRYPOINTS if e.trigger == "stream"):
+        statements = role_statements(resources, function_id(resources, entry))
+        touching = [s for s in statements if mentions(s.get("Resource"), schedule)]
+        actions = {action for s in touching for action in as_list(s["Action"])}
+        assert actions == {
+            "dynamodb:DescribeStream",
+            "dynamodb:GetRecords",
+            "dynamodb:GetShardIterator",
+            "dynamodb:ListStreams",
+        }, entry.id
+
+
+# --- triggers and messaging ----------------------------------------------------------------
+
+
+def test_stream_mappings_filter_bisect_and_dead_letter(resources: Resources) -> None:
+    mappings = {
+        props(body)["FunctionName"]["Ref"]: props(body)
+        for body in of_type(resources, "AWS::Lambda::EventSourceMapping").values()
+    }
+    for entry in (e for e in ENTRYPOINTS if e.trigger == "stream"):
+        mapping = mappings[function_id(resources, entry)]
+        patterns = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+        assert patterns == list(entry.stream_filters)
+        assert mapping["StartingPosition"] == "LATEST"
+        assert mapping["BisectBatchOnFunctionError"] is True
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert "OnFailure" in mapping["DestinationConfig"]
+    for entry in (e for e in ENTRYPOINTS if e.trigger == "queue"):
+        mapping = mappings[function_id(resources, entry)]
+        assert mapping["BatchSize"] == 10
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_queues_encrypted_with_the_cmk_and_tls_only(resources: Resources) -> None:
+    key = key_id(resources)
+    queues = of_type(resources, "AWS::SQS::Queue")
+    for name, body in queues.items():
+        assert props(body)["KmsMasterKeyId"] == {"Fn::GetAtt": [key, "Arn"]}, name
+    policies = json.dumps(of_type(resources, "AWS::SQS::QueuePolicy"))
+    for name in queues:
+        assert name in policies
+    for body in of_type(resources, "AWS::SQS::QueuePolicy").values():
+        assert "aws:SecureTransport" in json.dumps(props(body))
+
+
+def test_send_queue_redrives_to_its_dlq(resources: Resources) -> None:
+    sender = next(e for e in ENTRYPOINTS if e.trigger == "queue")
+    queues = of_type(resources, "AWS::SQS::Queue")
+    (queue_name,) = [name for name, body in queues.items() if "RedrivePolicy" in props(body)]
+    queue = props(queues[queue_name])
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == MAX_RECEIVE_COUNT
+    assert queue["VisibilityTimeout"] > TIMEOUT_SECONDS[sender.trigger]
+    dlq = props(queues[queue["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]])
+    assert dlq["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+def test_topics_encrypted(resources: Resources) -> None:
+    key = key_id(resources)
+    topics = of_type(resources, "AWS::SNS::Topic")
+    assert len(topics) == 2  # inbound SMS, alarms
+    for body in topics.values():
+        assert props(body)["KmsMasterKeyId"] == {"Fn::GetAtt": [key, "Arn"]}
+
+
+def test_minute_rule_invokes_the_sweep_with_a_dlq(resources: Resources) -> None:
+    sweep = next(e for e in ENTRYPOINTS if e.trigger == "schedule")
+    (rule,) = of_type(resources, "AWS::Events::Rule").values()
+    assert props(rule)["ScheduleExpression"] == "rate(1 minute)"
+    (target,) = props(rule)["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [function_id(resources, sweep), "Arn"]}
+    assert "DeadLetterConfig" in target
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] >= 1
+    assert "DeadLetterConfig" in props(resources[function_id(resources, sweep)])
+
+
+# --- API -----------------------------------------------------------------------------------
+
+
+def test_every_openapi_operation_is_a_method(resources: Resources, document: dict[str, Any]) -> None:
+    expected = {(route.method, route.path) for route in routes(document)}
+    methods = api_methods(resources)
+    assert len(methods) == len(expected)
+    assert set(methods) == expected
+
+
+def test_only_public_operations_skip_the_cognito_authorizer(
+    resources: Resources, document: dict[str, Any]
+) -> None:
+    public = {(route.method, route.path) for route in routes(document) if not route.secured}
+    assert public == {("GET", "/health")}
+    for key, method in api_methods(resources).items():
+        if key in public:
+            assert method["AuthorizationType"] == "NONE"
+        else:
+            assert method["AuthorizationType"] == "COGNITO_USER_POOLS", key
+            assert "Ref" in method["AuthorizerId"], key
+        assert "RequestValidatorId" in method, key
+
+
+def test_methods_proxy_to_their_domain_function(resources: Resources, document: dict[str, Any]) -> None:
+    methods = api_methods(resources)
+    for route in routes(document):
+        entry = next(e for e in ENTRYPOINTS if e.trigger == "api" and e.domain == route.domain)
+        integration = methods[(route.method, route.path)]["Integration"]
+        assert integration["Type"] == "AWS_PROXY"
+        assert mentions(integration["Uri"], function_id(resources, entry))
+
+
+def test_stage_logging_tracing_throttling(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::ApiGateway::Stage",
+        {
+            "StageName": "v1",
+            "TracingEnabled": True,
+            "AccessLogSetting": Match.object_like({"Format": Match.string_like_regexp("requestId")}),
+            "MethodSettings": Match.array_with(
+                [
+                    Match.object_like(
+                        {
+                            "LoggingLevel": "INFO",
+                            "DataTraceEnabled": False,
+                            "MetricsEnabled": True,
+                            "ThrottlingRateLimit": Match.any_value(),
+                            "ThrottlingBurstLimit": Match.any_value(),
+                        }
+                    )
+                ]
+            ),
+        },
+    )
+    template.has_resource_properties(
+        "AWS::ApiGateway::RestApi", {"EndpointConfiguration": {"Types": ["REGIONAL"]}}
+    )
+
+
+def test_gateway_errors_are_problem_details(resources: Resources) -> None:
+    responses = {
+        props(body)["ResponseType"]: props(body)
+        for body in of_type(resources, "AWS::ApiGateway::GatewayResponse").values()
+    }
+    for kind in ("DEFAULT_4XX", "DEFAULT_5XX", "UNAUTHORIZED"):
+        response = responses[kind]
+        assert response["ResponseParameters"]["gatewayresponse.header.Content-Type"] == f"'{PROBLEM_JSON}'"
+        body = response["ResponseTemplates"]["application/json"]
+        assert '"type": "about:blank"' in body
+        assert '"title"' in body
+    assert '"status": 401' in responses["UNAUTHORIZED"]["ResponseTemplates"]["application/json"]
+
+
+def test_waf_guards_the_stage_and_logs(template: Template) -> None:
+    template.resource_count_is("AWS::WAFv2::WebACLAssociation", 1)
+    template.has_resource_properties(
+        "AWS::WAFv2::WebACL",
+        {
+            "Scope": "REGIONAL",
+            "Rules": Match.array_with(
+                [
+                    Match.object_like(
+                        {"Statement": {"RateBasedStatement": Match.object_like({"AggregateKeyType": "IP"})}}
+                    )
+                ]
+            ),
+        },
+    )
+    template.has_resource_properties(
+        "AWS::WAFv2::LoggingConfiguration",
+        {"RedactedFields": Match.array_with([{"SingleHeader": {"Name": "authorization"}}])},
+    )
+
+
+# --- Cognito -------------------------------------------------------------------------------
+
+
+def test_user_pool_password_policy_mfa_and_sign_up(resources: Resources) -> None:
+    (pool,) = of_type(resources, "AWS::Cognito::UserPool").values()
+    policy = props(pool)["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] >= 12
+    for flag in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"):
+        assert policy[flag] is True
+    assert props(pool)["MfaConfiguration"] == "OPTIONAL"
+    assert props(pool)["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+    assert props(pool)["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert props(pool)["UsernameAttributes"] == ["email"]
+    assert props(pool)["UserPoolAddOns"]["AdvancedSecurityMode"] == "ENFORCED"
+    assert props(pool)["AccountRecoverySetting"]["RecoveryMechanisms"] == [
+        {"Name": "verified_email", "Priority": 1}
+    ]
+    assert pool["DeletionPolicy"] == "Retain"
+    person_id = next(attr for attr in props(pool)["Schema"] if attr["Name"] == "person_id")
+    assert person_id["AttributeDataType"] == "String"
+
+
+def test_app_client_has_no_secret_and_short_tokens(resources: Resources) -> None:
+    (client,) = of_type(resources, "AWS::Cognito::UserPoolClient").values()
+    client = props(client)
+    assert client["GenerateSecret"] is False
+    assert set(client["ExplicitAuthFlows"]) == {
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    }
+    assert client["PreventUserExistenceErrors"] == "ENABLED"
+    assert client["IdTokenValidity"] == 60
+    assert client["AccessTokenValidity"] == 60
+    assert "custom:person_id" not in client["WriteAttributes"]
+    assert "AllowedOAuthFlows" not in client
+
+
+def test_groups_exist(resources: Resources) -> None:
+    names = {props(body)["GroupName"] for body in of_type(resources, "AWS::Cognito::UserPoolGroup").values()}
+    assert names == set(GROUPS) == {"participant", "clinician", "coordinator"}
+
+
+# --- monitoring ----------------------------------------------------------------------------
+
+
+def test_alarms_cover_errors_throttles_dlqs_and_api(resources: Resources) -> None:
+    alarms = list(of_type(resources, "AWS::CloudWatch::Alarm").values())
+    for alarm in alarms:
+        assert props(alarm)["AlarmActions"], "every alarm notifies"
+
+    def watched(metric: str) -> list[str]:
+        return [json.dumps(props(a)["Dimensions"]) for a in alarms if props(a)["MetricName"] == metric]
+
+    for entry in ENTRYPOINTS:
+        function = function_id(resources, entry)
+        assert any(function in dims for dims in watched("Errors")), entry.id
+        assert any(function in dims for dims in watched("Throttles")), entry.id
+    dlqs = [
+        name
+        for name, body in of_type(resources, "AWS::SQS::Queue").items()
+        if "RedrivePolicy" not in props(body)
+    ]
+    assert len(dlqs) == 1 + sum(e.trigger in ("stream", "schedule") for e in ENTRYPOINTS)
+    visible = watched("ApproximateNumberOfMessagesVisible")
+    for dlq in dlqs:
+        assert any(dlq in dims for dims in visible), dlq
+    assert watched("5XXError")
+
+
+def test_domains_import_only_common_catalog_and_themselves() -> None:
+    """Each function asset holds one domain: a cross-domain import would fail in Lambda."""
+    domains = {entry.domain for entry in ENTRYPOINTS}
+    for domain in domains:
+        for source in (app_factory.REPO_ROOT / "functions" / domain).rglob("*.py"):
+            for node in ast.walk(ast.parse(source.read_text())):
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                for name in names:
+                    parts = name.split(".")
+                    if parts[0] == "functions" and len(parts) > 1 and parts[1] in domains:
+                        assert parts[1] == domain, f"{source} imports {name}"
+
+
+def test_routes_fail_closed_and_refuse_unreviewed_public_operations() -> None:
+    document: dict[str, Any] = {
+        "paths": {
+            "/a": {"get": {"x-tandem-function": "schedule"}},
+            "/b/{b_id}": {"get": {"x-tandem-function": "notify", "security": []}},
+        }
+    }
+    by_path = {route.path: route for route in routes(document)}
+    assert by_path["/a"].secured is True  # no security anywhere: still authorized
+    assert by_path["/b/{b_id}"].secured is False
+    assert by_path["/b/{b_id}"].request_parameters == {"method.request.path.b_id": True}
+    with pytest.raises(ValueError, match="x-tandem-function"):
+        routes({"paths": {"/c": {"get": {"x-tandem-function": "billing"}}}})
+    with pytest.raises(ValueError, match="PUBLIC_ROUTES"):
+        app_factory.build_app(openapi=document, with_nag=False)
