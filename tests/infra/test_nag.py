@@ -108,3 +108,19 @@ def test_app_py_synthesizes_the_committed_document(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-4000:]
     assert (tmp_path / "Tandem.template.json").exists()
+
+
+def test_synthesized_template_passes_cfn_lint(synthesized: tuple[cdk.App, Path]) -> None:
+    # Given the template the nag-checked synth wrote
+    _, outdir = synthesized
+    templates = sorted(outdir.glob("*.template.json"))
+    assert templates
+    # When cfn-lint checks it (errors are exit bit 2; warnings 4; informational 8)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), *map(str, templates)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    # Then it reports nothing at all
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
