@@ -84,23 +84,12 @@ def warm_requests() -> tuple[float, float]:
         for table in ALL_TABLES:
             os.environ[table.env_var] = names[table.key]
         from functions.schedule.handler import lambda_handler
-        from functions.schedule.models import PersonRecord
         from functions.schedule.store import ScheduleStore
 
         person = seed.PEOPLE[6]
         audit = AuditWriter(names["audit"], dynamodb, request_id="bench")
         ScheduleStore(names["schedule"], dynamodb).create_person(
-            PersonRecord(
-                person_id=person.person_id,
-                kind=person.kind,
-                display_name=person.display_name,
-                email=person.email,
-                time_zone=person.time_zone,
-                state=person.state,
-                age_group=person.age_group,
-                created_at=seed.SEEDED_AT,
-                updated_at=seed.SEEDED_AT,
-            ),
+            seed.person_record(person),
             audit.transact_put(audit.entry(seed.SEED_ACTOR, "person.create", person.person_id, "success")),
         )
         event = api_event("GET", "/me", caller=claims(person.person_id, "participant"))

@@ -13,7 +13,8 @@ from functions.common.auth import Principal, Role
 from functions.coverage.models import PlanRecord
 from functions.coverage.store import CoverageStore
 from functions.coverage.vocabulary import PlanStatus, PlanType, SubscriberRelationship
-from functions.schedule.models import PersonRecord
+from functions.schedule.logic import people
+from functions.schedule.models import PersonCreate, PersonRecord
 from functions.schedule.store import ScheduleStore
 from functions.schedule.vocabulary import AgeGroup, PersonKind
 from local import provision
@@ -181,6 +182,20 @@ class DemoLogin:
     display_name: str
 
 
+def person_record(person: DemoPerson) -> PersonRecord:
+    """The stored record of a demo person, validated by the same input model the API uses."""
+    data = PersonCreate(
+        kind=person.kind,
+        display_name=person.display_name,
+        email=person.email,
+        phone=person.phone,
+        time_zone=person.time_zone,
+        state=person.state,
+        age_group=person.age_group,
+    )
+    return people.new_person(data, person_id=person.person_id, now=SEEDED_AT)
+
+
 def seed(clients: dict[str, Any], resources: provision.Resources) -> list[DemoLogin]:
     dynamodb = clients["dynamodb"]
     schedule = ScheduleStore(resources.tables["schedule"], dynamodb)
@@ -189,18 +204,7 @@ def seed(clients: dict[str, Any], resources: provision.Resources) -> list[DemoLo
     logins: list[DemoLogin] = []
     for person in PEOPLE:
         if schedule.get_person(person.person_id) is None:
-            record = PersonRecord(
-                person_id=person.person_id,
-                kind=person.kind,
-                display_name=person.display_name,
-                email=person.email,
-                phone=person.phone,
-                time_zone=person.time_zone,
-                state=person.state,
-                age_group=person.age_group,
-                created_at=SEEDED_AT,
-                updated_at=SEEDED_AT,
-            )
+            record = person_record(person)
             entry = audit.entry(SEED_ACTOR, "person.create", f"person/{person.person_id}", "success")
             schedule.create_person(record, audit.transact_put(entry))
         if person.login is not None:

@@ -28,7 +28,7 @@ from functions.common.errors import (
     TandemError,
 )
 from functions.common.http import problem_body, problem_response
-from functions.common.observability import logger, metrics, tracer
+from functions.common.observability import CAPTURE_COLD_START, logger, metrics, tracer
 
 # The OpenAPI security requirement of every authenticated route (API Gateway's Cognito
 # authorizer in AWS, the local gateway's JWKS check locally).
@@ -146,7 +146,7 @@ def lambda_entry(
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     @tracer.capture_lambda_handler(capture_response=False)
-    @metrics.log_metrics(capture_cold_start_metric=True)
+    @metrics.log_metrics(capture_cold_start_metric=CAPTURE_COLD_START)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.append_keys(domain=domain)
         return app.resolve(event, context)

@@ -12,6 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 MASK = "*****"
 
@@ -69,5 +70,8 @@ class PhiMaskingFormatter(LambdaPowertoolsFormatter):
 
 
 logger = Logger(service="tandem", logger_formatter=PhiMaskingFormatter())
+# Powertools writes the cold-start metric even with POWERTOOLS_METRICS_DISABLED, so it is
+# only asked for where metrics are on (in AWS; not in the local runtime, tests or bench).
+CAPTURE_COLD_START = not is_metrics_disabled()
 tracer = Tracer(service="tandem")
 metrics = Metrics(namespace="Tandem", service="tandem")
