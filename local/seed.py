@@ -1,27 +1,39 @@
-"""The demo program behind `make serve`: a coordinator, a care team, two couples and their
-plans, written through the functions' own stores so stored shapes never drift. Idempotent:
-records and users that exist are left as they are."""
+"""The demo program behind `make serve`: a coordinator, a care team of five clinicians with
+availability, two couples with their care teams and plans, and next week's sessions for
+the Riveras. Everything is written through the functions' own models, rules and stores,
+so stored shapes never drift. Idempotent: what exists is left as it is."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from functions.common.audit import AuditWriter
 from functions.common.auth import Principal, Role
 from functions.coverage.models import PlanRecord
 from functions.coverage.store import CoverageStore
 from functions.coverage.vocabulary import PlanStatus, PlanType, SubscriberRelationship
-from functions.schedule.logic import people
-from functions.schedule.models import PersonCreate, PersonRecord
+from functions.schedule.logic import booking, people, teams
+from functions.schedule.models import (
+    AvailabilityRecord,
+    CareTeamIn,
+    CoupleCreate,
+    PersonCreate,
+    PersonRecord,
+    SessionCreate,
+    TreatmentPlan,
+    WeeklyWindow,
+)
 from functions.schedule.store import ScheduleStore
-from functions.schedule.vocabulary import AgeGroup, PersonKind
+from functions.schedule.vocabulary import AgeGroup, ClinicianRole, JoinMode, PersonKind, SessionType
 from local import provision
 
 DEMO_PASSWORD = "Tandem-demo-2026!"  # noqa: S105 - local demo logins only; meets the pool's policy
 SEED_ACTOR = Principal(person_id="system-seed", role=Role.COORDINATOR, username="seed")
 SEEDED_AT = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
+WEEKDAYS = range(5)
 
 
 @dataclass(frozen=True)
@@ -36,7 +48,29 @@ class DemoPerson:
     phone: str | None = None
     login: Role | None = None
     """When set, a Cognito user with this role exists for the person."""
+    roles: tuple[ClinicianRole, ...] = ()
+    licensed_states: tuple[str, ...] = ()
+    hours: dict[int, tuple[time, time]] = field(default_factory=dict)
+    """Clinicians: weekday (0 = Monday) -> local working hours."""
+    plan: TreatmentPlan | None = None
 
+
+def _hours(
+    days: range | tuple[int, ...], start: int, end: int, **extra: tuple[int, int]
+) -> dict[int, tuple[time, time]]:
+    found = {day: (time(start), time(end)) for day in days}
+    for day, (s, e) in extra.items():
+        found[int(day.removeprefix("d"))] = (time(s), time(e))
+    return found
+
+
+SUD_PLAN = TreatmentPlan(
+    sessions_per_week_min=4,
+    sessions_per_week_max=5,
+    hours_per_week_min=9,
+    hours_per_week_max=12,
+    needs_substance_use_counseling=True,
+)
 
 PEOPLE: tuple[DemoPerson, ...] = (
     DemoPerson(
@@ -53,7 +87,11 @@ PEOPLE: tuple[DemoPerson, ...] = (
         "Dr. Priya Natarajan",
         "clinician@tandem.example",
         "America/Chicago",
+        state="TX",
         login=Role.CLINICIAN,
+        roles=(ClinicianRole.COUPLES_THERAPIST, ClinicianRole.INDIVIDUAL_THERAPIST),
+        licensed_states=("TX", "CA"),
+        hours=_hours(WEEKDAYS, 9, 18, d5=(10, 14)),
     ),
     DemoPerson(
         "per_demotherapist1",
@@ -61,6 +99,10 @@ PEOPLE: tuple[DemoPerson, ...] = (
         "Sam Okafor, LPC",
         "sam.okafor@tandem.example",
         "America/Chicago",
+        state="TX",
+        roles=(ClinicianRole.INDIVIDUAL_THERAPIST,),
+        licensed_states=("TX", "CA"),
+        hours=_hours(WEEKDAYS, 8, 17, d1=(8, 20), d3=(8, 20)),
     ),
     DemoPerson(
         "per_demotherapist2",
@@ -68,6 +110,10 @@ PEOPLE: tuple[DemoPerson, ...] = (
         "Lee Park, LMFT",
         "lee.park@tandem.example",
         "America/Los_Angeles",
+        state="CA",
+        roles=(ClinicianRole.INDIVIDUAL_THERAPIST, ClinicianRole.COUPLES_THERAPIST),
+        licensed_states=("CA", "TX"),
+        hours=_hours(WEEKDAYS, 8, 19),
     ),
     DemoPerson(
         "per_democounselor",
@@ -75,6 +121,10 @@ PEOPLE: tuple[DemoPerson, ...] = (
         "Jordan Ellis, LCDC",
         "jordan.ellis@tandem.example",
         "America/Denver",
+        state="CO",
+        roles=(ClinicianRole.SUBSTANCE_USE_COUNSELOR, ClinicianRole.GROUP_FACILITATOR),
+        licensed_states=("TX", "CA", "CO"),
+        hours=_hours(WEEKDAYS, 9, 17, d5=(9, 13)),
     ),
     DemoPerson(
         "per_demoprescriber",
@@ -82,6 +132,10 @@ PEOPLE: tuple[DemoPerson, ...] = (
         "Dr. Ana Costa",
         "ana.costa@tandem.example",
         "America/New_York",
+        state="NY",
+        roles=(ClinicianRole.PRESCRIBER,),
+        licensed_states=("TX", "CA", "NY"),
+        hours=_hours((0, 2, 4), 9, 16),
     ),
     DemoPerson(
         "per_demoalex",
@@ -93,6 +147,7 @@ PEOPLE: tuple[DemoPerson, ...] = (
         age_group=AgeGroup.ADULT,
         phone="+15125550101",
         login=Role.PARTICIPANT,
+        plan=SUD_PLAN,
     ),
     DemoPerson(
         "per_demojamie",
@@ -124,6 +179,73 @@ PEOPLE: tuple[DemoPerson, ...] = (
         state="CA",
         age_group=AgeGroup.ADULT,
         phone="+14155550104",
+    ),
+)
+
+CARE_TEAMS: dict[str, CareTeamIn] = {
+    "per_demoalex": CareTeamIn(
+        individual_therapist_id="per_demotherapist1",
+        substance_use_counselor_id="per_democounselor",
+        prescriber_id="per_demoprescriber",
+    ),
+    "per_demojamie": CareTeamIn(
+        individual_therapist_id="per_demotherapist2", prescriber_id="per_demoprescriber"
+    ),
+    "per_demotaylor": CareTeamIn(individual_therapist_id="per_democouplestherapist"),
+    "per_democasey": CareTeamIn(individual_therapist_id="per_demotherapist1"),
+}
+
+COUPLES: dict[str, CoupleCreate] = {
+    "cpl_demorivera": CoupleCreate(
+        partner_ids=["per_demoalex", "per_demojamie"],
+        couples_therapist_id="per_democouplestherapist",
+        join_mode=JoinMode.ONE_LOCATION,
+    ),
+    "cpl_demobrooks": CoupleCreate(
+        partner_ids=["per_demotaylor", "per_democasey"],
+        couples_therapist_id="per_demotherapist2",
+        join_mode=JoinMode.TWO_LOCATIONS,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class DemoSession:
+    session_id: str
+    type: SessionType
+    weekday: int
+    """Next week's day (0 = Monday), in the clinician's zone."""
+    at: time
+    clinician_id: str
+    attendee_ids: tuple[str, ...]
+    couple_id: str | None = None
+
+
+# The Riveras' next week: a couples session, and each partner's individual session the
+# same day, back to back; Alex's substance-use counseling on Wednesday.
+SESSIONS: tuple[DemoSession, ...] = (
+    DemoSession(
+        "ses_demorivera01",
+        SessionType.COUPLES,
+        1,
+        time(17),
+        "per_democouplestherapist",
+        ("per_demoalex", "per_demojamie"),
+        "cpl_demorivera",
+    ),
+    DemoSession(
+        "ses_demorivera02", SessionType.INDIVIDUAL, 1, time(15, 45), "per_demotherapist1", ("per_demoalex",)
+    ),
+    DemoSession(
+        "ses_demorivera03", SessionType.INDIVIDUAL, 1, time(13, 45), "per_demotherapist2", ("per_demojamie",)
+    ),
+    DemoSession(
+        "ses_demorivera04",
+        SessionType.SUBSTANCE_USE_COUNSELING,
+        2,
+        time(10),
+        "per_democounselor",
+        ("per_demoalex",),
     ),
 )
 
@@ -184,6 +306,7 @@ class DemoLogin:
 
 def person_record(person: DemoPerson) -> PersonRecord:
     """The stored record of a demo person, validated by the same input model the API uses."""
+    clinician = person.kind is PersonKind.CLINICIAN
     data = PersonCreate(
         kind=person.kind,
         display_name=person.display_name,
@@ -192,35 +315,102 @@ def person_record(person: DemoPerson) -> PersonRecord:
         time_zone=person.time_zone,
         state=person.state,
         age_group=person.age_group,
+        treatment_plan=person.plan,
+        roles=list(person.roles) if clinician else None,
+        licensed_states=list(person.licensed_states) if clinician else None,
     )
     return people.new_person(data, person_id=person.person_id, now=SEEDED_AT)
 
 
-def seed(clients: dict[str, Any], resources: provision.Resources) -> list[DemoLogin]:
+def _audit_put(audit: AuditWriter, action: str, resource: str) -> dict[str, Any]:
+    return audit.transact_put(audit.entry(SEED_ACTOR, action, resource, "success"))
+
+
+def _next_week_start(now: datetime, zone: str) -> datetime:
+    local = now.astimezone(ZoneInfo(zone))
+    monday = local.date() - timedelta(days=local.weekday()) + timedelta(days=7)
+    return datetime.combine(monday, time(), tzinfo=ZoneInfo(zone))
+
+
+def seed_schedule(store: ScheduleStore, audit: AuditWriter, *, now: datetime) -> None:
+    for person in PEOPLE:
+        if store.get_person(person.person_id) is None:
+            store.create_person(
+                person_record(person), _audit_put(audit, "person.create", f"person/{person.person_id}")
+            )
+        if person.hours and store.get_availability(person.person_id) is None:
+            windows = [WeeklyWindow(weekday=d, start=s, end=e) for d, (s, e) in sorted(person.hours.items())]
+            record = AvailabilityRecord(
+                clinician_id=person.person_id, weekly=windows, time_off=[], updated_at=SEEDED_AT, version=1
+            )
+            store.put_availability(
+                record,
+                expected_version=0,
+                audit_put=_audit_put(audit, "availability.update", f"person/{person.person_id}/availability"),
+            )
+    everyone, _ = store.people([p.person_id for p in PEOPLE])
+    for participant_id, team in CARE_TEAMS.items():
+        if not store.relations(participant_id).care:
+            teams.check_care_team(team, everyone[participant_id], everyone)
+            store.set_care_team(
+                participant_id,
+                team.assignments(),
+                _audit_put(audit, "care_team.update", f"person/{participant_id}/care-team"),
+            )
+    for couple_id, request in COUPLES.items():
+        if store.get_couple(couple_id) is None:
+            couple = teams.new_couple(request, couple_id=couple_id, people=everyone, now=SEEDED_AT)
+            store.create_couple(couple, _audit_put(audit, "couple.create", f"couple/{couple_id}"))
+    policy = booking.Policy(buffer=timedelta(minutes=10), cancel_cutoff=timedelta(hours=24))
+    for demo in SESSIONS:
+        if store.get_session(demo.session_id) is not None:
+            continue
+        clinician = everyone[demo.clinician_id]
+        start = _next_week_start(now, clinician.time_zone) + timedelta(days=demo.weekday)
+        start = datetime.combine(start.date(), demo.at, tzinfo=start.tzinfo)
+        session_request = SessionCreate(
+            type=demo.type,
+            start=start,
+            clinician_id=demo.clinician_id,
+            attendee_ids=list(demo.attendee_ids),
+            couple_id=demo.couple_id,
+        )
+        session = booking.plan_session(
+            session_request,
+            session_id=demo.session_id,
+            principal=SEED_ACTOR,
+            people=everyone,
+            couple=store.get_couple(demo.couple_id) if demo.couple_id else None,
+            availability=store.get_availability(demo.clinician_id),
+            policy=policy,
+            now=now,
+        )
+        store.book(session, _audit_put(audit, "session.book", f"session/{demo.session_id}"))
+
+
+def seed(
+    clients: dict[str, Any], resources: provision.Resources, *, now: datetime | None = None
+) -> list[DemoLogin]:
     dynamodb = clients["dynamodb"]
     schedule = ScheduleStore(resources.tables["schedule"], dynamodb)
     coverage = CoverageStore(resources.tables["coverage"], dynamodb)
     audit = AuditWriter(resources.tables["audit"], dynamodb, request_id="seed")
+    seed_schedule(schedule, audit, now=now or datetime.now(UTC))
     logins: list[DemoLogin] = []
     for person in PEOPLE:
-        if schedule.get_person(person.person_id) is None:
-            record = person_record(person)
-            entry = audit.entry(SEED_ACTOR, "person.create", f"person/{person.person_id}", "success")
-            schedule.create_person(record, audit.transact_put(entry))
-        if person.login is not None:
-            provision.ensure_user(
-                clients["cognito-idp"],
-                resources.user_pool_id,
-                email=person.email,
-                password=DEMO_PASSWORD,
-                role=person.login,
-                person_id=person.person_id,
-            )
-            logins.append(
-                DemoLogin(
-                    person.email, DEMO_PASSWORD, person.login.value, person.person_id, person.display_name
-                )
-            )
+        if person.login is None:
+            continue
+        provision.ensure_user(
+            clients["cognito-idp"],
+            resources.user_pool_id,
+            email=person.email,
+            password=DEMO_PASSWORD,
+            role=person.login,
+            person_id=person.person_id,
+        )
+        logins.append(
+            DemoLogin(person.email, DEMO_PASSWORD, person.login.value, person.person_id, person.display_name)
+        )
     for plan in PLANS:
         if plan.plan_id not in {p.plan_id for p in coverage.plans_of(plan.person_id)}:
             coverage.put_plan(plan)

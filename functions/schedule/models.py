@@ -3,15 +3,55 @@ explicitly so a stored attribute never leaks into a response by accident."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import datetime, time
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from functions.common.models import DisplayName, Email, PhoneE164, TimeZone, UsState, iso
-from functions.schedule.vocabulary import ENTITY_PERSON, AgeGroup, PersonKind
+from functions.common.models import DisplayName, Email, PhoneE164, ResourceId, TimeZone, UsState, iso
+from functions.schedule.vocabulary import (
+    ENTITY_AVAILABILITY,
+    ENTITY_CARE_TEAM,
+    ENTITY_COUPLE,
+    ENTITY_COUPLE_MEMBERSHIP,
+    ENTITY_PERSON,
+    ENTITY_SESSION,
+    ENTITY_SESSION_MEMBER,
+    AgeGroup,
+    CareRole,
+    ClinicianRole,
+    JoinMode,
+    PersonKind,
+    SessionEvent,
+    SessionStatus,
+    SessionType,
+)
 
-# --- input ----------------------------------------------------------------------------------
+# --- people: input --------------------------------------------------------------------------
+
+
+class TreatmentPlan(BaseModel):
+    """A participant's weekly intensity: sessions and hours (ASAM level 2.1 bounds apply)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sessions_per_week_min: int = Field(ge=1, le=14)
+    sessions_per_week_max: int = Field(ge=1, le=14)
+    hours_per_week_min: float = Field(ge=0, le=40)
+    hours_per_week_max: float = Field(ge=0, le=40)
+    needs_substance_use_counseling: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TreatmentPlan:
+        if self.sessions_per_week_min > self.sessions_per_week_max:
+            raise ValueError("sessions_per_week_min is above sessions_per_week_max")
+        if self.hours_per_week_min > self.hours_per_week_max:
+            raise ValueError("hours_per_week_min is above hours_per_week_max")
+        return self
+
+
+ClinicianRoles = Annotated[list[ClinicianRole], Field(min_length=1, max_length=len(ClinicianRole))]
+LicensedStates = Annotated[list[UsState], Field(min_length=1, max_length=60)]
 
 
 class PersonCreate(BaseModel):
@@ -28,15 +68,36 @@ class PersonCreate(BaseModel):
         default=None, description="Participants: the state they are located in (telehealth licensure)."
     )
     age_group: AgeGroup | None = Field(default=None, description="Participants only.")
+    treatment_plan: TreatmentPlan | None = Field(
+        default=None, description="Participants only; the program default for the age group when left out."
+    )
+    roles: ClinicianRoles | None = Field(default=None, description="Clinicians only (at least one).")
+    licensed_states: LicensedStates | None = Field(
+        default=None, description="Clinicians only: the states they may treat participants located in."
+    )
 
     @model_validator(mode="after")
-    def _participant_fields(self) -> PersonCreate:
+    def _fields_of_kind(self) -> PersonCreate:
+        participant_only = ("state", "age_group", "treatment_plan")
+        clinician_only = ("roles", "licensed_states")
         if self.kind is PersonKind.PARTICIPANT:
             missing = [name for name in ("state", "age_group") if getattr(self, name) is None]
             if missing:
                 raise ValueError("participants need " + " and ".join(missing))
-        elif self.age_group is not None:
-            raise ValueError("age_group applies to participants only")
+        if self.kind is PersonKind.CLINICIAN:
+            missing = [name for name in clinician_only if getattr(self, name) is None]
+            if missing:
+                raise ValueError("clinicians need " + " and ".join(missing))
+        allowed = {
+            PersonKind.PARTICIPANT: participant_only,
+            PersonKind.CLINICIAN: clinician_only,
+            PersonKind.COORDINATOR: (),
+        }[self.kind]
+        stray = [n for n in (*participant_only, *clinician_only) if n not in allowed and getattr(self, n)]
+        # `state` is also the home state of staff, so only the clinical fields are refused.
+        stray = [n for n in stray if n != "state"]
+        if stray:
+            raise ValueError(f"{', '.join(stray)} do not apply to a {self.kind.value}")
         return self
 
 
@@ -51,8 +112,21 @@ class PersonPatch(BaseModel):
     time_zone: TimeZone | None = None
     state: UsState | None = None
     age_group: AgeGroup | None = None
+    treatment_plan: TreatmentPlan | None = None
+    roles: ClinicianRoles | None = None
+    licensed_states: LicensedStates | None = None
 
-    @field_validator("display_name", "email", "time_zone", "state", "age_group", mode="before")
+    @field_validator(
+        "display_name",
+        "email",
+        "time_zone",
+        "state",
+        "age_group",
+        "treatment_plan",
+        "roles",
+        "licensed_states",
+        mode="before",
+    )
     @classmethod
     def _not_null(cls, value: object) -> object:
         # Only `phone` may be cleared; the others can be changed but never removed.
@@ -64,7 +138,7 @@ class PersonPatch(BaseModel):
         return set(self.model_dump(exclude_unset=True))
 
 
-# --- output ---------------------------------------------------------------------------------
+# --- people: output -------------------------------------------------------------------------
 
 
 class PersonOut(BaseModel):
@@ -76,6 +150,9 @@ class PersonOut(BaseModel):
     time_zone: str
     state: str | None = None
     age_group: AgeGroup | None = None
+    treatment_plan: TreatmentPlan | None = None
+    roles: list[ClinicianRole] | None = None
+    licensed_states: list[str] | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -89,7 +166,7 @@ class Health(BaseModel):
     status: str
 
 
-# --- stored ---------------------------------------------------------------------------------
+# --- people: stored -------------------------------------------------------------------------
 
 
 class PersonRecord(BaseModel):
@@ -103,6 +180,9 @@ class PersonRecord(BaseModel):
     time_zone: str
     state: str | None = None
     age_group: AgeGroup | None = None
+    treatment_plan: TreatmentPlan | None = None
+    roles: list[ClinicianRole] | None = None
+    licensed_states: list[str] | None = None
     created_at: datetime
     updated_at: datetime
     version: int = 1
@@ -125,6 +205,9 @@ class PersonRecord(BaseModel):
             "time_zone": self.time_zone,
             "state": self.state,
             "age_group": self.age_group.value if self.age_group else None,
+            "treatment_plan": self.treatment_plan.model_dump(mode="json") if self.treatment_plan else None,
+            "roles": [r.value for r in self.roles] if self.roles else None,
+            "licensed_states": self.licensed_states,
             "created_at": iso(self.created_at),
             "updated_at": iso(self.updated_at),
             "version": self.version,
@@ -133,3 +216,345 @@ class PersonRecord(BaseModel):
     @classmethod
     def from_attributes(cls, data: dict[str, Any]) -> PersonRecord:
         return cls.model_validate({k: v for k, v in data.items() if k in cls.model_fields})
+
+
+# --- clinician availability -----------------------------------------------------------------
+
+Weekday = Annotated[int, Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday (ISO order, from 0).")]
+
+
+class WeeklyWindow(BaseModel):
+    """A recurring window of availability in the clinician's own time zone."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    weekday: Weekday
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WeeklyWindow:
+        if self.end <= self.start:
+            raise ValueError("end must be after start (windows do not cross midnight; split them)")
+        return self
+
+
+class TimeOff(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: AwareDatetime
+    end: AwareDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeOff:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class AvailabilityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    weekly: list[WeeklyWindow] = Field(max_length=70)
+    time_off: list[TimeOff] = Field(default_factory=list, max_length=200)
+
+
+class AvailabilityOut(AvailabilityIn):
+    clinician_id: str
+    time_zone: str
+    updated_at: datetime | None = None
+
+
+class AvailabilityRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    clinician_id: str
+    weekly: list[WeeklyWindow]
+    time_off: list[TimeOff]
+    updated_at: datetime
+    version: int
+
+    @staticmethod
+    def key(clinician_id: str) -> dict[str, str]:
+        return {"pk": f"PERSON#{clinician_id}", "sk": "AVAILABILITY"}
+
+    def to_attributes(self) -> dict[str, Any]:
+        return {
+            **self.key(self.clinician_id),
+            "entity": ENTITY_AVAILABILITY,
+            "clinician_id": self.clinician_id,
+            "weekly": [w.model_dump(mode="json") for w in self.weekly],
+            "time_off": [t.model_dump(mode="json") for t in self.time_off],
+            "updated_at": iso(self.updated_at),
+            "version": self.version,
+        }
+
+    @classmethod
+    def from_attributes(cls, data: dict[str, Any]) -> AvailabilityRecord:
+        return cls.model_validate({k: v for k, v in data.items() if k in cls.model_fields})
+
+
+# --- care teams and couples -----------------------------------------------------------------
+
+
+class CareTeamIn(BaseModel):
+    """A participant's own clinicians (the couples therapist is set on the couple)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    individual_therapist_id: ResourceId | None = None
+    substance_use_counselor_id: ResourceId | None = None
+    prescriber_id: ResourceId | None = None
+
+    def assignments(self) -> dict[CareRole, str]:
+        pairs = {
+            CareRole.INDIVIDUAL_THERAPIST: self.individual_therapist_id,
+            CareRole.SUBSTANCE_USE_COUNSELOR: self.substance_use_counselor_id,
+            CareRole.PRESCRIBER: self.prescriber_id,
+        }
+        return {role: clinician for role, clinician in pairs.items() if clinician}
+
+
+class CareTeamOut(BaseModel):
+    participant_id: str
+    individual_therapist_id: str | None = None
+    couples_therapist_id: str | None = None
+    substance_use_counselor_id: str | None = None
+    prescriber_id: str | None = None
+    couple_id: str | None = None
+    partner_id: str | None = None
+
+
+class CareAssignment(BaseModel):
+    """One clinician's position on one participant's care team (one item each: caseload index)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    participant_id: str
+    role: CareRole
+    clinician_id: str
+
+    @staticmethod
+    def key(participant_id: str, role: CareRole) -> dict[str, str]:
+        return {"pk": f"PERSON#{participant_id}", "sk": f"CARE#{role.value}"}
+
+    def to_attributes(self) -> dict[str, Any]:
+        return {
+            **self.key(self.participant_id, self.role),
+            "entity": ENTITY_CARE_TEAM,
+            "gsi1pk": f"CASELOAD#{self.clinician_id}",
+            "gsi1sk": f"PERSON#{self.participant_id}#{self.role.value}",
+            "participant_id": self.participant_id,
+            "role": self.role.value,
+            "clinician_id": self.clinician_id,
+        }
+
+
+class CoupleCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    partner_ids: Annotated[list[ResourceId], Field(min_length=2, max_length=2)]
+    couples_therapist_id: ResourceId
+    join_mode: JoinMode = JoinMode.ONE_LOCATION
+
+    @field_validator("partner_ids")
+    @classmethod
+    def _two_people(cls, value: list[str]) -> list[str]:
+        if value[0] == value[1]:
+            raise ValueError("a couple is two different participants")
+        return value
+
+
+class CoupleOut(BaseModel):
+    couple_id: str
+    partner_ids: list[str]
+    couples_therapist_id: str
+    join_mode: JoinMode
+    created_at: datetime
+
+
+class CoupleRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    couple_id: str
+    partner_ids: tuple[str, str]
+    couples_therapist_id: str
+    join_mode: JoinMode
+    created_at: datetime
+    version: int = 1
+
+    @staticmethod
+    def key(couple_id: str) -> dict[str, str]:
+        return {"pk": f"COUPLE#{couple_id}", "sk": "PROFILE"}
+
+    def to_attributes(self) -> dict[str, Any]:
+        return {
+            **self.key(self.couple_id),
+            "entity": ENTITY_COUPLE,
+            "couple_id": self.couple_id,
+            "partner_ids": list(self.partner_ids),
+            "couples_therapist_id": self.couples_therapist_id,
+            "join_mode": self.join_mode.value,
+            "created_at": iso(self.created_at),
+            "version": self.version,
+        }
+
+    def membership_attributes(self, participant_id: str) -> dict[str, Any]:
+        """The partner's pointer to the couple: one per partner, and the couples therapist's
+        caseload entry for them."""
+        partner = next(p for p in self.partner_ids if p != participant_id)
+        return {
+            "pk": f"PERSON#{participant_id}",
+            "sk": "COUPLE",
+            "entity": ENTITY_COUPLE_MEMBERSHIP,
+            "gsi1pk": f"CASELOAD#{self.couples_therapist_id}",
+            "gsi1sk": f"PERSON#{participant_id}#{CareRole.COUPLES_THERAPIST.value}",
+            "participant_id": participant_id,
+            "couple_id": self.couple_id,
+            "partner_id": partner,
+            "couples_therapist_id": self.couples_therapist_id,
+            "join_mode": self.join_mode.value,
+        }
+
+    @classmethod
+    def from_attributes(cls, data: dict[str, Any]) -> CoupleRecord:
+        return cls.model_validate({k: v for k, v in data.items() if k in cls.model_fields})
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+class SessionCreate(BaseModel):
+    """Book one session. `start` is RFC 3339 with an offset, on a quarter-hour."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: SessionType
+    start: AwareDatetime
+    duration_minutes: int | None = Field(
+        default=None,
+        ge=10,
+        le=180,
+        multiple_of=5,
+        description="Defaults to the usual length of the session type.",
+    )
+    clinician_id: ResourceId
+    attendee_ids: Annotated[list[ResourceId], Field(min_length=1, max_length=2)]
+    couple_id: ResourceId | None = Field(default=None, description="Required for couples sessions.")
+
+    @field_validator("attendee_ids")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("attendees must be different people")
+        return value
+
+
+class SessionReschedule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: AwareDatetime
+    duration_minutes: int | None = Field(default=None, ge=10, le=180, multiple_of=5)
+
+
+class SessionCancel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, Field(max_length=200)] | None = Field(
+        default=None, description="Free text kept with the session; never sent in notifications."
+    )
+
+
+class SessionOut(BaseModel):
+    session_id: str
+    type: SessionType
+    status: SessionStatus
+    start: datetime
+    end: datetime
+    clinician_ids: list[str]
+    attendee_ids: list[str]
+    couple_id: str | None = None
+    late_cancel: bool = False
+
+
+class SessionRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    session_id: str
+    type: SessionType
+    status: SessionStatus = SessionStatus.BOOKED
+    event: SessionEvent = SessionEvent.BOOKED
+    start: datetime
+    end: datetime
+    clinician_ids: tuple[str, ...]
+    attendee_ids: tuple[str, ...]
+    couple_id: str | None = None
+    time_zones: dict[str, str] = Field(default_factory=dict, description="person id -> IANA zone at booking")
+    buffer_minutes: int = 0
+    cancel_reason: str | None = None
+    created_by: str
+    updated_at: datetime
+    version: int = 1
+
+    @property
+    def people(self) -> tuple[str, ...]:
+        return (*self.clinician_ids, *self.attendee_ids)
+
+    @staticmethod
+    def key(session_id: str) -> dict[str, str]:
+        return {"pk": f"SESSION#{session_id}", "sk": "SESSION"}
+
+    def to_attributes(self) -> dict[str, Any]:
+        return {
+            **self.key(self.session_id),
+            "entity": ENTITY_SESSION,
+            **self.model_dump(mode="json"),
+            "start": iso(self.start),
+            "end": iso(self.end),
+            "updated_at": iso(self.updated_at),
+        }
+
+    @classmethod
+    def from_attributes(cls, data: dict[str, Any]) -> SessionRecord:
+        return cls.model_validate({k: v for k, v in data.items() if k in cls.model_fields})
+
+
+class ScheduleEntry(BaseModel):
+    """One session in a person's week, in that person's own time zone."""
+
+    session_id: str
+    type: SessionType
+    status: SessionStatus
+    start: datetime
+    end: datetime
+    role: str = Field(description="`attendee` or `clinician`.")
+    clinician_ids: list[str]
+    attendee_ids: list[str]
+
+
+class WeekSchedule(BaseModel):
+    person_id: str
+    week: str
+    time_zone: str
+    items: list[ScheduleEntry]
+
+
+def member_attributes(session: SessionRecord, person_id: str, week: str) -> dict[str, Any]:
+    """A person's copy of a session for their week (the participant/week index)."""
+    return {
+        "pk": f"SESSION#{session.session_id}",
+        "sk": f"MEMBER#{person_id}",
+        "entity": ENTITY_SESSION_MEMBER,
+        "pw_pk": f"PW#{person_id}#{week}",
+        "pw_sk": f"{iso(session.start)}#{session.session_id}",
+        "person_id": person_id,
+        "role": "clinician" if person_id in session.clinician_ids else "attendee",
+        "session_id": session.session_id,
+        "type": session.type.value,
+        "status": session.status.value,
+        "start": iso(session.start),
+        "end": iso(session.end),
+        "time_zone": session.time_zones.get(person_id, "UTC"),
+        "clinician_ids": list(session.clinician_ids),
+        "attendee_ids": list(session.attendee_ids),
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -9,15 +10,29 @@ from botocore.exceptions import ClientError
 from functions.common.dynamo import cancellation_reasons, error_code, from_item, to_item
 from functions.common.errors import Conflict, FieldError, PreconditionFailed
 from functions.common.http import decode_cursor, encode_cursor
-from functions.common.tables import GSI1
-from functions.schedule.models import PersonRecord
-from functions.schedule.vocabulary import ENTITY_EMAIL, PersonKind
+from functions.common.models import iso
+from functions.common.tables import GSI1, PARTICIPANT_WEEK_INDEX
+from functions.schedule.logic.booking import RESERVATION_TTL, Reservation, reservations, week_of
+from functions.schedule.logic.teams import Relations
+from functions.schedule.models import (
+    AvailabilityRecord,
+    CareAssignment,
+    CoupleRecord,
+    PersonRecord,
+    SessionRecord,
+    member_attributes,
+)
+from functions.schedule.vocabulary import ENTITY_EMAIL, ENTITY_RESERVATION, CareRole, PersonKind
 
 _PAGE_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
 
 
 def _email_key(email: str) -> dict[str, str]:
     return {"pk": f"EMAIL#{email}", "sk": "EMAIL"}
+
+
+def _reservation_key(person_id: str, slot: datetime) -> dict[str, str]:
+    return {"pk": f"BUSY#{person_id}", "sk": f"SLOT#{iso(slot)}"}
 
 
 class ScheduleStore:
@@ -129,3 +144,307 @@ class ScheduleStore:
             if "TransactionConflict" in reasons:
                 raise Conflict("a concurrent change touched this person; retry") from exc
             raise
+
+    # --- batch reads -------------------------------------------------------------------------
+
+    def get_many(self, keys: list[dict[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """Items by (pk, sk), in one BatchGetItem (retrying what DynamoDB leaves unprocessed)."""
+        unique = list({(k["pk"], k["sk"]): k for k in keys}.values())
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        request: dict[str, Any] = {self.table: {"Keys": [to_item(k) for k in unique], "ConsistentRead": True}}
+        while request:
+            response = self._client.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(self.table, []):
+                data = from_item(item)
+                found[(data["pk"], data["sk"])] = data
+            request = response.get("UnprocessedKeys") or {}
+        return found
+
+    def people(
+        self, person_ids: list[str], *, extra: list[dict[str, str]] | None = None
+    ) -> tuple[dict[str, PersonRecord], dict[tuple[str, str], dict[str, Any]]]:
+        """Person records (and any `extra` items) in one batch read."""
+        items = self.get_many([PersonRecord.key(p) for p in person_ids] + (extra or []))
+        people = {
+            data["person_id"]: PersonRecord.from_attributes(data)
+            for (_, sk), data in items.items()
+            if sk == "PROFILE" and data.get("entity") == "PERSON"
+        }
+        return people, items
+
+    # --- care teams, couples, caseloads ------------------------------------------------------
+
+    def relations(self, participant_id: str) -> Relations:
+        """A participant's care team and couple: one Query over their CARE# and COUPLE items."""
+        response = self._client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
+            ExpressionAttributeValues=to_item(
+                {":pk": f"PERSON#{participant_id}", ":from": "CARE#", ":to": "COUPLE"}
+            ),
+            ConsistentRead=True,
+        )
+        return Relations.from_items(participant_id, [from_item(item) for item in response.get("Items", [])])
+
+    def set_care_team(
+        self, participant_id: str, wanted: dict[CareRole, str], audit_put: dict[str, Any]
+    ) -> None:
+        """Replace the participant's care positions (an absent one is deleted, a no-op if unset)."""
+        items: list[dict[str, Any]] = []
+        for role in CareRole:
+            if role is CareRole.COUPLES_THERAPIST:
+                continue  # set on the couple
+            if role in wanted:
+                assignment = CareAssignment(
+                    participant_id=participant_id, role=role, clinician_id=wanted[role]
+                )
+                items.append({"Put": {"TableName": self.table, "Item": to_item(assignment.to_attributes())}})
+            else:
+                key = CareAssignment.key(participant_id, role)
+                items.append({"Delete": {"TableName": self.table, "Key": to_item(key)}})
+        items.append(audit_put)
+        self._client.transact_write_items(TransactItems=items)
+
+    def get_couple(self, couple_id: str) -> CoupleRecord | None:
+        response = self._client.get_item(
+            TableName=self.table, Key=to_item(CoupleRecord.key(couple_id)), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return CoupleRecord.from_attributes(from_item(item)) if item else None
+
+    def create_couple(self, couple: CoupleRecord, audit_put: dict[str, Any]) -> None:
+        """The couple and each partner's pointer to it: a partner belongs to one couple at a time."""
+        not_there = "attribute_not_exists(pk)"
+        items = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_item(couple.to_attributes()),
+                    "ConditionExpression": not_there,
+                }
+            },
+            *(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": to_item(couple.membership_attributes(partner)),
+                        "ConditionExpression": not_there,
+                    }
+                }
+                for partner in couple.partner_ids
+            ),
+            audit_put,
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            reasons = cancellation_reasons(exc)
+            taken = [
+                i - 1 for i, code in enumerate(reasons) if code == "ConditionalCheckFailed" and i in (1, 2)
+            ]
+            if taken:
+                raise Conflict(
+                    "a partner already belongs to a couple",
+                    errors=[FieldError(f"body.partner_ids.{i}", "already in a couple") for i in taken],
+                ) from exc
+            raise
+
+    # --- availability ------------------------------------------------------------------------
+
+    def get_availability(self, clinician_id: str) -> AvailabilityRecord | None:
+        response = self._client.get_item(
+            TableName=self.table, Key=to_item(AvailabilityRecord.key(clinician_id)), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return AvailabilityRecord.from_attributes(from_item(item)) if item else None
+
+    def put_availability(
+        self, record: AvailabilityRecord, *, expected_version: int, audit_put: dict[str, Any]
+    ) -> None:
+        put: dict[str, Any] = {"TableName": self.table, "Item": to_item(record.to_attributes())}
+        if expected_version == 0:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "#v = :expected"
+            put["ExpressionAttributeNames"] = {"#v": "version"}
+            put["ExpressionAttributeValues"] = to_item({":expected": expected_version})
+        try:
+            self._client.transact_write_items(TransactItems=[{"Put": put}, audit_put])
+        except ClientError as exc:
+            if error_code(exc) == "TransactionCanceledException":
+                raise PreconditionFailed(
+                    "the availability changed since you read it",
+                    errors=[FieldError("header.If-Match", "stale")],
+                ) from exc
+            raise
+
+    # --- sessions ----------------------------------------------------------------------------
+
+    def get_session(self, session_id: str) -> SessionRecord | None:
+        response = self._client.get_item(
+            TableName=self.table, Key=to_item(SessionRecord.key(session_id)), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return SessionRecord.from_attributes(from_item(item)) if item else None
+
+    def book(self, session: SessionRecord, audit_put: dict[str, Any]) -> None:
+        """The session, each person's copy for their week, and every reservation: one transaction."""
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_item(session.to_attributes()),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            *self._member_puts(session),
+            *(self._reserve(r) for r in reservations(session)),
+            audit_put,
+        ]
+        self._transact_session(items)
+
+    def reschedule(self, before: SessionRecord, after: SessionRecord, audit_put: dict[str, Any]) -> None:
+        """Release the slots only the old time used, claim those only the new time needs,
+        re-point the shared ones; the session moves only if all of it succeeds."""
+        old = {(r.person_id, r.slot): r for r in reservations(before)}
+        new = {(r.person_id, r.slot): r for r in reservations(after)}
+        items: list[dict[str, Any]] = [self._session_update(before, after), *self._member_puts(after)]
+        for key in old.keys() - new.keys():
+            items.append(self._release(old[key]))
+        for key in new.keys() - old.keys():
+            items.append(self._reserve(new[key]))
+        for key in new.keys() & old.keys():
+            items.append(self._repoint(new[key]))
+        items.append(audit_put)
+        self._transact_session(items)
+
+    def cancel(self, before: SessionRecord, after: SessionRecord, audit_put: dict[str, Any]) -> None:
+        items: list[dict[str, Any]] = [
+            self._session_update(before, after),
+            *self._member_puts(after),
+            *(self._release(r) for r in reservations(before)),
+            audit_put,
+        ]
+        self._transact_session(items)
+
+    def week(self, person_id: str, week: str) -> list[dict[str, Any]]:
+        """A person's sessions in one ISO week (their zone): one Query of the participant/week index."""
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.table,
+            IndexName=PARTICIPANT_WEEK_INDEX,
+            KeyConditionExpression="pw_pk = :pw",
+            ExpressionAttributeValues=to_item({":pw": f"PW#{person_id}#{week}"}),
+        )
+        return [from_item(item) for page in pages for item in page.get("Items", [])]
+
+    def _member_puts(self, session: SessionRecord) -> list[dict[str, Any]]:
+        return [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_item(
+                        member_attributes(
+                            session, person, week_of(session.start, session.time_zones.get(person, "UTC"))
+                        )
+                    ),
+                }
+            }
+            for person in session.people
+        ]
+
+    def _session_update(self, before: SessionRecord, after: SessionRecord) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self.table,
+                "Item": to_item(after.to_attributes()),
+                "ConditionExpression": "#v = :expected",
+                "ExpressionAttributeNames": {"#v": "version"},
+                "ExpressionAttributeValues": to_item({":expected": before.version}),
+            }
+        }
+
+    def _reserve(self, reservation: Reservation) -> dict[str, Any]:
+        expires = int((reservation.end + RESERVATION_TTL).timestamp())
+        item = {
+            **_reservation_key(reservation.person_id, reservation.slot),
+            "entity": ENTITY_RESERVATION,
+            "person_id": reservation.person_id,
+            "session_id": reservation.session_id,
+            "start": iso(reservation.start),
+            "end": iso(reservation.end),
+            "expires_at": expires,
+        }
+        return {
+            "Put": {
+                "TableName": self.table,
+                "Item": to_item(item),
+                "ConditionExpression": "attribute_not_exists(pk)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+
+    def _release(self, reservation: Reservation) -> dict[str, Any]:
+        return {
+            "Delete": {
+                "TableName": self.table,
+                "Key": to_item(_reservation_key(reservation.person_id, reservation.slot)),
+                "ConditionExpression": "session_id = :sid",
+                "ExpressionAttributeValues": to_item({":sid": reservation.session_id}),
+            }
+        }
+
+    def _repoint(self, reservation: Reservation) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": to_item(_reservation_key(reservation.person_id, reservation.slot)),
+                "UpdateExpression": "SET #s = :start, #e = :end, expires_at = :exp",
+                "ConditionExpression": "session_id = :sid",
+                "ExpressionAttributeNames": {"#s": "start", "#e": "end"},
+                "ExpressionAttributeValues": to_item(
+                    {
+                        ":start": iso(reservation.start),
+                        ":end": iso(reservation.end),
+                        ":exp": int((reservation.end + RESERVATION_TTL).timestamp()),
+                        ":sid": reservation.session_id,
+                    }
+                ),
+            }
+        }
+
+    def _transact_session(self, items: list[dict[str, Any]]) -> None:
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            raise _session_conflict(exc, items) from exc
+
+
+def _session_conflict(exc: ClientError, items: list[dict[str, Any]]) -> Exception:
+    """The 409 (or 412) a cancelled session transaction stands for, naming the clash."""
+    response = getattr(exc, "response", {}) or {}
+    for index, reason in enumerate(response.get("CancellationReasons", [])):
+        code = reason.get("Code")
+        if code == "ConditionalCheckFailed":
+            operation = next(iter(items[index].values()))
+            key = from_item(operation.get("Item") or operation.get("Key") or {})
+            if str(key.get("pk", "")).startswith("BUSY#") and "Put" in items[index]:
+                held = from_item(reason.get("Item") or {})
+                person = str(key["pk"]).removeprefix("BUSY#")
+                start, end = held.get("start"), held.get("end")
+                return Conflict(
+                    f"{person} is already booked from {start} to {end}",
+                    errors=[FieldError("body.start", "overlaps another session")],
+                    conflict={"person_id": person, "start": start, "end": end},
+                )
+            if key.get("sk") == "SESSION":
+                return PreconditionFailed(
+                    "the session changed since you read it; fetch it again and retry",
+                    errors=[FieldError("header.If-Match", "stale")],
+                )
+            return Conflict("the session's reservations changed underneath; fetch it again and retry")
+        if code == "TransactionConflict":
+            return Conflict("a concurrent booking touched the same people and times; retry")
+    return Conflict("the booking could not be made; retry")

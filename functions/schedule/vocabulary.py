@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 
 
@@ -18,7 +19,87 @@ class AgeGroup(StrEnum):
     ADOLESCENT = "adolescent"
 
 
+class ClinicianRole(StrEnum):
+    INDIVIDUAL_THERAPIST = "individual_therapist"
+    COUPLES_THERAPIST = "couples_therapist"
+    SUBSTANCE_USE_COUNSELOR = "substance_use_counselor"
+    PRESCRIBER = "prescriber"
+    GROUP_FACILITATOR = "group_facilitator"
+
+
+class SessionType(StrEnum):
+    INDIVIDUAL = "individual"
+    COUPLES = "couples"
+    SUBSTANCE_USE_COUNSELING = "substance_use_counseling"
+    MEDICATION_MANAGEMENT = "medication_management"
+    MEDICAL_CONSULTATION = "medical_consultation"
+    CHECK_IN = "check_in"
+
+
+class SessionStatus(StrEnum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    LATE_CANCELLED = "late_cancelled"
+
+
+class SessionEvent(StrEnum):
+    """The lifecycle change a session item's latest write stands for (read off the stream)."""
+
+    BOOKED = "booked"
+    RESCHEDULED = "rescheduled"
+    CANCELLED = "cancelled"
+
+
+class JoinMode(StrEnum):
+    """Whether a couple usually joins joint sessions from one place (one join) or two."""
+
+    ONE_LOCATION = "one_location"
+    TWO_LOCATIONS = "two_locations"
+
+
+class CareRole(StrEnum):
+    """A participant's care team positions (the couples therapist comes from the couple)."""
+
+    INDIVIDUAL_THERAPIST = "individual_therapist"
+    SUBSTANCE_USE_COUNSELOR = "substance_use_counselor"
+    PRESCRIBER = "prescriber"
+    COUPLES_THERAPIST = "couples_therapist"
+
+
+# Which clinician role may lead each session type.
+REQUIRED_ROLE: dict[SessionType, frozenset[ClinicianRole]] = {
+    SessionType.INDIVIDUAL: frozenset({ClinicianRole.INDIVIDUAL_THERAPIST}),
+    SessionType.COUPLES: frozenset({ClinicianRole.COUPLES_THERAPIST}),
+    SessionType.SUBSTANCE_USE_COUNSELING: frozenset({ClinicianRole.SUBSTANCE_USE_COUNSELOR}),
+    SessionType.MEDICATION_MANAGEMENT: frozenset({ClinicianRole.PRESCRIBER}),
+    SessionType.MEDICAL_CONSULTATION: frozenset({ClinicianRole.PRESCRIBER}),
+    SessionType.CHECK_IN: frozenset(ClinicianRole),
+}
+
+# Usual lengths (the billing codes the payers contract per service assume these).
+DEFAULT_DURATION: dict[SessionType, timedelta] = {
+    SessionType.INDIVIDUAL: timedelta(minutes=60),
+    SessionType.COUPLES: timedelta(minutes=60),
+    SessionType.SUBSTANCE_USE_COUNSELING: timedelta(minutes=60),
+    SessionType.MEDICATION_MANAGEMENT: timedelta(minutes=30),
+    SessionType.MEDICAL_CONSULTATION: timedelta(minutes=30),
+    SessionType.CHECK_IN: timedelta(minutes=20),
+}
+
+# Program intensity defaults (ASAM level 2.1 IOP).
+PROGRAM_SESSIONS_PER_WEEK = (3, 5)
+ASAM_HOURS_PER_WEEK: dict[AgeGroup, tuple[int, int]] = {
+    AgeGroup.ADULT: (9, 19),
+    AgeGroup.ADOLESCENT: (6, 19),
+}
+
 # Entity type names, stored as `entity` on every item (stream consumers filter on them).
 ENTITY_PERSON = "PERSON"
 ENTITY_EMAIL = "EMAIL"
 ENTITY_SESSION = "SESSION"
+ENTITY_SESSION_MEMBER = "SESSION_MEMBER"
+ENTITY_RESERVATION = "RESERVATION"
+ENTITY_AVAILABILITY = "AVAILABILITY"
+ENTITY_CARE_TEAM = "CARE_TEAM"
+ENTITY_COUPLE = "COUPLE"
+ENTITY_COUPLE_MEMBERSHIP = "COUPLE_MEMBERSHIP"

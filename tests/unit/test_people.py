@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from functions.common.auth import Principal, Role
-from functions.common.errors import Forbidden, NotFound
+from functions.common.errors import Forbidden, InvalidInput, NotFound
 from functions.schedule.logic import people
 from functions.schedule.models import PersonCreate, PersonPatch, PersonRecord
 from functions.schedule.vocabulary import ENTITY_PERSON, AgeGroup, PersonKind
@@ -80,9 +80,44 @@ def test_participant_needs_state_and_age_group(missing):
         PersonCreate.model_validate(data)
 
 
-def test_clinician_without_state_or_age_group_is_fine():
-    person = _create(kind="clinician", state=None, age_group=None)
+def test_clinician_needs_roles_and_licensed_states_but_no_age_group():
+    person = _create(
+        kind="clinician",
+        state=None,
+        age_group=None,
+        roles=["couples_therapist"],
+        licensed_states=["tx", "CA"],
+    )
     assert person.kind is PersonKind.CLINICIAN
+    assert person.licensed_states == ["TX", "CA"]
+    with pytest.raises(ValidationError, match="roles and licensed_states"):
+        _create(kind="clinician", state=None, age_group=None)
+
+
+def test_participant_gets_the_program_default_plan_for_their_age_group():
+    adult = people.new_person(_create(), person_id="per_a0000001", now=datetime(2026, 11, 2, tzinfo=UTC))
+    teen = people.new_person(
+        _create(age_group="adolescent"), person_id="per_a0000002", now=datetime(2026, 11, 2, tzinfo=UTC)
+    )
+    assert (adult.treatment_plan.sessions_per_week_min, adult.treatment_plan.sessions_per_week_max) == (3, 5)
+    assert (adult.treatment_plan.hours_per_week_min, adult.treatment_plan.hours_per_week_max) == (9, 19)
+    assert (teen.treatment_plan.hours_per_week_min, teen.treatment_plan.hours_per_week_max) == (6, 19)
+
+
+def test_plan_hours_outside_asam_are_refused_naming_the_field():
+    # Given an adult plan below ASAM 2.1's 9 hours and above its 19
+    plan = {
+        "sessions_per_week_min": 3,
+        "sessions_per_week_max": 5,
+        "hours_per_week_min": 6,
+        "hours_per_week_max": 20,
+    }
+    with pytest.raises(InvalidInput) as refused:
+        people.new_person(
+            _create(treatment_plan=plan), person_id="per_a0000003", now=datetime(2026, 11, 2, tzinfo=UTC)
+        )
+    fields = {e.field for e in refused.value.errors}
+    assert fields == {"body.treatment_plan.hours_per_week_min", "body.treatment_plan.hours_per_week_max"}
 
 
 @pytest.mark.parametrize("kind", ["clinician", "coordinator"])

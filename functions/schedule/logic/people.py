@@ -6,8 +6,10 @@ import uuid
 from datetime import datetime
 
 from functions.common.auth import Principal, Role
-from functions.common.errors import FieldError, Forbidden, NotFound
-from functions.schedule.models import PersonCreate, PersonOut, PersonPatch, PersonRecord
+from functions.common.errors import FieldError, Forbidden, InvalidInput, NotFound
+from functions.schedule.logic.teams import Relations, may_see_participant
+from functions.schedule.models import PersonCreate, PersonOut, PersonPatch, PersonRecord, TreatmentPlan
+from functions.schedule.vocabulary import ASAM_HOURS_PER_WEEK, PROGRAM_SESSIONS_PER_WEEK, AgeGroup, PersonKind
 
 # What people may change about themselves; the rest (kind, state of residence, which
 # drives telehealth licensure, age group, and the login email) is the coordinators'.
@@ -18,7 +20,38 @@ def new_person_id() -> str:
     return "per_" + uuid.uuid4().hex
 
 
+def default_plan(age_group: AgeGroup) -> TreatmentPlan:
+    """The program's default intensity: 3-5 sessions and the ASAM 2.1 hours of the age group."""
+    low, high = ASAM_HOURS_PER_WEEK[age_group]
+    return TreatmentPlan(
+        sessions_per_week_min=PROGRAM_SESSIONS_PER_WEEK[0],
+        sessions_per_week_max=PROGRAM_SESSIONS_PER_WEEK[1],
+        hours_per_week_min=low,
+        hours_per_week_max=high,
+    )
+
+
+def check_plan(plan: TreatmentPlan, age_group: AgeGroup) -> None:
+    """A plan's hours stay within ASAM level 2.1 for the participant's age group."""
+    low, high = ASAM_HOURS_PER_WEEK[age_group]
+    errors = []
+    if plan.hours_per_week_min < low:
+        errors.append(
+            FieldError("body.treatment_plan.hours_per_week_min", f"at least {low} for {age_group.value}s")
+        )
+    if plan.hours_per_week_max > high:
+        errors.append(
+            FieldError("body.treatment_plan.hours_per_week_max", f"at most {high} (ASAM level 2.1)")
+        )
+    if errors:
+        raise InvalidInput("the treatment plan is outside the program's intensity", errors=errors)
+
+
 def new_person(data: PersonCreate, *, person_id: str, now: datetime) -> PersonRecord:
+    plan = data.treatment_plan
+    if data.kind is PersonKind.PARTICIPANT and data.age_group is not None:
+        plan = plan or default_plan(data.age_group)
+        check_plan(plan, data.age_group)
     return PersonRecord(
         person_id=person_id,
         kind=data.kind,
@@ -28,10 +61,35 @@ def new_person(data: PersonCreate, *, person_id: str, now: datetime) -> PersonRe
         time_zone=data.time_zone,
         state=data.state,
         age_group=data.age_group,
+        treatment_plan=plan,
+        roles=data.roles,
+        licensed_states=data.licensed_states,
         created_at=now,
         updated_at=now,
         version=1,
     )
+
+
+def needs_caseload_check(principal: Principal, record: PersonRecord | None) -> bool:
+    """A clinician reading someone else's participant record: is it on their caseload?"""
+    return (
+        record is not None
+        and principal.role is Role.CLINICIAN
+        and record.kind is PersonKind.PARTICIPANT
+        and record.person_id != principal.person_id
+    )
+
+
+def visible(principal: Principal, record: PersonRecord, relations: Relations | None) -> bool:
+    """Self and coordinators; clinicians see staff and the participants on their caseload.
+    A participant never sees another participant, their partner included."""
+    if principal.role is Role.COORDINATOR or principal.person_id == record.person_id:
+        return True
+    if principal.role is Role.CLINICIAN:
+        if record.kind is not PersonKind.PARTICIPANT:
+            return True
+        return relations is not None and may_see_participant(principal, record.person_id, relations)
+    return False
 
 
 def can_read(principal: Principal, person_id: str) -> bool:
@@ -56,8 +114,27 @@ def apply_patch(
                 "only a coordinator may change these fields",
                 errors=[FieldError(f"body.{name}", "coordinator only") for name in refused],
             )
+    kind_fields = {
+        PersonKind.PARTICIPANT: {"age_group", "treatment_plan"},
+        PersonKind.CLINICIAN: {"roles", "licensed_states"},
+        PersonKind.COORDINATOR: set(),
+    }
+    foreign = sorted(
+        (changed & {"age_group", "treatment_plan", "roles", "licensed_states"}) - kind_fields[record.kind]
+    )
+    if foreign:
+        raise InvalidInput(
+            f"these fields do not apply to a {record.kind.value}",
+            errors=[FieldError(f"body.{name}", "not applicable") for name in foreign],
+        )
     updates = {name: getattr(patch, name) for name in changed}
-    return record.model_copy(update={**updates, "updated_at": now, "version": record.version + 1})
+    updated = record.model_copy(update={**updates, "updated_at": now, "version": record.version + 1})
+    age_group = updated.age_group
+    if updated.kind is PersonKind.PARTICIPANT and age_group is not None:
+        plan = updated.treatment_plan or default_plan(age_group)
+        check_plan(plan, age_group)
+        updated = updated.model_copy(update={"treatment_plan": plan})
+    return updated
 
 
 def to_output(record: PersonRecord) -> PersonOut:
@@ -70,6 +147,9 @@ def to_output(record: PersonRecord) -> PersonOut:
         time_zone=record.time_zone,
         state=record.state,
         age_group=record.age_group,
+        treatment_plan=record.treatment_plan,
+        roles=record.roles,
+        licensed_states=record.licensed_states,
         created_at=record.created_at,
         updated_at=record.updated_at,
     )

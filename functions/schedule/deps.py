@@ -1,0 +1,47 @@
+"""What the schedule routes are handed per request (Powertools `Depends` providers)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.depends import Depends
+from pydantic import Field
+
+from functions.common import aws
+from functions.common.api import audit_writer
+from functions.common.audit import AuditWriter
+from functions.common.auth import Principal, current_principal
+from functions.common.config import ApiSettings, load_settings
+from functions.schedule.logic.booking import Policy
+from functions.schedule.store import ScheduleStore
+
+
+class ScheduleSettings(ApiSettings):
+    schedule_table: str = Field(alias="SCHEDULE_TABLE")
+    buffer_minutes: int = Field(default=10, ge=0, le=60, alias="SESSION_BUFFER_MINUTES")
+    cancel_cutoff_hours: int = Field(default=24, ge=0, le=168, alias="CANCEL_CUTOFF_HOURS")
+
+    def policy(self) -> Policy:
+        return Policy(
+            buffer=timedelta(minutes=self.buffer_minutes),
+            cancel_cutoff=timedelta(hours=self.cancel_cutoff_hours),
+        )
+
+
+def settings() -> ScheduleSettings:
+    return load_settings(ScheduleSettings)
+
+
+def schedule_store() -> ScheduleStore:
+    return ScheduleStore(settings().schedule_table, aws.client("dynamodb"))
+
+
+def booking_policy() -> Policy:
+    return settings().policy()
+
+
+Caller = Annotated[Principal, Depends(current_principal)]
+Store = Annotated[ScheduleStore, Depends(schedule_store)]
+Audit = Annotated[AuditWriter, Depends(audit_writer)]
+BookingPolicy = Annotated[Policy, Depends(booking_policy)]

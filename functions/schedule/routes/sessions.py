@@ -1,0 +1,301 @@
+"""Sessions: booking that never collides, rescheduling, cancelling, and people's weeks."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+
+from functions.common import aws
+from functions.common.api import AUTHENTICATED
+from functions.common.auth import Principal, Role
+from functions.common.errors import BadRequest, FieldError, Forbidden, NotFound
+from functions.common.http import etag, require_if_match
+from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome, run_idempotent
+from functions.common.models import utc_now
+from functions.schedule.deps import Audit, BookingPolicy, Caller, Store, settings
+from functions.schedule.logic import booking
+from functions.schedule.logic.teams import Relations, may_see_participant
+from functions.schedule.models import (
+    AvailabilityRecord,
+    CoupleRecord,
+    ScheduleEntry,
+    SessionCancel,
+    SessionCreate,
+    SessionOut,
+    SessionRecord,
+    SessionReschedule,
+    WeekSchedule,
+)
+from functions.schedule.store import ScheduleStore
+from functions.schedule.vocabulary import PersonKind, SessionStatus, SessionType
+
+router = Router()  # type: ignore[no-untyped-call]
+SessionId = Annotated[str, Path(max_length=64)]
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=256)]
+WEEK = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
+_SESSION_RESPONSE: dict[int, OpenAPIResponse] = {
+    200: {"description": "The session", "content": {"application/json": {"model": SessionOut}}}
+}
+
+
+def session_out(session: SessionRecord) -> SessionOut:
+    return SessionOut(
+        session_id=session.session_id,
+        type=session.type,
+        status=session.status,
+        start=session.start,
+        end=session.end,
+        clinician_ids=list(session.clinician_ids),
+        attendee_ids=list(session.attendee_ids),
+        couple_id=session.couple_id,
+        late_cancel=session.status is SessionStatus.LATE_CANCELLED,
+    )
+
+
+def _session_response(session: SessionRecord, status: int = 200) -> Response[SessionOut]:
+    return Response(
+        status_code=status,
+        content_type="application/json",
+        body=session_out(session),
+        headers={"ETag": etag(session.version)},
+    )
+
+
+def _visible_session(store: ScheduleStore, caller: Principal, session_id: str) -> SessionRecord:
+    session = store.get_session(session_id)
+    if session is None or not booking.can_view(caller, session):
+        raise NotFound("no such session")
+    return session
+
+
+@router.post(
+    "/sessions",
+    summary="Book a session: every person it needs is reserved atomically (409 names the clash)",
+    tags=["sessions"],
+    security=AUTHENTICATED,
+    responses={201: {"description": "Booked", "content": {"application/json": {"model": SessionOut}}}},
+)
+def book_session(
+    body: Annotated[SessionCreate, Body()],
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+    policy: BookingPolicy,
+    idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER, max_length=255)] = None,
+) -> Response[dict[str, object]]:
+    def produce() -> Outcome:
+        # One batch read: the people, the clinician's availability, the couple, and each
+        # attendee's care positions (the caseload check for a clinician booking).
+        extra = [AvailabilityRecord.key(body.clinician_id)]
+        if body.couple_id:
+            extra.append(CoupleRecord.key(body.couple_id))
+        for attendee in body.attendee_ids:
+            extra += Relations.keys(attendee)
+        people, items = store.people([body.clinician_id, *body.attendee_ids], extra=extra)
+        caseload = {
+            attendee
+            for attendee in body.attendee_ids
+            if may_see_participant(caller, attendee, Relations.from_items(attendee, items.values()))
+        }
+        booking.check_can_book(caller, body, caseload)
+        raw_availability = items.get((f"PERSON#{body.clinician_id}", "AVAILABILITY"))
+        raw_couple = items.get((f"COUPLE#{body.couple_id}", "PROFILE")) if body.couple_id else None
+        session = booking.plan_session(
+            body,
+            session_id=booking.new_session_id(),
+            principal=caller,
+            people=people,
+            couple=CoupleRecord.from_attributes(raw_couple) if raw_couple else None,
+            availability=AvailabilityRecord.from_attributes(raw_availability) if raw_availability else None,
+            policy=policy,
+            now=utc_now(),
+        )
+        entry = audit.entry(caller, "session.book", f"session/{session.session_id}", "success")
+        store.book(session, audit.transact_put(entry))
+        return Outcome(
+            201,
+            session_out(session).model_dump(mode="json"),
+            {"ETag": etag(session.version), "Location": f"/sessions/{session.session_id}"},
+        )
+
+    with audit.track(caller, "session.book", "sessions", success_in_transaction=True):
+        if caller.role is Role.PARTICIPANT:
+            raise Forbidden("sessions are booked by coordinators and clinicians")
+        return run_idempotent(
+            key=idempotency_key,
+            principal=caller,
+            operation="schedule.book_session",
+            payload=body.model_dump(mode="json"),
+            produce=produce,
+            table_name=settings().idempotency_table,
+            client=aws.client("dynamodb"),
+            lambda_context=router.lambda_context,
+        )
+
+
+@router.get(
+    "/sessions/<session_id>",
+    summary="A session (its people and coordinators)",
+    tags=["sessions"],
+    security=AUTHENTICATED,
+    responses=_SESSION_RESPONSE,
+)
+def get_session(session_id: SessionId, caller: Caller, store: Store, audit: Audit) -> Response[SessionOut]:
+    with audit.track(caller, "session.read", f"session/{session_id}"):
+        session = _visible_session(store, caller, session_id)
+    return _session_response(session)
+
+
+@router.post(
+    "/sessions/<session_id>/reschedule",
+    summary="Move a session (its clinician or a coordinator); If-Match required; all-or-nothing",
+    tags=["sessions"],
+    security=AUTHENTICATED,
+    responses=_SESSION_RESPONSE,
+)
+def reschedule_session(
+    session_id: SessionId,
+    body: Annotated[SessionReschedule, Body()],
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+    if_match: IfMatch = None,
+) -> Response[SessionOut]:
+    resource = f"session/{session_id}"
+    with audit.track(caller, "session.reschedule", resource, success_in_transaction=True):
+        session = _visible_session(store, caller, session_id)
+        if not booking.can_manage(caller, session):
+            raise Forbidden("only the session's clinician or a coordinator moves it")
+        require_if_match(if_match, session.version)
+        clinician_id = session.clinician_ids[0]
+        people, items = store.people([clinician_id], extra=[AvailabilityRecord.key(clinician_id)])
+        raw_availability = items.get((f"PERSON#{clinician_id}", "AVAILABILITY"))
+        moved = booking.rescheduled(
+            session,
+            start=body.start,
+            duration_minutes=body.duration_minutes,
+            clinician=people[clinician_id],
+            availability=AvailabilityRecord.from_attributes(raw_availability) if raw_availability else None,
+            now=utc_now(),
+        )
+        entry = audit.entry(caller, "session.reschedule", resource, "success")
+        store.reschedule(session, moved, audit.transact_put(entry))
+    return _session_response(moved)
+
+
+@router.post(
+    "/sessions/<session_id>/cancel",
+    summary="Cancel a session; a participant's cancel inside the cutoff is a late cancel; If-Match required",
+    tags=["sessions"],
+    security=AUTHENTICATED,
+    responses=_SESSION_RESPONSE,
+)
+def cancel_session(
+    session_id: SessionId,
+    body: Annotated[SessionCancel, Body()],
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+    policy: BookingPolicy,
+    if_match: IfMatch = None,
+) -> Response[SessionOut]:
+    resource = f"session/{session_id}"
+    with audit.track(caller, "session.cancel", resource, success_in_transaction=True):
+        session = _visible_session(store, caller, session_id)
+        if not booking.can_cancel(caller, session):
+            raise Forbidden("you may not cancel this session")
+        require_if_match(if_match, session.version)
+        cancelled = booking.cancelled(
+            session, principal=caller, reason=body.reason, policy=policy, now=utc_now()
+        )
+        entry = audit.entry(caller, "session.cancel", resource, "success")
+        store.cancel(session, cancelled, audit.transact_put(entry))
+    return _session_response(cancelled)
+
+
+# --- weeks -------------------------------------------------------------------------------------
+
+
+def _week_schedule(person_id: str, week: str | None, caller: Principal, store: ScheduleStore) -> WeekSchedule:
+    if week is not None and not WEEK.match(week):
+        raise BadRequest(
+            "week is an ISO week such as 2026-W49", errors=[FieldError("query.week", "not an ISO week")]
+        )
+    trusted = caller.role is Role.COORDINATOR or caller.person_id == person_id
+    time_zone = None
+    if week is None or not trusted:
+        # One batch read: the person (their zone, for the default week) and, for a
+        # clinician, the participant's care positions (the caseload check).
+        people, items = store.people([person_id], extra=Relations.keys(person_id))
+        person = people.get(person_id)
+        relations = Relations.from_items(person_id, items.values())
+        if person is None or not (trusted or _clinician_may_see(caller, person.kind, person_id, relations)):
+            raise NotFound("no such person")
+        time_zone = person.time_zone
+        week = week or booking.week_of(utc_now(), time_zone)
+    assert week is not None
+    entries = []
+    for item in sorted(store.week(person_id, week), key=lambda i: i["pw_sk"]):
+        zone = ZoneInfo(time_zone or item.get("time_zone") or "UTC")
+        time_zone = time_zone or item.get("time_zone")
+        start = datetime.fromisoformat(item["start"])
+        end = datetime.fromisoformat(item["end"])
+        entries.append(
+            ScheduleEntry(
+                session_id=item["session_id"],
+                type=SessionType(item["type"]),
+                status=SessionStatus(item["status"]),
+                start=start.astimezone(zone),
+                end=end.astimezone(zone),
+                role=item["role"],
+                clinician_ids=item["clinician_ids"],
+                attendee_ids=item["attendee_ids"],
+            )
+        )
+    return WeekSchedule(person_id=person_id, week=week, time_zone=time_zone or "UTC", items=entries)
+
+
+def _clinician_may_see(caller: Principal, kind: PersonKind, person_id: str, relations: Relations) -> bool:
+    if caller.role is not Role.CLINICIAN or kind is not PersonKind.PARTICIPANT:
+        return False
+    return may_see_participant(caller, person_id, relations)
+
+
+WeekQuery = Annotated[
+    str | None, Query(max_length=8, description="ISO week, e.g. 2026-W49; default: this week")
+]
+
+
+@router.get(
+    "/people/<person_id>/schedule",
+    summary="A person's sessions for an ISO week in their own time zone",
+    tags=["sessions"],
+    security=AUTHENTICATED,
+)
+def person_schedule(
+    person_id: Annotated[str, Path(max_length=64)],
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+    week: WeekQuery = None,
+) -> WeekSchedule:
+    with audit.track(caller, "schedule.read", f"person/{person_id}/schedule"):
+        return _week_schedule(person_id, week, caller, store)
+
+
+@router.get(
+    "/me/schedule",
+    summary="The caller's sessions for an ISO week in their own time zone",
+    tags=["sessions"],
+    security=AUTHENTICATED,
+)
+def my_schedule(caller: Caller, store: Store, audit: Audit, week: WeekQuery = None) -> WeekSchedule:
+    with audit.track(caller, "schedule.read", f"person/{caller.person_id}/schedule"):
+        return _week_schedule(caller.person_id, week, caller, store)

@@ -1,0 +1,238 @@
+"""Care teams, couples and clinicians' availability."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
+
+from functions.common import aws
+from functions.common.api import AUTHENTICATED
+from functions.common.auth import Role
+from functions.common.errors import NotFound
+from functions.common.http import etag, require_if_match
+from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome, run_idempotent
+from functions.common.models import utc_now
+from functions.schedule.deps import Audit, Caller, Store, settings
+from functions.schedule.logic import teams
+from functions.schedule.models import (
+    AvailabilityIn,
+    AvailabilityOut,
+    AvailabilityRecord,
+    CareTeamIn,
+    CareTeamOut,
+    CoupleCreate,
+    CoupleOut,
+    CoupleRecord,
+)
+from functions.schedule.vocabulary import PersonKind
+
+router = Router()  # type: ignore[no-untyped-call]
+PersonId = Annotated[str, Path(max_length=64)]
+
+
+def _json(body: object, version: int | None = None, status: int = 200) -> Response[object]:
+    headers = {"ETag": etag(version)} if version is not None else {}
+    return Response(status_code=status, content_type="application/json", body=body, headers=headers)
+
+
+# --- availability ------------------------------------------------------------------------------
+
+
+def _availability_out(
+    clinician_id: str, time_zone: str, record: AvailabilityRecord | None
+) -> AvailabilityOut:
+    if record is None:
+        return AvailabilityOut(clinician_id=clinician_id, time_zone=time_zone, weekly=[], time_off=[])
+    return AvailabilityOut(
+        clinician_id=clinician_id,
+        time_zone=time_zone,
+        weekly=record.weekly,
+        time_off=record.time_off,
+        updated_at=record.updated_at,
+    )
+
+
+@router.get(
+    "/clinicians/<clinician_id>/availability",
+    summary="A clinician's weekly availability (their own zone) and time off (staff)",
+    tags=["clinicians"],
+    security=AUTHENTICATED,
+    responses={
+        200: {"description": "Availability", "content": {"application/json": {"model": AvailabilityOut}}}
+    },
+)
+def get_availability(clinician_id: PersonId, caller: Caller, store: Store, audit: Audit) -> Response[object]:
+    with audit.track(caller, "availability.read", f"person/{clinician_id}/availability"):
+        if caller.role is Role.PARTICIPANT:
+            raise NotFound("no such clinician")
+        found, items = store.people([clinician_id], extra=[AvailabilityRecord.key(clinician_id)])
+        clinician = found.get(clinician_id)
+        if clinician is None or clinician.kind is not PersonKind.CLINICIAN:
+            raise NotFound("no such clinician")
+        raw = items.get(("PERSON#" + clinician_id, "AVAILABILITY"))
+        record = AvailabilityRecord.from_attributes(raw) if raw else None
+    return _json(
+        _availability_out(clinician_id, clinician.time_zone, record), record.version if record else 0
+    )
+
+
+@router.put(
+    "/clinicians/<clinician_id>/availability",
+    summary="Replace a clinician's availability (the clinician or a coordinator); If-Match required",
+    tags=["clinicians"],
+    security=AUTHENTICATED,
+    responses={
+        200: {"description": "Availability", "content": {"application/json": {"model": AvailabilityOut}}}
+    },
+)
+def put_availability(
+    clinician_id: PersonId,
+    body: Annotated[AvailabilityIn, Body()],
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+    if_match: Annotated[str | None, Header(alias="If-Match", max_length=256)] = None,
+) -> Response[object]:
+    resource = f"person/{clinician_id}/availability"
+    with audit.track(caller, "availability.update", resource, success_in_transaction=True):
+        if caller.role is not Role.COORDINATOR and caller.person_id != clinician_id:
+            raise NotFound("no such clinician")
+        found, items = store.people([clinician_id], extra=[AvailabilityRecord.key(clinician_id)])
+        clinician = found.get(clinician_id)
+        if clinician is None or clinician.kind is not PersonKind.CLINICIAN:
+            raise NotFound("no such clinician")
+        raw = items.get(("PERSON#" + clinician_id, "AVAILABILITY"))
+        version = int(raw["version"]) if raw else 0
+        require_if_match(if_match, version)
+        record = AvailabilityRecord(
+            clinician_id=clinician_id,
+            weekly=body.weekly,
+            time_off=body.time_off,
+            updated_at=utc_now(),
+            version=version + 1,
+        )
+        entry = audit.entry(caller, "availability.update", resource, "success")
+        store.put_availability(record, expected_version=version, audit_put=audit.transact_put(entry))
+    return _json(_availability_out(clinician_id, clinician.time_zone, record), record.version)
+
+
+# --- care teams --------------------------------------------------------------------------------
+
+
+@router.get(
+    "/participants/<participant_id>/care-team",
+    summary="A participant's care team and couple (self, their clinicians, coordinators)",
+    tags=["care teams"],
+    security=AUTHENTICATED,
+    responses={200: {"description": "Care team", "content": {"application/json": {"model": CareTeamOut}}}},
+)
+def get_care_team(participant_id: PersonId, caller: Caller, store: Store, audit: Audit) -> CareTeamOut:
+    with audit.track(caller, "care_team.read", f"person/{participant_id}/care-team"):
+        relations = store.relations(participant_id)
+        if not teams.may_see_participant(caller, participant_id, relations):
+            raise NotFound("no such participant")
+    return relations.out()
+
+
+@router.put(
+    "/participants/<participant_id>/care-team",
+    summary="Set a participant's individual therapist, substance-use counselor and prescriber (coordinators)",
+    tags=["care teams"],
+    security=AUTHENTICATED,
+)
+def put_care_team(
+    participant_id: PersonId, body: Annotated[CareTeamIn, Body()], caller: Caller, store: Store, audit: Audit
+) -> CareTeamOut:
+    resource = f"person/{participant_id}/care-team"
+    with audit.track(caller, "care_team.update", resource, success_in_transaction=True):
+        caller.require(Role.COORDINATOR)
+        wanted = body.assignments()
+        membership_key = {"pk": f"PERSON#{participant_id}", "sk": "COUPLE"}
+        found, items = store.people([participant_id, *wanted.values()], extra=[membership_key])
+        participant = found.get(participant_id)
+        if participant is None or participant.kind is not PersonKind.PARTICIPANT:
+            raise NotFound("no such participant")
+        teams.check_care_team(body, participant, found)
+        entry = audit.entry(caller, "care_team.update", resource, "success")
+        store.set_care_team(participant_id, wanted, audit.transact_put(entry))
+    couple = items.get((membership_key["pk"], membership_key["sk"]), {})
+    return teams.Relations(
+        participant_id=participant_id,
+        care=wanted,
+        couple_id=couple.get("couple_id"),
+        partner_id=couple.get("partner_id"),
+        couples_therapist_id=couple.get("couples_therapist_id"),
+    ).out()
+
+
+# --- couples -----------------------------------------------------------------------------------
+
+
+def _couple_out(couple: CoupleRecord) -> CoupleOut:
+    return CoupleOut(
+        couple_id=couple.couple_id,
+        partner_ids=list(couple.partner_ids),
+        couples_therapist_id=couple.couples_therapist_id,
+        join_mode=couple.join_mode,
+        created_at=couple.created_at,
+    )
+
+
+@router.post(
+    "/couples",
+    summary="Form a couple: two participants and their couples therapist (coordinators)",
+    tags=["couples"],
+    security=AUTHENTICATED,
+    responses={201: {"description": "Created", "content": {"application/json": {"model": CoupleOut}}}},
+)
+def create_couple(
+    body: Annotated[CoupleCreate, Body()],
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+    idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER, max_length=255)] = None,
+) -> Response[dict[str, object]]:
+    def produce() -> Outcome:
+        found, _ = store.people([*body.partner_ids, body.couples_therapist_id])
+        couple = teams.new_couple(body, couple_id=teams.new_couple_id(), people=found, now=utc_now())
+        entry = audit.entry(caller, "couple.create", f"couple/{couple.couple_id}", "success")
+        store.create_couple(couple, audit.transact_put(entry))
+        return Outcome(
+            201,
+            _couple_out(couple).model_dump(mode="json"),
+            {"ETag": etag(couple.version), "Location": f"/couples/{couple.couple_id}"},
+        )
+
+    with audit.track(caller, "couple.create", "couples", success_in_transaction=True):
+        caller.require(Role.COORDINATOR)
+        return run_idempotent(
+            key=idempotency_key,
+            principal=caller,
+            operation="schedule.create_couple",
+            payload=body.model_dump(mode="json"),
+            produce=produce,
+            table_name=settings().idempotency_table,
+            client=aws.client("dynamodb"),
+            lambda_context=router.lambda_context,
+        )
+
+
+@router.get(
+    "/couples/<couple_id>",
+    summary="A couple (its partners, their couples therapist, coordinators)",
+    tags=["couples"],
+    security=AUTHENTICATED,
+    responses={200: {"description": "The couple", "content": {"application/json": {"model": CoupleOut}}}},
+)
+def get_couple(
+    couple_id: Annotated[str, Path(max_length=64)], caller: Caller, store: Store, audit: Audit
+) -> Response[object]:
+    with audit.track(caller, "couple.read", f"couple/{couple_id}"):
+        couple = store.get_couple(couple_id)
+        members = {*couple.partner_ids, couple.couples_therapist_id} if couple else set()
+        if couple is None or (caller.role is not Role.COORDINATOR and caller.person_id not in members):
+            raise NotFound("no such couple")
+    return _json(_couple_out(couple), couple.version)
