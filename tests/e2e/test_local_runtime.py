@@ -197,3 +197,22 @@ def test_ctrl_c_shuts_down_cleanly(tmp_path):
     assert "Demo logins" in output
     assert "[tandem] stopped" in output
     assert "Traceback" not in output
+
+
+def test_the_seeded_couple_sees_next_weeks_sessions(local_runtime: LocalRuntime):
+    # Given the demo program's Riveras, whose next week is seeded
+    users = {u["username"]: u for u in local_runtime.state["users"]}
+    alex = users["alex@tandem.example"]
+    token = local_runtime.tokens(alex["username"], alex["password"])["IdToken"]
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    today = dt.datetime.now(ZoneInfo("America/Chicago")).date()
+    year, week, _ = (today + dt.timedelta(days=7)).isocalendar()
+    # When Alex opens next week
+    reply = local_runtime.get(f"/me/schedule?week={year}-W{week:02d}", token)
+    # Then the couples session, the individual session and counseling are there, in Chicago time
+    assert reply.status_code == 200, reply.text
+    items = reply.json()["items"]
+    assert sorted(i["type"] for i in items) == ["couples", "individual", "substance_use_counseling"]
+    assert all(i["start"].endswith(("-06:00", "-05:00")) for i in items)

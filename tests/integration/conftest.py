@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
+from moto.dynamodb.models import DynamoDBBackend
 
 from functions.catalog import QUEUE_URL_ENV, SENDER_EMAIL_ENV
 from functions.common import aws
+from functions.common.audit import AuditWriter
 from functions.common.tables import ALL_TABLES
+from functions.schedule.store import ScheduleStore
+from local import seed
 from tests.support import Reply, api_event, context
 
 SENDER = "no-reply@tandem.test"
@@ -56,3 +62,32 @@ def audit_entries(moto_env: dict[str, Any], resource: str) -> list[dict[str, Any
         ExpressionAttributeValues={":pk": {"S": f"RESOURCE#{resource}"}},
     )["Items"]
     return [{k: next(iter(v.values())) for k, v in item.items()} for item in items]
+
+
+# Real DynamoDB applies each request (a transaction included) atomically; moto applies a
+# transaction without a lock, so two threads could interleave inside one. The concurrency
+# tests rely on DynamoDB's guarantee, which this lock gives moto back: it serialises
+# requests, never the code under test between them.
+_ATOMIC = threading.RLock()
+
+
+@pytest.fixture
+def atomic_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("transact_write_items", "put_item", "update_item", "delete_item", "get_item", "query"):
+        original = getattr(DynamoDBBackend, name)
+
+        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with _ATOMIC:
+                return __original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, locked)
+
+
+@pytest.fixture
+def program(moto_env: dict[str, Any]) -> ScheduleStore:
+    """The seeded demo program (people, availability, care teams, couples, next week's sessions)."""
+    dynamodb = aws.client("dynamodb")
+    store = ScheduleStore(moto_env["tables"]["schedule"], dynamodb)
+    audit = AuditWriter(moto_env["tables"]["audit"], dynamodb, request_id="seed")
+    seed.seed_schedule(store, audit, now=datetime.now(UTC))
+    return store

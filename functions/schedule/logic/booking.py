@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from functions.common.auth import Principal, Role
@@ -158,8 +158,9 @@ def plan_session(
                     f"the clinician is not licensed in {attendee.state}, where this participant is located",
                 )
             )
-    end = request.start + duration
-    reason = unavailable_reason(availability, clinician.time_zone, request.start, end)
+    start = request.start.astimezone(UTC)  # stored and answered in UTC, whatever offset came in
+    end = start + duration
+    reason = unavailable_reason(availability, clinician.time_zone, start, end)
     if reason:
         errors.append(FieldError("body.start", reason))
     if errors:
@@ -167,7 +168,7 @@ def plan_session(
     return SessionRecord(
         session_id=session_id,
         type=request.type,
-        start=request.start,
+        start=start,
         end=end,
         clinician_ids=(clinician.person_id,),
         attendee_ids=tuple(request.attendee_ids),
@@ -209,6 +210,7 @@ def rescheduled(
         )
     duration = timedelta(minutes=duration_minutes) if duration_minutes else session.end - session.start
     _check_time(start, now, "start")
+    start = start.astimezone(UTC)
     end = start + duration
     reason = unavailable_reason(availability, clinician.time_zone, start, end)
     if reason:

@@ -1,0 +1,69 @@
+"""Each read route issues at most two DynamoDB read calls (authorization included), and no
+route ever scans: counted on the handlers' own client through botocore's events."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from functions.common import aws
+from tests.integration.scheduling import ALEX, COORDINATOR, SAM, at, book, call, next_week_day
+
+READS = {"GetItem", "Query", "BatchGetItem", "Scan"}
+
+
+@pytest.fixture
+def dynamodb_calls(program):
+    counts: Counter[str] = Counter()
+
+    def count(model, **_kwargs):
+        counts[model.name] += 1
+
+    client = aws.client("dynamodb")
+    client.meta.events.register("before-call.dynamodb", count)
+    yield counts
+    client.meta.events.unregister("before-call.dynamodb", count)
+
+
+def _week() -> str:
+    year, week, _ = next_week_day(0).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+ROUTES = [
+    ("participant reads own profile", ALEX, "/me", 1),
+    ("coordinator reads a profile", COORDINATOR, "/people/per_demoalex", 1),
+    ("clinician reads a caseload profile", SAM, "/people/per_demoalex", 2),
+    ("coordinator lists participants", COORDINATOR, "/people?kind=participant&limit=5", 1),
+    ("participant reads own care team", ALEX, "/participants/per_demoalex/care-team", 1),
+    ("participant reads own couple", ALEX, "/couples/cpl_demorivera", 1),
+    ("clinician reads availability", SAM, "/clinicians/per_demotherapist2/availability", 1),
+    ("participant reads own week", ALEX, "/me/schedule?week={week}", 1),
+    ("participant reads this week", ALEX, "/me/schedule", 2),
+    ("clinician reads a caseload week", SAM, "/people/per_demoalex/schedule?week={week}", 2),
+]
+
+
+@pytest.mark.parametrize(("label", "caller", "path", "bound"), ROUTES, ids=[r[0] for r in ROUTES])
+def test_read_routes_stay_within_their_bound(dynamodb_calls, label, caller, path, bound):
+    reply = call("GET", path.format(week=_week()), caller=caller)
+    assert reply.status == 200, reply
+    reads = sum(n for op, n in dynamodb_calls.items() if op in READS)
+    assert dynamodb_calls["Scan"] == 0
+    assert reads <= bound, f"{label}: {dict(dynamodb_calls)}"
+    assert bound <= 2
+
+
+def test_reading_a_session_is_one_get(program, dynamodb_calls):
+    session = book(start=at(next_week_day(0), 10)).json
+    dynamodb_calls.clear()
+    assert call("GET", f"/sessions/{session['session_id']}", caller=ALEX).status == 200
+    assert {op: n for op, n in dynamodb_calls.items() if op in READS} == {"GetItem": 1}
+
+
+def test_booking_is_one_batch_read_and_one_transaction(program, dynamodb_calls):
+    assert book(start=at(next_week_day(0), 10)).status == 201
+    assert dynamodb_calls["BatchGetItem"] == 1
+    assert dynamodb_calls["TransactWriteItems"] == 1
+    assert dynamodb_calls["Scan"] == 0
