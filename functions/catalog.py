@@ -38,6 +38,8 @@ class Entrypoint:
     sends_to_queue: bool = False
     sends_email: bool = False
     sends_sms: bool = False
+    uses_video_rooms: bool = False
+    """Creates Amazon Chime SDK meetings and attendees (the video-room adapter)."""
     description: str = ""
     env: dict[str, str] = field(default_factory=dict)
 
@@ -66,6 +68,7 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         handler="functions.schedule.handler.lambda_handler",
         trigger="api",
         grants=(TableGrant(tables.SCHEDULE, "readwrite"), _AUDIT, _IDEMPOTENCY),
+        uses_video_rooms=True,
         description="Scheduling routes: people, care teams, sessions, groups, plans.",
     ),
     Entrypoint(

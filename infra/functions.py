@@ -200,6 +200,8 @@ class Functions(Construct):
             env[QUEUE_URL_ENV] = self._messaging.notify_queue.queue_url
         if entry.sends_email:
             env[SENDER_EMAIL_ENV] = self._settings.sender_email
+        if entry.uses_video_rooms:
+            env["VIDEO_ROOMS"] = "chime"
         env.update(entry.env)
         return env
 
@@ -279,6 +281,14 @@ class Functions(Construct):
                     conditions={"StringEquals": {"ses:FromAddress": self._settings.sender_email}},
                 )
             )
+        if entry.uses_video_rooms:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="VideoRooms",
+                    actions=["chime:CreateMeeting", "chime:CreateAttendee", "chime:GetMeeting"],
+                    resources=[stack.format_arn(service="chime", resource="meeting", resource_name="*")],
+                )
+            )
         if entry.sends_sms:
             statements += [
                 # Publishing straight to a phone number has no resource ARN to scope to.
@@ -338,6 +348,14 @@ class Functions(Construct):
                 "ARN in the same policy keeps that Allow from reaching any topic"
             )
         nag.acknowledge(policy, nag.wildcard_finding("*"), star_reason + ". No action is wildcarded.")
+        if entry.uses_video_rooms:
+            nag.acknowledge(
+                policy,
+                nag.wildcard_finding("arn:<AWS::Partition>:chime:<AWS::Region>:<AWS::AccountId>:meeting/*"),
+                "Chime SDK meetings are created per session at join time, so their ids cannot be named "
+                "in advance; the grant is limited to meetings of this account and region and to "
+                "CreateMeeting, CreateAttendee and GetMeeting.",
+            )
         if entry.trigger == "stream":
             schedule = self._schedule_table()
             nag.acknowledge(

@@ -40,6 +40,7 @@ def _environment(settings: LocalSettings) -> None:
             "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
             "TANDEM_STAGE": "local",
+            "VIDEO_ROOMS": "fake",  # moto has no Chime SDK meetings
             SENDER_EMAIL_ENV: SENDER_EMAIL,
         }
     )

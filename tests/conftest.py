@@ -16,6 +16,7 @@ os.environ.update(
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "VIDEO_ROOMS": "fake",  # moto has no Chime SDK meetings; tests/unit covers ChimeRooms' calls
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)

@@ -14,6 +14,7 @@ from functions.common.audit import AuditWriter
 from functions.common.auth import Principal, current_principal
 from functions.common.config import ApiSettings, load_settings
 from functions.schedule.logic.booking import Policy
+from functions.schedule.rooms import VideoRooms, rooms_from_env
 from functions.schedule.store import ScheduleStore
 
 
@@ -21,6 +22,7 @@ class ScheduleSettings(ApiSettings):
     schedule_table: str = Field(alias="SCHEDULE_TABLE")
     buffer_minutes: int = Field(default=10, ge=0, le=60, alias="SESSION_BUFFER_MINUTES")
     cancel_cutoff_hours: int = Field(default=24, ge=0, le=168, alias="CANCEL_CUTOFF_HOURS")
+    room_opens_minutes: int = Field(default=15, ge=0, le=7 * 24 * 60, alias="ROOM_OPENS_MINUTES")
 
     def policy(self) -> Policy:
         return Policy(
@@ -41,7 +43,12 @@ def booking_policy() -> Policy:
     return settings().policy()
 
 
+def video_rooms() -> VideoRooms:
+    return rooms_from_env(aws.client)
+
+
 Caller = Annotated[Principal, Depends(current_principal)]
 Store = Annotated[ScheduleStore, Depends(schedule_store)]
 Audit = Annotated[AuditWriter, Depends(audit_writer)]
 BookingPolicy = Annotated[Policy, Depends(booking_policy)]
+Rooms = Annotated[VideoRooms, Depends(video_rooms)]

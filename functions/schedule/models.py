@@ -489,6 +489,8 @@ class SessionRecord(BaseModel):
     clinician_ids: tuple[str, ...]
     attendee_ids: tuple[str, ...]
     couple_id: str | None = None
+    join_mode: JoinMode | None = None
+    """Couples sessions: whether the partners share one join (one location) or have two."""
     time_zones: dict[str, str] = Field(default_factory=dict, description="person id -> IANA zone at booking")
     buffer_minutes: int = 0
     cancel_reason: str | None = None
@@ -517,6 +519,24 @@ class SessionRecord(BaseModel):
     @classmethod
     def from_attributes(cls, data: dict[str, Any]) -> SessionRecord:
         return cls.model_validate({k: v for k, v in data.items() if k in cls.model_fields})
+
+
+class JoinOut(BaseModel):
+    """What the caller's video client needs to join the session's room (theirs alone)."""
+
+    session_id: str
+    provider: str
+    meeting_id: str
+    attendee_id: str
+    join_token: str
+    media_placement: dict[str, str]
+    shared: bool = Field(description="True when both partners join as one attendee (one location).")
+    opens_at: datetime
+    closes_at: datetime
+
+
+def room_key(session_id: str) -> dict[str, str]:
+    return {"pk": f"SESSION#{session_id}", "sk": "ROOM"}
 
 
 class ScheduleEntry(BaseModel):

@@ -21,8 +21,9 @@ from functions.schedule.models import (
     PersonRecord,
     SessionRecord,
     member_attributes,
+    room_key,
 )
-from functions.schedule.vocabulary import ENTITY_EMAIL, ENTITY_RESERVATION, CareRole, PersonKind
+from functions.schedule.vocabulary import ENTITY_EMAIL, ENTITY_RESERVATION, ENTITY_ROOM, CareRole, PersonKind
 
 _PAGE_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
 
@@ -286,6 +287,37 @@ class ScheduleStore:
         )
         item = response.get("Item")
         return SessionRecord.from_attributes(from_item(item)) if item else None
+
+    def session_and_room(self, session_id: str) -> tuple[SessionRecord | None, str | None]:
+        """The session and its room id, if one was opened: one batch read."""
+        items = self.get_many([SessionRecord.key(session_id), room_key(session_id)])
+        raw = items.get((f"SESSION#{session_id}", "SESSION"))
+        room = items.get((f"SESSION#{session_id}", "ROOM"))
+        return (SessionRecord.from_attributes(raw) if raw else None), (room["room_id"] if room else None)
+
+    def claim_room(self, session_id: str, room_id: str, *, replacing: str | None) -> str:
+        """Keep `room_id` as the session's room unless another request got there first (or,
+        when `replacing` names an ended room, unless someone already replaced it); return
+        the room everyone should join."""
+        condition = "attribute_not_exists(pk)" if replacing is None else "room_id = :old"
+        values = {":old": replacing} if replacing is not None else None
+        put: dict[str, Any] = {
+            "TableName": self.table,
+            "Item": to_item({**room_key(session_id), "entity": ENTITY_ROOM, "room_id": room_id}),
+            "ConditionExpression": condition,
+        }
+        if values:
+            put["ExpressionAttributeValues"] = to_item(values)
+        try:
+            self._client.put_item(**put)
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            current = self._client.get_item(
+                TableName=self.table, Key=to_item(room_key(session_id)), ConsistentRead=True
+            )
+            return str(from_item(current["Item"])["room_id"])
+        return room_id
 
     def book(self, session: SessionRecord, audit_put: dict[str, Any]) -> None:
         """The session, each person's copy for their week, and every reservation: one transaction."""

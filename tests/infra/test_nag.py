@@ -27,6 +27,7 @@ EXPECTED_ACKNOWLEDGED = {
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]",
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
     "AwsSolutions-IAM5[Resource::*]",
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:chime:<AWS::Region>:<AWS::AccountId>:meeting/*]",
     "AwsSolutions-L1",
     "AwsSolutions-SQS3",
     "HIPAA.Security-APIGWCacheEnabledAndEncrypted",

@@ -26,6 +26,7 @@ from functions.schedule.models import (
 from functions.schedule.vocabulary import (
     DEFAULT_DURATION,
     REQUIRED_ROLE,
+    JoinMode,
     PersonKind,
     SessionEvent,
     SessionStatus,
@@ -173,6 +174,7 @@ def plan_session(
         clinician_ids=(clinician.person_id,),
         attendee_ids=tuple(request.attendee_ids),
         couple_id=request.couple_id,
+        join_mode=couple.join_mode if couple and request.type is SessionType.COUPLES else None,
         time_zones={p.person_id: p.time_zone for p in (clinician, *attendees)},
         buffer_minutes=int(policy.buffer.total_seconds() // 60),
         created_by=principal.person_id,
@@ -249,6 +251,39 @@ def cancelled(
             "version": session.version + 1,
         }
     )
+
+
+@dataclass(frozen=True)
+class JoinIdentity:
+    external_user_id: str
+    shared: bool
+    opens_at: datetime
+    closes_at: datetime
+
+
+def join_identity(
+    principal: Principal, session: SessionRecord, *, now: datetime, opens_before: timedelta
+) -> JoinIdentity:
+    """Who the caller joins the room as. Partners who join from one location share the
+    couple's attendee; from two locations, and in every other session, each person is
+    their own attendee. The room opens `opens_before` the start and closes at the end."""
+    if principal.person_id not in session.people:
+        raise Forbidden("only the session's own people join its room")
+    if session.status is not SessionStatus.BOOKED:
+        raise InvalidInput("the session is not booked", errors=[FieldError("path.session_id", "not booked")])
+    opens_at, closes_at = session.start - opens_before, session.end
+    if not opens_at <= now < closes_at:
+        raise InvalidInput(
+            f"the room is open from {opens_at.isoformat()} to {closes_at.isoformat()}",
+            errors=[FieldError("path.session_id", "room not open now")],
+        )
+    shared = (
+        session.join_mode is JoinMode.ONE_LOCATION
+        and session.couple_id is not None
+        and principal.person_id in session.attendee_ids
+    )
+    external = session.couple_id if shared and session.couple_id else principal.person_id
+    return JoinIdentity(external_user_id=external, shared=shared, opens_at=opens_at, closes_at=closes_at)
 
 
 def can_view(principal: Principal, session: SessionRecord) -> bool:

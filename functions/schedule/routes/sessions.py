@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -19,12 +19,13 @@ from functions.common.errors import BadRequest, FieldError, Forbidden, NotFound
 from functions.common.http import etag, require_if_match
 from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome, run_idempotent
 from functions.common.models import utc_now
-from functions.schedule.deps import Audit, BookingPolicy, Caller, Store, settings
+from functions.schedule.deps import Audit, BookingPolicy, Caller, Rooms, Store, settings
 from functions.schedule.logic import booking
 from functions.schedule.logic.teams import Relations, may_see_participant
 from functions.schedule.models import (
     AvailabilityRecord,
     CoupleRecord,
+    JoinOut,
     ScheduleEntry,
     SessionCancel,
     SessionCreate,
@@ -33,6 +34,7 @@ from functions.schedule.models import (
     SessionReschedule,
     WeekSchedule,
 )
+from functions.schedule.rooms import RoomGone
 from functions.schedule.store import ScheduleStore
 from functions.schedule.vocabulary import PersonKind, SessionStatus, SessionType
 
@@ -299,3 +301,37 @@ def person_schedule(
 def my_schedule(caller: Caller, store: Store, audit: Audit, week: WeekQuery = None) -> WeekSchedule:
     with audit.track(caller, "schedule.read", f"person/{caller.person_id}/schedule"):
         return _week_schedule(caller.person_id, week, caller, store)
+
+
+@router.get(
+    "/sessions/<session_id>/join",
+    summary="Join the session's video room: the caller's own join (partners in one place share one)",
+    tags=["sessions"],
+    security=AUTHENTICATED,
+)
+def join_session(session_id: SessionId, caller: Caller, store: Store, audit: Audit, rooms: Rooms) -> JoinOut:
+    with audit.track(caller, "session.join", f"session/{session_id}"):
+        session, room_id = store.session_and_room(session_id)
+        if session is None or not booking.can_view(caller, session):
+            raise NotFound("no such session")
+        identity = booking.join_identity(
+            caller, session, now=utc_now(), opens_before=timedelta(minutes=settings().room_opens_minutes)
+        )
+        if room_id is None:
+            room_id = store.claim_room(session_id, rooms.create_room(session_id), replacing=None)
+        try:
+            join = rooms.join(room_id, identity.external_user_id)
+        except RoomGone:
+            room_id = store.claim_room(session_id, rooms.create_room(session_id), replacing=room_id)
+            join = rooms.join(room_id, identity.external_user_id)
+    return JoinOut(
+        session_id=session_id,
+        provider=rooms.provider,
+        meeting_id=join.meeting_id,
+        attendee_id=join.attendee_id,
+        join_token=join.join_token,
+        media_placement=join.media_placement,
+        shared=identity.shared,
+        opens_at=identity.opens_at,
+        closes_at=identity.closes_at,
+    )
