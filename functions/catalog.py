@@ -56,9 +56,13 @@ _AUDIT = TableGrant(tables.AUDIT, "append")
 _IDEMPOTENCY = TableGrant(tables.IDEMPOTENCY, "readwrite")
 
 
-def _entity_filter(*entities: str) -> dict[str, Any]:
-    """Records whose new image is one of these entity types (inserts and modifies)."""
-    return {"dynamodb": {"NewImage": {"entity": {"S": list(entities)}}}}
+def _entity_filter(*entities: str, events: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Records whose new image is one of these entity types (inserts and modifies),
+    optionally only those whose `event` attribute is one of `events`."""
+    image: dict[str, Any] = {"entity": {"S": list(entities)}}
+    if events:
+        image["event"] = {"S": list(events)}
+    return {"dynamodb": {"NewImage": image}}
 
 
 ENTRYPOINTS: tuple[Entrypoint, ...] = (
@@ -70,6 +74,15 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         grants=(TableGrant(tables.SCHEDULE, "readwrite"), _AUDIT, _IDEMPOTENCY),
         uses_video_rooms=True,
         description="Scheduling routes: people, care teams, sessions, groups, plans.",
+    ),
+    Entrypoint(
+        id="ScheduleEvents",
+        domain="schedule",
+        handler="functions.schedule.events.lambda_handler",
+        trigger="stream",
+        grants=(TableGrant(tables.SCHEDULE, "readwrite"),),
+        stream_filters=(_entity_filter("SESSION", events=("attendance_recorded",)),),
+        description="Schedule-table stream consumer: a recorded miss -> makeup offers.",
     ),
     Entrypoint(
         id="CoverageApi",
@@ -107,8 +120,8 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         handler="functions.notify.events.lambda_handler",
         trigger="stream",
         grants=(TableGrant(tables.NOTIFY, "readwrite"), _IDEMPOTENCY),
-        stream_filters=(_entity_filter("SESSION"),),
-        description="Schedule-table stream consumer: booked/changed/missed -> reminders and messages.",
+        stream_filters=(_entity_filter("SESSION", "MAKEUP_OFFER"),),
+        description="Schedule-table stream consumer: session changes, makeup offers -> reminders, messages.",
     ),
     Entrypoint(
         id="NotifySweep",

@@ -14,13 +14,16 @@ from functions.schedule.vocabulary import (
     ENTITY_CARE_TEAM,
     ENTITY_COUPLE,
     ENTITY_COUPLE_MEMBERSHIP,
+    ENTITY_MAKEUP_OFFER,
     ENTITY_PERSON,
     ENTITY_SESSION,
     ENTITY_SESSION_MEMBER,
     AgeGroup,
+    AttendanceStatus,
     CareRole,
     ClinicianRole,
     JoinMode,
+    MakeupKind,
     PersonKind,
     SessionEvent,
     SessionStatus,
@@ -475,6 +478,102 @@ class SessionOut(BaseModel):
     attendee_ids: list[str]
     couple_id: str | None = None
     late_cancel: bool = False
+    attendance: dict[str, AttendanceStatus] = Field(
+        default_factory=dict, description="Per attendee; a participant sees only their own entry."
+    )
+
+
+class AttendanceEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: ResourceId
+    status: AttendanceStatus
+
+
+class AttendanceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    records: Annotated[list[AttendanceEntry], Field(min_length=1, max_length=2)]
+
+    @field_validator("records")
+    @classmethod
+    def _one_each(cls, value: list[AttendanceEntry]) -> list[AttendanceEntry]:
+        if len({r.person_id for r in value}) != len(value):
+            raise ValueError("one record per attendee")
+        return value
+
+
+class MakeupOption(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: MakeupKind
+    clinician_id: str | None = None
+    session_type: SessionType | None = None
+    attendee_ids: list[str] = Field(default_factory=list)
+    couple_id: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+class MakeupOfferOut(BaseModel):
+    missed_session_id: str
+    missed_type: str
+    week: str
+    status: str
+    options: list[MakeupOption]
+    accepted_session_id: str | None = None
+    created_at: datetime
+
+
+class MakeupOfferList(BaseModel):
+    items: list[MakeupOfferOut]
+
+
+class MakeupAccept(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    option: int = Field(ge=0, le=20, description="Index of the chosen option in `options`.")
+
+
+class MakeupOfferRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    person_id: str
+    missed_session_id: str
+    missed_type: str
+    week: str
+    options: list[MakeupOption]
+    status: str = "open"
+    accepted_session_id: str | None = None
+    created_at: datetime
+    version: int = 1
+
+    @staticmethod
+    def key(person_id: str, missed_session_id: str) -> dict[str, str]:
+        return {"pk": f"PERSON#{person_id}", "sk": f"MAKEUP#{missed_session_id}"}
+
+    def to_attributes(self) -> dict[str, Any]:
+        return {
+            **self.key(self.person_id, self.missed_session_id),
+            "entity": ENTITY_MAKEUP_OFFER,
+            **self.model_dump(mode="json"),
+            "created_at": iso(self.created_at),
+        }
+
+    @classmethod
+    def from_attributes(cls, data: dict[str, Any]) -> MakeupOfferRecord:
+        return cls.model_validate({k: v for k, v in data.items() if k in cls.model_fields})
+
+    def out(self) -> MakeupOfferOut:
+        return MakeupOfferOut(
+            missed_session_id=self.missed_session_id,
+            missed_type=self.missed_type,
+            week=self.week,
+            status=self.status,
+            options=self.options,
+            accepted_session_id=self.accepted_session_id,
+            created_at=self.created_at,
+        )
 
 
 class SessionRecord(BaseModel):
@@ -494,6 +593,7 @@ class SessionRecord(BaseModel):
     time_zones: dict[str, str] = Field(default_factory=dict, description="person id -> IANA zone at booking")
     buffer_minutes: int = 0
     cancel_reason: str | None = None
+    attendance: dict[str, AttendanceStatus] = Field(default_factory=dict)
     created_by: str
     updated_at: datetime
     version: int = 1
@@ -575,6 +675,7 @@ def member_attributes(session: SessionRecord, person_id: str, week: str) -> dict
         "start": iso(session.start),
         "end": iso(session.end),
         "time_zone": session.time_zones.get(person_id, "UTC"),
+        "attendance": session.attendance.get(person_id),
         "clinician_ids": list(session.clinician_ids),
         "attendee_ids": list(session.attendee_ids),
     }

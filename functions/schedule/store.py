@@ -18,6 +18,7 @@ from functions.schedule.models import (
     AvailabilityRecord,
     CareAssignment,
     CoupleRecord,
+    MakeupOfferRecord,
     PersonRecord,
     SessionRecord,
     member_attributes,
@@ -319,8 +320,11 @@ class ScheduleStore:
             return str(from_item(current["Item"])["room_id"])
         return room_id
 
-    def book(self, session: SessionRecord, audit_put: dict[str, Any]) -> None:
-        """The session, each person's copy for their week, and every reservation: one transaction."""
+    def book(
+        self, session: SessionRecord, audit_put: dict[str, Any], *, also: list[dict[str, Any]] | None = None
+    ) -> None:
+        """The session, each person's copy for their week, and every reservation: one transaction
+        (with `also`, further writes that must happen with it or not at all)."""
         items: list[dict[str, Any]] = [
             {
                 "Put": {
@@ -331,6 +335,7 @@ class ScheduleStore:
             },
             *self._member_puts(session),
             *(self._reserve(r) for r in reservations(session)),
+            *(also or []),
             audit_put,
         ]
         self._transact_session(items)
@@ -358,6 +363,63 @@ class ScheduleStore:
             audit_put,
         ]
         self._transact_session(items)
+
+    def record_attendance(
+        self, before: SessionRecord, after: SessionRecord, audit_put: dict[str, Any]
+    ) -> None:
+        self._transact_session([self._session_update(before, after), *self._member_puts(after), audit_put])
+
+    def busy_slots(self, person_id: str, start: datetime, end: datetime) -> set[datetime]:
+        """The quarter-hours a person holds in [start, end): one Query of their reservations."""
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
+            ExpressionAttributeValues=to_item(
+                {":pk": f"BUSY#{person_id}", ":from": f"SLOT#{iso(start)}", ":to": f"SLOT#{iso(end)}"}
+            ),
+            ProjectionExpression="sk",
+        )
+        return {
+            datetime.fromisoformat(from_item(item)["sk"].removeprefix("SLOT#"))
+            for page in pages
+            for item in page.get("Items", [])
+        }
+
+    def put_makeup_offer(self, offer: MakeupOfferRecord) -> bool:
+        """Write the offer unless one exists already (a redelivered event changes nothing)."""
+        try:
+            self._client.put_item(
+                TableName=self.table,
+                Item=to_item(offer.to_attributes()),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def makeup_offers(self, person_id: str) -> list[MakeupOfferRecord]:
+        response = self._client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :m)",
+            ExpressionAttributeValues=to_item({":pk": f"PERSON#{person_id}", ":m": "MAKEUP#"}),
+            ScanIndexForward=False,
+        )
+        return [MakeupOfferRecord.from_attributes(from_item(i)) for i in response.get("Items", [])]
+
+    def accepted_offer_put(self, before: MakeupOfferRecord, after: MakeupOfferRecord) -> dict[str, Any]:
+        """The offer's move to accepted, for the booking's transaction (only from open)."""
+        return {
+            "Put": {
+                "TableName": self.table,
+                "Item": to_item(after.to_attributes()),
+                "ConditionExpression": "#v = :expected AND #s = :open",
+                "ExpressionAttributeNames": {"#v": "version", "#s": "status"},
+                "ExpressionAttributeValues": to_item({":expected": before.version, ":open": "open"}),
+            }
+        }
 
     def week(self, person_id: str, week: str) -> list[dict[str, Any]]:
         """A person's sessions in one ISO week (their zone): one Query of the participant/week index."""
@@ -471,6 +533,8 @@ def _session_conflict(exc: ClientError, items: list[dict[str, Any]]) -> Exceptio
                     errors=[FieldError("body.start", "overlaps another session")],
                     conflict={"person_id": person, "start": start, "end": end},
                 )
+            if str(key.get("sk", "")).startswith("MAKEUP#"):
+                return Conflict("this makeup offer was already taken up")
             if key.get("sk") == "SESSION":
                 return PreconditionFailed(
                     "the session changed since you read it; fetch it again and retry",

@@ -48,6 +48,26 @@ class SessionEvent(StrEnum):
     BOOKED = "booked"
     RESCHEDULED = "rescheduled"
     CANCELLED = "cancelled"
+    ATTENDANCE_RECORDED = "attendance_recorded"
+
+
+class AttendanceStatus(StrEnum):
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+    LATE_CANCEL = "late_cancel"
+    EXCUSED = "excused"
+
+
+MISSED = frozenset({AttendanceStatus.NO_SHOW, AttendanceStatus.LATE_CANCEL})
+
+
+class MakeupKind(StrEnum):
+    MAKEUP_SESSION = "makeup_session"
+    """A slot the same ISO week with the same clinician (individual and couples work)."""
+    CHECK_IN = "check_in"
+    """A one-on-one check-in, offered for every miss."""
+    RECORDING = "recording"
+    """A group workshop's recording."""
 
 
 class JoinMode(StrEnum):
@@ -104,3 +124,4 @@ ENTITY_CARE_TEAM = "CARE_TEAM"
 ENTITY_COUPLE = "COUPLE"
 ENTITY_COUPLE_MEMBERSHIP = "COUPLE_MEMBERSHIP"
 ENTITY_ROOM = "ROOM"
+ENTITY_MAKEUP_OFFER = "MAKEUP_OFFER"

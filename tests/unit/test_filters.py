@@ -10,6 +10,9 @@ from functions.catalog import ENTRYPOINTS
 from local.filters import matches, matches_any
 
 STREAM_FILTERS = [e.stream_filters for e in ENTRYPOINTS if e.trigger == "stream"]
+# The other domains' consumers take every session change; schedule's own takes only attendance.
+DOMAIN_FILTERS = [e.stream_filters for e in ENTRYPOINTS if e.trigger == "stream" and e.domain != "schedule"]
+SCHEDULE_EVENTS = next(e.stream_filters for e in ENTRYPOINTS if e.id == "ScheduleEvents")
 
 
 def _record(
@@ -31,7 +34,7 @@ def test_catalog_has_filtered_stream_consumers():
     assert all(STREAM_FILTERS), "every stream consumer should filter its records"
 
 
-@pytest.mark.parametrize("patterns", STREAM_FILTERS)
+@pytest.mark.parametrize("patterns", DOMAIN_FILTERS)
 def test_session_insert_and_modify_match(patterns):
     assert matches_any(patterns, _record("INSERT", new_entity="SESSION"))
     assert matches_any(patterns, _record("MODIFY", new_entity="SESSION", old_entity="SESSION"))
@@ -46,6 +49,15 @@ def test_other_entities_do_not_match(patterns, entity):
 @pytest.mark.parametrize("patterns", STREAM_FILTERS)
 def test_remove_without_new_image_does_not_match(patterns):
     assert not matches_any(patterns, _record("REMOVE", old_entity="SESSION"))
+
+
+def test_schedule_events_take_only_recorded_attendance():
+    record = _record("MODIFY", new_entity="SESSION", old_entity="SESSION")
+    assert not matches_any(SCHEDULE_EVENTS, record)
+    record["dynamodb"]["NewImage"]["event"] = {"S": "attendance_recorded"}
+    assert matches_any(SCHEDULE_EVENTS, record)
+    record["dynamodb"]["NewImage"]["event"] = {"S": "booked"}
+    assert not matches_any(SCHEDULE_EVENTS, record)
 
 
 # --- grammar -------------------------------------------------------------------------------------

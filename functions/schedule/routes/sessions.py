@@ -20,12 +20,16 @@ from functions.common.http import etag, require_if_match
 from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome, run_idempotent
 from functions.common.models import utc_now
 from functions.schedule.deps import Audit, BookingPolicy, Caller, Rooms, Store, settings
-from functions.schedule.logic import booking
+from functions.schedule.logic import attendance, booking
+from functions.schedule.logic.makeups import makeup_request
 from functions.schedule.logic.teams import Relations, may_see_participant
 from functions.schedule.models import (
+    AttendanceIn,
     AvailabilityRecord,
     CoupleRecord,
     JoinOut,
+    MakeupAccept,
+    MakeupOfferList,
     ScheduleEntry,
     SessionCancel,
     SessionCreate,
@@ -47,7 +51,9 @@ _SESSION_RESPONSE: dict[int, OpenAPIResponse] = {
 }
 
 
-def session_out(session: SessionRecord) -> SessionOut:
+def session_out(session: SessionRecord, viewer: Principal) -> SessionOut:
+    """A participant sees only their own attendance entry; staff see all of them."""
+    staff = viewer.role is not Role.PARTICIPANT
     return SessionOut(
         session_id=session.session_id,
         type=session.type,
@@ -58,14 +64,15 @@ def session_out(session: SessionRecord) -> SessionOut:
         attendee_ids=list(session.attendee_ids),
         couple_id=session.couple_id,
         late_cancel=session.status is SessionStatus.LATE_CANCELLED,
+        attendance={p: a for p, a in session.attendance.items() if staff or p == viewer.person_id},
     )
 
 
-def _session_response(session: SessionRecord, status: int = 200) -> Response[SessionOut]:
+def _session_response(session: SessionRecord, viewer: Principal, status: int = 200) -> Response[SessionOut]:
     return Response(
         status_code=status,
         content_type="application/json",
-        body=session_out(session),
+        body=session_out(session, viewer),
         headers={"ETag": etag(session.version)},
     )
 
@@ -123,7 +130,7 @@ def book_session(
         store.book(session, audit.transact_put(entry))
         return Outcome(
             201,
-            session_out(session).model_dump(mode="json"),
+            session_out(session, caller).model_dump(mode="json"),
             {"ETag": etag(session.version), "Location": f"/sessions/{session.session_id}"},
         )
 
@@ -152,7 +159,7 @@ def book_session(
 def get_session(session_id: SessionId, caller: Caller, store: Store, audit: Audit) -> Response[SessionOut]:
     with audit.track(caller, "session.read", f"session/{session_id}"):
         session = _visible_session(store, caller, session_id)
-    return _session_response(session)
+    return _session_response(session, caller)
 
 
 @router.post(
@@ -189,7 +196,7 @@ def reschedule_session(
         )
         entry = audit.entry(caller, "session.reschedule", resource, "success")
         store.reschedule(session, moved, audit.transact_put(entry))
-    return _session_response(moved)
+    return _session_response(moved, caller)
 
 
 @router.post(
@@ -219,7 +226,7 @@ def cancel_session(
         )
         entry = audit.entry(caller, "session.cancel", resource, "success")
         store.cancel(session, cancelled, audit.transact_put(entry))
-    return _session_response(cancelled)
+    return _session_response(cancelled, caller)
 
 
 # --- weeks -------------------------------------------------------------------------------------
@@ -335,3 +342,94 @@ def join_session(session_id: SessionId, caller: Caller, store: Store, audit: Aud
         opens_at=identity.opens_at,
         closes_at=identity.closes_at,
     )
+
+
+# --- attendance and makeups ------------------------------------------------------------------
+
+
+@router.post(
+    "/sessions/<session_id>/attendance",
+    summary="Record attendance per attendee (the session's clinician or a coordinator); If-Match required",
+    tags=["attendance"],
+    security=AUTHENTICATED,
+    responses=_SESSION_RESPONSE,
+)
+def record_attendance(
+    session_id: SessionId,
+    body: Annotated[AttendanceIn, Body()],
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+    if_match: IfMatch = None,
+) -> Response[SessionOut]:
+    resource = f"session/{session_id}"
+    with audit.track(caller, "session.attendance", resource, success_in_transaction=True):
+        session = _visible_session(store, caller, session_id)
+        require_if_match(if_match, session.version)
+        updated = attendance.recorded(session, body, principal=caller, now=utc_now())
+        entry = audit.entry(caller, "session.attendance", resource, "success")
+        store.record_attendance(session, updated, audit.transact_put(entry))
+    return _session_response(updated, caller)
+
+
+@router.get(
+    "/me/makeups",
+    summary="The caller's makeup offers for missed sessions, newest first",
+    tags=["attendance"],
+    security=AUTHENTICATED,
+)
+def my_makeups(caller: Caller, store: Store, audit: Audit) -> MakeupOfferList:
+    with audit.track(caller, "makeup.read", f"person/{caller.person_id}/makeups"):
+        offers = store.makeup_offers(caller.person_id)
+    return MakeupOfferList(items=[offer.out() for offer in offers])
+
+
+@router.post(
+    "/me/makeups/<missed_session_id>/accept",
+    summary="Take up one offered makeup time: it is booked, or nothing is (409 if it was taken)",
+    tags=["attendance"],
+    security=AUTHENTICATED,
+    responses={201: {"description": "Booked", "content": {"application/json": {"model": SessionOut}}}},
+)
+def accept_makeup(
+    missed_session_id: SessionId,
+    body: Annotated[MakeupAccept, Body()],
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+    policy: BookingPolicy,
+) -> Response[SessionOut]:
+    with audit.track(caller, "makeup.accept", f"session/{missed_session_id}", success_in_transaction=True):
+        offer = next(
+            (o for o in store.makeup_offers(caller.person_id) if o.missed_session_id == missed_session_id),
+            None,
+        )
+        if offer is None:
+            raise NotFound("no such makeup offer")
+        request = makeup_request(offer, body.option)
+        extra = [AvailabilityRecord.key(request.clinician_id)]
+        if request.couple_id:
+            extra.append(CoupleRecord.key(request.couple_id))
+        people, items = store.people([request.clinician_id, *request.attendee_ids], extra=extra)
+        raw_availability = items.get((f"PERSON#{request.clinician_id}", "AVAILABILITY"))
+        raw_couple = items.get((f"COUPLE#{request.couple_id}", "PROFILE")) if request.couple_id else None
+        session = booking.plan_session(
+            request,
+            session_id=booking.new_session_id(),
+            principal=caller,
+            people=people,
+            couple=CoupleRecord.from_attributes(raw_couple) if raw_couple else None,
+            availability=AvailabilityRecord.from_attributes(raw_availability) if raw_availability else None,
+            policy=policy,
+            now=utc_now(),
+        )
+        accepted = offer.model_copy(
+            update={
+                "status": "accepted",
+                "accepted_session_id": session.session_id,
+                "version": offer.version + 1,
+            }
+        )
+        entry = audit.entry(caller, "makeup.accept", f"session/{session.session_id}", "success")
+        store.book(session, audit.transact_put(entry), also=[store.accepted_offer_put(offer, accepted)])
+    return _session_response(session, caller, status=201)

@@ -1,0 +1,121 @@
+"""Schedule's own consumer of its table's stream: when attendance records a miss, offer
+makeups (the offer items are stream records in turn, for notify to tell the person)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Field
+
+from functions.common import aws
+from functions.common.config import Settings, load_settings
+from functions.common.entry import background_entry
+from functions.common.models import utc_now
+from functions.common.observability import logger
+from functions.common.streams import Change, ChangeHandler, process_changes
+from functions.schedule.logic import makeups
+from functions.schedule.logic.attendance import newly_missed
+from functions.schedule.logic.booking import week_of
+from functions.schedule.logic.teams import Relations
+from functions.schedule.models import AvailabilityRecord, SessionRecord
+from functions.schedule.store import ScheduleStore
+from functions.schedule.vocabulary import CareRole, SessionEvent
+
+
+class EventsSettings(Settings):
+    schedule_table: str = Field(alias="SCHEDULE_TABLE")
+    buffer_minutes: int = Field(default=10, ge=0, le=60, alias="SESSION_BUFFER_MINUTES")
+
+
+SETTINGS = EventsSettings
+
+
+def offer_makeups(store: ScheduleStore, session: SessionRecord, person_id: str, *, buffer: timedelta) -> bool:
+    """Work out and store one participant's makeup offer for a missed session."""
+    now = utc_now()
+    zone = session.time_zones.get(person_id, "UTC")
+    week = week_of(session.start, zone)
+    week_start, week_end = makeups.week_bounds(week, zone)
+    relations_keys = Relations.keys(person_id)
+    clinician_id = session.clinician_ids[0]
+    people, items = store.people(
+        [clinician_id], extra=[AvailabilityRecord.key(clinician_id), *relations_keys]
+    )
+    relations = Relations.from_items(person_id, items.values())
+    check_in_clinician = relations.care.get(CareRole.INDIVIDUAL_THERAPIST, clinician_id)
+    if check_in_clinician not in people:
+        more, more_items = store.people(
+            [check_in_clinician], extra=[AvailabilityRecord.key(check_in_clinician)]
+        )
+        people.update(more)
+        items.update(more_items)
+
+    def availability(who: str) -> AvailabilityRecord | None:
+        raw = items.get((f"PERSON#{who}", "AVAILABILITY"))
+        return AvailabilityRecord.from_attributes(raw) if raw else None
+
+    busy = {
+        p: store.busy_slots(p, week_start, week_end)
+        for p in {*session.attendee_ids, clinician_id, check_in_clinician}
+    }
+    makeup_slots: list[Any] = []
+    if session.type in makeups.MAKEUP_TYPES and clinician_id in people:
+        makeup_slots = makeups.free_slots(
+            week=week,
+            week_zone=zone,
+            clinician_zone=people[clinician_id].time_zone,
+            availability=availability(clinician_id),
+            busy={p: busy[p] for p in (*session.attendee_ids, clinician_id)},
+            clinician_id=clinician_id,
+            duration=session.end - session.start,
+            buffer=buffer,
+            now=now,
+        )
+    check_in_slots: list[Any] = []
+    if check_in_clinician in people:
+        check_in_slots = makeups.free_slots(
+            week=week,
+            week_zone=zone,
+            clinician_zone=people[check_in_clinician].time_zone,
+            availability=availability(check_in_clinician),
+            busy={p: busy[p] for p in (person_id, check_in_clinician)},
+            clinician_id=check_in_clinician,
+            duration=makeups.check_in_duration(),
+            buffer=buffer,
+            now=now,
+            limit=2,
+        )
+    offer = makeups.offer(
+        person_id=person_id,
+        missed=session,
+        week=week,
+        makeup_slots=makeup_slots,
+        check_in_clinician=check_in_clinician,
+        check_in_slots=check_in_slots,
+        now=now,
+    )
+    return store.put_makeup_offer(offer)
+
+
+def _on_session(change: Change) -> None:
+    if change.new is None or change.new.get("event") != SessionEvent.ATTENDANCE_RECORDED.value:
+        return
+    settings = load_settings(EventsSettings)
+    store = ScheduleStore(settings.schedule_table, aws.client("dynamodb"))
+    after = SessionRecord.from_attributes(change.new)
+    before = SessionRecord.from_attributes(change.old) if change.old else None
+    for person_id in newly_missed(before, after):
+        created = offer_makeups(store, after, person_id, buffer=timedelta(minutes=settings.buffer_minutes))
+        logger.info("makeup offer", extra={"session_id": after.session_id, "created": created})
+
+
+HANDLERS: dict[str, ChangeHandler] = {"SESSION": _on_session}
+
+
+def _consume(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_changes(event, context, HANDLERS)
+
+
+lambda_handler = background_entry("schedule", _consume)
