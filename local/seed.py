@@ -15,19 +15,27 @@ from functions.common.auth import Principal, Role
 from functions.coverage.models import PlanRecord
 from functions.coverage.store import CoverageStore
 from functions.coverage.vocabulary import PlanStatus, PlanType, SubscriberRelationship
-from functions.schedule.logic import booking, people, teams
+from functions.schedule.logic import booking, groups, people, teams
 from functions.schedule.models import (
     AvailabilityRecord,
     CareTeamIn,
     CoupleCreate,
+    GroupCreate,
     PersonCreate,
     PersonRecord,
     SessionCreate,
     TreatmentPlan,
     WeeklyWindow,
 )
-from functions.schedule.store import ScheduleStore
-from functions.schedule.vocabulary import AgeGroup, ClinicianRole, JoinMode, PersonKind, SessionType
+from functions.schedule.store import GroupStore, ScheduleStore
+from functions.schedule.vocabulary import (
+    AgeGroup,
+    ClinicianRole,
+    GroupType,
+    JoinMode,
+    PersonKind,
+    SessionType,
+)
 from local import provision
 
 DEMO_PASSWORD = "Tandem-demo-2026!"  # noqa: S105 - local demo logins only; meets the pool's policy
@@ -249,6 +257,68 @@ SESSIONS: tuple[DemoSession, ...] = (
     ),
 )
 
+
+@dataclass(frozen=True)
+class DemoGroup:
+    group_id: str
+    request: GroupCreate
+    members: tuple[str, ...] = ()
+    """Enrolled together (partners) when two."""
+
+
+def _first(weekday: int, hour: int, zone: str) -> datetime:
+    """This week's `weekday` at `hour` in `zone` (the series' anchor; occurrences repeat from it)."""
+    today = datetime.now(ZoneInfo(zone)).date()
+    day = today - timedelta(days=today.weekday()) + timedelta(days=weekday)
+    return datetime.combine(day, time(hour), tzinfo=ZoneInfo(zone))
+
+
+GROUPS: tuple[DemoGroup, ...] = (
+    DemoGroup(
+        "grp_democbtevening",
+        GroupCreate(
+            type=GroupType.CBT_SKILLS,
+            title="Evening skills group",
+            facilitator_id="per_democounselor",
+            rrule="FREQ=WEEKLY;BYDAY=TU,TH",
+            first_start=_first(1, 18, "America/Chicago"),
+            time_zone="America/Chicago",
+            duration_minutes=90,
+            capacity=8,
+            recording=True,
+        ),
+        members=("per_demoalex", "per_demojamie"),
+    ),
+    DemoGroup(
+        "grp_demomindfulsat",
+        GroupCreate(
+            type=GroupType.MINDFULNESS,
+            title="Saturday mindfulness",
+            facilitator_id="per_democounselor",
+            rrule="FREQ=WEEKLY;BYDAY=SA",
+            first_start=_first(5, 10, "America/Chicago"),
+            time_zone="America/Chicago",
+            duration_minutes=60,
+            capacity=12,
+            recording=True,
+        ),
+    ),
+    DemoGroup(
+        "grp_demopeerwed",
+        GroupCreate(
+            type=GroupType.PEER_SUPPORT,
+            title="Peer support circle",
+            facilitator_id="per_democounselor",
+            rrule="FREQ=WEEKLY;BYDAY=WE",
+            first_start=_first(2, 19, "America/Los_Angeles"),
+            time_zone="America/Los_Angeles",
+            duration_minutes=60,
+            capacity=2,
+        ),
+        members=("per_demotaylor", "per_democasey"),
+    ),
+)
+
 PLANS: tuple[PlanRecord, ...] = (
     # The Riveras share one family PPO (Alex subscribes; embedded individual deductibles).
     PlanRecord(
@@ -361,6 +431,27 @@ def seed_schedule(store: ScheduleStore, audit: AuditWriter, *, now: datetime) ->
         if store.get_couple(couple_id) is None:
             couple = teams.new_couple(request, couple_id=couple_id, people=everyone, now=SEEDED_AT)
             store.create_couple(couple, _audit_put(audit, "couple.create", f"couple/{couple_id}"))
+    group_store = GroupStore(store)
+    for demo_group in GROUPS:
+        if group_store.get(demo_group.group_id) is None:
+            group = groups.new_group(
+                demo_group.request,
+                group_id=demo_group.group_id,
+                facilitator=everyone[demo_group.request.facilitator_id],
+                now=SEEDED_AT,
+            )
+            group_store.create(group, _audit_put(audit, "group.create", f"group/{group.group_id}"))
+            if demo_group.members:
+                together = (
+                    store.relations(demo_group.members[0]).couple_id if len(demo_group.members) == 2 else None
+                )
+                group_store.enrol(
+                    group,
+                    list(demo_group.members),
+                    couple_id=together,
+                    now=SEEDED_AT,
+                    audit_put=_audit_put(audit, "group.enrol", f"group/{group.group_id}"),
+                )
     policy = booking.Policy(buffer=timedelta(minutes=10), cancel_cutoff=timedelta(hours=24))
     for demo in SESSIONS:
         if store.get_session(demo.session_id) is not None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from functions.common.api import create_resolver, lambda_entry
 from functions.schedule.deps import ScheduleSettings
 from functions.schedule.models import Health
-from functions.schedule.routes import people, sessions, teams
+from functions.schedule.routes import groups, people, sessions, teams
 
 SETTINGS = ScheduleSettings
 app = create_resolver()
 app.include_router(people.router)
 app.include_router(teams.router)
 app.include_router(sessions.router)
+app.include_router(groups.router)
 
 
 @app.get("/health", summary="Liveness check (no authentication)", tags=["platform"])

@@ -14,6 +14,7 @@ from functions.schedule.vocabulary import (
     ENTITY_CARE_TEAM,
     ENTITY_COUPLE,
     ENTITY_COUPLE_MEMBERSHIP,
+    ENTITY_GROUP,
     ENTITY_MAKEUP_OFFER,
     ENTITY_PERSON,
     ENTITY_SESSION,
@@ -22,6 +23,8 @@ from functions.schedule.vocabulary import (
     AttendanceStatus,
     CareRole,
     ClinicianRole,
+    EnrolmentStatus,
+    GroupType,
     JoinMode,
     MakeupKind,
     PersonKind,
@@ -576,6 +579,139 @@ class MakeupOfferRecord(BaseModel):
         )
 
 
+# --- groups ---------------------------------------------------------------------------------
+
+
+class GroupCreate(BaseModel):
+    """A recurring group. `first_start` is the first occurrence's local time (with offset);
+    the RRULE (RFC 5545, FREQ=DAILY or WEEKLY) repeats it on that zone's wall clock."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: GroupType
+    title: Annotated[str, Field(min_length=1, max_length=80, description="Neutral, no clinical detail.")]
+    facilitator_id: ResourceId
+    rrule: Annotated[str, Field(min_length=8, max_length=300, examples=["FREQ=WEEKLY;BYDAY=TU,TH;COUNT=16"])]
+    first_start: AwareDatetime
+    time_zone: TimeZone
+    duration_minutes: int = Field(ge=15, le=240, multiple_of=5)
+    capacity: int = Field(ge=1, le=50)
+    recording: bool = Field(
+        default=False, description="Sessions are recorded for participants who miss them."
+    )
+
+
+class GroupOut(BaseModel):
+    group_id: str
+    type: GroupType
+    title: str
+    facilitator_id: str
+    rrule: str
+    first_start: datetime
+    time_zone: str
+    duration_minutes: int
+    capacity: int
+    seats_left: int
+    waitlisted: int
+    evening: bool
+    weekend: bool
+    recording: bool
+    next_occurrences: list[datetime] = Field(default_factory=list)
+
+
+class GroupList(BaseModel):
+    items: list[GroupOut]
+
+
+class EnrolIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    participant_ids: Annotated[list[ResourceId], Field(min_length=1, max_length=2)] = Field(
+        description="One participant, or both partners of a couple (seated together or waitlisted together)."
+    )
+
+    @field_validator("participant_ids")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("participants must be different people")
+        return value
+
+
+class EnrolOut(BaseModel):
+    group_id: str
+    participant_ids: list[str]
+    status: EnrolmentStatus
+    waitlist_position: int | None = None
+
+
+class RosterEntry(BaseModel):
+    participant_id: str
+    status: EnrolmentStatus
+    since: datetime
+    waitlist_position: int | None = None
+
+
+class RosterOut(BaseModel):
+    group_id: str
+    capacity: int
+    enrolled: list[RosterEntry]
+    waitlist: list[RosterEntry]
+
+
+class GroupRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    group_id: str
+    type: GroupType
+    title: str
+    facilitator_id: str
+    rrule: str
+    first_start: datetime
+    time_zone: str
+    duration_minutes: int
+    capacity: int
+    seats_taken: int = 0
+    waitlisted: int = 0
+    evening: bool
+    weekend: bool
+    recording: bool
+    created_at: datetime
+    version: int = 1
+
+    @staticmethod
+    def key(group_id: str) -> dict[str, str]:
+        return {"pk": f"GROUP#{group_id}", "sk": "SERIES"}
+
+    def to_attributes(self) -> dict[str, Any]:
+        return {
+            **self.key(self.group_id),
+            "entity": ENTITY_GROUP,
+            "gsi1pk": "GROUPS",
+            "gsi1sk": f"{self.type.value}#{self.group_id}",
+            **self.model_dump(mode="json"),
+            "first_start": self.first_start.isoformat(),
+            "created_at": iso(self.created_at),
+        }
+
+    @classmethod
+    def from_attributes(cls, data: dict[str, Any]) -> GroupRecord:
+        return cls.model_validate({k: v for k, v in data.items() if k in cls.model_fields})
+
+    def schedule_attributes(self) -> dict[str, Any]:
+        """What a participant's enrolment carries so their week is read without the series."""
+        return {
+            "group_id": self.group_id,
+            "group_type": self.type.value,
+            "title": self.title,
+            "facilitator_id": self.facilitator_id,
+            "rrule": self.rrule,
+            "first_start": self.first_start.isoformat(),
+            "time_zone": self.time_zone,
+            "duration_minutes": self.duration_minutes,
+        }
+
+
 class SessionRecord(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -640,10 +776,11 @@ def room_key(session_id: str) -> dict[str, str]:
 
 
 class ScheduleEntry(BaseModel):
-    """One session in a person's week, in that person's own time zone."""
+    """One session or group occurrence in a person's week, in that person's own time zone."""
 
-    session_id: str
-    type: SessionType
+    session_id: str = Field(description="A session id, or `<group_id>@<start>` for a group occurrence.")
+    type: SessionType | GroupType
+    group_id: str | None = None
     status: SessionStatus
     start: datetime
     end: datetime

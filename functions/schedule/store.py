@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from functions.common.dynamo import cancellation_reasons, error_code, from_item, to_item
-from functions.common.errors import Conflict, FieldError, PreconditionFailed
+from functions.common.errors import Conflict, FieldError, NotFound, PreconditionFailed
 from functions.common.http import decode_cursor, encode_cursor
 from functions.common.models import iso
 from functions.common.tables import GSI1, PARTICIPANT_WEEK_INDEX
@@ -18,13 +18,24 @@ from functions.schedule.models import (
     AvailabilityRecord,
     CareAssignment,
     CoupleRecord,
+    GroupRecord,
     MakeupOfferRecord,
     PersonRecord,
     SessionRecord,
     member_attributes,
     room_key,
 )
-from functions.schedule.vocabulary import ENTITY_EMAIL, ENTITY_RESERVATION, ENTITY_ROOM, CareRole, PersonKind
+from functions.schedule.vocabulary import (
+    ENTITY_EMAIL,
+    ENTITY_GROUP_ENROLMENT,
+    ENTITY_GROUP_MEMBER,
+    ENTITY_GROUP_WAIT,
+    ENTITY_RESERVATION,
+    ENTITY_ROOM,
+    CareRole,
+    EnrolmentStatus,
+    PersonKind,
+)
 
 _PAGE_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
 
@@ -187,6 +198,24 @@ class ScheduleStore:
             ConsistentRead=True,
         )
         return Relations.from_items(participant_id, [from_item(item) for item in response.get("Items", [])])
+
+    def person_context(self, person_id: str) -> tuple[PersonRecord | None, Relations, list[dict[str, Any]]]:
+        """A person's profile, care positions, couple and group enrolments: one Query over
+        their items from CARE# to PROFILE (which also passes their makeup offers)."""
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
+            ExpressionAttributeValues=to_item(
+                {":pk": f"PERSON#{person_id}", ":from": "CARE#", ":to": "PROFILE"}
+            ),
+            ConsistentRead=True,
+        )
+        items = [from_item(i) for page in pages for i in page.get("Items", [])]
+        profile = next((i for i in items if i["sk"] == "PROFILE"), None)
+        enrolments = [i for i in items if i["sk"].startswith("GROUP#")]
+        person = PersonRecord.from_attributes(profile) if profile else None
+        return person, Relations.from_items(person_id, items), enrolments
 
     def set_care_team(
         self, participant_id: str, wanted: dict[CareRole, str], audit_put: dict[str, Any]
@@ -544,3 +573,288 @@ def _session_conflict(exc: ClientError, items: list[dict[str, Any]]) -> Exceptio
         if code == "TransactionConflict":
             return Conflict("a concurrent booking touched the same people and times; retry")
     return Conflict("the booking could not be made; retry")
+
+
+class GroupStore:
+    """Group series, seats, rosters and waitlists (in the schedule table)."""
+
+    def __init__(self, schedule: ScheduleStore) -> None:
+        self._s = schedule
+        self.table = schedule.table
+        self._client = schedule._client
+
+    def create(self, group: GroupRecord, audit_put: dict[str, Any]) -> None:
+        self._client.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": to_item(group.to_attributes()),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                audit_put,
+            ]
+        )
+
+    def get(self, group_id: str) -> GroupRecord | None:
+        response = self._client.get_item(
+            TableName=self.table, Key=to_item(GroupRecord.key(group_id)), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return GroupRecord.from_attributes(from_item(item)) if item else None
+
+    def all(self) -> list[GroupRecord]:
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.table,
+            IndexName=GSI1,
+            KeyConditionExpression="gsi1pk = :g",
+            ExpressionAttributeValues=to_item({":g": "GROUPS"}),
+        )
+        return [GroupRecord.from_attributes(from_item(i)) for page in pages for i in page.get("Items", [])]
+
+    def roster(self, group_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(members, waitlist entries in order): one Query of the group's items."""
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
+            ExpressionAttributeValues=to_item(
+                {":pk": f"GROUP#{group_id}", ":from": "MEMBER#", ":to": "WAIT#~"}
+            ),
+            ConsistentRead=True,
+        )
+        items = [from_item(i) for page in pages for i in page.get("Items", [])]
+        members = [i for i in items if i["sk"].startswith("MEMBER#")]
+        waiting = sorted((i for i in items if i["sk"].startswith("WAIT#")), key=lambda i: i["sk"])
+        return members, waiting
+
+    # --- enrolment ---------------------------------------------------------------------------
+
+    def _member_put(
+        self, group: GroupRecord, person_id: str, now: datetime, couple_id: str | None
+    ) -> dict[str, Any]:
+        item = {
+            "pk": f"GROUP#{group.group_id}",
+            "sk": f"MEMBER#{person_id}",
+            "entity": ENTITY_GROUP_MEMBER,
+            "participant_id": person_id,
+            "status": EnrolmentStatus.ENROLLED.value,
+            "since": iso(now),
+            "couple_id": couple_id,
+        }
+        return {
+            "Put": {
+                "TableName": self.table,
+                "Item": to_item(item),
+                "ConditionExpression": "attribute_not_exists(pk) OR #s = :withdrawn",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": to_item({":withdrawn": EnrolmentStatus.WITHDRAWN.value}),
+            }
+        }
+
+    def _pointer_put(
+        self,
+        group: GroupRecord,
+        person_id: str,
+        status: EnrolmentStatus,
+        now: datetime,
+        *,
+        wait_sk: str | None = None,
+        guard: bool = False,
+        joined_at: str | None = None,
+        left_at: str | None = None,
+    ) -> dict[str, Any]:
+        item = {
+            "pk": f"PERSON#{person_id}",
+            "sk": f"GROUP#{group.group_id}",
+            "entity": ENTITY_GROUP_ENROLMENT,
+            "participant_id": person_id,
+            "status": status.value,
+            "since": iso(now),
+            "joined_at": joined_at or (iso(now) if status is EnrolmentStatus.ENROLLED else None),
+            "left_at": left_at,
+            "wait_sk": wait_sk,
+            **group.schedule_attributes(),
+        }
+        put: dict[str, Any] = {"TableName": self.table, "Item": to_item(item)}
+        if guard:
+            put["ConditionExpression"] = "attribute_not_exists(pk) OR #s = :withdrawn"
+            put["ExpressionAttributeNames"] = {"#s": "status"}
+            put["ExpressionAttributeValues"] = to_item({":withdrawn": EnrolmentStatus.WITHDRAWN.value})
+        return {"Put": put}
+
+    def _seats(self, group: GroupRecord, *, taken: int, waiting: int) -> dict[str, Any]:
+        """Move the series' counters. A seat is only ever taken while one is free, and taken
+        directly (not from the waitlist) only while nobody is waiting: no queue-jumping."""
+        update: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": to_item(GroupRecord.key(group.group_id)),
+            "UpdateExpression": "ADD seats_taken :taken, waitlisted :waiting",
+            "ExpressionAttributeValues": to_item({":taken": taken, ":waiting": waiting}),
+        }
+        if taken > 0:
+            values: dict[str, Any] = {":taken": taken, ":waiting": waiting, ":most": group.capacity - taken}
+            update["ConditionExpression"] = "seats_taken <= :most"
+            if waiting == 0:
+                update["ConditionExpression"] += " AND waitlisted <= :nobody"
+                values[":nobody"] = 0
+            update["ExpressionAttributeValues"] = to_item(values)
+        return {"Update": update}
+
+    def enrol(
+        self,
+        group: GroupRecord,
+        participant_ids: list[str],
+        *,
+        couple_id: str | None,
+        now: datetime,
+        audit_put: dict[str, Any],
+    ) -> tuple[EnrolmentStatus, int | None]:
+        """Seat the participants together, or waitlist them together when the seats are not there."""
+        seat = [
+            self._seats(group, taken=len(participant_ids), waiting=0),
+            *(self._member_put(group, p, now, couple_id) for p in participant_ids),
+            *(
+                self._pointer_put(group, p, EnrolmentStatus.ENROLLED, now, guard=True)
+                for p in participant_ids
+            ),
+            audit_put,
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=seat)
+            return EnrolmentStatus.ENROLLED, None
+        except ClientError as exc:
+            reasons = cancellation_reasons(exc)
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            if any(code == "ConditionalCheckFailed" for code in reasons[1:]):
+                raise Conflict("already enrolled or waitlisted in this group") from exc
+            if reasons[:1] != ["ConditionalCheckFailed"]:
+                raise Conflict("a concurrent change touched this group; retry") from exc
+        # The queue is ordered by the moment of queueing, to the microsecond (`now` is to the second).
+        queued_at = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        wait_sk = f"WAIT#{queued_at}#{participant_ids[0]}"
+        wait_item = {
+            "pk": f"GROUP#{group.group_id}",
+            "sk": wait_sk,
+            "entity": ENTITY_GROUP_WAIT,
+            "participant_ids": participant_ids,
+            "couple_id": couple_id,
+            "since": queued_at,
+        }
+        waitlist = [
+            self._seats(group, taken=0, waiting=len(participant_ids)),
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_item(wait_item),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            *(
+                self._pointer_put(group, p, EnrolmentStatus.WAITLISTED, now, wait_sk=wait_sk, guard=True)
+                for p in participant_ids
+            ),
+            audit_put,
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=waitlist)
+        except ClientError as exc:
+            if error_code(exc) == "TransactionCanceledException":
+                raise Conflict("already enrolled or waitlisted in this group") from exc
+            raise
+        self.promote_waiting(group.group_id, now=now)
+        _, waiting = self.roster(group.group_id)
+        position = next((i + 1 for i, w in enumerate(waiting) if w["sk"] == wait_sk), None)
+        return (EnrolmentStatus.WAITLISTED, position) if position else (EnrolmentStatus.ENROLLED, None)
+
+    def promote_waiting(self, group_id: str, *, now: datetime, attempts: int = 5) -> int:
+        """Seat waitlisted entries, first come first served, while seats are free (a couple
+        waits for two). Returns how many people were seated."""
+        seated = 0
+        for _ in range(attempts):
+            group = self.get(group_id)
+            if group is None:
+                return seated
+            free = group.capacity - group.seats_taken
+            _, waiting = self.roster(group_id)
+            entry = next((w for w in waiting if len(w["participant_ids"]) <= free), None)
+            if entry is None or free <= 0:
+                return seated
+            people = list(entry["participant_ids"])
+            items = [
+                self._seats(group, taken=len(people), waiting=-len(people)),
+                {
+                    "Delete": {
+                        "TableName": self.table,
+                        "Key": to_item({"pk": entry["pk"], "sk": entry["sk"]}),
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+                *(self._member_put(group, p, now, entry.get("couple_id")) for p in people),
+                *(self._pointer_put(group, p, EnrolmentStatus.ENROLLED, now) for p in people),
+            ]
+            try:
+                self._client.transact_write_items(TransactItems=items)
+                seated += len(people)
+            except ClientError as exc:
+                if error_code(exc) != "TransactionCanceledException":
+                    raise
+        return seated
+
+    def withdraw(
+        self, group: GroupRecord, participant_id: str, *, now: datetime, audit_put: dict[str, Any]
+    ) -> None:
+        """Leave the group (or its waitlist) from now on; a freed seat goes to the waitlist."""
+        pointer_key = {"pk": f"PERSON#{participant_id}", "sk": f"GROUP#{group.group_id}"}
+        response = self._client.get_item(TableName=self.table, Key=to_item(pointer_key), ConsistentRead=True)
+        pointer = from_item(response["Item"]) if "Item" in response else None
+        if pointer is None or pointer["status"] == EnrolmentStatus.WITHDRAWN.value:
+            raise NotFound("not enrolled in this group")
+        left = self._pointer_put(
+            group,
+            participant_id,
+            EnrolmentStatus.WITHDRAWN,
+            now,
+            joined_at=pointer.get("joined_at"),
+            left_at=iso(now),
+        )
+        if pointer["status"] == EnrolmentStatus.WAITLISTED.value:
+            items = [
+                self._seats(group, taken=0, waiting=-1),
+                {
+                    "Delete": {
+                        "TableName": self.table,
+                        "Key": to_item({"pk": f"GROUP#{group.group_id}", "sk": pointer["wait_sk"]}),
+                    }
+                },
+                left,
+                audit_put,
+            ]
+        else:
+            member = {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": to_item({"pk": f"GROUP#{group.group_id}", "sk": f"MEMBER#{participant_id}"}),
+                    "UpdateExpression": "SET #s = :withdrawn, left_at = :now",
+                    "ConditionExpression": "#s = :enrolled",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": to_item(
+                        {
+                            ":withdrawn": EnrolmentStatus.WITHDRAWN.value,
+                            ":enrolled": EnrolmentStatus.ENROLLED.value,
+                            ":now": iso(now),
+                        }
+                    ),
+                }
+            }
+            items = [self._seats(group, taken=-1, waiting=0), member, left, audit_put]
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if error_code(exc) == "TransactionCanceledException":
+                raise Conflict("the enrolment changed meanwhile; retry") from exc
+            raise
+        self.promote_waiting(group.group_id, now=now)

@@ -36,6 +36,25 @@ class SessionType(StrEnum):
     CHECK_IN = "check_in"
 
 
+class GroupType(StrEnum):
+    PSYCHOEDUCATION = "psychoeducation"
+    CBT_SKILLS = "cbt_skills"
+    MINDFULNESS = "mindfulness"
+    PEER_SUPPORT = "peer_support"
+    ART_THERAPY = "art_therapy"
+    SOBER_ACTIVITY = "sober_activity"
+
+
+class EnrolmentStatus(StrEnum):
+    ENROLLED = "enrolled"
+    WAITLISTED = "waitlisted"
+    WITHDRAWN = "withdrawn"
+
+
+EVENING_FROM_HOUR = 17
+"""An occurrence starting at or after this local hour is an evening group."""
+
+
 class SessionStatus(StrEnum):
     BOOKED = "booked"
     CANCELLED = "cancelled"
@@ -125,3 +144,7 @@ ENTITY_COUPLE = "COUPLE"
 ENTITY_COUPLE_MEMBERSHIP = "COUPLE_MEMBERSHIP"
 ENTITY_ROOM = "ROOM"
 ENTITY_MAKEUP_OFFER = "MAKEUP_OFFER"
+ENTITY_GROUP = "GROUP"
+ENTITY_GROUP_MEMBER = "GROUP_MEMBER"
+ENTITY_GROUP_WAIT = "GROUP_WAIT"
+ENTITY_GROUP_ENROLMENT = "GROUP_ENROLMENT"

@@ -214,5 +214,8 @@ def test_the_seeded_couple_sees_next_weeks_sessions(local_runtime: LocalRuntime)
     # Then the couples session, the individual session and counseling are there, in Chicago time
     assert reply.status_code == 200, reply.text
     items = reply.json()["items"]
-    assert sorted(i["type"] for i in items) == ["couples", "individual", "substance_use_counseling"]
+    sessions = [i for i in items if not i["group_id"]]
+    assert sorted(i["type"] for i in sessions) == ["couples", "individual", "substance_use_counseling"]
+    # and the evening skills group the couple joined together
+    assert {i["type"] for i in items if i["group_id"]} == {"cbt_skills"}
     assert all(i["start"].endswith(("-06:00", "-05:00")) for i in items)

@@ -39,7 +39,7 @@ ROUTES = [
     ("participant reads own care team", ALEX, "/participants/per_demoalex/care-team", 1),
     ("participant reads own couple", ALEX, "/couples/cpl_demorivera", 1),
     ("clinician reads availability", SAM, "/clinicians/per_demotherapist2/availability", 1),
-    ("participant reads own week", ALEX, "/me/schedule?week={week}", 1),
+    ("participant reads own week", ALEX, "/me/schedule?week={week}", 2),
     ("participant reads this week", ALEX, "/me/schedule", 2),
     ("clinician reads a caseload week", SAM, "/people/per_demoalex/schedule?week={week}", 2),
 ]

@@ -350,12 +350,14 @@ class TestPartnerPrivacy:
         week = _seeded_week()
         jamie = call("GET", f"/me/schedule?week={week}", caller=JAMIE)
         assert jamie.status == 200, jamie
-        types = sorted(item["type"] for item in jamie.json["items"])
-        assert types == ["couples", "individual"]
+        sessions = [i for i in jamie.json["items"] if not i["group_id"]]
+        assert sorted(i["type"] for i in sessions) == ["couples", "individual"]
+        # (and the evening skills group the Riveras joined together, Tuesday and Thursday)
+        assert sorted(i["type"] for i in jamie.json["items"] if i["group_id"]) == ["cbt_skills", "cbt_skills"]
         jamie_individual = next(i for i in jamie.json["items"] if i["type"] == "individual")
         assert jamie_individual["attendee_ids"] == ["per_demojamie"]
         alex = call("GET", f"/me/schedule?week={week}", caller=ALEX)
-        assert sorted(i["type"] for i in alex.json["items"]) == [
+        assert sorted(i["type"] for i in alex.json["items"] if not i["group_id"]) == [
             "couples",
             "individual",
             "substance_use_counseling",

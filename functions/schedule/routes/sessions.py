@@ -18,10 +18,11 @@ from functions.common.auth import Principal, Role
 from functions.common.errors import BadRequest, FieldError, Forbidden, NotFound
 from functions.common.http import etag, require_if_match
 from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome, run_idempotent
-from functions.common.models import utc_now
+from functions.common.models import iso, utc_now
 from functions.schedule.deps import Audit, BookingPolicy, Caller, Rooms, Store, settings
 from functions.schedule.logic import attendance, booking
-from functions.schedule.logic.makeups import makeup_request
+from functions.schedule.logic.groups import group_series, occurrences
+from functions.schedule.logic.makeups import makeup_request, week_bounds
 from functions.schedule.logic.teams import Relations, may_see_participant
 from functions.schedule.models import (
     AttendanceIn,
@@ -233,42 +234,68 @@ def cancel_session(
 
 
 def _week_schedule(person_id: str, week: str | None, caller: Principal, store: ScheduleStore) -> WeekSchedule:
+    """Two reads whoever asks: the person's own items (profile for the zone, care positions
+    for the caseload check, group enrolments) and their week in the participant/week index."""
     if week is not None and not WEEK.match(week):
         raise BadRequest(
             "week is an ISO week such as 2026-W49", errors=[FieldError("query.week", "not an ISO week")]
         )
+    person, relations, enrolments = store.person_context(person_id)
     trusted = caller.role is Role.COORDINATOR or caller.person_id == person_id
-    time_zone = None
-    if week is None or not trusted:
-        # One batch read: the person (their zone, for the default week) and, for a
-        # clinician, the participant's care positions (the caseload check).
-        people, items = store.people([person_id], extra=Relations.keys(person_id))
-        person = people.get(person_id)
-        relations = Relations.from_items(person_id, items.values())
-        if person is None or not (trusted or _clinician_may_see(caller, person.kind, person_id, relations)):
-            raise NotFound("no such person")
-        time_zone = person.time_zone
-        week = week or booking.week_of(utc_now(), time_zone)
-    assert week is not None
-    entries = []
-    for item in sorted(store.week(person_id, week), key=lambda i: i["pw_sk"]):
-        zone = ZoneInfo(time_zone or item.get("time_zone") or "UTC")
-        time_zone = time_zone or item.get("time_zone")
-        start = datetime.fromisoformat(item["start"])
-        end = datetime.fromisoformat(item["end"])
-        entries.append(
+    if person is None or not (trusted or _clinician_may_see(caller, person.kind, person_id, relations)):
+        raise NotFound("no such person")
+    zone = ZoneInfo(person.time_zone)
+    week = week or booking.week_of(utc_now(), person.time_zone)
+    entries = [
+        ScheduleEntry(
+            session_id=item["session_id"],
+            type=SessionType(item["type"]),
+            status=SessionStatus(item["status"]),
+            start=datetime.fromisoformat(item["start"]).astimezone(zone),
+            end=datetime.fromisoformat(item["end"]).astimezone(zone),
+            role=item["role"],
+            clinician_ids=item["clinician_ids"],
+            attendee_ids=item["attendee_ids"],
+        )
+        for item in store.week(person_id, week)
+    ]
+    week_start, week_end = week_bounds(week, person.time_zone)
+    for enrolment in enrolments:
+        entries += _group_entries(enrolment, person_id, week_start, week_end, zone)
+    entries.sort(key=lambda e: e.start)
+    return WeekSchedule(person_id=person_id, week=week, time_zone=person.time_zone, items=entries)
+
+
+def _group_entries(
+    enrolment: dict[str, object], person_id: str, start: datetime, end: datetime, zone: ZoneInfo
+) -> list[ScheduleEntry]:
+    """A series' occurrences in the week while the person was (or is) enrolled: roster
+    changes apply from the change on, earlier occurrences stay as they were."""
+    joined = enrolment.get("joined_at")
+    if not isinstance(joined, str):
+        return []  # waitlisted only
+    left = enrolment.get("left_at")
+    series = group_series(enrolment)
+    found = []
+    for begins, ends in occurrences(series, start, end):
+        if begins < datetime.fromisoformat(joined) or (
+            isinstance(left, str) and begins >= datetime.fromisoformat(left)
+        ):
+            continue
+        found.append(
             ScheduleEntry(
-                session_id=item["session_id"],
-                type=SessionType(item["type"]),
-                status=SessionStatus(item["status"]),
-                start=start.astimezone(zone),
-                end=end.astimezone(zone),
-                role=item["role"],
-                clinician_ids=item["clinician_ids"],
-                attendee_ids=item["attendee_ids"],
+                session_id=f"{series.group_id}@{iso(begins)}",
+                type=series.type,
+                group_id=series.group_id,
+                status=SessionStatus.BOOKED,
+                start=begins.astimezone(zone),
+                end=ends.astimezone(zone),
+                role="attendee",
+                clinician_ids=[series.facilitator_id],
+                attendee_ids=[person_id],
             )
         )
-    return WeekSchedule(person_id=person_id, week=week, time_zone=time_zone or "UTC", items=entries)
+    return found
 
 
 def _clinician_may_see(caller: Principal, kind: PersonKind, person_id: str, relations: Relations) -> bool:

@@ -1,0 +1,149 @@
+"""Recurring groups: RRULE expansion on the facilitator's wall clock, seats, waitlists.
+No boto3.
+
+Occurrences are never stored: they are expanded from the series' RRULE (python-dateutil)
+in the series' zone, so 18:00 stays 18:00 local across DST changes. A participant's
+enrolment carries the series' schedule, so their week is read without the series.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrule, rrulestr
+
+from functions.common.auth import Principal, Role
+from functions.common.errors import FieldError, Forbidden, InvalidInput
+from functions.schedule.models import GroupCreate, GroupRecord, PersonRecord
+from functions.schedule.vocabulary import EVENING_FROM_HOUR, ClinicianRole, GroupType, PersonKind
+
+HORIZON = timedelta(days=366)
+"""How far ahead an unbounded series is expanded."""
+
+
+def new_group_id() -> str:
+    return "grp_" + uuid.uuid4().hex
+
+
+def parse_rule(rule: str, first_start: datetime) -> rrule:
+    """The series' rule anchored at its first local start (naive wall-clock time)."""
+    parts = dict(part.split("=", 1) for part in rule.upper().split(";") if "=" in part)
+    if parts.get("FREQ") not in {"DAILY", "WEEKLY"}:
+        raise InvalidInput(
+            "groups recur daily or weekly", errors=[FieldError("body.rrule", "FREQ=DAILY or WEEKLY")]
+        )
+    if "DTSTART" in rule.upper():
+        raise InvalidInput(
+            "the first start is `first_start`", errors=[FieldError("body.rrule", "no DTSTART here")]
+        )
+    try:
+        parsed = rrulestr(f"RRULE:{rule}", dtstart=first_start.replace(tzinfo=None), forceset=False)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(
+            "the recurrence rule is not valid", errors=[FieldError("body.rrule", str(exc))]
+        ) from exc
+    if not isinstance(parsed, rrule):
+        raise InvalidInput("one RRULE only", errors=[FieldError("body.rrule", "not a single rule")])
+    return parsed
+
+
+def occurrences(group: GroupRecord, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
+    """The series' [start, end) pairs that begin within [start, end), as aware datetimes."""
+    zone = ZoneInfo(group.time_zone)
+    rule = parse_rule(group.rrule, group.first_start)
+    duration = timedelta(minutes=group.duration_minutes)
+    local_from = start.astimezone(zone).replace(tzinfo=None)
+    local_to = end.astimezone(zone).replace(tzinfo=None)
+    for local in rule.between(local_from, local_to, inc=True):
+        begins = local.replace(tzinfo=zone)
+        if start <= begins < end:
+            yield begins, begins + duration
+
+
+def new_group(
+    request: GroupCreate, *, group_id: str, facilitator: PersonRecord | None, now: datetime
+) -> GroupRecord:
+    errors = []
+    if facilitator is None or facilitator.kind is not PersonKind.CLINICIAN:
+        errors.append(FieldError("body.facilitator_id", "not a clinician"))
+    elif ClinicianRole.GROUP_FACILITATOR not in (facilitator.roles or ()):
+        errors.append(FieldError("body.facilitator_id", "not a group_facilitator"))
+    local_first = request.first_start.replace(tzinfo=None)
+    rule = parse_rule(request.rrule, local_first)
+    first = next(iter(rule), None)
+    if first is None:
+        errors.append(FieldError("body.rrule", "the rule has no occurrence"))
+    if errors:
+        raise InvalidInput("the group cannot be created as asked", errors=errors)
+    assert first is not None
+    zone = ZoneInfo(request.time_zone)
+    weekdays = {
+        d.weekday() for d in rule.between(local_first, local_first + timedelta(days=14), inc=True)
+    } or {first.weekday()}
+    return GroupRecord(
+        group_id=group_id,
+        type=request.type,
+        title=request.title,
+        facilitator_id=request.facilitator_id,
+        rrule=request.rrule,
+        first_start=local_first.replace(tzinfo=zone),
+        time_zone=request.time_zone,
+        duration_minutes=request.duration_minutes,
+        capacity=request.capacity,
+        evening=first.hour >= EVENING_FROM_HOUR,
+        weekend=bool(weekdays & {5, 6}),
+        recording=request.recording,
+        created_at=now,
+    )
+
+
+def check_can_enrol(principal: Principal, participant_ids: list[str], caseload: set[str]) -> None:
+    """Participants enrol themselves; clinicians their caseload; coordinators anyone."""
+    if principal.role is Role.COORDINATOR:
+        return
+    if principal.role is Role.PARTICIPANT and participant_ids == [principal.person_id]:
+        return
+    if principal.role is Role.CLINICIAN and all(p in caseload for p in participant_ids):
+        return
+    raise Forbidden("participants enrol themselves; partners enrol together through their team")
+
+
+def check_members(
+    group: GroupRecord, facilitator: PersonRecord | None, people: dict[str, PersonRecord], ids: list[str]
+) -> None:
+    errors = []
+    licensed = set(facilitator.licensed_states or ()) if facilitator else set()
+    for index, person_id in enumerate(ids):
+        person = people.get(person_id)
+        if person is None or person.kind is not PersonKind.PARTICIPANT:
+            errors.append(FieldError(f"body.participant_ids.{index}", "not a participant"))
+        elif person.state not in licensed:
+            errors.append(
+                FieldError(
+                    f"body.participant_ids.{index}", f"the facilitator is not licensed in {person.state}"
+                )
+            )
+    if errors:
+        raise InvalidInput("cannot enrol as asked", errors=errors)
+
+
+def group_series(enrolment: dict[str, object]) -> GroupRecord:
+    """The series as an enrolment item carries it (enough to expand its occurrences)."""
+    return GroupRecord(
+        group_id=str(enrolment["group_id"]),
+        type=GroupType(str(enrolment["group_type"])),
+        title=str(enrolment["title"]),
+        facilitator_id=str(enrolment["facilitator_id"]),
+        rrule=str(enrolment["rrule"]),
+        first_start=datetime.fromisoformat(str(enrolment["first_start"])),
+        time_zone=str(enrolment["time_zone"]),
+        duration_minutes=int(str(enrolment["duration_minutes"])),
+        capacity=0,
+        evening=False,
+        weekend=False,
+        recording=False,
+        created_at=datetime.fromisoformat(str(enrolment["first_start"])),
+    )
