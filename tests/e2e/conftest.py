@@ -21,10 +21,17 @@ ROOT = Path(__file__).resolve().parents[2]
 READY_WITHIN_SECONDS = 30
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def free_ports(count: int) -> list[int]:
+    """Distinct free ports: every socket stays bound until all are chosen (two bind(0)
+    calls in a row may otherwise return the same port)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 class LocalRuntime:
@@ -74,10 +81,11 @@ class LocalRuntime:
 
 def start_runtime(state_dir: Path) -> LocalRuntime:
     """`python -m local` on free ports; returns once it has written its state file."""
+    api_port, aws_port = free_ports(2)
     env = {
         **os.environ,
-        "TANDEM_API_PORT": str(free_port()),
-        "TANDEM_AWS_PORT": str(free_port()),
+        "TANDEM_API_PORT": str(api_port),
+        "TANDEM_AWS_PORT": str(aws_port),
         "TANDEM_STATE_DIR": str(state_dir),
         "TANDEM_SWEEP_SECONDS": "1",
         "TANDEM_POLL_SECONDS": "0.2",
