@@ -81,8 +81,8 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         handler="functions.schedule.events.lambda_handler",
         trigger="stream",
         grants=(TableGrant(tables.SCHEDULE, "readwrite"),),
-        stream_filters=(_entity_filter("SESSION", events=("attendance_recorded",)),),
-        description="Schedule-table stream consumer: a recorded miss -> makeup offers.",
+        stream_filters=(_entity_filter("SESSION", "GROUP_ENROLMENT"),),
+        description="Schedule-table stream consumer: misses -> makeup offers; weeks -> intensity figures.",
     ),
     Entrypoint(
         id="CoverageApi",

@@ -15,6 +15,7 @@ from functions.common.auth import Principal, Role
 from functions.coverage.models import PlanRecord
 from functions.coverage.store import CoverageStore
 from functions.coverage.vocabulary import PlanStatus, PlanType, SubscriberRelationship
+from functions.schedule.events import refresh_intensity
 from functions.schedule.logic import booking, groups, people, teams
 from functions.schedule.models import (
     AvailabilityRecord,
@@ -477,6 +478,10 @@ def seed_schedule(store: ScheduleStore, audit: AuditWriter, *, now: datetime) ->
             now=now,
         )
         store.book(session, _audit_put(audit, "session.book", f"session/{demo.session_id}"))
+    # What the stream consumer keeps current from now on, computed once for the seeded weeks.
+    for person in PEOPLE:
+        if person.kind is PersonKind.PARTICIPANT:
+            refresh_intensity(store, person.person_id, [now + timedelta(weeks=n) for n in range(3)])
 
 
 def seed(

@@ -13,6 +13,7 @@ from functions.common.api import audit_writer
 from functions.common.audit import AuditWriter
 from functions.common.auth import Principal, current_principal
 from functions.common.config import ApiSettings, load_settings
+from functions.common.models import TimeZone
 from functions.schedule.logic.booking import Policy
 from functions.schedule.rooms import VideoRooms, rooms_from_env
 from functions.schedule.store import ScheduleStore
@@ -22,6 +23,7 @@ class ScheduleSettings(ApiSettings):
     schedule_table: str = Field(alias="SCHEDULE_TABLE")
     buffer_minutes: int = Field(default=10, ge=0, le=60, alias="SESSION_BUFFER_MINUTES")
     cancel_cutoff_hours: int = Field(default=24, ge=0, le=168, alias="CANCEL_CUTOFF_HOURS")
+    program_time_zone: TimeZone = Field(default="America/Chicago", alias="PROGRAM_TIME_ZONE")
     room_opens_minutes: int = Field(default=15, ge=0, le=7 * 24 * 60, alias="ROOM_OPENS_MINUTES")
 
     def policy(self) -> Policy:

@@ -1,10 +1,13 @@
 """Schedule's own consumer of its table's stream: when attendance records a miss, offer
-makeups (the offer items are stream records in turn, for notify to tell the person)."""
+makeups (the offer items are stream records in turn, for notify to tell the person); when
+a participant's sessions or group enrolments change, refresh their weekly intensity
+figures for the program-wide report."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
@@ -15,13 +18,14 @@ from functions.common.entry import background_entry
 from functions.common.models import utc_now
 from functions.common.observability import logger
 from functions.common.streams import Change, ChangeHandler, process_changes
-from functions.schedule.logic import makeups
+from functions.schedule.logic import intensity, makeups
 from functions.schedule.logic.attendance import newly_missed
 from functions.schedule.logic.booking import week_of
+from functions.schedule.logic.groups import week_entries
 from functions.schedule.logic.teams import Relations
 from functions.schedule.models import AvailabilityRecord, SessionRecord
 from functions.schedule.store import ScheduleStore
-from functions.schedule.vocabulary import CareRole, SessionEvent
+from functions.schedule.vocabulary import CareRole, PersonKind, SessionEvent
 
 
 class EventsSettings(Settings):
@@ -99,19 +103,56 @@ def offer_makeups(store: ScheduleStore, session: SessionRecord, person_id: str, 
     return store.put_makeup_offer(offer)
 
 
-def _on_session(change: Change) -> None:
-    if change.new is None or change.new.get("event") != SessionEvent.ATTENDANCE_RECORDED.value:
-        return
+def refresh_intensity(store: ScheduleStore, person_id: str, moments: list[datetime]) -> int:
+    """Recompute a participant's figures for the ISO weeks (their zone) holding `moments`."""
+    person, _, enrolments = store.person_context(person_id)
+    if person is None or person.kind is not PersonKind.PARTICIPANT:
+        return 0
+    zone = ZoneInfo(person.time_zone)
+    weeks = sorted({week_of(moment, person.time_zone) for moment in moments})
+    for week in weeks:
+        start, end = makeups.week_bounds(week, person.time_zone)
+        groups = [e for enrolment in enrolments for e in week_entries(enrolment, person_id, start, end, zone)]
+        totals = intensity.figures(store.week(person_id, week), groups)
+        store.put_intensity(week, person_id, totals.model_dump())
+    return len(weeks)
+
+
+def _store() -> tuple[ScheduleStore, EventsSettings]:
     settings = load_settings(EventsSettings)
-    store = ScheduleStore(settings.schedule_table, aws.client("dynamodb"))
+    return ScheduleStore(settings.schedule_table, aws.client("dynamodb")), settings
+
+
+def _on_session(change: Change) -> None:
+    if change.new is None:
+        return
+    store, settings = _store()
     after = SessionRecord.from_attributes(change.new)
     before = SessionRecord.from_attributes(change.old) if change.old else None
-    for person_id in newly_missed(before, after):
-        created = offer_makeups(store, after, person_id, buffer=timedelta(minutes=settings.buffer_minutes))
-        logger.info("makeup offer", extra={"session_id": after.session_id, "created": created})
+    moments = [after.start, *([before.start] if before else [])]
+    for person_id in after.attendee_ids:
+        refresh_intensity(store, person_id, moments)
+    if after.event is SessionEvent.ATTENDANCE_RECORDED:
+        for person_id in newly_missed(before, after):
+            created = offer_makeups(
+                store, after, person_id, buffer=timedelta(minutes=settings.buffer_minutes)
+            )
+            logger.info("makeup offer", extra={"session_id": after.session_id, "created": created})
 
 
-HANDLERS: dict[str, ChangeHandler] = {"SESSION": _on_session}
+def _on_enrolment(change: Change) -> None:
+    """A participant joined or left a series: their figures change from now on."""
+    image = change.new or change.old or {}
+    person_id = image.get("participant_id")
+    if not person_id:
+        return
+    store, _ = _store()
+    now = utc_now()
+    refresh_intensity(store, str(person_id), [now + timedelta(weeks=n) for n in range(INTENSITY_WEEKS_AHEAD)])
+
+
+INTENSITY_WEEKS_AHEAD = 12
+HANDLERS: dict[str, ChangeHandler] = {"SESSION": _on_session, "GROUP_ENROLMENT": _on_enrolment}
 
 
 def _consume(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

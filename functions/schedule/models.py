@@ -816,3 +816,39 @@ def member_attributes(session: SessionRecord, person_id: str, week: str) -> dict
         "clinician_ids": list(session.clinician_ids),
         "attendee_ids": list(session.attendee_ids),
     }
+
+
+# --- intensity ------------------------------------------------------------------------------
+
+
+class IntensityFigures(BaseModel):
+    sessions: int
+    hours: float
+
+
+class IntensityOut(BaseModel):
+    participant_id: str
+    week: str
+    plan: TreatmentPlan
+    scheduled: IntensityFigures
+    attended: IntensityFigures
+    sessions_standing: str = Field(description="`under`, `within` or `over` the plan's sessions per week.")
+    hours_standing: str = Field(description="`under`, `within` or `over` the plan's hours per week.")
+
+
+class ProgramIntensityEntry(BaseModel):
+    participant_id: str
+    scheduled: IntensityFigures
+    sessions_standing: str
+    hours_standing: str
+
+
+class ProgramIntensityOut(BaseModel):
+    week: str
+    under: list[ProgramIntensityEntry]
+    over: list[ProgramIntensityEntry]
+    within: int = Field(description="How many participants are within plan.")
+
+
+def intensity_key(week: str, person_id: str) -> dict[str, str]:
+    return {"pk": f"INTENSITY#{week}", "sk": f"PERSON#{person_id}"}

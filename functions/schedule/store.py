@@ -22,14 +22,17 @@ from functions.schedule.models import (
     MakeupOfferRecord,
     PersonRecord,
     SessionRecord,
+    intensity_key,
     member_attributes,
     room_key,
 )
 from functions.schedule.vocabulary import (
     ENTITY_EMAIL,
     ENTITY_GROUP_ENROLMENT,
+    ENTITY_GROUP_FACILITATION,
     ENTITY_GROUP_MEMBER,
     ENTITY_GROUP_WAIT,
+    ENTITY_INTENSITY,
     ENTITY_RESERVATION,
     ENTITY_ROOM,
     CareRole,
@@ -213,7 +216,7 @@ class ScheduleStore:
         )
         items = [from_item(i) for page in pages for i in page.get("Items", [])]
         profile = next((i for i in items if i["sk"] == "PROFILE"), None)
-        enrolments = [i for i in items if i["sk"].startswith("GROUP#")]
+        enrolments = [i for i in items if i["sk"].startswith(("GROUP#", "FACILITATES#"))]
         person = PersonRecord.from_attributes(profile) if profile else None
         return person, Relations.from_items(person_id, items), enrolments
 
@@ -450,6 +453,36 @@ class ScheduleStore:
             }
         }
 
+    def put_intensity(self, week: str, person_id: str, figures: dict[str, Any]) -> None:
+        """A participant's week figures, kept current by the stream consumer for the
+        program-wide report (one Query per week instead of one per participant)."""
+        item = {
+            **intensity_key(week, person_id),
+            "entity": ENTITY_INTENSITY,
+            "participant_id": person_id,
+            **figures,
+        }
+        self._client.put_item(TableName=self.table, Item=to_item(item))
+
+    def intensity_week(self, week: str) -> list[dict[str, Any]]:
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=to_item({":pk": f"INTENSITY#{week}"}),
+        )
+        return [from_item(i) for page in pages for i in page.get("Items", [])]
+
+    def all_participants(self) -> list[PersonRecord]:
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.table,
+            IndexName=GSI1,
+            KeyConditionExpression="gsi1pk = :kind",
+            ExpressionAttributeValues=to_item({":kind": f"KIND#{PersonKind.PARTICIPANT.value}"}),
+        )
+        return [PersonRecord.from_attributes(from_item(i)) for page in pages for i in page.get("Items", [])]
+
     def week(self, person_id: str, week: str) -> list[dict[str, Any]]:
         """A person's sessions in one ISO week (their zone): one Query of the participant/week index."""
         paginator = self._client.get_paginator("query")
@@ -591,6 +624,22 @@ class GroupStore:
                         "TableName": self.table,
                         "Item": to_item(group.to_attributes()),
                         "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {
+                    # The facilitator's pointer: their weeks show the series they lead.
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": to_item(
+                            {
+                                "pk": f"PERSON#{group.facilitator_id}",
+                                "sk": f"FACILITATES#{group.group_id}",
+                                "entity": ENTITY_GROUP_FACILITATION,
+                                "status": EnrolmentStatus.ENROLLED.value,
+                                "joined_at": group.first_start.isoformat(),
+                                **group.schedule_attributes(),
+                            }
+                        ),
                     }
                 },
                 audit_put,

@@ -20,6 +20,7 @@ from functions.notify import events as notify_events
 from functions.notify.models import MessageRecord
 from functions.notify.store import NotifyStore
 from functions.notify.vocabulary import Channel, MessageStatus
+from functions.schedule import events as schedule_events
 from functions.schedule.models import PersonRecord
 from local import pollers, provision, seed
 from local import settings as names
@@ -113,6 +114,8 @@ def test_stream_poller_delivers_filtered_records_to_each_consumer(local_aws, mon
     coverage_seen: list[Change] = []
     monkeypatch.setitem(notify_events.HANDLERS, "SESSION", notify_seen.append)
     monkeypatch.setitem(coverage_events.HANDLERS, "SESSION", coverage_seen.append)
+    schedule_seen: list[Change] = []
+    monkeypatch.setitem(schedule_events.HANDLERS, "SESSION", schedule_seen.append)
     log: list[str] = []
     poller = pollers.StreamPoller(
         clients["dynamodb"], clients["dynamodbstreams"], resources.tables["schedule"], log.append
@@ -124,6 +127,7 @@ def test_stream_poller_delivers_filtered_records_to_each_consumer(local_aws, mon
     # Then both consumers got the session only (the catalog's filter kept the person out)
     assert [c.new["pk"] for c in notify_seen] == ["SESSION#1"]
     assert [c.new["pk"] for c in coverage_seen] == ["SESSION#1"]
+    assert [c.new["pk"] for c in schedule_seen] == ["SESSION#1"]
     assert notify_seen[0].event_name == "INSERT"
     # And nothing is delivered twice
     poller.step()

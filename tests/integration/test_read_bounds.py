@@ -41,6 +41,9 @@ ROUTES = [
     ("clinician reads availability", SAM, "/clinicians/per_demotherapist2/availability", 1),
     ("participant reads own week", ALEX, "/me/schedule?week={week}", 2),
     ("participant reads this week", ALEX, "/me/schedule", 2),
+    ("participant reads own intensity", ALEX, "/participants/per_demoalex/intensity", 2),
+    ("coordinator reads the program report", COORDINATOR, "/intensity", 2),
+    ("participant browses groups", ALEX, "/groups", 1),
     ("clinician reads a caseload week", SAM, "/people/per_demoalex/schedule?week={week}", 2),
 ]
 

@@ -51,13 +51,11 @@ def test_remove_without_new_image_does_not_match(patterns):
     assert not matches_any(patterns, _record("REMOVE", old_entity="SESSION"))
 
 
-def test_schedule_events_take_only_recorded_attendance():
-    record = _record("MODIFY", new_entity="SESSION", old_entity="SESSION")
-    assert not matches_any(SCHEDULE_EVENTS, record)
-    record["dynamodb"]["NewImage"]["event"] = {"S": "attendance_recorded"}
-    assert matches_any(SCHEDULE_EVENTS, record)
-    record["dynamodb"]["NewImage"]["event"] = {"S": "booked"}
-    assert not matches_any(SCHEDULE_EVENTS, record)
+def test_schedule_events_take_sessions_and_group_enrolments_only():
+    assert matches_any(SCHEDULE_EVENTS, _record("MODIFY", new_entity="SESSION", old_entity="SESSION"))
+    assert matches_any(SCHEDULE_EVENTS, _record("INSERT", new_entity="GROUP_ENROLMENT"))
+    for entity in ("PERSON", "RESERVATION", "MAKEUP_OFFER", "INTENSITY"):
+        assert not matches_any(SCHEDULE_EVENTS, _record("INSERT", new_entity=entity)), entity
 
 
 # --- grammar -------------------------------------------------------------------------------------

@@ -17,8 +17,15 @@ from dateutil.rrule import rrule, rrulestr
 
 from functions.common.auth import Principal, Role
 from functions.common.errors import FieldError, Forbidden, InvalidInput
-from functions.schedule.models import GroupCreate, GroupRecord, PersonRecord
-from functions.schedule.vocabulary import EVENING_FROM_HOUR, ClinicianRole, GroupType, PersonKind
+from functions.common.models import iso
+from functions.schedule.models import GroupCreate, GroupRecord, PersonRecord, ScheduleEntry
+from functions.schedule.vocabulary import (
+    EVENING_FROM_HOUR,
+    ClinicianRole,
+    GroupType,
+    PersonKind,
+    SessionStatus,
+)
 
 HORIZON = timedelta(days=366)
 """How far ahead an unbounded series is expanded."""
@@ -147,3 +154,36 @@ def group_series(enrolment: dict[str, object]) -> GroupRecord:
         recording=False,
         created_at=datetime.fromisoformat(str(enrolment["first_start"])),
     )
+
+
+def week_entries(
+    enrolment: dict[str, object], person_id: str, start: datetime, end: datetime, zone: ZoneInfo
+) -> list[ScheduleEntry]:
+    """A series' occurrences in [start, end) while the person was (or is) enrolled (or, for
+    its facilitator, leads it): roster changes apply from the change on, earlier
+    occurrences stay as they were."""
+    joined = enrolment.get("joined_at")
+    if not isinstance(joined, str):
+        return []  # waitlisted only
+    left = enrolment.get("left_at")
+    series = group_series(enrolment)
+    found = []
+    for begins, ends in occurrences(series, start, end):
+        if begins < datetime.fromisoformat(joined) or (
+            isinstance(left, str) and begins >= datetime.fromisoformat(left)
+        ):
+            continue
+        found.append(
+            ScheduleEntry(
+                session_id=f"{series.group_id}@{iso(begins)}",
+                type=series.type,
+                group_id=series.group_id,
+                status=SessionStatus.BOOKED,
+                start=begins.astimezone(zone),
+                end=ends.astimezone(zone),
+                role="clinician" if person_id == series.facilitator_id else "attendee",
+                clinician_ids=[series.facilitator_id],
+                attendee_ids=[] if person_id == series.facilitator_id else [person_id],
+            )
+        )
+    return found

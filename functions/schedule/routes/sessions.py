@@ -18,10 +18,10 @@ from functions.common.auth import Principal, Role
 from functions.common.errors import BadRequest, FieldError, Forbidden, NotFound
 from functions.common.http import etag, require_if_match
 from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome, run_idempotent
-from functions.common.models import iso, utc_now
+from functions.common.models import utc_now
 from functions.schedule.deps import Audit, BookingPolicy, Caller, Rooms, Store, settings
 from functions.schedule.logic import attendance, booking
-from functions.schedule.logic.groups import group_series, occurrences
+from functions.schedule.logic.groups import week_entries
 from functions.schedule.logic.makeups import makeup_request, week_bounds
 from functions.schedule.logic.teams import Relations, may_see_participant
 from functions.schedule.models import (
@@ -261,41 +261,9 @@ def _week_schedule(person_id: str, week: str | None, caller: Principal, store: S
     ]
     week_start, week_end = week_bounds(week, person.time_zone)
     for enrolment in enrolments:
-        entries += _group_entries(enrolment, person_id, week_start, week_end, zone)
+        entries += week_entries(enrolment, person_id, week_start, week_end, zone)
     entries.sort(key=lambda e: e.start)
     return WeekSchedule(person_id=person_id, week=week, time_zone=person.time_zone, items=entries)
-
-
-def _group_entries(
-    enrolment: dict[str, object], person_id: str, start: datetime, end: datetime, zone: ZoneInfo
-) -> list[ScheduleEntry]:
-    """A series' occurrences in the week while the person was (or is) enrolled: roster
-    changes apply from the change on, earlier occurrences stay as they were."""
-    joined = enrolment.get("joined_at")
-    if not isinstance(joined, str):
-        return []  # waitlisted only
-    left = enrolment.get("left_at")
-    series = group_series(enrolment)
-    found = []
-    for begins, ends in occurrences(series, start, end):
-        if begins < datetime.fromisoformat(joined) or (
-            isinstance(left, str) and begins >= datetime.fromisoformat(left)
-        ):
-            continue
-        found.append(
-            ScheduleEntry(
-                session_id=f"{series.group_id}@{iso(begins)}",
-                type=series.type,
-                group_id=series.group_id,
-                status=SessionStatus.BOOKED,
-                start=begins.astimezone(zone),
-                end=ends.astimezone(zone),
-                role="attendee",
-                clinician_ids=[series.facilitator_id],
-                attendee_ids=[person_id],
-            )
-        )
-    return found
 
 
 def _clinician_may_see(caller: Principal, kind: PersonKind, person_id: str, relations: Relations) -> bool:
