@@ -37,6 +37,12 @@ PUBLIC_ROUTES: Final[dict[tuple[str, str], str]] = {
         "unauthenticated liveness probe, returns no data beyond service status, and is rate "
         "limited by the stage throttle and the WAF."
     ),
+    ("GET", "/calendar/{token}"): (
+        "GET /calendar/{token} is the iCalendar feed calendar apps subscribe to; they cannot "
+        "present Cognito tokens, so the path's 256-bit random token (stored only as a SHA-256 "
+        "hash, revocable and rotatable by its owner) is the credential. Events carry no PHI "
+        "(every one reads 'Appointment'); the stage throttle and the WAF apply."
+    ),
 }
 """The only operations that may skip the Cognito authorizer, each with its reviewed reason."""
 _PATH_PARAM = re.compile(r"{([^}+]+)\+?}")

@@ -8,7 +8,11 @@ a function has is written out below from `functions.catalog`.
 from __future__ import annotations
 
 import atexit
+import hashlib
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Final
@@ -63,8 +67,48 @@ def stage_code(domain: str) -> Path:
         shutil.copy2(source / name, package / name)
     for name in ("common", domain):
         shutil.copytree(source / name, package / name, ignore=ignore)
+    requirements = REPO_ROOT / "requirements" / f"lambda-{domain}.txt"
+    if requirements.exists():
+        shutil.copytree(vendored(requirements), target, dirs_exist_ok=True)
     _STAGED[domain] = target
     return target
+
+
+def vendored(requirements: Path) -> Path:
+    """The pinned packages of `requirements`, installed for Lambda's arm64 Python 3.13 without
+    Docker (wheels only), cached under .cache/ by the file's hash so synths reuse them."""
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]
+    cache = REPO_ROOT / ".cache" / "lambda-deps" / f"{requirements.stem}-{digest}"
+    if not (cache / ".complete").exists():
+        partial = cache.with_name(cache.name + f".partial-{os.getpid()}")
+        shutil.rmtree(partial, ignore_errors=True)
+        subprocess.run(  # noqa: S603 - fixed arguments, our own pinned file
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--platform",
+                "manylinux2014_aarch64",
+                "--python-version",
+                "3.13",
+                "--implementation",
+                "cp",
+                "--target",
+                str(partial),
+                "-r",
+                str(requirements),
+            ],
+            check=True,
+        )
+        (partial / ".complete").touch()
+        shutil.rmtree(cache, ignore_errors=True)
+        partial.rename(cache)
+    return cache
 
 
 class Functions(Construct):

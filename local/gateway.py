@@ -138,7 +138,8 @@ def complete_event(
         **base["requestContext"],
         "resourcePath": resource,
         "httpMethod": method,
-        "path": f"/{STAGE}{url.path}",
+        # As behind a custom domain mapped to the stage: no stage prefix in the path.
+        "path": url.path,
         "stage": STAGE,
         "requestId": str(uuid.uuid4()),
         "extendedRequestId": str(uuid.uuid4()),

@@ -701,6 +701,7 @@ class GroupRecord(BaseModel):
     def schedule_attributes(self) -> dict[str, Any]:
         """What a participant's enrolment carries so their week is read without the series."""
         return {
+            "gsi1sk": f"~GROUP#{self.group_id}",  # after every session time in SCHED#<person>
             "group_id": self.group_id,
             "group_type": self.type.value,
             "title": self.title,
@@ -804,6 +805,9 @@ def member_attributes(session: SessionRecord, person_id: str, week: str) -> dict
         "entity": ENTITY_SESSION_MEMBER,
         "pw_pk": f"PW#{person_id}#{week}",
         "pw_sk": f"{iso(session.start)}#{session.session_id}",
+        # A person's sessions by time, across weeks (their calendar feed).
+        "gsi1pk": f"SCHED#{person_id}",
+        "gsi1sk": f"{iso(session.start)}#{session.session_id}",
         "person_id": person_id,
         "role": "clinician" if person_id in session.clinician_ids else "attendee",
         "session_id": session.session_id,
@@ -852,3 +856,18 @@ class ProgramIntensityOut(BaseModel):
 
 def intensity_key(week: str, person_id: str) -> dict[str, str]:
     return {"pk": f"INTENSITY#{week}", "sk": f"PERSON#{person_id}"}
+
+
+# --- calendar feeds -------------------------------------------------------------------------
+
+
+class FeedOut(BaseModel):
+    url: str = Field(
+        description="Subscribe to this in a calendar app. Shown once; rotate or revoke it any time."
+    )
+    path: str
+    created_at: datetime
+
+
+def feed_key(token_hash: str) -> dict[str, str]:
+    return {"pk": f"FEED#{token_hash}", "sk": "FEED"}

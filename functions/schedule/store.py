@@ -7,6 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from functions.common.auth import Principal, Role
 from functions.common.dynamo import cancellation_reasons, error_code, from_item, to_item
 from functions.common.errors import Conflict, FieldError, NotFound, PreconditionFailed
 from functions.common.http import decode_cursor, encode_cursor
@@ -22,12 +23,14 @@ from functions.schedule.models import (
     MakeupOfferRecord,
     PersonRecord,
     SessionRecord,
+    feed_key,
     intensity_key,
     member_attributes,
     room_key,
 )
 from functions.schedule.vocabulary import (
     ENTITY_EMAIL,
+    ENTITY_FEED,
     ENTITY_GROUP_ENROLMENT,
     ENTITY_GROUP_FACILITATION,
     ENTITY_GROUP_MEMBER,
@@ -483,6 +486,83 @@ class ScheduleStore:
         )
         return [PersonRecord.from_attributes(from_item(i)) for page in pages for i in page.get("Items", [])]
 
+    # --- calendar feeds ------------------------------------------------------------------------
+
+    def set_feed(self, owner: Principal, token_hash: str, now: datetime, audit_put: dict[str, Any]) -> None:
+        """Point the person's feed at a new token; the old token stops working in the same write."""
+        person_id = owner.person_id
+        pointer_key = {"pk": f"PERSON#{person_id}", "sk": "FEED"}
+        current = self._client.get_item(TableName=self.table, Key=to_item(pointer_key), ConsistentRead=True)
+        old = from_item(current["Item"])["token_hash"] if "Item" in current else None
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_item(
+                        {
+                            **feed_key(token_hash),
+                            "entity": ENTITY_FEED,
+                            "person_id": person_id,
+                            "role": owner.role.value,
+                            "username": owner.username,
+                            "created_at": iso(now),
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_item(
+                        {
+                            **pointer_key,
+                            "entity": ENTITY_FEED,
+                            "token_hash": token_hash,
+                            "created_at": iso(now),
+                        }
+                    ),
+                }
+            },
+            audit_put,
+        ]
+        if old:
+            items.append({"Delete": {"TableName": self.table, "Key": to_item(feed_key(old))}})
+        self._client.transact_write_items(TransactItems=items)
+
+    def revoke_feed(self, person_id: str, audit_put: dict[str, Any]) -> bool:
+        pointer_key = {"pk": f"PERSON#{person_id}", "sk": "FEED"}
+        current = self._client.get_item(TableName=self.table, Key=to_item(pointer_key), ConsistentRead=True)
+        if "Item" not in current:
+            return False
+        old = from_item(current["Item"])["token_hash"]
+        self._client.transact_write_items(
+            TransactItems=[
+                {"Delete": {"TableName": self.table, "Key": to_item(feed_key(old))}},
+                {"Delete": {"TableName": self.table, "Key": to_item(pointer_key)}},
+                audit_put,
+            ]
+        )
+        return True
+
+    def feed_owner(self, token_hash: str) -> Principal | None:
+        response = self._client.get_item(TableName=self.table, Key=to_item(feed_key(token_hash)))
+        if "Item" not in response:
+            return None
+        data = from_item(response["Item"])
+        return Principal(person_id=data["person_id"], role=Role(data["role"]), username=data["username"])
+
+    def calendar_items(self, person_id: str, since: datetime) -> list[dict[str, Any]]:
+        """Sessions from `since` on, and group enrolments/facilitations: one Query (GSI1)."""
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.table,
+            IndexName=GSI1,
+            KeyConditionExpression="gsi1pk = :p AND gsi1sk >= :since",
+            ExpressionAttributeValues=to_item({":p": f"SCHED#{person_id}", ":since": iso(since)}),
+        )
+        return [from_item(i) for page in pages for i in page.get("Items", [])]
+
     def week(self, person_id: str, week: str) -> list[dict[str, Any]]:
         """A person's sessions in one ISO week (their zone): one Query of the participant/week index."""
         paginator = self._client.get_paginator("query")
@@ -637,6 +717,7 @@ class GroupStore:
                                 "entity": ENTITY_GROUP_FACILITATION,
                                 "status": EnrolmentStatus.ENROLLED.value,
                                 "joined_at": group.first_start.isoformat(),
+                                "gsi1pk": f"SCHED#{group.facilitator_id}",
                                 **group.schedule_attributes(),
                             }
                         ),
@@ -725,6 +806,7 @@ class GroupStore:
             "joined_at": joined_at or (iso(now) if status is EnrolmentStatus.ENROLLED else None),
             "left_at": left_at,
             "wait_sk": wait_sk,
+            "gsi1pk": f"SCHED#{person_id}",
             **group.schedule_attributes(),
         }
         put: dict[str, Any] = {"TableName": self.table, "Item": to_item(item)}

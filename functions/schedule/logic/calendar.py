@@ -1,0 +1,80 @@
+"""iCalendar (RFC 5545) feeds of a person's sessions, built with the `icalendar` library.
+
+Calendars live on phones and lock screens, so the text is PHI-minimal: no program name,
+no session type, no names; every event says "Appointment" and points to the app. Times
+are UTC; cancelled sessions stay in the feed as CANCELLED so subscribed calendars drop them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+from functions.schedule.logic.groups import week_entries
+from functions.schedule.vocabulary import SessionStatus
+
+PAST = timedelta(weeks=4)
+AHEAD = timedelta(weeks=12)
+SUMMARY = "Appointment"
+DESCRIPTION = "Open the app for details and to join."
+PRODUCT = "-//Appointments//Calendar feed//EN"  # neutral: the program is never named
+
+
+def new_token() -> str:
+    """256 random bits, URL-safe: the feed's only credential."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    """What is stored: a leaked table never yields a working feed URL."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _event(uid: str, start: datetime, end: datetime, *, cancelled: bool, stamp: datetime) -> Event:
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("summary", SUMMARY)
+    event.add("description", DESCRIPTION)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    return event
+
+
+def feed(person_id: str, items: Iterable[dict[str, Any]], *, now: datetime) -> bytes:
+    """The person's calendar from PAST ago to AHEAD from now (sessions and group occurrences)."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", "Appointments")
+    start, end = now - PAST, now + AHEAD
+    utc = ZoneInfo("UTC")
+    for item in items:
+        if item["sk"].startswith("MEMBER#"):
+            begins = datetime.fromisoformat(item["start"]).astimezone(utc)
+            if not start <= begins < end:
+                continue
+            status = item.get("status")
+            calendar.add_component(
+                _event(
+                    f"{item['session_id']}@appointments",
+                    begins,
+                    datetime.fromisoformat(item["end"]).astimezone(utc),
+                    cancelled=status != SessionStatus.BOOKED.value,
+                    stamp=now,
+                )
+            )
+        elif item["sk"].startswith(("GROUP#", "FACILITATES#")):
+            for entry in week_entries(item, person_id, start, end, utc):
+                uid = f"{entry.group_id}-{entry.start.strftime('%Y%m%dT%H%M%SZ')}@appointments"
+                calendar.add_component(_event(uid, entry.start, entry.end, cancelled=False, stamp=now))
+    return bytes(calendar.to_ical())

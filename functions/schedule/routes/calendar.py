@@ -1,0 +1,89 @@
+"""Calendar feeds: an unguessable, revocable per-person iCalendar link for calendar apps."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.request import Request
+
+from functions.common.api import AUTHENTICATED
+from functions.common.errors import NotFound
+from functions.common.models import utc_now
+from functions.schedule.deps import Audit, Caller, Store
+from functions.schedule.logic import calendar
+from functions.schedule.models import FeedOut
+
+router = Router()  # type: ignore[no-untyped-call]
+
+
+def _base_url(request: Request) -> str:
+    """The API's own base URL as the client reached it (stage prefix included)."""
+    event = request.resolved_event
+    headers = {k.lower(): v for k, v in (event.headers or {}).items()}
+    scheme = headers.get("x-forwarded-proto", "http")
+    host = headers.get("host", "localhost")
+    full_path = str((event.raw_event.get("requestContext") or {}).get("path") or event.path)
+    prefix = full_path[: len(full_path) - len(event.path)] if full_path.endswith(event.path) else ""
+    return f"{scheme}://{host}{prefix}"
+
+
+@router.post(
+    "/me/calendar-feed",
+    summary="Create (or rotate) the caller's calendar feed link; the old link stops working",
+    tags=["calendar"],
+    security=AUTHENTICATED,
+    responses={201: {"description": "The new link", "content": {"application/json": {"model": FeedOut}}}},
+)
+def create_feed(caller: Caller, store: Store, audit: Audit, request: Request) -> Response[FeedOut]:
+    resource = f"person/{caller.person_id}/calendar-feed"
+    with audit.track(caller, "calendar_feed.create", resource, success_in_transaction=True):
+        token = calendar.new_token()
+        now = utc_now()
+        entry = audit.entry(caller, "calendar_feed.create", resource, "success")
+        store.set_feed(caller, calendar.token_hash(token), now, audit.transact_put(entry))
+    path = f"/calendar/{token}"
+    out = FeedOut(url=_base_url(request) + path, path=path, created_at=now)
+    return Response(status_code=201, content_type="application/json", body=out)
+
+
+@router.delete(
+    "/me/calendar-feed",
+    summary="Revoke the caller's calendar feed link",
+    tags=["calendar"],
+    security=AUTHENTICATED,
+)
+def revoke_feed(caller: Caller, store: Store, audit: Audit) -> Response[str]:
+    resource = f"person/{caller.person_id}/calendar-feed"
+    with audit.track(caller, "calendar_feed.revoke", resource, success_in_transaction=True):
+        entry = audit.entry(caller, "calendar_feed.revoke", resource, "success")
+        if not store.revoke_feed(caller.person_id, audit.transact_put(entry)):
+            raise NotFound("no calendar feed to revoke")
+    return Response(status_code=204, content_type=None, body="")
+
+
+@router.get(
+    "/calendar/<token>",
+    summary="A person's calendar (iCalendar). Public: the unguessable token is the credential",
+    tags=["calendar"],
+    responses={200: {"description": "RFC 5545 calendar", "content": {"text/calendar": {}}}},
+)
+def calendar_feed(
+    token: Annotated[str, Path(min_length=20, max_length=100)], store: Store, audit: Audit
+) -> Response[str]:
+    owner = store.feed_owner(calendar.token_hash(token))
+    if owner is None:
+        raise NotFound("no such calendar")
+    # The token stands for its owner: the read is audited as theirs, through the feed.
+    with audit.track(owner, "calendar_feed.read", f"person/{owner.person_id}/calendar-feed"):
+        now = utc_now()
+        items = store.calendar_items(owner.person_id, now - calendar.PAST)
+        body = calendar.feed(owner.person_id, items, now=now).decode()
+    return Response(
+        status_code=200,
+        content_type="text/calendar; charset=utf-8",
+        body=body,
+        headers={"Cache-Control": "private, max-age=300"},
+    )
