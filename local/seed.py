@@ -284,7 +284,7 @@ GROUPS: tuple[DemoGroup, ...] = (
             rrule="FREQ=WEEKLY;BYDAY=TU,TH",
             first_start=_first(1, 18, "America/Chicago"),
             time_zone="America/Chicago",
-            duration_minutes=90,
+            duration_minutes=180,
             capacity=8,
             recording=True,
         ),

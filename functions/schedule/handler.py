@@ -6,7 +6,7 @@ from __future__ import annotations
 from functions.common.api import create_resolver, lambda_entry
 from functions.schedule.deps import ScheduleSettings
 from functions.schedule.models import Health
-from functions.schedule.routes import calendar, groups, intensity, people, sessions, teams
+from functions.schedule.routes import calendar, groups, intensity, people, planner, sessions, teams
 
 SETTINGS = ScheduleSettings
 app = create_resolver()
@@ -16,6 +16,7 @@ app.include_router(sessions.router)
 app.include_router(groups.router)
 app.include_router(intensity.router)
 app.include_router(calendar.router)
+app.include_router(planner.router)
 
 
 @app.get("/health", summary="Liveness check (no authentication)", tags=["platform"])

@@ -6,7 +6,15 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from functions.common.models import DisplayName, Email, PhoneE164, ResourceId, TimeZone, UsState, iso
 from functions.schedule.vocabulary import (
@@ -871,3 +879,75 @@ class FeedOut(BaseModel):
 
 def feed_key(token_hash: str) -> dict[str, str]:
     return {"pk": f"FEED#{token_hash}", "sk": "FEED"}
+
+
+# --- coordinated week plans -----------------------------------------------------------------
+
+IsoWeek = Annotated[str, StringConstraints(pattern=r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")]
+
+
+class WeekPlanRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    week: IsoWeek
+    evenings: bool = Field(default=True, description="Sessions may start at 17:00 or later (couple's zone).")
+    weekends: bool = Field(default=True, description="Sessions may fall on Saturday or Sunday.")
+
+
+class PlannedSession(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: SessionType
+    clinician_id: ResourceId
+    attendee_ids: Annotated[list[ResourceId], Field(min_length=1, max_length=2)]
+    start: AwareDatetime
+    end: AwareDatetime
+    couple_id: ResourceId | None = None
+
+
+class PlannedGroup(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    group_id: ResourceId
+    participant_ids: Annotated[list[ResourceId], Field(min_length=1, max_length=2)]
+    occurrences: list[AwareDatetime] = Field(default_factory=list, description="This week's, for reading.")
+
+
+class UnmetRequirement(BaseModel):
+    requirement: str
+    participant_id: str | None = None
+    detail: str
+
+
+class PartnerWeek(BaseModel):
+    participant_id: str
+    sessions: int
+    hours: float
+    plan: TreatmentPlan
+
+
+class WeekPlanOut(BaseModel):
+    couple_id: str
+    week: str
+    sessions: list[PlannedSession]
+    groups: list[PlannedGroup]
+    unmet: list[UnmetRequirement]
+    partners: list[PartnerWeek] = Field(description="Each partner's week with the proposal taken up.")
+    complete: bool = Field(description="True when the proposal meets every requirement.")
+
+
+class WeekPlanBook(BaseModel):
+    """A proposal (as returned, or trimmed) to book as a whole: all of it or none of it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    week: IsoWeek
+    sessions: Annotated[list[PlannedSession], Field(max_length=6)]
+    groups: Annotated[list[PlannedGroup], Field(max_length=4)] = Field(default_factory=list)
+
+
+class WeekPlanBooked(BaseModel):
+    couple_id: str
+    week: str
+    session_ids: list[str]
+    group_ids: list[str]

@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from functions.common.auth import Principal, Role
 from functions.common.dynamo import cancellation_reasons, error_code, from_item, to_item
-from functions.common.errors import Conflict, FieldError, NotFound, PreconditionFailed
+from functions.common.errors import Conflict, FieldError, InvalidInput, NotFound, PreconditionFailed
 from functions.common.http import decode_cursor, encode_cursor
 from functions.common.models import iso
 from functions.common.tables import GSI1, PARTICIPANT_WEEK_INDEX
@@ -44,6 +44,7 @@ from functions.schedule.vocabulary import (
 )
 
 _PAGE_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
+MAX_TRANSACTION_ITEMS = 100
 
 
 def _email_key(email: str) -> dict[str, str]:
@@ -399,6 +400,29 @@ class ScheduleStore:
         ]
         self._transact_session(items)
 
+    def session_writes(self, session: SessionRecord) -> list[dict[str, Any]]:
+        """Everything booking `session` writes (for a transaction of several bookings)."""
+        return [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_item(session.to_attributes()),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            *self._member_puts(session),
+            *(self._reserve(r) for r in reservations(session)),
+        ]
+
+    def book_all(self, items: list[dict[str, Any]], audit_put: dict[str, Any]) -> None:
+        """Several bookings (and group seats) in one transaction: all of them or none."""
+        if len(items) + 1 > MAX_TRANSACTION_ITEMS:
+            raise InvalidInput(
+                f"too much to book at once ({len(items) + 1} writes; at most {MAX_TRANSACTION_ITEMS})",
+                errors=[FieldError("body.sessions", "book fewer sessions together")],
+            )
+        self._transact_session([*items, audit_put])
+
     def record_attendance(
         self, before: SessionRecord, after: SessionRecord, audit_put: dict[str, Any]
     ) -> None:
@@ -675,6 +699,10 @@ def _session_conflict(exc: ClientError, items: list[dict[str, Any]]) -> Exceptio
                     errors=[FieldError("body.start", "overlaps another session")],
                     conflict={"person_id": person, "start": start, "end": end},
                 )
+            if key.get("sk") == "SERIES":
+                return Conflict("the group no longer has seats for everyone (or people wait for them)")
+            if str(key.get("sk", "")).startswith(("MEMBER#", "GROUP#")):
+                return Conflict("already enrolled or waitlisted in one of the groups")
             if str(key.get("sk", "")).startswith("MAKEUP#"):
                 return Conflict("this makeup offer was already taken up")
             if key.get("sk") == "SESSION":
@@ -834,6 +862,19 @@ class GroupStore:
             update["ExpressionAttributeValues"] = to_item(values)
         return {"Update": update}
 
+    def seat_writes(
+        self, group: GroupRecord, participant_ids: list[str], *, couple_id: str | None, now: datetime
+    ) -> list[dict[str, Any]]:
+        """Seating participants, for someone else's transaction (no waitlist fallback)."""
+        return [
+            self._seats(group, taken=len(participant_ids), waiting=0),
+            *(self._member_put(group, p, now, couple_id) for p in participant_ids),
+            *(
+                self._pointer_put(group, p, EnrolmentStatus.ENROLLED, now, guard=True)
+                for p in participant_ids
+            ),
+        ]
+
     def enrol(
         self,
         group: GroupRecord,
@@ -844,15 +885,7 @@ class GroupStore:
         audit_put: dict[str, Any],
     ) -> tuple[EnrolmentStatus, int | None]:
         """Seat the participants together, or waitlist them together when the seats are not there."""
-        seat = [
-            self._seats(group, taken=len(participant_ids), waiting=0),
-            *(self._member_put(group, p, now, couple_id) for p in participant_ids),
-            *(
-                self._pointer_put(group, p, EnrolmentStatus.ENROLLED, now, guard=True)
-                for p in participant_ids
-            ),
-            audit_put,
-        ]
+        seat = [*self.seat_writes(group, participant_ids, couple_id=couple_id, now=now), audit_put]
         try:
             self._client.transact_write_items(TransactItems=seat)
             return EnrolmentStatus.ENROLLED, None

@@ -1,0 +1,291 @@
+"""The coordinated week plan for a couple: propose, then book the proposal as a whole."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+
+from functions.common.api import AUTHENTICATED
+from functions.common.auth import Principal, Role
+from functions.common.errors import Conflict, FieldError, InvalidInput, NotFound
+from functions.common.models import utc_now
+from functions.schedule.deps import Audit, BookingPolicy, Caller, Store
+from functions.schedule.logic import booking, groups, intensity, planner
+from functions.schedule.logic.groups import week_entries
+from functions.schedule.logic.makeups import week_bounds
+from functions.schedule.logic.people import default_plan
+from functions.schedule.models import (
+    AvailabilityRecord,
+    CoupleRecord,
+    GroupRecord,
+    PartnerWeek,
+    PlannedGroup,
+    PlannedSession,
+    SessionCreate,
+    UnmetRequirement,
+    WeekPlanBook,
+    WeekPlanBooked,
+    WeekPlanOut,
+    WeekPlanRequest,
+)
+from functions.schedule.store import GroupStore, ScheduleStore
+from functions.schedule.vocabulary import AgeGroup, CareRole, SessionStatus, SessionType
+
+router = Router()  # type: ignore[no-untyped-call]
+CoupleId = Annotated[str, Path(max_length=64)]
+Offering = tuple[GroupRecord, list[tuple[datetime, datetime]]]
+
+
+def _couple_for(store: ScheduleStore, caller: Principal, couple_id: str) -> CoupleRecord:
+    """Coordinators and the couple's couples therapist plan a couple's week. Partners do not:
+    a plan shows each partner's individual sessions, which the other may never see."""
+    couple = store.get_couple(couple_id)
+    if couple is None or not (
+        caller.role is Role.COORDINATOR or caller.person_id == couple.couples_therapist_id
+    ):
+        raise NotFound("no such couple")
+    return couple
+
+
+def _planning_inputs(
+    store: ScheduleStore, couple: CoupleRecord, request: WeekPlanRequest, *, now: datetime, buffer: timedelta
+) -> tuple[
+    list[planner.Partner],
+    dict[str, planner.Clinician],
+    list[Offering],
+    planner.Week,
+]:
+    partners: list[planner.Partner] = []
+    contexts = {}
+    for partner_id in couple.partner_ids:
+        person, relations, enrolments = store.person_context(partner_id)
+        if person is None:
+            raise NotFound("a partner's record is missing")
+        contexts[partner_id] = (person, relations, enrolments)
+    zone = contexts[couple.partner_ids[0]][0].time_zone
+    start, end = week_bounds(request.week, zone)
+    busy: dict[str, set[datetime]] = {}
+    for partner_id, (person, relations, enrolments) in contexts.items():
+        week_items = store.week(partner_id, request.week)
+        group_entries = [
+            e for en in enrolments for e in week_entries(en, partner_id, start, end, ZoneInfo(zone))
+        ]
+        totals = intensity.figures(week_items, group_entries)
+        has = {
+            SessionType(i["type"])
+            for i in week_items
+            if i.get("role") == "attendee" and i.get("status") == SessionStatus.BOOKED.value
+        }
+        partners.append(
+            planner.Partner(
+                person_id=partner_id,
+                time_zone=person.time_zone,
+                plan=person.treatment_plan or default_plan(person.age_group or AgeGroup.ADULT),
+                sessions=totals.scheduled_sessions,
+                hours=totals.scheduled_hours,
+                has=has,
+                individual_therapist=relations.care.get(CareRole.INDIVIDUAL_THERAPIST),
+                counselor=relations.care.get(CareRole.SUBSTANCE_USE_COUNSELOR),
+                group_ids={
+                    str(en["group_id"]) for en in enrolments if en.get("status") in ("enrolled", "waitlisted")
+                },
+            )
+        )
+        busy[partner_id] = store.busy_slots(partner_id, start, end)
+        for entry in group_entries:
+            busy[partner_id].update(booking.slots(entry.start, entry.end))
+    clinician_ids = {couple.couples_therapist_id}
+    clinician_ids |= {p.individual_therapist for p in partners if p.individual_therapist}
+    clinician_ids |= {p.counselor for p in partners if p.counselor}
+    offerings = GroupStore(store).all()
+    facilitators = {g.facilitator_id for g in offerings}
+    people, items = store.people(
+        sorted(clinician_ids | facilitators), extra=[AvailabilityRecord.key(c) for c in sorted(clinician_ids)]
+    )
+    clinicians: dict[str, planner.Clinician] = {}
+    for clinician_id in clinician_ids:
+        if clinician_id not in people:
+            continue
+        raw = items.get((f"PERSON#{clinician_id}", "AVAILABILITY"))
+        clinicians[clinician_id] = planner.Clinician(
+            clinician_id,
+            people[clinician_id].time_zone,
+            AvailabilityRecord.from_attributes(raw) if raw else None,
+        )
+        busy[clinician_id] = store.busy_slots(clinician_id, start, end)
+    states = {contexts[p][0].state for p in couple.partner_ids}
+    offered = [
+        (g, list(groups.occurrences(g, max(start, now), end)))
+        for g in offerings
+        if states <= set(people[g.facilitator_id].licensed_states or ())
+        if g.facilitator_id in people
+    ]
+    week = planner.week_of_bounds(
+        request.week, zone, now, busy, buffer, planner.Preferences(request.evenings, request.weekends)
+    )
+    return partners, clinicians, offered, week
+
+
+@router.post(
+    "/couples/<couple_id>/week-plan",
+    summary="Propose a week for a couple that meets both partners' plans (coordinators, couples therapist)",
+    tags=["couples"],
+    security=AUTHENTICATED,
+)
+def propose_week(
+    couple_id: CoupleId,
+    body: Annotated[WeekPlanRequest, Body()],
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+    policy: BookingPolicy,
+) -> WeekPlanOut:
+    with audit.track(caller, "couple.week_plan", f"couple/{couple_id}/week-plan"):
+        couple = _couple_for(store, caller, couple_id)
+        partners, clinicians, offered, week = _planning_inputs(
+            store, couple, body, now=utc_now(), buffer=policy.buffer
+        )
+        proposal = planner.plan_week(
+            couple_id=couple_id,
+            partners=partners,
+            couples_therapist=clinicians.get(couple.couples_therapist_id),
+            clinicians=clinicians,
+            groups=offered,
+            week=week,
+        )
+    return WeekPlanOut(
+        couple_id=couple_id,
+        week=body.week,
+        sessions=[
+            PlannedSession(
+                type=s.type,
+                clinician_id=s.clinician_id,
+                attendee_ids=list(s.attendee_ids),
+                start=s.start,
+                end=s.end,
+                couple_id=s.couple_id,
+            )
+            for s in sorted(proposal.sessions, key=lambda s: s.start)
+        ],
+        groups=[
+            PlannedGroup(
+                group_id=g.group_id,
+                participant_ids=list(g.participant_ids),
+                occurrences=[s for s, _ in g.occurrences],
+            )
+            for g in proposal.groups
+        ],
+        unmet=[
+            UnmetRequirement(requirement=u.requirement, participant_id=u.participant_id, detail=u.detail)
+            for u in proposal.unmet
+        ],
+        partners=[
+            PartnerWeek(participant_id=p.person_id, sessions=p.sessions, hours=round(p.hours, 2), plan=p.plan)
+            for p in partners
+        ],
+        complete=not proposal.unmet,
+    )
+
+
+@router.post(
+    "/couples/<couple_id>/week-plan/book",
+    summary="Book a proposed week as a whole: every session and group seat, or nothing (409 names the clash)",
+    tags=["couples"],
+    security=AUTHENTICATED,
+    responses={201: {"description": "Booked", "content": {"application/json": {"model": WeekPlanBooked}}}},
+)
+def book_week(
+    couple_id: CoupleId,
+    body: Annotated[WeekPlanBook, Body()],
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+    policy: BookingPolicy,
+) -> Response[WeekPlanBooked]:
+    resource = f"couple/{couple_id}/week-plan"
+    with audit.track(caller, "couple.week_plan.book", resource, success_in_transaction=True):
+        couple = _couple_for(store, caller, couple_id)
+        members = set(couple.partner_ids)
+        errors = [
+            FieldError(f"body.sessions.{i}.attendee_ids", "only the couple's partners")
+            for i, s in enumerate(body.sessions)
+            if not set(s.attendee_ids) <= members
+        ] + [
+            FieldError(f"body.groups.{i}.participant_ids", "only the couple's partners")
+            for i, g in enumerate(body.groups)
+            if not set(g.participant_ids) <= members
+        ]
+        if errors:
+            raise InvalidInput("the plan names people outside the couple", errors=errors)
+        clinician_ids = sorted({s.clinician_id for s in body.sessions})
+        people, items = store.people(
+            [*couple.partner_ids, *clinician_ids], extra=[AvailabilityRecord.key(c) for c in clinician_ids]
+        )
+        now = utc_now()
+        sessions = []
+        for index, planned in enumerate(body.sessions):
+            request = SessionCreate(
+                type=planned.type,
+                start=planned.start,
+                duration_minutes=int((planned.end - planned.start).total_seconds() // 60),
+                clinician_id=planned.clinician_id,
+                attendee_ids=planned.attendee_ids,
+                couple_id=planned.couple_id,
+            )
+            raw = items.get((f"PERSON#{planned.clinician_id}", "AVAILABILITY"))
+            try:
+                sessions.append(
+                    booking.plan_session(
+                        request,
+                        session_id=booking.new_session_id(),
+                        principal=caller,
+                        people=people,
+                        couple=couple if planned.couple_id == couple.couple_id else None,
+                        availability=AvailabilityRecord.from_attributes(raw) if raw else None,
+                        policy=policy,
+                        now=now,
+                    )
+                )
+            except InvalidInput as exc:
+                raise InvalidInput(
+                    exc.detail,
+                    errors=[
+                        FieldError(e.field.replace("body.", f"body.sessions.{index}.", 1), e.message)
+                        for e in exc.errors
+                    ],
+                ) from exc
+        held = [(r.person_id, r.slot) for s in sessions for r in booking.reservations(s)]
+        if len(held) != len(set(held)):
+            raise Conflict(
+                "the plan's own sessions overlap for someone", errors=[FieldError("body.sessions", "overlap")]
+            )
+        group_store = GroupStore(store)
+        writes = [w for s in sessions for w in store.session_writes(s)]
+        for index, planned_group in enumerate(body.groups):
+            group = group_store.get(planned_group.group_id)
+            if group is None:
+                raise InvalidInput(
+                    "no such group", errors=[FieldError(f"body.groups.{index}.group_id", "no such group")]
+                )
+            facilitator, _ = store.people([group.facilitator_id])
+            groups.check_members(
+                group, facilitator.get(group.facilitator_id), people, planned_group.participant_ids
+            )
+            together = couple.couple_id if len(planned_group.participant_ids) == 2 else None
+            writes += group_store.seat_writes(
+                group, planned_group.participant_ids, couple_id=together, now=now
+            )
+        entry = audit.entry(caller, "couple.week_plan.book", resource, "success")
+        store.book_all(writes, audit.transact_put(entry))
+    booked = WeekPlanBooked(
+        couple_id=couple_id,
+        week=body.week,
+        session_ids=[s.session_id for s in sessions],
+        group_ids=[g.group_id for g in body.groups],
+    )
+    return Response(status_code=201, content_type="application/json", body=booked)
