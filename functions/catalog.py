@@ -81,7 +81,7 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         handler="functions.schedule.events.lambda_handler",
         trigger="stream",
         grants=(TableGrant(tables.SCHEDULE, "readwrite"),),
-        stream_filters=(_entity_filter("SESSION", "GROUP_ENROLMENT"),),
+        stream_filters=(_entity_filter("SESSION", "GROUP_ENROLMENT", "GROUP_ATTENDANCE"),),
         description="Schedule-table stream consumer: misses -> makeup offers; weeks -> intensity figures.",
     ),
     Entrypoint(

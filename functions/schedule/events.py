@@ -15,17 +15,24 @@ from pydantic import Field
 from functions.common import aws
 from functions.common.config import Settings, load_settings
 from functions.common.entry import background_entry
-from functions.common.models import utc_now
+from functions.common.models import iso, utc_now
 from functions.common.observability import logger
 from functions.common.streams import Change, ChangeHandler, process_changes
 from functions.schedule.logic import intensity, makeups
 from functions.schedule.logic.attendance import newly_missed
 from functions.schedule.logic.booking import week_of
-from functions.schedule.logic.groups import week_entries
+from functions.schedule.logic.groups import next_open_occurrence, week_entries
 from functions.schedule.logic.teams import Relations
-from functions.schedule.models import AvailabilityRecord, SessionRecord
-from functions.schedule.store import ScheduleStore
-from functions.schedule.vocabulary import CareRole, PersonKind, SessionEvent
+from functions.schedule.models import AvailabilityRecord, MakeupOfferRecord, MakeupOption, SessionRecord
+from functions.schedule.store import GroupStore, ScheduleStore
+from functions.schedule.vocabulary import (
+    AttendanceStatus,
+    CareRole,
+    MakeupKind,
+    PersonKind,
+    SessionEvent,
+    SessionType,
+)
 
 
 class EventsSettings(Settings):
@@ -151,8 +158,104 @@ def _on_enrolment(change: Change) -> None:
     refresh_intensity(store, str(person_id), [now + timedelta(weeks=n) for n in range(INTENSITY_WEEKS_AHEAD)])
 
 
+def offer_group_makeups(
+    store: ScheduleStore, occurrence: dict[str, Any], person_id: str, *, buffer: timedelta
+) -> bool:
+    """A missed group occurrence: its recording (when the group records), the next
+    occurrence of a group of the same type with a free seat, and a one-on-one check-in."""
+    now = utc_now()
+    groups_store = GroupStore(store)
+    group = groups_store.get(str(occurrence["group_id"]))
+    if group is None:
+        return False
+    start = datetime.fromisoformat(str(occurrence["occurrence_start"]))
+    person, relations, _ = store.person_context(person_id)
+    zone = person.time_zone if person else group.time_zone
+    options: list[MakeupOption] = []
+    if group.recording:
+        options.append(MakeupOption(kind=MakeupKind.RECORDING, group_id=group.group_id, start=start))
+    found = next_open_occurrence(
+        groups_store.all(), group.type, now + makeups.LEAD_TIME, exclude=(group.group_id, start)
+    )
+    if found is not None:
+        other, begins, ends = found
+        options.append(
+            MakeupOption(
+                kind=MakeupKind.GROUP_OCCURRENCE,
+                group_id=other.group_id,
+                clinician_id=other.facilitator_id,
+                start=begins,
+                end=ends,
+            )
+        )
+    check_in = relations.care.get(CareRole.INDIVIDUAL_THERAPIST, group.facilitator_id)
+    week = week_of(start, zone)
+    week_start, week_end = makeups.week_bounds(week, zone)
+    people, items = store.people([check_in], extra=[AvailabilityRecord.key(check_in)])
+    raw = items.get((f"PERSON#{check_in}", "AVAILABILITY"))
+    slots_found = []
+    if check_in in people:
+        slots_found = makeups.free_slots(
+            week=week,
+            week_zone=zone,
+            clinician_zone=people[check_in].time_zone,
+            availability=AvailabilityRecord.from_attributes(raw) if raw else None,
+            busy={p: store.busy_slots(p, week_start, week_end) for p in (person_id, check_in)},
+            clinician_id=check_in,
+            duration=makeups.check_in_duration(),
+            buffer=buffer,
+            now=now,
+            limit=2,
+        )
+    options += [
+        MakeupOption(
+            kind=MakeupKind.CHECK_IN,
+            clinician_id=check_in,
+            session_type=SessionType.CHECK_IN,
+            attendee_ids=[person_id],
+            start=s,
+            end=e,
+        )
+        for s, e in slots_found
+    ] or [
+        MakeupOption(
+            kind=MakeupKind.CHECK_IN,
+            clinician_id=check_in,
+            session_type=SessionType.CHECK_IN,
+            attendee_ids=[person_id],
+        )
+    ]
+    offer = MakeupOfferRecord(
+        person_id=person_id,
+        missed_session_id=f"{group.group_id}@{iso(start)}",
+        missed_type=group.type.value,
+        week=week,
+        options=options,
+        created_at=now,
+    )
+    return store.put_makeup_offer(offer)
+
+
+def _on_group_attendance(change: Change) -> None:
+    if change.new is None:
+        return
+    store, settings = _store()
+    before = (change.old or {}).get("attendance") or {}
+    after = change.new.get("attendance") or {}
+    missed = {AttendanceStatus.NO_SHOW.value, AttendanceStatus.LATE_CANCEL.value}
+    for person_id, status in after.items():
+        if status in missed and before.get(person_id) not in missed:
+            offer_group_makeups(
+                store, change.new, person_id, buffer=timedelta(minutes=settings.buffer_minutes)
+            )
+
+
 INTENSITY_WEEKS_AHEAD = 12
-HANDLERS: dict[str, ChangeHandler] = {"SESSION": _on_session, "GROUP_ENROLMENT": _on_enrolment}
+HANDLERS: dict[str, ChangeHandler] = {
+    "SESSION": _on_session,
+    "GROUP_ENROLMENT": _on_enrolment,
+    "GROUP_ATTENDANCE": _on_group_attendance,
+}
 
 
 def _consume(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

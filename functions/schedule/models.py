@@ -522,6 +522,7 @@ class MakeupOption(BaseModel):
     session_type: SessionType | None = None
     attendee_ids: list[str] = Field(default_factory=list)
     couple_id: str | None = None
+    group_id: str | None = None
     start: datetime | None = None
     end: datetime | None = None
 
@@ -951,3 +952,26 @@ class WeekPlanBooked(BaseModel):
     week: str
     session_ids: list[str]
     group_ids: list[str]
+
+
+class GroupAttendanceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    records: Annotated[list[AttendanceEntry], Field(min_length=1, max_length=50)]
+
+    @field_validator("records")
+    @classmethod
+    def _one_each(cls, value: list[AttendanceEntry]) -> list[AttendanceEntry]:
+        if len({r.person_id for r in value}) != len(value):
+            raise ValueError("one record per participant")
+        return value
+
+
+class GroupAttendanceOut(BaseModel):
+    group_id: str
+    occurrence_start: datetime
+    attendance: dict[str, AttendanceStatus]
+
+
+def occurrence_key(group_id: str, start: datetime) -> dict[str, str]:
+    return {"pk": f"GROUP#{group_id}", "sk": f"OCC#{iso(start)}"}

@@ -26,11 +26,13 @@ from functions.schedule.models import (
     feed_key,
     intensity_key,
     member_attributes,
+    occurrence_key,
     room_key,
 )
 from functions.schedule.vocabulary import (
     ENTITY_EMAIL,
     ENTITY_FEED,
+    ENTITY_GROUP_ATTENDANCE,
     ENTITY_GROUP_ENROLMENT,
     ENTITY_GROUP_FACILITATION,
     ENTITY_GROUP_MEMBER,
@@ -1022,3 +1024,48 @@ class GroupStore:
                 raise Conflict("the enrolment changed meanwhile; retry") from exc
             raise
         self.promote_waiting(group.group_id, now=now)
+
+    # --- group attendance --------------------------------------------------------------------
+
+    def series_and_attendance(
+        self, group_id: str, start: datetime
+    ) -> tuple[GroupRecord | None, dict[str, Any] | None]:
+        items = self._s.get_many([GroupRecord.key(group_id), occurrence_key(group_id, start)])
+        raw_group = items.get((f"GROUP#{group_id}", "SERIES"))
+        return (GroupRecord.from_attributes(raw_group) if raw_group else None), items.get(
+            (f"GROUP#{group_id}", f"OCC#{iso(start)}")
+        )
+
+    def record_attendance(
+        self,
+        group: GroupRecord,
+        start: datetime,
+        attendance: dict[str, str],
+        *,
+        previous: dict[str, Any] | None,
+        audit_put: dict[str, Any],
+    ) -> None:
+        """One item per occurrence (a stream record for schedule's consumer: makeups)."""
+        version = int(previous["version"]) if previous else 0
+        item = {
+            **occurrence_key(group.group_id, start),
+            "entity": ENTITY_GROUP_ATTENDANCE,
+            "group_id": group.group_id,
+            "group_type": group.type.value,
+            "occurrence_start": iso(start),
+            "attendance": attendance,
+            "version": version + 1,
+        }
+        put: dict[str, Any] = {"TableName": self.table, "Item": to_item(item)}
+        if previous is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "#v = :v"
+            put["ExpressionAttributeNames"] = {"#v": "version"}
+            put["ExpressionAttributeValues"] = to_item({":v": version})
+        try:
+            self._client.transact_write_items(TransactItems=[{"Put": put}, audit_put])
+        except ClientError as exc:
+            if error_code(exc) == "TransactionCanceledException":
+                raise Conflict("attendance for this occurrence changed meanwhile; retry") from exc
+            raise

@@ -87,6 +87,8 @@ class MakeupKind(StrEnum):
     """A one-on-one check-in, offered for every miss."""
     RECORDING = "recording"
     """A group workshop's recording."""
+    GROUP_OCCURRENCE = "group_occurrence"
+    """The next occurrence of a group of the same type that has a free seat."""
 
 
 class JoinMode(StrEnum):
@@ -151,3 +153,4 @@ ENTITY_GROUP_ENROLMENT = "GROUP_ENROLMENT"
 ENTITY_GROUP_FACILITATION = "GROUP_FACILITATION"
 ENTITY_INTENSITY = "INTENSITY"
 ENTITY_FEED = "CALENDAR_FEED"
+ENTITY_GROUP_ATTENDANCE = "GROUP_ATTENDANCE"

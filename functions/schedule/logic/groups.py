@@ -187,3 +187,41 @@ def week_entries(
             )
         )
     return found
+
+
+def occurrence_at(group: GroupRecord, start: datetime) -> tuple[datetime, datetime]:
+    """The occurrence of `group` that starts at `start`, or InvalidInput naming the path."""
+    for begins, ends in occurrences(group, start - timedelta(minutes=1), start + timedelta(minutes=1)):
+        if begins == start:
+            return begins, ends
+    raise InvalidInput(
+        "the group does not meet then", errors=[FieldError("path.occurrence_start", "not an occurrence")]
+    )
+
+
+def members_at(members: list[dict[str, object]], moment: datetime) -> set[str]:
+    """Who was enrolled when an occurrence began (roster changes apply from then on)."""
+    present = set()
+    for member in members:
+        since = datetime.fromisoformat(str(member["since"]))
+        left = member.get("left_at")
+        if since <= moment and (not isinstance(left, str) or moment < datetime.fromisoformat(left)):
+            present.add(str(member["participant_id"]))
+    return present
+
+
+def next_open_occurrence(
+    offerings: list[GroupRecord], group_type: GroupType, after: datetime, *, exclude: tuple[str, datetime]
+) -> tuple[GroupRecord, datetime, datetime] | None:
+    """The earliest occurrence after `after` of a group of `group_type` with a free seat."""
+    best: tuple[GroupRecord, datetime, datetime] | None = None
+    for group in offerings:
+        if group.type is not group_type or group.capacity - group.seats_taken - group.waitlisted <= 0:
+            continue
+        for begins, ends in occurrences(group, after, after + timedelta(days=28)):
+            if (group.group_id, begins) == exclude:
+                continue
+            if best is None or begins < best[1]:
+                best = (group, begins, ends)
+            break
+    return best

@@ -7,18 +7,21 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from pydantic import AwareDatetime
 
 from functions.common.api import AUTHENTICATED
 from functions.common.auth import Role
 from functions.common.errors import FieldError, InvalidInput, NotFound
 from functions.common.http import etag
-from functions.common.models import utc_now
+from functions.common.models import iso, utc_now
 from functions.schedule.deps import Audit, Caller, Store
 from functions.schedule.logic import groups
 from functions.schedule.logic.teams import Relations, may_see_participant
 from functions.schedule.models import (
     EnrolIn,
     EnrolOut,
+    GroupAttendanceIn,
+    GroupAttendanceOut,
     GroupCreate,
     GroupList,
     GroupOut,
@@ -213,3 +216,53 @@ def withdraw(
         entry = audit.entry(caller, "group.withdraw", f"group/{group_id}", "success")
         groups_store.withdraw(group, participant_id, now=utc_now(), audit_put=audit.transact_put(entry))
     return Response(status_code=204, content_type=None, body="")
+
+
+@router.post(
+    "/groups/<group_id>/occurrences/<occurrence_start>/attendance",
+    summary="Record who attended one occurrence (its facilitator or a coordinator); misses get makeups",
+    tags=["groups"],
+    security=AUTHENTICATED,
+)
+def record_group_attendance(
+    group_id: GroupId,
+    occurrence_start: Annotated[
+        AwareDatetime, Path(description="The occurrence's start, RFC 3339 with offset")
+    ],
+    body: Annotated[GroupAttendanceIn, Body()],
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+) -> GroupAttendanceOut:
+    resource = f"group/{group_id}/occurrence/{iso(occurrence_start)}"
+    with audit.track(caller, "group.attendance", resource, success_in_transaction=True):
+        groups_store = GroupStore(store)
+        group, previous = groups_store.series_and_attendance(group_id, occurrence_start)
+        if group is None or (
+            caller.role is not Role.COORDINATOR and caller.person_id != group.facilitator_id
+        ):
+            raise NotFound("no such group")
+        begins, _ = groups.occurrence_at(group, occurrence_start)
+        if begins > utc_now():
+            raise InvalidInput(
+                "the occurrence has not started yet",
+                errors=[FieldError("path.occurrence_start", "in the future")],
+            )
+        members, _ = groups_store.roster(group_id)
+        present = groups.members_at(members, begins)
+        errors = [
+            FieldError(f"body.records.{i}.person_id", "not enrolled at that occurrence")
+            for i, r in enumerate(body.records)
+            if r.person_id not in present
+        ]
+        if errors:
+            raise InvalidInput("attendance cannot be recorded as asked", errors=errors)
+        attendance = {
+            **(previous or {}).get("attendance", {}),
+            **{r.person_id: r.status.value for r in body.records},
+        }
+        entry = audit.entry(caller, "group.attendance", resource, "success")
+        groups_store.record_attendance(
+            group, begins, attendance, previous=previous, audit_put=audit.transact_put(entry)
+        )
+    return GroupAttendanceOut(group_id=group_id, occurrence_start=begins, attendance=attendance)

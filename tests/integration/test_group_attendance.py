@@ -1,0 +1,143 @@
+"""Group attendance and makeups: a missed occurrence brings its recording, the next
+occurrence of the same kind of group with a seat, and a check-in."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import pytest
+
+from functions.common import aws
+from functions.schedule import events
+from functions.schedule.routes import groups as group_routes
+from functions.schedule.routes import sessions as session_routes
+from local.pollers import StreamPoller
+from tests.integration.scheduling import ALEX, CHICAGO, COORDINATOR, SAM, call
+
+pytestmark = pytest.mark.usefixtures("program")
+COUNSELOR = {"custom:person_id": "per_democounselor", "cognito:groups": "clinician", "token_use": "id"}
+TODAY = datetime.now(CHICAGO).date()
+MONDAY = TODAY - timedelta(days=TODAY.weekday()) + timedelta(days=14)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    state = {"now": datetime.combine(MONDAY - timedelta(days=7), time(9), tzinfo=CHICAGO)}
+    for module in (session_routes, group_routes, events):
+        monkeypatch.setattr(module, "utc_now", lambda: state["now"])
+    return state
+
+
+@pytest.fixture
+def stream(moto_env):
+    return StreamPoller(
+        aws.client("dynamodb"),
+        aws.client("dynamodbstreams"),
+        moto_env["tables"]["schedule"],
+        log=lambda _: None,
+    )
+
+
+def new_group(weekday_offset: int, **extra: Any) -> Any:
+    first = datetime.combine(MONDAY + timedelta(days=weekday_offset), time(18), tzinfo=CHICAGO)
+    body = {
+        "type": "psychoeducation",
+        "title": "Workshop",
+        "facilitator_id": "per_democounselor",
+        "rrule": "FREQ=WEEKLY",
+        "first_start": first.isoformat(),
+        "time_zone": "America/Chicago",
+        "duration_minutes": 120,
+        "capacity": 6,
+        **extra,
+    }
+    reply = call("POST", "/groups", caller=COORDINATOR, body=body)
+    assert reply.status == 201, reply
+    return reply.json
+
+
+def attendance(group_id: str, start: datetime, records: list[dict[str, str]], caller=COUNSELOR):
+    return call(
+        "POST",
+        f"/groups/{group_id}/occurrences/{start.isoformat()}/attendance",
+        caller=caller,
+        body={"records": records},
+    )
+
+
+def test_a_missed_occurrence_brings_recording_next_seat_and_check_in(clock, stream):
+    # Given Alex in a recorded Monday workshop, and a Wednesday workshop of the same kind
+    monday = new_group(0, recording=True)
+    wednesday = new_group(2)
+    assert (
+        call(
+            "POST",
+            f"/groups/{monday['group_id']}/enrolments",
+            caller=ALEX,
+            body={"participant_ids": ["per_demoalex"]},
+        ).json["status"]
+        == "enrolled"
+    )
+    occurrence = datetime.combine(MONDAY, time(18), tzinfo=CHICAGO)
+    # When the facilitator records Alex as a no-show after it began
+    clock["now"] = occurrence + timedelta(hours=3)
+    reply = attendance(monday["group_id"], occurrence, [{"person_id": "per_demoalex", "status": "no_show"}])
+    assert reply.status == 200, reply
+    assert reply.json["attendance"] == {"per_demoalex": "no_show"}
+    stream.step()
+    # Then Alex is offered the recording, Wednesday's workshop and a check-in with Sam
+    [offer] = [
+        o
+        for o in call("GET", "/me/makeups", caller=ALEX).json["items"]
+        if o["missed_type"] == "psychoeducation"
+    ]
+    kinds = {o["kind"]: o for o in offer["options"]}
+    assert kinds["recording"]["group_id"] == monday["group_id"]
+    assert kinds["group_occurrence"]["group_id"] == wednesday["group_id"]
+    assert datetime.fromisoformat(kinds["group_occurrence"]["start"]).astimezone(CHICAGO).weekday() == 2
+    assert kinds["check_in"]["clinician_id"] == "per_demotherapist1"
+
+
+def test_only_real_occurrences_and_enrolled_people(clock):
+    group = new_group(0)
+    occurrence = datetime.combine(MONDAY, time(18), tzinfo=CHICAGO)
+    clock["now"] = occurrence + timedelta(hours=3)
+    wrong_time = attendance(
+        group["group_id"],
+        occurrence + timedelta(hours=1),
+        [{"person_id": "per_demoalex", "status": "attended"}],
+    )
+    assert wrong_time.status == 422
+    assert wrong_time.json["errors"][0]["field"] == "path.occurrence_start"
+    not_enrolled = attendance(
+        group["group_id"], occurrence, [{"person_id": "per_demoalex", "status": "attended"}]
+    )
+    assert not_enrolled.status == 422
+    assert not_enrolled.json["errors"][0]["field"] == "body.records.0.person_id"
+
+
+def test_not_before_it_starts_and_only_by_its_facilitator(clock):
+    group = new_group(0)
+    call(
+        "POST",
+        f"/groups/{group['group_id']}/enrolments",
+        caller=ALEX,
+        body={"participant_ids": ["per_demoalex"]},
+    )
+    occurrence = datetime.combine(MONDAY, time(18), tzinfo=CHICAGO)
+    early = attendance(group["group_id"], occurrence, [{"person_id": "per_demoalex", "status": "attended"}])
+    assert early.status == 422
+    clock["now"] = occurrence + timedelta(hours=3)
+    assert (
+        attendance(
+            group["group_id"], occurrence, [{"person_id": "per_demoalex", "status": "attended"}], caller=SAM
+        ).status
+        == 404
+    )
+    assert (
+        attendance(
+            group["group_id"], occurrence, [{"person_id": "per_demoalex", "status": "attended"}]
+        ).status
+        == 200
+    )
