@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from pydantic import Field
 
@@ -13,6 +15,7 @@ from functions.common.api import audit_writer
 from functions.common.audit import AuditWriter
 from functions.common.auth import Principal, current_principal
 from functions.common.config import ApiSettings, load_settings
+from functions.common.idempotency import Outcome, run_idempotent
 from functions.common.models import TimeZone
 from functions.schedule.logic.booking import Policy
 from functions.schedule.rooms import VideoRooms, rooms_from_env
@@ -54,3 +57,24 @@ Store = Annotated[ScheduleStore, Depends(schedule_store)]
 Audit = Annotated[AuditWriter, Depends(audit_writer)]
 BookingPolicy = Annotated[Policy, Depends(booking_policy)]
 Rooms = Annotated[VideoRooms, Depends(video_rooms)]
+
+
+def idempotently(
+    caller: Principal,
+    key: str | None,
+    operation: str,
+    payload: Any,
+    produce: Callable[[], Outcome],
+    context: Any,
+) -> Response[dict[str, Any]]:
+    """`run_idempotent` with this function's idempotency table and client filled in."""
+    return run_idempotent(
+        key=key,
+        principal=caller,
+        operation=operation,
+        payload=payload,
+        produce=produce,
+        table_name=settings().idempotency_table,
+        client=aws.client("dynamodb"),
+        lambda_context=context,
+    )

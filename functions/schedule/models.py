@@ -954,17 +954,10 @@ class WeekPlanBooked(BaseModel):
     group_ids: list[str]
 
 
-class GroupAttendanceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class GroupAttendanceIn(AttendanceIn):
+    """As for a session, for everyone enrolled at one group occurrence."""
 
     records: Annotated[list[AttendanceEntry], Field(min_length=1, max_length=50)]
-
-    @field_validator("records")
-    @classmethod
-    def _one_each(cls, value: list[AttendanceEntry]) -> list[AttendanceEntry]:
-        if len({r.person_id for r in value}) != len(value):
-            raise ValueError("one record per participant")
-        return value
 
 
 class GroupAttendanceOut(BaseModel):

@@ -8,14 +8,13 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
-from functions.common import aws
 from functions.common.api import AUTHENTICATED
 from functions.common.auth import Role
 from functions.common.errors import NotFound
 from functions.common.http import etag, require_if_match
-from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome, run_idempotent
+from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import utc_now
-from functions.schedule.deps import Audit, Caller, Store, settings
+from functions.schedule.deps import Audit, Caller, Store, idempotently
 from functions.schedule.logic import people
 from functions.schedule.models import PeoplePage, PersonCreate, PersonOut, PersonPatch
 from functions.schedule.vocabulary import PersonKind
@@ -114,15 +113,13 @@ def create_person(
 
     with audit.track(caller, "person.create", "people", success_in_transaction=True):
         caller.require(Role.COORDINATOR)
-        return run_idempotent(
-            key=idempotency_key,
-            principal=caller,
-            operation="schedule.create_person",
-            payload=body.model_dump(mode="json"),
-            produce=produce,
-            table_name=settings().idempotency_table,
-            client=aws.client("dynamodb"),
-            lambda_context=router.lambda_context,
+        return idempotently(
+            caller,
+            idempotency_key,
+            "schedule.create_person",
+            body.model_dump(mode="json"),
+            produce,
+            router.lambda_context,
         )
 
 

@@ -12,14 +12,13 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
-from functions.common import aws
 from functions.common.api import AUTHENTICATED
 from functions.common.auth import Principal, Role
 from functions.common.errors import BadRequest, FieldError, Forbidden, NotFound
 from functions.common.http import etag, require_if_match
-from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome, run_idempotent
+from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import utc_now
-from functions.schedule.deps import Audit, BookingPolicy, Caller, Rooms, Store, settings
+from functions.schedule.deps import Audit, BookingPolicy, Caller, Rooms, Store, idempotently, settings
 from functions.schedule.logic import attendance, booking
 from functions.schedule.logic.groups import week_entries
 from functions.schedule.logic.makeups import makeup_request, week_bounds
@@ -138,15 +137,13 @@ def book_session(
     with audit.track(caller, "session.book", "sessions", success_in_transaction=True):
         if caller.role is Role.PARTICIPANT:
             raise Forbidden("sessions are booked by coordinators and clinicians")
-        return run_idempotent(
-            key=idempotency_key,
-            principal=caller,
-            operation="schedule.book_session",
-            payload=body.model_dump(mode="json"),
-            produce=produce,
-            table_name=settings().idempotency_table,
-            client=aws.client("dynamodb"),
-            lambda_context=router.lambda_context,
+        return idempotently(
+            caller,
+            idempotency_key,
+            "schedule.book_session",
+            body.model_dump(mode="json"),
+            produce,
+            router.lambda_context,
         )
 
 

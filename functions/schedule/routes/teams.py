@@ -8,14 +8,13 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 
-from functions.common import aws
 from functions.common.api import AUTHENTICATED
 from functions.common.auth import Role
 from functions.common.errors import NotFound
 from functions.common.http import etag, require_if_match
-from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome, run_idempotent
+from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import utc_now
-from functions.schedule.deps import Audit, Caller, Store, settings
+from functions.schedule.deps import Audit, Caller, Store, idempotently
 from functions.schedule.logic import teams
 from functions.schedule.models import (
     AvailabilityIn,
@@ -208,15 +207,13 @@ def create_couple(
 
     with audit.track(caller, "couple.create", "couples", success_in_transaction=True):
         caller.require(Role.COORDINATOR)
-        return run_idempotent(
-            key=idempotency_key,
-            principal=caller,
-            operation="schedule.create_couple",
-            payload=body.model_dump(mode="json"),
-            produce=produce,
-            table_name=settings().idempotency_table,
-            client=aws.client("dynamodb"),
-            lambda_context=router.lambda_context,
+        return idempotently(
+            caller,
+            idempotency_key,
+            "schedule.create_couple",
+            body.model_dump(mode="json"),
+            produce,
+            router.lambda_context,
         )
 
 
