@@ -451,7 +451,10 @@ def seed_schedule(store: ScheduleStore, audit: AuditWriter, *, now: datetime) ->
                     list(demo_group.members),
                     couple_id=together,
                     now=SEEDED_AT,
-                    audit_put=_audit_put(audit, "group.enrol", f"group/{group.group_id}"),
+                    audit_puts=[
+                        _audit_put(audit, "group.enrol", f"person/{member}/group/{group.group_id}")
+                        for member in demo_group.members
+                    ],
                 )
     policy = booking.Policy(buffer=timedelta(minutes=10), cancel_cutoff=timedelta(hours=24))
     for demo in SESSIONS:

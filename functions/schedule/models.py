@@ -3,10 +3,11 @@ explicitly so a stored attribute never leaks into a response by accident."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -884,7 +885,19 @@ def feed_key(token_hash: str) -> dict[str, str]:
 
 # --- coordinated week plans -----------------------------------------------------------------
 
-IsoWeek = Annotated[str, StringConstraints(pattern=r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")]
+
+def _real_week(value: str) -> str:
+    year, number = value.split("-W")
+    try:
+        date.fromisocalendar(int(year), int(number), 1)
+    except ValueError as exc:
+        raise ValueError("no such ISO week") from exc
+    return value
+
+
+IsoWeek = Annotated[
+    str, StringConstraints(pattern=r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$"), AfterValidator(_real_week)
+]
 
 
 class WeekPlanRequest(BaseModel):
@@ -905,6 +918,15 @@ class PlannedSession(BaseModel):
     end: AwareDatetime
     couple_id: ResourceId | None = None
 
+    @model_validator(mode="after")
+    def _bookable_shape(self) -> PlannedSession:
+        minutes = (self.end - self.start).total_seconds() / 60
+        if not 10 <= minutes <= 180 or minutes % 5:
+            raise ValueError("a session lasts 10 to 180 minutes, in steps of 5")
+        if len(set(self.attendee_ids)) != len(self.attendee_ids):
+            raise ValueError("attendees must be different people")
+        return self
+
 
 class PlannedGroup(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -912,6 +934,13 @@ class PlannedGroup(BaseModel):
     group_id: ResourceId
     participant_ids: Annotated[list[ResourceId], Field(min_length=1, max_length=2)]
     occurrences: list[AwareDatetime] = Field(default_factory=list, description="This week's, for reading.")
+
+    @field_validator("participant_ids")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("participants must be different people")
+        return value
 
 
 class UnmetRequirement(BaseModel):
@@ -945,6 +974,13 @@ class WeekPlanBook(BaseModel):
     week: IsoWeek
     sessions: Annotated[list[PlannedSession], Field(max_length=6)]
     groups: Annotated[list[PlannedGroup], Field(max_length=4)] = Field(default_factory=list)
+
+    @field_validator("groups")
+    @classmethod
+    def _each_group_once(cls, value: list[PlannedGroup]) -> list[PlannedGroup]:
+        if len({g.group_id for g in value}) != len(value):
+            raise ValueError("each group once")
+        return value
 
 
 class WeekPlanBooked(BaseModel):

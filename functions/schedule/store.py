@@ -548,13 +548,27 @@ class ScheduleStore:
                             "created_at": iso(now),
                         }
                     ),
+                    # Only over the pointer this request read, so no live token is ever orphaned.
+                    **(
+                        {
+                            "ConditionExpression": "token_hash = :old",
+                            "ExpressionAttributeValues": to_item({":old": old}),
+                        }
+                        if old
+                        else {"ConditionExpression": "attribute_not_exists(pk)"}
+                    ),
                 }
             },
             audit_put,
         ]
         if old:
             items.append({"Delete": {"TableName": self.table, "Key": to_item(feed_key(old))}})
-        self._client.transact_write_items(TransactItems=items)
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if error_code(exc) == "TransactionCanceledException":
+                raise Conflict("the calendar link changed meanwhile; retry") from exc
+            raise
 
     def revoke_feed(self, person_id: str, audit_put: dict[str, Any]) -> bool:
         pointer_key = {"pk": f"PERSON#{person_id}", "sk": "FEED"}
@@ -562,13 +576,25 @@ class ScheduleStore:
         if "Item" not in current:
             return False
         old = from_item(current["Item"])["token_hash"]
-        self._client.transact_write_items(
-            TransactItems=[
-                {"Delete": {"TableName": self.table, "Key": to_item(feed_key(old))}},
-                {"Delete": {"TableName": self.table, "Key": to_item(pointer_key)}},
-                audit_put,
-            ]
-        )
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {"Delete": {"TableName": self.table, "Key": to_item(feed_key(old))}},
+                    {
+                        "Delete": {
+                            "TableName": self.table,
+                            "Key": to_item(pointer_key),
+                            "ConditionExpression": "token_hash = :old",
+                            "ExpressionAttributeValues": to_item({":old": old}),
+                        }
+                    },
+                    audit_put,
+                ]
+            )
+        except ClientError as exc:
+            if error_code(exc) == "TransactionCanceledException":
+                raise Conflict("the calendar link changed meanwhile; retry") from exc
+            raise
         return True
 
     def feed_owner(self, token_hash: str) -> Principal | None:
@@ -884,10 +910,10 @@ class GroupStore:
         *,
         couple_id: str | None,
         now: datetime,
-        audit_put: dict[str, Any],
+        audit_puts: list[dict[str, Any]],
     ) -> tuple[EnrolmentStatus, int | None]:
         """Seat the participants together, or waitlist them together when the seats are not there."""
-        seat = [*self.seat_writes(group, participant_ids, couple_id=couple_id, now=now), audit_put]
+        seat = [*self.seat_writes(group, participant_ids, couple_id=couple_id, now=now), *audit_puts]
         try:
             self._client.transact_write_items(TransactItems=seat)
             return EnrolmentStatus.ENROLLED, None
@@ -923,7 +949,7 @@ class GroupStore:
                 self._pointer_put(group, p, EnrolmentStatus.WAITLISTED, now, wait_sk=wait_sk, guard=True)
                 for p in participant_ids
             ),
-            audit_put,
+            *audit_puts,
         ]
         try:
             self._client.transact_write_items(TransactItems=waitlist)
@@ -956,7 +982,9 @@ class GroupStore:
                     "Delete": {
                         "TableName": self.table,
                         "Key": to_item({"pk": entry["pk"], "sk": entry["sk"]}),
-                        "ConditionExpression": "attribute_exists(pk)",
+                        # Exactly the entry read: a partner who left meanwhile is not seated.
+                        "ConditionExpression": "participant_ids = :ids",
+                        "ExpressionAttributeValues": to_item({":ids": people}),
                     }
                 },
                 *(self._member_put(group, p, now, entry.get("couple_id")) for p in people),
@@ -987,18 +1015,37 @@ class GroupStore:
             joined_at=pointer.get("joined_at"),
             left_at=iso(now),
         )
+        # Only from the state this request read: a concurrent withdrawal or promotion wins.
+        left["Put"]["ConditionExpression"] = "#s = :was"
+        left["Put"]["ExpressionAttributeNames"] = {"#s": "status"}
+        left["Put"]["ExpressionAttributeValues"] = to_item({":was": pointer["status"]})
         if pointer["status"] == EnrolmentStatus.WAITLISTED.value:
-            items = [
-                self._seats(group, taken=0, waiting=-1),
-                {
+            wait_key = {"pk": f"GROUP#{group.group_id}", "sk": pointer["wait_sk"]}
+            entry_response = self._client.get_item(
+                TableName=self.table, Key=to_item(wait_key), ConsistentRead=True
+            )
+            entry = from_item(entry_response["Item"]) if "Item" in entry_response else None
+            if entry is None:
+                raise Conflict("the waitlist changed meanwhile; retry")
+            remaining = [p for p in entry["participant_ids"] if p != participant_id]
+            if remaining:
+                # Partners waiting together: the other keeps the place in line.
+                place: dict[str, Any] = {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": to_item({**entry, "participant_ids": remaining, "couple_id": None}),
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                }
+            else:
+                place = {
                     "Delete": {
                         "TableName": self.table,
-                        "Key": to_item({"pk": f"GROUP#{group.group_id}", "sk": pointer["wait_sk"]}),
+                        "Key": to_item(wait_key),
+                        "ConditionExpression": "attribute_exists(pk)",
                     }
-                },
-                left,
-                audit_put,
-            ]
+                }
+            items = [self._seats(group, taken=0, waiting=-1), place, left, audit_put]
         else:
             member = {
                 "Update": {

@@ -8,13 +8,14 @@ succeed, whatever the concurrency: the second transaction is cancelled as a whol
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from functions.common.auth import Principal, Role
-from functions.common.errors import FieldError, Forbidden, InvalidInput, NotFound
+from functions.common.errors import BadRequest, FieldError, Forbidden, InvalidInput, NotFound
 from functions.schedule.logic.availability import unavailable_reason
 from functions.schedule.models import (
     AvailabilityRecord,
@@ -34,6 +35,7 @@ from functions.schedule.vocabulary import (
 )
 
 SLOT = timedelta(minutes=15)
+_WEEK = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
 # How long reservation items outlive their session (they only guard overlaps).
 RESERVATION_TTL = timedelta(days=35)
 
@@ -63,6 +65,22 @@ def week_of(moment: datetime, time_zone: str) -> str:
     """The ISO week (`2026-W49`) of `moment` in `time_zone`."""
     year, week, _ = moment.astimezone(ZoneInfo(time_zone)).isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def checked_week(week: str | None) -> str | None:
+    """A `week` query parameter that names a real ISO week (400 naming it otherwise)."""
+    if week is None:
+        return None
+    try:
+        if not _WEEK.match(week):
+            raise ValueError(week)
+        year, number = week.split("-W")
+        date.fromisocalendar(int(year), int(number), 1)
+    except ValueError as exc:
+        raise BadRequest(
+            "week is an ISO week such as 2026-W49", errors=[FieldError("query.week", "not an ISO week")]
+        ) from exc
+    return week
 
 
 def slots(start: datetime, end: datetime) -> list[datetime]:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrule, rrulestr
 
 from functions.common.auth import Principal, Role
-from functions.common.errors import FieldError, Forbidden, InvalidInput
+from functions.common.errors import FieldError, Forbidden, InvalidInput, NotFound
 from functions.common.models import iso
 from functions.schedule.models import GroupCreate, GroupRecord, PersonRecord, ScheduleEntry
 from functions.schedule.vocabulary import (
@@ -113,8 +113,10 @@ def check_can_enrol(principal: Principal, participant_ids: list[str], caseload: 
         return
     if principal.role is Role.PARTICIPANT and participant_ids == [principal.person_id]:
         return
-    if principal.role is Role.CLINICIAN and all(p in caseload for p in participant_ids):
-        return
+    if principal.role is Role.CLINICIAN:
+        if all(p in caseload for p in participant_ids):
+            return
+        raise NotFound("no such participant on your caseload")
     raise Forbidden("participants enrol themselves; partners enrol together through their team")
 
 

@@ -181,13 +181,16 @@ def enrol(
                     errors=[FieldError("body.participant_ids", "not a couple")],
                 )
             couple_id = relations[first].couple_id
-        entry = audit.entry(caller, "group.enrol", f"group/{group_id}", "success")
+        entries = [
+            audit.transact_put(audit.entry(caller, "group.enrol", f"person/{p}/group/{group_id}", "success"))
+            for p in body.participant_ids
+        ]
         status, position = groups_store.enrol(
             group,
             body.participant_ids,
             couple_id=couple_id,
             now=utc_now(),
-            audit_put=audit.transact_put(entry),
+            audit_puts=entries,
         )
     out = EnrolOut(
         group_id=group_id, participant_ids=body.participant_ids, status=status, waitlist_position=position
@@ -208,12 +211,13 @@ def withdraw(
     store: Store,
     audit: Audit,
 ) -> Response[str]:
-    with audit.track(caller, "group.withdraw", f"group/{group_id}", success_in_transaction=True):
+    resource = f"person/{participant_id}/group/{group_id}"
+    with audit.track(caller, "group.withdraw", resource, success_in_transaction=True):
         if caller.role is not Role.COORDINATOR and caller.person_id != participant_id:
             raise NotFound("no such enrolment")
         groups_store = GroupStore(store)
         group = _group(groups_store, group_id)
-        entry = audit.entry(caller, "group.withdraw", f"group/{group_id}", "success")
+        entry = audit.entry(caller, "group.withdraw", resource, "success")
         groups_store.withdraw(group, participant_id, now=utc_now(), audit_put=audit.transact_put(entry))
     return Response(status_code=204, content_type=None, body="")
 

@@ -3,7 +3,6 @@ participants under or over plan for a week."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -12,11 +11,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from functions.common.api import AUTHENTICATED
 from functions.common.auth import Role
-from functions.common.errors import BadRequest, FieldError, NotFound
+from functions.common.errors import NotFound
 from functions.common.models import utc_now
 from functions.schedule.deps import Audit, Caller, Store, settings
 from functions.schedule.logic import intensity
-from functions.schedule.logic.booking import week_of
+from functions.schedule.logic.booking import checked_week, week_of
 from functions.schedule.logic.groups import week_entries
 from functions.schedule.logic.makeups import week_bounds
 from functions.schedule.logic.people import default_plan
@@ -30,17 +29,13 @@ from functions.schedule.models import (
 from functions.schedule.vocabulary import AgeGroup, PersonKind
 
 router = Router()  # type: ignore[no-untyped-call]
-WEEK = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
 WeekQuery = Annotated[
     str | None, Query(max_length=8, description="ISO week, e.g. 2026-W49; default: this week")
 ]
 
 
 def _check_week(week: str | None) -> None:
-    if week is not None and not WEEK.match(week):
-        raise BadRequest(
-            "week is an ISO week such as 2026-W49", errors=[FieldError("query.week", "not an ISO week")]
-        )
+    checked_week(week)
 
 
 @router.get(

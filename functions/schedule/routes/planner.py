@@ -12,13 +12,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from functions.common.api import AUTHENTICATED
 from functions.common.auth import Principal, Role
-from functions.common.errors import Conflict, FieldError, InvalidInput, NotFound
+from functions.common.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from functions.common.models import utc_now
 from functions.schedule.deps import Audit, BookingPolicy, Caller, Store
 from functions.schedule.logic import booking, groups, intensity, planner
 from functions.schedule.logic.groups import week_entries
 from functions.schedule.logic.makeups import week_bounds
 from functions.schedule.logic.people import default_plan
+from functions.schedule.logic.teams import Relations
 from functions.schedule.models import (
     AvailabilityRecord,
     CoupleRecord,
@@ -224,8 +225,23 @@ def book_week(
             raise InvalidInput("the plan names people outside the couple", errors=errors)
         clinician_ids = sorted({s.clinician_id for s in body.sessions})
         people, items = store.people(
-            [*couple.partner_ids, *clinician_ids], extra=[AvailabilityRecord.key(c) for c in clinician_ids]
+            [*couple.partner_ids, *clinician_ids],
+            extra=[AvailabilityRecord.key(c) for c in clinician_ids]
+            + [key for p in couple.partner_ids for key in Relations.keys(p)],
         )
+        if caller.role is Role.CLINICIAN:
+            # The couples therapist books their own sessions and those of each partner's own care team.
+            care = {p: set(Relations.from_items(p, items.values()).care.values()) for p in couple.partner_ids}
+            refused = [
+                FieldError(f"body.sessions.{i}.clinician_id", "not you, nor the attendee's own clinician")
+                for i, s in enumerate(body.sessions)
+                if s.clinician_id != caller.person_id
+                and not all(s.clinician_id in care[a] for a in s.attendee_ids)
+            ]
+            if refused:
+                raise Forbidden(
+                    "a clinician books only sessions of the partners' own care teams", errors=refused
+                )
         now = utc_now()
         sessions = []
         for index, planned in enumerate(body.sessions):

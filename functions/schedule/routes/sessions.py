@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -14,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from functions.common.api import AUTHENTICATED
 from functions.common.auth import Principal, Role
-from functions.common.errors import BadRequest, FieldError, Forbidden, NotFound
+from functions.common.errors import Conflict, Forbidden, NotFound
 from functions.common.http import etag, require_if_match
 from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import utc_now
@@ -45,7 +44,6 @@ from functions.schedule.vocabulary import PersonKind, SessionStatus, SessionType
 router = Router()  # type: ignore[no-untyped-call]
 SessionId = Annotated[str, Path(max_length=64)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=256)]
-WEEK = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
 _SESSION_RESPONSE: dict[int, OpenAPIResponse] = {
     200: {"description": "The session", "content": {"application/json": {"model": SessionOut}}}
 }
@@ -233,10 +231,7 @@ def cancel_session(
 def _week_schedule(person_id: str, week: str | None, caller: Principal, store: ScheduleStore) -> WeekSchedule:
     """Two reads whoever asks: the person's own items (profile for the zone, care positions
     for the caseload check, group enrolments) and their week in the participant/week index."""
-    if week is not None and not WEEK.match(week):
-        raise BadRequest(
-            "week is an ISO week such as 2026-W49", errors=[FieldError("query.week", "not an ISO week")]
-        )
+    week = booking.checked_week(week)
     person, relations, enrolments = store.person_context(person_id)
     trusted = caller.role is Role.COORDINATOR or caller.person_id == person_id
     if person is None or not (trusted or _clinician_may_see(caller, person.kind, person_id, relations)):
@@ -423,5 +418,12 @@ def accept_makeup(
             }
         )
         entry = audit.entry(caller, "makeup.accept", f"session/{session.session_id}", "success")
-        store.book(session, audit.transact_put(entry), also=[store.accepted_offer_put(offer, accepted)])
+        try:
+            store.book(session, audit.transact_put(entry), also=[store.accepted_offer_put(offer, accepted)])
+        except Conflict as exc:
+            clash = exc.extensions.get("conflict") or {}
+            if clash.get("person_id") not in (None, caller.person_id):
+                # Someone else's booking (a partner's own session, say): never say whose or when.
+                raise Conflict("that time is no longer free; choose another offered time") from None
+            raise
     return _session_response(session, caller, status=201)
