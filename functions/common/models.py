@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 
 def _check_zone(value: str) -> str:
@@ -137,3 +137,12 @@ def utc_now() -> datetime:
 def iso(value: datetime) -> str:
     """RFC 3339 in UTC with a `Z` suffix, the form every stored time takes."""
     return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class StoredRecord(BaseModel):
+    """Base of the stored shapes: built back from an item's attributes, ignoring the keys,
+    index attributes and entity markers that only the table needs."""
+
+    @classmethod
+    def from_attributes(cls, data: dict[str, Any]) -> Self:
+        return cls.model_validate({k: v for k, v in data.items() if k in cls.model_fields})

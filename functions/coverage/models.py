@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions.common.models import StoredRecord
 from functions.coverage.vocabulary import ENTITY_PLAN, PlanStatus, PlanType, SubscriberRelationship
 
 
@@ -27,7 +28,7 @@ class PlanList(BaseModel):
     items: list[PlanOut]
 
 
-class PlanRecord(BaseModel):
+class PlanRecord(StoredRecord):
     model_config = ConfigDict(frozen=True)
 
     person_id: str
@@ -52,7 +53,3 @@ class PlanRecord(BaseModel):
             "entity": ENTITY_PLAN,
             **self.model_dump(mode="json"),
         }
-
-    @classmethod
-    def from_attributes(cls, data: dict[str, Any]) -> PlanRecord:
-        return cls.model_validate({k: v for k, v in data.items() if k in cls.model_fields})

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from functions.common.models import iso
+from functions.common.models import StoredRecord, iso
 from functions.notify.vocabulary import (
     DEFAULT_REMINDER_OFFSETS_MINUTES,
     ENTITY_MESSAGE,
@@ -81,7 +81,7 @@ class PreferencesRecord(BaseModel):
         )
 
 
-class MessageRecord(BaseModel):
+class MessageRecord(StoredRecord):
     """One outgoing message: written pending with a due time, swept onto the queue, sent once."""
 
     model_config = ConfigDict(frozen=True)
@@ -117,7 +117,3 @@ class MessageRecord(BaseModel):
             data["gsi1pk"] = self.due_bucket(self.due_at)
             data["gsi1sk"] = f"{iso(self.due_at)}#{self.message_id}"
         return data
-
-    @classmethod
-    def from_attributes(cls, data: dict[str, Any]) -> MessageRecord:
-        return cls.model_validate({k: v for k, v in data.items() if k in cls.model_fields})

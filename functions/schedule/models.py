@@ -17,7 +17,16 @@ from pydantic import (
     model_validator,
 )
 
-from functions.common.models import DisplayName, Email, PhoneE164, ResourceId, TimeZone, UsState, iso
+from functions.common.models import (
+    DisplayName,
+    Email,
+    PhoneE164,
+    ResourceId,
+    StoredRecord,
+    TimeZone,
+    UsState,
+    iso,
+)
 from functions.schedule.vocabulary import (
     ENTITY_AVAILABILITY,
     ENTITY_CARE_TEAM,
@@ -184,7 +193,7 @@ class Health(BaseModel):
 # --- people: stored -------------------------------------------------------------------------
 
 
-class PersonRecord(BaseModel):
+class PersonRecord(StoredRecord):
     model_config = ConfigDict(frozen=True)
 
     person_id: str
@@ -227,10 +236,6 @@ class PersonRecord(BaseModel):
             "updated_at": iso(self.updated_at),
             "version": self.version,
         }
-
-    @classmethod
-    def from_attributes(cls, data: dict[str, Any]) -> PersonRecord:
-        return cls.model_validate({k: v for k, v in data.items() if k in cls.model_fields})
 
 
 # --- clinician availability -----------------------------------------------------------------
@@ -280,7 +285,7 @@ class AvailabilityOut(AvailabilityIn):
     updated_at: datetime | None = None
 
 
-class AvailabilityRecord(BaseModel):
+class AvailabilityRecord(StoredRecord):
     model_config = ConfigDict(frozen=True)
 
     clinician_id: str
@@ -303,10 +308,6 @@ class AvailabilityRecord(BaseModel):
             "updated_at": iso(self.updated_at),
             "version": self.version,
         }
-
-    @classmethod
-    def from_attributes(cls, data: dict[str, Any]) -> AvailabilityRecord:
-        return cls.model_validate({k: v for k, v in data.items() if k in cls.model_fields})
 
 
 # --- care teams and couples -----------------------------------------------------------------
@@ -388,7 +389,7 @@ class CoupleOut(BaseModel):
     created_at: datetime
 
 
-class CoupleRecord(BaseModel):
+class CoupleRecord(StoredRecord):
     model_config = ConfigDict(frozen=True)
 
     couple_id: str
@@ -430,10 +431,6 @@ class CoupleRecord(BaseModel):
             "couples_therapist_id": self.couples_therapist_id,
             "join_mode": self.join_mode.value,
         }
-
-    @classmethod
-    def from_attributes(cls, data: dict[str, Any]) -> CoupleRecord:
-        return cls.model_validate({k: v for k, v in data.items() if k in cls.model_fields})
 
 
 # --- sessions -------------------------------------------------------------------------------
@@ -548,7 +545,7 @@ class MakeupAccept(BaseModel):
     option: int = Field(ge=0, le=20, description="Index of the chosen option in `options`.")
 
 
-class MakeupOfferRecord(BaseModel):
+class MakeupOfferRecord(StoredRecord):
     model_config = ConfigDict(frozen=True)
 
     person_id: str
@@ -572,10 +569,6 @@ class MakeupOfferRecord(BaseModel):
             **self.model_dump(mode="json"),
             "created_at": iso(self.created_at),
         }
-
-    @classmethod
-    def from_attributes(cls, data: dict[str, Any]) -> MakeupOfferRecord:
-        return cls.model_validate({k: v for k, v in data.items() if k in cls.model_fields})
 
     def out(self) -> MakeupOfferOut:
         return MakeupOfferOut(
@@ -669,7 +662,7 @@ class RosterOut(BaseModel):
     waitlist: list[RosterEntry]
 
 
-class GroupRecord(BaseModel):
+class GroupRecord(StoredRecord):
     model_config = ConfigDict(frozen=True)
 
     group_id: str
@@ -704,10 +697,6 @@ class GroupRecord(BaseModel):
             "created_at": iso(self.created_at),
         }
 
-    @classmethod
-    def from_attributes(cls, data: dict[str, Any]) -> GroupRecord:
-        return cls.model_validate({k: v for k, v in data.items() if k in cls.model_fields})
-
     def schedule_attributes(self) -> dict[str, Any]:
         """What a participant's enrolment carries so their week is read without the series."""
         return {
@@ -723,7 +712,7 @@ class GroupRecord(BaseModel):
         }
 
 
-class SessionRecord(BaseModel):
+class SessionRecord(StoredRecord):
     model_config = ConfigDict(frozen=True)
 
     session_id: str
@@ -762,10 +751,6 @@ class SessionRecord(BaseModel):
             "end": iso(self.end),
             "updated_at": iso(self.updated_at),
         }
-
-    @classmethod
-    def from_attributes(cls, data: dict[str, Any]) -> SessionRecord:
-        return cls.model_validate({k: v for k, v in data.items() if k in cls.model_fields})
 
 
 class JoinOut(BaseModel):
