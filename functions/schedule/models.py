@@ -989,3 +989,13 @@ class GroupAttendanceOut(BaseModel):
 
 def occurrence_key(group_id: str, start: datetime) -> dict[str, str]:
     return {"pk": f"GROUP#{group_id}", "sk": f"OCC#{iso(start)}"}
+
+
+class CaseloadEntry(BaseModel):
+    participant_id: str
+    roles: list[CareRole] = Field(description="The clinician's positions on this participant's team.")
+
+
+class CaseloadOut(BaseModel):
+    clinician_id: str
+    items: list[CaseloadEntry]

@@ -226,6 +226,23 @@ class ScheduleStore:
         person = PersonRecord.from_attributes(profile) if profile else None
         return person, Relations.from_items(person_id, items), enrolments
 
+    def caseload(self, clinician_id: str) -> dict[str, list[CareRole]]:
+        """Participant -> the clinician's positions on their team: one Query (GSI1 CASELOAD#)."""
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.table,
+            IndexName=GSI1,
+            KeyConditionExpression="gsi1pk = :c",
+            ExpressionAttributeValues=to_item({":c": f"CASELOAD#{clinician_id}"}),
+        )
+        found: dict[str, list[CareRole]] = {}
+        for page in pages:
+            for item in page.get("Items", []):
+                data = from_item(item)
+                role = data.get("role") or CareRole.COUPLES_THERAPIST.value
+                found.setdefault(str(data["participant_id"]), []).append(CareRole(role))
+        return found
+
     def set_care_team(
         self, participant_id: str, wanted: dict[CareRole, str], audit_put: dict[str, Any]
     ) -> None:

@@ -44,6 +44,7 @@ ROUTES = [
     ("participant reads own intensity", ALEX, "/participants/per_demoalex/intensity", 2),
     ("coordinator reads the program report", COORDINATOR, "/intensity", 2),
     ("participant browses groups", ALEX, "/groups", 1),
+    ("clinician lists own caseload", SAM, "/clinicians/per_demotherapist1/caseload", 1),
     ("clinician reads a caseload week", SAM, "/people/per_demoalex/schedule?week={week}", 2),
 ]
 

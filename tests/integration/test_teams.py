@@ -258,3 +258,21 @@ class TestCaseload:
         assert reply.status == 200
         assert [i["session_id"] for i in reply.json["items"] if not i["group_id"]] == [session["session_id"]]
         assert call("GET", f"/people/per_demoalex/schedule?week={year}-W{week:02d}", caller=LEE).status == 404
+
+
+class TestCaseloadList:
+    def test_a_clinician_lists_their_own_caseload_with_positions(self):
+        reply = call("GET", "/clinicians/per_democouplestherapist/caseload", caller=PRIYA)
+        assert reply.status == 200, reply
+        items = {i["participant_id"]: i["roles"] for i in reply.json["items"]}
+        # Priya: the Riveras' couples therapist, and Taylor's individual therapist
+        assert items == {
+            "per_demoalex": ["couples_therapist"],
+            "per_demojamie": ["couples_therapist"],
+            "per_demotaylor": ["individual_therapist"],
+        }
+
+    def test_only_the_clinician_and_coordinators_see_it(self):
+        assert call("GET", "/clinicians/per_democouplestherapist/caseload", caller=COORDINATOR).status == 200
+        assert call("GET", "/clinicians/per_democouplestherapist/caseload", caller=SAM).status == 404
+        assert call("GET", "/clinicians/per_democouplestherapist/caseload", caller=ALEX).status == 404

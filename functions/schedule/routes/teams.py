@@ -22,6 +22,8 @@ from functions.schedule.models import (
     AvailabilityRecord,
     CareTeamIn,
     CareTeamOut,
+    CaseloadEntry,
+    CaseloadOut,
     CoupleCreate,
     CoupleOut,
     CoupleRecord,
@@ -233,3 +235,20 @@ def get_couple(
         if couple is None or (caller.role is not Role.COORDINATOR and caller.person_id not in members):
             raise NotFound("no such couple")
     return _json(_couple_out(couple), couple.version)
+
+
+@router.get(
+    "/clinicians/<clinician_id>/caseload",
+    summary="The participants a clinician treats, with their positions (the clinician, coordinators)",
+    tags=["clinicians"],
+    security=AUTHENTICATED,
+)
+def caseload(clinician_id: PersonId, caller: Caller, store: Store, audit: Audit) -> CaseloadOut:
+    with audit.track(caller, "caseload.read", f"person/{clinician_id}/caseload"):
+        if caller.role is not Role.COORDINATOR and caller.person_id != clinician_id:
+            raise NotFound("no such caseload")
+        found = store.caseload(clinician_id)
+    return CaseloadOut(
+        clinician_id=clinician_id,
+        items=[CaseloadEntry(participant_id=p, roles=sorted(set(r))) for p, r in sorted(found.items())],
+    )
