@@ -5,6 +5,7 @@ metrics wired once.
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -60,6 +61,12 @@ def _field_errors(exc: RequestValidationError) -> list[FieldError]:
 def _json_media_type(content_type: str | None) -> bool:
     media = (content_type or "application/json").split(";")[0].strip().lower()
     return media == "application/json" or media.endswith("+json")
+
+
+def failure_frames(exc: BaseException, depth: int = 8) -> list[str]:
+    """The innermost frames of a failure as `file:line in function`, without any message."""
+    frames = traceback.extract_tb(exc.__traceback__)[-depth:]
+    return [f"{frame.filename.rsplit('/', 2)[-1]}:{frame.lineno} in {frame.name}" for frame in frames]
 
 
 def create_resolver() -> APIGatewayRestResolver:
@@ -131,8 +138,12 @@ def create_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response[str]:
-        # The traceback goes to the log (PHI-masked formatter); the client gets no detail.
-        logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
+        # Where it failed goes to the log, never the exception's text: messages such as a
+        # pydantic ValidationError's quote the input they choked on, which may be PHI.
+        # The client gets no detail at all.
+        logger.error(
+            "unhandled error", extra={"error_type": type(exc).__name__, "frames": failure_frames(exc)}
+        )
         metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
         return problem(500, "Internal Server Error", "internal", "an unexpected error occurred")
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from typing import Any
 
 import pytest
 
+from functions.common.observability import logger
 from functions.schedule.handler import lambda_handler
 from tests.integration.conftest import audit_entries, caller_of
 from tests.support import claims
@@ -297,3 +300,34 @@ def test_missing_configuration_is_a_500_problem_naming_nothing_internal(moto_env
     assert reply.status == 500
     assert reply.json["detail"] == "the service is misconfigured"
     assert "SCHEDULE_TABLE" not in reply.text
+
+
+def test_an_unexpected_failure_logs_where_but_never_what(moto_env):
+    # Given a stored profile that no longer validates, with a participant's name in it
+    moto_env["dynamodb"].put_item(
+        TableName=moto_env["tables"]["schedule"],
+        Item={
+            "pk": {"S": "PERSON#per_participant01"},
+            "sk": {"S": "PROFILE"},
+            "person_id": {"S": "per_participant01"},
+            "display_name": {"L": [{"S": "Robin Secretname"}]},  # not a string: fails validation
+            "kind": {"S": "participant"},
+        },
+    )
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger.registered_formatter)
+    logger.addHandler(handler)
+    try:
+        # When the participant reads it
+        reply = call("GET", "/me", caller=PARTICIPANT)
+    finally:
+        logger._logger.removeHandler(handler)  # Powertools proxies addHandler, not removeHandler
+    # Then a 500 problem, and the log says where it failed but not the data it choked on
+    assert reply.status == 500, reply
+    logged = stream.getvalue()
+    assert "unhandled error" in logged
+    assert "ValidationError" in logged
+    assert "store.py" in logged  # the frames name where it failed
+    assert "Secretname" not in logged
+    assert "Secretname" not in reply.text
