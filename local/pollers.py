@@ -62,7 +62,6 @@ class StreamPoller:
         self.stream_arn = dynamodb.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
         self._iterators: dict[str, str | None] = {}
         self.consumers = [e for e in ENTRYPOINTS if e.trigger == "stream"]
-        self.delivered = 0
         self._refresh_shards()
 
     def _refresh_shards(self) -> None:
@@ -89,7 +88,6 @@ class StreamPoller:
             for attempt in range(1, self._max_attempts + 1):
                 if not batch:
                     break
-                self.delivered += len(batch)
                 try:
                     result = invoke(consumer, {"Records": batch})
                     failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}

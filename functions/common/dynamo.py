@@ -50,3 +50,12 @@ def cancellation_reasons(exc: Exception) -> list[str]:
 def error_code(exc: Exception) -> str:
     response = getattr(exc, "response", {}) or {}
     return str(response.get("Error", {}).get("Code", ""))
+
+
+def get_item(
+    client: Any, table: str, key: dict[str, str], *, consistent: bool = True
+) -> dict[str, Any] | None:
+    """One item as a plain dict, or None: the stores' single-item read."""
+    response = client.get_item(TableName=table, Key=to_item(key), ConsistentRead=consistent)
+    item = response.get("Item")
+    return from_item(item) if item else None

@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from functions.common.dynamo import error_code, from_item, to_item
+from functions.common.dynamo import error_code, from_item, get_item, to_item
 from functions.common.errors import FieldError, PreconditionFailed
 from functions.common.models import iso
 from functions.common.tables import GSI1
@@ -23,11 +23,8 @@ class NotifyStore:
     # --- preferences -------------------------------------------------------------------------
 
     def get_preferences(self, person_id: str) -> PreferencesRecord | None:
-        response = self._client.get_item(
-            TableName=self.table, Key=to_item(PreferencesRecord.key(person_id)), ConsistentRead=True
-        )
-        item = response.get("Item")
-        return PreferencesRecord.from_attributes(from_item(item)) if item else None
+        data = get_item(self._client, self.table, PreferencesRecord.key(person_id))
+        return PreferencesRecord.from_attributes(data) if data else None
 
     def put_preferences(
         self, record: PreferencesRecord, *, expected_version: int, audit_put: dict[str, Any]
@@ -63,11 +60,8 @@ class NotifyStore:
         )
 
     def get_message(self, message_id: str) -> MessageRecord | None:
-        response = self._client.get_item(
-            TableName=self.table, Key=to_item(MessageRecord.key(message_id)), ConsistentRead=True
-        )
-        item = response.get("Item")
-        return MessageRecord.from_attributes(from_item(item)) if item else None
+        data = get_item(self._client, self.table, MessageRecord.key(message_id))
+        return MessageRecord.from_attributes(data) if data else None
 
     def due_message_ids(self, bucket_day: datetime, now: datetime, *, limit: int) -> list[str]:
         """Pending messages of one day's bucket that are due by `now`, oldest first."""

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import Field
 
 from functions.common import aws
@@ -57,6 +58,9 @@ Store = Annotated[ScheduleStore, Depends(schedule_store)]
 Audit = Annotated[AuditWriter, Depends(audit_writer)]
 BookingPolicy = Annotated[Policy, Depends(booking_policy)]
 Rooms = Annotated[VideoRooms, Depends(video_rooms)]
+WeekQuery = Annotated[
+    str | None, Query(max_length=8, description="ISO week, e.g. 2026-W49; default: this week")
+]
 
 
 def idempotently(

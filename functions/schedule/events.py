@@ -26,12 +26,11 @@ from functions.schedule.logic.teams import Relations
 from functions.schedule.models import AvailabilityRecord, MakeupOfferRecord, MakeupOption, SessionRecord
 from functions.schedule.store import GroupStore, ScheduleStore
 from functions.schedule.vocabulary import (
-    AttendanceStatus,
+    MISSED,
     CareRole,
     MakeupKind,
     PersonKind,
     SessionEvent,
-    SessionType,
 )
 
 
@@ -207,24 +206,7 @@ def offer_group_makeups(
             now=now,
             limit=2,
         )
-    options += [
-        MakeupOption(
-            kind=MakeupKind.CHECK_IN,
-            clinician_id=check_in,
-            session_type=SessionType.CHECK_IN,
-            attendee_ids=[person_id],
-            start=s,
-            end=e,
-        )
-        for s, e in slots_found
-    ] or [
-        MakeupOption(
-            kind=MakeupKind.CHECK_IN,
-            clinician_id=check_in,
-            session_type=SessionType.CHECK_IN,
-            attendee_ids=[person_id],
-        )
-    ]
+    options += makeups.check_in_options(person_id, check_in, slots_found)
     offer = MakeupOfferRecord(
         person_id=person_id,
         missed_session_id=f"{group.group_id}@{iso(start)}",
@@ -242,7 +224,7 @@ def _on_group_attendance(change: Change) -> None:
     store, settings = _store()
     before = (change.old or {}).get("attendance") or {}
     after = change.new.get("attendance") or {}
-    missed = {AttendanceStatus.NO_SHOW.value, AttendanceStatus.LATE_CANCEL.value}
+    missed = {status.value for status in MISSED}
     for person_id, status in after.items():
         if status in missed and before.get(person_id) not in missed:
             offer_group_makeups(

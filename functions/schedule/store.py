@@ -8,7 +8,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from functions.common.auth import Principal, Role
-from functions.common.dynamo import cancellation_reasons, error_code, from_item, to_item
+from functions.common.dynamo import cancellation_reasons, error_code, from_item, get_item, to_item
 from functions.common.errors import Conflict, FieldError, InvalidInput, NotFound, PreconditionFailed
 from functions.common.http import decode_cursor, encode_cursor
 from functions.common.models import iso
@@ -65,11 +65,8 @@ class ScheduleStore:
     # --- people ------------------------------------------------------------------------------
 
     def get_person(self, person_id: str) -> PersonRecord | None:
-        response = self._client.get_item(
-            TableName=self.table, Key=to_item(PersonRecord.key(person_id)), ConsistentRead=True
-        )
-        item = response.get("Item")
-        return PersonRecord.from_attributes(from_item(item)) if item else None
+        data = get_item(self._client, self.table, PersonRecord.key(person_id))
+        return PersonRecord.from_attributes(data) if data else None
 
     def create_person(self, record: PersonRecord, audit_put: dict[str, Any]) -> None:
         """Person, its email's uniqueness claim and the audit entry: one transaction."""
@@ -263,11 +260,8 @@ class ScheduleStore:
         self._client.transact_write_items(TransactItems=items)
 
     def get_couple(self, couple_id: str) -> CoupleRecord | None:
-        response = self._client.get_item(
-            TableName=self.table, Key=to_item(CoupleRecord.key(couple_id)), ConsistentRead=True
-        )
-        item = response.get("Item")
-        return CoupleRecord.from_attributes(from_item(item)) if item else None
+        data = get_item(self._client, self.table, CoupleRecord.key(couple_id))
+        return CoupleRecord.from_attributes(data) if data else None
 
     def create_couple(self, couple: CoupleRecord, audit_put: dict[str, Any]) -> None:
         """The couple and each partner's pointer to it: a partner belongs to one couple at a time."""
@@ -309,11 +303,8 @@ class ScheduleStore:
     # --- availability ------------------------------------------------------------------------
 
     def get_availability(self, clinician_id: str) -> AvailabilityRecord | None:
-        response = self._client.get_item(
-            TableName=self.table, Key=to_item(AvailabilityRecord.key(clinician_id)), ConsistentRead=True
-        )
-        item = response.get("Item")
-        return AvailabilityRecord.from_attributes(from_item(item)) if item else None
+        data = get_item(self._client, self.table, AvailabilityRecord.key(clinician_id))
+        return AvailabilityRecord.from_attributes(data) if data else None
 
     def put_availability(
         self, record: AvailabilityRecord, *, expected_version: int, audit_put: dict[str, Any]
@@ -338,11 +329,8 @@ class ScheduleStore:
     # --- sessions ----------------------------------------------------------------------------
 
     def get_session(self, session_id: str) -> SessionRecord | None:
-        response = self._client.get_item(
-            TableName=self.table, Key=to_item(SessionRecord.key(session_id)), ConsistentRead=True
-        )
-        item = response.get("Item")
-        return SessionRecord.from_attributes(from_item(item)) if item else None
+        data = get_item(self._client, self.table, SessionRecord.key(session_id))
+        return SessionRecord.from_attributes(data) if data else None
 
     def session_and_room(self, session_id: str) -> tuple[SessionRecord | None, str | None]:
         """The session and its room id, if one was opened: one batch read."""
@@ -369,10 +357,8 @@ class ScheduleStore:
         except ClientError as exc:
             if error_code(exc) != "ConditionalCheckFailedException":
                 raise
-            current = self._client.get_item(
-                TableName=self.table, Key=to_item(room_key(session_id)), ConsistentRead=True
-            )
-            return str(from_item(current["Item"])["room_id"])
+            current = get_item(self._client, self.table, room_key(session_id))
+            return str(current["room_id"]) if current else room_id
         return room_id
 
     def book(
@@ -535,8 +521,8 @@ class ScheduleStore:
         """Point the person's feed at a new token; the old token stops working in the same write."""
         person_id = owner.person_id
         pointer_key = {"pk": f"PERSON#{person_id}", "sk": "FEED"}
-        current = self._client.get_item(TableName=self.table, Key=to_item(pointer_key), ConsistentRead=True)
-        old = from_item(current["Item"])["token_hash"] if "Item" in current else None
+        current = get_item(self._client, self.table, pointer_key)
+        old = current["token_hash"] if current else None
         items: list[dict[str, Any]] = [
             {
                 "Put": {
@@ -589,10 +575,10 @@ class ScheduleStore:
 
     def revoke_feed(self, person_id: str, audit_put: dict[str, Any]) -> bool:
         pointer_key = {"pk": f"PERSON#{person_id}", "sk": "FEED"}
-        current = self._client.get_item(TableName=self.table, Key=to_item(pointer_key), ConsistentRead=True)
-        if "Item" not in current:
+        current = get_item(self._client, self.table, pointer_key)
+        if current is None:
             return False
-        old = from_item(current["Item"])["token_hash"]
+        old = current["token_hash"]
         try:
             self._client.transact_write_items(
                 TransactItems=[
@@ -615,10 +601,9 @@ class ScheduleStore:
         return True
 
     def feed_owner(self, token_hash: str) -> Principal | None:
-        response = self._client.get_item(TableName=self.table, Key=to_item(feed_key(token_hash)))
-        if "Item" not in response:
+        data = get_item(self._client, self.table, feed_key(token_hash), consistent=False)
+        if data is None:
             return None
-        data = from_item(response["Item"])
         return Principal(person_id=data["person_id"], role=Role(data["role"]), username=data["username"])
 
     def calendar_items(self, person_id: str, since: datetime) -> list[dict[str, Any]]:
@@ -801,11 +786,8 @@ class GroupStore:
         )
 
     def get(self, group_id: str) -> GroupRecord | None:
-        response = self._client.get_item(
-            TableName=self.table, Key=to_item(GroupRecord.key(group_id)), ConsistentRead=True
-        )
-        item = response.get("Item")
-        return GroupRecord.from_attributes(from_item(item)) if item else None
+        data = get_item(self._client, self.table, GroupRecord.key(group_id))
+        return GroupRecord.from_attributes(data) if data else None
 
     def all(self) -> list[GroupRecord]:
         paginator = self._client.get_paginator("query")
@@ -1020,8 +1002,7 @@ class GroupStore:
     ) -> None:
         """Leave the group (or its waitlist) from now on; a freed seat goes to the waitlist."""
         pointer_key = {"pk": f"PERSON#{participant_id}", "sk": f"GROUP#{group.group_id}"}
-        response = self._client.get_item(TableName=self.table, Key=to_item(pointer_key), ConsistentRead=True)
-        pointer = from_item(response["Item"]) if "Item" in response else None
+        pointer = get_item(self._client, self.table, pointer_key)
         if pointer is None or pointer["status"] == EnrolmentStatus.WITHDRAWN.value:
             raise NotFound("not enrolled in this group")
         left = self._pointer_put(
@@ -1038,10 +1019,7 @@ class GroupStore:
         left["Put"]["ExpressionAttributeValues"] = to_item({":was": pointer["status"]})
         if pointer["status"] == EnrolmentStatus.WAITLISTED.value:
             wait_key = {"pk": f"GROUP#{group.group_id}", "sk": pointer["wait_sk"]}
-            entry_response = self._client.get_item(
-                TableName=self.table, Key=to_item(wait_key), ConsistentRead=True
-            )
-            entry = from_item(entry_response["Item"]) if "Item" in entry_response else None
+            entry = get_item(self._client, self.table, wait_key)
             if entry is None:
                 raise Conflict("the waitlist changed meanwhile; retry")
             remaining = [p for p in entry["participant_ids"] if p != participant_id]

@@ -119,27 +119,7 @@ def offer(
         )
         for start, end in makeup_slots
     ]
-    options += [
-        MakeupOption(
-            kind=MakeupKind.CHECK_IN,
-            clinician_id=check_in_clinician,
-            session_type=SessionType.CHECK_IN,
-            attendee_ids=[person_id],
-            start=start,
-            end=end,
-        )
-        for start, end in check_in_slots
-    ]
-    if not any(o.kind is MakeupKind.CHECK_IN for o in options):
-        # No free time this week: the check-in is still offered, to be arranged by the team.
-        options.append(
-            MakeupOption(
-                kind=MakeupKind.CHECK_IN,
-                clinician_id=check_in_clinician,
-                session_type=SessionType.CHECK_IN,
-                attendee_ids=[person_id],
-            )
-        )
+    options += check_in_options(person_id, check_in_clinician, check_in_slots)
     return MakeupOfferRecord(
         person_id=person_id,
         missed_session_id=missed.session_id,
@@ -148,6 +128,32 @@ def offer(
         options=options,
         created_at=now,
     )
+
+
+def check_in_options(
+    person_id: str, clinician_id: str, found: Iterable[tuple[datetime, datetime]]
+) -> list[MakeupOption]:
+    """The check-in offered for every miss: at the times found, or (none free that week)
+    untimed, for the team to arrange."""
+    timed = [
+        MakeupOption(
+            kind=MakeupKind.CHECK_IN,
+            clinician_id=clinician_id,
+            session_type=SessionType.CHECK_IN,
+            attendee_ids=[person_id],
+            start=start,
+            end=end,
+        )
+        for start, end in found
+    ]
+    return timed or [
+        MakeupOption(
+            kind=MakeupKind.CHECK_IN,
+            clinician_id=clinician_id,
+            session_type=SessionType.CHECK_IN,
+            attendee_ids=[person_id],
+        )
+    ]
 
 
 def check_in_duration() -> timedelta:

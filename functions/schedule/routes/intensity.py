@@ -7,13 +7,13 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from functions.common.api import AUTHENTICATED
 from functions.common.auth import Role
 from functions.common.errors import NotFound
 from functions.common.models import utc_now
-from functions.schedule.deps import Audit, Caller, Store, settings
+from functions.schedule.deps import Audit, Caller, Store, WeekQuery, settings
 from functions.schedule.logic import intensity
 from functions.schedule.logic.booking import checked_week, week_of
 from functions.schedule.logic.groups import week_entries
@@ -29,13 +29,6 @@ from functions.schedule.models import (
 from functions.schedule.vocabulary import AgeGroup, PersonKind
 
 router = Router()  # type: ignore[no-untyped-call]
-WeekQuery = Annotated[
-    str | None, Query(max_length=8, description="ISO week, e.g. 2026-W49; default: this week")
-]
-
-
-def _check_week(week: str | None) -> None:
-    checked_week(week)
 
 
 @router.get(
@@ -52,7 +45,7 @@ def participant_intensity(
     week: WeekQuery = None,
 ) -> IntensityOut:
     with audit.track(caller, "intensity.read", f"person/{participant_id}/intensity"):
-        _check_week(week)
+        checked_week(week)
         person, relations, enrolments = store.person_context(participant_id)
         if person is None or person.kind is not PersonKind.PARTICIPANT:
             raise NotFound("no such participant")
@@ -90,7 +83,7 @@ def program_intensity(
 ) -> ProgramIntensityOut:
     with audit.track(caller, "intensity.program.read", "intensity"):
         caller.require(Role.COORDINATOR)
-        _check_week(week)
+        checked_week(week)
         week = week or week_of(utc_now(), settings().program_time_zone)
         participants = store.all_participants()
         figures = {item["participant_id"]: item for item in store.intensity_week(week)}

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from functions.common.api import AUTHENTICATED
@@ -17,7 +17,16 @@ from functions.common.errors import Conflict, Forbidden, NotFound
 from functions.common.http import etag, require_if_match
 from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import utc_now
-from functions.schedule.deps import Audit, BookingPolicy, Caller, Rooms, Store, idempotently, settings
+from functions.schedule.deps import (
+    Audit,
+    BookingPolicy,
+    Caller,
+    Rooms,
+    Store,
+    WeekQuery,
+    idempotently,
+    settings,
+)
 from functions.schedule.logic import attendance, booking
 from functions.schedule.logic.groups import week_entries
 from functions.schedule.logic.makeups import makeup_request, week_bounds
@@ -262,11 +271,6 @@ def _clinician_may_see(caller: Principal, kind: PersonKind, person_id: str, rela
     if caller.role is not Role.CLINICIAN or kind is not PersonKind.PARTICIPANT:
         return False
     return may_see_participant(caller, person_id, relations)
-
-
-WeekQuery = Annotated[
-    str | None, Query(max_length=8, description="ISO week, e.g. 2026-W49; default: this week")
-]
 
 
 @router.get(
