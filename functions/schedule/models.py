@@ -697,6 +697,12 @@ class GroupRecord(StoredRecord):
             "created_at": iso(self.created_at),
         }
 
+    def commitment(self) -> dict[str, Any]:
+        """What a person's commitments item keeps of the series: enough to expand it."""
+        attributes = self.schedule_attributes()
+        del attributes["gsi1sk"]
+        return attributes
+
     def schedule_attributes(self) -> dict[str, Any]:
         """What a participant's enrolment carries so their week is read without the series."""
         return {
@@ -710,6 +716,16 @@ class GroupRecord(StoredRecord):
             "time_zone": self.time_zone,
             "duration_minutes": self.duration_minutes,
         }
+
+
+def commitments_key(person_id: str) -> dict[str, str]:
+    """The person's group commitments: one attribute per series they attend or lead, so a
+    booking sees every group hour it must avoid in the batch read it already makes."""
+    return {"pk": f"PERSON#{person_id}", "sk": "COMMITMENTS"}
+
+
+def commitment_attribute(group_id: str) -> str:
+    return f"g_{group_id}"
 
 
 class SessionRecord(StoredRecord):

@@ -23,6 +23,8 @@ from functions.schedule.models import (
     MakeupOfferRecord,
     PersonRecord,
     SessionRecord,
+    commitment_attribute,
+    commitments_key,
     feed_key,
     intensity_key,
     member_attributes,
@@ -30,6 +32,7 @@ from functions.schedule.models import (
     room_key,
 )
 from functions.schedule.vocabulary import (
+    ENTITY_COMMITMENTS,
     ENTITY_EMAIL,
     ENTITY_FEED,
     ENTITY_GROUP_ATTENDANCE,
@@ -361,6 +364,43 @@ class ScheduleStore:
             return str(current["room_id"]) if current else room_id
         return room_id
 
+    # --- group commitments (what a booking must avoid) -------------------------------------
+
+    def commit(self, person_id: str, group: GroupRecord) -> dict[str, Any]:
+        """The person attends or leads `group` from now on (a transaction write)."""
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": to_item(commitments_key(person_id)),
+                "UpdateExpression": "SET #g = :c, #e = :e ADD rev :one",
+                "ExpressionAttributeNames": {"#g": commitment_attribute(group.group_id), "#e": "entity"},
+                "ExpressionAttributeValues": to_item(
+                    {":c": group.commitment(), ":e": ENTITY_COMMITMENTS, ":one": 1}
+                ),
+            }
+        }
+
+    def uncommit(self, person_id: str, group_id: str) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": to_item(commitments_key(person_id)),
+                "UpdateExpression": "REMOVE #g ADD rev :one",
+                "ExpressionAttributeNames": {"#g": commitment_attribute(group_id)},
+                "ExpressionAttributeValues": to_item({":one": 1}),
+            }
+        }
+
+    def commitments_unchanged(self, person_id: str, item: dict[str, Any] | None) -> dict[str, Any]:
+        """Guard a booking against a group enrolment that lands between its read and write."""
+        check: dict[str, Any] = {"TableName": self.table, "Key": to_item(commitments_key(person_id))}
+        if item is None:
+            check["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            check["ConditionExpression"] = "rev = :rev"
+            check["ExpressionAttributeValues"] = to_item({":rev": item.get("rev", 0)})
+        return {"ConditionCheck": check}
+
     def book(
         self, session: SessionRecord, audit_put: dict[str, Any], *, also: list[dict[str, Any]] | None = None
     ) -> None:
@@ -381,7 +421,14 @@ class ScheduleStore:
         ]
         self._transact_session(items)
 
-    def reschedule(self, before: SessionRecord, after: SessionRecord, audit_put: dict[str, Any]) -> None:
+    def reschedule(
+        self,
+        before: SessionRecord,
+        after: SessionRecord,
+        audit_put: dict[str, Any],
+        *,
+        also: list[dict[str, Any]] | None = None,
+    ) -> None:
         """Release the slots only the old time used, claim those only the new time needs,
         re-point the shared ones; the session moves only if all of it succeeds."""
         old = {(r.person_id, r.slot): r for r in reservations(before)}
@@ -393,7 +440,7 @@ class ScheduleStore:
             items.append(self._reserve(new[key]))
         for key in new.keys() & old.keys():
             items.append(self._repoint(new[key]))
-        items.append(audit_put)
+        items += [*(also or []), audit_put]
         self._transact_session(items)
 
     def cancel(self, before: SessionRecord, after: SessionRecord, audit_put: dict[str, Any]) -> None:
@@ -729,6 +776,8 @@ def _session_conflict(exc: ClientError, items: list[dict[str, Any]]) -> Exceptio
                     errors=[FieldError("body.start", "overlaps another session")],
                     conflict={"person_id": person, "start": start, "end": end},
                 )
+            if key.get("sk") == "COMMITMENTS":
+                return Conflict("a group enrolment of one of the session's people changed meanwhile; retry")
             if key.get("sk") == "SERIES":
                 return Conflict("the group no longer has seats for everyone (or people wait for them)")
             if str(key.get("sk", "")).startswith(("MEMBER#", "GROUP#")):
@@ -781,6 +830,7 @@ class GroupStore:
                         ),
                     }
                 },
+                self._s.commit(group.facilitator_id, group),
                 audit_put,
             ]
         )
@@ -900,6 +950,7 @@ class GroupStore:
                 self._pointer_put(group, p, EnrolmentStatus.ENROLLED, now, guard=True)
                 for p in participant_ids
             ),
+            *(self._s.commit(p, group) for p in participant_ids),
         ]
 
     def enrol(
@@ -988,6 +1039,7 @@ class GroupStore:
                 },
                 *(self._member_put(group, p, now, entry.get("couple_id")) for p in people),
                 *(self._pointer_put(group, p, EnrolmentStatus.ENROLLED, now) for p in people),
+                *(self._s.commit(p, group) for p in people),
             ]
             try:
                 self._client.transact_write_items(TransactItems=items)
@@ -1058,7 +1110,13 @@ class GroupStore:
                     ),
                 }
             }
-            items = [self._seats(group, taken=-1, waiting=0), member, left, audit_put]
+            items = [
+                self._seats(group, taken=-1, waiting=0),
+                member,
+                left,
+                self._s.uncommit(participant_id, group.group_id),
+                audit_put,
+            ]
         try:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as exc:

@@ -91,3 +91,22 @@ def test_enrolment_carries_enough_to_expand_the_series():
     copy = groups.group_series(group.schedule_attributes())
     window = (NOW, datetime(2028, 1, 1, tzinfo=UTC))
     assert list(groups.occurrences(copy, *window)) == list(groups.occurrences(group, *window))
+
+
+def test_commitment_clash_finds_an_occurrence_that_began_before_the_session_across_dst():
+    # Given a Tue/Thu 18:30 Chicago series of 90 minutes that spans the March DST change
+    group = groups.new_group(request(), group_id="grp_skills001", facilitator=facilitator(), now=NOW)
+    commitments = {"per_member001": {"g_grp_skills001": group.commitment(), "rev": 3}}
+    after_dst = datetime(2027, 3, 16, 18, 30, tzinfo=CHICAGO)  # CDT now: 23:30 UTC, not 00:30
+    # When a session starts in the middle of the occurrence
+    clash = groups.commitment_clash(
+        commitments, after_dst.replace(hour=19, minute=15), after_dst.replace(hour=20, minute=15)
+    )
+    # Then the occurrence it overlaps is named, at its wall-clock time
+    ends = after_dst.replace(hour=20, minute=0)
+    assert clash == groups.GroupClash("per_member001", "grp_skills001", after_dst, ends)
+    # And sessions that only touch its ends, or fall on other days, are clear
+    assert groups.commitment_clash(commitments, ends, ends.replace(hour=21)) is None
+    assert groups.commitment_clash(commitments, after_dst.replace(hour=17, minute=30), after_dst) is None
+    monday = after_dst.replace(day=15)
+    assert groups.commitment_clash(commitments, monday, monday.replace(hour=20)) is None

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
 from functions.common.auth import Principal, Role
-from functions.common.errors import FieldError, Forbidden, InvalidInput, NotFound
+from functions.common.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from functions.common.models import iso
 from functions.schedule.models import GroupCreate, GroupRecord, PersonRecord, ScheduleEntry
 from functions.schedule.vocabulary import (
@@ -227,3 +228,41 @@ def next_open_occurrence(
                 best = (group, begins, ends)
             break
     return best
+
+
+@dataclass(frozen=True)
+class GroupClash:
+    person_id: str
+    group_id: str
+    start: datetime
+    end: datetime
+
+    def conflict(self, field: str) -> Conflict:
+        """The 409 for a session over this occurrence, naming the field and the interval."""
+        return Conflict(
+            f"{self.person_id} has a group from {iso(self.start)} to {iso(self.end)}",
+            errors=[FieldError(field, "overlaps a group occurrence")],
+            conflict={
+                "person_id": self.person_id,
+                "group_id": self.group_id,
+                "start": iso(self.start),
+                "end": iso(self.end),
+            },
+        )
+
+
+def commitment_clash(
+    commitments: dict[str, dict[str, object]], start: datetime, end: datetime
+) -> GroupClash | None:
+    """The first group occurrence any of the people attends or leads that overlaps
+    [start, end). `commitments` maps a person to their commitments item."""
+    for person_id, item in commitments.items():
+        for name, value in sorted(item.items()):
+            if not name.startswith("g_") or not isinstance(value, dict):
+                continue
+            series = group_series(value)
+            earliest = start - timedelta(minutes=series.duration_minutes)
+            for begins, ends in occurrences(series, earliest, end):
+                if begins < end and ends > start:
+                    return GroupClash(person_id, series.group_id, begins, ends)
+    return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.event_handler import Response
@@ -28,11 +28,14 @@ from functions.schedule.models import (
     PlannedGroup,
     PlannedSession,
     SessionCreate,
+    SessionRecord,
     UnmetRequirement,
     WeekPlanBook,
     WeekPlanBooked,
     WeekPlanOut,
     WeekPlanRequest,
+    commitment_attribute,
+    commitments_key,
 )
 from functions.schedule.store import GroupStore, ScheduleStore
 from functions.schedule.vocabulary import AgeGroup, CareRole, SessionStatus, SessionType
@@ -193,6 +196,28 @@ def propose_week(
     )
 
 
+def _avoid_groups(
+    sessions: list[SessionRecord],
+    items: dict[tuple[str, str], dict[str, Any]],
+    seated: list[tuple[GroupRecord, list[str]]],
+) -> None:
+    """409 when a planned session overlaps a group its people attend or lead, or one the
+    same plan seats them in."""
+    commitments: dict[str, dict[str, Any]] = {}
+    for (pk, sk), item in items.items():
+        if sk == "COMMITMENTS":
+            commitments[pk.removeprefix("PERSON#")] = dict(item)
+    for group, participant_ids in seated:
+        for person_id in participant_ids:
+            commitments.setdefault(person_id, {})[commitment_attribute(group.group_id)] = group.commitment()
+    for index, session in enumerate(sessions):
+        clash = groups.commitment_clash(
+            {p: commitments[p] for p in session.people if p in commitments}, session.start, session.end
+        )
+        if clash:
+            raise clash.conflict(f"body.sessions.{index}.start")
+
+
 @router.post(
     "/couples/<couple_id>/week-plan/book",
     summary="Book a proposed week as a whole: every session and group seat, or nothing (409 names the clash)",
@@ -227,7 +252,8 @@ def book_week(
         people, items = store.people(
             [*couple.partner_ids, *clinician_ids],
             extra=[AvailabilityRecord.key(c) for c in clinician_ids]
-            + [key for p in couple.partner_ids for key in Relations.keys(p)],
+            + [key for p in couple.partner_ids for key in Relations.keys(p)]
+            + [commitments_key(p) for p in [*couple.partner_ids, *clinician_ids]],
         )
         if caller.role is Role.CLINICIAN:
             # The couples therapist books their own sessions and those of each partner's own care team.
@@ -282,6 +308,7 @@ def book_week(
             )
         group_store = GroupStore(store)
         writes = [w for s in sessions for w in store.session_writes(s)]
+        seated: list[tuple[GroupRecord, list[str]]] = []
         for index, planned_group in enumerate(body.groups):
             group = group_store.get(planned_group.group_id)
             if group is None:
@@ -296,6 +323,8 @@ def book_week(
             writes += group_store.seat_writes(
                 group, planned_group.participant_ids, couple_id=together, now=now
             )
+            seated.append((group, planned_group.participant_ids))
+        _avoid_groups(sessions, items, seated)
         entry = audit.entry(caller, "couple.week_plan.book", resource, "success")
         store.book_all(writes, audit.transact_put(entry))
     booked = WeekPlanBooked(

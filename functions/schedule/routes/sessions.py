@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.event_handler import Response
@@ -28,7 +28,7 @@ from functions.schedule.deps import (
     settings,
 )
 from functions.schedule.logic import attendance, booking
-from functions.schedule.logic.groups import week_entries
+from functions.schedule.logic.groups import commitment_clash, week_entries
 from functions.schedule.logic.makeups import makeup_request, week_bounds
 from functions.schedule.logic.teams import Relations, may_see_participant
 from functions.schedule.models import (
@@ -45,6 +45,7 @@ from functions.schedule.models import (
     SessionRecord,
     SessionReschedule,
     WeekSchedule,
+    commitments_key,
 )
 from functions.schedule.rooms import RoomGone
 from functions.schedule.store import ScheduleStore
@@ -91,6 +92,22 @@ def _visible_session(store: ScheduleStore, caller: Principal, session_id: str) -
     return session
 
 
+def _avoid_groups(
+    store: ScheduleStore, session: SessionRecord, items: dict[tuple[str, str], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """409 when one of the session's people attends or leads a group occurrence it overlaps;
+    otherwise the transaction guards that the commitments read are still the current ones."""
+    commitments = {
+        p: items[key]
+        for p in session.people
+        if (key := (commitments_key(p)["pk"], commitments_key(p)["sk"])) in items
+    }
+    clash = commitment_clash(commitments, session.start, session.end)
+    if clash:
+        raise clash.conflict("body.start")
+    return [store.commitments_unchanged(p, commitments.get(p)) for p in session.people]
+
+
 @router.post(
     "/sessions",
     summary="Book a session: every person it needs is reserved atomically (409 names the clash)",
@@ -107,9 +124,11 @@ def book_session(
     idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER, max_length=255)] = None,
 ) -> Response[dict[str, object]]:
     def produce() -> Outcome:
-        # One batch read: the people, the clinician's availability, the couple, and each
-        # attendee's care positions (the caseload check for a clinician booking).
-        extra = [AvailabilityRecord.key(body.clinician_id)]
+        # One batch read: the people, the clinician's availability, the couple, each
+        # attendee's care positions (the caseload check for a clinician booking) and
+        # everyone's group commitments (the group hours the session must avoid).
+        everyone = [body.clinician_id, *dict.fromkeys(body.attendee_ids)]
+        extra = [AvailabilityRecord.key(body.clinician_id), *(commitments_key(p) for p in everyone)]
         if body.couple_id:
             extra.append(CoupleRecord.key(body.couple_id))
         for attendee in body.attendee_ids:
@@ -133,8 +152,9 @@ def book_session(
             policy=policy,
             now=utc_now(),
         )
+        guards = _avoid_groups(store, session, items)
         entry = audit.entry(caller, "session.book", f"session/{session.session_id}", "success")
-        store.book(session, audit.transact_put(entry))
+        store.book(session, audit.transact_put(entry), also=guards)
         return Outcome(
             201,
             session_out(session, caller).model_dump(mode="json"),
@@ -189,7 +209,10 @@ def reschedule_session(
             raise Forbidden("only the session's clinician or a coordinator moves it")
         require_if_match(if_match, session.version)
         clinician_id = session.clinician_ids[0]
-        people, items = store.people([clinician_id], extra=[AvailabilityRecord.key(clinician_id)])
+        people, items = store.people(
+            [clinician_id],
+            extra=[AvailabilityRecord.key(clinician_id), *(commitments_key(p) for p in session.people)],
+        )
         raw_availability = items.get((f"PERSON#{clinician_id}", "AVAILABILITY"))
         moved = booking.rescheduled(
             session,
@@ -199,8 +222,9 @@ def reschedule_session(
             availability=AvailabilityRecord.from_attributes(raw_availability) if raw_availability else None,
             now=utc_now(),
         )
+        guards = _avoid_groups(store, moved, items)
         entry = audit.entry(caller, "session.reschedule", resource, "success")
-        store.reschedule(session, moved, audit.transact_put(entry))
+        store.reschedule(session, moved, audit.transact_put(entry), also=guards)
     return _session_response(moved, caller)
 
 
@@ -398,7 +422,10 @@ def accept_makeup(
         if offer is None:
             raise NotFound("no such makeup offer")
         request = makeup_request(offer, body.option)
-        extra = [AvailabilityRecord.key(request.clinician_id)]
+        extra = [
+            AvailabilityRecord.key(request.clinician_id),
+            *(commitments_key(p) for p in [request.clinician_id, *request.attendee_ids]),
+        ]
         if request.couple_id:
             extra.append(CoupleRecord.key(request.couple_id))
         people, items = store.people([request.clinician_id, *request.attendee_ids], extra=extra)
@@ -423,7 +450,10 @@ def accept_makeup(
         )
         entry = audit.entry(caller, "makeup.accept", f"session/{session.session_id}", "success")
         try:
-            store.book(session, audit.transact_put(entry), also=[store.accepted_offer_put(offer, accepted)])
+            guards = _avoid_groups(store, session, items)
+            store.book(
+                session, audit.transact_put(entry), also=[store.accepted_offer_put(offer, accepted), *guards]
+            )
         except Conflict as exc:
             clash = exc.extensions.get("conflict") or {}
             if clash.get("person_id") not in (None, caller.person_id):
