@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from functions.common.audit import AuditWriter
+from functions.common.auth import Principal, Role
 from functions.common.errors import Conflict
 from functions.schedule.logic import booking
 from functions.schedule.models import SessionCreate
@@ -191,7 +192,5 @@ def test_an_enrolment_landing_between_a_bookings_read_and_write_fails_the_bookin
     assert GroupStore(program).get(group["group_id"]) is not None
 
 
-def claims_principal():
-    from functions.common.auth import Principal, Role
-
+def claims_principal() -> Principal:
     return Principal(person_id="per_democoordinator", role=Role.COORDINATOR, username="coordinator")
