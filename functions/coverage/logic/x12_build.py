@@ -1,0 +1,512 @@
+"""Build an X12 005010X279A1 270 eligibility inquiry. Pure: no I/O, no clock, no logging.
+
+Also holds what the 270 builder, the 271 parser and the 271 renderer share: delimiters, the
+envelope writer, the service type code table and the relationship codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from functions.coverage.vocabulary import SubscriberRelationship
+
+IMPLEMENTATION = "005010X279A1"
+
+
+class X12Model(BaseModel):
+    """Base of every X12 shape: immutable, no unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+@dataclass(frozen=True)
+class Delimiters:
+    """The separators of an interchange (ISA position 3, ISA11, ISA16, the character after ISA16)."""
+
+    element: str = "*"
+    repetition: str | None = "^"
+    component: str = ":"
+    segment: str = "~"
+
+    def __post_init__(self) -> None:
+        chars = [self.element, self.component, self.segment]
+        if self.repetition is not None:
+            chars.append(self.repetition)
+        if any(len(c) != 1 or c.isalnum() or c == " " for c in chars) or len(set(chars)) != len(chars):
+            raise ValueError(
+                "delimiters must be distinct single characters, neither letters, digits nor spaces"
+            )
+        if any(c is not None and c.isspace() for c in (self.element, self.repetition, self.component)):
+            raise ValueError("only the segment terminator may be a line break")
+
+    def repeated(self, values: Sequence[str]) -> str:
+        """`values` joined by the repetition separator (only the first when there is none, as in 4010)."""
+        if self.repetition is None:
+            return values[0] if values else ""
+        return self.repetition.join(values)
+
+    def __iter__(self) -> Iterator[str]:
+        yield self.element
+        if self.repetition is not None:
+            yield self.repetition
+        yield self.component
+        yield self.segment
+
+
+X12_DELIMITERS = Delimiters()
+
+# Service type codes (EQ01 / EB03, code source 1365) of 005010X279A1.
+SERVICE_TYPES: dict[str, str] = {
+    "1": "Medical Care",
+    "2": "Surgical",
+    "3": "Consultation",
+    "4": "Diagnostic X-Ray",
+    "5": "Diagnostic Lab",
+    "6": "Radiation Therapy",
+    "7": "Anesthesia",
+    "8": "Surgical Assistance",
+    "9": "Other Medical",
+    "10": "Blood Charges",
+    "11": "Used Durable Medical Equipment",
+    "12": "Durable Medical Equipment Purchase",
+    "13": "Ambulatory Service Center Facility",
+    "14": "Renal Supplies in the Home",
+    "15": "Alternate Method Dialysis",
+    "16": "Chronic Renal Disease (CRD) Equipment",
+    "17": "Pre-Admission Testing",
+    "18": "Durable Medical Equipment Rental",
+    "19": "Pneumonia Vaccine",
+    "20": "Second Surgical Opinion",
+    "21": "Third Surgical Opinion",
+    "22": "Social Work",
+    "23": "Diagnostic Dental",
+    "24": "Periodontics",
+    "25": "Restorative",
+    "26": "Endodontics",
+    "27": "Maxillofacial Prosthetics",
+    "28": "Adjunctive Dental Services",
+    "30": "Health Benefit Plan Coverage",
+    "32": "Plan Waiting Period",
+    "33": "Chiropractic",
+    "35": "Dental Care",
+    "36": "Dental Crowns",
+    "37": "Dental Accident",
+    "38": "Orthodontics",
+    "39": "Prosthodontics",
+    "40": "Oral Surgery",
+    "41": "Routine (Preventive) Dental",
+    "42": "Home Health Care",
+    "43": "Home Health Prescriptions",
+    "44": "Home Health Visits",
+    "45": "Hospice",
+    "46": "Respite Care",
+    "47": "Hospital",
+    "48": "Hospital - Inpatient",
+    "49": "Hospital - Room and Board",
+    "50": "Hospital - Outpatient",
+    "51": "Hospital - Emergency Accident",
+    "52": "Hospital - Emergency Medical",
+    "53": "Hospital - Ambulatory Surgical",
+    "54": "Long Term Care",
+    "55": "Major Medical",
+    "56": "Medically Related Transportation",
+    "57": "Air Transportation",
+    "58": "Cabulance",
+    "59": "Licensed Ambulance",
+    "60": "General Benefits",
+    "61": "In-vitro Fertilization",
+    "62": "MRI/CAT Scan",
+    "63": "Donor Procedures",
+    "64": "Acupuncture",
+    "65": "Newborn Care",
+    "66": "Pathology",
+    "67": "Smoking Cessation",
+    "68": "Well Baby Care",
+    "69": "Maternity",
+    "70": "Transplants",
+    "71": "Audiology Exam",
+    "72": "Inhalation Therapy",
+    "73": "Diagnostic Medical",
+    "74": "Private Duty Nursing",
+    "75": "Prosthetic Device",
+    "76": "Dialysis",
+    "77": "Otological Exam",
+    "78": "Chemotherapy",
+    "79": "Allergy Testing",
+    "80": "Immunizations",
+    "81": "Routine Physical",
+    "82": "Family Planning",
+    "83": "Infertility",
+    "84": "Abortion",
+    "85": "AIDS",
+    "86": "Emergency Services",
+    "87": "Cancer",
+    "88": "Pharmacy",
+    "89": "Free Standing Prescription Drug",
+    "90": "Mail Order Prescription Drug",
+    "91": "Brand Name Prescription Drug",
+    "92": "Generic Prescription Drug",
+    "93": "Podiatry",
+    "94": "Podiatry - Office Visits",
+    "95": "Podiatry - Nursing Home Visits",
+    "96": "Professional (Physician)",
+    "97": "Anesthesiologist",
+    "98": "Professional (Physician) Visit - Office",
+    "99": "Professional (Physician) Visit - Inpatient",
+    "A0": "Professional (Physician) Visit - Outpatient",
+    "A1": "Professional (Physician) Visit - Nursing Home",
+    "A2": "Professional (Physician) Visit - Skilled Nursing Facility",
+    "A3": "Professional (Physician) Visit - Home",
+    "A4": "Psychiatric",
+    "A5": "Psychiatric - Room and Board",
+    "A6": "Psychotherapy",
+    "A7": "Psychiatric - Inpatient",
+    "A8": "Psychiatric - Outpatient",
+    "A9": "Rehabilitation",
+    "AA": "Rehabilitation - Room and Board",
+    "AB": "Rehabilitation - Inpatient",
+    "AC": "Rehabilitation - Outpatient",
+    "AD": "Occupational Therapy",
+    "AE": "Physical Medicine",
+    "AF": "Speech Therapy",
+    "AG": "Skilled Nursing Care",
+    "AH": "Skilled Nursing Care - Room and Board",
+    "AI": "Substance Abuse",
+    "AJ": "Alcoholism",
+    "AK": "Drug Addiction",
+    "AL": "Vision (Optometry)",
+    "AM": "Frames",
+    "AN": "Routine Exam",
+    "AO": "Lenses",
+    "AQ": "Nonmedically Necessary Physical",
+    "AR": "Experimental Drug Therapy",
+    "B1": "Burn Care",
+    "B2": "Brand Name Prescription Drug - Formulary",
+    "B3": "Brand Name Prescription Drug - Non-Formulary",
+    "BA": "Independent Medical Evaluation",
+    "BB": "Partial Hospitalization (Psychiatric)",
+    "BC": "Day Care (Psychiatric)",
+    "BD": "Cognitive Therapy",
+    "BE": "Massage Therapy",
+    "BF": "Pulmonary Rehabilitation",
+    "BG": "Cardiac Rehabilitation",
+    "BH": "Pediatric",
+    "BI": "Nursery",
+    "BJ": "Skin",
+    "BK": "Orthopedic",
+    "BL": "Cardiac",
+    "BM": "Lymphatic",
+    "BN": "Gastrointestinal",
+    "BP": "Endocrine",
+    "BQ": "Neurology",
+    "BR": "Eye",
+    "BS": "Invasive Procedures",
+    "BT": "Gynecological",
+    "BU": "Obstetrical",
+    "BV": "Obstetrical/Gynecological",
+    "BW": "Mail Order Prescription Drug: Brand Name",
+    "BX": "Mail Order Prescription Drug: Generic",
+    "BY": "Physician Visit - Office: Sick",
+    "BZ": "Physician Visit - Office: Well",
+    "C1": "Coronary Care",
+    "CA": "Private Duty Nursing - Inpatient",
+    "CB": "Private Duty Nursing - Home",
+    "CC": "Surgical Benefits - Professional (Physician)",
+    "CD": "Surgical Benefits - Facility",
+    "CE": "Mental Health Provider - Inpatient",
+    "CF": "Mental Health Provider - Outpatient",
+    "CG": "Mental Health Facility - Inpatient",
+    "CH": "Mental Health Facility - Outpatient",
+    "CI": "Substance Abuse Facility - Inpatient",
+    "CJ": "Substance Abuse Facility - Outpatient",
+    "CK": "Screening X-ray",
+    "CL": "Screening laboratory",
+    "CM": "Mammogram, High Risk Patient",
+    "CN": "Mammogram, Low Risk Patient",
+    "CO": "Flu Vaccination",
+    "CP": "Eyewear and Eyewear Accessories",
+    "CQ": "Case Management",
+    "DG": "Dermatology",
+    "DM": "Durable Medical Equipment",
+    "DS": "Diabetic Supplies",
+    "GF": "Generic Prescription Drug - Formulary",
+    "GN": "Generic Prescription Drug - Non-Formulary",
+    "GY": "Allergy",
+    "IC": "Intensive Care",
+    "MH": "Mental Health",
+    "NI": "Neonatal Intensive Care",
+    "ON": "Oncology",
+    "PT": "Physical Therapy",
+    "PU": "Pulmonary",
+    "RN": "Renal",
+    "RT": "Residential Psychiatric Treatment",
+    "TC": "Transitional Care",
+    "TN": "Transitional Nursery Care",
+    "UC": "Urgent Care",
+}
+
+DEFAULT_SERVICE_TYPES: tuple[str, ...] = ("30", "MH", "AI")
+"""Health benefit plan coverage, mental health, substance abuse: what an IOP asks by default."""
+
+# INS02 individual relationship codes (2100C/2100D) and the domain's relationship words.
+RELATIONSHIP_CODES: dict[SubscriberRelationship, str] = {
+    SubscriberRelationship.SELF: "18",
+    SubscriberRelationship.SPOUSE: "01",
+    SubscriberRelationship.CHILD: "19",
+    SubscriberRelationship.DOMESTIC_PARTNER: "53",
+    SubscriberRelationship.OTHER: "G8",
+}
+RELATIONSHIP_BY_CODE: dict[str, SubscriberRelationship] = {v: k for k, v in RELATIONSHIP_CODES.items()}
+
+
+def segment(d: Delimiters, tag: str, *elements: str) -> str:
+    """One segment with its terminator; trailing empty elements are dropped as X12 requires."""
+    values = list(elements)
+    while values and values[-1] == "":
+        values.pop()
+    return d.element.join([tag, *values]) + d.segment
+
+
+def check_text(value: str, where: str, d: Delimiters) -> None:
+    """Raise ValueError when `value` holds a delimiter or a line break (the message names only `where`)."""
+    if any(c in value for c in (*d, "\r", "\n")):
+        raise ValueError(f"{where} contains an X12 delimiter or line break")
+
+
+def wrap_interchange(
+    body: Sequence[str],
+    *,
+    transaction: Literal["270", "271"],
+    sender: tuple[str, str],
+    receiver: tuple[str, str],
+    control_number: int,
+    created: datetime,
+    usage: Literal["P", "T"],
+    d: Delimiters,
+) -> str:
+    """ISA/GS/ST + `body` (finished segments, from BHT on) + SE/GE/IEA.
+
+    `sender` and `receiver` are (qualifier, id) pairs; ids are padded to ISA's 15 characters.
+    """
+    if not 1 <= control_number <= 999_999_999:
+        raise ValueError("control number must be 1..999999999")
+    for (qualifier, ident), where in ((sender, "sender"), (receiver, "receiver")):
+        if len(qualifier) != 2 or not 1 <= len(ident) <= 15:
+            raise ValueError(f"{where} id must be 1..15 characters with a two-character qualifier")
+        check_text(ident, f"{where} id", d)
+    functional_id = "HS" if transaction == "270" else "HB"
+    st_control = "0001"
+    isa = segment(
+        d,
+        "ISA",
+        "00",
+        " " * 10,
+        "00",
+        " " * 10,
+        sender[0],
+        sender[1].ljust(15),
+        receiver[0],
+        receiver[1].ljust(15),
+        created.strftime("%y%m%d"),
+        created.strftime("%H%M"),
+        d.repetition or "U",
+        "00501",
+        f"{control_number:09d}",
+        "0",
+        usage,
+        d.component,
+    )
+    transaction_set = [segment(d, "ST", transaction, st_control, IMPLEMENTATION), *body]
+    transaction_set.append(segment(d, "SE", str(len(transaction_set) + 1), st_control))
+    return "".join(
+        [
+            isa,
+            segment(
+                d,
+                "GS",
+                functional_id,
+                sender[1].strip(),
+                receiver[1].strip(),
+                created.strftime("%Y%m%d"),
+                created.strftime("%H%M"),
+                str(control_number),
+                "X",
+                IMPLEMENTATION,
+            ),
+            *transaction_set,
+            segment(d, "GE", "1", str(control_number)),
+            segment(d, "IEA", "1", f"{control_number:09d}"),
+        ]
+    )
+
+
+def d8(day: date) -> str:
+    return day.strftime("%Y%m%d")
+
+
+class Subscriber(X12Model):
+    """The plan's subscriber (loop 2100C)."""
+
+    first_name: str = Field(min_length=1, max_length=35)
+    last_name: str = Field(min_length=1, max_length=60)
+    member_id: str = Field(min_length=2, max_length=80)
+    birth_date: date
+    group_number: str | None = Field(default=None, min_length=1, max_length=50)
+
+
+class Dependent(X12Model):
+    """The patient when not the subscriber (loop 2100D)."""
+
+    first_name: str = Field(min_length=1, max_length=35)
+    last_name: str = Field(min_length=1, max_length=60)
+    birth_date: date
+    relationship: SubscriberRelationship
+
+    @field_validator("relationship")
+    @classmethod
+    def _not_self(cls, value: SubscriberRelationship) -> SubscriberRelationship:
+        if value is SubscriberRelationship.SELF:
+            raise ValueError("a dependent cannot be the subscriber; leave dependent empty instead")
+        return value
+
+
+class EligibilityRequest(X12Model):
+    """Everything a 270 says. `service_types` become one EQ each, in order (duplicates dropped)."""
+
+    control_number: int = Field(ge=1, le=999_999_999, description="ISA13/GS06; unique per interchange")
+    created: datetime = Field(description="Interchange date and time (the caller's clock)")
+    sender_id: str = Field(min_length=1, max_length=15)
+    receiver_id: str = Field(min_length=1, max_length=15)
+    sender_qualifier: str = Field(default="ZZ", min_length=2, max_length=2)
+    receiver_qualifier: str = Field(default="ZZ", min_length=2, max_length=2)
+    usage: Literal["P", "T"] = "P"
+    payer_name: str = Field(min_length=1, max_length=60)
+    payer_id: str = Field(min_length=2, max_length=80)
+    provider_name: str = Field(min_length=1, max_length=60, description="Organisation or last name")
+    provider_first_name: str | None = Field(default=None, min_length=1, max_length=35)
+    provider_npi: str = Field(pattern=r"^\d{10}$")
+    subscriber: Subscriber
+    dependent: Dependent | None = None
+    date_of_service: date
+    service_types: tuple[str, ...] = DEFAULT_SERVICE_TYPES
+    trace_number: str = Field(min_length=1, max_length=50, description="TRN02, echoed in the 271")
+    trace_originator: str = Field(
+        default="9TANDEMIOP", pattern=r"^[19][0-9A-Za-z]{9}$", description="TRN03: '1'+EIN or '9'+own id"
+    )
+
+    @field_validator("service_types")
+    @classmethod
+    def _known_service_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [code for code in value if code not in SERVICE_TYPES]
+        if unknown:
+            raise ValueError(f"unknown service type codes: {', '.join(unknown[:5])}")
+        if not value:
+            raise ValueError("at least one service type is required")
+        return tuple(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _dates_make_sense(self) -> EligibilityRequest:
+        births = [self.subscriber.birth_date] + ([self.dependent.birth_date] if self.dependent else [])
+        if any(born > self.date_of_service for born in births):
+            raise ValueError("birth date after the date of service")
+        return self
+
+
+def _text_fields(request: EligibilityRequest) -> Iterator[tuple[str, str]]:
+    yield "sender_id", request.sender_id
+    yield "receiver_id", request.receiver_id
+    yield "payer_name", request.payer_name
+    yield "payer_id", request.payer_id
+    yield "provider_name", request.provider_name
+    if request.provider_first_name:
+        yield "provider_first_name", request.provider_first_name
+    yield "trace_number", request.trace_number
+    sub = request.subscriber
+    yield "subscriber.first_name", sub.first_name
+    yield "subscriber.last_name", sub.last_name
+    yield "subscriber.member_id", sub.member_id
+    if sub.group_number:
+        yield "subscriber.group_number", sub.group_number
+    if request.dependent:
+        yield "dependent.first_name", request.dependent.first_name
+        yield "dependent.last_name", request.dependent.last_name
+
+
+def check_request(request: EligibilityRequest, d: Delimiters = X12_DELIMITERS) -> None:
+    """Raise ValueError when a value of `request` would break the interchange."""
+    for where, value in _text_fields(request):
+        check_text(value, where, d)
+
+
+def build_270(request: EligibilityRequest, d: Delimiters = X12_DELIMITERS) -> str:
+    """A complete 005010X279A1 270 interchange (one line, `~` after each segment by default).
+
+    Loops: 2000A payer (NM1*PR, PI), 2000B provider (NM1*1P, XX = NPI), 2000C subscriber
+    (NM1*IL, MI; REF*6P; DMG) and, when the patient is a dependent, 2000D (NM1*03, DMG, INS).
+    The trace (TRN), date of service (DTP*291) and EQs go in the patient's loop.
+    """
+    check_request(request, d)
+
+    def seg(tag: str, *elements: str) -> str:
+        return segment(d, tag, *elements)
+
+    sub, dep = request.subscriber, request.dependent
+    trace = seg("TRN", "1", request.trace_number, request.trace_originator)
+    eligibility_date = seg("DTP", "291", "D8", d8(request.date_of_service))
+    inquiries = [seg("EQ", code) for code in request.service_types]
+    first = request.provider_first_name
+    provider = seg(
+        "NM1",
+        "1P",
+        "1" if first else "2",
+        request.provider_name,
+        first or "",
+        "",
+        "",
+        "",
+        "XX",
+        request.provider_npi,
+    )
+    body = [
+        seg(
+            "BHT", "0022", "13", request.trace_number, d8(request.created), request.created.strftime("%H%M%S")
+        ),
+        seg("HL", "1", "", "20", "1"),
+        seg("NM1", "PR", "2", request.payer_name, "", "", "", "", "PI", request.payer_id),
+        seg("HL", "2", "1", "21", "1"),
+        provider,
+        seg("HL", "3", "2", "22", "1" if dep else "0"),
+    ]
+    if dep is None:
+        body.append(trace)
+    body.append(seg("NM1", "IL", "1", sub.last_name, sub.first_name, "", "", "", "MI", sub.member_id))
+    if sub.group_number:
+        body.append(seg("REF", "6P", sub.group_number))
+    body.append(seg("DMG", "D8", d8(sub.birth_date)))
+    if dep is None:
+        body += [eligibility_date, *inquiries]
+    else:
+        body += [
+            seg("HL", "4", "3", "23", "0"),
+            trace,
+            seg("NM1", "03", "1", dep.last_name, dep.first_name),
+            seg("DMG", "D8", d8(dep.birth_date)),
+            seg("INS", "N", RELATIONSHIP_CODES[dep.relationship]),
+            eligibility_date,
+            *inquiries,
+        ]
+    return wrap_interchange(
+        body,
+        transaction="270",
+        sender=(request.sender_qualifier, request.sender_id),
+        receiver=(request.receiver_qualifier, request.receiver_id),
+        control_number=request.control_number,
+        created=request.created,
+        usage=request.usage,
+        d=d,
+    )

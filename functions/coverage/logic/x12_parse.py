@@ -1,0 +1,1330 @@
+"""Parse an X12 005010X279A1 271 eligibility response and summarise it. Pure: no I/O, no logging.
+
+Error messages name segment positions and element numbers, never element values (they may be PHI).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+from pydantic import Field
+
+from functions.coverage.logic.x12_build import (
+    RELATIONSHIP_BY_CODE,
+    SERVICE_TYPES,
+    Delimiters,
+    X12Model,
+)
+from functions.coverage.vocabulary import PlanType, SubscriberRelationship
+
+
+class X12Error(ValueError):
+    """The text is not a readable 271 interchange."""
+
+
+# --------------------------------------------------------------------------- code tables
+
+
+class CoverageStatus(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    REJECTED = "rejected"
+
+
+class Subject(StrEnum):
+    """Whose loop a benefit or rejection sits in."""
+
+    SUBSCRIBER = "subscriber"
+    DEPENDENT = "dependent"
+
+
+class BenefitInfo(StrEnum):
+    """EB01 eligibility or benefit information."""
+
+    ACTIVE_COVERAGE = "active_coverage"
+    ACTIVE_FULL_RISK_CAPITATION = "active_full_risk_capitation"
+    ACTIVE_SERVICES_CAPITATED = "active_services_capitated"
+    ACTIVE_SERVICES_CAPITATED_TO_PCP = "active_services_capitated_to_pcp"
+    ACTIVE_PENDING_INVESTIGATION = "active_pending_investigation"
+    INACTIVE = "inactive"
+    INACTIVE_PENDING_ELIGIBILITY_UPDATE = "inactive_pending_eligibility_update"
+    INACTIVE_PENDING_INVESTIGATION = "inactive_pending_investigation"
+    CO_INSURANCE = "co_insurance"
+    CO_PAYMENT = "co_payment"
+    DEDUCTIBLE = "deductible"
+    COVERAGE_BASIS = "coverage_basis"
+    BENEFIT_DESCRIPTION = "benefit_description"
+    EXCLUSIONS = "exclusions"
+    LIMITATIONS = "limitations"
+    OUT_OF_POCKET = "out_of_pocket"
+    UNLIMITED = "unlimited"
+    NON_COVERED = "non_covered"
+    COST_CONTAINMENT = "cost_containment"
+    RESERVE = "reserve"
+    PRIMARY_CARE_PROVIDER = "primary_care_provider"
+    PRE_EXISTING_CONDITION = "pre_existing_condition"
+    MANAGED_CARE_COORDINATOR = "managed_care_coordinator"
+    SERVICES_RESTRICTED_TO_PROVIDER = "services_restricted_to_provider"
+    NOT_DEEMED_MEDICALLY_NECESSARY = "not_deemed_medically_necessary"
+    BENEFIT_DISCLAIMER = "benefit_disclaimer"
+    SECOND_SURGICAL_OPINION_REQUIRED = "second_surgical_opinion_required"
+    OTHER_OR_ADDITIONAL_PAYOR = "other_or_additional_payor"
+    PRIOR_YEAR_HISTORY = "prior_year_history"
+    CARD_REPORTED_LOST_STOLEN = "card_reported_lost_stolen"
+    CONTACT_FOLLOWING_ENTITY = "contact_following_entity"
+    CANNOT_PROCESS = "cannot_process"
+    OTHER_SOURCE_OF_DATA = "other_source_of_data"
+    HEALTH_CARE_FACILITY = "health_care_facility"
+    SPEND_DOWN = "spend_down"
+
+
+BENEFIT_INFO_CODES: dict[str, BenefitInfo] = {
+    "1": BenefitInfo.ACTIVE_COVERAGE,
+    "2": BenefitInfo.ACTIVE_FULL_RISK_CAPITATION,
+    "3": BenefitInfo.ACTIVE_SERVICES_CAPITATED,
+    "4": BenefitInfo.ACTIVE_SERVICES_CAPITATED_TO_PCP,
+    "5": BenefitInfo.ACTIVE_PENDING_INVESTIGATION,
+    "6": BenefitInfo.INACTIVE,
+    "7": BenefitInfo.INACTIVE_PENDING_ELIGIBILITY_UPDATE,
+    "8": BenefitInfo.INACTIVE_PENDING_INVESTIGATION,
+    "A": BenefitInfo.CO_INSURANCE,
+    "B": BenefitInfo.CO_PAYMENT,
+    "C": BenefitInfo.DEDUCTIBLE,
+    "CB": BenefitInfo.COVERAGE_BASIS,
+    "D": BenefitInfo.BENEFIT_DESCRIPTION,
+    "E": BenefitInfo.EXCLUSIONS,
+    "F": BenefitInfo.LIMITATIONS,
+    "G": BenefitInfo.OUT_OF_POCKET,
+    "H": BenefitInfo.UNLIMITED,
+    "I": BenefitInfo.NON_COVERED,
+    "J": BenefitInfo.COST_CONTAINMENT,
+    "K": BenefitInfo.RESERVE,
+    "L": BenefitInfo.PRIMARY_CARE_PROVIDER,
+    "M": BenefitInfo.PRE_EXISTING_CONDITION,
+    "MC": BenefitInfo.MANAGED_CARE_COORDINATOR,
+    "N": BenefitInfo.SERVICES_RESTRICTED_TO_PROVIDER,
+    "O": BenefitInfo.NOT_DEEMED_MEDICALLY_NECESSARY,
+    "P": BenefitInfo.BENEFIT_DISCLAIMER,
+    "Q": BenefitInfo.SECOND_SURGICAL_OPINION_REQUIRED,
+    "R": BenefitInfo.OTHER_OR_ADDITIONAL_PAYOR,
+    "S": BenefitInfo.PRIOR_YEAR_HISTORY,
+    "T": BenefitInfo.CARD_REPORTED_LOST_STOLEN,
+    "U": BenefitInfo.CONTACT_FOLLOWING_ENTITY,
+    "V": BenefitInfo.CANNOT_PROCESS,
+    "W": BenefitInfo.OTHER_SOURCE_OF_DATA,
+    "X": BenefitInfo.HEALTH_CARE_FACILITY,
+    "Y": BenefitInfo.SPEND_DOWN,
+}
+BENEFIT_INFO_TO_CODE: dict[BenefitInfo, str] = {v: k for k, v in BENEFIT_INFO_CODES.items()}
+ACTIVE_INFO = frozenset(BENEFIT_INFO_CODES[c] for c in "12345")
+INACTIVE_INFO = frozenset(BENEFIT_INFO_CODES[c] for c in "678")
+
+
+class CoverageLevel(StrEnum):
+    """EB02 coverage level."""
+
+    INDIVIDUAL = "individual"
+    FAMILY = "family"
+    EMPLOYEE_ONLY = "employee_only"
+    EMPLOYEE_AND_SPOUSE = "employee_and_spouse"
+    EMPLOYEE_AND_CHILDREN = "employee_and_children"
+    CHILDREN_ONLY = "children_only"
+    DEPENDENTS_ONLY = "dependents_only"
+    SPOUSE_AND_CHILDREN = "spouse_and_children"
+    SPOUSE_ONLY = "spouse_only"
+
+
+COVERAGE_LEVEL_CODES: dict[str, CoverageLevel] = {
+    "IND": CoverageLevel.INDIVIDUAL,
+    "FAM": CoverageLevel.FAMILY,
+    "EMP": CoverageLevel.EMPLOYEE_ONLY,
+    "ESP": CoverageLevel.EMPLOYEE_AND_SPOUSE,
+    "ECH": CoverageLevel.EMPLOYEE_AND_CHILDREN,
+    "CHD": CoverageLevel.CHILDREN_ONLY,
+    "DEP": CoverageLevel.DEPENDENTS_ONLY,
+    "SPC": CoverageLevel.SPOUSE_AND_CHILDREN,
+    "SPO": CoverageLevel.SPOUSE_ONLY,
+}
+COVERAGE_LEVEL_TO_CODE: dict[CoverageLevel, str] = {v: k for k, v in COVERAGE_LEVEL_CODES.items()}
+
+
+class TimePeriod(StrEnum):
+    """EB06 / HSD05 time period qualifier."""
+
+    HOUR = "hour"
+    DAY = "day"
+    HOURS_24 = "24_hours"
+    YEARS = "years"
+    SERVICE_YEAR = "service_year"
+    CALENDAR_YEAR = "calendar_year"
+    YEAR_TO_DATE = "year_to_date"
+    CONTRACT = "contract"
+    EPISODE = "episode"
+    VISIT = "visit"
+    OUTLIER = "outlier"
+    REMAINING = "remaining"
+    EXCEEDED = "exceeded"
+    NOT_EXCEEDED = "not_exceeded"
+    LIFETIME = "lifetime"
+    LIFETIME_REMAINING = "lifetime_remaining"
+    MONTH = "month"
+    WEEK = "week"
+    ADMISSION = "admission"
+
+
+TIME_PERIOD_CODES: dict[str, TimePeriod] = {
+    "6": TimePeriod.HOUR,
+    "7": TimePeriod.DAY,
+    "13": TimePeriod.HOURS_24,
+    "21": TimePeriod.YEARS,
+    "22": TimePeriod.SERVICE_YEAR,
+    "23": TimePeriod.CALENDAR_YEAR,
+    "24": TimePeriod.YEAR_TO_DATE,
+    "25": TimePeriod.CONTRACT,
+    "26": TimePeriod.EPISODE,
+    "27": TimePeriod.VISIT,
+    "28": TimePeriod.OUTLIER,
+    "29": TimePeriod.REMAINING,
+    "30": TimePeriod.EXCEEDED,
+    "31": TimePeriod.NOT_EXCEEDED,
+    "32": TimePeriod.LIFETIME,
+    "33": TimePeriod.LIFETIME_REMAINING,
+    "34": TimePeriod.MONTH,
+    "35": TimePeriod.WEEK,
+    "36": TimePeriod.ADMISSION,
+}
+TIME_PERIOD_TO_CODE: dict[TimePeriod, str] = {v: k for k, v in TIME_PERIOD_CODES.items()}
+
+
+class Network(StrEnum):
+    """EB12 in-plan-network indicator."""
+
+    IN_NETWORK = "in_network"  # Y
+    OUT_OF_NETWORK = "out_of_network"  # N
+    NOT_APPLICABLE = "not_applicable"  # W: applies in and out of network alike
+    UNKNOWN = "unknown"  # U
+
+
+NETWORK_CODES: dict[str, Network] = {
+    "Y": Network.IN_NETWORK,
+    "N": Network.OUT_OF_NETWORK,
+    "W": Network.NOT_APPLICABLE,
+    "U": Network.UNKNOWN,
+}
+NETWORK_TO_CODE: dict[Network, str] = {v: k for k, v in NETWORK_CODES.items()}
+
+
+class FollowUp(StrEnum):
+    """AAA04 follow-up action."""
+
+    CORRECT_AND_RESUBMIT = "correct_and_resubmit"  # C
+    RESUBMISSION_NOT_ALLOWED = "resubmission_not_allowed"  # N
+    RESUBMIT_ORIGINAL = "resubmit_original"  # P
+    RESUBMISSION_ALLOWED = "resubmission_allowed"  # R
+    DO_NOT_RESUBMIT_INQUIRY_INITIATED = "do_not_resubmit_inquiry_initiated"  # S
+    WAIT_30_DAYS = "wait_30_days"  # W
+    WAIT_10_DAYS = "wait_10_days"  # X
+    DO_NOT_RESUBMIT_WILL_HAND_OVER = "do_not_resubmit_will_hand_over"  # Y
+
+
+FOLLOW_UP_CODES: dict[str, FollowUp] = {
+    "C": FollowUp.CORRECT_AND_RESUBMIT,
+    "N": FollowUp.RESUBMISSION_NOT_ALLOWED,
+    "P": FollowUp.RESUBMIT_ORIGINAL,
+    "R": FollowUp.RESUBMISSION_ALLOWED,
+    "S": FollowUp.DO_NOT_RESUBMIT_INQUIRY_INITIATED,
+    "W": FollowUp.WAIT_30_DAYS,
+    "X": FollowUp.WAIT_10_DAYS,
+    "Y": FollowUp.DO_NOT_RESUBMIT_WILL_HAND_OVER,
+}
+FOLLOW_UP_TO_CODE: dict[FollowUp, str] = {v: k for k, v in FOLLOW_UP_CODES.items()}
+
+# AAA03 reject reason codes of 005010X279A1 (all loops).
+REJECT_REASONS: dict[str, str] = {
+    "04": "Authorized quantity exceeded",
+    "15": "Required application data missing",
+    "33": "Input errors",
+    "35": "Out of network",
+    "41": "Authorization/access restrictions",
+    "42": "Unable to respond at current time",
+    "43": "Invalid/missing provider identification",
+    "44": "Invalid/missing provider name",
+    "45": "Invalid/missing provider specialty",
+    "46": "Invalid/missing provider phone number",
+    "47": "Invalid/missing provider state",
+    "48": "Invalid/missing referring provider identification number",
+    "49": "Provider is not primary care physician",
+    "50": "Provider ineligible for inquiries",
+    "51": "Provider not on file",
+    "52": "Service dates not within provider plan enrollment",
+    "53": "Inquired benefit inconsistent with provider type",
+    "54": "Inappropriate product/service ID qualifier",
+    "55": "Inappropriate product/service ID",
+    "56": "Inappropriate date",
+    "57": "Invalid/missing date(s) of service",
+    "58": "Invalid/missing date-of-birth",
+    "60": "Date of birth follows date(s) of service",
+    "61": "Date of death precedes date(s) of service",
+    "62": "Date of service not within allowable inquiry period",
+    "63": "Date of service in future",
+    "64": "Invalid/missing patient ID",
+    "65": "Invalid/missing patient name",
+    "66": "Invalid/missing patient gender code",
+    "67": "Patient not found",
+    "68": "Duplicate patient ID number",
+    "69": "Inconsistent with patient's age",
+    "70": "Inconsistent with patient's gender",
+    "71": "Patient birth date does not match that for the patient on the database",
+    "72": "Invalid/missing subscriber/insured ID",
+    "73": "Invalid/missing subscriber/insured name",
+    "74": "Invalid/missing subscriber/insured gender code",
+    "75": "Subscriber/insured not found",
+    "76": "Duplicate subscriber/insured ID number",
+    "77": "Subscriber found, patient not found",
+    "78": "Subscriber/insured not in group/plan identified",
+    "79": "Invalid participant identification",
+    "80": "No response received - transaction terminated",
+    "97": "Invalid or missing provider address",
+    "98": "Experimental service or procedure",
+    "AA": "Authorization number not found",
+    "AE": "Requires primary care physician authorization",
+    "AF": "Invalid/missing diagnosis code(s)",
+    "AG": "Invalid/missing procedure code(s)",
+    "AO": "Additional patient condition information required",
+    "CI": "Certification information does not match patient",
+    "E8": "Requires medical review",
+    "IA": "Invalid authorization number format",
+    "MA": "Missing authorization",
+    "T4": "Payer name or identifier missing",
+}
+
+
+class RejectionCategory(StrEnum):
+    """What the caller does about an AAA: retry later, fix member data, fix provider setup, or read."""
+
+    PAYER_UNAVAILABLE = "payer_unavailable"
+    MEMBER_NOT_FOUND = "member_not_found"
+    INVALID_BIRTH_DATE = "invalid_birth_date"
+    INVALID_PROVIDER = "invalid_provider"
+    OTHER = "other"
+
+
+REJECTION_CATEGORIES: dict[str, RejectionCategory] = {
+    **dict.fromkeys(("42", "80"), RejectionCategory.PAYER_UNAVAILABLE),
+    **dict.fromkeys(
+        ("64", "65", "67", "68", "72", "73", "75", "76", "77", "78"), RejectionCategory.MEMBER_NOT_FOUND
+    ),
+    **dict.fromkeys(("58", "60", "71"), RejectionCategory.INVALID_BIRTH_DATE),
+    **dict.fromkeys(
+        ("41", "43", "44", "45", "46", "47", "48", "50", "51", "79", "97"), RejectionCategory.INVALID_PROVIDER
+    ),
+}
+
+# EB04 insurance type codes most often seen on commercial and public plans.
+INSURANCE_TYPES: dict[str, str] = {
+    "12": "Medicare secondary working aged beneficiary or spouse with employer group health plan",
+    "13": "Medicare secondary end-stage renal disease beneficiary",
+    "14": "Medicare secondary, no-fault insurance including auto is primary",
+    "15": "Medicare secondary worker's compensation",
+    "16": "Medicare secondary public health service or other federal agency",
+    "41": "Medicare secondary black lung",
+    "42": "Medicare secondary veteran's administration",
+    "43": "Medicare secondary disabled beneficiary under age 65 with large group health plan",
+    "47": "Medicare secondary, other liability insurance is primary",
+    "AP": "Auto insurance policy",
+    "C1": "Commercial",
+    "CO": "Consolidated Omnibus Budget Reconciliation Act (COBRA)",
+    "CP": "Medicare conditionally primary",
+    "D": "Disability",
+    "DB": "Disability benefits",
+    "EP": "Exclusive provider organization",
+    "FF": "Family or friends",
+    "GP": "Group policy",
+    "HM": "Health maintenance organization (HMO)",
+    "HN": "Health maintenance organization (HMO) - Medicare risk",
+    "HS": "Special low income Medicare beneficiary",
+    "IN": "Indemnity",
+    "IP": "Individual policy",
+    "LC": "Long term care",
+    "LD": "Long term policy",
+    "LI": "Life insurance",
+    "LT": "Litigation",
+    "MA": "Medicare Part A",
+    "MB": "Medicare Part B",
+    "MC": "Medicaid",
+    "MH": "Medigap Part A",
+    "MI": "Medigap Part B",
+    "MP": "Medicare primary",
+    "OT": "Other",
+    "PE": "Property insurance - personal",
+    "PL": "Personal",
+    "PP": "Personal payment (cash - no insurance)",
+    "PR": "Preferred provider organization (PPO)",
+    "PS": "Point of service (POS)",
+    "QM": "Qualified Medicare beneficiary",
+    "RP": "Property insurance - real",
+    "SP": "Supplemental policy",
+    "TF": "Tax equity fiscal responsibility act (TEFRA)",
+    "WC": "Workers compensation",
+    "WU": "Wrap up policy",
+}
+PLAN_TYPES: dict[str, PlanType] = {
+    "PR": PlanType.PPO,
+    "HM": PlanType.HMO,
+    "EP": PlanType.EPO,
+    "PS": PlanType.POS,
+}
+
+# NM101 entity identifier codes seen in 2100A/B and 2120C/D.
+ENTITY_ROLES: dict[str, str] = {
+    "1I": "preferred provider organization",
+    "1P": "provider",
+    "2B": "third-party administrator",
+    "03": "dependent",
+    "13": "contracted service provider",
+    "36": "employer",
+    "73": "other physician",
+    "FA": "facility",
+    "GP": "gateway provider",
+    "GW": "group",
+    "I3": "independent physicians association",
+    "IL": "insured or subscriber",
+    "LR": "legal representative",
+    "P3": "primary care provider",
+    "P4": "prior insurance carrier",
+    "P5": "plan sponsor",
+    "PR": "payer",
+    "PRP": "primary payer",
+    "SEP": "secondary payer",
+    "TTP": "tertiary payer",
+    "VER": "party performing verification",
+    "VN": "vendor",
+    "VY": "organization completing configuration change",
+    "X3": "utilization management organization",
+    "Y2": "managed care organization",
+}
+
+
+def service_type_name(code: str | None) -> str | None:
+    return SERVICE_TYPES.get(code) if code else None
+
+
+# --------------------------------------------------------------------------- models
+
+
+class X12Date(X12Model):
+    """A DTP date: D8 gives start == end, RD8 a range."""
+
+    qualifier: str
+    start: date
+    end: date
+
+
+class Procedure(X12Model):
+    """EB13 composite, e.g. HC:90837 (qualifier HC = HCPCS/CPT)."""
+
+    qualifier: str
+    code: str
+    modifiers: tuple[str, ...] = ()
+
+
+class Entity(X12Model):
+    """A party named by NM1 (payer, provider, or a benefit-related entity in LS/LE 2120)."""
+
+    entity_code: str
+    name: str | None = None
+    first_name: str | None = None
+    id_qualifier: str | None = None
+    identifier: str | None = None
+    phone: str | None = None
+
+    @property
+    def role(self) -> str | None:
+        return ENTITY_ROLES.get(self.entity_code)
+
+
+class Delivery(X12Model):
+    """HSD health care services delivery, e.g. HSD*VS*30***22 = 30 visits per service year."""
+
+    quantity_qualifier: str | None = None
+    quantity: Decimal | None = None
+    unit: str | None = None
+    sample_selection_modulus: Decimal | None = None
+    period: TimePeriod | None = None
+    period_count: Decimal | None = None
+    frequency_code: str | None = None
+    pattern_code: str | None = None
+
+
+class IndustryCode(X12Model):
+    """III, e.g. qualifier ZZ (place of service) with code 11 (office) or 02 (telehealth)."""
+
+    qualifier: str
+    code: str
+
+
+class Reference(X12Model):
+    """REF, e.g. 6P group number, G1 prior authorization number, 9F referral number."""
+
+    qualifier: str
+    value: str
+    description: str | None = None
+
+
+class Trace(X12Model):
+    """TRN: type 2 echoes the 270's trace (the caller's), type 1 is the payer's own."""
+
+    trace_type: str
+    number: str
+    originator: str | None = None
+
+
+class Member(X12Model):
+    """The subscriber (2100C) or dependent (2100D) as the payer knows them."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    member_id: str | None = None
+    birth_date: date | None = None
+    gender: str | None = None
+    group_number: str | None = None
+    group_name: str | None = None
+    plan_number: str | None = None
+    relationship_code: str | None = None
+    dates: tuple[X12Date, ...] = ()
+
+    @property
+    def relationship(self) -> SubscriberRelationship | None:
+        if self.relationship_code is None:
+            return None
+        return RELATIONSHIP_BY_CODE.get(self.relationship_code, SubscriberRelationship.OTHER)
+
+
+class Rejection(X12Model):
+    """An AAA request validation: code, reason, what to do next and where it was found."""
+
+    code: str
+    message: str
+    category: RejectionCategory
+    follow_up: FollowUp | None = None
+    valid_request: bool | None = None
+    loop: str
+    subject: Subject | None = None
+
+    @property
+    def retryable(self) -> bool:
+        """Whether sending the same request again later may succeed."""
+        return self.category is RejectionCategory.PAYER_UNAVAILABLE or self.follow_up in (
+            FollowUp.RESUBMISSION_ALLOWED,
+            FollowUp.RESUBMIT_ORIGINAL,
+            FollowUp.WAIT_10_DAYS,
+            FollowUp.WAIT_30_DAYS,
+        )
+
+
+class Benefit(X12Model):
+    """One EB segment for one service type (EB03 repetitions become separate benefits),
+    with what follows it in its 2110 loop (DTP, MSG, HSD, III, REF, LS/LE 2120 entities)."""
+
+    subject: Subject
+    info: BenefitInfo | None
+    info_code: str
+    level: CoverageLevel | None = None
+    level_code: str | None = None
+    service_type: str | None = None
+    insurance_type: str | None = None
+    plan_description: str | None = None
+    period: TimePeriod | None = None
+    period_code: str | None = None
+    amount: Decimal | None = None
+    percent: Decimal | None = None
+    quantity_qualifier: str | None = None
+    quantity: Decimal | None = None
+    authorization_required: bool | None = None
+    network: Network | None = None
+    procedure: Procedure | None = None
+    messages: tuple[str, ...] = ()
+    dates: tuple[X12Date, ...] = ()
+    entities: tuple[Entity, ...] = ()
+    deliveries: tuple[Delivery, ...] = ()
+    industry_codes: tuple[IndustryCode, ...] = ()
+    references: tuple[Reference, ...] = ()
+
+    @property
+    def service_type_name(self) -> str | None:
+        return service_type_name(self.service_type)
+
+
+def _network_rank(stated: Network | None, wanted: Network) -> int | None:
+    """0 exact, 1 `W` (applies to both), 2 not stated; None when it does not match."""
+    if stated is wanted:
+        return 0
+    if wanted in (Network.IN_NETWORK, Network.OUT_OF_NETWORK):
+        if stated is Network.NOT_APPLICABLE:
+            return 1
+        if stated is None:
+            return 2
+    return None
+
+
+class EligibilityResult(X12Model):
+    """What a 271 says about one patient. `benefits` hold both loops; see `patient_benefits`."""
+
+    status: CoverageStatus
+    reference: str | None = None
+    traces: tuple[Trace, ...] = ()
+    payer: Entity | None = None
+    provider: Entity | None = None
+    subscriber: Member | None = None
+    dependent: Member | None = None
+    plan_begin: date | None = None
+    plan_end: date | None = None
+    eligibility: X12Date | None = None
+    insurance_type: str | None = None
+    plan_description: str | None = None
+    group_number: str | None = None
+    rejections: tuple[Rejection, ...] = ()
+    benefits: tuple[Benefit, ...] = ()
+
+    @property
+    def trace_number(self) -> str | None:
+        """The caller's trace echoed back (TRN*2), else the first trace."""
+        for trace in self.traces:
+            if trace.trace_type == "2":
+                return trace.number
+        return self.traces[0].number if self.traces else None
+
+    @property
+    def patient_subject(self) -> Subject:
+        """The dependent when the 271 has benefits (or at least a member) in 2000D, else the subscriber."""
+        if any(b.subject is Subject.DEPENDENT for b in self.benefits):
+            return Subject.DEPENDENT
+        if self.dependent is not None and not any(b.subject is Subject.SUBSCRIBER for b in self.benefits):
+            return Subject.DEPENDENT
+        return Subject.SUBSCRIBER
+
+    @property
+    def patient(self) -> Member | None:
+        return self.dependent if self.patient_subject is Subject.DEPENDENT else self.subscriber
+
+    @property
+    def patient_benefits(self) -> tuple[Benefit, ...]:
+        subject = self.patient_subject
+        return tuple(b for b in self.benefits if b.subject is subject)
+
+    @property
+    def plan_type(self) -> PlanType | None:
+        return PLAN_TYPES.get(self.insurance_type) if self.insurance_type else None
+
+    @property
+    def rejection_category(self) -> RejectionCategory | None:
+        return self.rejections[0].category if self.rejections else None
+
+    def find(
+        self,
+        *,
+        info: BenefitInfo | None = None,
+        service_type: str | None = None,
+        level: CoverageLevel | None = None,
+        network: Network | None = None,
+        period: TimePeriod | Iterable[TimePeriod] | None = None,
+        strict_network: bool = False,
+    ) -> tuple[Benefit, ...]:
+        """The patient's benefits matching every given filter, in document order.
+
+        In or out of network also matches `W` (not applicable) and unstated entries unless
+        `strict_network`.
+        """
+        periods = {period} if isinstance(period, TimePeriod) else None if period is None else set(period)
+        found = []
+        for b in self.patient_benefits:
+            if info is not None and b.info is not info:
+                continue
+            if service_type is not None and b.service_type != service_type:
+                continue
+            if level is not None and b.level is not level:
+                continue
+            if periods is not None and b.period not in periods:
+                continue
+            if network is not None:
+                rank = _network_rank(b.network, network)
+                if rank is None or (strict_network and rank > 0):
+                    continue
+            found.append(b)
+        return tuple(found)
+
+
+# --------------------------------------------------------------------------- tokenising
+
+
+@dataclass(frozen=True)
+class _Segment:
+    index: int
+    elements: tuple[str, ...]
+
+    @property
+    def tag(self) -> str:
+        return self.elements[0]
+
+    def get(self, n: int) -> str:
+        return self.elements[n].strip() if n < len(self.elements) else ""
+
+    def opt(self, n: int) -> str | None:
+        return self.get(n) or None
+
+    def fail(self, what: str) -> X12Error:
+        return X12Error(f"segment {self.index} ({self.tag}): {what}")
+
+
+def read_delimiters(text: str) -> Delimiters:
+    """The delimiters an interchange declares in its ISA header."""
+    return _read_header(text)[0]
+
+
+def _read_header(text: str) -> tuple[Delimiters, int]:
+    start = text.find("ISA")
+    if start < 0 or len(text) < start + 4:
+        raise X12Error("not an X12 interchange: no ISA header")
+    element = text[start + 3]
+    # ISA has 16 elements; ISA16 (the component separator) follows the 16th element separator and
+    # the segment terminator follows ISA16. Counting separators tolerates unpadded headers.
+    pos = start
+    for _ in range(16):
+        pos = text.find(element, pos + 1)
+        if pos < 0:
+            raise X12Error("truncated ISA header")
+    if len(text) < pos + 3:
+        raise X12Error("truncated ISA header")
+    isa = text[start:pos].split(element)
+    repetition = isa[11].strip()
+    try:
+        d = Delimiters(
+            element=element,
+            repetition=repetition if len(repetition) == 1 and not repetition.isalnum() else None,
+            component=text[pos + 1],
+            segment=text[pos + 2],
+        )
+    except ValueError:
+        raise X12Error("ISA header declares unusable delimiters") from None
+    return d, start
+
+
+def _tokenise(text: str) -> tuple[Delimiters, list[_Segment]]:
+    d, start = _read_header(text)
+    body = text[start:]
+    if d.segment not in "\r\n":
+        body = body.replace("\r", "").replace("\n", "")
+    segments: list[_Segment] = []
+    for raw in body.split(d.segment):
+        raw = raw.strip()
+        if raw:
+            elements = tuple(raw.split(d.element))
+            segments.append(_Segment(len(segments) + 1, (elements[0].strip().upper(), *elements[1:])))
+    return d, segments
+
+
+def _transaction(segments: list[_Segment]) -> list[_Segment]:
+    """The segments of the first transaction set (ST through SE)."""
+    begin = next((i for i, s in enumerate(segments) if s.tag == "ST"), None)
+    if begin is None:
+        raise X12Error("no transaction set (ST) in the interchange")
+    kind = segments[begin].get(1)
+    if kind != "271":
+        shown = kind if kind.isalnum() and len(kind) <= 3 else "?"
+        raise X12Error(f"expected a 271 transaction set, got {shown}")
+    end = next((i for i in range(begin, len(segments)) if segments[i].tag == "SE"), len(segments) - 1)
+    return segments[begin : end + 1]
+
+
+# --------------------------------------------------------------------------- element readers
+
+
+def _decimal(seg: _Segment, n: int) -> Decimal | None:
+    raw = seg.get(n)
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise seg.fail(f"element {n:02d} is not a number") from None
+    if not value.is_finite():
+        raise seg.fail(f"element {n:02d} is not a number")
+    return value
+
+
+def _d8(seg: _Segment, raw: str) -> date:
+    raw = raw.strip()
+    if len(raw) < 8 or not raw[:8].isdigit():
+        raise seg.fail("malformed date")
+    try:
+        return date(int(raw[:4]), int(raw[4:6]), int(raw[6:8]))
+    except ValueError:
+        raise seg.fail("malformed date") from None
+
+
+def _dtp(seg: _Segment) -> X12Date | None:
+    qualifier, fmt, value = seg.get(1), seg.get(2).upper(), seg.get(3)
+    if not qualifier or not value:
+        return None
+    if fmt in ("D8", "DT"):
+        day = _d8(seg, value)
+        return X12Date(qualifier=qualifier, start=day, end=day)
+    if fmt in ("RD8", "RDT"):
+        first, sep, last = value.partition("-")
+        start = _d8(seg, first)
+        end = _d8(seg, last) if sep else start
+        if end < start:
+            raise seg.fail("date range ends before it starts")
+        return X12Date(qualifier=qualifier, start=start, end=end)
+    return None
+
+
+def _yes_no(raw: str) -> bool | None:
+    return {"Y": True, "N": False}.get(raw.upper())
+
+
+# --------------------------------------------------------------------------- parser
+
+
+@dataclass
+class _MemberDraft:
+    first_name: str | None = None
+    last_name: str | None = None
+    member_id: str | None = None
+    birth_date: date | None = None
+    gender: str | None = None
+    group_number: str | None = None
+    group_name: str | None = None
+    plan_number: str | None = None
+    relationship_code: str | None = None
+    dates: list[X12Date] = field(default_factory=list)
+
+    def freeze(self) -> Member:
+        return Member(
+            first_name=self.first_name,
+            last_name=self.last_name,
+            member_id=self.member_id,
+            birth_date=self.birth_date,
+            gender=self.gender,
+            group_number=self.group_number,
+            group_name=self.group_name,
+            plan_number=self.plan_number,
+            relationship_code=self.relationship_code,
+            dates=tuple(self.dates),
+        )
+
+
+@dataclass
+class _BenefitDraft:
+    eb: _Segment
+    subject: Subject
+    messages: list[str] = field(default_factory=list)
+    dates: list[X12Date] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+    industry_codes: list[IndustryCode] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+
+    def freeze(self, d: Delimiters) -> list[Benefit]:
+        eb = self.eb
+        info_code = eb.get(1).upper()
+        level_code = eb.opt(2)
+        period_code = eb.opt(6)
+        percent = _decimal(eb, 8)
+        if percent is not None and percent > 1:
+            percent = percent / 100  # some payers send 20 for 20 %; X12 means a fraction (.2)
+        quantity_qualifier = eb.opt(9)
+        common = {
+            "subject": self.subject,
+            "info": BENEFIT_INFO_CODES.get(info_code),
+            "info_code": info_code,
+            "level": COVERAGE_LEVEL_CODES.get(level_code.upper()) if level_code else None,
+            "level_code": level_code,
+            "insurance_type": eb.opt(4),
+            "plan_description": eb.opt(5),
+            "period": TIME_PERIOD_CODES.get(period_code) if period_code else None,
+            "period_code": period_code,
+            "amount": _decimal(eb, 7),
+            "percent": percent,
+            "quantity_qualifier": quantity_qualifier,
+            "quantity": _decimal(eb, 10),
+            "authorization_required": _yes_no(eb.get(11)),
+            "network": NETWORK_CODES.get(eb.get(12).upper()),
+            "procedure": _procedure(eb.get(13), d),
+            "messages": tuple(self.messages),
+            "dates": tuple(self.dates),
+            "entities": tuple(self.entities),
+            "deliveries": tuple(self.deliveries),
+            "industry_codes": tuple(self.industry_codes),
+            "references": tuple(self.references),
+        }
+        raw_types = eb.get(3)
+        types = [t.strip() for t in raw_types.split(d.repetition)] if d.repetition else [raw_types]
+        service_types: list[str | None] = [t for t in types if t] or [None]
+        return [Benefit.model_validate({**common, "service_type": st}) for st in service_types]
+
+
+def _procedure(raw: str, d: Delimiters) -> Procedure | None:
+    if not raw:
+        return None
+    parts = [p.strip() for p in raw.split(d.component)]
+    if len(parts) < 2 or not parts[0] or not parts[1]:
+        return None
+    modifiers = tuple(m for m in parts[2:6] if m)
+    return Procedure(qualifier=parts[0], code=parts[1], modifiers=modifiers)
+
+
+_LEVEL_SUBJECT = {"22": Subject.SUBSCRIBER, "23": Subject.DEPENDENT}
+_LOOP_LETTER = {"20": "A", "21": "B", "22": "C", "23": "D"}
+
+
+class _Parser:
+    def __init__(self, d: Delimiters) -> None:
+        self.d = d
+        self.level = ""
+        self.named = False  # the NM1 of the current HL has been read
+        self.in_ls = False
+        self.draft: _BenefitDraft | None = None
+        self.entity: dict[str, str | None] | None = None  # the 2120 entity being read
+        self.reference: str | None = None
+        self.traces: list[Trace] = []
+        self.payer: Entity | None = None
+        self.provider: Entity | None = None
+        self.members: dict[Subject, _MemberDraft] = {}
+        self.rejections: list[Rejection] = []
+        self.benefits: list[Benefit] = []
+
+    # -- helpers
+
+    @property
+    def subject(self) -> Subject | None:
+        return _LEVEL_SUBJECT.get(self.level)
+
+    def member(self) -> _MemberDraft | None:
+        subject = self.subject
+        if subject is None:
+            return None
+        return self.members.setdefault(subject, _MemberDraft())
+
+    def close_entity(self) -> None:
+        if self.entity is not None and self.draft is not None:
+            self.draft.entities.append(Entity.model_validate(self.entity))
+        self.entity = None
+
+    def close_benefit(self) -> None:
+        self.close_entity()
+        if self.draft is not None:
+            self.benefits.extend(self.draft.freeze(self.d))
+        self.draft = None
+        self.in_ls = False
+
+    def loop(self) -> str:
+        letter = _LOOP_LETTER.get(self.level, "?")
+        if self.draft is not None:
+            return f"2110{letter}"
+        return f"2100{letter}" if self.named else f"2000{letter}"
+
+    # -- segments
+
+    def feed(self, seg: _Segment) -> None:
+        handler = getattr(self, f"on_{seg.tag.lower()}", None)
+        if handler is not None:
+            handler(seg)
+
+    def on_bht(self, seg: _Segment) -> None:
+        self.reference = seg.opt(3)
+
+    def on_hl(self, seg: _Segment) -> None:
+        self.close_benefit()
+        self.level = seg.get(3)
+        self.named = False
+
+    def on_trn(self, seg: _Segment) -> None:
+        if seg.get(2):
+            self.traces.append(Trace(trace_type=seg.get(1), number=seg.get(2), originator=seg.opt(3)))
+
+    def on_nm1(self, seg: _Segment) -> None:
+        if self.in_ls or (self.draft is not None and self.named):
+            # 2120: a benefit-related entity. Payers that omit LS/LE still get it attached.
+            self.close_entity()
+            self.entity = {
+                "entity_code": seg.get(1),
+                "name": seg.opt(3),
+                "first_name": seg.opt(4),
+                "id_qualifier": seg.opt(8),
+                "identifier": seg.opt(9),
+                "phone": None,
+            }
+            return
+        self.close_benefit()
+        self.named = True
+        if self.level in ("20", "21"):
+            party = Entity(
+                entity_code=seg.get(1),
+                name=seg.opt(3),
+                first_name=seg.opt(4),
+                id_qualifier=seg.opt(8),
+                identifier=seg.opt(9),
+            )
+            if self.level == "20":
+                self.payer = party
+            else:
+                self.provider = party
+            return
+        member = self.member()
+        if member is not None:
+            member.last_name, member.first_name = seg.opt(3), seg.opt(4)
+            if seg.get(9):
+                member.member_id = seg.get(9)
+
+    def on_per(self, seg: _Segment) -> None:
+        phone = next((seg.get(n + 1) for n in (3, 5, 7) if seg.get(n) == "TE" and seg.get(n + 1)), None)
+        if self.entity is not None:
+            self.entity["phone"] = phone
+        elif self.level == "20" and self.payer is not None and phone:
+            self.payer = self.payer.model_copy(update={"phone": phone})
+
+    def on_ref(self, seg: _Segment) -> None:
+        qualifier, value = seg.get(1), seg.get(2)
+        if not qualifier or not value:
+            return
+        if self.draft is not None:
+            self.draft.references.append(Reference(qualifier=qualifier, value=value, description=seg.opt(3)))
+            return
+        member = self.member()
+        if member is None:
+            return
+        if qualifier in ("6P", "1L") and member.group_number is None:
+            member.group_number, member.group_name = value, seg.opt(3)
+        elif qualifier == "18":
+            member.plan_number = value
+
+    def on_dmg(self, seg: _Segment) -> None:
+        member = self.member()
+        if member is not None and seg.get(1) == "D8" and seg.get(2):
+            member.birth_date = _d8(seg, seg.get(2))
+            member.gender = seg.opt(3)
+
+    def on_ins(self, seg: _Segment) -> None:
+        member = self.member()
+        if member is not None and seg.get(2):
+            member.relationship_code = seg.get(2)
+
+    def on_dtp(self, seg: _Segment) -> None:
+        if self.in_ls:
+            return
+        when = _dtp(seg)
+        if when is None:
+            return
+        if self.draft is not None:
+            self.draft.dates.append(when)
+            return
+        member = self.member()
+        if member is not None:
+            member.dates.append(when)
+
+    def on_aaa(self, seg: _Segment) -> None:
+        code = seg.get(3)
+        follow_up = seg.get(4).upper()
+        self.rejections.append(
+            Rejection(
+                code=code,
+                message=REJECT_REASONS.get(code, "Unknown reject reason"),
+                category=REJECTION_CATEGORIES.get(code, RejectionCategory.OTHER),
+                follow_up=FOLLOW_UP_CODES.get(follow_up),
+                valid_request=_yes_no(seg.get(1)),
+                loop=self.loop(),
+                subject=self.subject,
+            )
+        )
+
+    def on_eb(self, seg: _Segment) -> None:
+        self.close_benefit()
+        self.draft = _BenefitDraft(eb=seg, subject=self.subject or Subject.SUBSCRIBER)
+
+    def on_msg(self, seg: _Segment) -> None:
+        if self.draft is not None and seg.get(1):
+            self.draft.messages.append(seg.get(1))
+
+    def on_hsd(self, seg: _Segment) -> None:
+        if self.draft is None:
+            return
+        period_code = seg.get(5)
+        self.draft.deliveries.append(
+            Delivery(
+                quantity_qualifier=seg.opt(1),
+                quantity=_decimal(seg, 2),
+                unit=seg.opt(3),
+                sample_selection_modulus=_decimal(seg, 4),
+                period=TIME_PERIOD_CODES.get(period_code) if period_code else None,
+                period_count=_decimal(seg, 6),
+                frequency_code=seg.opt(7),
+                pattern_code=seg.opt(8),
+            )
+        )
+
+    def on_iii(self, seg: _Segment) -> None:
+        if self.draft is not None and seg.get(1) and seg.get(2):
+            self.draft.industry_codes.append(IndustryCode(qualifier=seg.get(1), code=seg.get(2)))
+
+    def on_ls(self, seg: _Segment) -> None:
+        self.in_ls = self.draft is not None
+
+    def on_le(self, seg: _Segment) -> None:
+        self.close_entity()
+        self.in_ls = False
+
+    def on_se(self, seg: _Segment) -> None:
+        self.close_benefit()
+
+    # -- result
+
+    def result(self) -> EligibilityResult:
+        self.close_benefit()
+        subscriber = self.members[Subject.SUBSCRIBER].freeze() if Subject.SUBSCRIBER in self.members else None
+        dependent = self.members[Subject.DEPENDENT].freeze() if Subject.DEPENDENT in self.members else None
+        draft = EligibilityResult(
+            status=CoverageStatus.INACTIVE,
+            reference=self.reference,
+            traces=tuple(self.traces),
+            payer=self.payer,
+            provider=self.provider,
+            subscriber=subscriber,
+            dependent=dependent,
+            rejections=tuple(self.rejections),
+            benefits=tuple(self.benefits),
+        )
+        return draft.model_copy(update=_derived(draft))
+
+
+def _derived(result: EligibilityResult) -> dict[str, object]:
+    """Status, plan dates and plan facts, read from the patient's loop first."""
+    benefits = result.patient_benefits
+    if result.rejections:
+        status = CoverageStatus.REJECTED
+    elif any(b.info in ACTIVE_INFO for b in benefits):
+        status = CoverageStatus.ACTIVE
+    else:
+        status = CoverageStatus.INACTIVE
+    members = [m for m in (result.patient, result.subscriber, result.dependent) if m is not None]
+    dates = [when for m in members for when in m.dates]
+
+    def first(*qualifiers: str) -> X12Date | None:
+        return next((w for q in qualifiers for w in dates if w.qualifier == q), None)
+
+    eligibility = first("291", "307", "356")
+    begin, end = first("346", "356"), first("347", "357")
+    plan = next((b for b in benefits if b.info in ACTIVE_INFO | INACTIVE_INFO), None)
+    described = next((b for b in benefits if b.insurance_type or b.plan_description), None)
+    group = next((m.group_number for m in members if m.group_number), None)
+    return {
+        "status": status,
+        "eligibility": eligibility,
+        "plan_begin": begin.start if begin else eligibility.start if eligibility else None,
+        "plan_end": end.end
+        if end
+        else eligibility.end
+        if eligibility and eligibility.end != eligibility.start
+        else None,
+        "insurance_type": (plan.insurance_type if plan else None)
+        or (described.insurance_type if described else None),
+        "plan_description": (plan.plan_description if plan else None)
+        or (described.plan_description if described else None),
+        "group_number": group,
+    }
+
+
+def parse_271(text: str) -> EligibilityResult:
+    """Read the first 271 transaction set of an interchange.
+
+    Delimiters come from the ISA header; line breaks after (or inside) segments are ignored.
+    Raises X12Error (a ValueError) when the text is not a readable 271.
+    """
+    d, segments = _tokenise(text)
+    parser = _Parser(d)
+    for seg in _transaction(segments):
+        parser.feed(seg)
+    return parser.result()
+
+
+# --------------------------------------------------------------------------- summary
+
+
+class Accumulator(X12Model):
+    """A deductible or out-of-pocket maximum: totals and what remains, individual and family."""
+
+    individual_total: Decimal | None = None
+    individual_remaining: Decimal | None = None
+    family_total: Decimal | None = None
+    family_remaining: Decimal | None = None
+
+
+class BenefitSummary(X12Model):
+    """The numbers a cost estimate needs, for one network and a ranked list of service types."""
+
+    status: CoverageStatus
+    network: Network
+    service_types: tuple[str, ...]
+    plan_begin: date | None = None
+    plan_end: date | None = None
+    plan_description: str | None = None
+    deductible: Accumulator = Accumulator()
+    out_of_pocket: Accumulator = Accumulator()
+    copay: Decimal | None = None
+    coinsurance: Decimal | None = Field(default=None, description="Fraction: 0.2 is 20 %")
+    visit_limit: Decimal | None = None
+    visits_remaining: Decimal | None = None
+    prior_auth_required: bool | None = None
+    not_covered: bool = Field(
+        default=False, description="An EB*I (non-covered) applies to the best-matching service type"
+    )
+    messages: tuple[str, ...] = ()
+    contacts: tuple[Entity, ...] = ()
+    rejections: tuple[Rejection, ...] = ()
+
+
+INDIVIDUAL_LEVELS = (CoverageLevel.INDIVIDUAL, CoverageLevel.EMPLOYEE_ONLY)
+FAMILY_LEVELS = (
+    CoverageLevel.FAMILY,
+    CoverageLevel.EMPLOYEE_AND_SPOUSE,
+    CoverageLevel.EMPLOYEE_AND_CHILDREN,
+    CoverageLevel.SPOUSE_AND_CHILDREN,
+    CoverageLevel.DEPENDENTS_ONLY,
+)
+TOTAL_PERIODS: tuple[TimePeriod | None, ...] = (
+    TimePeriod.CALENDAR_YEAR,
+    TimePeriod.SERVICE_YEAR,
+    TimePeriod.CONTRACT,
+    None,
+)
+_REMAINING = (TimePeriod.REMAINING,)
+_YEAR_TO_DATE = (TimePeriod.YEAR_TO_DATE,)
+
+
+class _Picker:
+    """Picks the benefit that best answers one question, by precedence."""
+
+    def __init__(self, benefits: Sequence[Benefit], service_types: Sequence[str], network: Network) -> None:
+        self.benefits = benefits
+        self.service_types: list[str | None] = [*service_types, None]
+        self.network = network
+
+    def relevant(self, b: Benefit) -> tuple[int, int] | None:
+        if b.service_type not in self.service_types:
+            return None
+        network = _network_rank(b.network, self.network)
+        if network is None:
+            return None
+        return self.service_types.index(b.service_type), network
+
+    def best(
+        self,
+        info: BenefitInfo,
+        value: Callable[[Benefit], object | None],
+        levels: Sequence[CoverageLevel | None] | None = None,
+        periods: Sequence[TimePeriod | None] | None = None,
+    ) -> Benefit | None:
+        best: tuple[tuple[int, ...], Benefit] | None = None
+        for order, b in enumerate(self.benefits):
+            if b.info is not info or value(b) is None:
+                continue
+            rank = self.relevant(b)
+            if rank is None:
+                continue
+            if levels is not None and b.level not in levels:
+                continue
+            if periods is not None and b.period not in periods:
+                continue
+            key = (
+                *rank,
+                levels.index(b.level) if levels is not None else 0,
+                periods.index(b.period) if periods is not None else 0,
+                1 if b.procedure or b.industry_codes else 0,
+                order,
+            )
+            if best is None or key < best[0]:
+                best = (key, b)
+        return best[1] if best else None
+
+    def amount(
+        self, info: BenefitInfo, levels: Sequence[CoverageLevel | None], periods: Sequence[TimePeriod | None]
+    ) -> Decimal | None:
+        b = self.best(info, lambda b: b.amount, levels, periods)
+        return b.amount if b else None
+
+    def accumulator(self, info: BenefitInfo) -> Accumulator:
+        values: dict[str, Decimal | None] = {}
+        for name, levels in (("individual", INDIVIDUAL_LEVELS), ("family", FAMILY_LEVELS)):
+            total = self.amount(info, levels, TOTAL_PERIODS)
+            remaining = self.amount(info, levels, _REMAINING)
+            if remaining is None and total is not None:
+                used = self.amount(info, levels, _YEAR_TO_DATE)
+                remaining = max(total - used, Decimal(0)) if used is not None else None
+            values[f"{name}_total"], values[f"{name}_remaining"] = total, remaining
+        return Accumulator.model_validate(values)
+
+
+def _visits(b: Benefit) -> Decimal | None:
+    if b.quantity is not None and (b.quantity_qualifier or "VS").upper() == "VS":
+        return b.quantity
+    return next((h.quantity for h in b.deliveries if h.quantity_qualifier == "VS" and h.quantity), None)
+
+
+def summarise(
+    result: EligibilityResult,
+    service_types: Sequence[str] = ("MH", "30"),
+    network: Network = Network.IN_NETWORK,
+) -> BenefitSummary:
+    """Deductible, out-of-pocket maximum, copay, coinsurance, visit limit and prior auth for a patient.
+
+    Precedence, most decisive first, when several EBs answer the same question:
+    1. service type: the order of `service_types` (specific before general, so MH beats 30), then
+       EBs without a service type;
+    2. network: the exact EB12 flag, then `W` (not applicable, applies to both), then no flag;
+    3. coverage level: IND before EMP (individual), FAM before ESP/ECH/SPC/DEP (family);
+    4. time period: totals 23 calendar year, 22 service year, 25 contract, then none;
+       remaining is 29 (else total minus 24 year-to-date);
+    5. EBs without a procedure code or III before specific ones; then document order.
+    """
+    benefits = result.patient_benefits
+    pick = _Picker(benefits, service_types, network)
+    copay = pick.best(BenefitInfo.CO_PAYMENT, lambda b: b.amount)
+    coinsurance = pick.best(BenefitInfo.CO_INSURANCE, lambda b: b.percent)
+    not_remaining = [
+        p for p in (*TimePeriod, None) if p not in (TimePeriod.REMAINING, TimePeriod.LIFETIME_REMAINING)
+    ]
+    limit = pick.best(BenefitInfo.LIMITATIONS, _visits, periods=not_remaining)
+    left = pick.best(BenefitInfo.LIMITATIONS, _visits, periods=_REMAINING)
+    ranked = sorted(
+        ((rank, b) for b in benefits if (rank := pick.relevant(b)) is not None), key=lambda pair: pair[0]
+    )
+    prior_auth = next(
+        (b.authorization_required for _, b in ranked if b.authorization_required is not None), None
+    )
+    not_covered = bool(ranked) and any(
+        b.info is BenefitInfo.NON_COVERED and rank[0] == ranked[0][0][0] for rank, b in ranked
+    )
+    in_order = [b for b in benefits if pick.relevant(b) is not None]
+    return BenefitSummary(
+        status=result.status,
+        network=network,
+        service_types=tuple(service_types),
+        plan_begin=result.plan_begin,
+        plan_end=result.plan_end,
+        plan_description=result.plan_description,
+        deductible=pick.accumulator(BenefitInfo.DEDUCTIBLE),
+        out_of_pocket=pick.accumulator(BenefitInfo.OUT_OF_POCKET),
+        copay=copay.amount if copay else None,
+        coinsurance=coinsurance.percent if coinsurance else None,
+        visit_limit=_visits(limit) if limit else None,
+        visits_remaining=_visits(left) if left else None,
+        prior_auth_required=prior_auth,
+        not_covered=not_covered,
+        messages=tuple(dict.fromkeys(m for b in in_order for m in b.messages)),
+        contacts=tuple(dict.fromkeys(e for b in in_order for e in b.entities)),
+        rejections=result.rejections,
+    )
