@@ -381,6 +381,23 @@ class CoupleCreate(BaseModel):
         return value
 
 
+class CoupleUpdate(BaseModel):
+    """Change a couple's couples therapist or how they usually join (PATCH: only what is sent)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    couples_therapist_id: ResourceId | None = None
+    join_mode: JoinMode | None = Field(
+        default=None, description="Applies to every session joined from now on, booked or not."
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> CoupleUpdate:
+        if self.couples_therapist_id is None and self.join_mode is None:
+            raise ValueError("send couples_therapist_id, join_mode or both")
+        return self
+
+
 class CoupleOut(BaseModel):
     couple_id: str
     partner_ids: list[str]

@@ -305,6 +305,35 @@ class ScheduleStore:
 
     # --- availability ------------------------------------------------------------------------
 
+    def update_couple(self, before: CoupleRecord, after: CoupleRecord, audit_put: dict[str, Any]) -> None:
+        """The couple (only from the version read) and both partners' pointers, which also
+        move them to the new couples therapist's caseload."""
+        items = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_item(after.to_attributes()),
+                    "ConditionExpression": "#v = :v",
+                    "ExpressionAttributeNames": {"#v": "version"},
+                    "ExpressionAttributeValues": to_item({":v": before.version}),
+                }
+            },
+            *(
+                {"Put": {"TableName": self.table, "Item": to_item(after.membership_attributes(partner))}}
+                for partner in after.partner_ids
+            ),
+            audit_put,
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            raise PreconditionFailed(
+                "the couple changed since you read it; fetch it again and retry",
+                errors=[FieldError("header.If-Match", "stale")],
+            ) from exc
+
     def get_availability(self, clinician_id: str) -> AvailabilityRecord | None:
         data = get_item(self._client, self.table, AvailabilityRecord.key(clinician_id))
         return AvailabilityRecord.from_attributes(data) if data else None

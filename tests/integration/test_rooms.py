@@ -70,6 +70,25 @@ def test_partners_in_two_places_each_get_their_own_join():
     assert taylor.json["shared"] is casey.json["shared"] is False
 
 
+def test_a_changed_join_mode_applies_to_sessions_already_booked():
+    # Given the Riveras' booked couples session, shared join
+    session = couples_session("cpl_demorivera", "per_democouplestherapist", ["per_demoalex", "per_demojamie"])
+    # When they now join from two places
+    changed = call(
+        "PATCH",
+        "/couples/cpl_demorivera",
+        caller=COORDINATOR,
+        body={"join_mode": "two_locations"},
+        headers={"If-Match": '"1"'},
+    )
+    assert changed.status == 200, changed
+    alex, jamie = join(session, ALEX), join(session, JAMIE)
+    # Then each partner has their own join to the same meeting
+    assert alex.json["meeting_id"] == jamie.json["meeting_id"]
+    assert alex.json["attendee_id"] != jamie.json["attendee_id"]
+    assert alex.json["shared"] is jamie.json["shared"] is False
+
+
 def test_only_the_sessions_people_join():
     session = couples_session("cpl_demorivera", "per_democouplestherapist", ["per_demoalex", "per_demojamie"])
     assert join(session, TAYLOR).status == 404  # not theirs to know about

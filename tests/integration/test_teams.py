@@ -244,6 +244,80 @@ class TestCouples:
             {"field": "body.couples_therapist_id", "message": "not a couples_therapist"}
         ]
 
+    def test_coordinator_moves_the_couple_to_another_couples_therapist(self):
+        # Given the Riveras with Priya as their couples therapist
+        path = "/couples/cpl_demorivera"
+        # When a coordinator moves them to Lee
+        reply = call(
+            "PATCH",
+            path,
+            caller=COORDINATOR,
+            body={"couples_therapist_id": "per_demotherapist2"},
+            headers={"If-Match": '"1"'},
+        )
+        # Then the couple, both partners' teams and the two caseloads follow
+        assert reply.status == 200, reply
+        assert reply.headers["etag"] == '"2"'
+        assert reply.json["couples_therapist_id"] == "per_demotherapist2"
+        assert reply.json["join_mode"] == "one_location"
+        for partner in ("per_demoalex", "per_demojamie"):
+            team = call("GET", f"/participants/{partner}/care-team", caller=COORDINATOR).json
+            assert team["couples_therapist_id"] == "per_demotherapist2"
+        lee = call("GET", "/clinicians/per_demotherapist2/caseload", caller=COORDINATOR).json["items"]
+        assert {"participant_id": "per_demoalex", "roles": ["couples_therapist"]} in lee
+        priya = call("GET", "/clinicians/per_democouplestherapist/caseload", caller=COORDINATOR).json
+        assert "per_demoalex" not in {e["participant_id"] for e in priya["items"]}
+        # And the old version cannot be written over
+        stale = call(
+            "PATCH",
+            path,
+            caller=COORDINATOR,
+            body={"join_mode": "two_locations"},
+            headers={"If-Match": '"1"'},
+        )
+        assert stale.status == 412
+
+    def test_changing_a_couple_is_checked(self):
+        path = "/couples/cpl_demorivera"
+        if_match = {"If-Match": '"1"'}
+        assert call("PATCH", path, caller=COORDINATOR, body={"join_mode": "two_locations"}).status == 428
+        for caller in (ALEX, PRIYA):
+            assert (
+                call(
+                    "PATCH", path, caller=caller, body={"join_mode": "two_locations"}, headers=if_match
+                ).status
+                == 403
+            )
+        empty = call("PATCH", path, caller=COORDINATOR, body={}, headers=if_match)
+        assert empty.status == 422, empty
+        unknown = call("PATCH", path, caller=COORDINATOR, body={"nickname": "x"}, headers=if_match)
+        assert unknown.status == 422
+        assert unknown.json["errors"][0]["field"] == "body.nickname"
+        not_couples = call(
+            "PATCH",
+            path,
+            caller=COORDINATOR,
+            body={"couples_therapist_id": "per_demotherapist1"},
+            headers=if_match,
+        )
+        assert not_couples.status == 422
+        assert not_couples.json["errors"] == [
+            {"field": "body.couples_therapist_id", "message": "not a couples_therapist"}
+        ]
+        assert (
+            call(
+                "PATCH",
+                "/couples/cpl_nosuchcouple1",
+                caller=COORDINATOR,
+                body={"join_mode": "two_locations"},
+                headers=if_match,
+            ).status
+            == 404
+        )
+        assert (
+            call("GET", path, caller=COORDINATOR).json["couples_therapist_id"] == "per_democouplestherapist"
+        )
+
 
 class TestCaseload:
     def test_clinicians_see_staff_and_their_caseload_only(self):

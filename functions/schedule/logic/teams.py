@@ -10,7 +10,14 @@ from typing import Any
 
 from functions.common.auth import Principal, Role
 from functions.common.errors import FieldError, InvalidInput
-from functions.schedule.models import CareTeamIn, CareTeamOut, CoupleCreate, CoupleRecord, PersonRecord
+from functions.schedule.models import (
+    CareTeamIn,
+    CareTeamOut,
+    CoupleCreate,
+    CoupleRecord,
+    CoupleUpdate,
+    PersonRecord,
+)
 from functions.schedule.vocabulary import CareRole, ClinicianRole, PersonKind
 
 CARE_ROLE_NEEDS: dict[CareRole, ClinicianRole] = {
@@ -147,4 +154,31 @@ def new_couple(
         couples_therapist_id=request.couples_therapist_id,
         join_mode=request.join_mode,
         created_at=now,
+    )
+
+
+def changed_couple(
+    couple: CoupleRecord, request: CoupleUpdate, *, people: dict[str, PersonRecord]
+) -> CoupleRecord:
+    """The couple with a new couples therapist (a couples therapist licensed where both
+    partners are) and/or join mode. Sessions already booked keep the therapist they were
+    booked with; move or rebook them to change it."""
+    therapist_id = request.couples_therapist_id or couple.couples_therapist_id
+    if request.couples_therapist_id:
+        for partner_id in couple.partner_ids:
+            partner = people.get(partner_id)
+            problem = _clinician_error(
+                people.get(therapist_id), ClinicianRole.COUPLES_THERAPIST, partner.state if partner else None
+            )
+            if problem:
+                raise InvalidInput(
+                    "the couple cannot change as asked",
+                    errors=[FieldError("body.couples_therapist_id", problem)],
+                )
+    return couple.model_copy(
+        update={
+            "couples_therapist_id": therapist_id,
+            "join_mode": request.join_mode or couple.join_mode,
+            "version": couple.version + 1,
+        }
     )

@@ -336,6 +336,11 @@ def join_session(session_id: SessionId, caller: Caller, store: Store, audit: Aud
         session, room_id = store.session_and_room(session_id)
         if session is None or not booking.can_view(caller, session):
             raise NotFound("no such session")
+        if session.couple_id:
+            # How the partners join follows the couple's current setting, not the one at booking.
+            couple = store.get_couple(session.couple_id)
+            if couple:
+                session = session.model_copy(update={"join_mode": couple.join_mode})
         identity = booking.join_identity(
             caller, session, now=utc_now(), opens_before=timedelta(minutes=settings().room_opens_minutes)
         )

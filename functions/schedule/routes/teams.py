@@ -27,6 +27,8 @@ from functions.schedule.models import (
     CoupleCreate,
     CoupleOut,
     CoupleRecord,
+    CoupleUpdate,
+    PersonRecord,
 )
 from functions.schedule.vocabulary import PersonKind
 
@@ -235,6 +237,39 @@ def get_couple(
         if couple is None or (caller.role is not Role.COORDINATOR and caller.person_id not in members):
             raise NotFound("no such couple")
     return _json(_couple_out(couple), couple.version)
+
+
+@router.patch(
+    "/couples/<couple_id>",
+    summary="Change a couple's couples therapist or join mode (coordinators); If-Match required",
+    tags=["couples"],
+    security=AUTHENTICATED,
+    responses={200: {"description": "The couple", "content": {"application/json": {"model": CoupleOut}}}},
+)
+def update_couple(
+    couple_id: Annotated[str, Path(max_length=64)],
+    body: Annotated[CoupleUpdate, Body()],
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+    if_match: Annotated[str | None, Header(alias="If-Match", max_length=256)] = None,
+) -> Response[object]:
+    resource = f"couple/{couple_id}"
+    with audit.track(caller, "couple.update", resource, success_in_transaction=True):
+        caller.require(Role.COORDINATOR)
+        couple = store.get_couple(couple_id)
+        if couple is None:
+            raise NotFound("no such couple")
+        require_if_match(if_match, couple.version)
+        # A new therapist's roles and licences are checked against both partners' states
+        # (one more read, only then).
+        people: dict[str, PersonRecord] = {}
+        if body.couples_therapist_id:
+            people, _ = store.people([*couple.partner_ids, body.couples_therapist_id])
+        changed = teams.changed_couple(couple, body, people=people)
+        entry = audit.entry(caller, "couple.update", resource, "success")
+        store.update_couple(couple, changed, audit.transact_put(entry))
+    return _json(_couple_out(changed), changed.version)
 
 
 @router.get(
