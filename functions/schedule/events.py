@@ -225,7 +225,13 @@ def _on_group_attendance(change: Change) -> None:
     before = (change.old or {}).get("attendance") or {}
     after = change.new.get("attendance") or {}
     missed = {status.value for status in MISSED}
+    begins = datetime.fromisoformat(str(change.new["occurrence_start"]))
     for person_id, status in after.items():
+        person, _, _ = store.person_context(person_id)
+        if person is not None and before.get(person_id) != status:
+            week = week_of(begins, person.time_zone)
+            store.put_group_attendance_mark(str(change.new["group_id"]), begins, person_id, week, status)
+            refresh_intensity(store, person_id, [begins])
         if status in missed and before.get(person_id) not in missed:
             offer_group_makeups(
                 store, change.new, person_id, buffer=timedelta(minutes=settings.buffer_minutes)

@@ -871,6 +871,7 @@ class IntensityOut(BaseModel):
 class ProgramIntensityEntry(BaseModel):
     participant_id: str
     scheduled: IntensityFigures
+    attended: IntensityFigures
     sessions_standing: str
     hours_standing: str
 

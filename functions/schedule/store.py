@@ -36,6 +36,7 @@ from functions.schedule.vocabulary import (
     ENTITY_EMAIL,
     ENTITY_FEED,
     ENTITY_GROUP_ATTENDANCE,
+    ENTITY_GROUP_ATTENDEE,
     ENTITY_GROUP_ENROLMENT,
     ENTITY_GROUP_FACILITATION,
     ENTITY_GROUP_MEMBER,
@@ -560,6 +561,24 @@ class ScheduleStore:
                 "ExpressionAttributeValues": to_item({":expected": before.version, ":open": "open"}),
             }
         }
+
+    def put_group_attendance_mark(
+        self, group_id: str, occurrence_start: datetime, person_id: str, week: str, status: str
+    ) -> None:
+        """The participant's attendance at one group occurrence, filed in their week so the
+        week's one Query also says which group hours were attended (idempotent overwrite)."""
+        item = {
+            "pk": f"GROUP#{group_id}",
+            "sk": f"ATTENDEE#{iso(occurrence_start)}#{person_id}",
+            "entity": ENTITY_GROUP_ATTENDEE,
+            "pw_pk": f"PW#{person_id}#{week}",
+            "pw_sk": f"{iso(occurrence_start)}#{group_id}",
+            "person_id": person_id,
+            "group_id": group_id,
+            "occurrence_start": iso(occurrence_start),
+            "attendance": status,
+        }
+        self._client.put_item(TableName=self.table, Item=to_item(item))
 
     def put_intensity(self, week: str, person_id: str, figures: dict[str, Any]) -> None:
         """A participant's week figures, kept current by the stream consumer for the

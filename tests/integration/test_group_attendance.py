@@ -141,3 +141,40 @@ def test_not_before_it_starts_and_only_by_its_facilitator(clock):
         ).status
         == 200
     )
+
+
+def test_attended_group_hours_count_in_the_participants_intensity(clock, stream):
+    # Given Alex in a two-hour Monday workshop
+    monday = new_group(0)
+    enrolled = call(
+        "POST",
+        f"/groups/{monday['group_id']}/enrolments",
+        caller=ALEX,
+        body={"participant_ids": ["per_demoalex"]},
+    )
+    assert enrolled.json["status"] == "enrolled"
+    stream.step()
+    occurrence = datetime.combine(MONDAY, time(18), tzinfo=CHICAGO)
+    year, number, _ = MONDAY.isocalendar()
+    week = f"{year}-W{number:02d}"
+    before = call("GET", f"/participants/per_demoalex/intensity?week={week}", caller=ALEX).json
+    # When the facilitator records Alex as attended, and the stream is processed
+    clock["now"] = occurrence + timedelta(hours=3)
+    assert (
+        attendance(
+            monday["group_id"], occurrence, [{"person_id": "per_demoalex", "status": "attended"}]
+        ).status
+        == 200
+    )
+    stream.step()
+    # Then the group's two hours count as attended, in the report and the program-wide figures
+    after = call("GET", f"/participants/per_demoalex/intensity?week={week}", caller=ALEX).json
+    assert after["attended"]["sessions"] == before["attended"]["sessions"] + 1
+    assert after["attended"]["hours"] == pytest.approx(before["attended"]["hours"] + 2.0)
+    assert after["scheduled"] == before["scheduled"]
+    program = call("GET", f"/intensity?week={week}", caller=COORDINATOR).json
+    listed = {p["participant_id"]: p for p in program["under"] + program["over"]}
+    assert listed["per_demoalex"]["attended"] == after["attended"]  # under plan: one group in the week
+    # And Alex's week still lists the occurrence once, as a group entry
+    schedule = call("GET", f"/me/schedule?week={week}", caller=ALEX).json["items"]
+    assert [i["group_id"] for i in schedule].count(monday["group_id"]) == 1

@@ -1,8 +1,8 @@
 """Treatment intensity: a participant's week against their plan. No boto3.
 
 Scheduled counts booked sessions and group occurrences; late cancels and cancellations
-do not count. Attended counts sessions whose attendance says `attended` (group
-attendance arrives with group attendance recording).
+do not count. Attended counts sessions and group occurrences whose attendance says
+`attended` (a group occurrence's attendance is filed in each participant's week).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from functions.schedule.models import ScheduleEntry, TreatmentPlan
-from functions.schedule.vocabulary import AttendanceStatus, SessionStatus
+from functions.schedule.vocabulary import ENTITY_GROUP_ATTENDEE, AttendanceStatus, SessionStatus
 
 
 class Figures(BaseModel):
@@ -30,6 +30,12 @@ def _hours(start: datetime, end: datetime) -> float:
 
 def figures(week_items: Iterable[dict[str, Any]], group_entries: Iterable[ScheduleEntry]) -> Figures:
     totals = Figures()
+    week_items = list(week_items)
+    group_attendance = {
+        f"{item['group_id']}@{item['occurrence_start']}": item.get("attendance")
+        for item in week_items
+        if item.get("entity") == ENTITY_GROUP_ATTENDEE
+    }
     for item in week_items:
         if item.get("role") != "attendee" or item.get("status") != SessionStatus.BOOKED.value:
             continue
@@ -40,8 +46,12 @@ def figures(week_items: Iterable[dict[str, Any]], group_entries: Iterable[Schedu
             totals.attended_sessions += 1
             totals.attended_hours += hours
     for entry in group_entries:
+        hours = _hours(entry.start, entry.end)
         totals.scheduled_sessions += 1
-        totals.scheduled_hours += _hours(entry.start, entry.end)
+        totals.scheduled_hours += hours
+        if group_attendance.get(entry.session_id) == AttendanceStatus.ATTENDED.value:
+            totals.attended_sessions += 1
+            totals.attended_hours += hours
     totals.scheduled_hours = round(totals.scheduled_hours, 2)
     totals.attended_hours = round(totals.attended_hours, 2)
     return totals

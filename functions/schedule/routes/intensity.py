@@ -100,6 +100,7 @@ def program_intensity(
         entry = ProgramIntensityEntry(
             participant_id=person.person_id,
             scheduled=IntensityFigures(sessions=totals.scheduled_sessions, hours=totals.scheduled_hours),
+            attended=IntensityFigures(sessions=totals.attended_sessions, hours=totals.attended_hours),
             sessions_standing=sessions_standing,
             hours_standing=hours_standing,
         )

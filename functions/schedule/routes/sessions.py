@@ -49,7 +49,7 @@ from functions.schedule.models import (
 )
 from functions.schedule.rooms import RoomGone
 from functions.schedule.store import ScheduleStore
-from functions.schedule.vocabulary import PersonKind, SessionStatus, SessionType
+from functions.schedule.vocabulary import ENTITY_SESSION_MEMBER, PersonKind, SessionStatus, SessionType
 
 router = Router()  # type: ignore[no-untyped-call]
 SessionId = Annotated[str, Path(max_length=64)]
@@ -283,6 +283,7 @@ def _week_schedule(person_id: str, week: str | None, caller: Principal, store: S
             attendee_ids=item["attendee_ids"],
         )
         for item in store.week(person_id, week)
+        if item.get("entity") == ENTITY_SESSION_MEMBER
     ]
     week_start, week_end = week_bounds(week, person.time_zone)
     for enrolment in enrolments:
