@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 from functions.common.audit import AuditWriter
 from functions.common.auth import Principal, Role
-from functions.coverage.models import PlanRecord
+from functions.coverage.models import InsuredPerson, PlanRecord
 from functions.coverage.store import CoverageStore
-from functions.coverage.vocabulary import PlanStatus, PlanType, SubscriberRelationship
+from functions.coverage.vocabulary import NetworkStatus, PlanStatus, PlanType, SubscriberRelationship
 from functions.schedule.events import refresh_intensity
 from functions.schedule.logic import booking, groups, people, teams
 from functions.schedule.models import (
@@ -329,7 +329,10 @@ PLANS: tuple[PlanRecord, ...] = (
         payer_id="LSM01",
         plan_type=PlanType.PPO,
         member_id="LSM884201-01",
+        group_number="TX-20417",
         subscriber_relationship=SubscriberRelationship.SELF,
+        patient=InsuredPerson(first_name="Alex", last_name="Rivera", birth_date=date(1988, 9, 30)),
+        network_status=NetworkStatus.IN_NETWORK,
         effective_from=date(2026, 1, 1),
         status=PlanStatus.ACTIVE,
     ),
@@ -340,7 +343,11 @@ PLANS: tuple[PlanRecord, ...] = (
         payer_id="LSM01",
         plan_type=PlanType.PPO,
         member_id="LSM884201-02",
+        group_number="TX-20417",
         subscriber_relationship=SubscriberRelationship.SPOUSE,
+        patient=InsuredPerson(first_name="Jamie", last_name="Rivera", birth_date=date(1990, 4, 12)),
+        subscriber=InsuredPerson(first_name="Alex", last_name="Rivera", birth_date=date(1988, 9, 30)),
+        network_status=NetworkStatus.IN_NETWORK,
         effective_from=date(2026, 1, 1),
         status=PlanStatus.ACTIVE,
     ),
@@ -352,6 +359,8 @@ PLANS: tuple[PlanRecord, ...] = (
         plan_type=PlanType.PPO,
         member_id="PCX-55120934",
         subscriber_relationship=SubscriberRelationship.SELF,
+        patient=InsuredPerson(first_name="Taylor", last_name="Brooks", birth_date=date(1993, 1, 22)),
+        network_status=NetworkStatus.IN_NETWORK,
         effective_from=date(2026, 7, 1),
         status=PlanStatus.PENDING_VERIFICATION,
     ),

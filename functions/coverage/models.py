@@ -2,13 +2,58 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from functions.common.models import StoredRecord
-from functions.coverage.vocabulary import ENTITY_PLAN, PlanStatus, PlanType, SubscriberRelationship
+from functions.common.models import DisplayName, StoredRecord, iso
+from functions.coverage.vocabulary import (
+    ENTITY_PLAN,
+    NetworkStatus,
+    PlanStatus,
+    PlanType,
+    SubscriberRelationship,
+)
+
+# X12 identifiers: letters, digits and a few separators (never the interchange's delimiters).
+X12Id = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9 .\-]{0,49}$", strip_whitespace=True)
+]
+X12Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z' .\-]{0,59}$", strip_whitespace=True)]
+
+
+class InsuredPerson(BaseModel):
+    """A person as the payer knows them (name and birth date, for the 270)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    first_name: X12Name
+    last_name: X12Name
+    birth_date: date
+
+
+class PlanIn(BaseModel):
+    """A participant's plan, as a coordinator records it (PUT replaces it whole)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    payer_name: DisplayName
+    payer_id: X12Id | None = Field(default=None, description="The payer's id at the clearinghouse.")
+    plan_type: PlanType
+    member_id: X12Id | None = None
+    group_number: X12Id | None = None
+    subscriber_relationship: SubscriberRelationship = SubscriberRelationship.SELF
+    patient: InsuredPerson | None = Field(
+        default=None, description="The participant as the payer knows them (needed for eligibility)."
+    )
+    subscriber: InsuredPerson | None = Field(
+        default=None, description="The plan's subscriber when it is not the participant (e.g. the partner)."
+    )
+    network_status: NetworkStatus = NetworkStatus.UNKNOWN
+    effective_from: date | None = None
+    effective_to: date | None = None
+    status: PlanStatus = PlanStatus.PENDING_VERIFICATION
 
 
 class PlanOut(BaseModel):
@@ -28,6 +73,23 @@ class PlanList(BaseModel):
     items: list[PlanOut]
 
 
+class PlanDetail(PlanOut):
+    """A coordinator's view: everything recorded, the member id in full."""
+
+    person_id: str
+    payer_id: str | None = None
+    member_id: str | None = None
+    group_number: str | None = None
+    patient: InsuredPerson | None = None
+    subscriber: InsuredPerson | None = None
+    network_status: NetworkStatus
+    updated_at: datetime | None = None
+
+
+class PlanDetailList(BaseModel):
+    items: list[PlanDetail]
+
+
 class PlanRecord(StoredRecord):
     model_config = ConfigDict(frozen=True)
 
@@ -37,10 +99,15 @@ class PlanRecord(StoredRecord):
     payer_id: str | None = None
     plan_type: PlanType
     member_id: str | None = None
+    group_number: str | None = None
     subscriber_relationship: SubscriberRelationship
+    patient: InsuredPerson | None = None
+    subscriber: InsuredPerson | None = None
+    network_status: NetworkStatus = NetworkStatus.UNKNOWN
     effective_from: date | None = None
     effective_to: date | None = None
     status: PlanStatus = PlanStatus.PENDING_VERIFICATION
+    updated_at: datetime | None = None
     version: int = 1
 
     @staticmethod
@@ -52,4 +119,5 @@ class PlanRecord(StoredRecord):
             **self.key(self.person_id, self.plan_id),
             "entity": ENTITY_PLAN,
             **self.model_dump(mode="json"),
+            "updated_at": iso(self.updated_at) if self.updated_at else None,
         }

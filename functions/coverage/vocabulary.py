@@ -29,4 +29,13 @@ class PlanStatus(StrEnum):
     PENDING_VERIFICATION = "pending_verification"
 
 
+class NetworkStatus(StrEnum):
+    """The program's network status with the plan's payer."""
+
+    IN_NETWORK = "in_network"
+    OUT_OF_NETWORK = "out_of_network"
+    UNKNOWN = "unknown"
+
+
 ENTITY_PLAN = "PLAN"
+ENTITY_BILLING_CHOICE = "BILLING_CHOICE"

@@ -1,0 +1,59 @@
+"""What the coverage routes are handed per request (Powertools `Depends` providers)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.depends import Depends
+from pydantic import Field
+
+from functions.common import aws
+from functions.common.api import audit_writer
+from functions.common.audit import AuditWriter
+from functions.common.auth import Principal, current_principal
+from functions.common.config import ApiSettings, load_settings
+from functions.common.idempotency import Outcome, run_idempotent
+from functions.coverage.store import CoverageStore
+
+
+class CoverageSettings(ApiSettings):
+    coverage_table: str = Field(alias="COVERAGE_TABLE")
+    schedule_table: str = Field(alias="SCHEDULE_TABLE")
+    eligibility_stale_hours: int = Field(default=72, ge=1, le=24 * 90, alias="ELIGIBILITY_STALE_HOURS")
+
+
+def settings() -> CoverageSettings:
+    return load_settings(CoverageSettings)
+
+
+def coverage_store() -> CoverageStore:
+    config = settings()
+    return CoverageStore(config.coverage_table, aws.client("dynamodb"), schedule_table=config.schedule_table)
+
+
+Caller = Annotated[Principal, Depends(current_principal)]
+Store = Annotated[CoverageStore, Depends(coverage_store)]
+Audit = Annotated[AuditWriter, Depends(audit_writer)]
+
+
+def idempotently(
+    caller: Principal,
+    key: str | None,
+    operation: str,
+    payload: Any,
+    produce: Callable[[], Outcome],
+    context: Any,
+) -> Response[dict[str, Any]]:
+    """`run_idempotent` with this function's idempotency table and client filled in."""
+    return run_idempotent(
+        key=key,
+        principal=caller,
+        operation=operation,
+        payload=payload,
+        produce=produce,
+        table_name=settings().idempotency_table,
+        client=aws.client("dynamodb"),
+        lambda_context=context,
+    )
