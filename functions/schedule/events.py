@@ -121,6 +121,14 @@ def refresh_intensity(store: ScheduleStore, person_id: str, moments: list[dateti
         groups = [e for enrolment in enrolments for e in week_entries(enrolment, person_id, start, end, zone)]
         totals = intensity.figures(store.week(person_id, week), groups)
         store.put_intensity(week, person_id, totals.model_dump())
+        store.put_group_week(
+            person_id,
+            week,
+            [
+                {"group_id": e.group_id, "type": e.type.value, "start": iso(e.start), "end": iso(e.end)}
+                for e in groups
+            ],
+        )
     return len(weeks)
 
 

@@ -41,6 +41,7 @@ from functions.schedule.vocabulary import (
     ENTITY_GROUP_FACILITATION,
     ENTITY_GROUP_MEMBER,
     ENTITY_GROUP_WAIT,
+    ENTITY_GROUP_WEEK,
     ENTITY_INTENSITY,
     ENTITY_RESERVATION,
     ENTITY_ROOM,
@@ -577,6 +578,20 @@ class ScheduleStore:
             "group_id": group_id,
             "occurrence_start": iso(occurrence_start),
             "attendance": status,
+        }
+        self._client.put_item(TableName=self.table, Item=to_item(item))
+
+    def put_group_week(self, person_id: str, week: str, occurrences: list[dict[str, Any]]) -> None:
+        """The participant's group occurrences of one week (overwritten whole on each refresh)."""
+        item = {
+            "pk": f"PERSON#{person_id}",
+            "sk": f"GROUPWEEK#{week}",
+            "entity": ENTITY_GROUP_WEEK,
+            "pw_pk": f"PW#{person_id}#{week}",
+            "pw_sk": f"~GROUPS#{week}",
+            "person_id": person_id,
+            "week": week,
+            "occurrences": occurrences,
         }
         self._client.put_item(TableName=self.table, Item=to_item(item))
 

@@ -155,5 +155,8 @@ ENTITY_INTENSITY = "INTENSITY"
 ENTITY_FEED = "CALENDAR_FEED"
 ENTITY_GROUP_ATTENDANCE = "GROUP_ATTENDANCE"
 ENTITY_COMMITMENTS = "GROUP_COMMITMENTS"
+ENTITY_GROUP_WEEK = "GROUP_WEEK"
+"""A participant's group occurrences of one week, filed in their week for the coverage
+function (which reads only the participant/week index)."""
 ENTITY_GROUP_ATTENDEE = "GROUP_ATTENDEE"
 """A participant's attendance at one group occurrence, in their week (intensity)."""

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from functions.common import aws
+from functions.common.models import iso
 from functions.schedule import events
 from functions.schedule.routes import groups as group_routes
 from functions.schedule.routes import sessions as session_routes
@@ -143,7 +144,7 @@ def test_not_before_it_starts_and_only_by_its_facilitator(clock):
     )
 
 
-def test_attended_group_hours_count_in_the_participants_intensity(clock, stream):
+def test_attended_group_hours_count_in_the_participants_intensity(clock, stream, program):
     # Given Alex in a two-hour Monday workshop
     monday = new_group(0)
     enrolled = call(
@@ -158,6 +159,14 @@ def test_attended_group_hours_count_in_the_participants_intensity(clock, stream)
     year, number, _ = MONDAY.isocalendar()
     week = f"{year}-W{number:02d}"
     before = call("GET", f"/participants/per_demoalex/intensity?week={week}", caller=ALEX).json
+    # (the week's group occurrences are filed in Alex's week for the coverage function)
+    [filed] = [i for i in program.week("per_demoalex", week) if i["entity"] == "GROUP_WEEK"]
+    assert {
+        "group_id": monday["group_id"],
+        "type": "psychoeducation",
+        "start": iso(occurrence),
+        "end": iso(occurrence + timedelta(hours=2)),
+    } in filed["occurrences"]
     # When the facilitator records Alex as attended, and the stream is processed
     clock["now"] = occurrence + timedelta(hours=3)
     assert (
