@@ -12,6 +12,12 @@ from zoneinfo import ZoneInfo
 
 from functions.common.audit import AuditWriter
 from functions.common.auth import Principal, Role
+from functions.coverage.billing import (
+    ChargemasterIn,
+    ChargemasterRecord,
+    FeeScheduleIn,
+    FeeScheduleRecord,
+)
 from functions.coverage.models import InsuredPerson, PlanRecord
 from functions.coverage.store import CoverageStore
 from functions.coverage.vocabulary import NetworkStatus, PlanStatus, PlanType, SubscriberRelationship
@@ -375,6 +381,103 @@ PLANS: tuple[PlanRecord, ...] = (
 )
 
 
+CHARGEMASTER = ChargemasterIn.model_validate(
+    {
+        "prices": {
+            "90837": "250.00",
+            "90834": "190.00",
+            "90832": "130.00",
+            "90847": "240.00",
+            "90853": "95.00",
+            "H0004": "45.00",
+            "H0005": "85.00",
+            "99214": "220.00",
+            "90833": "110.00",
+            "S9480": "650.00",
+            "H0015": "550.00",
+        },
+        "self_pay_prices": {
+            "90837": "160.00",
+            "90834": "125.00",
+            "90832": "90.00",
+            "90847": "170.00",
+            "90853": "60.00",
+            "H0004": "30.00",
+            "H0005": "55.00",
+            "99214": "150.00",
+            "90833": "75.00",
+            "S9480": "425.00",
+            "H0015": "375.00",
+        },
+    }
+)
+FEE_SCHEDULES: dict[str, FeeScheduleIn] = {
+    # Lone Star Mutual contracts per service.
+    "LSM01": FeeScheduleIn.model_validate(
+        {
+            "payer_name": "Lone Star Mutual PPO",
+            "billing_model": "per_service",
+            "in_network_allowed": {
+                "90837": "142.50",
+                "90834": "108.20",
+                "90832": "74.00",
+                "90847": "131.00",
+                "90853": "42.75",
+                "H0004": "24.60",
+                "H0005": "48.00",
+                "99214": "128.40",
+                "90833": "68.90",
+            },
+            "out_of_network_allowed": {
+                "90837": "110.00",
+                "90834": "84.00",
+                "90847": "100.00",
+                "90853": "33.00",
+                "99214": "98.00",
+            },
+        }
+    ),
+    # Pacific Crest pays a psychiatric IOP per diem for days of three attended hours or more.
+    "PCP22": FeeScheduleIn.model_validate(
+        {
+            "payer_name": "Pacific Crest PPO",
+            "billing_model": "per_diem",
+            "per_diem_minimum_hours": "3",
+            "in_network_allowed": {
+                "S9480": "375.00",
+                "90837": "135.00",
+                "90834": "101.00",
+                "90847": "125.00",
+                "90853": "40.00",
+                "99214": "121.00",
+                "90833": "64.00",
+            },
+        }
+    ),
+}
+
+
+def seed_billing(coverage: CoverageStore, audit: AuditWriter, *, now: datetime) -> None:
+    """The program's chargemaster and the demo payers' fee schedules (idempotent)."""
+    present = {str(i["sk"]) for i in coverage.billing_items()}
+    if "CHARGEMASTER" not in present:
+        record = ChargemasterRecord.build(CHARGEMASTER, now=now, version=1)
+        coverage.save_reference(
+            record.to_attributes(),
+            _audit_put(audit, "billing.chargemaster.update", "billing/chargemaster"),
+            expected_version=None,
+        )
+    for payer_id, fees in FEE_SCHEDULES.items():
+        if f"FEES#{payer_id}" in present:
+            continue
+        schedule = FeeScheduleRecord.build(payer_id, fees, now=now, version=1)
+        coverage.save_reference(
+            schedule.to_attributes(),
+            _audit_put(audit, "billing.fee_schedule.update", f"billing/fee-schedule/{payer_id}"),
+            expected_version=None,
+        )
+
+
 @dataclass(frozen=True)
 class DemoLogin:
     username: str
@@ -522,4 +625,5 @@ def seed(
     for plan in PLANS:
         if plan.plan_id not in {p.plan_id for p in coverage.plans_of(plan.person_id)}:
             coverage.put_plan(plan)
+    seed_billing(coverage, audit, now=now or datetime.now(UTC))
     return logins

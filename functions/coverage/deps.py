@@ -15,12 +15,16 @@ from functions.common.audit import AuditWriter
 from functions.common.auth import Principal, current_principal
 from functions.common.config import ApiSettings, load_settings
 from functions.common.idempotency import Outcome, run_idempotent
+from functions.common.models import TimeZone
+from functions.coverage.clearinghouse import PayerLink, payer_link
+from functions.coverage.eligibility_store import EligibilityStore
 from functions.coverage.store import CoverageStore
 
 
 class CoverageSettings(ApiSettings):
     coverage_table: str = Field(alias="COVERAGE_TABLE")
     schedule_table: str = Field(alias="SCHEDULE_TABLE")
+    program_time_zone: TimeZone = Field(default="America/Chicago", alias="PROGRAM_TIME_ZONE")
     eligibility_stale_hours: int = Field(default=72, ge=1, le=24 * 90, alias="ELIGIBILITY_STALE_HOURS")
 
 
@@ -33,8 +37,19 @@ def coverage_store() -> CoverageStore:
     return CoverageStore(config.coverage_table, aws.client("dynamodb"), schedule_table=config.schedule_table)
 
 
+def eligibility_store() -> EligibilityStore:
+    return EligibilityStore(settings().coverage_table, aws.client("dynamodb"))
+
+
+def payers() -> PayerLink:
+    """The container's clearinghouse (behind its circuit breaker) and the provider identity."""
+    return payer_link()
+
+
 Caller = Annotated[Principal, Depends(current_principal)]
 Store = Annotated[CoverageStore, Depends(coverage_store)]
+Eligibility = Annotated[EligibilityStore, Depends(eligibility_store)]
+Payers = Annotated[PayerLink, Depends(payers)]
 Audit = Annotated[AuditWriter, Depends(audit_writer)]
 
 

@@ -121,3 +121,59 @@ class PlanRecord(StoredRecord):
             **self.model_dump(mode="json"),
             "updated_at": iso(self.updated_at) if self.updated_at else None,
         }
+
+
+# --- estimates ------------------------------------------------------------------------------
+
+Dollars = Annotated[str, Field(pattern=r"^-?\d+\.\d{2}$", description="US dollars, exact (a string)")]
+
+
+class EstimatePartOut(BaseModel):
+    kind: str
+    amount: Dollars
+    reason: str
+
+
+class EstimateSourceOut(BaseModel):
+    id: str = Field(description="A session id, or `<group id>@<occurrence start>`")
+    type: str
+    start: datetime
+    end: datetime
+    status: str = Field(description="expected, attended or missed")
+
+
+class EstimateLineOut(BaseModel):
+    day: date
+    sources: list[EstimateSourceOut]
+    code: str | None = None
+    units: int | None = None
+    charge: Dollars
+    allowed: Dollars
+    plan_pays: Dollars
+    you_pay: Dollars
+    parts: list[EstimatePartOut]
+    note: str | None = None
+
+
+class EstimateTotals(BaseModel):
+    charge: Dollars
+    plan_pays: Dollars
+    you_pay: Dollars
+
+
+class WeekTotalsOut(EstimateTotals):
+    week: str
+
+
+class EstimateOut(BaseModel):
+    participant_id: str
+    scope: str = Field(description="session, week or program")
+    week: str = Field(description="The ISO week estimated (a program's first week)")
+    weeks: int = 1
+    basis: str = Field(description="insured, self_pay, unverified (eligibility not confirmed) or inactive")
+    plan_id: str | None = None
+    network: str | None = None
+    lines: list[EstimateLineOut]
+    totals: EstimateTotals
+    by_week: list[WeekTotalsOut] = Field(default_factory=list)
+    notes: list[str]

@@ -9,6 +9,8 @@ from botocore.exceptions import ClientError
 
 from functions.common.dynamo import error_code, from_item, to_item
 from functions.common.errors import FieldError, PreconditionFailed
+from functions.common.tables import PARTICIPANT_WEEK_INDEX
+from functions.coverage.billing import BILLING_PK
 from functions.coverage.models import PlanRecord
 
 
@@ -63,3 +65,83 @@ class CoverageStore:
                 "the plan changed since you read it; fetch it again and retry",
                 errors=[FieldError("header.If-Match", "stale")],
             ) from exc
+
+    # --- billing reference -----------------------------------------------------------------
+
+    def billing_items(self) -> list[dict[str, Any]]:
+        """Every fee schedule and the chargemaster: one Query of the BILLING partition."""
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=to_item({":pk": BILLING_PK}),
+        )
+        return [from_item(item) for page in pages for item in page.get("Items", [])]
+
+    def save_reference(
+        self, attributes: dict[str, Any], audit_put: dict[str, Any], *, expected_version: int | None
+    ) -> None:
+        """Create (only if new) or replace (only from the version read) a reference item."""
+        put: dict[str, Any] = {"TableName": self.table, "Item": to_item(attributes)}
+        if expected_version is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "#v = :v"
+            put["ExpressionAttributeNames"] = {"#v": "version"}
+            put["ExpressionAttributeValues"] = to_item({":v": expected_version})
+        try:
+            self._client.transact_write_items(TransactItems=[{"Put": put}, audit_put])
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            raise PreconditionFailed(
+                "it changed since you read it; fetch it again and retry",
+                errors=[FieldError("header.If-Match", "stale")],
+            ) from exc
+
+    # --- a participant's coverage and week -------------------------------------------------
+
+    def person_items(self, person_id: str) -> list[dict[str, Any]]:
+        """Everything coverage keeps for one participant (plans, eligibility, projected claims,
+        authorizations, couple billing choices): one Query."""
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=to_item({":pk": f"PERSON#{person_id}"}),
+        )
+        return [from_item(item) for page in pages for item in page.get("Items", [])]
+
+    def schedule_week(self, person_id: str, week: str) -> list[dict[str, Any]]:
+        """The participant's week in the schedule table's participant/week index (read-only):
+        sessions, the week's group occurrences and group attendance. One Query."""
+        if not self.schedule_table:
+            raise RuntimeError("the schedule table is not configured")
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.schedule_table,
+            IndexName=PARTICIPANT_WEEK_INDEX,
+            KeyConditionExpression="pw_pk = :pw",
+            ExpressionAttributeValues=to_item({":pw": f"PW#{person_id}#{week}"}),
+        )
+        return [from_item(item) for page in pages for item in page.get("Items", [])]
+
+    # --- projected claims ------------------------------------------------------------------
+
+    def put_claim(self, item: dict[str, Any]) -> bool:
+        """Record a projected claim once (a redelivered stream record changes nothing)."""
+        try:
+            self._client.put_item(
+                TableName=self.table, Item=to_item(item), ConditionExpression="attribute_not_exists(sk)"
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def drop_claim(self, person_id: str, source_id: str) -> None:
+        """Attendance corrected away from `attended`: the projection no longer counts it."""
+        self._client.delete_item(
+            TableName=self.table, Key=to_item({"pk": f"PERSON#{person_id}", "sk": f"CLAIM#{source_id}"})
+        )

@@ -847,6 +847,7 @@ def member_attributes(session: SessionRecord, person_id: str, week: str) -> dict
         "attendance": session.attendance.get(person_id),
         "clinician_ids": list(session.clinician_ids),
         "attendee_ids": list(session.attendee_ids),
+        "couple_id": session.couple_id,
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -1216,6 +1216,7 @@ class GroupStore:
             "group_id": group.group_id,
             "group_type": group.type.value,
             "occurrence_start": iso(start),
+            "occurrence_end": iso(start + timedelta(minutes=group.duration_minutes)),
             "attendance": attendance,
             "version": version + 1,
         }

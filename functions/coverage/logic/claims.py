@@ -1,0 +1,98 @@
+"""Projected claims: what an attended session is expected to cost the participant and fill
+of their deductible and out-of-pocket maximum, recorded once per session and attendee so
+later estimates start from it until a fresh 271 replaces it. Pure: no boto3."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from functions.common.models import iso
+from functions.coverage.billing import BillingReference
+from functions.coverage.logic.costshare import PartKind
+from functions.coverage.logic.estimates import (
+    GROUP_CATEGORY,
+    SESSION_CATEGORY,
+    Coverage,
+    WeekService,
+    estimate,
+)
+
+ENTITY_CLAIM = "PROJECTED_CLAIM"
+
+
+def session_service(image: Mapping[str, Any], person_id: str, coverage: Coverage) -> WeekService | None:
+    """The attended session as a billable service for `person_id`, or None when it bills
+    nothing for them (not attended, not billable, or a couples session billed to the partner)."""
+    if image.get("status") != "booked" or (image.get("attendance") or {}).get(person_id) != "attended":
+        return None
+    category = SESSION_CATEGORY.get(str(image.get("type")))
+    if category is None:
+        return None
+    couple_id = image.get("couple_id")
+    if image.get("type") == "couples":
+        identified = coverage.identified_patients.get(str(couple_id)) or sorted(image["attendee_ids"])[0]
+        if identified != person_id:
+            return None
+    return WeekService(
+        source_id=str(image["session_id"]),
+        kind=str(image["type"]),
+        category=category,
+        start=datetime.fromisoformat(str(image["start"])),
+        end=datetime.fromisoformat(str(image["end"])),
+        status="attended",
+    )
+
+
+def occurrence_service(image: Mapping[str, Any], person_id: str) -> WeekService | None:
+    """An attended group occurrence as a billable service, or None."""
+    if (image.get("attendance") or {}).get(person_id) != "attended" or not image.get("occurrence_end"):
+        return None
+    category = GROUP_CATEGORY.get(str(image.get("group_type")))
+    if category is None:
+        return None
+    return WeekService(
+        source_id=f"{image['group_id']}@{image['occurrence_start']}",
+        kind=str(image["group_type"]),
+        category=category,
+        start=datetime.fromisoformat(str(image["occurrence_start"])),
+        end=datetime.fromisoformat(str(image["occurrence_end"])),
+        status="attended",
+    )
+
+
+def projected_claim(
+    person_id: str,
+    service: WeekService,
+    coverage: Coverage,
+    reference: BillingReference,
+    *,
+    zone: ZoneInfo,
+    now: datetime,
+) -> dict[str, Any] | None:
+    """The claim item for one attended service, or None when nothing is billed to a plan."""
+    result = estimate(
+        person_id, [service], coverage, reference, zone=zone, on=service.start.astimezone(zone).date()
+    )
+    items = [line.item for line in result.lines if line.item]
+    if result.basis != "insured" or not items or result.plan_id is None:
+        return None
+    deductible = sum(p.cents for i in items for p in i.parts if p.kind is PartKind.DEDUCTIBLE)
+    return {
+        "pk": f"PERSON#{person_id}",
+        "sk": f"CLAIM#{service.source_id}",
+        "entity": ENTITY_CLAIM,
+        "person_id": person_id,
+        "source_id": service.source_id,
+        "plan_id": result.plan_id,
+        "network": result.network.value if result.network else None,
+        "codes": [i.service.code.value for i in items],
+        "service_date": service.start.astimezone(zone).date().isoformat(),
+        "allowed_cents": sum(i.allowed for i in items),
+        "participant_cents": sum(i.participant_pays for i in items),
+        "deductible_cents": deductible,
+        "oop_cents": sum(i.cost_share for i in items),
+        "recorded_at": iso(now),
+    }

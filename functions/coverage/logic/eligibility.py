@@ -1,0 +1,594 @@
+"""Eligibility rules: which plans can be checked, the 270 a plan becomes, what a 271 means for
+the program, when a result is stale and what a participant may see. Pure: no boto3, no I/O,
+no clock (callers pass `now`), no logging.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from functions.common.errors import FieldError
+from functions.common.models import StoredRecord, iso
+from functions.coverage.logic.x12 import (
+    REJECT_REASONS,
+    Accumulator,
+    BenefitSummary,
+    CoverageStatus,
+    Dependent,
+    EligibilityRequest,
+    EligibilityResult,
+    Network,
+    Rejection,
+    RejectionCategory,
+    Subscriber,
+    summarise,
+)
+from functions.coverage.models import InsuredPerson, PlanRecord
+from functions.coverage.vocabulary import PlanType, SubscriberRelationship
+
+ENTITY_ELIGIBILITY_CHECK = "ELIGIBILITY_CHECK"
+ENTITY_ELIGIBILITY_LATEST = "ELIGIBILITY_LATEST"
+ENTITY_ELIGIBILITY_X12 = "ELIGIBILITY_X12"
+LATEST_PREFIX = "ELIGLATEST#"
+DUE_PREFIX = "ELIG_DUE#"
+
+INQUIRY_SERVICE_TYPES: tuple[str, ...] = ("30", "MH", "AI", "A6")
+"""What every 270 asks: plan coverage, mental health, substance abuse and psychotherapy."""
+
+BenefitCategory = Literal["mental_health", "substance_use"]
+CATEGORY_SERVICE_TYPES: dict[BenefitCategory, tuple[str, ...]] = {
+    # Most specific first: `summarise` takes the first service type the payer answered.
+    "mental_health": ("MH", "A6", "30"),
+    "substance_use": ("AI", "30"),
+}
+
+Source = Literal["coordinator", "recheck"]
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+class ProviderIdentity(BaseModel):
+    """Who asks: the program as the clearinghouse and the payers know it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    npi: str = Field(pattern=r"^\d{10}$")
+    name: str = Field(min_length=1, max_length=60)
+    sender_id: str = Field(min_length=1, max_length=15)
+    receiver_id: str = Field(min_length=1, max_length=15)
+    usage: Literal["P", "T"] = "T"
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def missing_for_check(plan: PlanRecord) -> list[FieldError]:
+    """Why `plan` cannot be sent to a payer (empty when it can); each error names a plan field."""
+    if plan.plan_type is PlanType.SELF_PAY:
+        return [FieldError("plan.plan_type", "a self-pay plan has no payer to ask")]
+    errors = []
+    if not plan.payer_id:
+        errors.append(FieldError("plan.payer_id", "required for an eligibility check"))
+    if not plan.member_id:
+        errors.append(FieldError("plan.member_id", "required for an eligibility check"))
+    if plan.patient is None:
+        errors.append(FieldError("plan.patient", "name and birth date required for an eligibility check"))
+    if plan.subscriber_relationship is not SubscriberRelationship.SELF and plan.subscriber is None:
+        errors.append(FieldError("plan.subscriber", "required when the participant is a dependent"))
+    return errors
+
+
+def new_check_id() -> str:
+    return "elg_" + uuid.uuid4().hex
+
+
+def new_control_number() -> int:
+    """A random interchange control number (ISA13), 1..999999999."""
+    return secrets.randbelow(999_999_999) + 1
+
+
+def _x12_name(value: str) -> str:
+    return value.upper()
+
+
+def _x12_text(value: str, limit: int) -> str:
+    """Free text (a payer's display name) made safe for an X12 element: upper case, no delimiters."""
+    cleaned = " ".join(re.sub(r"[^A-Za-z0-9 .,'&\-]", " ", value).split())
+    return (cleaned or "PAYER").upper()[:limit]
+
+
+def build_request(
+    plan: PlanRecord,
+    provider: ProviderIdentity,
+    *,
+    check_id: str,
+    control_number: int,
+    now: datetime,
+    service_types: Sequence[str] = INQUIRY_SERVICE_TYPES,
+) -> EligibilityRequest:
+    """The 270 for `plan`, today. The participant is the subscriber (loop 2100C) when the plan is
+    their own, else the dependent (2100D) of the plan's subscriber. Call `missing_for_check` first.
+
+    The trace number is the check id's hex part, so the 271 ties back to the check.
+    """
+    if missing_for_check(plan):
+        raise ValueError("the plan cannot be checked; see missing_for_check")
+    # missing_for_check guarantees these:
+    assert plan.patient is not None
+    assert plan.payer_id
+    assert plan.member_id
+    dependent = plan.subscriber_relationship is not SubscriberRelationship.SELF
+    insured: InsuredPerson = plan.subscriber if dependent and plan.subscriber else plan.patient
+    return EligibilityRequest(
+        control_number=control_number,
+        created=now,
+        sender_id=provider.sender_id,
+        receiver_id=provider.receiver_id,
+        usage=provider.usage,
+        payer_name=_x12_text(plan.payer_name, 60),
+        payer_id=plan.payer_id,
+        provider_name=provider.name,
+        provider_npi=provider.npi,
+        subscriber=Subscriber(
+            first_name=_x12_name(insured.first_name),
+            last_name=_x12_name(insured.last_name),
+            member_id=plan.member_id,
+            birth_date=insured.birth_date,
+            group_number=plan.group_number,
+        ),
+        dependent=Dependent(
+            first_name=_x12_name(plan.patient.first_name),
+            last_name=_x12_name(plan.patient.last_name),
+            birth_date=plan.patient.birth_date,
+            relationship=plan.subscriber_relationship,
+        )
+        if dependent
+        else None,
+        date_of_service=now.date(),
+        service_types=tuple(service_types),
+        trace_number=check_id.removeprefix("elg_"),
+    )
+
+
+def answers(request: EligibilityRequest, result: EligibilityResult) -> bool:
+    """Whether the 271 answers this 270 (its TRN*2 echoes our trace number)."""
+    return result.trace_number == request.trace_number
+
+
+# --------------------------------------------------------------------------- results
+
+
+class AccumulatorOut(BaseModel):
+    """A deductible or out-of-pocket maximum in cents; None where the payer did not say."""
+
+    model_config = ConfigDict(frozen=True)
+
+    individual_total_cents: int | None = None
+    individual_remaining_cents: int | None = None
+    family_total_cents: int | None = None
+    family_remaining_cents: int | None = None
+
+
+class CostShareOut(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    deductible: AccumulatorOut = AccumulatorOut()
+    out_of_pocket: AccumulatorOut = AccumulatorOut()
+    copay_cents: int | None = Field(default=None, description="Per visit")
+    coinsurance_rate: Decimal | None = Field(default=None, description="Fraction: 0.2 is 20 %")
+    visit_limit: int | None = Field(default=None, description="Visits per benefit period")
+    visits_remaining: int | None = None
+    prior_auth_required: bool | None = None
+    not_covered: bool = False
+    messages: list[str] = Field(default_factory=list, description="The payer's notes on these benefits")
+
+
+class BenefitsOut(BaseModel):
+    """What the plan pays for one benefit category, in and out of the payer's network."""
+
+    model_config = ConfigDict(frozen=True)
+
+    category: BenefitCategory
+    service_types: list[str] = Field(description="X12 service type codes, most specific first")
+    in_network: CostShareOut
+    out_of_network: CostShareOut | None = Field(
+        default=None, description="Absent when the payer said nothing about out-of-network benefits"
+    )
+
+
+class RejectionOut(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(description="AAA03 reject reason code")
+    category: RejectionCategory
+    reason: str = Field(description="The code's meaning in the X12 code list")
+    retryable: bool = Field(description="Whether the same inquiry may succeed later")
+
+
+class EligibilityRecord(StoredRecord):
+    """One check's result, as stored (history item, and the plan's latest pointer)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person_id: str
+    plan_id: str
+    check_id: str
+    payer_name: str
+    checked_at: datetime
+    status: CoverageStatus
+    rejection: RejectionOut | None = None
+    plan_begin: date | None = None
+    plan_end: date | None = None
+    plan_description: str | None = None
+    benefits: list[BenefitsOut] = Field(default_factory=list)
+    payer_messages: list[str] = Field(default_factory=list)
+    requested_by: str
+    source: Source = "coordinator"
+    refresh_failed_at: datetime | None = None
+
+    @staticmethod
+    def history_key(person_id: str, plan_id: str, checked_at: datetime, check_id: str) -> dict[str, str]:
+        return {"pk": f"PERSON#{person_id}", "sk": f"ELIG#{plan_id}#{iso(checked_at)}#{check_id}"}
+
+    @staticmethod
+    def latest_key(person_id: str, plan_id: str) -> dict[str, str]:
+        return {"pk": f"PERSON#{person_id}", "sk": f"{LATEST_PREFIX}{plan_id}"}
+
+    def attributes(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json")
+        data["checked_at"] = iso(self.checked_at)
+        data["refresh_failed_at"] = iso(self.refresh_failed_at) if self.refresh_failed_at else None
+        return data
+
+
+class X12Exchange(BaseModel):
+    """The raw 270/271 pair of one check (coordinators only)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    participant_id: str
+    plan_id: str
+    check_id: str
+    checked_at: datetime
+    x12_270: str
+    x12_271: str
+
+    @staticmethod
+    def key(person_id: str, plan_id: str, check_id: str) -> dict[str, str]:
+        return {"pk": f"PERSON#{person_id}", "sk": f"ELIGX12#{plan_id}#{check_id}"}
+
+
+def _cents(amount: Decimal | None) -> int | None:
+    if amount is None:
+        return None
+    return int((amount * 100).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def _count(value: Decimal | None) -> int | None:
+    return int(value) if value is not None else None
+
+
+def _accumulator(acc: Accumulator) -> AccumulatorOut:
+    return AccumulatorOut(
+        individual_total_cents=_cents(acc.individual_total),
+        individual_remaining_cents=_cents(acc.individual_remaining),
+        family_total_cents=_cents(acc.family_total),
+        family_remaining_cents=_cents(acc.family_remaining),
+    )
+
+
+def _cost_share(summary: BenefitSummary) -> CostShareOut:
+    return CostShareOut(
+        deductible=_accumulator(summary.deductible),
+        out_of_pocket=_accumulator(summary.out_of_pocket),
+        copay_cents=_cents(summary.copay),
+        coinsurance_rate=summary.coinsurance,
+        visit_limit=_count(summary.visit_limit),
+        visits_remaining=_count(summary.visits_remaining),
+        prior_auth_required=summary.prior_auth_required,
+        not_covered=summary.not_covered,
+        messages=list(summary.messages),
+    )
+
+
+def _says_anything(share: CostShareOut) -> bool:
+    empty = CostShareOut()
+    return share.model_dump(exclude={"messages"}) != empty.model_dump(exclude={"messages"})
+
+
+def _strictly_out_of_network(result: EligibilityResult) -> bool:
+    return any(b.network is Network.OUT_OF_NETWORK for b in result.patient_benefits)
+
+
+def benefits_of(result: EligibilityResult) -> list[BenefitsOut]:
+    """The mental-health and substance-use benefits of an active 271, in and out of network.
+
+    Out of network is reported only when the payer sent out-of-network (EB12 `N`) entries;
+    otherwise `summarise` would only repeat the `W`/unstated ones.
+    """
+    if result.status is not CoverageStatus.ACTIVE:
+        return []
+    out = []
+    with_oon = _strictly_out_of_network(result)
+    for category, service_types in CATEGORY_SERVICE_TYPES.items():
+        in_network = _cost_share(summarise(result, service_types, Network.IN_NETWORK))
+        out_of_network = (
+            _cost_share(summarise(result, service_types, Network.OUT_OF_NETWORK)) if with_oon else None
+        )
+        if not _says_anything(in_network) and (out_of_network is None or not _says_anything(out_of_network)):
+            continue
+        out.append(
+            BenefitsOut(
+                category=category,
+                service_types=[s for s in service_types if s in _answered(result)] or list(service_types),
+                in_network=in_network,
+                out_of_network=out_of_network,
+            )
+        )
+    return out
+
+
+def _answered(result: EligibilityResult) -> set[str]:
+    return {b.service_type for b in result.patient_benefits if b.service_type}
+
+
+def _rejection(rejection: Rejection) -> RejectionOut:
+    return RejectionOut(
+        code=rejection.code,
+        category=rejection.category,
+        reason=REJECT_REASONS.get(rejection.code, rejection.message),
+        retryable=rejection.retryable,
+    )
+
+
+def record_from(
+    result: EligibilityResult,
+    plan: PlanRecord,
+    *,
+    check_id: str,
+    checked_at: datetime,
+    requested_by: str,
+    source: Source = "coordinator",
+) -> EligibilityRecord:
+    """What a parsed 271 says about `plan`, as the program stores and reports it."""
+    messages = [m for b in result.patient_benefits for m in b.messages]
+    return EligibilityRecord(
+        person_id=plan.person_id,
+        plan_id=plan.plan_id,
+        check_id=check_id,
+        payer_name=plan.payer_name,
+        checked_at=checked_at,
+        status=result.status,
+        rejection=_rejection(result.rejections[0]) if result.rejections else None,
+        plan_begin=result.plan_begin,
+        plan_end=result.plan_end,
+        plan_description=result.plan_description,
+        benefits=benefits_of(result),
+        payer_messages=list(dict.fromkeys(messages)),
+        requested_by=requested_by,
+        source=source,
+    )
+
+
+_REJECTION_MESSAGES: dict[RejectionCategory, str] = {
+    RejectionCategory.MEMBER_NOT_FOUND: (
+        "The payer could not find this member: check the member id, the names and the subscriber "
+        "on the plan, then check again."
+    ),
+    RejectionCategory.INVALID_BIRTH_DATE: (
+        "The payer's birth date for this member does not match: check the patient's and the "
+        "subscriber's birth dates on the plan, then check again."
+    ),
+    RejectionCategory.PAYER_UNAVAILABLE: (
+        "The payer could not answer right now; try again later (the nightly re-check retries it)."
+    ),
+    RejectionCategory.INVALID_PROVIDER: (
+        "The payer did not accept the program's provider identification; the program's billing "
+        "set-up needs attention."
+    ),
+}
+
+
+def status_message(record: EligibilityRecord) -> str:
+    """One clear sentence on what the check found."""
+    if record.status is CoverageStatus.ACTIVE:
+        since = f" from {record.plan_begin.isoformat()}" if record.plan_begin else ""
+        until = f" to {record.plan_end.isoformat()}" if record.plan_end else ""
+        return f"Coverage is active{since}{until}."
+    if record.status is CoverageStatus.INACTIVE:
+        ended = f" (ended {record.plan_end.isoformat()})" if record.plan_end else ""
+        return f"The payer reports this coverage is not active{ended}."
+    if record.rejection is None:
+        return "The payer rejected the inquiry."
+    known = _REJECTION_MESSAGES.get(record.rejection.category)
+    return known or f"The payer rejected the inquiry: {record.rejection.reason}."
+
+
+def replaces_latest(new: EligibilityRecord, latest: EligibilityRecord | None) -> bool:
+    """Whether `new` becomes the plan's latest result.
+
+    Never over a newer one. A payer that could not answer (AAA 42/80) tells nothing about the
+    coverage: the last real answer stays the latest (marked by a failed refresh) unless there is none.
+    """
+    if latest is None:
+        return True
+    if latest.checked_at > new.checked_at:
+        return False
+    rejection = new.rejection
+    return rejection is None or rejection.category is not RejectionCategory.PAYER_UNAVAILABLE
+
+
+@dataclass(frozen=True)
+class CheckWrite:
+    """What one completed check writes: its result and raw pair, and what happens to the plan's
+    latest pointer: replaced (`latest`: the gsi1 due attributes to write with it, {} for none),
+    marked as a failed refresh (`refresh_failed`: its new gsi1 attributes), or left alone."""
+
+    record: EligibilityRecord
+    exchange: X12Exchange
+    latest: dict[str, str] | None = None
+    refresh_failed: dict[str, str] | None = None
+
+
+def conclude(
+    result: EligibilityResult,
+    plan: PlanRecord,
+    previous: EligibilityRecord | None,
+    *,
+    check_id: str,
+    checked_at: datetime,
+    requested_by: str,
+    x12_270: str,
+    x12_271: str,
+    stale_hours: int,
+    source: Source = "coordinator",
+) -> CheckWrite:
+    """The writes of a check whose 271 came back as `result`."""
+    record = record_from(
+        result, plan, check_id=check_id, checked_at=checked_at, requested_by=requested_by, source=source
+    )
+    exchange = X12Exchange(
+        participant_id=plan.person_id,
+        plan_id=plan.plan_id,
+        check_id=check_id,
+        checked_at=checked_at,
+        x12_270=x12_270,
+        x12_271=x12_271,
+    )
+    if replaces_latest(record, previous):
+        return CheckWrite(record, exchange, latest=due_keys(record, stale_hours))
+    if previous is not None and previous.checked_at <= checked_at:
+        return CheckWrite(
+            record, exchange, refresh_failed=retry_keys(plan.person_id, plan.plan_id, checked_at)
+        )
+    return CheckWrite(record, exchange)
+
+
+# --------------------------------------------------------------------------- staleness
+
+
+def stale_after(hours: int) -> timedelta:
+    return timedelta(hours=hours)
+
+
+def due_at(record: EligibilityRecord, stale_hours: int) -> datetime | None:
+    """When the nightly re-check should run this plan's check again.
+
+    A retryable rejection (the payer could not answer) is due at once, i.e. on the next run; a
+    rejection a person must fix first (unknown member, birth date, provider set-up) never is.
+    """
+    rejection = record.rejection
+    if rejection is not None:
+        return record.checked_at if rejection.retryable else None
+    return record.checked_at + stale_after(stale_hours)
+
+
+def due_keys(record: EligibilityRecord, stale_hours: int) -> dict[str, str]:
+    """The gsi1 attributes that put a latest result in its due-date bucket (none when never due)."""
+    due = due_at(record, stale_hours)
+    return {} if due is None else retry_keys(record.person_id, record.plan_id, due)
+
+
+def retry_keys(person_id: str, plan_id: str, due: datetime) -> dict[str, str]:
+    """The gsi1 attributes of a latest result due for a re-check at `due`."""
+    return {"gsi1pk": due_bucket(due.date()), "gsi1sk": f"{iso(due)}#{person_id}#{plan_id}"}
+
+
+def due_bucket(day: date) -> str:
+    return f"{DUE_PREFIX}{day.isoformat()}"
+
+
+def recheck_days(now: datetime, lookback_days: int) -> list[date]:
+    """The due-date buckets a nightly run reads: today and the `lookback_days` before it (oldest
+    first), so a plan whose re-check failed is tried again on the following nights."""
+    today = now.date()
+    return [today - timedelta(days=n) for n in range(lookback_days, -1, -1)]
+
+
+def staleness(record: EligibilityRecord, now: datetime, stale_hours: int) -> tuple[bool, str | None]:
+    """(stale, why): older than the configured age, or a newer check could not reach the payer."""
+    if record.refresh_failed_at and record.refresh_failed_at >= record.checked_at:
+        return True, (
+            f"A newer check at {iso(record.refresh_failed_at)} could not reach the payer; "
+            "this is the last known result."
+        )
+    if now - record.checked_at > stale_after(stale_hours):
+        return True, f"Checked more than {stale_hours} hours ago; check again before relying on it."
+    return False, None
+
+
+# --------------------------------------------------------------------------- output
+
+
+class EligibilityOut(BaseModel):
+    """An eligibility result as the API reports it."""
+
+    check_id: str
+    participant_id: str
+    plan_id: str
+    payer_name: str
+    checked_at: datetime
+    status: CoverageStatus
+    message: str = Field(description="What the check found, in one sentence")
+    rejection: RejectionOut | None = None
+    plan_begin: date | None = None
+    plan_end: date | None = None
+    plan_description: str | None = None
+    benefits: list[BenefitsOut] = Field(default_factory=list)
+    payer_messages: list[str] = Field(default_factory=list)
+    stale: bool
+    stale_reason: str | None = None
+    source: Source | None = Field(default=None, description="Who asked (coordinators only)")
+    x12_href: str | None = Field(default=None, description="The raw 270/271 pair (coordinators only)")
+
+
+class EligibilityList(BaseModel):
+    items: list[EligibilityOut]
+
+
+def may_read(caller_id: str, is_coordinator: bool, participant_id: str) -> bool:
+    """Coordinators read anyone's results; a participant only their own (never a partner's)."""
+    return is_coordinator or caller_id == participant_id
+
+
+def x12_href(record: EligibilityRecord) -> str:
+    return f"/participants/{record.person_id}/plans/{record.plan_id}/eligibility-checks/{record.check_id}/x12"
+
+
+def to_output(
+    record: EligibilityRecord, *, now: datetime, stale_hours: int, coordinator: bool
+) -> EligibilityOut:
+    stale, why = staleness(record, now, stale_hours)
+    return EligibilityOut(
+        check_id=record.check_id,
+        participant_id=record.person_id,
+        plan_id=record.plan_id,
+        payer_name=record.payer_name,
+        checked_at=record.checked_at,
+        status=record.status,
+        message=status_message(record),
+        rejection=record.rejection,
+        plan_begin=record.plan_begin,
+        plan_end=record.plan_end,
+        plan_description=record.plan_description,
+        benefits=record.benefits,
+        payer_messages=record.payer_messages,
+        stale=stale,
+        stale_reason=why,
+        source=record.source if coordinator else None,
+        x12_href=x12_href(record) if coordinator else None,
+    )
+
+
+def ordered(records: Sequence[EligibilityRecord]) -> list[EligibilityRecord]:
+    return sorted(records, key=lambda r: (r.payer_name.casefold(), r.plan_id))

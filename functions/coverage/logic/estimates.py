@@ -1,0 +1,456 @@
+"""Cost estimates: a participant's week (or one session, or a whole program) priced by the
+cost-share engine from what coverage knows. Pure: no boto3.
+
+Inputs are the participant's week as the schedule table's participant/week index holds it
+(their session copies, the week's group occurrences, group attendance) and everything the
+coverage table keeps for them (plans, the latest eligibility result per plan, projected
+claims, couple billing choices), plus the program's billing reference data.
+
+What the estimate assumes, and says in its notes:
+- The plan is the first plan in force on the day (insurance before self-pay). Without one,
+  or on a self-pay plan, the program's self-pay prices apply.
+- Benefits come from the plan's latest eligibility result for the category the services
+  fall under (mental health; substance-use counseling under substance use when the payer
+  answered for it). Copays apply per visit to office-visit services (individual, couples,
+  counseling, medication management, consultations) instead of deductible and coinsurance,
+  the common PPO design; groups and per-diem days go through deductible and coinsurance.
+- Accumulators start from the 271's "remaining" figures and add the participant's projected
+  claims recorded since that 271 (attendance), so a fresh 271 replaces the projection.
+- Booked sessions not yet attended are expected to be attended; missed ones are not billed.
+- A couples session is billed once, under the identified patient's plan; the partner's
+  estimate lists it at $0 without naming anything of the other plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from functions.coverage.billing import BillingReference
+from functions.coverage.logic.costshare import (
+    Accumulators,
+    BenefitTerms,
+    CategoryRule,
+    CostShareResult,
+    DaySession,
+    FeeSchedule,
+    LineItem,
+    NetworkTier,
+    PlanBenefits,
+    ServiceCategory,
+    TierAccumulators,
+    apply,
+    claim_lines,
+    self_pay,
+)
+from functions.coverage.logic.eligibility import AccumulatorOut, CostShareOut, EligibilityRecord
+from functions.coverage.logic.plans import in_force
+from functions.coverage.models import PlanRecord
+from functions.coverage.vocabulary import NetworkStatus, PlanType
+
+SESSION_CATEGORY: Mapping[str, ServiceCategory] = {
+    "individual": ServiceCategory.INDIVIDUAL_THERAPY,
+    "check_in": ServiceCategory.INDIVIDUAL_THERAPY,
+    "couples": ServiceCategory.COUPLES_THERAPY,
+    "substance_use_counseling": ServiceCategory.SUBSTANCE_USE_COUNSELING,
+    "medication_management": ServiceCategory.MEDICATION_MANAGEMENT,
+    "medical_consultation": ServiceCategory.MEDICAL_CONSULTATION,
+}
+GROUP_CATEGORY: Mapping[str, ServiceCategory] = {
+    "psychoeducation": ServiceCategory.GROUP_THERAPY,
+    "cbt_skills": ServiceCategory.GROUP_THERAPY,
+    # The program's sober activities (mindfulness, art, peer-led meetings) are not billed.
+    "mindfulness": ServiceCategory.SOBER_ACTIVITY,
+    "art_therapy": ServiceCategory.SOBER_ACTIVITY,
+    "peer_support": ServiceCategory.SOBER_ACTIVITY,
+    "sober_activity": ServiceCategory.SOBER_ACTIVITY,
+}
+OFFICE_VISITS = frozenset(
+    {
+        ServiceCategory.INDIVIDUAL_THERAPY,
+        ServiceCategory.COUPLES_THERAPY,
+        ServiceCategory.SUBSTANCE_USE_COUNSELING,
+        ServiceCategory.MEDICATION_MANAGEMENT,
+        ServiceCategory.MEDICAL_CONSULTATION,
+    }
+)
+MISSED = frozenset({"no_show", "late_cancel", "excused"})
+
+
+@dataclass(frozen=True)
+class WeekService:
+    """One thing on the participant's week that may be billed."""
+
+    source_id: str
+    """A session id, or `<group id>@<occurrence start>`."""
+    kind: str
+    """The session or group type."""
+    category: ServiceCategory
+    start: datetime
+    end: datetime
+    status: str
+    """`expected` (booked, not yet recorded), `attended` or `missed`."""
+    billed_to_partner: bool = False
+    """A couples session billed under the partner's (the identified patient's) plan."""
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+
+def week_services(
+    person_id: str, items: Iterable[Mapping[str, Any]], *, identified_patients: Mapping[str, str]
+) -> list[WeekService]:
+    """The week's sessions and group occurrences the participant attends, by start time.
+    `identified_patients` maps a couple id to the partner whose plan its sessions bill."""
+    items = list(items)
+    group_attendance = {
+        f"{i['group_id']}@{i['occurrence_start']}": str(i.get("attendance"))
+        for i in items
+        if i.get("entity") == "GROUP_ATTENDEE"
+    }
+    found: list[WeekService] = []
+    for item in items:
+        entity = item.get("entity")
+        if entity == "SESSION_MEMBER":
+            if item.get("role") != "attendee" or item.get("status") != "booked":
+                continue  # cancelled and late-cancelled sessions are not billed
+            category = SESSION_CATEGORY.get(str(item.get("type")))
+            if category is None:
+                continue
+            attendance = item.get("attendance")
+            couple_id = item.get("couple_id")
+            payer_partner = identified_patients.get(str(couple_id)) if couple_id else None
+            if item.get("type") == "couples" and payer_partner is None:
+                attendees = sorted(str(a) for a in item.get("attendee_ids") or [person_id])
+                payer_partner = attendees[0]
+            found.append(
+                WeekService(
+                    source_id=str(item["session_id"]),
+                    kind=str(item["type"]),
+                    category=category,
+                    start=datetime.fromisoformat(str(item["start"])),
+                    end=datetime.fromisoformat(str(item["end"])),
+                    status=_status(attendance),
+                    billed_to_partner=item.get("type") == "couples" and payer_partner != person_id,
+                )
+            )
+        elif entity == "GROUP_WEEK":
+            for occurrence in item.get("occurrences") or []:
+                category = GROUP_CATEGORY.get(str(occurrence.get("type")))
+                if category is None:
+                    continue
+                source = f"{occurrence['group_id']}@{occurrence['start']}"
+                found.append(
+                    WeekService(
+                        source_id=source,
+                        kind=str(occurrence["type"]),
+                        category=category,
+                        start=datetime.fromisoformat(str(occurrence["start"])),
+                        end=datetime.fromisoformat(str(occurrence["end"])),
+                        status=_status(group_attendance.get(source)),
+                    )
+                )
+    return sorted(found, key=lambda s: (s.start, s.source_id))
+
+
+def _status(attendance: object) -> str:
+    if attendance == "attended":
+        return "attended"
+    if attendance in MISSED:
+        return "missed"
+    return "expected"
+
+
+# --- coverage context ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What coverage knows of one participant, read from their partition."""
+
+    person_id: str
+    plans: list[PlanRecord]
+    eligibility: dict[str, EligibilityRecord]
+    """Plan id -> its latest result."""
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    identified_patients: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_items(cls, person_id: str, items: Iterable[Mapping[str, Any]]) -> Coverage:
+        plans, eligibility, claims, choices = [], {}, [], {}
+        for item in items:
+            sk = str(item.get("sk", ""))
+            if sk.startswith("PLAN#"):
+                plans.append(PlanRecord.from_attributes(dict(item)))
+            elif sk.startswith("ELIGLATEST#"):
+                record = EligibilityRecord.from_attributes(dict(item))
+                eligibility[record.plan_id] = record
+            elif sk.startswith("CLAIM#"):
+                claims.append(dict(item))
+            elif sk.startswith("BILLING#"):
+                choices[str(item["couple_id"])] = str(item["identified_patient_id"])
+        return cls(person_id, plans, eligibility, claims, choices)
+
+    def plan_on(self, day: date) -> PlanRecord | None:
+        """The plan the day's services bill: insurance in force first, else self-pay."""
+        ranked = sorted(
+            (p for p in self.plans if in_force(p, day)),
+            key=lambda p: (p.plan_type is PlanType.SELF_PAY, p.effective_from or date.min, p.plan_id),
+        )
+        return ranked[0] if ranked else None
+
+
+def _terms(share: CostShareOut) -> BenefitTerms:
+    if share.not_covered:
+        return BenefitTerms(default_rule=CategoryRule(covered=False))
+    office = (
+        CategoryRule(copay=share.copay_cents, deductible_applies=False, coinsurance_applies=False)
+        if share.copay_cents
+        else CategoryRule()
+    )
+    if share.visit_limit is not None:
+        office = replace(office, visit_limit=share.visit_limit)
+    return BenefitTerms(
+        deductible_individual=share.deductible.individual_total_cents or 0,
+        deductible_family=share.deductible.family_total_cents,
+        coinsurance=share.coinsurance_rate if share.coinsurance_rate is not None else Decimal(0),
+        oop_individual=share.out_of_pocket.individual_total_cents,
+        oop_family=share.out_of_pocket.family_total_cents,
+        rules=dict.fromkeys(OFFICE_VISITS, office),
+    )
+
+
+def plan_benefits(record: EligibilityRecord) -> PlanBenefits | None:
+    """The mental-health benefits of a 271 as the engine's terms (None when it gave none)."""
+    benefits = next((b for b in record.benefits if b.category == "mental_health"), None)
+    if benefits is None:
+        return None
+    return PlanBenefits(
+        in_network=_terms(benefits.in_network),
+        out_of_network=_terms(benefits.out_of_network) if benefits.out_of_network else None,
+    )
+
+
+def _met(accumulator: AccumulatorOut) -> tuple[int, int]:
+    """(individual met, family met) from a 271's totals and remaining amounts."""
+    individual = family = 0
+    if accumulator.individual_total_cents is not None and accumulator.individual_remaining_cents is not None:
+        individual = max(accumulator.individual_total_cents - accumulator.individual_remaining_cents, 0)
+    if accumulator.family_total_cents is not None and accumulator.family_remaining_cents is not None:
+        family = max(accumulator.family_total_cents - accumulator.family_remaining_cents, 0)
+    return individual, max(family, individual)
+
+
+def starting_accumulators(
+    member: str, record: EligibilityRecord, claims: Iterable[Mapping[str, Any]]
+) -> Accumulators:
+    """The 271's figures plus the projected claims recorded since it (for this plan)."""
+    benefits = next((b for b in record.benefits if b.category == "mental_health"), None)
+    shares = {
+        NetworkTier.IN_NETWORK: benefits.in_network if benefits else None,
+        NetworkTier.OUT_OF_NETWORK: benefits.out_of_network if benefits else None,
+    }
+    tiers: dict[NetworkTier, list[int]] = {}
+    for tier, share in shares.items():
+        deductible, family_deductible = _met(share.deductible) if share else (0, 0)
+        oop, family_oop = _met(share.out_of_pocket) if share else (0, 0)
+        tiers[tier] = [deductible, family_deductible, oop, family_oop]
+    for claim in claims:
+        if claim.get("plan_id") != record.plan_id:
+            continue
+        if datetime.fromisoformat(str(claim["recorded_at"])) <= record.checked_at:
+            continue  # the 271 already counts it
+        figures = tiers[NetworkTier(str(claim.get("network", NetworkTier.IN_NETWORK.value)))]
+        deductible, oop = int(claim.get("deductible_cents", 0)), int(claim.get("oop_cents", 0))
+        figures[0] += deductible
+        figures[1] += deductible
+        figures[2] += oop
+        figures[3] += oop
+    return Accumulators(
+        in_network=_tier(member, tiers[NetworkTier.IN_NETWORK]),
+        out_of_network=_tier(member, tiers[NetworkTier.OUT_OF_NETWORK]),
+    )
+
+
+def _tier(member: str, figures: list[int]) -> TierAccumulators:
+    deductible, family_deductible, oop, family_oop = figures
+    return TierAccumulators(
+        individual_deductible={member: deductible},
+        family_deductible=family_deductible,
+        individual_oop={member: oop},
+        family_oop=family_oop,
+    )
+
+
+# --- the estimate -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EstimateLine:
+    sources: tuple[WeekService, ...]
+    """What the line bills: one session or occurrence, or a per-diem day's program sessions."""
+    day: date
+    item: LineItem | None
+    """None for a line billed elsewhere (a couples session under the partner's plan)."""
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Estimate:
+    basis: str
+    """`insured`, `self_pay`, `unverified` (no usable eligibility result) or `inactive`."""
+    plan_id: str | None
+    network: NetworkTier | None
+    lines: tuple[EstimateLine, ...]
+    notes: tuple[str, ...]
+    accumulators: Accumulators | None = None
+
+    @property
+    def participant_pays(self) -> int:
+        return sum(line.item.participant_pays for line in self.lines if line.item)
+
+    @property
+    def plan_pays(self) -> int:
+        return sum(line.item.plan_pays for line in self.lines if line.item)
+
+    @property
+    def charge(self) -> int:
+        return sum(line.item.service.charge for line in self.lines if line.item)
+
+
+def _day_session(service: WeekService, member: str, zone: ZoneInfo) -> DaySession:
+    return DaySession(
+        on=service.start.astimezone(zone).date(),
+        category=service.category,
+        minutes=service.minutes,
+        member_id=member,
+        attended=service.status != "missed",
+        session_id=service.source_id,
+    )
+
+
+def _units(
+    services: list[WeekService], per_diem: bool, zone: ZoneInfo
+) -> list[tuple[date, tuple[WeekService, ...]]]:
+    """The groups of services priced together: each service alone, or a day's (per diem)."""
+    if not per_diem:
+        return [(s.start.astimezone(zone).date(), (s,)) for s in services]
+    days: dict[date, list[WeekService]] = {}
+    for service in services:
+        days.setdefault(service.start.astimezone(zone).date(), []).append(service)
+    return [(day, tuple(group)) for day, group in sorted(days.items())]
+
+
+def estimate(
+    person_id: str,
+    services: list[WeekService],
+    coverage: Coverage,
+    reference: BillingReference,
+    *,
+    zone: ZoneInfo,
+    on: date,
+    accumulators: Accumulators | None = None,
+) -> Estimate:
+    """Price `services` (by start) for the participant, with the plan in force on `on`."""
+    notes: list[str] = []
+    elsewhere = [
+        EstimateLine(
+            (s,), s.start.astimezone(zone).date(), None, "billed once, under the other partner's plan"
+        )
+        for s in services
+        if s.billed_to_partner
+    ]
+    billable = [s for s in services if not s.billed_to_partner and s.status != "missed"]
+    master = reference.chargemaster.chargemaster() if reference.chargemaster else None
+    plan = coverage.plan_on(on)
+    if master is None:
+        raise ValueError("the program has no chargemaster")
+    if plan is None or plan.plan_type is PlanType.SELF_PAY:
+        lines = [
+            EstimateLine(sources, day, item)
+            for day, sources in _units(billable, False, zone)
+            for item in self_pay([_day_session(s, person_id, zone) for s in sources], master).lines
+        ]
+        notes.append("no insurance in force: the program's self-pay prices apply")
+        return Estimate(
+            "self_pay", plan.plan_id if plan else None, None, _ordered(lines + elsewhere), tuple(notes)
+        )
+    fees = reference.fee_schedules.get(plan.payer_id or "")
+    record = coverage.eligibility.get(plan.plan_id)
+    network = (
+        NetworkTier.OUT_OF_NETWORK
+        if plan.network_status is NetworkStatus.OUT_OF_NETWORK
+        else NetworkTier.IN_NETWORK
+    )
+    if plan.network_status is NetworkStatus.UNKNOWN:
+        notes.append("the program's network status with this payer is unknown: estimated as in network")
+    benefits = plan_benefits(record) if record and record.status == "active" else None
+    if fees is None:
+        notes.append("no fee schedule for this payer: services are shown at the full charge")
+    if record is None:
+        basis = "unverified"
+        notes.append("eligibility has not been checked: shown at the full charge until it is")
+    elif record.status != "active":
+        basis = "inactive" if record.status == "inactive" else "unverified"
+        notes.append("the payer did not confirm active coverage: shown at the full charge")
+    elif benefits is None:
+        basis = "unverified"
+        notes.append("the payer gave no mental-health benefits: shown at the full charge")
+    else:
+        basis = "insured"
+    per_diem = fees is not None and fees.billing_model.value == "per_diem"
+    units = _units(billable, per_diem, zone)
+    priced: list[tuple[date, tuple[WeekService, ...], list[Any]]] = []
+    for day, sources in units:
+        sessions = [_day_session(s, person_id, zone) for s in sources]
+        schedule = (
+            fees.schedule(network)
+            if fees
+            else FeeSchedule(payer=plan.payer_id or "", network=network, allowed={})
+        )
+        priced.append((day, sources, claim_lines(sessions, schedule, master)))
+    if basis == "insured" and benefits is not None and record is not None:
+        start = accumulators or starting_accumulators(person_id, record, coverage.claims)
+        result = apply([svc for _, _, claims in priced for svc in claims], benefits, start)
+    else:
+        denied = [replace(svc, covered=False) for _, _, claims in priced for svc in claims]
+        result = apply(denied, PlanBenefits(in_network=BenefitTerms(), out_of_network=BenefitTerms()))
+    items = iter(result.lines)
+    lines = [EstimateLine(sources, day, next(items)) for day, sources, claims in priced for _ in claims]
+    return Estimate(
+        basis,
+        plan.plan_id,
+        network,
+        _ordered(lines + elsewhere),
+        tuple(notes),
+        result.accumulators if basis == "insured" else None,
+    )
+
+
+def _ordered(lines: list[EstimateLine]) -> tuple[EstimateLine, ...]:
+    return tuple(sorted(lines, key=lambda line: (line.sources[0].start, line.sources[0].source_id)))
+
+
+def result_of(lines: Iterable[EstimateLine]) -> CostShareResult:
+    """The engine's result for some lines (their totals)."""
+    return CostShareResult(lines=tuple(line.item for line in lines if line.item), accumulators=Accumulators())
+
+
+def shifted(services: list[WeekService], weeks: int) -> list[WeekService]:
+    """The week's services repeated `weeks` times, a week apart, all expected."""
+    return [
+        replace(
+            s,
+            source_id=f"{s.source_id}+{n}w" if n else s.source_id,
+            start=s.start + timedelta(weeks=n),
+            end=s.end + timedelta(weeks=n),
+            status="expected",
+        )
+        for n in range(weeks)
+        for s in services
+    ]

@@ -1,0 +1,144 @@
+"""The program's billing reference data: payers' fee schedules and the chargemaster
+(coordinators). Estimates price with them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
+
+from functions.common.api import AUTHENTICATED
+from functions.common.auth import Role
+from functions.common.errors import NotFound
+from functions.common.http import etag, require_if_match
+from functions.common.models import utc_now
+from functions.coverage.billing import (
+    ChargemasterIn,
+    ChargemasterOut,
+    ChargemasterRecord,
+    FeeScheduleIn,
+    FeeScheduleOut,
+    FeeScheduleRecord,
+)
+from functions.coverage.deps import Audit, Caller, Store
+from functions.coverage.routes.estimates import forget_reference
+
+router = Router()  # type: ignore[no-untyped-call]
+PayerId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,49}$")]
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=256)]
+
+
+@router.get(
+    "/billing/fee-schedules/<payer_id>",
+    summary="A payer's fee schedule and billing model (coordinators)",
+    tags=["billing"],
+    security=AUTHENTICATED,
+    responses={
+        200: {"description": "The fee schedule", "content": {"application/json": {"model": FeeScheduleOut}}}
+    },
+)
+def get_fee_schedule(
+    payer_id: PayerId, caller: Caller, store: Store, audit: Audit
+) -> Response[FeeScheduleOut]:
+    with audit.track(caller, "billing.fee_schedule.read", f"billing/fee-schedule/{payer_id}"):
+        caller.require(Role.COORDINATOR)
+        items = {str(i["sk"]): i for i in store.billing_items()}
+        raw = items.get(FeeScheduleRecord.key(payer_id)["sk"])
+        if raw is None:
+            raise NotFound("no fee schedule for that payer")
+        record = FeeScheduleRecord.from_attributes(raw)
+    return Response(200, "application/json", record.out(), headers={"ETag": etag(record.version)})
+
+
+@router.put(
+    "/billing/fee-schedules/<payer_id>",
+    summary="Set a payer's fee schedule (coordinators); If-Match to replace one, none to create",
+    tags=["billing"],
+    security=AUTHENTICATED,
+    responses={
+        200: {"description": "The fee schedule", "content": {"application/json": {"model": FeeScheduleOut}}}
+    },
+)
+def put_fee_schedule(
+    payer_id: PayerId,
+    body: Annotated[FeeScheduleIn, Body()],
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+    if_match: IfMatch = None,
+) -> Response[FeeScheduleOut]:
+    resource = f"billing/fee-schedule/{payer_id}"
+    with audit.track(caller, "billing.fee_schedule.update", resource, success_in_transaction=True):
+        caller.require(Role.COORDINATOR)
+        items = {str(i["sk"]): i for i in store.billing_items()}
+        raw = items.get(FeeScheduleRecord.key(payer_id)["sk"])
+        current = FeeScheduleRecord.from_attributes(raw) if raw else None
+        if current is not None:
+            require_if_match(if_match, current.version)
+        record = FeeScheduleRecord.build(
+            payer_id, body, now=utc_now(), version=current.version + 1 if current else 1
+        )
+        entry = audit.entry(caller, "billing.fee_schedule.update", resource, "success")
+        store.save_reference(
+            record.to_attributes(),
+            audit.transact_put(entry),
+            expected_version=current.version if current else None,
+        )
+        forget_reference()
+    return Response(200, "application/json", record.out(), headers={"ETag": etag(record.version)})
+
+
+@router.get(
+    "/billing/chargemaster",
+    summary="The program's prices per code and self-pay cash prices (coordinators)",
+    tags=["billing"],
+    security=AUTHENTICATED,
+    responses={
+        200: {"description": "The chargemaster", "content": {"application/json": {"model": ChargemasterOut}}}
+    },
+)
+def get_chargemaster(caller: Caller, store: Store, audit: Audit) -> Response[ChargemasterOut]:
+    with audit.track(caller, "billing.chargemaster.read", "billing/chargemaster"):
+        caller.require(Role.COORDINATOR)
+        raw = next((i for i in store.billing_items() if i["sk"] == "CHARGEMASTER"), None)
+        if raw is None:
+            raise NotFound("no chargemaster yet")
+        record = ChargemasterRecord.from_attributes(raw)
+    return Response(200, "application/json", record.out(), headers={"ETag": etag(record.version)})
+
+
+@router.put(
+    "/billing/chargemaster",
+    summary="Set the program's prices (coordinators); If-Match to replace, none to create",
+    tags=["billing"],
+    security=AUTHENTICATED,
+    responses={
+        200: {"description": "The chargemaster", "content": {"application/json": {"model": ChargemasterOut}}}
+    },
+)
+def put_chargemaster(
+    body: Annotated[ChargemasterIn, Body()],
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+    if_match: IfMatch = None,
+) -> Response[ChargemasterOut]:
+    with audit.track(
+        caller, "billing.chargemaster.update", "billing/chargemaster", success_in_transaction=True
+    ):
+        caller.require(Role.COORDINATOR)
+        raw = next((i for i in store.billing_items() if i["sk"] == "CHARGEMASTER"), None)
+        current = ChargemasterRecord.from_attributes(raw) if raw else None
+        if current is not None:
+            require_if_match(if_match, current.version)
+        record = ChargemasterRecord.build(body, now=utc_now(), version=current.version + 1 if current else 1)
+        entry = audit.entry(caller, "billing.chargemaster.update", "billing/chargemaster", "success")
+        store.save_reference(
+            record.to_attributes(),
+            audit.transact_put(entry),
+            expected_version=current.version if current else None,
+        )
+        forget_reference()
+    return Response(200, "application/json", record.out(), headers={"ETag": etag(record.version)})

@@ -1,0 +1,231 @@
+"""Estimates: what a participant can expect to owe for a session, a week, or a whole program.
+The participant themself and coordinators only (a partner never sees the other's costs)."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime, timedelta
+from datetime import time as clock
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from functions.common.api import AUTHENTICATED
+from functions.common.auth import Principal, Role
+from functions.common.errors import BadRequest, FieldError, NotFound
+from functions.common.models import ResourceId, utc_now
+from functions.coverage.billing import BillingReference
+from functions.coverage.deps import Audit, Caller, Store, settings
+from functions.coverage.logic import estimates
+from functions.coverage.logic.money import to_dollars
+from functions.coverage.models import (
+    EstimateLineOut,
+    EstimateOut,
+    EstimatePartOut,
+    EstimateSourceOut,
+    EstimateTotals,
+    WeekTotalsOut,
+)
+from functions.coverage.store import CoverageStore
+
+router = Router()  # type: ignore[no-untyped-call]
+ParticipantId = Annotated[ResourceId, Path()]
+WeekQuery = Annotated[
+    str | None,
+    Query(
+        pattern=r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$", description="ISO week, e.g. 2026-W49; default: this week"
+    ),
+]
+REFERENCE_TTL_SECONDS = 300
+_reference: tuple[float, BillingReference] | None = None
+
+
+def billing_reference(store: CoverageStore) -> BillingReference:
+    """Fee schedules and the chargemaster, read once per container and kept five minutes:
+    program reference data every estimate prices with (a change reaches estimates within
+    that time; the container that made it, at once)."""
+    global _reference
+    now = time.monotonic()
+    if _reference is None or now - _reference[0] > REFERENCE_TTL_SECONDS:
+        _reference = (now, BillingReference.from_items(store.billing_items()))
+    return _reference[1]
+
+
+def forget_reference() -> None:
+    global _reference
+    _reference = None
+
+
+def _may_see(caller: Principal, participant_id: str) -> None:
+    if caller.role is not Role.COORDINATOR and caller.person_id != participant_id:
+        raise NotFound("no such participant")
+
+
+def _monday(week: str) -> date:
+    year, number = week.split("-W")
+    try:
+        return date.fromisocalendar(int(year), int(number), 1)
+    except ValueError as exc:
+        raise BadRequest("not an ISO week", errors=[FieldError("query.week", "no such week")]) from exc
+
+
+def _this_week(zone: ZoneInfo) -> str:
+    year, number, _ = utc_now().astimezone(zone).isocalendar()
+    return f"{year}-W{number:02d}"
+
+
+def _dollars(cents: int) -> str:
+    return str(to_dollars(cents))
+
+
+def _out(
+    participant_id: str,
+    scope: str,
+    week: str,
+    result: estimates.Estimate,
+    lines: tuple[estimates.EstimateLine, ...],
+    *,
+    weeks: int = 1,
+    by_week: list[WeekTotalsOut] | None = None,
+) -> EstimateOut:
+    rendered = []
+    for line in lines:
+        item = line.item
+        rendered.append(
+            EstimateLineOut(
+                day=line.day,
+                sources=[
+                    EstimateSourceOut(id=s.source_id, type=s.kind, start=s.start, end=s.end, status=s.status)
+                    for s in line.sources
+                ],
+                code=item.service.code.value if item else None,
+                units=item.service.units if item else None,
+                charge=_dollars(item.service.charge if item else 0),
+                allowed=_dollars(item.allowed if item else 0),
+                plan_pays=_dollars(item.plan_pays if item else 0),
+                you_pay=_dollars(item.participant_pays if item else 0),
+                parts=[
+                    EstimatePartOut(kind=p.kind.value, amount=_dollars(p.cents), reason=p.reason)
+                    for p in (item.parts if item else ())
+                ],
+                note=line.note,
+            )
+        )
+    return EstimateOut(
+        participant_id=participant_id,
+        scope=scope,
+        week=week,
+        weeks=weeks,
+        basis=result.basis,
+        plan_id=result.plan_id,
+        network=result.network.value if result.network else None,
+        lines=rendered,
+        totals=_totals(lines),
+        by_week=by_week or [],
+        notes=list(result.notes),
+    )
+
+
+def _totals(lines: tuple[estimates.EstimateLine, ...]) -> EstimateTotals:
+    items = [line.item for line in lines if line.item]
+    return EstimateTotals(
+        charge=_dollars(sum(i.service.charge for i in items)),
+        plan_pays=_dollars(sum(i.plan_pays for i in items)),
+        you_pay=_dollars(sum(i.participant_pays for i in items)),
+    )
+
+
+def _week_estimate(
+    store: CoverageStore, participant_id: str, week: str | None
+) -> tuple[str, ZoneInfo, list[estimates.WeekService], estimates.Coverage, BillingReference]:
+    """Two reads: the participant's coverage partition and their week in the schedule index."""
+    coverage = estimates.Coverage.from_items(participant_id, store.person_items(participant_id))
+    program_zone = ZoneInfo(settings().program_time_zone)
+    week = week or _this_week(program_zone)
+    _monday(week)
+    items = store.schedule_week(participant_id, week)
+    zones = [str(i["time_zone"]) for i in items if i.get("entity") == "SESSION_MEMBER" and i.get("time_zone")]
+    zone = ZoneInfo(zones[0]) if zones else program_zone
+    services = estimates.week_services(
+        participant_id, items, identified_patients=coverage.identified_patients
+    )
+    return week, zone, services, coverage, billing_reference(store)
+
+
+@router.get(
+    "/participants/<participant_id>/estimates/week",
+    summary="What the participant can expect to owe for an ISO week, itemised (self, coordinators)",
+    tags=["estimates"],
+    security=AUTHENTICATED,
+)
+def week_estimate(
+    participant_id: ParticipantId, caller: Caller, store: Store, audit: Audit, week: WeekQuery = None
+) -> EstimateOut:
+    with audit.track(caller, "coverage.estimate.read", f"person/{participant_id}/estimate"):
+        _may_see(caller, participant_id)
+        week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
+        result = estimates.estimate(
+            participant_id, services, coverage, reference, zone=zone, on=_monday(week)
+        )
+    return _out(participant_id, "week", week, result, result.lines)
+
+
+@router.get(
+    "/participants/<participant_id>/sessions/<session_id>/estimate",
+    summary="What one session (or, on a per-diem plan, its day) will cost, after the week's earlier ones",
+    tags=["estimates"],
+    security=AUTHENTICATED,
+)
+def session_estimate(
+    participant_id: ParticipantId,
+    session_id: Annotated[str, Path(max_length=64)],
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+    week: Annotated[
+        str, Query(pattern=r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$", description="The session's ISO week")
+    ],
+) -> EstimateOut:
+    with audit.track(caller, "coverage.estimate.read", f"person/{participant_id}/estimate/{session_id}"):
+        _may_see(caller, participant_id)
+        week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
+        if not any(s.source_id == session_id for s in services):
+            raise NotFound("no such session in that week")
+        result = estimates.estimate(
+            participant_id, services, coverage, reference, zone=zone, on=_monday(week)
+        )
+        lines = tuple(line for line in result.lines if any(s.source_id == session_id for s in line.sources))
+    return _out(participant_id, "session", week, result, lines)
+
+
+@router.get(
+    "/participants/<participant_id>/estimates/program",
+    summary="A whole program: the week's schedule repeated for N weeks, accumulators carried along",
+    tags=["estimates"],
+    security=AUTHENTICATED,
+)
+def program_estimate(
+    participant_id: ParticipantId,
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+    weeks: Annotated[int, Query(ge=1, le=26, description="How many weeks the program runs")] = 8,
+    week: WeekQuery = None,
+) -> EstimateOut:
+    with audit.track(caller, "coverage.estimate.read", f"person/{participant_id}/estimate/program"):
+        _may_see(caller, participant_id)
+        week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
+        repeated = estimates.shifted(services, weeks)
+        result = estimates.estimate(
+            participant_id, repeated, coverage, reference, zone=zone, on=_monday(week)
+        )
+        monday = datetime.combine(_monday(week), clock(), tzinfo=zone)
+        by_week = []
+        for n in range(weeks):
+            start, end = monday + timedelta(weeks=n), monday + timedelta(weeks=n + 1)
+            lines = tuple(line for line in result.lines if start <= line.sources[0].start < end)
+            year, number, _ = start.date().isocalendar()
+            by_week.append(WeekTotalsOut(week=f"{year}-W{number:02d}", **_totals(lines).model_dump()))
+    return _out(participant_id, "program", week, result, result.lines, weeks=weeks, by_week=by_week)
