@@ -2,38 +2,67 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr
 from typing import Any
 
-from functions.notify.models import MessageRecord
-from functions.notify.vocabulary import Channel
+from functions.notify.vocabulary import SENDER_NAME, Channel
+
+
+@dataclass(frozen=True)
+class Invite:
+    """A calendar attachment (text/calendar; method REQUEST or CANCEL)."""
+
+    content: bytes
+    method: str
+    filename: str = "invite.ics"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    channel: Channel
+    to: str
+    text: str
+    subject: str | None = None
+    invite: Invite | None = None
+
+
+DEFAULT_SUBJECT = "A message from your care team"
 
 
 class Channels:
     def __init__(self, ses: Any, sns: Any, sender_email: str) -> None:
         self._ses = ses
         self._sns = sns
-        self._sender = sender_email
+        self.sender = sender_email
 
-    def send(self, message: MessageRecord) -> str:
-        """Deliver `message` on its channel; returns the provider's message id."""
+    def send(self, message: Outgoing) -> str:
+        """Deliver on the message's channel; returns the provider's message id."""
         if message.channel is Channel.EMAIL:
-            response = self._ses.send_email(
-                Source=self._sender,
-                Destination={"ToAddresses": [message.to]},
-                Message={
-                    "Subject": {
-                        "Data": message.subject or "A message from your care team",
-                        "Charset": "UTF-8",
-                    },
-                    "Body": {"Text": {"Data": message.text, "Charset": "UTF-8"}},
-                },
+            return self._email(message)
+        response = self._sns.publish(
+            PhoneNumber=message.to,
+            Message=message.text,
+            MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
+        )
+        return str(response["MessageId"])
+
+    def _email(self, message: Outgoing) -> str:
+        """SES v1 `SendRawEmail`: the only v1 call that carries an attachment."""
+        mime = EmailMessage()
+        mime["Subject"] = message.subject or DEFAULT_SUBJECT
+        mime["From"] = formataddr((SENDER_NAME, self.sender))
+        mime["To"] = message.to
+        mime.set_content(message.text)
+        if message.invite is not None:
+            mime.add_attachment(
+                message.invite.content,
+                maintype="text",
+                subtype="calendar",
+                filename=message.invite.filename,
+                params={"method": message.invite.method},
             )
-        else:
-            response = self._sns.publish(
-                PhoneNumber=message.to,
-                Message=message.text,
-                MessageAttributes={
-                    "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}
-                },
-            )
+        # The recipient comes from the `To` header (no `Destinations`): one address, one recipient.
+        response = self._ses.send_raw_email(Source=self.sender, RawMessage={"Data": mime.as_bytes()})
         return str(response["MessageId"])

@@ -1,19 +1,104 @@
-"""Notify's consumer of the schedule table's stream (booked/changed/missed sessions ->
-reminders and messages in the outbox). The handlers per entity arrive with the
-notification capabilities; the consumer, its filter and its failure handling are in place."""
+"""Notify's consumer of the schedule table's stream: session changes -> reminders and notices,
+makeup offers -> missed-session follow-ups, all in the outbox (the minute sweep sends them
+when due).
+
+One stream record is applied as one transaction conditioned on notify's marker of the
+session, so redelivered records create nothing twice and a stale record never brings back
+reminders a later change removed."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Field
 
-from functions.common.config import Settings
+from functions.common import aws
+from functions.common.config import Settings, load_settings
 from functions.common.entry import background_entry
-from functions.common.streams import ChangeHandler, process_changes
+from functions.common.models import utc_now
+from functions.common.observability import logger
+from functions.common.streams import Change, ChangeHandler, process_changes
+from functions.notify.logic.followups import is_new_offer, plan_missed_session
+from functions.notify.logic.reminders import (
+    ACTIONABLE_EVENTS,
+    SessionSnapshot,
+    plan_session_change,
+    recipients_of,
+)
+from functions.notify.store import Applied, NotifyStore
 
-HANDLERS: dict[str, ChangeHandler] = {}
-SETTINGS = Settings  # nothing of its own yet
+MAX_TRIES = 3
+"""Plans made again when a reminder to retire was claimed between reading and writing."""
+
+
+class EventsSettings(Settings):
+    notify_table: str = Field(alias="NOTIFY_TABLE")
+
+
+SETTINGS = EventsSettings
+
+
+class SessionChangeRaced(RuntimeError):
+    """The change could not be applied; the stream retries the record."""
+
+
+def apply_session_change(change: Change, store: NotifyStore, *, now: datetime) -> Applied | None:
+    """Apply one SESSION stream record; None when it asks nothing of notify (or was applied)."""
+    if change.new is None:
+        return None
+    session = SessionSnapshot.from_image(change.new)
+    if session.event not in ACTIONABLE_EVENTS:
+        return None
+    old = SessionSnapshot.from_image(change.old) if change.old else None
+    recipients = recipients_of(session, store.get_preferences_many(session.people))
+    log = {"session_id": session.session_id, "version": session.version, "event": session.event}
+    for _ in range(MAX_TRIES):
+        marker = store.get_session_notices(session.session_id)
+        plan = plan_session_change(session, old=old, marker=marker, recipients=recipients, now=now)
+        if plan is None:
+            logger.info("session change already applied or stale", extra=log)
+            return None
+        outcome = store.apply_session_plan(plan)
+        if outcome is Applied.APPLIED:
+            logger.info(
+                "session change applied",
+                extra={**log, "messages": len(plan.messages), "retired": len(plan.retire)},
+            )
+            return outcome
+        logger.info("session change raced; planning again", extra={**log, "outcome": outcome.value})
+    raise SessionChangeRaced(f"session {session.session_id} v{session.version} kept racing")
+
+
+def apply_makeup_offer(change: Change, store: NotifyStore, *, now: datetime) -> bool:
+    """A new makeup offer -> the missed-session follow-up with its options; False when there
+    was nothing to do or it was written before."""
+    if not is_new_offer(change.new, change.old) or change.new is None:
+        return False
+    person_id = str(change.new["person_id"])
+    messages = plan_missed_session(change.new, store.get_preferences(person_id), now)
+    written = store.put_new_messages(messages)
+    logger.info(
+        "missed-session follow-up planned" if written else "missed-session follow-up already planned",
+        extra={"session_id": change.new.get("missed_session_id"), "messages": len(messages)},
+    )
+    return written
+
+
+def _store() -> NotifyStore:
+    return NotifyStore(load_settings(EventsSettings).notify_table, aws.client("dynamodb"))
+
+
+def on_session(change: Change) -> None:
+    apply_session_change(change, _store(), now=utc_now())
+
+
+def on_makeup_offer(change: Change) -> None:
+    apply_makeup_offer(change, _store(), now=utc_now())
+
+
+HANDLERS: dict[str, ChangeHandler] = {"SESSION": on_session, "MAKEUP_OFFER": on_makeup_offer}
 
 
 def _consume(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

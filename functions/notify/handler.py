@@ -82,7 +82,7 @@ def put_preferences(
         current = store.get_preferences(caller.person_id)
         version = current.version if current else 0
         require_if_match(if_match, version)
-        record = preferences.replace(caller.person_id, body, current_version=version, now=utc_now())
+        record = preferences.replace(caller.person_id, body, current=current, now=utc_now())
         store.put_preferences(
             record,
             expected_version=version,

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
-from typing import Annotated, Any
+from datetime import UTC, datetime, time, timedelta
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from functions.common.models import StoredRecord, iso
 from functions.notify.vocabulary import (
     DEFAULT_REMINDER_OFFSETS_MINUTES,
+    DEFAULT_SMS_OFFSETS_MINUTES,
     ENTITY_MESSAGE,
     ENTITY_PREFERENCES,
+    ENTITY_SESSION_NOTICES,
     Channel,
+    Language,
+    MessageKind,
     MessageStatus,
 )
 
@@ -46,13 +50,51 @@ class PreferencesOut(PreferencesIn):
     updated_at: datetime | None = None
 
 
+class SmsConsent(BaseModel):
+    """When and how the person agreed to receive texts; revoked by STOP and its kin."""
+
+    model_config = ConfigDict(frozen=True)
+
+    granted_at: datetime
+    source: str = Field(description="Where consent was given, e.g. `web`, `sms_start`, `coordinator`.")
+    revoked_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
 class PreferencesRecord(BaseModel):
+    """A person's notification settings as stored. Besides what the preferences route edits,
+    it keeps the contact data notify needs (email, mobile number, zone, language, SMS consent):
+    the notify function owns them and never reads the schedule table's profiles."""
+
     model_config = ConfigDict(frozen=True)
 
     person_id: str
     preferences: PreferencesIn
     updated_at: datetime
     version: int
+    email: str | None = None
+    phone: str | None = None
+    time_zone: str | None = None
+    language: Language = Language.EN
+    sms_consent: SmsConsent | None = None
+    sms_reminder_offsets_minutes: tuple[ReminderOffset, ...] = DEFAULT_SMS_OFFSETS_MINUTES
+
+    # Stored-only fields: a preferences update through the route carries them over.
+    CONTACT_FIELDS: ClassVar[tuple[str, ...]] = (
+        "email",
+        "phone",
+        "time_zone",
+        "language",
+        "sms_consent",
+        "sms_reminder_offsets_minutes",
+    )
+
+    @property
+    def sms_consented(self) -> bool:
+        return self.sms_consent is not None and self.sms_consent.active
 
     @staticmethod
     def key(person_id: str) -> dict[str, str]:
@@ -64,6 +106,7 @@ class PreferencesRecord(BaseModel):
             "entity": ENTITY_PREFERENCES,
             "person_id": self.person_id,
             **self.preferences.model_dump(mode="json"),
+            **self.model_dump(mode="json", include=set(self.CONTACT_FIELDS)),
             "updated_at": iso(self.updated_at),
             "version": self.version,
         }
@@ -78,22 +121,58 @@ class PreferencesRecord(BaseModel):
             preferences=prefs,
             updated_at=data["updated_at"],
             version=data["version"],
+            **{k: data[k] for k in cls.CONTACT_FIELDS if data.get(k) is not None},
         )
 
 
+class Attempt(BaseModel):
+    """One thing that happened to a message on its way out (kept on the message)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    outcome: str
+    reason: str | None = None
+
+
 class MessageRecord(StoredRecord):
-    """One outgoing message: written pending with a due time, swept onto the queue, sent once."""
+    """One outgoing message: written pending with a due time, claimed by a sweep onto the
+    queue, and sent (or skipped, deferred, dropped) once by the sender.
+
+    Generated messages carry their `kind` and the facts to render from (session times,
+    zone, detail); the words are rendered at send time in the person's language and the
+    address is looked up then, so the outbox holds no message bodies or addresses. A
+    free-form message (no kind) carries its own `to` and `text`.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     message_id: str
     person_id: str
     channel: Channel
-    to: str
+    kind: MessageKind | None = None
+    to: str | None = None
     subject: str | None = None
-    text: str
+    text: str | None = None
     due_at: datetime
     status: MessageStatus = MessageStatus.PENDING
+    # what session kinds render from
+    session_id: str | None = None
+    session_version: int | None = None
+    session_type: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    previous_start: datetime | None = None
+    time_zone: str | None = None
+    offset_minutes: int | None = None
+    detail: dict[str, Any] | None = None
+    # delivery
+    created_at: datetime | None = None
+    claimed_at: datetime | None = None
+    received_at: datetime | None = None
+    attempts: int = 0
+    attempt_log: list[Attempt] = Field(default_factory=list)
+    status_reason: str | None = None
     provider_message_id: str | None = None
     sent_at: datetime | None = None
 
@@ -105,6 +184,14 @@ class MessageRecord(StoredRecord):
     def due_bucket(moment: datetime) -> str:
         return "DUE#" + iso(moment)[:10]
 
+    @staticmethod
+    def due_sort_key(moment: datetime, message_id: str) -> str:
+        return f"{iso(moment)}#{message_id}"
+
+    @staticmethod
+    def lease_bucket(moment: datetime) -> str:
+        return "LEASE#" + iso(moment)[:10]
+
     def to_attributes(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             **self.key(self.message_id),
@@ -112,8 +199,46 @@ class MessageRecord(StoredRecord):
             **self.model_dump(mode="json"),
             "due_at": iso(self.due_at),
         }
+        for name in ("start", "end", "previous_start", "created_at", "claimed_at", "received_at", "sent_at"):
+            moment = getattr(self, name)
+            if moment is not None:
+                data[name] = iso(moment)
         if self.status is MessageStatus.PENDING:
             # Only pending messages sit in the due index the minute sweep reads.
             data["gsi1pk"] = self.due_bucket(self.due_at)
-            data["gsi1sk"] = f"{iso(self.due_at)}#{self.message_id}"
+            data["gsi1sk"] = self.due_sort_key(self.due_at, self.message_id)
         return data
+
+
+class SessionNotices(StoredRecord):
+    """Notify's marker of one session: the stream version it last applied and the reminders
+    it holds for it. Every change is conditioned on the marker, so a redelivered or stale
+    stream record never creates, moves or resurrects a reminder."""
+
+    model_config = ConfigDict(frozen=True)
+
+    session_id: str
+    version: int
+    """The session version last applied."""
+    times_version: int
+    """The session version whose times the current reminders were planned for."""
+    status: str
+    start: datetime
+    end: datetime
+    reminder_ids: tuple[str, ...] = ()
+
+    RETAIN_AFTER_END: ClassVar[timedelta] = timedelta(days=35)
+
+    @staticmethod
+    def key(session_id: str) -> dict[str, str]:
+        return {"pk": f"SESSION#{session_id}", "sk": "NOTICES"}
+
+    def to_attributes(self) -> dict[str, Any]:
+        return {
+            **self.key(self.session_id),
+            "entity": ENTITY_SESSION_NOTICES,
+            **self.model_dump(mode="json"),
+            "start": iso(self.start),
+            "end": iso(self.end),
+            "expires_at": int((self.end.astimezone(UTC) + self.RETAIN_AFTER_END).timestamp()),
+        }

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from functions.common import aws
+from functions.common.models import utc_now
 from functions.notify.handler import lambda_handler
+from functions.notify.models import PreferencesIn, PreferencesRecord, SmsConsent
+from functions.notify.store import NotifyStore
+from functions.notify.vocabulary import Language
 from tests.integration.conftest import audit_entries, caller_of
 from tests.support import claims
 
@@ -60,3 +65,47 @@ def test_preferences_are_per_person(moto_env):
     call("PUT", PATH, caller=ALEX, body={"sms_enabled": True}, headers={"If-Match": '"0"'})
     jamie = call("GET", PATH, caller=claims("per_jamie0001", "participant"))
     assert jamie.json["sms_enabled"] is False
+
+
+def test_saving_preferences_keeps_the_contact_data_and_consent_notify_holds(moto_env):
+    # Given contact data and SMS consent on file for Alex (version 1)
+    store = NotifyStore(moto_env["tables"]["notify"], aws.client("dynamodb"))
+    now = utc_now()
+    consent = SmsConsent(granted_at=now, source="web")
+    store.put_preferences(
+        PreferencesRecord(
+            person_id="per_alex00001",
+            preferences=PreferencesIn(sms_enabled=True),
+            updated_at=now,
+            version=1,
+            email="alex@example.com",
+            phone="+15125550101",
+            time_zone="America/Los_Angeles",
+            language=Language.ES,
+            sms_consent=consent,
+        ),
+        expected_version=0,
+        audit_put=None,
+    )
+    # When Alex changes their reminder offsets through the route
+    saved = call(
+        "PUT",
+        PATH,
+        caller=ALEX,
+        body={"sms_enabled": True, "reminder_offsets_minutes": [30]},
+        headers={"If-Match": '"1"'},
+    )
+    # Then the route shows only the preferences, and the stored record kept the rest
+    assert saved.status == 200, saved
+    assert "email" not in saved.json
+    assert "sms_consent" not in saved.json
+    record = store.get_preferences("per_alex00001")
+    assert record is not None
+    assert record.version == 2
+    assert record.preferences.reminder_offsets_minutes == [30]
+    assert (record.email, record.phone, record.language, record.sms_consent) == (
+        "alex@example.com",
+        "+15125550101",
+        Language.ES,
+        consent,
+    )

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
-import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
 from functions.common import aws
 from functions.common.models import utc_now
 from functions.notify import send, sweep
-from functions.notify.models import MessageRecord
+from functions.notify.models import MessageRecord, PreferencesIn, PreferencesRecord, SmsConsent
 from functions.notify.store import NotifyStore
 from functions.notify.vocabulary import Channel, MessageStatus
 from tests.support import context
@@ -75,7 +75,23 @@ def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def emails_sent() -> int:
-    return int(boto3.client("ses", region_name="us-east-1").get_send_quota()["SentLast24Hours"])
+    return len(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+
+
+def consent_to_sms(moto_env: dict[str, Any], person_id: str = "per_alex00001") -> None:
+    """The person said yes to texts (capability 1's routes will record this)."""
+    now = utc_now()
+    store(moto_env).put_preferences(
+        PreferencesRecord(
+            person_id=person_id,
+            preferences=PreferencesIn(sms_enabled=True, quiet_hours_start=time(0), quiet_hours_end=time(0)),
+            updated_at=now,
+            version=1,
+            sms_consent=SmsConsent(granted_at=now, source="web"),
+        ),
+        expected_version=0,
+        audit_put=None,
+    )
 
 
 def test_sweep_queues_every_due_message_in_batches_and_leaves_the_rest(moto_env):
@@ -105,7 +121,8 @@ def test_message_due_just_before_midnight_yesterday_is_still_swept(moto_env):
 
 
 def test_sender_delivers_email_and_sms_once_even_when_redelivered(moto_env):
-    # Given an email and an SMS on the queue
+    # Given an email and an SMS (to someone who consented to texts) on the queue
+    consent_to_sms(moto_env)
     outbox = store(moto_env)
     outbox.put_message(message("msg_email0001"))
     outbox.put_message(message("msg_sms000001", channel=Channel.SMS))
@@ -133,6 +150,7 @@ def test_sender_delivers_email_and_sms_once_even_when_redelivered(moto_env):
 
 def test_a_failing_send_is_reported_alone_for_retry(moto_env, monkeypatch):
     # Given an email and an SMS queued, and a sender identity SES rejects (emails fail, SMS works)
+    consent_to_sms(moto_env)
     outbox = store(moto_env)
     outbox.put_message(message("msg_bad000001"))
     outbox.put_message(message("msg_sms000002", channel=Channel.SMS))
@@ -163,3 +181,28 @@ def test_a_batch_that_fails_entirely_fails_the_invocation(moto_env, monkeypatch)
     with pytest.raises(BatchProcessingError):
         send.lambda_handler(sqs_event(receive_all(moto_env)), context("send"))
     assert outbox.get_message("msg_bad000002").status is MessageStatus.QUEUED
+
+
+class CountingSqs:
+    """The real (moto) SQS client, counting the calls made through it."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.calls: list[str] = []
+
+    def send_message_batch(self, **kwargs: Any) -> Any:
+        self.calls.append(f"send_message_batch:{len(kwargs['Entries'])}")
+        return self._client.send_message_batch(**kwargs)
+
+
+def test_the_sweep_sends_to_sqs_ten_at_a_time(moto_env):
+    # Given 23 due messages
+    outbox = store(moto_env)
+    for i in range(23):
+        outbox.put_message(message(f"msg_cnt{i:05d}"))
+    sqs = CountingSqs(moto_env["sqs"])
+    # When one sweep runs
+    queued = sweep.sweep(outbox, sqs, moto_env["queue_url"], now=utc_now())
+    # Then three batch calls carried them: 10, 10 and 3
+    assert queued == 23
+    assert sqs.calls == ["send_message_batch:10", "send_message_batch:10", "send_message_batch:3"]

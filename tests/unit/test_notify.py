@@ -10,8 +10,14 @@ import pytest
 from pydantic import ValidationError
 
 from functions.notify.logic import outbox, preferences
-from functions.notify.models import MessageRecord, PreferencesIn, PreferencesRecord
-from functions.notify.vocabulary import DEFAULT_REMINDER_OFFSETS_MINUTES, Channel, MessageStatus
+from functions.notify.models import MessageRecord, PreferencesIn, PreferencesRecord, SmsConsent
+from functions.notify.vocabulary import (
+    DEFAULT_REMINDER_OFFSETS_MINUTES,
+    MAX_RECEIVES,
+    Channel,
+    Language,
+    MessageStatus,
+)
 
 NOW = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -84,14 +90,42 @@ def test_effective_with_record():
     assert prefs.updated_at == NOW
 
 
-@pytest.mark.parametrize("current", [0, 1, 7])
-def test_replace_increments_version(current):
+def test_first_save_is_version_one():
     new = PreferencesIn(email_enabled=False)
-    record = preferences.replace("per_1", new, current_version=current, now=NOW)
-    assert record.version == current + 1
+    record = preferences.replace("per_1", new, current=None, now=NOW)
+    assert record.version == 1
     assert record.person_id == "per_1"
     assert record.preferences == new
     assert record.updated_at == NOW
+
+
+@pytest.mark.parametrize("current", [1, 7])
+def test_replace_increments_version_and_keeps_contact_data(current):
+    consent = SmsConsent(granted_at=NOW, source="web")
+    saved = PreferencesRecord(
+        person_id="per_1",
+        preferences=PreferencesIn(sms_enabled=True),
+        updated_at=NOW,
+        version=current,
+        email="alex@example.com",
+        phone="+15125550100",
+        time_zone="America/Chicago",
+        language=Language.ES,
+        sms_consent=consent,
+    )
+    new = PreferencesIn(email_enabled=False)
+    later = NOW + timedelta(hours=1)
+    record = preferences.replace("per_1", new, current=saved, now=later)
+    assert record.version == current + 1
+    assert record.preferences == new
+    assert record.updated_at == later
+    assert (record.email, record.phone, record.time_zone) == (
+        "alex@example.com",
+        "+15125550100",
+        "America/Chicago",
+    )
+    assert record.language is Language.ES
+    assert record.sms_consent == consent
 
 
 def test_preferences_record_round_trip():
@@ -183,8 +217,51 @@ def test_chunks_with_custom_size():
     assert [list(b) for b in outbox.chunks("abcde", 2)] == [["a", "b"], ["c", "d"], ["e"]]
 
 
-def test_sweep_days_are_yesterday_and_today():
+def test_sweep_days_reach_back_a_week_oldest_first():
     now = datetime(2025, 5, 1, 0, 0, 30, tzinfo=UTC)
     days = outbox.sweep_days(now)
-    assert days == [now - timedelta(days=1), now]
-    assert [MessageRecord.due_bucket(d) for d in days] == ["DUE#2025-04-30", "DUE#2025-05-01"]
+    assert days[0] == now - timedelta(days=outbox.CATCH_UP_DAYS)
+    assert days[-2:] == [now - timedelta(days=1), now]
+    assert [MessageRecord.due_bucket(d) for d in days] == [f"DUE#2025-04-{d}" for d in range(24, 31)] + [
+        "DUE#2025-05-01"
+    ]
+
+
+def test_lease_days_end_a_lease_before_now():
+    now = datetime(2025, 5, 1, 0, 5, tzinfo=UTC)
+    days = outbox.lease_days(now)
+    assert days[-1] == now - outbox.LEASE
+    assert MessageRecord.lease_bucket(days[-1]) == "LEASE#2025-04-30"
+
+
+def test_preferences_record_keeps_contact_data_and_consent():
+    record = PreferencesRecord(
+        person_id="per_1",
+        preferences=PreferencesIn(sms_enabled=True),
+        updated_at=NOW,
+        version=1,
+        email="alex@example.com",
+        phone="+15125550100",
+        time_zone="America/Los_Angeles",
+        language=Language.ES,
+        sms_consent=SmsConsent(granted_at=NOW, source="web"),
+        sms_reminder_offsets_minutes=(90,),
+    )
+    attributes = record.to_attributes()
+    assert attributes["sms_consent"] == {
+        "granted_at": "2025-05-01T12:00:00Z",
+        "source": "web",
+        "revoked_at": None,
+    }
+    assert PreferencesRecord.from_attributes(attributes) == record
+    assert record.sms_consented
+    revoked = record.model_copy(
+        update={"sms_consent": SmsConsent(granted_at=NOW, source="web", revoked_at=NOW)}
+    )
+    assert not revoked.sms_consented
+
+
+def test_max_receives_matches_the_queue_redrive_policy():
+    from infra.messaging import MAX_RECEIVE_COUNT
+
+    assert MAX_RECEIVES == MAX_RECEIVE_COUNT

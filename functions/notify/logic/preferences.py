@@ -14,7 +14,11 @@ def effective(record: PreferencesRecord | None) -> tuple[PreferencesOut, int]:
     return PreferencesOut(**record.preferences.model_dump(), updated_at=record.updated_at), record.version
 
 
-def replace(person_id: str, new: PreferencesIn, *, current_version: int, now: datetime) -> PreferencesRecord:
-    return PreferencesRecord(
-        person_id=person_id, preferences=new, updated_at=now, version=current_version + 1
-    )
+def replace(
+    person_id: str, new: PreferencesIn, *, current: PreferencesRecord | None, now: datetime
+) -> PreferencesRecord:
+    """The next version: the edited preferences, with the contact data and consent the
+    route does not edit carried over unchanged."""
+    if current is None:
+        return PreferencesRecord(person_id=person_id, preferences=new, updated_at=now, version=1)
+    return current.model_copy(update={"preferences": new, "updated_at": now, "version": current.version + 1})
