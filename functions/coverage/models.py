@@ -177,3 +177,18 @@ class EstimateOut(BaseModel):
     totals: EstimateTotals
     by_week: list[WeekTotalsOut] = Field(default_factory=list)
     notes: list[str]
+
+
+class CategorySummaryOut(BaseModel):
+    category: str
+    label: str
+    status: str = Field(description="covered, not_covered or unknown")
+    your_share: str
+    prior_authorization_required: bool | None = None
+
+
+class CoverageSummaryOut(BaseModel):
+    participant_id: str
+    basis: str = Field(description="insured, self_pay, unverified or inactive")
+    plan_id: str | None = None
+    categories: list[CategorySummaryOut]

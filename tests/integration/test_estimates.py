@@ -355,3 +355,46 @@ class TestProjectedClaims:
         assert corrected.status == 200, corrected
         stream.step()
         assert self.claims(coverage) == []
+
+
+def test_the_coverage_summary_by_benefit_category(coverage):
+    # Given Alex's verified plan ($30 office copay, 20% coinsurance) and Casey paying for themself
+    put_271(coverage, lone_star_271("per_demoalex", "pln_demorivera01"))
+    reply = call("GET", "/participants/per_demoalex/coverage-summary", caller=ALEX)
+    assert reply.status == 200, reply
+    summary = {c["category"]: c for c in reply.json["categories"]}
+    # Then each of the program's benefit categories is answered, with the share in words
+    assert list(summary) == [
+        "individual_therapy",
+        "couples_therapy",
+        "group_therapy",
+        "digital_platform",
+        "medication_management",
+        "sober_activities",
+        "medical_consultations",
+    ]
+    assert summary["individual_therapy"]["status"] == "covered"
+    assert summary["individual_therapy"]["your_share"] == "$30.00 copay per visit"
+    assert (
+        summary["group_therapy"]["your_share"]
+        == "20% coinsurance after the deductible ($1,450.00 of it left)"
+    )
+    assert summary["digital_platform"]["your_share"] == "$0.00: included in the program"
+    casey = call("GET", "/participants/per_democasey/coverage-summary", caller=CASEY).json
+    assert casey["basis"] == "self_pay"
+    individual = next(c for c in casey["categories"] if c["category"] == "individual_therapy")
+    assert individual == {
+        "category": "individual_therapy",
+        "label": "Individual therapy sessions",
+        "status": "not_covered",
+        "your_share": "$160.00 self-pay price (90837)",
+        "prior_authorization_required": None,
+    }
+    # Before eligibility is checked, insured categories are unknown; a partner sees nothing
+    jamie = call("GET", "/participants/per_demojamie/coverage-summary", caller=JAMIE).json
+    assert {
+        c["status"]
+        for c in jamie["categories"]
+        if c["category"] not in {"digital_platform", "sober_activities"}
+    } == {"unknown"}
+    assert call("GET", "/participants/per_demoalex/coverage-summary", caller=JAMIE).status == 404

@@ -18,9 +18,11 @@ from functions.common.errors import BadRequest, FieldError, NotFound
 from functions.common.models import ResourceId, utc_now
 from functions.coverage.billing import BillingReference
 from functions.coverage.deps import Audit, Caller, Store, settings
-from functions.coverage.logic import estimates
+from functions.coverage.logic import estimates, summary
 from functions.coverage.logic.money import to_dollars
 from functions.coverage.models import (
+    CategorySummaryOut,
+    CoverageSummaryOut,
     EstimateLineOut,
     EstimateOut,
     EstimatePartOut,
@@ -229,3 +231,28 @@ def program_estimate(
             year, number, _ = start.date().isocalendar()
             by_week.append(WeekTotalsOut(week=f"{year}-W{number:02d}", **_totals(lines).model_dump()))
     return _out(participant_id, "program", week, result, result.lines, weeks=weeks, by_week=by_week)
+
+
+@router.get(
+    "/participants/<participant_id>/coverage-summary",
+    summary="Covered, not covered or unknown per benefit category, with the expected share",
+    tags=["estimates"],
+    security=AUTHENTICATED,
+)
+def coverage_summary(
+    participant_id: ParticipantId, caller: Caller, store: Store, audit: Audit
+) -> CoverageSummaryOut:
+    with audit.track(caller, "coverage.summary.read", f"person/{participant_id}/coverage-summary"):
+        _may_see(caller, participant_id)
+        coverage = estimates.Coverage.from_items(participant_id, store.person_items(participant_id))
+        basis, plan_id, items = summary.summarise(
+            coverage,
+            billing_reference(store),
+            on=utc_now().astimezone(ZoneInfo(settings().program_time_zone)).date(),
+        )
+    return CoverageSummaryOut(
+        participant_id=participant_id,
+        basis=basis,
+        plan_id=plan_id,
+        categories=[CategorySummaryOut(**vars(item)) for item in items],
+    )

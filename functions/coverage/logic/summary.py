@@ -1,0 +1,127 @@
+"""The coverage summary by the program's benefit categories: for each, covered / not covered
+/ unknown, and the participant's expected share in words. Pure: no boto3."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from functions.coverage.billing import BillingReference
+from functions.coverage.logic.costshare import BillingCode
+from functions.coverage.logic.eligibility import CostShareOut, EligibilityRecord
+from functions.coverage.logic.estimates import Coverage
+from functions.coverage.logic.money import format_percent, format_usd
+from functions.coverage.vocabulary import NetworkStatus, PlanType
+
+CATEGORIES: tuple[tuple[str, str], ...] = (
+    ("individual_therapy", "Individual therapy sessions"),
+    ("couples_therapy", "Couples therapy sessions"),
+    ("group_therapy", "Group therapy sessions"),
+    ("digital_platform", "Digital platform access"),
+    ("medication_management", "Medication management"),
+    ("sober_activities", "Sober activities"),
+    ("medical_consultations", "Medical consultations"),
+)
+OFFICE_VISIT = frozenset(
+    {"individual_therapy", "couples_therapy", "medication_management", "medical_consultations"}
+)
+INCLUDED = frozenset({"digital_platform", "sober_activities"})
+"""Part of the program, never billed to the participant or a plan."""
+SELF_PAY_CODE = {
+    "individual_therapy": BillingCode.PSYCHOTHERAPY_60,
+    "couples_therapy": BillingCode.FAMILY_PSYCHOTHERAPY,
+    "group_therapy": BillingCode.GROUP_PSYCHOTHERAPY,
+    "medication_management": BillingCode.OFFICE_VISIT_ESTABLISHED,
+    "medical_consultations": BillingCode.OFFICE_VISIT_ESTABLISHED,
+}
+
+
+@dataclass(frozen=True)
+class CategorySummary:
+    category: str
+    label: str
+    status: str
+    """covered, not_covered or unknown."""
+    your_share: str
+    prior_authorization_required: bool | None = None
+
+
+def _share(category: str, share: CostShareOut) -> str:
+    remaining = share.deductible.individual_remaining_cents
+    after = (
+        f" after the deductible ({format_usd(remaining)} of it left)"
+        if remaining
+        else " (the deductible is met)"
+        if remaining == 0
+        else " after the deductible"
+    )
+    coinsurance = (
+        f"{format_percent(share.coinsurance_rate)} coinsurance{after}"
+        if share.coinsurance_rate
+        else f"nothing{after}"
+    )
+    if category in OFFICE_VISIT and share.copay_cents:
+        return f"{format_usd(share.copay_cents)} copay per visit"
+    return coinsurance
+
+
+def summarise(
+    coverage: Coverage, reference: BillingReference, *, on: date
+) -> tuple[str, str | None, list[CategorySummary]]:
+    """(basis, plan id, one summary per category) for the plan in force on `on`."""
+    plan = coverage.plan_on(on)
+    if plan is None or plan.plan_type is PlanType.SELF_PAY:
+        master = reference.chargemaster
+        prices = master.chargemaster() if master else None
+        items = []
+        for category, label in CATEGORIES:
+            if category in INCLUDED:
+                items.append(CategorySummary(category, label, "covered", "$0.00: included in the program"))
+                continue
+            code = SELF_PAY_CODE[category]
+            price = (
+                f"{format_usd(prices.self_pay_price(code))} self-pay price ({code})" if prices else "unknown"
+            )
+            items.append(CategorySummary(category, label, "not_covered", price))
+        return "self_pay", plan.plan_id if plan else None, items
+    record: EligibilityRecord | None = coverage.eligibility.get(plan.plan_id)
+    benefits = (
+        next((b for b in record.benefits if b.category == "mental_health"), None)
+        if record and record.status == "active"
+        else None
+    )
+    share = None
+    if benefits is not None:
+        share = (
+            benefits.out_of_network
+            if plan.network_status is NetworkStatus.OUT_OF_NETWORK
+            else benefits.in_network
+        )
+    items = []
+    for category, label in CATEGORIES:
+        if category in INCLUDED:
+            items.append(CategorySummary(category, label, "covered", "$0.00: included in the program"))
+        elif record is not None and record.status == "inactive":
+            items.append(CategorySummary(category, label, "not_covered", "the plan is not active"))
+        elif share is None:
+            items.append(
+                CategorySummary(category, label, "unknown", "not known until eligibility is checked")
+            )
+        elif share.not_covered:
+            items.append(
+                CategorySummary(
+                    category, label, "not_covered", "not covered: the full charge", share.prior_auth_required
+                )
+            )
+        else:
+            items.append(
+                CategorySummary(
+                    category, label, "covered", _share(category, share), share.prior_auth_required
+                )
+            )
+    basis = (
+        "insured"
+        if share is not None
+        else ("inactive" if record and record.status == "inactive" else "unverified")
+    )
+    return basis, plan.plan_id, items
