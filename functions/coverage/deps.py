@@ -25,6 +25,13 @@ class CoverageSettings(ApiSettings):
     coverage_table: str = Field(alias="COVERAGE_TABLE")
     schedule_table: str = Field(alias="SCHEDULE_TABLE")
     program_time_zone: TimeZone = Field(default="America/Chicago", alias="PROGRAM_TIME_ZONE")
+    provider_name: str = Field(default="TANDEM BEHAVIORAL HEALTH", max_length=60, alias="PROVIDER_NAME")
+    provider_npi: str = Field(default="1234567893", pattern=r"^\d{10}$", alias="PROVIDER_NPI")
+    provider_tin: str = Field(default="12-3456789", pattern=r"^\d{2}-\d{7}$", alias="PROVIDER_TIN")
+    provider_address: str = Field(
+        default="100 Congress Ave, Suite 400, Austin, TX 78701", max_length=200, alias="PROVIDER_ADDRESS"
+    )
+    provider_phone: str = Field(default="+1 512 555 0100", max_length=40, alias="PROVIDER_PHONE")
     eligibility_stale_hours: int = Field(default=72, ge=1, le=24 * 90, alias="ELIGIBILITY_STALE_HOURS")
 
 

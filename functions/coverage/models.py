@@ -192,3 +192,37 @@ class CoverageSummaryOut(BaseModel):
     basis: str = Field(description="insured, self_pay, unverified or inactive")
     plan_id: str | None = None
     categories: list[CategorySummaryOut]
+
+
+class GfeItemOut(BaseModel):
+    code: str
+    description: str
+    quantity: int
+    unit_price: Dollars
+    expected_charge: Dollars
+    dates: list[date]
+
+
+class GfeProviderOut(BaseModel):
+    name: str
+    npi: str
+    tin: str
+    address: str
+    phone: str
+    location: str = "telehealth"
+
+
+class GoodFaithEstimateOut(BaseModel):
+    """A Good Faith Estimate (No Surprises Act) for a self-pay or uninsured participant."""
+
+    participant_id: str
+    patient_name: str | None = None
+    patient_birth_date: date | None = None
+    issued_on: date
+    first_day: date
+    last_day: date
+    weeks: int
+    provider: GfeProviderOut
+    items: list[GfeItemOut]
+    total_expected_charges: Dollars
+    disclaimers: list[str]

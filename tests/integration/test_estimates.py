@@ -170,22 +170,7 @@ def test_without_a_verified_271_the_estimate_says_so_and_shows_full_charges(cove
 
 def test_a_self_pay_participant_gets_the_cash_prices(coverage):
     # Casey has no insurance; give Casey a session next week
-    from tests.integration.scheduling import COORDINATOR as SCHEDULER
-    from tests.integration.scheduling import at, next_week_day
-    from tests.integration.scheduling import call as schedule_call
-
-    booked = schedule_call(
-        "POST",
-        "/sessions",
-        caller=SCHEDULER,
-        body={
-            "type": "individual",
-            "start": at(next_week_day(0, weeks_ahead=1), 10),
-            "clinician_id": "per_demotherapist1",
-            "attendee_ids": ["per_democasey"],
-        },
-    )
-    assert booked.status == 201, booked
+    book_casey_next_week()
     estimate = week_of(
         call("GET", f"/participants/per_democasey/estimates/week?week={next_week()}", caller=CASEY)
     )
@@ -398,3 +383,55 @@ def test_the_coverage_summary_by_benefit_category(coverage):
         if c["category"] not in {"digital_platform", "sober_activities"}
     } == {"unknown"}
     assert call("GET", "/participants/per_demoalex/coverage-summary", caller=JAMIE).status == 404
+
+
+def book_casey_next_week() -> None:
+    from tests.integration.scheduling import COORDINATOR as SCHEDULER
+    from tests.integration.scheduling import at, next_week_day
+    from tests.integration.scheduling import call as schedule_call
+
+    booked = schedule_call(
+        "POST",
+        "/sessions",
+        caller=SCHEDULER,
+        body={
+            "type": "individual",
+            "start": at(next_week_day(0, weeks_ahead=1), 10),
+            "clinician_id": "per_demotherapist1",
+            "attendee_ids": ["per_democasey"],
+        },
+    )
+    assert booked.status == 201, booked
+
+
+def test_a_self_pay_participant_gets_a_good_faith_estimate_as_json_and_printable(coverage):
+    # Given Casey, self-pay, with a weekly individual session
+    book_casey_next_week()
+    path = f"/participants/per_democasey/good-faith-estimate?weeks=4&week={next_week()}"
+    # When Casey asks for the Good Faith Estimate of a four-week program
+    reply = call("GET", path, caller=CASEY)
+    assert reply.status == 200, reply
+    gfe = reply.json
+    # Then it itemises the codes at the self-pay price, with dates, the provider and the disclaimers
+    [item] = gfe["items"]
+    assert item["code"] == "90837"
+    assert item["quantity"] == 4
+    assert item["unit_price"] == "160.00"
+    assert item["expected_charge"] == "640.00"
+    assert len(item["dates"]) == 4
+    assert gfe["total_expected_charges"] == "640.00"
+    assert gfe["provider"]["npi"] == "1234567893"
+    assert gfe["provider"]["tin"] == "12-3456789"
+    assert any("www.cms.gov/nosurprises" in d for d in gfe["disclaimers"])
+    assert any("120 calendar days" in d for d in gfe["disclaimers"])
+    # And the same estimate prints as a page
+    page = call("GET", path, caller=CASEY, headers={"Accept": "text/html"})
+    assert page.status == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "<h1>Good Faith Estimate</h1>" in page.text
+    assert "$640.00" in page.text
+    # An insured participant is pointed to the estimates; others see nothing
+    insured = call("GET", f"/participants/per_demoalex/good-faith-estimate?week={next_week()}", caller=ALEX)
+    assert insured.status == 422
+    assert insured.json["errors"][0]["field"] == "path.participant_id"
+    assert call("GET", path, caller=ALEX).status == 404

@@ -6,19 +6,21 @@ from __future__ import annotations
 import time
 from datetime import date, datetime, timedelta
 from datetime import time as clock
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from functions.common.api import AUTHENTICATED
 from functions.common.auth import Principal, Role
-from functions.common.errors import BadRequest, FieldError, NotFound
+from functions.common.errors import BadRequest, FieldError, InvalidInput, NotFound
 from functions.common.models import ResourceId, utc_now
 from functions.coverage.billing import BillingReference
 from functions.coverage.deps import Audit, Caller, Store, settings
 from functions.coverage.logic import estimates, summary
+from functions.coverage.logic import gfe as gfe_logic
 from functions.coverage.logic.money import to_dollars
 from functions.coverage.models import (
     CategorySummaryOut,
@@ -28,9 +30,13 @@ from functions.coverage.models import (
     EstimatePartOut,
     EstimateSourceOut,
     EstimateTotals,
+    GfeItemOut,
+    GfeProviderOut,
+    GoodFaithEstimateOut,
     WeekTotalsOut,
 )
 from functions.coverage.store import CoverageStore
+from functions.coverage.vocabulary import PlanType
 
 router = Router()  # type: ignore[no-untyped-call]
 ParticipantId = Annotated[ResourceId, Path()]
@@ -256,3 +262,92 @@ def coverage_summary(
         plan_id=plan_id,
         categories=[CategorySummaryOut(**vars(item)) for item in items],
     )
+
+
+@router.get(
+    "/participants/<participant_id>/good-faith-estimate",
+    summary="The Good Faith Estimate of a self-pay or uninsured participant's program (JSON, or printable "
+    "HTML with Accept: text/html)",
+    tags=["estimates"],
+    security=AUTHENTICATED,
+    responses={
+        200: {
+            "description": "The Good Faith Estimate",
+            "content": {
+                "application/json": {"model": GoodFaithEstimateOut},
+                "text/html": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+def good_faith_estimate(
+    participant_id: ParticipantId,
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+    weeks: Annotated[int, Query(ge=1, le=26, description="How many weeks the program runs")] = 8,
+    week: WeekQuery = None,
+) -> Response[Any]:
+    with audit.track(caller, "coverage.gfe.read", f"person/{participant_id}/good-faith-estimate"):
+        _may_see(caller, participant_id)
+        week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
+        today = utc_now().astimezone(zone).date()
+        plan = coverage.plan_on(today)
+        if plan is not None and plan.plan_type is not PlanType.SELF_PAY:
+            raise InvalidInput(
+                "the participant has insurance in force: see the estimates instead",
+                errors=[FieldError("path.participant_id", "insured, not self-pay")],
+            )
+        if reference.chargemaster is None:
+            raise NotFound("the program has no prices yet")
+        uninsured = estimates.Coverage(participant_id, [], {})
+        program = estimates.estimate(
+            participant_id, estimates.shifted(services, weeks), uninsured, reference, zone=zone, on=today
+        )
+        config = settings()
+        gfe = gfe_logic.good_faith_estimate(
+            program,
+            reference.chargemaster.chargemaster(),
+            provider=gfe_logic.Provider(
+                config.provider_name,
+                config.provider_npi,
+                config.provider_tin,
+                config.provider_address,
+                config.provider_phone,
+            ),
+            patient_name=f"{plan.patient.first_name} {plan.patient.last_name}"
+            if plan and plan.patient
+            else None,
+            patient_birth_date=plan.patient.birth_date if plan and plan.patient else None,
+            issued_on=today,
+            weeks=weeks,
+        )
+    accept = (router.current_event.headers or {}).get("accept") or (router.current_event.headers or {}).get(
+        "Accept", ""
+    )
+    if "text/html" in accept:
+        return Response(200, "text/html; charset=utf-8", gfe_logic.render_html(gfe))
+    body = GoodFaithEstimateOut(
+        participant_id=participant_id,
+        patient_name=gfe.patient_name,
+        patient_birth_date=gfe.patient_birth_date,
+        issued_on=gfe.issued_on,
+        first_day=gfe.first_day,
+        last_day=gfe.last_day,
+        weeks=gfe.weeks,
+        provider=GfeProviderOut(**vars(gfe.provider)),
+        items=[
+            GfeItemOut(
+                code=i.code.value,
+                description=i.description,
+                quantity=i.quantity,
+                unit_price=_dollars(i.unit_price),
+                expected_charge=_dollars(i.total),
+                dates=list(i.dates),
+            )
+            for i in gfe.items
+        ],
+        total_expected_charges=_dollars(gfe.total),
+        disclaimers=list(gfe.disclaimers),
+    )
+    return Response(200, "application/json", body)
