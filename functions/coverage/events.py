@@ -18,8 +18,10 @@ from functions.common.entry import background_entry
 from functions.common.models import TimeZone, utc_now
 from functions.common.observability import logger
 from functions.common.streams import Change, ChangeHandler, process_changes
+from functions.coverage import auth_alerts
+from functions.coverage.alerts import AlertSink, alerts_from_env
 from functions.coverage.billing import BillingReference
-from functions.coverage.logic.claims import occurrence_service, projected_claim, session_service
+from functions.coverage.logic.claims import booked_use, occurrence_service, projected_claim, session_service
 from functions.coverage.logic.estimates import Coverage, WeekService
 from functions.coverage.store import CoverageStore
 
@@ -27,6 +29,7 @@ from functions.coverage.store import CoverageStore
 class EventsSettings(Settings):
     coverage_table: str = Field(alias="COVERAGE_TABLE")
     program_time_zone: TimeZone = Field(default="America/Chicago", alias="PROGRAM_TIME_ZONE")
+    event_bus_name: str | None = Field(default=None, alias="EVENT_BUS_NAME")
 
 
 SETTINGS = EventsSettings
@@ -49,33 +52,52 @@ def _record(
     service = service_of(coverage)
     if service is None:
         store.drop_claim(person_id, source_id)
-        return
-    reference = BillingReference.from_items(store.billing_items())
-    if reference.chargemaster is None:
-        logger.warning("no chargemaster: projected claim skipped")
-        return
-    claim = projected_claim(person_id, service, coverage, reference, zone=zone, now=utc_now())
-    created = store.put_claim(claim) if claim else False
-    logger.info("projected claim", extra={"source_id": source_id, "created": created})
+    else:
+        reference = BillingReference.from_items(store.billing_items())
+        if reference.chargemaster is None:
+            logger.warning("no chargemaster: projected claim skipped")
+            return
+        claim = projected_claim(person_id, service, coverage, reference, zone=zone, now=utc_now())
+        created = store.put_claim(claim) if claim else False
+        logger.info("projected claim", extra={"source_id": source_id, "created": created})
+    raise_alerts(store, person_id, zone)
+
+
+def raise_alerts(store: CoverageStore, person_id: str, zone: ZoneInfo) -> int:
+    return auth_alerts.raise_alerts(store, _alerts(), person_id, utc_now().astimezone(zone).date())
+
+
+def _alerts() -> AlertSink:
+    return alerts_from_env(load_settings(EventsSettings).event_bus_name, aws.client)
+
+
+def _on_booking(store: CoverageStore, new: dict[str, Any], settings: EventsSettings) -> None:
+    """A booked, moved or cancelled session: its projected use of authorizations."""
+    for person_id in new.get("attendee_ids") or []:
+        zone = ZoneInfo(str((new.get("time_zones") or {}).get(person_id) or settings.program_time_zone))
+        coverage = Coverage.from_items(person_id, store.person_items(person_id))
+        use = booked_use(new, person_id, coverage, zone)
+        if use is None:
+            store.drop_booked(person_id, str(new["session_id"]))
+            continue
+        store.put_booked(use)
+        raise_alerts(store, person_id, zone)
 
 
 def _on_session(change: Change) -> None:
     new = change.new
-    if new is None or new.get("event") != "attendance_recorded":
+    if new is None:
         return
     store, settings = _store()
+    if new.get("event") != "attendance_recorded":
+        _on_booking(store, new, settings)
+        return
     before = (change.old or {}).get("attendance") or {}
     for person_id in new.get("attendee_ids") or []:
         if (new.get("attendance") or {}).get(person_id) == before.get(person_id):
             continue
         zone = ZoneInfo(str((new.get("time_zones") or {}).get(person_id) or settings.program_time_zone))
-        _record(
-            store,
-            person_id,
-            str(new["session_id"]),
-            partial(session_service, new, person_id),
-            zone,
-        )
+        _record(store, person_id, str(new["session_id"]), partial(session_service, new, person_id), zone)
 
 
 def _occurrence_service(image: dict[str, Any], person_id: str, _coverage: Coverage) -> WeekService | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functions.common.api import create_resolver, lambda_entry
 from functions.coverage.deps import CoverageSettings
-from functions.coverage.routes import billing, eligibility, estimates, plans
+from functions.coverage.routes import authorizations, billing, eligibility, estimates, plans
 
 SETTINGS = CoverageSettings
 app = create_resolver()
@@ -13,5 +13,6 @@ app.include_router(plans.router)
 app.include_router(eligibility.router)
 app.include_router(estimates.router)
 app.include_router(billing.router)
+app.include_router(authorizations.router)
 
 lambda_handler = lambda_entry(app, "coverage")

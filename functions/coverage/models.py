@@ -153,6 +153,9 @@ class EstimateLineOut(BaseModel):
     you_pay: Dollars
     parts: list[EstimatePartOut]
     note: str | None = None
+    authorization_flags: list[str] = Field(
+        default_factory=list, description="Outside every prior authorization's dates, or beyond its units"
+    )
 
 
 class EstimateTotals(BaseModel):
@@ -226,3 +229,32 @@ class GoodFaithEstimateOut(BaseModel):
     items: list[GfeItemOut]
     total_expected_charges: Dollars
     disclaimers: list[str]
+
+
+class AuthorizationFlagOut(BaseModel):
+    source_id: str
+    reason: str
+
+
+class AuthorizationOut(BaseModel):
+    authorization_id: str
+    authorization_number: str
+    payer_id: str
+    billing_codes: list[str]
+    unit_kind: str
+    authorized: int
+    start: date
+    end: date
+    consumed: int = Field(description="Used by attended services")
+    projected: int = Field(description="Expected use of booked sessions not yet attended")
+    remaining: int = Field(description="Authorized less consumed and projected")
+    alerts: list[str] = Field(description="Alerts raised to coordinators: low, expiring")
+    version: int
+
+
+class AuthorizationList(BaseModel):
+    participant_id: str
+    items: list[AuthorizationOut]
+    flagged: list[AuthorizationFlagOut] = Field(
+        description="Booked or attended services no authorization covers (dates or units)"
+    )

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
@@ -23,8 +24,10 @@ from functions.common import aws
 from functions.common.audit import AuditEntry, AuditWriter, Outcome
 from functions.common.config import load_settings
 from functions.common.entry import background_entry
-from functions.common.models import utc_now
+from functions.common.models import TimeZone, utc_now
 from functions.common.observability import logger, metrics
+from functions.coverage import auth_alerts
+from functions.coverage.alerts import alerts_from_env
 from functions.coverage.clearinghouse import (
     ClearinghouseSettings,
     ClearinghouseUnavailable,
@@ -33,6 +36,7 @@ from functions.coverage.clearinghouse import (
 )
 from functions.coverage.eligibility_store import DueCheck, EligibilityStore
 from functions.coverage.logic import eligibility
+from functions.coverage.store import CoverageStore
 
 RECHECK_ACTOR = "system/eligibility-recheck"
 ACTION = "coverage.eligibility.check"
@@ -44,6 +48,8 @@ class RecheckSettings(ClearinghouseSettings):
     eligibility_stale_hours: int = Field(default=72, ge=1, le=24 * 90, alias="ELIGIBILITY_STALE_HOURS")
     lookback_days: int = Field(default=14, ge=0, le=90, alias="ELIGIBILITY_RECHECK_LOOKBACK_DAYS")
     max_checks: int = Field(default=500, ge=1, le=5000, alias="ELIGIBILITY_RECHECK_MAX")
+    program_time_zone: TimeZone = Field(default="America/Chicago", alias="PROGRAM_TIME_ZONE")
+    event_bus_name: str | None = Field(default=None, alias="EVENT_BUS_NAME")
 
 
 SETTINGS = RecheckSettings
@@ -193,6 +199,12 @@ def _work(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         limit=config.max_checks,
         has_time=lambda: context.get_remaining_time_in_millis() > margin_ms,
     )
+    alerts = auth_alerts.expiry_sweep(
+        CoverageStore(config.coverage_table, dynamodb),
+        alerts_from_env(config.event_bus_name, aws.client),
+        utc_now().astimezone(ZoneInfo(config.program_time_zone)).date(),
+    )
+    metrics.add_metric(name="AuthorizationAlerts", unit="Count", value=alerts)
     metrics.add_metric(name="EligibilityRechecked", unit="Count", value=report.checked)
     metrics.add_metric(name="EligibilityRecheckFailures", unit="Count", value=report.failed)
     logger.info("eligibility re-check done", extra=asdict(report))

@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from functions.common.dynamo import error_code, from_item, to_item
 from functions.common.errors import FieldError, PreconditionFailed
-from functions.common.tables import PARTICIPANT_WEEK_INDEX
+from functions.common.tables import GSI1, PARTICIPANT_WEEK_INDEX
 from functions.coverage.billing import BILLING_PK
 from functions.coverage.models import PlanRecord
 
@@ -145,3 +145,50 @@ class CoverageStore:
         self._client.delete_item(
             TableName=self.table, Key=to_item({"pk": f"PERSON#{person_id}", "sk": f"CLAIM#{source_id}"})
         )
+
+    # --- authorizations and booked use ------------------------------------------------------
+
+    def save_authorization(
+        self, attributes: dict[str, Any], audit_put: dict[str, Any], *, expected_version: int | None
+    ) -> None:
+        self.save_reference(attributes, audit_put, expected_version=expected_version)
+
+    def get_item(self, key: dict[str, str]) -> dict[str, Any] | None:
+        response = self._client.get_item(TableName=self.table, Key=to_item(key), ConsistentRead=True)
+        item = response.get("Item")
+        return from_item(item) if item else None
+
+    def mark_alerted(self, key: dict[str, str], kind: str) -> bool:
+        """Record that an alert was raised, once: False when another consumer already did."""
+        try:
+            self._client.update_item(
+                TableName=self.table,
+                Key=to_item(key),
+                UpdateExpression="SET alerted = list_append(if_not_exists(alerted, :none), :kind)",
+                ConditionExpression="attribute_exists(pk) AND NOT contains(alerted, :k)",
+                ExpressionAttributeValues=to_item({":none": [], ":kind": [kind], ":k": kind}),
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def put_booked(self, item: dict[str, Any]) -> None:
+        self._client.put_item(TableName=self.table, Item=to_item(item))
+
+    def drop_booked(self, person_id: str, session_id: str) -> None:
+        self._client.delete_item(
+            TableName=self.table, Key=to_item({"pk": f"PERSON#{person_id}", "sk": f"BOOKED#{session_id}"})
+        )
+
+    def expiring(self, warn_on: str) -> list[dict[str, Any]]:
+        """Authorizations whose expiry warning falls on `warn_on`: one Query of a gsi1 bucket."""
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.table,
+            IndexName=GSI1,
+            KeyConditionExpression="gsi1pk = :b",
+            ExpressionAttributeValues=to_item({":b": f"AUTH_EXPIRY#{warn_on}"}),
+        )
+        return [from_item(item) for page in pages for item in page.get("Items", [])]

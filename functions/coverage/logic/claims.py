@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from functions.common.models import iso
 from functions.coverage.billing import BillingReference
-from functions.coverage.logic.costshare import PartKind
+from functions.coverage.logic.costshare import DaySession, PartKind, code_session
 from functions.coverage.logic.estimates import (
     GROUP_CATEGORY,
     SESSION_CATEGORY,
@@ -21,6 +21,7 @@ from functions.coverage.logic.estimates import (
 )
 
 ENTITY_CLAIM = "PROJECTED_CLAIM"
+ENTITY_BOOKED_USE = "BOOKED_USE"
 
 
 def session_service(image: Mapping[str, Any], person_id: str, coverage: Coverage) -> WeekService | None:
@@ -63,6 +64,40 @@ def occurrence_service(image: Mapping[str, Any], person_id: str) -> WeekService 
     )
 
 
+def booked_use(
+    image: Mapping[str, Any], person_id: str, coverage: Coverage, zone: ZoneInfo
+) -> dict[str, Any] | None:
+    """What a booked session is expected to draw on authorizations (per-service coding), or
+    None when it is not booked (any more) or bills nothing for this person."""
+    if image.get("status") != "booked":
+        return None
+    category = SESSION_CATEGORY.get(str(image.get("type")))
+    if category is None:
+        return None
+    if image.get("type") == "couples":
+        identified = (
+            coverage.identified_patients.get(str(image.get("couple_id"))) or sorted(image["attendee_ids"])[0]
+        )
+        if identified != person_id:
+            return None
+    start = datetime.fromisoformat(str(image["start"]))
+    minutes = int((datetime.fromisoformat(str(image["end"])) - start).total_seconds() // 60)
+    lines = code_session(
+        DaySession(on=start.astimezone(zone).date(), category=category, minutes=minutes, member_id=person_id)
+    )
+    if not lines:
+        return None
+    return {
+        "pk": f"PERSON#{person_id}",
+        "sk": f"BOOKED#{image['session_id']}",
+        "entity": ENTITY_BOOKED_USE,
+        "source_id": str(image["session_id"]),
+        "service_date": start.astimezone(zone).date().isoformat(),
+        "codes": [code.value for code, _, _ in lines],
+        "units": [units for _, units, _ in lines],
+    }
+
+
 def projected_claim(
     person_id: str,
     service: WeekService,
@@ -72,12 +107,14 @@ def projected_claim(
     zone: ZoneInfo,
     now: datetime,
 ) -> dict[str, Any] | None:
-    """The claim item for one attended service, or None when nothing is billed to a plan."""
+    """The claim item for one attended service (None when it bills nothing). Uninsured or
+    unverified ones are recorded too: they consume prior authorizations, and only claims
+    under a verified plan move its accumulators."""
     result = estimate(
         person_id, [service], coverage, reference, zone=zone, on=service.start.astimezone(zone).date()
     )
     items = [line.item for line in result.lines if line.item]
-    if result.basis != "insured" or not items or result.plan_id is None:
+    if not items:
         return None
     deductible = sum(p.cents for i in items for p in i.parts if p.kind is PartKind.DEDUCTIBLE)
     return {
@@ -87,8 +124,10 @@ def projected_claim(
         "person_id": person_id,
         "source_id": service.source_id,
         "plan_id": result.plan_id,
+        "basis": result.basis,
         "network": result.network.value if result.network else None,
         "codes": [i.service.code.value for i in items],
+        "units": [i.service.units for i in items],
         "service_date": service.start.astimezone(zone).date().isoformat(),
         "allowed_cents": sum(i.allowed for i in items),
         "participant_cents": sum(i.participant_pays for i in items),

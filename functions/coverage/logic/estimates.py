@@ -31,6 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from functions.coverage.billing import BillingReference
+from functions.coverage.logic.authorizations import AuthorizationRecord
 from functions.coverage.logic.costshare import (
     Accumulators,
     BenefitTerms,
@@ -179,10 +180,13 @@ class Coverage:
     """Plan id -> its latest result."""
     claims: list[dict[str, Any]] = field(default_factory=list)
     identified_patients: dict[str, str] = field(default_factory=dict)
+    authorizations: list[AuthorizationRecord] = field(default_factory=list)
+    booked: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def from_items(cls, person_id: str, items: Iterable[Mapping[str, Any]]) -> Coverage:
         plans, eligibility, claims, choices = [], {}, [], {}
+        authorizations, booked = [], []
         for item in items:
             sk = str(item.get("sk", ""))
             if sk.startswith("PLAN#"):
@@ -194,7 +198,11 @@ class Coverage:
                 claims.append(dict(item))
             elif sk.startswith("BILLING#"):
                 choices[str(item["couple_id"])] = str(item["identified_patient_id"])
-        return cls(person_id, plans, eligibility, claims, choices)
+            elif sk.startswith("AUTH#"):
+                authorizations.append(AuthorizationRecord.from_attributes(dict(item)))
+            elif sk.startswith("BOOKED#"):
+                booked.append(dict(item))
+        return cls(person_id, plans, eligibility, claims, choices, authorizations, booked)
 
     def plan_on(self, day: date) -> PlanRecord | None:
         """The plan the day's services bill: insurance in force first, else self-pay."""
@@ -261,7 +269,7 @@ def starting_accumulators(
         oop, family_oop = _met(share.out_of_pocket) if share else (0, 0)
         tiers[tier] = [deductible, family_deductible, oop, family_oop]
     for claim in claims:
-        if claim.get("plan_id") != record.plan_id:
+        if claim.get("plan_id") != record.plan_id or claim.get("basis", "insured") != "insured":
             continue
         if datetime.fromisoformat(str(claim["recorded_at"])) <= record.checked_at:
             continue  # the 271 already counts it

@@ -19,7 +19,7 @@ from functions.common.errors import BadRequest, FieldError, InvalidInput, NotFou
 from functions.common.models import ResourceId, utc_now
 from functions.coverage.billing import BillingReference
 from functions.coverage.deps import Audit, Caller, Store, settings
-from functions.coverage.logic import estimates, summary
+from functions.coverage.logic import authorizations, estimates, summary
 from functions.coverage.logic import gfe as gfe_logic
 from functions.coverage.logic.money import to_dollars
 from functions.coverage.models import (
@@ -88,6 +88,26 @@ def _dollars(cents: int) -> str:
     return str(to_dollars(cents))
 
 
+def _flags(coverage: estimates.Coverage, result: estimates.Estimate, today: date) -> dict[str, list[str]]:
+    """Prior-authorization flags of the estimate's lines (by their first source)."""
+    if not coverage.authorizations:
+        return {}
+    lines = [
+        (
+            line.sources[0].source_id,
+            line.day,
+            line.item.service.code,
+            line.item.service.units,
+            line.sources[0].status == "attended",
+        )
+        for line in result.lines
+        if line.item
+    ]
+    return authorizations.estimate_flags(
+        coverage.authorizations, coverage.claims, coverage.booked, lines, today=today
+    )
+
+
 def _out(
     participant_id: str,
     scope: str,
@@ -97,6 +117,7 @@ def _out(
     *,
     weeks: int = 1,
     by_week: list[WeekTotalsOut] | None = None,
+    flags: dict[str, list[str]] | None = None,
 ) -> EstimateOut:
     rendered = []
     for line in lines:
@@ -119,6 +140,7 @@ def _out(
                     for p in (item.parts if item else ())
                 ],
                 note=line.note,
+                authorization_flags=(flags or {}).get(line.sources[0].source_id, []),
             )
         )
     return EstimateOut(
@@ -177,7 +199,8 @@ def week_estimate(
         result = estimates.estimate(
             participant_id, services, coverage, reference, zone=zone, on=_monday(week)
         )
-    return _out(participant_id, "week", week, result, result.lines)
+        flags = _flags(coverage, result, utc_now().astimezone(zone).date())
+    return _out(participant_id, "week", week, result, result.lines, flags=flags)
 
 
 @router.get(
@@ -205,7 +228,8 @@ def session_estimate(
             participant_id, services, coverage, reference, zone=zone, on=_monday(week)
         )
         lines = tuple(line for line in result.lines if any(s.source_id == session_id for s in line.sources))
-    return _out(participant_id, "session", week, result, lines)
+        flags = _flags(coverage, result, utc_now().astimezone(zone).date())
+    return _out(participant_id, "session", week, result, lines, flags=flags)
 
 
 @router.get(

@@ -1,0 +1,61 @@
+"""Coordinator alerts coverage raises (an authorization running low or about to expire):
+EventBridge events on the program's bus, for the notify function to turn into messages.
+Details carry ids, counts and dates only: never names, member ids or clinical details."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any, Protocol
+
+from functions.common.observability import logger
+
+SOURCE = "tandem.coverage"
+DETAIL_TYPES = {"low": "authorization.low", "expiring": "authorization.expiring"}
+
+
+class AlertSink(Protocol):
+    def authorization(
+        self, kind: str, *, participant_id: str, authorization_id: str, remaining: int, end: date
+    ) -> None: ...
+
+
+class EventBridgeAlerts:
+    def __init__(self, client: Any, bus_name: str) -> None:
+        self._client = client
+        self._bus = bus_name
+
+    def authorization(
+        self, kind: str, *, participant_id: str, authorization_id: str, remaining: int, end: date
+    ) -> None:
+        detail = {
+            "participant_id": participant_id,
+            "authorization_id": authorization_id,
+            "remaining": remaining,
+            "end": end.isoformat(),
+        }
+        response = self._client.put_events(
+            Entries=[
+                {
+                    "Source": SOURCE,
+                    "DetailType": DETAIL_TYPES[kind],
+                    "Detail": json.dumps(detail),
+                    "EventBusName": self._bus,
+                }
+            ]
+        )
+        if response.get("FailedEntryCount"):
+            raise RuntimeError("the alert event was not accepted")
+
+
+class LoggedAlerts:
+    """Where no bus is configured (a bare local run): the alert is logged, ids only."""
+
+    def authorization(
+        self, kind: str, *, participant_id: str, authorization_id: str, remaining: int, end: date
+    ) -> None:
+        logger.warning("authorization alert", extra={"kind": kind, "authorization_id": authorization_id})
+
+
+def alerts_from_env(bus_name: str | None, client_factory: Any) -> AlertSink:
+    return EventBridgeAlerts(client_factory("events"), bus_name) if bus_name else LoggedAlerts()

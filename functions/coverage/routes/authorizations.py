@@ -1,0 +1,164 @@
+"""Prior authorizations: coordinators record them; coordinators and the participant read how
+much is used, projected and left, and which sessions no authorization covers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
+
+from functions.common.api import AUTHENTICATED
+from functions.common.auth import Role
+from functions.common.errors import NotFound
+from functions.common.http import etag, require_if_match
+from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
+from functions.common.models import ResourceId, utc_now
+from functions.coverage.deps import Audit, Caller, Store, idempotently, settings
+from functions.coverage.logic import authorizations, estimates
+from functions.coverage.logic.authorizations import AuthorizationIn, AuthorizationRecord
+from functions.coverage.models import AuthorizationFlagOut, AuthorizationList, AuthorizationOut
+
+router = Router()  # type: ignore[no-untyped-call]
+ParticipantId = Annotated[ResourceId, Path()]
+AuthorizationId = Annotated[ResourceId, Path()]
+
+
+def _out(standing: authorizations.Standing) -> AuthorizationOut:
+    record = standing.record
+    return AuthorizationOut(
+        authorization_id=record.authorization_id,
+        authorization_number=record.authorization_number,
+        payer_id=record.payer_id,
+        billing_codes=[c.value for c in record.billing_codes],
+        unit_kind=record.unit_kind.value,
+        authorized=record.authorized,
+        start=record.start,
+        end=record.end,
+        consumed=standing.consumed,
+        projected=standing.projected,
+        remaining=standing.remaining,
+        alerts=list(record.alerted),
+        version=record.version,
+    )
+
+
+def _record(
+    participant_id: str, authorization_id: str, body: AuthorizationIn, version: int
+) -> AuthorizationRecord:
+    authorizations.check(body)
+    return AuthorizationRecord(
+        person_id=participant_id,
+        authorization_id=authorization_id,
+        **body.model_dump(),
+        updated_at=utc_now(),
+        version=version,
+    )
+
+
+@router.get(
+    "/participants/<participant_id>/authorizations",
+    summary="A participant's prior authorizations: used, projected, left, and uncovered sessions",
+    tags=["authorizations"],
+    security=AUTHENTICATED,
+)
+def list_authorizations(
+    participant_id: ParticipantId, caller: Caller, store: Store, audit: Audit
+) -> AuthorizationList:
+    with audit.track(caller, "coverage.authorizations.read", f"person/{participant_id}/authorizations"):
+        if caller.role is not Role.COORDINATOR and caller.person_id != participant_id:
+            raise NotFound("no such participant")
+        coverage = estimates.Coverage.from_items(participant_id, store.person_items(participant_id))
+        today = utc_now().astimezone(ZoneInfo(settings().program_time_zone)).date()
+        standings, flags = authorizations.apply_uses(
+            coverage.authorizations, authorizations.uses_from(coverage.claims, coverage.booked, today=today)
+        )
+    return AuthorizationList(
+        participant_id=participant_id,
+        items=[_out(s) for s in standings],
+        flagged=[AuthorizationFlagOut(source_id=f.source_id, reason=f.reason) for f in flags],
+    )
+
+
+@router.post(
+    "/participants/<participant_id>/authorizations",
+    summary="Record a prior authorization (coordinators); Idempotency-Key honoured",
+    tags=["authorizations"],
+    security=AUTHENTICATED,
+    responses={
+        201: {"description": "Recorded", "content": {"application/json": {"model": AuthorizationOut}}}
+    },
+)
+def create_authorization(
+    participant_id: ParticipantId,
+    body: Annotated[AuthorizationIn, Body()],
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+    idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER, max_length=255)] = None,
+) -> Response[dict[str, object]]:
+    def produce() -> Outcome:
+        record = _record(participant_id, authorizations.new_authorization_id(), body, 1)
+        resource = f"person/{participant_id}/authorization/{record.authorization_id}"
+        entry = audit.entry(caller, "coverage.authorization.create", resource, "success")
+        store.save_authorization(record.to_attributes(), audit.transact_put(entry), expected_version=None)
+        return Outcome(
+            201,
+            _out(authorizations.Standing(record)).model_dump(mode="json"),
+            {"ETag": etag(record.version)},
+        )
+
+    with audit.track(
+        caller,
+        "coverage.authorization.create",
+        f"person/{participant_id}/authorizations",
+        success_in_transaction=True,
+    ):
+        caller.require(Role.COORDINATOR)
+        return idempotently(
+            caller,
+            idempotency_key,
+            "coverage.create_authorization",
+            {"participant_id": participant_id, **body.model_dump(mode="json")},
+            produce,
+            router.lambda_context,
+        )
+
+
+@router.put(
+    "/participants/<participant_id>/authorizations/<authorization_id>",
+    summary="Replace a prior authorization (coordinators; e.g. more units or a new date range); If-Match",
+    tags=["authorizations"],
+    security=AUTHENTICATED,
+    responses={
+        200: {"description": "Replaced", "content": {"application/json": {"model": AuthorizationOut}}}
+    },
+)
+def replace_authorization(
+    participant_id: ParticipantId,
+    authorization_id: AuthorizationId,
+    body: Annotated[AuthorizationIn, Body()],
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+    if_match: Annotated[str | None, Header(alias="If-Match", max_length=256)] = None,
+) -> Response[AuthorizationOut]:
+    resource = f"person/{participant_id}/authorization/{authorization_id}"
+    with audit.track(caller, "coverage.authorization.update", resource, success_in_transaction=True):
+        caller.require(Role.COORDINATOR)
+        raw = store.get_item(AuthorizationRecord.key(participant_id, authorization_id))
+        if raw is None:
+            raise NotFound("no such authorization")
+        current = AuthorizationRecord.from_attributes(raw)
+        require_if_match(if_match, current.version)
+        # A replaced authorization starts its alerts afresh (e.g. units were added).
+        record = _record(participant_id, authorization_id, body, current.version + 1)
+        entry = audit.entry(caller, "coverage.authorization.update", resource, "success")
+        store.save_authorization(
+            record.to_attributes(), audit.transact_put(entry), expected_version=current.version
+        )
+    return Response(
+        200, "application/json", _out(authorizations.Standing(record)), headers={"ETag": etag(record.version)}
+    )
