@@ -97,6 +97,15 @@ def test_a_missed_occurrence_brings_recording_next_seat_and_check_in(clock, stre
     assert kinds["recording"]["group_id"] == monday["group_id"]
     assert kinds["group_occurrence"]["group_id"] == wednesday["group_id"]
     assert datetime.fromisoformat(kinds["group_occurrence"]["start"]).astimezone(CHICAGO).weekday() == 2
+    # A group option is taken up by joining that group, not booked as a session
+    index = offer["options"].index(kinds["group_occurrence"])
+    taken = call(
+        "POST", f"/me/makeups/{offer['missed_session_id']}/accept", caller=ALEX, body={"option": index}
+    )
+    assert taken.status == 422
+    assert taken.json["errors"] == [
+        {"field": "body.option", "message": "a group_occurrence option is not a booking"}
+    ]
     assert kinds["check_in"]["clinician_id"] == "per_demotherapist1"
 
 

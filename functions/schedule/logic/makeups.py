@@ -172,6 +172,11 @@ def makeup_request(offer: MakeupOfferRecord, index: int) -> SessionCreate:
             ],
         )
     chosen = offer.options[index]
+    if chosen.kind in (MakeupKind.GROUP_OCCURRENCE, MakeupKind.RECORDING):
+        raise InvalidInput(
+            "a group makeup is taken up by joining that group (its enrolments) or watching the recording",
+            errors=[FieldError("body.option", f"a {chosen.kind.value} option is not a booking")],
+        )
     if chosen.start is None or chosen.clinician_id is None or chosen.session_type is None:
         raise InvalidInput(
             "choose one of the offered times", errors=[FieldError("body.option", "not bookable")]
