@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from functions.common.models import DisplayName, StoredRecord, iso
+from functions.common.models import DisplayName, ResourceId, StoredRecord, iso
 from functions.coverage.vocabulary import (
     ENTITY_PLAN,
     NetworkStatus,
@@ -258,3 +258,17 @@ class AuthorizationList(BaseModel):
     flagged: list[AuthorizationFlagOut] = Field(
         description="Booked or attended services no authorization covers (dates or units)"
     )
+
+
+class CoupleBillingIn(BaseModel):
+    """Whose plan the couple's joint sessions bill (once): the identified patient."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    partner_ids: Annotated[list[ResourceId], Field(min_length=2, max_length=2)]
+    identified_patient_id: ResourceId
+
+
+class CoupleBillingOut(CoupleBillingIn):
+    couple_id: str
+    updated_at: datetime

@@ -192,3 +192,15 @@ class CoverageStore:
             ExpressionAttributeValues=to_item({":b": f"AUTH_EXPIRY#{warn_on}"}),
         )
         return [from_item(item) for page in pages for item in page.get("Items", [])]
+
+    def set_couple_billing(
+        self, couple_id: str, items: list[dict[str, Any]], audit_put: dict[str, Any]
+    ) -> None:
+        """The couple's billing choice, filed with each partner (their estimates read it in
+        their own one Query)."""
+        self._client.transact_write_items(
+            TransactItems=[
+                *({"Put": {"TableName": self.table, "Item": to_item(item)}} for item in items),
+                audit_put,
+            ]
+        )

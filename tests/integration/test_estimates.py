@@ -435,3 +435,28 @@ def test_a_self_pay_participant_gets_a_good_faith_estimate_as_json_and_printable
     assert insured.status == 422
     assert insured.json["errors"][0]["field"] == "path.participant_id"
     assert call("GET", path, caller=ALEX).status == 404
+
+
+def test_the_couple_chooses_whose_plan_bills_their_joint_sessions(coverage):
+    put_271(coverage, lone_star_271("per_demoalex", "pln_demorivera01"))
+    put_271(coverage, lone_star_271("per_demojamie", "pln_demorivera02"))
+    # When a coordinator names Jamie the couple's identified patient
+    body = {"partner_ids": ["per_demoalex", "per_demojamie"], "identified_patient_id": "per_demojamie"}
+    chosen = call("PUT", "/couples/cpl_demorivera/billing", caller=COORDINATOR, body=body)
+    assert chosen.status == 200, chosen
+    # Then the joint session bills under Jamie's plan, and shows at $0 on Alex's estimate
+    week = next_week()
+    alex = week_of(call("GET", f"/participants/per_demoalex/estimates/week?week={week}", caller=ALEX))
+    jamie = week_of(call("GET", f"/participants/per_demojamie/estimates/week?week={week}", caller=JAMIE))
+    [alex_joint] = [line for line in alex["lines"] if line["sources"][0]["type"] == "couples"]
+    [jamie_joint] = [line for line in jamie["lines"] if line["sources"][0]["type"] == "couples"]
+    assert alex_joint["code"] is None
+    assert alex_joint["you_pay"] == "0.00"
+    assert jamie_joint["code"] == "90847"
+    assert jamie_joint["you_pay"] == "30.00"
+    # Only coordinators choose, and only one of the two partners
+    assert call("PUT", "/couples/cpl_demorivera/billing", caller=ALEX, body=body).status == 403
+    wrong = {**body, "identified_patient_id": "per_demotaylor"}
+    reply = call("PUT", "/couples/cpl_demorivera/billing", caller=COORDINATOR, body=wrong)
+    assert reply.status == 422
+    assert reply.json["errors"] == [{"field": "body.identified_patient_id", "message": "one of the partners"}]

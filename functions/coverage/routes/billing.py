@@ -11,9 +11,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 
 from functions.common.api import AUTHENTICATED
 from functions.common.auth import Role
-from functions.common.errors import NotFound
+from functions.common.errors import FieldError, InvalidInput, NotFound
 from functions.common.http import etag, require_if_match
-from functions.common.models import utc_now
+from functions.common.models import iso, utc_now
 from functions.coverage.billing import (
     ChargemasterIn,
     ChargemasterOut,
@@ -23,6 +23,7 @@ from functions.coverage.billing import (
     FeeScheduleRecord,
 )
 from functions.coverage.deps import Audit, Caller, Store
+from functions.coverage.models import CoupleBillingIn, CoupleBillingOut
 from functions.coverage.routes.estimates import forget_reference
 
 router = Router()  # type: ignore[no-untyped-call]
@@ -142,3 +143,44 @@ def put_chargemaster(
         )
         forget_reference()
     return Response(200, "application/json", record.out(), headers={"ETag": etag(record.version)})
+
+
+@router.put(
+    "/couples/<couple_id>/billing",
+    summary="Choose the identified patient whose plan the couple's joint sessions bill (coordinators)",
+    tags=["billing"],
+    security=AUTHENTICATED,
+)
+def set_couple_billing(
+    couple_id: Annotated[str, Path(pattern=r"^[a-z]{1,4}_[0-9a-z]{8,40}$")],
+    body: Annotated[CoupleBillingIn, Body()],
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+) -> CoupleBillingOut:
+    resource = f"couple/{couple_id}/billing"
+    with audit.track(caller, "billing.couple.update", resource, success_in_transaction=True):
+        caller.require(Role.COORDINATOR)
+        errors = []
+        if body.partner_ids[0] == body.partner_ids[1]:
+            errors.append(FieldError("body.partner_ids", "two different partners"))
+        if body.identified_patient_id not in body.partner_ids:
+            errors.append(FieldError("body.identified_patient_id", "one of the partners"))
+        if errors:
+            raise InvalidInput("the billing choice is not valid", errors=errors)
+        now = utc_now()
+        items = [
+            {
+                "pk": f"PERSON#{partner}",
+                "sk": f"BILLING#{couple_id}",
+                "entity": "COUPLE_BILLING",
+                "couple_id": couple_id,
+                "partner_ids": body.partner_ids,
+                "identified_patient_id": body.identified_patient_id,
+                "updated_at": iso(now),
+            }
+            for partner in body.partner_ids
+        ]
+        entry = audit.entry(caller, "billing.couple.update", resource, "success")
+        store.set_couple_billing(couple_id, items, audit.transact_put(entry))
+    return CoupleBillingOut(couple_id=couple_id, updated_at=now, **body.model_dump())
