@@ -219,3 +219,42 @@ def test_the_seeded_couple_sees_next_weeks_sessions(local_runtime: LocalRuntime)
     # and the evening skills group the couple joined together
     assert {i["type"] for i in items if i["group_id"]} == {"cbt_skills"}
     assert all(i["start"].endswith(("-06:00", "-05:00")) for i in items)
+
+
+def test_a_coordinator_checks_eligibility_and_alex_reads_next_weeks_estimate(local_runtime: LocalRuntime):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import requests
+
+    # Given the demo program: Alex on the Lone Star family PPO, answered by the simulated payer
+    coordinator = local_runtime.id_token("coordinator")
+    users = {u["username"]: u for u in local_runtime.state["users"]}
+    alex = users["alex@tandem.example"]
+    alex_token = local_runtime.tokens(alex["username"], alex["password"])["IdToken"]
+    # When a coordinator checks Alex's eligibility over HTTP
+    checked = requests.post(
+        local_runtime.api + "/participants/per_demoalex/plans/pln_demorivera01/eligibility-checks",
+        headers={"Authorization": coordinator},
+        timeout=10,
+    )
+    assert checked.status_code == 201, checked.text
+    assert checked.json()["status"] == "active"
+    # Then Alex's estimate for next week is priced from that 271 and the payer's fee schedule
+    today = dt.datetime.now(ZoneInfo("America/Chicago")).date()
+    year, week, _ = (today + dt.timedelta(days=7)).isocalendar()
+    reply = local_runtime.get(
+        f"/participants/per_demoalex/estimates/week?week={year}-W{week:02d}", alex_token
+    )
+    assert reply.status_code == 200, reply.text
+    estimate = reply.json()
+    assert estimate["basis"] == "insured"
+    assert {line["code"] for line in estimate["lines"]} >= {"90837", "90847", "90853", "H0004"}
+    assert all(isinstance(line["you_pay"], str) for line in estimate["lines"])
+    # And Jamie never sees Alex's
+    jamie = users["jamie@tandem.example"]
+    jamie_token = local_runtime.tokens(jamie["username"], jamie["password"])["IdToken"]
+    hidden = local_runtime.get(
+        f"/participants/per_demoalex/estimates/week?week={year}-W{week:02d}", jamie_token
+    )
+    assert hidden.status_code == 404
