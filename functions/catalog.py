@@ -2,18 +2,37 @@
 
 infra/ builds one function (with its own least-privilege role) per entry point from
 this list; local/ wires the same entry points to its gateway, stream poller, minute
-sweep and queue poller. Nothing here imports boto3 or the handlers themselves.
+sweep, nightly runner and queue poller. Nothing here imports boto3 or the handlers themselves.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from datetime import time
+from typing import Any, Final, Literal
 
 from functions.common import tables
 
 Trigger = Literal["api", "stream", "schedule", "queue"]
 Access = Literal["read", "write", "readwrite", "append"]
+
+EVERY_MINUTE: Final = "rate(1 minute)"
+"""The EventBridge schedule of the minute sweep (and the default of every schedule entry)."""
+DEFAULT_TIMEOUT_SECONDS: Final[dict[Trigger, int]] = {"api": 10, "stream": 60, "schedule": 60, "queue": 30}
+"""A function's timeout unless its entry point names its own."""
+MAX_TIMEOUT_SECONDS: Final = 900
+"""Lambda's ceiling."""
+_DAILY_CRON = re.compile(r"cron\((?P<minute>[0-5]?\d) (?P<hour>[01]?\d|2[0-3]) \* \* \? \*\)")
+
+
+def daily_at(expression: str) -> time | None:
+    """The time of day (UTC, as EventBridge reads cron) of a daily `cron(M H * * ? *)` schedule;
+    None for any other expression."""
+    found = _DAILY_CRON.fullmatch(expression)
+    if found is None:
+        return None
+    return time(int(found["hour"]), int(found["minute"]))
 
 
 @dataclass(frozen=True)
@@ -40,8 +59,24 @@ class Entrypoint:
     sends_sms: bool = False
     uses_video_rooms: bool = False
     """Creates Amazon Chime SDK meetings and attendees (the video-room adapter)."""
+    uses_clearinghouse: bool = False
+    """Sends 270 eligibility inquiries to the clearinghouse over HTTPS, with the vendor-issued
+    credentials read from one Secrets Manager secret (the `CLEARINGHOUSE_ENV` variables)."""
+    schedule: str = EVERY_MINUTE
+    """For `trigger="schedule"`: the EventBridge schedule expression, either `EVERY_MINUTE` (the
+    local minute sweep runs it) or a daily `cron(M H * * ? *)` in UTC (the local nightly runner)."""
+    timeout_seconds: int | None = None
+    """The function's timeout; None for its trigger's `DEFAULT_TIMEOUT_SECONDS`."""
     description: str = ""
     env: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.trigger == "schedule" and self.schedule != EVERY_MINUTE and daily_at(self.schedule) is None:
+            raise ValueError(f"{self.id}: schedule must be {EVERY_MINUTE!r} or cron(M H * * ? *)")
+        if self.trigger != "schedule" and self.schedule != EVERY_MINUTE:
+            raise ValueError(f"{self.id}: only schedule-trigger entry points have a schedule")
+        if self.timeout_seconds is not None and not 1 <= self.timeout_seconds <= MAX_TIMEOUT_SECONDS:
+            raise ValueError(f"{self.id}: timeout_seconds must be 1..{MAX_TIMEOUT_SECONDS}")
 
     @property
     def module(self) -> str:
@@ -50,6 +85,21 @@ class Entrypoint:
     @property
     def function_name(self) -> str:
         return self.handler.rsplit(".", 1)[1]
+
+    @property
+    def timeout(self) -> int:
+        """The function's timeout in seconds (its own, else its trigger's default)."""
+        return self.timeout_seconds or DEFAULT_TIMEOUT_SECONDS[self.trigger]
+
+    @property
+    def every_minute(self) -> bool:
+        """A schedule entry point run by the minute rule (locally: the minute sweep)."""
+        return self.trigger == "schedule" and self.schedule == EVERY_MINUTE
+
+    @property
+    def daily(self) -> time | None:
+        """For a daily schedule entry point, its time of day in UTC."""
+        return daily_at(self.schedule) if self.trigger == "schedule" else None
 
 
 _AUDIT = TableGrant(tables.AUDIT, "append")
@@ -95,6 +145,7 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
             _AUDIT,
             _IDEMPOTENCY,
         ),
+        uses_clearinghouse=True,
         description="Coverage routes: plans, eligibility, estimates, authorizations.",
     ),
     Entrypoint(
@@ -103,8 +154,22 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         handler="functions.coverage.events.lambda_handler",
         trigger="stream",
         grants=(TableGrant(tables.COVERAGE, "readwrite"), _IDEMPOTENCY),
-        stream_filters=(_entity_filter("SESSION"),),
-        description="Schedule-table stream consumer: attendance -> accumulators and authorization units.",
+        stream_filters=(_entity_filter("SESSION", "GROUP_ATTENDANCE"),),
+        description=(
+            "Schedule-table stream consumer: attendance on sessions and group occurrences "
+            "-> projected claims."
+        ),
+    ),
+    Entrypoint(
+        id="CoverageRecheck",
+        domain="coverage",
+        handler="functions.coverage.recheck.lambda_handler",
+        trigger="schedule",
+        grants=(TableGrant(tables.COVERAGE, "readwrite"), _AUDIT),
+        uses_clearinghouse=True,
+        schedule="cron(0 8 * * ? *)",  # 08:00 UTC: 02:00 US Central standard time, 03:00 daylight
+        timeout_seconds=MAX_TIMEOUT_SECONDS,
+        description="Nightly: check eligibility again for every plan whose latest 271 has gone stale.",
     ),
     Entrypoint(
         id="NotifyApi",
@@ -157,13 +222,28 @@ def api_entrypoint(domain: str) -> Entrypoint:
 # Environment variables shared by every function, besides one per granted table.
 QUEUE_URL_ENV = "NOTIFY_QUEUE_URL"
 SENDER_EMAIL_ENV = "SENDER_EMAIL"
+CLEARINGHOUSE_MODE_ENV = "CLEARINGHOUSE"
+CLEARINGHOUSE_URL_ENV = "CLEARINGHOUSE_URL"
+CLEARINGHOUSE_SECRET_ENV = "CLEARINGHOUSE_SECRET_ARN"  # noqa: S105 - a variable's name, not a secret
+CLEARINGHOUSE_USAGE_ENV = "CLEARINGHOUSE_USAGE"
+CLEARINGHOUSE_ENV: Final = (
+    CLEARINGHOUSE_MODE_ENV,
+    CLEARINGHOUSE_URL_ENV,
+    CLEARINGHOUSE_SECRET_ENV,
+    CLEARINGHOUSE_USAGE_ENV,
+)
+"""What a `uses_clearinghouse` entry point is given in AWS: mode `https`, the endpoint, the
+secret holding the credentials and the ISA15 usage indicator (P in prod, T elsewhere)."""
 
 
 def resource_env_vars(entry: Entrypoint) -> set[str]:
-    """The variables naming AWS resources that an entry point's environment carries."""
+    """The variables naming AWS resources (and the clearinghouse) that an entry point's
+    environment carries."""
     names = {grant.table.env_var for grant in entry.grants}
     if entry.sends_to_queue or entry.trigger == "queue":
         names.add(QUEUE_URL_ENV)
     if entry.sends_email:
         names.add(SENDER_EMAIL_ENV)
+    if entry.uses_clearinghouse:
+        names.update(CLEARINGHOUSE_ENV)
     return names

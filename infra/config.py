@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -18,8 +19,14 @@ DEFAULTS: Final[dict[str, Any]] = {
     "api_throttle_burst_limit": 100,
     "waf_rate_limit": 1000,
     "alarm_email": "",
+    "clearinghouse_url": "https://clearinghouse.example.org/x12/270",
+    "clearinghouse_secret_arn": "",
 }
 """Fallbacks when a key is absent from the context; `cdk.json` repeats them (a test checks they agree)."""
+
+CLEARINGHOUSE_SECRET_NAME: Final = "tandem/clearinghouse"  # noqa: S105 - a secret's name, not its value
+"""The secret operations create (vendor-issued credentials) when `clearinghouse_secret_arn` is empty."""
+_SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}")
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,14 @@ class Settings:
     api_throttle_burst_limit: int
     waf_rate_limit: int
     alarm_email: str
+    clearinghouse_url: str
+    """Where 270 eligibility inquiries are POSTed (the clearinghouse's HTTPS endpoint)."""
+    clearinghouse_secret_arn: str
+    """The complete ARN (with its 6-character suffix) of the Secrets Manager secret holding the
+    clearinghouse credentials. Empty: the secret named `CLEARINGHOUSE_SECRET_NAME` in the stack's
+    own account and region (a placeholder until operations create it). The stack never creates
+    it. A secret encrypted with a customer-managed KMS key also needs `kms:Decrypt` on that key
+    for the coverage roles, which the stack does not grant (use the `aws/secretsmanager` key)."""
 
     @classmethod
     def from_scope(cls, scope: Construct) -> Settings:
@@ -56,9 +71,21 @@ class Settings:
             api_throttle_burst_limit=int(get("api_throttle_burst_limit")),
             waf_rate_limit=int(get("waf_rate_limit")),
             alarm_email=str(get("alarm_email")),
+            clearinghouse_url=str(get("clearinghouse_url")),
+            clearinghouse_secret_arn=str(get("clearinghouse_secret_arn")),
         )
         if "@" not in settings.sender_email:
             raise ValueError(f"context sender_email must be an email address, got {settings.sender_email!r}")
+        if not settings.clearinghouse_url.startswith("https://"):
+            raise ValueError(
+                f"context clearinghouse_url must be an https URL, got {settings.clearinghouse_url!r}"
+            )
+        arn = settings.clearinghouse_secret_arn
+        if arn and not _SECRET_ARN.fullmatch(arn):
+            raise ValueError(
+                "context clearinghouse_secret_arn must be empty or a complete Secrets Manager secret ARN "
+                f"(ending in the 6-character suffix), got {arn!r}"
+            )
         return settings
 
     @property

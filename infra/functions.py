@@ -17,8 +17,9 @@ import tempfile
 from pathlib import Path
 from typing import Final
 
-from aws_cdk import Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
@@ -26,17 +27,29 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from functions.catalog import ENTRYPOINTS, QUEUE_URL_ENV, SENDER_EMAIL_ENV, Entrypoint, Trigger
+from functions.catalog import (
+    CLEARINGHOUSE_MODE_ENV,
+    CLEARINGHOUSE_SECRET_ENV,
+    CLEARINGHOUSE_URL_ENV,
+    CLEARINGHOUSE_USAGE_ENV,
+    DEFAULT_TIMEOUT_SECONDS,
+    ENTRYPOINTS,
+    QUEUE_URL_ENV,
+    SENDER_EMAIL_ENV,
+    Entrypoint,
+    Trigger,
+)
 from functions.common import tables
 from infra import nag, permissions
-from infra.config import Settings
+from infra.config import CLEARINGHOUSE_SECRET_NAME, Settings
 from infra.data import Data
 from infra.messaging import Messaging
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 RUNTIME: Final = lambda_.Runtime.PYTHON_3_13
 MEMORY_MB: Final = 512
-TIMEOUT_SECONDS: Final[dict[Trigger, int]] = {"api": 10, "stream": 60, "schedule": 60, "queue": 30}
+TIMEOUT_SECONDS: Final[dict[Trigger, int]] = DEFAULT_TIMEOUT_SECONDS
+"""Per trigger, unless the entry point names its own (`Entrypoint.timeout`)."""
 LOG_RETENTION: Final = logs.RetentionDays.SIX_YEARS
 POWERTOOLS_LAYER_ARN: Final = (
     "arn:aws:lambda:${{AWS::Region}}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:{version}"
@@ -131,6 +144,7 @@ class Functions(Construct):
         self.entrypoints: dict[str, Entrypoint] = {}
         self.log_groups: dict[str, logs.LogGroup] = {}
         self.policies: dict[str, iam.ManagedPolicy] = {}
+        self.rules: dict[str, events.Rule] = {}
         self._powertools = lambda_.LayerVersion.from_layer_version_arn(
             self,
             "PowertoolsLayer",
@@ -196,7 +210,7 @@ class Functions(Construct):
             code=lambda_.Code.from_asset(str(stage_code(entry.domain))),
             layers=[self._powertools],
             memory_size=MEMORY_MB,
-            timeout=Duration.seconds(TIMEOUT_SECONDS[entry.trigger]),
+            timeout=Duration.seconds(entry.timeout),
             reserved_concurrent_executions=self._reserved_concurrency(entry),
             tracing=lambda_.Tracing.ACTIVE,
             environment=self._environment(entry),
@@ -246,8 +260,31 @@ class Functions(Construct):
             env[SENDER_EMAIL_ENV] = self._settings.sender_email
         if entry.uses_video_rooms:
             env["VIDEO_ROOMS"] = "chime"
+        if entry.uses_clearinghouse:
+            env[CLEARINGHOUSE_MODE_ENV] = "https"
+            env[CLEARINGHOUSE_URL_ENV] = self._settings.clearinghouse_url
+            env[CLEARINGHOUSE_SECRET_ENV] = self.clearinghouse_secret()[0]
+            env[CLEARINGHOUSE_USAGE_ENV] = "P" if self._settings.stage == "prod" else "T"
         env.update(entry.env)
         return env
+
+    def clearinghouse_secret(self) -> tuple[str, str]:
+        """The clearinghouse secret as functions name it (`SecretId`) and as IAM grants it.
+
+        A configured (complete) ARN is both. Otherwise the secret `tandem/clearinghouse` of this
+        account and region: functions get its partial ARN, which GetSecretValue resolves, and IAM
+        its ARN with the `-??????` pattern standing for the 6 characters Secrets Manager appends.
+        """
+        configured = self._settings.clearinghouse_secret_arn
+        if configured:
+            return configured, configured
+        partial = Stack.of(self).format_arn(
+            service="secretsmanager",
+            resource="secret",
+            resource_name=CLEARINGHOUSE_SECRET_NAME,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        return partial, f"{partial}-??????"
 
     def _statements(
         self, entry: Entrypoint, log_group: logs.LogGroup, dead_letters: sqs.Queue | None
@@ -325,6 +362,16 @@ class Functions(Construct):
                     conditions={"StringEquals": {"ses:FromAddress": self._settings.sender_email}},
                 )
             )
+        if entry.uses_clearinghouse:
+            # Only the one secret; operations create it (vendor-issued credentials), so the stack
+            # has no secret resource to rotate. It is expected to use the aws/secretsmanager key.
+            statements.append(
+                iam.PolicyStatement(
+                    sid="ReadClearinghouseSecret",
+                    actions=["secretsmanager:GetSecretValue"],
+                    resources=[self.clearinghouse_secret()[1]],
+                )
+            )
         if entry.uses_video_rooms:
             statements.append(
                 iam.PolicyStatement(
@@ -376,7 +423,13 @@ class Functions(Construct):
             )
         elif entry.trigger == "schedule":
             assert dead_letters is not None
-            self._messaging.schedule_every_minute(function, dead_letter_queue=dead_letters)
+            self.rules[entry.id] = self._messaging.schedule(
+                f"{entry.id}Schedule",
+                function,
+                expression=entry.schedule,
+                description=f"Tandem {entry.id} on {entry.schedule}: {entry.description}",
+                dead_letter_queue=dead_letters,
+            )
 
     def _schedule_table(self) -> dynamodb.Table:
         return self._data.table(tables.SCHEDULE)
@@ -419,14 +472,19 @@ class Functions(Construct):
             "layer this function uses is the python313-arm64 build, and the code and its lock "
             "file are tested on 3.13. Moving to a newer runtime is a deliberate upgrade.",
         )
-        nag.acknowledge(
-            function,
-            "HIPAA.Security-LambdaInsideVPC",
+        outside_vpc = (
             "The function reaches only AWS regional service endpoints (DynamoDB, SQS, SES, SNS, "
             "KMS, X-Ray, CloudWatch Logs) over TLS with SigV4/IAM; it has no private network "
             "resource to reach, and every data store is encrypted with the Tandem CMK and guarded "
-            "by a least-privilege role.",
+            "by a least-privilege role."
         )
+        if entry.uses_clearinghouse:
+            outside_vpc += (
+                " For eligibility it also calls Secrets Manager (one secret) and the clearinghouse's "
+                "public HTTPS endpoint with the vendor-issued credentials; a VPC would only route that "
+                "same TLS call through a NAT gateway, adding no private resource or protection."
+            )
+        nag.acknowledge(function, "HIPAA.Security-LambdaInsideVPC", outside_vpc)
         if entry.trigger == "api":
             nag.acknowledge(
                 function,

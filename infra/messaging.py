@@ -1,4 +1,4 @@
-"""Messaging: the notify send queue and its DLQ, dead-letter queues, inbound-SMS topic, minute rule."""
+"""Messaging: the notify send queue and its DLQ, dead-letter queues, inbound-SMS topic, schedule rules."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ class Messaging(Construct):
         super().__init__(scope, construct_id)
         self._data = data
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
+        self._eventbridge_uses_key = False
 
         self.notify_dlq = self._encrypted_queue("NotifySendDlq", retention_period=DLQ_RETENTION)
         self.dead_letter_queues["NotifySendDlq"] = self.notify_dlq
@@ -60,16 +61,25 @@ class Messaging(Construct):
         self.dead_letter_queues[construct_id] = queue
         return queue
 
-    def schedule_every_minute(
-        self, function: lambda_.IFunction, *, dead_letter_queue: sqs.IQueue
+    def schedule(
+        self,
+        construct_id: str,
+        function: lambda_.IFunction,
+        *,
+        expression: str,
+        description: str,
+        dead_letter_queue: sqs.IQueue,
     ) -> events.Rule:
-        """The `rate(1 minute)` EventBridge rule invoking `function`, with retries and a DLQ."""
-        self._data.allow_service("EventBridgeDeadLetters", "events.amazonaws.com", _PRODUCER_KMS_ACTIONS)
+        """An EventBridge rule invoking `function` on `expression` (e.g. `rate(1 minute)`,
+        `cron(0 8 * * ? *)`), with retries and a DLQ."""
+        if not self._eventbridge_uses_key:
+            self._data.allow_service("EventBridgeDeadLetters", "events.amazonaws.com", _PRODUCER_KMS_ACTIONS)
+            self._eventbridge_uses_key = True
         rule = events.Rule(
             self,
-            "EveryMinute",
-            description="Moves due notification outbox messages onto the send queue.",
-            schedule=events.Schedule.rate(Duration.minutes(1)),
+            construct_id,
+            description=description[:512],
+            schedule=events.Schedule.expression(expression),
         )
         rule.add_target(
             targets.LambdaFunction(

@@ -8,10 +8,11 @@ from typing import Any
 from aws_cdk import CfnOutput, Duration, Stack, Tags
 from constructs import Construct
 
+from functions.catalog import ENTRYPOINTS
 from infra.api import STAGE_NAME, Api
 from infra.config import Settings
 from infra.data import Data
-from infra.functions import TIMEOUT_SECONDS, Functions
+from infra.functions import Functions
 from infra.messaging import Messaging
 from infra.monitoring import Monitoring
 
@@ -28,8 +29,9 @@ class TandemStack(Stack):
         Tags.of(self).add("tandem:stage", settings.stage)
 
         self.data = Data(self, "Data")
+        sender = next(entry for entry in ENTRYPOINTS if entry.trigger == "queue")
         self.messaging = Messaging(
-            self, "Messaging", data=self.data, sender_timeout=Duration.seconds(TIMEOUT_SECONDS["queue"])
+            self, "Messaging", data=self.data, sender_timeout=Duration.seconds(sender.timeout)
         )
         self.functions = Functions(
             self, "Functions", settings=settings, data=self.data, messaging=self.messaging

@@ -1,6 +1,6 @@
 """Background loops that deliver what AWS would: schedule-table stream records to their
-consumers (through the catalog's filters), the minute sweep, and send-queue messages to
-the sender (deleting what succeeded, leaving failures to SQS's redrive into the DLQ)."""
+consumers (through the catalog's filters), the minute sweep, the nightly jobs, and send-queue
+messages to the sender (deleting what succeeded, leaving failures to SQS's redrive into the DLQ)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import importlib
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from chalice.local import LambdaContext
@@ -24,7 +24,8 @@ def invoke(entry: Entrypoint, event: dict[str, Any]) -> dict[str, Any]:
     module = importlib.import_module(entry.module)
     handler = getattr(module, entry.function_name)
     with _INVOKE_LOCK:
-        result = handler(event, LambdaContext(f"tandem-local-{entry.id}", 512, max_runtime_ms=60_000))
+        context = LambdaContext(f"tandem-local-{entry.id}", 512, max_runtime_ms=entry.timeout * 1000)
+        result = handler(event, context)
     return dict(result or {})
 
 
@@ -148,8 +149,8 @@ class QueuePoller:
             self._log(f"{self.consumer.id}: {len(failed)} message(s) failed; SQS will redeliver")
 
 
-def sweep_event() -> dict[str, Any]:
-    """An EventBridge scheduled event, as the minute rule delivers it."""
+def sweep_event(rule: str = "tandem-local-minute") -> dict[str, Any]:
+    """An EventBridge scheduled event, as a schedule rule (by default the minute rule) delivers it."""
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
@@ -158,10 +159,69 @@ def sweep_event() -> dict[str, Any]:
         "account": "123456789012",
         "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "region": "us-east-1",
-        "resources": ["arn:aws:events:us-east-1:123456789012:rule/tandem-local-minute"],
+        "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{rule}"],
         "detail": {},
     }
 
 
+def minute_entries() -> list[Entrypoint]:
+    """The schedule entry points AWS runs every minute (the minute sweep runs these)."""
+    return [e for e in ENTRYPOINTS if e.every_minute]
+
+
+def nightly_entries() -> list[Entrypoint]:
+    """The schedule entry points AWS runs once a day (the nightly runner, or `run_nightly`)."""
+    return [e for e in ENTRYPOINTS if e.daily is not None]
+
+
 def run_sweep() -> None:
-    invoke(next(e for e in ENTRYPOINTS if e.trigger == "schedule"), sweep_event())
+    """One minute's tick: every minute entry point, never a nightly one."""
+    for entry in minute_entries():
+        invoke(entry, sweep_event())
+
+
+def run_nightly(entry_id: str | None = None) -> dict[str, dict[str, Any]]:
+    """Run the nightly jobs now (or only `entry_id`), as their rules would; their results by id."""
+    entries = [e for e in nightly_entries() if entry_id in (None, e.id)]
+    if entry_id is not None and not entries:
+        raise KeyError(f"no nightly entry point {entry_id!r}")
+    return {entry.id: invoke(entry, sweep_event(f"tandem-local-{entry.id}")) for entry in entries}
+
+
+class NightlyRunner:
+    """Runs each daily entry point once a UTC day, at the first step at or after its cron time
+    (EventBridge reads cron in UTC). A time already past when the runtime starts waits for the
+    next day: `run_nightly()` runs the jobs on demand. A failing run is not repeated that day."""
+
+    def __init__(
+        self,
+        log: Log,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        run: Callable[[Entrypoint, dict[str, Any]], Any] = invoke,
+    ) -> None:
+        self._log = log
+        self._clock = clock
+        self._run = run
+        self.entries = nightly_entries()
+        now = self._now()
+        self.last_run: dict[str, date] = {e.id: now.date() for e in self.entries if self._due(e, now)}
+
+    def _now(self) -> datetime:
+        return self._clock().astimezone(UTC)
+
+    @staticmethod
+    def _due(entry: Entrypoint, now: datetime) -> bool:
+        at = entry.daily
+        return at is not None and now.time() >= at
+
+    def step(self) -> None:
+        now = self._now()
+        for entry in self.entries:
+            if self.last_run.get(entry.id) == now.date() or not self._due(entry, now):
+                continue
+            self.last_run[entry.id] = now.date()
+            try:
+                self._run(entry, sweep_event(f"tandem-local-{entry.id}"))
+            except Exception as exc:  # noqa: BLE001 - one job failing must not stop the others
+                self._log(f"{entry.id}: nightly run failed: {type(exc).__name__}: {exc}")

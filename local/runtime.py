@@ -41,6 +41,7 @@ def _environment(settings: LocalSettings) -> None:
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
             "TANDEM_STAGE": "local",
             "VIDEO_ROOMS": "fake",  # moto has no Chime SDK meetings
+            "CLEARINGHOUSE": "simulated",  # eligibility answers from the demo benefit profiles
             SENDER_EMAIL_ENV: SENDER_EMAIL,
         }
     )
@@ -127,10 +128,12 @@ def start(settings: LocalSettings | None = None) -> Runtime:
     schedule_table = resources.tables["schedule"]
     streams = pollers.StreamPoller(clients["dynamodb"], clients["dynamodbstreams"], schedule_table, log)
     queue = pollers.QueuePoller(clients["sqs"], resources.queue_url, log)
+    nightly = pollers.NightlyRunner(log)
     runtime.loops = [
         pollers.Loop("stream-poller", settings.poll_seconds, streams.step, log),
         pollers.Loop("queue-poller", settings.poll_seconds, queue.step, log),
         pollers.Loop("minute-sweep", settings.sweep_seconds, pollers.run_sweep, log),
+        pollers.Loop("nightly-runner", settings.sweep_seconds, nightly.step, log),
     ]
     for loop in runtime.loops:
         loop.start()
@@ -148,6 +151,9 @@ def banner(runtime: Runtime, started: float) -> str:
         f"  AWS (moto)   {s.aws_endpoint_url}   region {REGION}",
         f"  User pool    {runtime.resources.user_pool_id}   client {runtime.resources.user_pool_client_id}",
         f"  State file   {s.state_dir / 'local.json'}",
+        "  Nightly      "
+        + (", ".join(f"{e.id} at {e.daily:%H:%M} UTC" for e in pollers.nightly_entries()) or "-")
+        + "   (in-process, now: local.pollers.run_nightly())",
         "",
         "Demo logins (password for all: " + (runtime.logins[0].password if runtime.logins else "-") + ")",
     ]

@@ -1,4 +1,5 @@
-"""Assertions on the synthesized TandemStack template (one synth for the whole module)."""
+"""Assertions on the synthesized TandemStack template (one synth for the module, one more for the
+clearinghouse settings given in context)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,24 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from functions.catalog import ENTRYPOINTS, QUEUE_URL_ENV, SENDER_EMAIL_ENV, Entrypoint, resource_env_vars
+from functions.catalog import (
+    CLEARINGHOUSE_ENV,
+    ENTRYPOINTS,
+    EVERY_MINUTE,
+    QUEUE_URL_ENV,
+    SENDER_EMAIL_ENV,
+    Entrypoint,
+    resource_env_vars,
+)
 from functions.common import tables
 from infra import app_factory
 from infra.api import GROUPS, PROBLEM_JSON, routes
-from infra.functions import MEMORY_MB, TIMEOUT_SECONDS, stage_code
+from infra.config import DEFAULTS, Settings
+from infra.functions import MEMORY_MB, stage_code
 from infra.messaging import MAX_RECEIVE_COUNT
 
 pytestmark = pytest.mark.xdist_group("infra-template")
@@ -33,6 +44,27 @@ def template(document: dict[str, Any], tmp_path_factory: pytest.TempPathFactory)
 def resources(template: Template) -> Resources:
     found: Resources = template.to_json()["Resources"]
     return found
+
+
+CONFIGURED_SECRET = "arn:aws:secretsmanager:us-east-2:111122223333:secret:vendor/clearinghouse-AbC123"
+
+
+@pytest.fixture(scope="module")
+def configured(document: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Resources:
+    """The stack of a non-prod stage whose clearinghouse secret and URL are given in context."""
+    outdir = str(tmp_path_factory.mktemp("cdk-configured"))
+    context = {
+        "stage": "staging",
+        "clearinghouse_secret_arn": CONFIGURED_SECRET,
+        "clearinghouse_url": "https://x12.vendor.example.com/270",
+    }
+    _, stack = app_factory.build_app(openapi=document, outdir=outdir, context=context, with_nag=False)
+    found: Resources = Template.from_stack(stack).to_json()["Resources"]
+    return found
+
+
+def entry_of(entry_id: str) -> Entrypoint:
+    return next(e for e in ENTRYPOINTS if e.id == entry_id)
 
 
 def of_type(resources: Resources, kind: str) -> dict[str, dict[str, Any]]:
@@ -202,7 +234,7 @@ def test_functions_runtime_architecture_tracing_concurrency(resources: Resources
         assert isinstance(function["ReservedConcurrentExecutions"], int)
         assert function["ReservedConcurrentExecutions"] > 0
         assert function["MemorySize"] == MEMORY_MB
-        assert function["Timeout"] == TIMEOUT_SECONDS[entry.trigger]
+        assert function["Timeout"] == entry.timeout
         assert function["KmsKeyArn"] == {"Fn::GetAtt": [key, "Arn"]}
         assert "AWSLambdaPowertoolsPythonV3-python313-arm64" in json.dumps(function["Layers"])
         assert "Ref" in function["LoggingConfig"]["LogGroup"]
@@ -365,7 +397,7 @@ def test_send_queue_redrives_to_its_dlq(resources: Resources) -> None:
     (queue_name,) = [name for name, body in queues.items() if "RedrivePolicy" in props(body)]
     queue = props(queues[queue_name])
     assert queue["RedrivePolicy"]["maxReceiveCount"] == MAX_RECEIVE_COUNT
-    assert queue["VisibilityTimeout"] > TIMEOUT_SECONDS[sender.trigger]
+    assert queue["VisibilityTimeout"] > sender.timeout
     dlq = props(queues[queue["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]])
     assert dlq["MessageRetentionPeriod"] == 14 * 24 * 3600
 
@@ -378,15 +410,177 @@ def test_topics_encrypted(resources: Resources) -> None:
         assert props(body)["KmsMasterKeyId"] == {"Fn::GetAtt": [key, "Arn"]}
 
 
+def rules_by_target(resources: Resources) -> dict[str, dict[str, Any]]:
+    """Each schedule rule's properties by the logical id of the one function it invokes."""
+    found: dict[str, dict[str, Any]] = {}
+    for body in of_type(resources, "AWS::Events::Rule").values():
+        (target,) = props(body)["Targets"]
+        found[target["Arn"]["Fn::GetAtt"][0]] = props(body)
+    return found
+
+
+def test_one_rule_per_schedule_entry_point(resources: Resources) -> None:
+    scheduled = [e for e in ENTRYPOINTS if e.trigger == "schedule"]
+    rules = rules_by_target(resources)
+    assert len(of_type(resources, "AWS::Events::Rule")) == len(scheduled) == len(rules)
+    for entry in scheduled:
+        rule = rules[function_id(resources, entry)]
+        assert rule["ScheduleExpression"] == entry.schedule, entry.id
+        assert entry.id in rule["Description"], entry.id
+
+
 def test_minute_rule_invokes_the_sweep_with_a_dlq(resources: Resources) -> None:
-    sweep = next(e for e in ENTRYPOINTS if e.trigger == "schedule")
-    (rule,) = of_type(resources, "AWS::Events::Rule").values()
-    assert props(rule)["ScheduleExpression"] == "rate(1 minute)"
-    (target,) = props(rule)["Targets"]
+    sweep = entry_of("NotifySweep")
+    rule = rules_by_target(resources)[function_id(resources, sweep)]
+    assert rule["ScheduleExpression"] == "rate(1 minute)" == EVERY_MINUTE
+    (target,) = rule["Targets"]
     assert target["Arn"] == {"Fn::GetAtt": [function_id(resources, sweep), "Arn"]}
     assert "DeadLetterConfig" in target
     assert target["RetryPolicy"]["MaximumRetryAttempts"] >= 1
     assert "DeadLetterConfig" in props(resources[function_id(resources, sweep)])
+    assert props(resources[function_id(resources, sweep)])["Timeout"] == 60
+
+
+def test_nightly_rule_invokes_the_recheck_with_a_dlq_and_a_long_timeout(resources: Resources) -> None:
+    recheck = entry_of("CoverageRecheck")
+    function = function_id(resources, recheck)
+    assert props(resources[function])["Handler"] == "functions.coverage.recheck.lambda_handler"
+    rule = rules_by_target(resources)[function]
+    assert rule["ScheduleExpression"] == "cron(0 8 * * ? *)"  # 02:00 US Central (standard time)
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [function, "Arn"]}
+    dlq = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+    assert props(resources[function])["DeadLetterConfig"] == {"TargetArn": {"Fn::GetAtt": [dlq, "Arn"]}}
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] >= 1
+    assert props(resources[function])["Timeout"] == 900
+    # The sweep's minute rule is not the recheck's: each has its own rule and DLQ.
+    sweep_rule = rules_by_target(resources)[function_id(resources, entry_of("NotifySweep"))]
+    assert sweep_rule["Targets"][0]["DeadLetterConfig"] != target["DeadLetterConfig"]
+
+
+def test_coverage_events_filter_takes_group_attendance(resources: Resources) -> None:
+    function = function_id(resources, entry_of("CoverageEvents"))
+    (mapping,) = [
+        props(body)
+        for body in of_type(resources, "AWS::Lambda::EventSourceMapping").values()
+        if props(body)["FunctionName"] == {"Ref": function}
+    ]
+    entities = {
+        entity
+        for f in mapping["FilterCriteria"]["Filters"]
+        for entity in json.loads(f["Pattern"])["dynamodb"]["NewImage"]["entity"]["S"]
+    }
+    assert entities == {"SESSION", "GROUP_ATTENDANCE"}
+
+
+# --- the clearinghouse ---------------------------------------------------------------------
+
+CLEARINGHOUSE_USERS = {"CoverageApi", "CoverageRecheck"}
+
+
+def default_secret_arn(suffix: str = "") -> dict[str, Any]:
+    """`tandem/clearinghouse` of the stack's own account and region, `suffix` appended to the name."""
+    return {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":secretsmanager:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                f":secret:tandem/clearinghouse{suffix}",
+            ],
+        ]
+    }
+
+
+def secret_statements(resources: Resources) -> dict[str, list[dict[str, Any]]]:
+    """Every IAM statement naming Secrets Manager, by the policy holding it."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for name, statement in all_iam_statements(resources):
+        if "secretsmanager" in json.dumps(statement).lower():
+            found.setdefault(name, []).append(statement)
+    return found
+
+
+def test_only_the_coverage_api_and_recheck_read_the_clearinghouse_secret(resources: Resources) -> None:
+    assert {e.id for e in ENTRYPOINTS if e.uses_clearinghouse} == CLEARINGHOUSE_USERS
+    # The secret's ARN with the 6 characters Secrets Manager appends to its name left open.
+    expected = default_secret_arn("-??????")
+    holders: set[str] = set()
+    for entry in ENTRYPOINTS:
+        statements = role_statements(resources, function_id(resources, entry))
+        touching = [s for s in statements if "secretsmanager" in json.dumps(s).lower()]
+        if entry.id not in CLEARINGHOUSE_USERS:
+            assert touching == [], entry.id
+            continue
+        holders.add(entry.id)
+        (statement,) = touching
+        assert statement["Effect"] == "Allow"
+        assert as_list(statement["Action"]) == ["secretsmanager:GetSecretValue"]
+        assert as_list(statement["Resource"]) == [expected], entry.id
+    assert holders == CLEARINGHOUSE_USERS
+    assert len(secret_statements(resources)) == len(CLEARINGHOUSE_USERS)  # nowhere else in the stack
+    assert not of_type(resources, "AWS::SecretsManager::Secret")  # operations create it
+
+
+def test_clearinghouse_environment(resources: Resources) -> None:
+    for entry in ENTRYPOINTS:
+        env = props(resources[function_id(resources, entry)])["Environment"]["Variables"]
+        if entry.id not in CLEARINGHOUSE_USERS:
+            assert not set(CLEARINGHOUSE_ENV) & set(env), entry.id
+            continue
+        assert env["CLEARINGHOUSE"] == "https"
+        assert env["CLEARINGHOUSE_URL"] == DEFAULTS["clearinghouse_url"]
+        # A partial ARN (no suffix), which GetSecretValue resolves.
+        assert env["CLEARINGHOUSE_SECRET_ARN"] == default_secret_arn()
+        assert env["CLEARINGHOUSE_USAGE"] == "P"  # cdk.json deploys stage prod
+        assert env["TANDEM_STAGE"] == "prod"
+
+
+def test_a_configured_secret_is_granted_and_named_exactly(configured: Resources) -> None:
+    for entry in ENTRYPOINTS:
+        function = function_id(configured, entry)
+        env = props(configured[function])["Environment"]["Variables"]
+        touching = [
+            s for s in role_statements(configured, function) if "secretsmanager" in json.dumps(s).lower()
+        ]
+        if entry.id not in CLEARINGHOUSE_USERS:
+            assert touching == [], entry.id
+            assert "CLEARINGHOUSE_SECRET_ARN" not in env, entry.id
+            continue
+        (statement,) = touching
+        assert as_list(statement["Action"]) == ["secretsmanager:GetSecretValue"]
+        assert as_list(statement["Resource"]) == [CONFIGURED_SECRET]
+        assert env["CLEARINGHOUSE_SECRET_ARN"] == CONFIGURED_SECRET
+        assert env["CLEARINGHOUSE_URL"] == "https://x12.vendor.example.com/270"
+        assert env["CLEARINGHOUSE_USAGE"] == "T"  # not prod: test interchanges
+
+
+SECRETS = "arn:aws:secretsmanager:us-east-1:111122223333"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("clearinghouse_url", "http://clearinghouse.example.org/x12/270"),
+        ("clearinghouse_secret_arn", "tandem/clearinghouse"),
+        ("clearinghouse_secret_arn", f"{SECRETS}:secret:tandem/clearinghouse"),  # partial: no suffix
+        ("clearinghouse_secret_arn", f"{SECRETS}:secret:x-??????"),
+    ],
+)
+def test_settings_refuse_a_bad_clearinghouse_context(key: str, value: str) -> None:
+    with pytest.raises(ValueError, match=key):
+        Settings.from_scope(cdk.App(context={key: value}))
+
+
+def test_settings_read_the_clearinghouse_context() -> None:
+    settings = Settings.from_scope(cdk.App(context={"clearinghouse_secret_arn": CONFIGURED_SECRET}))
+    assert settings.clearinghouse_secret_arn == CONFIGURED_SECRET
+    assert settings.clearinghouse_url == DEFAULTS["clearinghouse_url"]
+    assert Settings.from_scope(cdk.App()).clearinghouse_secret_arn == ""
 
 
 # --- API -----------------------------------------------------------------------------------

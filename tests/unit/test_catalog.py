@@ -4,12 +4,25 @@ must ask only for what the catalog gives it."""
 from __future__ import annotations
 
 import importlib
+from datetime import UTC, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from functions.catalog import ENTRYPOINTS, api_entrypoint, resource_env_vars
+from functions.catalog import (
+    CLEARINGHOUSE_ENV,
+    DEFAULT_TIMEOUT_SECONDS,
+    ENTRYPOINTS,
+    EVERY_MINUTE,
+    Entrypoint,
+    api_entrypoint,
+    daily_at,
+    resource_env_vars,
+)
 from functions.common.config import Settings
-from functions.common.tables import AUDIT, PARTICIPANT_WEEK_INDEX, SCHEDULE
+from functions.common.tables import AUDIT, COVERAGE, PARTICIPANT_WEEK_INDEX, SCHEDULE
+from local import pollers
 
 ALWAYS_SET = {"AWS_REGION", "TANDEM_STAGE"}  # Lambda sets the region; CDK sets the stage
 
@@ -47,3 +60,194 @@ def test_audit_is_append_only_for_everyone():
         for grant in entry.grants:
             if grant.table is AUDIT:
                 assert grant.access == "append", entry.id
+
+
+def entry_of(entry_id: str) -> Entrypoint:
+    return next(e for e in ENTRYPOINTS if e.id == entry_id)
+
+
+# --- schedules and timeouts ------------------------------------------------------------------
+
+
+def test_daily_at_reads_only_daily_crons():
+    assert daily_at("cron(0 8 * * ? *)") == time(8, 0)
+    assert daily_at("cron(30 23 * * ? *)") == time(23, 30)
+    for other in (
+        EVERY_MINUTE,
+        "rate(1 day)",
+        "cron(0 8 ? * MON *)",
+        "cron(0 24 * * ? *)",
+        "cron(60 1 * * ? *)",
+    ):
+        assert daily_at(other) is None, other
+
+
+def test_every_schedule_entry_runs_every_minute_or_daily():
+    scheduled = [e for e in ENTRYPOINTS if e.trigger == "schedule"]
+    assert {e.id for e in scheduled if e.every_minute} == {"NotifySweep"}
+    assert {e.id for e in scheduled if e.daily is not None} == {"CoverageRecheck"}
+    for entry in scheduled:
+        assert entry.every_minute != (entry.daily is not None), entry.id
+    for entry in ENTRYPOINTS:
+        if entry.trigger != "schedule":
+            assert not entry.every_minute, entry.id
+            assert entry.daily is None, entry.id
+
+
+def test_coverage_recheck_runs_nightly_for_up_to_fifteen_minutes():
+    recheck = entry_of("CoverageRecheck")
+    assert (recheck.domain, recheck.trigger, recheck.module) == (
+        "coverage",
+        "schedule",
+        "functions.coverage.recheck",
+    )
+    assert recheck.schedule == "cron(0 8 * * ? *)"  # 02:00 US Central standard time
+    assert recheck.daily == time(8, 0)
+    assert recheck.timeout == 900
+    assert {(g.table.key, g.access, g.index) for g in recheck.grants} == {
+        (COVERAGE.key, "readwrite", None),
+        (AUDIT.key, "append", None),
+    }
+
+
+def test_timeouts_default_per_trigger():
+    for entry in ENTRYPOINTS:
+        if entry.timeout_seconds is None:
+            assert entry.timeout == DEFAULT_TIMEOUT_SECONDS[entry.trigger], entry.id
+        assert 1 <= entry.timeout <= 900, entry.id
+    assert entry_of("NotifySweep").timeout == 60
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"schedule": "rate(5 minutes)"}, "schedule must be"),
+        ({"trigger": "api", "schedule": "cron(0 8 * * ? *)"}, "only schedule-trigger"),
+        ({"timeout_seconds": 901}, "timeout_seconds"),
+        ({"timeout_seconds": 0}, "timeout_seconds"),
+    ],
+)
+def test_entrypoints_refuse_what_infra_and_local_cannot_run(changes: dict[str, Any], problem: str):
+    fields: dict[str, Any] = {
+        "id": "X",
+        "domain": "notify",
+        "handler": "m.f",
+        "trigger": "schedule",
+        **changes,
+    }
+    with pytest.raises(ValueError, match=problem):
+        Entrypoint(**fields)
+
+
+# --- the clearinghouse -----------------------------------------------------------------------
+
+
+def test_only_eligibility_checkers_use_the_clearinghouse():
+    assert {e.id for e in ENTRYPOINTS if e.uses_clearinghouse} == {"CoverageApi", "CoverageRecheck"}
+    for entry in ENTRYPOINTS:
+        given = set(CLEARINGHOUSE_ENV) & resource_env_vars(entry)
+        assert given == (set(CLEARINGHOUSE_ENV) if entry.uses_clearinghouse else set()), entry.id
+
+
+def test_clearinghouse_variables_are_the_ones_payer_link_reads():
+    """The names CDK sets are aliases of the settings `payer_link` loads (the recheck's extend them)."""
+    from functions.coverage.clearinghouse import ClearinghouseSettings
+    from functions.coverage.recheck import SETTINGS as RECHECK_SETTINGS
+
+    assert set(CLEARINGHOUSE_ENV) <= {field.alias for field in ClearinghouseSettings.model_fields.values()}
+    assert issubclass(RECHECK_SETTINGS, ClearinghouseSettings)
+
+
+# --- the local runtime runs each schedule as AWS would ---------------------------------------
+
+
+@pytest.fixture
+def invoked(monkeypatch) -> list[tuple[str, dict[str, Any]]]:
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    def fake_invoke(entry: Entrypoint, event: dict[str, Any]) -> dict[str, Any]:
+        calls.append((entry.id, event))
+        return {"ok": True}
+
+    monkeypatch.setattr(pollers, "invoke", fake_invoke)
+    return calls
+
+
+def test_the_minute_sweep_invokes_only_minute_entries(invoked):
+    pollers.run_sweep()
+    assert [entry_id for entry_id, _ in invoked] == ["NotifySweep"]
+    event = invoked[0][1]
+    assert event["detail-type"] == "Scheduled Event"
+    assert event["resources"][0].endswith("rule/tandem-local-minute")
+
+
+def test_run_nightly_invokes_the_recheck_on_demand(invoked):
+    assert pollers.run_nightly() == {"CoverageRecheck": {"ok": True}}
+    assert pollers.run_nightly("CoverageRecheck") == {"CoverageRecheck": {"ok": True}}
+    assert [entry_id for entry_id, _ in invoked] == ["CoverageRecheck", "CoverageRecheck"]
+    assert invoked[0][1]["source"] == "aws.events"
+    with pytest.raises(KeyError):
+        pollers.run_nightly("NotifySweep")
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _runner(clock: Clock) -> tuple[pollers.NightlyRunner, list[str], list[str]]:
+    runs: list[str] = []
+    log: list[str] = []
+    runner = pollers.NightlyRunner(log.append, clock=clock, run=lambda entry, _event: runs.append(entry.id))
+    return runner, runs, log
+
+
+def test_nightly_runner_runs_once_a_day_at_the_cron_time():
+    clock = Clock(datetime(2025, 3, 3, 7, 59, tzinfo=UTC))
+    runner, runs, _ = _runner(clock)
+    assert [e.id for e in runner.entries] == ["CoverageRecheck"]
+    runner.step()
+    assert runs == []  # 07:59 UTC: not yet
+    clock.now = datetime(2025, 3, 3, 8, 0, 30, tzinfo=UTC)
+    runner.step()
+    runner.step()
+    assert runs == ["CoverageRecheck"]  # once, however often it steps
+    clock.now = datetime(2025, 3, 3, 23, 59, tzinfo=UTC)
+    runner.step()
+    assert runs == ["CoverageRecheck"]
+    clock.now = datetime(2025, 3, 4, 0, 1, tzinfo=UTC)
+    runner.step()
+    assert runs == ["CoverageRecheck"]  # the next day, but before 08:00
+    clock.now = datetime(2025, 3, 4, 8, 5, tzinfo=UTC)
+    runner.step()
+    assert runs == ["CoverageRecheck", "CoverageRecheck"]
+
+
+def test_nightly_runner_started_after_the_time_waits_for_the_next_day():
+    clock = Clock(datetime(2025, 3, 3, 14, 0, tzinfo=ZoneInfo("America/Chicago")))  # 20:00 UTC
+    runner, runs, _ = _runner(clock)
+    runner.step()
+    assert runs == []
+    clock.now = datetime(2025, 3, 4, 8, 0, tzinfo=UTC)
+    runner.step()
+    assert runs == ["CoverageRecheck"]
+
+
+def test_nightly_runner_logs_a_failed_run_and_does_not_repeat_it_that_day():
+    clock = Clock(datetime(2025, 3, 3, 7, 0, tzinfo=UTC))
+    log: list[str] = []
+    calls: list[str] = []
+
+    def failing(entry: Entrypoint, _event: dict[str, Any]) -> None:
+        calls.append(entry.id)
+        raise RuntimeError("clearinghouse down")
+
+    runner = pollers.NightlyRunner(log.append, clock=clock, run=failing)
+    clock.now = datetime(2025, 3, 3, 8, 1, tzinfo=UTC)
+    runner.step()
+    runner.step()
+    assert calls == ["CoverageRecheck"]
+    assert log == ["CoverageRecheck: nightly run failed: RuntimeError: clearinghouse down"]

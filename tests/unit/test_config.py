@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from functions.catalog import CLEARINGHOUSE_ENV
 from functions.common.config import ApiSettings, load_settings
 from functions.common.errors import ConfigurationError
+from functions.coverage.recheck import RecheckSettings
 
 
 def test_load_settings_from_explicit_environ():
@@ -48,3 +50,35 @@ def test_both_missing_are_named():
     message = str(caught.value)
     assert "AUDIT_TABLE" in message
     assert "IDEMPOTENCY_TABLE" in message
+
+
+def test_recheck_settings_read_the_clearinghouse_environment_cdk_gives():
+    # Given the variables CDK sets on a clearinghouse user in prod (names from the catalog)
+    environ = dict(
+        zip(
+            CLEARINGHOUSE_ENV,
+            (
+                "https",
+                "https://clearinghouse.example.org/x12/270",
+                "arn:aws:secretsmanager:us-east-1:111122223333:secret:tandem/clearinghouse",
+                "P",
+            ),
+            strict=True,
+        )
+    )
+    environ |= {"COVERAGE_TABLE": "c", "AUDIT_TABLE": "a", "TANDEM_STAGE": "prod"}
+    # When the recheck loads its settings
+    settings = load_settings(RecheckSettings, environ=environ)
+    # Then it talks HTTPS to that endpoint with that secret, as production (ISA15 P)
+    assert settings.resolved_mode() == "https"
+    assert settings.url == "https://clearinghouse.example.org/x12/270"
+    assert settings.secret_arn == environ["CLEARINGHOUSE_SECRET_ARN"]
+    assert settings.provider().usage == "P"
+
+
+def test_recheck_settings_refuse_production_without_a_clearinghouse():
+    settings = load_settings(
+        RecheckSettings, environ={"COVERAGE_TABLE": "c", "AUDIT_TABLE": "a", "TANDEM_STAGE": "prod"}
+    )
+    with pytest.raises(ConfigurationError, match="CLEARINGHOUSE"):
+        settings.resolved_mode()

@@ -13,6 +13,8 @@ STREAM_FILTERS = [e.stream_filters for e in ENTRYPOINTS if e.trigger == "stream"
 # The other domains' consumers take every session change; schedule's own takes only attendance.
 DOMAIN_FILTERS = [e.stream_filters for e in ENTRYPOINTS if e.trigger == "stream" and e.domain != "schedule"]
 SCHEDULE_EVENTS = next(e.stream_filters for e in ENTRYPOINTS if e.id == "ScheduleEvents")
+COVERAGE_EVENTS = next(e.stream_filters for e in ENTRYPOINTS if e.id == "CoverageEvents")
+NOTIFY_EVENTS = next(e.stream_filters for e in ENTRYPOINTS if e.id == "NotifyEvents")
 
 
 def _record(
@@ -51,11 +53,28 @@ def test_remove_without_new_image_does_not_match(patterns):
     assert not matches_any(patterns, _record("REMOVE", old_entity="SESSION"))
 
 
-def test_schedule_events_take_sessions_and_group_enrolments_only():
+def test_schedule_events_take_sessions_group_enrolments_and_attendance_only():
     assert matches_any(SCHEDULE_EVENTS, _record("MODIFY", new_entity="SESSION", old_entity="SESSION"))
     assert matches_any(SCHEDULE_EVENTS, _record("INSERT", new_entity="GROUP_ENROLMENT"))
+    assert matches_any(SCHEDULE_EVENTS, _record("INSERT", new_entity="GROUP_ATTENDANCE"))
     for entity in ("PERSON", "RESERVATION", "MAKEUP_OFFER", "INTENSITY"):
         assert not matches_any(SCHEDULE_EVENTS, _record("INSERT", new_entity=entity)), entity
+
+
+def test_coverage_events_take_sessions_and_group_attendance_only():
+    # Attendance on a group occurrence becomes projected claims, as attendance on a session does.
+    for event_name, old in (("INSERT", None), ("MODIFY", "GROUP_ATTENDANCE")):
+        record = _record(event_name, new_entity="GROUP_ATTENDANCE", old_entity=old)
+        assert matches_any(COVERAGE_EVENTS, record), event_name
+    assert matches_any(COVERAGE_EVENTS, _record("MODIFY", new_entity="SESSION", old_entity="SESSION"))
+    others = ("GROUP_ENROLMENT", "MAKEUP_OFFER", "RESERVATION", "INTENSITY", "PERSON", "group_attendance")
+    for entity in others:
+        assert not matches_any(COVERAGE_EVENTS, _record("INSERT", new_entity=entity)), entity
+    assert not matches_any(COVERAGE_EVENTS, _record("REMOVE", old_entity="GROUP_ATTENDANCE"))
+
+
+def test_notify_events_do_not_take_group_attendance():
+    assert not matches_any(NOTIFY_EVENTS, _record("INSERT", new_entity="GROUP_ATTENDANCE"))
 
 
 # --- grammar -------------------------------------------------------------------------------------
