@@ -460,3 +460,11 @@ def test_the_couple_chooses_whose_plan_bills_their_joint_sessions(coverage):
     reply = call("PUT", "/couples/cpl_demorivera/billing", caller=COORDINATOR, body=wrong)
     assert reply.status == 422
     assert reply.json["errors"] == [{"field": "body.identified_patient_id", "message": "one of the partners"}]
+
+
+def test_a_program_needs_a_booked_week_to_repeat(coverage):
+    year, number, _ = (datetime.now(UTC) + timedelta(weeks=20)).isocalendar()
+    empty = f"{year}-W{number:02d}"
+    reply = call("GET", f"/participants/per_demoalex/estimates/program?weeks=4&week={empty}", caller=ALEX)
+    assert reply.status == 422
+    assert reply.json["errors"] == [{"field": "query.week", "message": "nothing booked that week"}]

@@ -167,6 +167,16 @@ def _totals(lines: tuple[estimates.EstimateLine, ...]) -> EstimateTotals:
     )
 
 
+def _template(services: list[estimates.WeekService]) -> None:
+    """A program is the booked week (the couple's week plan, made from the treatment plans)
+    repeated: a week with nothing booked has nothing to repeat."""
+    if not services:
+        raise InvalidInput(
+            "the week has nothing booked to repeat; name a week with sessions",
+            errors=[FieldError("query.week", "nothing booked that week")],
+        )
+
+
 def _week_estimate(
     store: CoverageStore, participant_id: str, week: str | None
 ) -> tuple[str, ZoneInfo, list[estimates.WeekService], estimates.Coverage, BillingReference]:
@@ -249,6 +259,7 @@ def program_estimate(
     with audit.track(caller, "coverage.estimate.read", f"person/{participant_id}/estimate/program"):
         _may_see(caller, participant_id)
         week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
+        _template(services)
         repeated = estimates.shifted(services, weeks)
         result = estimates.estimate(
             participant_id, repeated, coverage, reference, zone=zone, on=_monday(week)
@@ -315,6 +326,7 @@ def good_faith_estimate(
     with audit.track(caller, "coverage.gfe.read", f"person/{participant_id}/good-faith-estimate"):
         _may_see(caller, participant_id)
         week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
+        _template(services)
         today = utc_now().astimezone(zone).date()
         plan = coverage.plan_on(today)
         if plan is not None and plan.plan_type is not PlanType.SELF_PAY:
