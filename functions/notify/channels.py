@@ -41,12 +41,7 @@ class Channels:
         """Deliver on the message's channel; returns the provider's message id."""
         if message.channel is Channel.EMAIL:
             return self._email(message)
-        response = self._sns.publish(
-            PhoneNumber=message.to,
-            Message=message.text,
-            MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
-        )
-        return str(response["MessageId"])
+        return publish_sms(self._sns, message.to, message.text)
 
     def _email(self, message: Outgoing) -> str:
         """SES v1 `SendRawEmail`: the only v1 call that carries an attachment."""
@@ -66,3 +61,13 @@ class Channels:
         # The recipient comes from the `To` header (no `Destinations`): one address, one recipient.
         response = self._ses.send_raw_email(Source=self.sender, RawMessage={"Data": mime.as_bytes()})
         return str(response["MessageId"])
+
+
+def publish_sms(sns: Any, to: str, text: str, *, origination: str | None = None) -> str:
+    """One transactional text through SNS; `origination` answers from the number the person
+    texted. Returns the provider's message id."""
+    attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
+    if origination:
+        attributes["AWS.MM.SMS.OriginationNumber"] = {"DataType": "String", "StringValue": origination}
+    response = sns.publish(PhoneNumber=to, Message=text, MessageAttributes=attributes)
+    return str(response["MessageId"])

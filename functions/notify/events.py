@@ -1,6 +1,6 @@
 """Notify's consumer of the schedule table's stream: session changes -> reminders and notices,
-makeup offers -> missed-session follow-ups, all in the outbox (the minute sweep sends them
-when due).
+makeup offers -> missed-session follow-ups, group enrolments seated from the waitlist ->
+promotion notices, all in the outbox (the minute sweep sends them when due).
 
 One stream record is applied as one transaction conditioned on notify's marker of the
 session, so redelivered records create nothing twice and a stale record never brings back
@@ -27,6 +27,7 @@ from functions.notify.logic.reminders import (
     plan_session_change,
     recipients_of,
 )
+from functions.notify.logic.waitlist import is_promotion, plan_promotion
 from functions.notify.store import Applied, NotifyStore
 
 MAX_TRIES = 3
@@ -86,6 +87,26 @@ def apply_makeup_offer(change: Change, store: NotifyStore, *, now: datetime) -> 
     return written
 
 
+def apply_group_enrolment(change: Change, store: NotifyStore, *, now: datetime) -> bool:
+    """A waitlisted participant seated -> the promotion notice naming the next occurrence;
+    False when there was nothing to do or it was written before."""
+    if not is_promotion(change.new, change.old) or change.new is None:
+        return False
+    person_id = str(change.new["participant_id"])
+    messages = plan_promotion(change.new, store.get_preferences(person_id), now)
+    if not messages:
+        logger.info(
+            "waitlist promotion: nothing ahead to announce", extra={"group_id": change.new.get("group_id")}
+        )
+        return False
+    written = store.put_new_messages(messages)
+    logger.info(
+        "waitlist promotion planned" if written else "waitlist promotion already planned",
+        extra={"group_id": change.new.get("group_id"), "messages": len(messages)},
+    )
+    return written
+
+
 def _store() -> NotifyStore:
     return NotifyStore(load_settings(EventsSettings).notify_table, aws.client("dynamodb"))
 
@@ -98,7 +119,15 @@ def on_makeup_offer(change: Change) -> None:
     apply_makeup_offer(change, _store(), now=utc_now())
 
 
-HANDLERS: dict[str, ChangeHandler] = {"SESSION": on_session, "MAKEUP_OFFER": on_makeup_offer}
+def on_group_enrolment(change: Change) -> None:
+    apply_group_enrolment(change, _store(), now=utc_now())
+
+
+HANDLERS: dict[str, ChangeHandler] = {
+    "SESSION": on_session,
+    "MAKEUP_OFFER": on_makeup_offer,
+    "GROUP_ENROLMENT": on_group_enrolment,
+}
 
 
 def _consume(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -5,49 +5,121 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from functions.common.models import StoredRecord, iso
+from functions.common.models import Email, StoredRecord, TimeZone, iso
+from functions.notify.logic.contact import normalise_mobile
 from functions.notify.vocabulary import (
     DEFAULT_REMINDER_OFFSETS_MINUTES,
     DEFAULT_SMS_OFFSETS_MINUTES,
+    DEFAULT_TOPIC_CHANNELS,
+    ENTITY_FAILURE,
     ENTITY_MESSAGE,
     ENTITY_PREFERENCES,
     ENTITY_SESSION_NOTICES,
+    ENTITY_UPCOMING,
+    FINAL_STATUSES,
     Channel,
     Language,
     MessageKind,
     MessageStatus,
+    Topic,
 )
 
 ReminderOffset = Annotated[int, Field(ge=5, le=7 * 24 * 60, description="Minutes before the session.")]
 
+MobileNumber = Annotated[
+    str,
+    StringConstraints(min_length=3, max_length=32, strip_whitespace=True),
+    AfterValidator(normalise_mobile),
+    Field(
+        description="A mobile number that can receive texts, in any common form (US numbers without "
+        "a country code are fine); stored and returned in E.164.",
+        examples=["+15125550100", "(512) 555-0100"],
+    ),
+]
 
-class PreferencesIn(BaseModel):
-    """The whole set of a person's notification preferences (PUT replaces it)."""
 
-    model_config = ConfigDict(extra="forbid")
+def _distinct_descending(value: list[int]) -> list[int]:
+    if len(set(value)) != len(value):
+        raise ValueError("reminder offsets must be distinct")
+    return sorted(value, reverse=True)
+
+
+def _distinct_channels(value: dict[Topic, list[Channel]]) -> dict[Topic, list[Channel]]:
+    for channels in value.values():
+        if len(set(channels)) != len(channels):
+            raise ValueError("a channel is named twice for one topic")
+    return value
+
+
+ReminderOffsets = Annotated[list[ReminderOffset], Field(max_length=3), AfterValidator(_distinct_descending)]
+TopicChannels = Annotated[
+    dict[Topic, list[Channel]],
+    AfterValidator(_distinct_channels),
+    Field(
+        description="The channels each kind of message goes to (texts only with SMS consent and a "
+        "mobile number). An empty list: none of that kind.",
+        examples=[{"reminders": ["sms", "email"], "changes": ["email"]}],
+    ),
+]
+
+
+def _default_topic_channels() -> dict[Topic, tuple[Channel, ...]]:
+    return dict(DEFAULT_TOPIC_CHANNELS)
+
+
+class PreferencesBase(BaseModel):
+    """The choices every preferences document has had from the start."""
 
     email_enabled: bool = True
     sms_enabled: bool = False
     quiet_hours_start: time = Field(default=time(21, 0), description="Local time quiet hours begin.")
     quiet_hours_end: time = Field(default=time(8, 0), description="Local time quiet hours end.")
-    reminder_offsets_minutes: list[ReminderOffset] = Field(
-        default_factory=lambda: list(DEFAULT_REMINDER_OFFSETS_MINUTES), max_length=3
+    reminder_offsets_minutes: ReminderOffsets = Field(
+        default_factory=lambda: list(DEFAULT_REMINDER_OFFSETS_MINUTES),
+        description="Email reminders: minutes before the session.",
     )
 
-    @field_validator("reminder_offsets_minutes")
-    @classmethod
-    def _distinct(cls, value: list[int]) -> list[int]:
-        if len(set(value)) != len(value):
-            raise ValueError("reminder offsets must be distinct")
-        return sorted(value, reverse=True)
+
+class Choices(PreferencesBase):
+    """A person's choices as stored (the contact data lives beside them on the record)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channels: dict[Topic, tuple[Channel, ...]] = Field(default_factory=_default_topic_channels)
+
+    def channels_for(self, topic: Topic) -> tuple[Channel, ...]:
+        return self.channels.get(topic, DEFAULT_TOPIC_CHANNELS[topic])
 
 
-class PreferencesOut(PreferencesIn):
-    model_config = ConfigDict(extra="ignore")
+class PreferencesIn(PreferencesBase):
+    """A person's notification preferences and contact details (PUT replaces them).
 
-    updated_at: datetime | None = None
+    The choices above are replaced as sent (left out: the program default). The contact
+    details and channels below arrived later: left out, they keep what is on file, so a
+    client that predates them never erases them; `null` removes an email or mobile number.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email | None = None
+    mobile_phone: MobileNumber | None = None
+    time_zone: TimeZone | None = None
+    language: Language | None = None
+    channels: TopicChannels | None = None
+    sms_reminder_offsets_minutes: ReminderOffsets | None = Field(
+        default=None, description="Text reminders: minutes before the session (default 120)."
+    )
+    sms_consent: bool | None = Field(
+        default=None,
+        description="true: consent to texts at the mobile number (recorded with its time and source); "
+        "false: withdraw it. Left out: unchanged, except that a new mobile number needs consent anew.",
+    )
+
+    def given(self, name: str) -> bool:
+        """Whether the request named this field (even as null)."""
+        return name in self.model_fields_set
 
 
 class SmsConsent(BaseModel):
@@ -58,21 +130,47 @@ class SmsConsent(BaseModel):
     granted_at: datetime
     source: str = Field(description="Where consent was given, e.g. `web`, `sms_start`, `coordinator`.")
     revoked_at: datetime | None = None
+    revoked_source: str | None = Field(
+        default=None, description="How it was withdrawn, e.g. `web`, `sms_stop`."
+    )
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None
 
 
+class SmsConsentOut(BaseModel):
+    active: bool
+    granted_at: datetime
+    source: str
+    revoked_at: datetime | None = None
+    revoked_source: str | None = None
+
+
+class PreferencesOut(PreferencesBase):
+    """What a person has chosen and the contact details notify holds (program defaults until
+    first saved). Only the person and coordinators ever see it."""
+
+    person_id: str
+    channels: dict[Topic, list[Channel]]
+    email: str | None = None
+    mobile_phone: str | None = Field(default=None, description="E.164")
+    time_zone: str | None = None
+    language: Language = Language.EN
+    sms_reminder_offsets_minutes: list[int]
+    sms_consent: SmsConsentOut | None = None
+    updated_at: datetime | None = None
+
+
 class PreferencesRecord(BaseModel):
-    """A person's notification settings as stored. Besides what the preferences route edits,
-    it keeps the contact data notify needs (email, mobile number, zone, language, SMS consent):
-    the notify function owns them and never reads the schedule table's profiles."""
+    """A person's notification settings as stored: their choices and the contact data notify
+    needs (email, mobile number, zone, language, SMS consent). The notify function owns them
+    and never reads the schedule table's profiles."""
 
     model_config = ConfigDict(frozen=True)
 
     person_id: str
-    preferences: PreferencesIn
+    preferences: Choices
     updated_at: datetime
     version: int
     email: str | None = None
@@ -82,7 +180,7 @@ class PreferencesRecord(BaseModel):
     sms_consent: SmsConsent | None = None
     sms_reminder_offsets_minutes: tuple[ReminderOffset, ...] = DEFAULT_SMS_OFFSETS_MINUTES
 
-    # Stored-only fields: a preferences update through the route carries them over.
+    # Stored beside the choices.
     CONTACT_FIELDS: ClassVar[tuple[str, ...]] = (
         "email",
         "phone",
@@ -101,7 +199,7 @@ class PreferencesRecord(BaseModel):
         return {"pk": f"PERSON#{person_id}", "sk": "PREFERENCES"}
 
     def to_attributes(self) -> dict[str, Any]:
-        return {
+        data = {
             **self.key(self.person_id),
             "entity": ENTITY_PREFERENCES,
             "person_id": self.person_id,
@@ -110,19 +208,87 @@ class PreferencesRecord(BaseModel):
             "updated_at": iso(self.updated_at),
             "version": self.version,
         }
+        if self.sms_consent is not None:
+            data["sms_consent"] = {
+                "granted_at": iso(self.sms_consent.granted_at),
+                "source": self.sms_consent.source,
+                "revoked_at": iso(self.sms_consent.revoked_at) if self.sms_consent.revoked_at else None,
+                "revoked_source": self.sms_consent.revoked_source,
+            }
+        return data
 
     @classmethod
     def from_attributes(cls, data: dict[str, Any]) -> PreferencesRecord:
-        prefs = PreferencesIn.model_validate(
-            {k: v for k, v in data.items() if k in PreferencesIn.model_fields}
-        )
+        choices = Choices.model_validate({k: v for k, v in data.items() if k in Choices.model_fields})
         return cls(
             person_id=data["person_id"],
-            preferences=prefs,
+            preferences=choices,
             updated_at=data["updated_at"],
             version=data["version"],
             **{k: data[k] for k in cls.CONTACT_FIELDS if data.get(k) is not None},
         )
+
+
+class PhoneNumbers(BaseModel):
+    """Who has a mobile number on file: `PHONE#<e164>` -> the person ids (partners may share
+    one phone), kept with each preferences write so an inbound text finds them in one read."""
+
+    model_config = ConfigDict(frozen=True)
+
+    phone: str
+    person_ids: tuple[str, ...] = ()
+
+    @staticmethod
+    def key(phone: str) -> dict[str, str]:
+        return {"pk": f"PHONE#{phone}", "sk": "PERSONS"}
+
+
+class UpcomingSession(StoredRecord):
+    """One person's place in one booked session, kept while it is ahead: their next session
+    is the first of their items in gsi1 `NEXT#<person>` (sorted by start), which is what a
+    texted C confirms. Written, moved and removed with the session's reminders."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person_id: str
+    session_id: str
+    start: datetime
+    end: datetime
+    session_version: int
+    """The session version whose times this is."""
+    time_zone: str | None = None
+    """The person's zone at booking (what a confirmation's reply states the time in)."""
+    confirmed_at: datetime | None = None
+    confirmed_via: str | None = None
+
+    RETAIN_AFTER_END: ClassVar[timedelta] = timedelta(days=35)
+
+    @staticmethod
+    def key(person_id: str, session_id: str) -> dict[str, str]:
+        return {"pk": f"PERSON#{person_id}", "sk": f"UPCOMING#{session_id}"}
+
+    @staticmethod
+    def bucket(person_id: str) -> str:
+        return f"NEXT#{person_id}"
+
+    @staticmethod
+    def sort_key(start: datetime, session_id: str) -> str:
+        return f"{iso(start)}#{session_id}"
+
+    def to_attributes(self) -> dict[str, Any]:
+        data = {
+            **self.key(self.person_id, self.session_id),
+            "entity": ENTITY_UPCOMING,
+            **self.model_dump(mode="json"),
+            "start": iso(self.start),
+            "end": iso(self.end),
+            "gsi1pk": self.bucket(self.person_id),
+            "gsi1sk": self.sort_key(self.start, self.session_id),
+            "expires_at": int((self.end.astimezone(UTC) + self.RETAIN_AFTER_END).timestamp()),
+        }
+        if self.confirmed_at is not None:
+            data["confirmed_at"] = iso(self.confirmed_at)
+        return data
 
 
 class Attempt(BaseModel):
@@ -175,6 +341,8 @@ class MessageRecord(StoredRecord):
     status_reason: str | None = None
     provider_message_id: str | None = None
     sent_at: datetime | None = None
+    finished_at: datetime | None = None
+    """When it reached its final status (sent, skipped, failed ...)."""
 
     @staticmethod
     def key(message_id: str) -> dict[str, str]:
@@ -192,6 +360,14 @@ class MessageRecord(StoredRecord):
     def lease_bucket(moment: datetime) -> str:
         return "LEASE#" + iso(moment)[:10]
 
+    @staticmethod
+    def history_bucket(person_id: str) -> str:
+        return f"HIST#{person_id}"
+
+    @staticmethod
+    def history_sort_key(moment: datetime, message_id: str) -> str:
+        return f"{iso(moment)}#{message_id}"
+
     def to_attributes(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             **self.key(self.message_id),
@@ -199,7 +375,7 @@ class MessageRecord(StoredRecord):
             **self.model_dump(mode="json"),
             "due_at": iso(self.due_at),
         }
-        for name in ("start", "end", "previous_start", "created_at", "claimed_at", "received_at", "sent_at"):
+        for name in _MESSAGE_TIMES:
             moment = getattr(self, name)
             if moment is not None:
                 data[name] = iso(moment)
@@ -207,7 +383,67 @@ class MessageRecord(StoredRecord):
             # Only pending messages sit in the due index the minute sweep reads.
             data["gsi1pk"] = self.due_bucket(self.due_at)
             data["gsi1sk"] = self.due_sort_key(self.due_at, self.message_id)
+        elif self.status in FINAL_STATUSES:
+            # A finished message is part of its person's history (newest last in the index).
+            finished = self.finished_at or self.created_at or self.due_at
+            data["finished_at"] = iso(finished)
+            data["gsi1pk"] = self.history_bucket(self.person_id)
+            data["gsi1sk"] = self.history_sort_key(finished, self.message_id)
         return data
+
+
+_MESSAGE_TIMES = (
+    "start",
+    "end",
+    "previous_start",
+    "created_at",
+    "claimed_at",
+    "received_at",
+    "sent_at",
+    "finished_at",
+)
+
+
+class FinishedMessage(StoredRecord):
+    """What a person's history index holds of a finished message (read by projection)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message_id: str
+    kind: MessageKind | None = None
+    channel: Channel
+    status: MessageStatus
+    finished_at: datetime
+    status_reason: str | None = None
+
+
+class FailureRecord(StoredRecord):
+    """A message that failed for good (its last delivery before the dead-letter queue, or a
+    claim the sender never picked up), listed for coordinators under `FAILED#<UTC month>`,
+    newest first. Identifiers and the provider's error code only: no address, no words."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message_id: str
+    person_id: str
+    channel: Channel
+    kind: MessageKind | None = None
+    reason: str
+    failed_at: datetime
+    attempts: int = 0
+
+    @staticmethod
+    def bucket(moment: datetime) -> str:
+        return "FAILED#" + iso(moment)[:7]
+
+    def to_attributes(self) -> dict[str, Any]:
+        return {
+            "pk": self.bucket(self.failed_at),
+            "sk": f"{iso(self.failed_at)}#{self.message_id}",
+            "entity": ENTITY_FAILURE,
+            **self.model_dump(mode="json"),
+            "failed_at": iso(self.failed_at),
+        }
 
 
 class SessionNotices(StoredRecord):
@@ -226,6 +462,8 @@ class SessionNotices(StoredRecord):
     start: datetime
     end: datetime
     reminder_ids: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    """Who holds an upcoming-session item of it (attendees and clinicians of `times_version`)."""
 
     RETAIN_AFTER_END: ClassVar[timedelta] = timedelta(days=35)
 
@@ -242,3 +480,39 @@ class SessionNotices(StoredRecord):
             "end": iso(self.end),
             "expires_at": int((self.end.astimezone(UTC) + self.RETAIN_AFTER_END).timestamp()),
         }
+
+
+# --- what the history routes return -------------------------------------------------------------
+
+
+class HistoryEntry(BaseModel):
+    """One message that reached its final status: what it was about and how it went, never
+    its words or the address it went to."""
+
+    message_id: str
+    kind: MessageKind | None = Field(default=None, description="Empty for a free-form message.")
+    channel: Channel
+    status: MessageStatus
+    at: datetime = Field(description="When it reached this status.")
+    reason: str | None = Field(default=None, description="Why it was not sent, when it was not.")
+
+
+class HistoryPage(BaseModel):
+    items: list[HistoryEntry]
+    next_cursor: str | None = Field(default=None, description="Pass as `cursor` for the next (older) page.")
+
+
+class FailureEntry(BaseModel):
+    message_id: str
+    person_id: str
+    kind: MessageKind | None = None
+    channel: Channel
+    failed_at: datetime
+    reason: str = Field(description="The provider's error code or the sender's reason (no message text).")
+    attempts: int
+
+
+class FailuresPage(BaseModel):
+    month: str = Field(description="The UTC month listed, YYYY-MM.")
+    items: list[FailureEntry]
+    next_cursor: str | None = None

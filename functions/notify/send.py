@@ -154,7 +154,7 @@ def deliver(
         session = store.get_session_notices(message.session_id)
     decision = decide(message, prefs, session, now)
     if isinstance(decision, Skip):
-        store.finish(message_id, decision.status, now, decision.reason)
+        store.finish(message, decision.status, now, decision.reason)
         logger.info("message not sent", extra={**log, "status": decision.status.value})
         metrics.add_metric(name=f"NotSent_{decision.status.value}", unit="Count", value=1)
         return decision.status.value
@@ -168,7 +168,7 @@ def deliver(
         over = store.reserve_sms(message.person_id, message_id, counters)
         if over is not None:
             status = MessageStatus.SKIPPED_CAP
-            store.finish(message_id, status, now, f"SMS reminder limit per {over} reached")
+            store.finish(message, status, now, f"SMS reminder limit per {over} reached")
             logger.info("message not sent", extra={**log, "status": status.value, "limit": over})
             metrics.add_metric(name=f"NotSent_{status.value}", unit="Count", value=1)
             return status.value
@@ -179,11 +179,11 @@ def deliver(
             store.release_sms(message.person_id, message_id, counters)
         reason = failure_reason(exc)
         final = receive_count >= MAX_RECEIVES
-        store.record_failure(message_id, now, reason, final=final)
+        store.record_failure(message, now, reason, final=final, attempts=message.attempts + 1)
         logger.warning("send failed", extra={**log, "reason": reason, "final": final})
         metrics.add_metric(name=f"Failed_{message.channel.value}", unit="Count", value=1)
         raise
-    store.mark_sent(message_id, provider_id, now)
+    store.mark_sent(message, provider_id, now)
     logger.info("message sent", extra=log)
     metrics.add_metric(name=f"Sent_{message.channel.value}", unit="Count", value=1)
     return "sent"

@@ -2,6 +2,11 @@
 
 Items (pk / sk):
 - PERSON#<person> / PREFERENCES: preferences, contact data and SMS consent.
+- PHONE#<e164> / PERSONS: the ids of the people with that mobile number on file (a string
+  set, kept in the preferences write), so an inbound text finds its sender in one read.
+- PERSON#<person> / UPCOMING#<session>: the person's place in a booked session still ahead,
+  in gsi1 under NEXT#<person> (sort: start#session), so their next session is one Query;
+  a texted C records its confirmation here (TTL after the session).
 - PERSON#<person> / SMSCAP#D#<local day> and SMSCAP#W#<ISO week>: the SMS reminder limits,
   each holding the ids of the reminders it admitted (TTL `expires_at`).
 - SESSION#<session> / NOTICES: the stream version notify last applied for the session and
@@ -9,7 +14,10 @@ Items (pk / sk):
 - MESSAGE#<message> / MESSAGE: one outgoing message. While pending it sits in gsi1 under
   DUE#<UTC day> (sort: due time#id); while claimed and not yet picked up by the sender,
   under LEASE#<UTC day> (sort: claim time#id), so a claim lost between the sweep's update
-  and its SQS call is found again.
+  and its SQS call is found again. Once final (sent, skipped, failed ...) it joins its
+  person's history: gsi1 HIST#<person> (sort: finished time#id).
+- FAILED#<UTC month> / <failed time>#<message>: a message that failed for good, for the
+  coordinators' list of failures (newest first, one Query).
 """
 
 from __future__ import annotations
@@ -22,20 +30,34 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from functions.common.dynamo import cancellation_reasons, error_code, from_item, get_item, to_item
-from functions.common.errors import FieldError, PreconditionFailed
+from functions.common.errors import BadRequest, FieldError, PreconditionFailed
+from functions.common.http import decode_cursor, encode_cursor
 from functions.common.models import iso
 from functions.common.tables import GSI1
 from functions.notify.logic.caps import CapCounter, CapName
 from functions.notify.logic.outbox import chunks
 from functions.notify.logic.reminders import MAX_WRITES, SessionPlan
-from functions.notify.models import Attempt, MessageRecord, PreferencesRecord, SessionNotices
-from functions.notify.vocabulary import ENTITY_SMS_CAP, MessageStatus
+from functions.notify.models import (
+    Attempt,
+    FailureRecord,
+    FinishedMessage,
+    MessageRecord,
+    PhoneNumbers,
+    PreferencesRecord,
+    SessionNotices,
+    SmsConsent,
+    UpcomingSession,
+)
+from functions.notify.vocabulary import ENTITY_PHONE, ENTITY_SMS_CAP, MessageStatus
 
 BATCH_GET = 100
 MAX_LEASES = 3
 """How many times a claim the sender never picked up is queued again."""
 _PENDING = MessageStatus.PENDING.value
 _QUEUED = MessageStatus.QUEUED.value
+_INDEX_PAGE_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
+_TABLE_PAGE_KEYS = {"pk", "sk"}
+_HISTORY_FIELDS = ("message_id", "kind", "channel", "status", "finished_at", "status_reason")
 
 
 class Applied(StrEnum):
@@ -62,10 +84,15 @@ class NotifyStore:
         return {item["person_id"]: PreferencesRecord.from_attributes(item) for item in self._batch_get(keys)}
 
     def put_preferences(
-        self, record: PreferencesRecord, *, expected_version: int, audit_put: dict[str, Any] | None
+        self,
+        record: PreferencesRecord,
+        *,
+        expected_version: int,
+        audit_puts: Sequence[dict[str, Any]] = (),
+        previous_phone: str | None = None,
     ) -> None:
-        """Optimistic write (version 0 means: none saved yet), with its audit entry when a
-        person's request made it."""
+        """Optimistic write (version 0 means: none saved yet), with its audit entries when a
+        person's request made it, and the mobile-number lookup moved along with the number."""
         condition: dict[str, Any]
         if expected_version == 0:
             condition = {"ConditionExpression": "attribute_not_exists(pk)"}
@@ -76,8 +103,14 @@ class NotifyStore:
                 "ExpressionAttributeValues": to_item({":expected": expected_version}),
             }
         put = {"Put": {"TableName": self.table, "Item": to_item(record.to_attributes()), **condition}}
+        items: list[dict[str, Any]] = [put]
+        if record.phone:
+            items.append(self._phone_update(record.phone, record.person_id, "ADD"))
+        if previous_phone and previous_phone != record.phone:
+            items.append(self._phone_update(previous_phone, record.person_id, "DELETE"))
+        items += audit_puts
         try:
-            self._client.transact_write_items(TransactItems=[put, *([audit_put] if audit_put else [])])
+            self._client.transact_write_items(TransactItems=items)
         except ClientError as exc:
             if error_code(exc) == "TransactionCanceledException":
                 raise PreconditionFailed(
@@ -85,6 +118,181 @@ class NotifyStore:
                     errors=[FieldError("header.If-Match", "stale")],
                 ) from exc
             raise
+
+    def _phone_update(self, phone: str, person_id: str, action: str) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": to_item(PhoneNumbers.key(phone)),
+                "UpdateExpression": f"{action} person_ids :me SET entity = :entity",
+                "ExpressionAttributeValues": to_item({":me": {person_id}, ":entity": ENTITY_PHONE}),
+            }
+        }
+
+    def people_with_phone(self, phone: str) -> PhoneNumbers:
+        """Who has this mobile number on file (one GetItem); nobody: an empty tuple."""
+        data = get_item(self._client, self.table, PhoneNumbers.key(phone))
+        people = sorted(str(p) for p in (data or {}).get("person_ids") or ())
+        return PhoneNumbers(phone=phone, person_ids=tuple(people))
+
+    def revoke_sms_consent(
+        self, person_id: str, phone: str, now: datetime, source: str, audit_put: dict[str, Any]
+    ) -> bool:
+        """Withdraw the person's active consent to texts at `phone`, at once; False when
+        there was none to withdraw. A new version, so no edit read before it can undo it."""
+        return self._consent_update(
+            person_id,
+            "SET sms_consent.revoked_at = :now, sms_consent.revoked_source = :source, "
+            "version = version + :one, updated_at = :now",
+            "phone = :phone AND attribute_exists(sms_consent) "
+            "AND attribute_not_exists(sms_consent.revoked_at)",
+            {":now": iso(now), ":source": source, ":one": 1, ":phone": phone},
+            audit_put,
+        )
+
+    def grant_sms_consent(
+        self, person_id: str, phone: str, now: datetime, source: str, audit_put: dict[str, Any]
+    ) -> bool:
+        """Record fresh consent to texts at `phone` unless consent is already active."""
+        consent = SmsConsent(granted_at=now, source=source)
+        return self._consent_update(
+            person_id,
+            "SET sms_consent = :consent, version = version + :one, updated_at = :now",
+            "phone = :phone "
+            "AND (attribute_not_exists(sms_consent) OR attribute_exists(sms_consent.revoked_at))",
+            {
+                ":consent": {"granted_at": iso(consent.granted_at), "source": consent.source},
+                ":now": iso(now),
+                ":one": 1,
+                ":phone": phone,
+            },
+            audit_put,
+        )
+
+    def _consent_update(
+        self,
+        person_id: str,
+        update: str,
+        condition: str,
+        values: dict[str, Any],
+        audit_put: dict[str, Any],
+    ) -> bool:
+        item = {
+            "Update": {
+                "TableName": self.table,
+                "Key": to_item(PreferencesRecord.key(person_id)),
+                "UpdateExpression": update,
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": to_item(values),
+            }
+        }
+        try:
+            self._client.transact_write_items(TransactItems=[item, audit_put])
+        except ClientError as exc:
+            if error_code(exc) == "TransactionCanceledException" and cancellation_reasons(exc)[:1] == [
+                "ConditionalCheckFailed"
+            ]:
+                return False
+            raise
+        return True
+
+    # --- upcoming sessions and their confirmation ----------------------------------------------
+
+    def next_session(self, person_id: str, now: datetime) -> UpcomingSession | None:
+        """The person's next booked session that has not begun (one Query of gsi1)."""
+        response = self._client.query(
+            TableName=self.table,
+            IndexName=GSI1,
+            KeyConditionExpression="gsi1pk = :bucket AND gsi1sk > :now",
+            ExpressionAttributeValues=to_item(
+                {":bucket": UpcomingSession.bucket(person_id), ":now": iso(now)}
+            ),
+            Limit=1,
+        )
+        items = response.get("Items", [])
+        return UpcomingSession.from_attributes(from_item(items[0])) if items else None
+
+    def get_upcoming(self, person_id: str, session_id: str) -> UpcomingSession | None:
+        data = get_item(self._client, self.table, UpcomingSession.key(person_id, session_id))
+        return UpcomingSession.from_attributes(data) if data else None
+
+    def confirm_session(
+        self, upcoming: UpcomingSession, now: datetime, via: str, audit_put: dict[str, Any]
+    ) -> bool:
+        """Record that the person confirmed the session at its current times; False when it
+        moved or went meanwhile."""
+        item = {
+            "Update": {
+                "TableName": self.table,
+                "Key": to_item(UpcomingSession.key(upcoming.person_id, upcoming.session_id)),
+                "UpdateExpression": "SET confirmed_at = :now, confirmed_via = :via",
+                "ConditionExpression": "gsi1sk = :sk",
+                "ExpressionAttributeValues": to_item(
+                    {
+                        ":now": iso(now),
+                        ":via": via,
+                        ":sk": UpcomingSession.sort_key(upcoming.start, upcoming.session_id),
+                    }
+                ),
+            }
+        }
+        try:
+            self._client.transact_write_items(TransactItems=[item, audit_put])
+        except ClientError as exc:
+            if error_code(exc) == "TransactionCanceledException" and cancellation_reasons(exc)[:1] == [
+                "ConditionalCheckFailed"
+            ]:
+                return False
+            raise
+        return True
+
+    # --- history -------------------------------------------------------------------------------
+
+    def history(
+        self, person_id: str, *, limit: int, cursor: str | None
+    ) -> tuple[list[FinishedMessage], str | None]:
+        """A person's finished messages, newest first (one Query of gsi1). Only what the
+        history shows is read: never an address or a message's words."""
+        bucket = MessageRecord.history_bucket(person_id)
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": GSI1,
+            "KeyConditionExpression": "gsi1pk = :bucket",
+            "ExpressionAttributeValues": to_item({":bucket": bucket}),
+            "ExpressionAttributeNames": {f"#{name}": name for name in _HISTORY_FIELDS},
+            "ProjectionExpression": ", ".join(f"#{name}" for name in _HISTORY_FIELDS),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        start = decode_cursor(cursor, expected_keys=_INDEX_PAGE_KEYS)
+        if start:
+            _same_partition(start, "gsi1pk", bucket)
+            kwargs["ExclusiveStartKey"] = to_item(start)
+        response = self._client.query(**kwargs)
+        records = [FinishedMessage.from_attributes(from_item(raw)) for raw in response.get("Items", [])]
+        last = response.get("LastEvaluatedKey")
+        return records, encode_cursor(from_item(last) if last else None)
+
+    def failures(
+        self, month: str, *, limit: int, cursor: str | None
+    ) -> tuple[list[FailureRecord], str | None]:
+        """Messages that failed for good in one UTC month, newest first (one Query)."""
+        bucket = f"FAILED#{month}"
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :bucket",
+            "ExpressionAttributeValues": to_item({":bucket": bucket}),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        start = decode_cursor(cursor, expected_keys=_TABLE_PAGE_KEYS)
+        if start:
+            _same_partition(start, "pk", bucket)
+            kwargs["ExclusiveStartKey"] = to_item(start)
+        response = self._client.query(**kwargs)
+        records = [FailureRecord.from_attributes(from_item(raw)) for raw in response.get("Items", [])]
+        last = response.get("LastEvaluatedKey")
+        return records, encode_cursor(from_item(last) if last else None)
 
     # --- sessions: reminders and notices -------------------------------------------------------
 
@@ -114,6 +322,11 @@ class NotifyStore:
                     }
                 }
             )
+        for upcoming in plan.upcoming:
+            items.append({"Put": {"TableName": self.table, "Item": to_item(upcoming.to_attributes())}})
+        for person_id in plan.leave:
+            key = UpcomingSession.key(person_id, marker.session_id)
+            items.append({"Delete": {"TableName": self.table, "Key": to_item(key)}})
         for retired in self.get_messages(plan.retire).values():
             if retired.status is MessageStatus.PENDING:
                 items.append(
@@ -255,20 +468,17 @@ class NotifyStore:
         ):
             return True
         reason = "never picked up by the sender"
-        self._update(
-            message_id,
-            "SET #s = :failed, status_reason = :reason, attempt_log = list_append("
-            "if_not_exists(attempt_log, :empty), :entry) REMOVE gsi1pk, gsi1sk",
-            f"{stale} AND lease_count >= :max",
-            {
-                ":queued": _QUEUED,
-                ":old": claimed_sort_key,
-                ":max": MAX_LEASES,
-                ":failed": MessageStatus.FAILED.value,
-                ":reason": reason,
-                ":empty": [],
-                ":entry": [_attempt(now, MessageStatus.FAILED.value, reason)],
-            },
+        message = self.get_message(message_id)
+        if message is None:
+            return False
+        self._fail_for_good(
+            message,
+            now,
+            reason,
+            condition=f"{stale} AND lease_count >= :max",
+            values={":old": claimed_sort_key, ":max": MAX_LEASES},
+            outcome=MessageStatus.FAILED.value,
+            attempts=message.attempts,
         )
         return False
 
@@ -306,12 +516,12 @@ class NotifyStore:
             values,
         )
 
-    def finish(self, message_id: str, status: MessageStatus, now: datetime, reason: str) -> bool:
+    def finish(self, message: MessageRecord, status: MessageStatus, now: datetime, reason: str) -> bool:
         """A final outcome other than sent (skipped, dropped, cancelled, expired, failed)."""
         return self._update(
-            message_id,
+            message.message_id,
             "SET #s = :status, status_reason = :reason, attempt_log = list_append("
-            "if_not_exists(attempt_log, :empty), :entry)",
+            f"if_not_exists(attempt_log, :empty), :entry), {_INTO_HISTORY}",
             "#s = :queued",
             {
                 ":queued": _QUEUED,
@@ -319,6 +529,7 @@ class NotifyStore:
                 ":reason": reason,
                 ":empty": [],
                 ":entry": [_attempt(now, status.value, reason)],
+                **_history_values(message, now),
             },
         )
 
@@ -341,12 +552,12 @@ class NotifyStore:
             },
         )
 
-    def mark_sent(self, message_id: str, provider_message_id: str, sent_at: datetime) -> bool:
+    def mark_sent(self, message: MessageRecord, provider_message_id: str, sent_at: datetime) -> bool:
         return self._update(
-            message_id,
+            message.message_id,
             "SET #s = :sent, provider_message_id = :pid, sent_at = :at, "
-            "attempt_log = list_append(if_not_exists(attempt_log, :empty), :entry) "
-            "REMOVE gsi1pk, gsi1sk, status_reason",
+            f"attempt_log = list_append(if_not_exists(attempt_log, :empty), :entry), {_INTO_HISTORY} "
+            "REMOVE status_reason",
             "#s = :queued",
             {
                 ":queued": _QUEUED,
@@ -355,25 +566,89 @@ class NotifyStore:
                 ":at": iso(sent_at),
                 ":empty": [],
                 ":entry": [_attempt(sent_at, MessageStatus.SENT.value, None)],
+                **_history_values(message, sent_at),
             },
         )
 
-    def record_failure(self, message_id: str, now: datetime, reason: str, *, final: bool) -> bool:
-        """A failed attempt: still queued (SQS retries it), or failed for good on the last one."""
-        status = MessageStatus.FAILED if final else MessageStatus.QUEUED
+    def record_failure(
+        self, message: MessageRecord, now: datetime, reason: str, *, final: bool, attempts: int
+    ) -> bool:
+        """A failed attempt: still queued (SQS retries it), or, on the last one, failed for
+        good: then it joins the person's history and the coordinators' list of failures."""
+        if final:
+            return self._fail_for_good(
+                message, now, reason, condition="#s = :queued", values={}, outcome="failed", attempts=attempts
+            )
         return self._update(
-            message_id,
-            "SET #s = :status, status_reason = :reason, "
+            message.message_id,
+            "SET status_reason = :reason, "
             "attempt_log = list_append(if_not_exists(attempt_log, :empty), :entry)",
             "#s = :queued",
             {
                 ":queued": _QUEUED,
-                ":status": status.value,
                 ":reason": reason,
                 ":empty": [],
                 ":entry": [_attempt(now, "failed", reason)],
             },
         )
+
+    def _fail_for_good(
+        self,
+        message: MessageRecord,
+        now: datetime,
+        reason: str,
+        *,
+        condition: str,
+        values: dict[str, Any],
+        outcome: str,
+        attempts: int,
+    ) -> bool:
+        failure = FailureRecord(
+            message_id=message.message_id,
+            person_id=message.person_id,
+            channel=message.channel,
+            kind=message.kind,
+            reason=reason,
+            failed_at=now,
+            attempts=attempts,
+        )
+        update = {
+            "Update": {
+                "TableName": self.table,
+                "Key": to_item(MessageRecord.key(message.message_id)),
+                "UpdateExpression": "SET #s = :failed, status_reason = :reason, attempt_log = list_append("
+                f"if_not_exists(attempt_log, :empty), :entry), {_INTO_HISTORY}",
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": to_item(
+                    {
+                        ":queued": _QUEUED,
+                        ":failed": MessageStatus.FAILED.value,
+                        ":reason": reason,
+                        ":empty": [],
+                        ":entry": [_attempt(now, outcome, reason)],
+                        **_history_values(message, now),
+                        **values,
+                    }
+                ),
+            }
+        }
+        put = {
+            "Put": {
+                "TableName": self.table,
+                "Item": to_item(failure.to_attributes()),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        try:
+            self._client.transact_write_items(TransactItems=[update, put])
+        except ClientError as exc:
+            if error_code(exc) == "TransactionCanceledException" and "ConditionalCheckFailed" in (
+                cancellation_reasons(exc)
+            ):
+                return False
+            raise
+        return True
 
     # --- SMS reminder limits -------------------------------------------------------------------
 
@@ -457,9 +732,27 @@ class NotifyStore:
         return True
 
 
+_INTO_HISTORY = "finished_at = :finished, gsi1pk = :hist, gsi1sk = :hist_sk"
+"""A finished message leaves the due and lease indexes for its person's history."""
+
+
+def _history_values(message: MessageRecord, now: datetime) -> dict[str, Any]:
+    return {
+        ":finished": iso(now),
+        ":hist": MessageRecord.history_bucket(message.person_id),
+        ":hist_sk": MessageRecord.history_sort_key(now, message.message_id),
+    }
+
+
 def _cap_key(person_id: str, counter: CapCounter) -> dict[str, str]:
     return {"pk": f"PERSON#{person_id}", "sk": counter.sort_key}
 
 
 def _attempt(at: datetime, outcome: str, reason: str | None) -> dict[str, Any]:
     return Attempt(at=at, outcome=outcome, reason=reason).model_dump(mode="json") | {"at": iso(at)}
+
+
+def _same_partition(start: dict[str, Any], attribute: str, bucket: str) -> None:
+    """A cursor is only good for the list it came from (never another person's)."""
+    if start.get(attribute) != bucket:
+        raise BadRequest("the cursor is not valid", errors=[FieldError("query.cursor", "not a cursor")])

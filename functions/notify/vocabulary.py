@@ -71,6 +71,52 @@ COORDINATOR_KINDS: frozenset[MessageKind] = frozenset(
 )
 
 
+class Topic(StrEnum):
+    """What a message is about: a person chooses their channels per topic."""
+
+    REMINDERS = "reminders"
+    CHANGES = "changes"
+    """Booked, moved, cancelled, and a waitlist seat that opened up."""
+    FOLLOW_UPS = "follow_ups"
+    """After a missed session: the makeup options."""
+    DIGESTS = "digests"
+    ALERTS = "alerts"
+    """Coordinators' alerts (authorizations, eligibility, undeliverable messages)."""
+
+
+TOPIC_OF: dict[MessageKind, Topic] = {
+    MessageKind.REMINDER: Topic.REMINDERS,
+    MessageKind.BOOKED: Topic.CHANGES,
+    MessageKind.RESCHEDULED: Topic.CHANGES,
+    MessageKind.CANCELLED: Topic.CHANGES,
+    MessageKind.WAITLIST_PROMOTION: Topic.CHANGES,
+    MessageKind.MISSED_SESSION: Topic.FOLLOW_UPS,
+    MessageKind.WEEKLY_DIGEST: Topic.DIGESTS,
+    **{kind: Topic.ALERTS for kind in COORDINATOR_KINDS},
+}
+
+# Without a choice of their own a person hears about everything on every channel they can be
+# reached on (SMS only with consent), except the digest and alerts, which are email only.
+DEFAULT_TOPIC_CHANNELS: dict[Topic, tuple[Channel, ...]] = {
+    Topic.REMINDERS: (Channel.EMAIL, Channel.SMS),
+    Topic.CHANGES: (Channel.EMAIL, Channel.SMS),
+    Topic.FOLLOW_UPS: (Channel.EMAIL, Channel.SMS),
+    Topic.DIGESTS: (Channel.EMAIL,),
+    Topic.ALERTS: (Channel.EMAIL,),
+}
+
+
+class ConsentSource(StrEnum):
+    """Where SMS consent was given."""
+
+    WEB = "web"
+    """The person, in the app."""
+    COORDINATOR = "coordinator"
+    """A coordinator recorded it for the person (e.g. from the signed intake form)."""
+    SMS_START = "sms_start"
+    """The person texted START (or UNSTOP)."""
+
+
 class Language(StrEnum):
     EN = "en"
     ES = "es"
@@ -80,6 +126,9 @@ ENTITY_PREFERENCES = "PREFERENCES"
 ENTITY_MESSAGE = "MESSAGE"
 ENTITY_SESSION_NOTICES = "SESSION_NOTICES"
 ENTITY_SMS_CAP = "SMS_CAP"
+ENTITY_PHONE = "PHONE"
+ENTITY_UPCOMING = "UPCOMING"
+ENTITY_FAILURE = "FAILURE"
 
 # Program defaults for reminders: a day before and an hour before (what a saved preferences
 # record's `reminder_offsets_minutes` starts from; they are the person's email offsets).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functions.common import aws
 from functions.common.models import utc_now
 from functions.notify.handler import lambda_handler
-from functions.notify.models import PreferencesIn, PreferencesRecord, SmsConsent
+from functions.notify.models import Choices, PreferencesRecord, SmsConsent
 from functions.notify.store import NotifyStore
 from functions.notify.vocabulary import Language
 from tests.integration.conftest import audit_entries, caller_of
@@ -67,7 +67,7 @@ def test_preferences_are_per_person(moto_env):
     assert jamie.json["sms_enabled"] is False
 
 
-def test_saving_preferences_keeps_the_contact_data_and_consent_notify_holds(moto_env):
+def test_a_client_that_predates_the_contact_fields_never_erases_them(moto_env):
     # Given contact data and SMS consent on file for Alex (version 1)
     store = NotifyStore(moto_env["tables"]["notify"], aws.client("dynamodb"))
     now = utc_now()
@@ -75,7 +75,7 @@ def test_saving_preferences_keeps_the_contact_data_and_consent_notify_holds(moto
     store.put_preferences(
         PreferencesRecord(
             person_id="per_alex00001",
-            preferences=PreferencesIn(sms_enabled=True),
+            preferences=Choices(sms_enabled=True),
             updated_at=now,
             version=1,
             email="alex@example.com",
@@ -85,7 +85,6 @@ def test_saving_preferences_keeps_the_contact_data_and_consent_notify_holds(moto
             sms_consent=consent,
         ),
         expected_version=0,
-        audit_put=None,
     )
     # When Alex changes their reminder offsets through the route
     saved = call(
@@ -95,10 +94,14 @@ def test_saving_preferences_keeps_the_contact_data_and_consent_notify_holds(moto
         body={"sms_enabled": True, "reminder_offsets_minutes": [30]},
         headers={"If-Match": '"1"'},
     )
-    # Then the route shows only the preferences, and the stored record kept the rest
+    # Then the contact details and consent the request left out were kept as they were
     assert saved.status == 200, saved
-    assert "email" not in saved.json
-    assert "sms_consent" not in saved.json
+    assert (saved.json["email"], saved.json["mobile_phone"], saved.json["language"]) == (
+        "alex@example.com",
+        "+15125550101",
+        "es",
+    )
+    assert saved.json["sms_consent"]["active"] is True
     record = store.get_preferences("per_alex00001")
     assert record is not None
     assert record.version == 2

@@ -15,7 +15,7 @@ from moto.sns.models import sns_backends
 from functions.common import aws
 from functions.common.models import utc_now
 from functions.notify import send, sweep
-from functions.notify.models import MessageRecord, PreferencesIn, PreferencesRecord, SmsConsent
+from functions.notify.models import Choices, MessageRecord, PreferencesRecord, SmsConsent
 from functions.notify.store import NotifyStore
 from functions.notify.vocabulary import Channel, MessageStatus
 from tests.support import context
@@ -84,13 +84,12 @@ def consent_to_sms(moto_env: dict[str, Any], person_id: str = "per_alex00001") -
     store(moto_env).put_preferences(
         PreferencesRecord(
             person_id=person_id,
-            preferences=PreferencesIn(sms_enabled=True, quiet_hours_start=time(0), quiet_hours_end=time(0)),
+            preferences=Choices(sms_enabled=True, quiet_hours_start=time(0), quiet_hours_end=time(0)),
             updated_at=now,
             version=1,
             sms_consent=SmsConsent(granted_at=now, source="web"),
         ),
         expected_version=0,
-        audit_put=None,
     )
 
 

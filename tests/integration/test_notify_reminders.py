@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import boto3
 import pytest
 from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.responses import DynamoHandler
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
@@ -31,12 +32,13 @@ from functions.notify import events, send, sweep
 from functions.notify.logic import caps
 from functions.notify.logic.followups import followup_id
 from functions.notify.logic.reminders import notice_id, reminder_id
-from functions.notify.models import MessageRecord, PreferencesIn, PreferencesRecord, SmsConsent
+from functions.notify.models import Choices, MessageRecord, PreferencesRecord, SmsConsent
 from functions.notify.store import Applied, NotifyStore
 from functions.notify.vocabulary import Channel, Language, MessageKind, MessageStatus
 from functions.schedule.models import MakeupOfferRecord, MakeupOption, SessionRecord
 from functions.schedule.vocabulary import MakeupKind, SessionEvent, SessionStatus, SessionType
 from local.filters import matches_any
+from tests.integration.conftest import _ATOMIC
 from tests.support import context
 
 LA = "America/Los_Angeles"
@@ -57,6 +59,20 @@ NOW = pt(1, 9)
 # --- the world -----------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def atomic(atomic_dynamodb: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`atomic_dynamodb`, and moto's UpdateItem response handler under the same lock: it
+    deep-copies the stored item before calling the backend, and a concurrent update
+    mutating that item meanwhile fails the copy (a moto artefact; DynamoDB has none)."""
+    original = DynamoHandler.update_item
+
+    def locked(self: Any) -> Any:
+        with _ATOMIC:
+            return original(self)
+
+    monkeypatch.setattr(DynamoHandler, "update_item", locked)
+
+
 def store() -> NotifyStore:
     return NotifyStore(os.environ["NOTIFY_TABLE"], aws.client("dynamodb"))
 
@@ -74,7 +90,7 @@ def save_prefs(
     store().put_preferences(
         PreferencesRecord(
             person_id=person_id,
-            preferences=PreferencesIn(sms_enabled=sms, reminder_offsets_minutes=offsets or [1440]),
+            preferences=Choices(sms_enabled=sms, reminder_offsets_minutes=offsets or [1440]),
             updated_at=NOW,
             version=1,
             email=email_address,
@@ -85,7 +101,6 @@ def save_prefs(
             sms_reminder_offsets_minutes=sms_offsets,
         ),
         expected_version=0,
-        audit_put=None,
     )
 
 
@@ -572,7 +587,7 @@ def test_sms_reminder_limits_hold_per_day_and_per_week_while_email_still_goes(co
     assert len(reminders_texted) == 4
 
 
-def test_concurrent_senders_cannot_exceed_the_daily_limit(couple, atomic_dynamodb):
+def test_concurrent_senders_cannot_exceed_the_daily_limit(couple, atomic):
     # Given two SMS reminders of one person for one day, queued together
     save_prefs("per_sam0000001", email_address=None, sms=True)
     for i, start in enumerate((pt(3, 12), pt(3, 12, 30))):
@@ -610,7 +625,7 @@ def _due_reminder(i: int, due: datetime) -> MessageRecord:
     )
 
 
-def test_two_concurrent_sweeps_queue_each_of_500_due_reminders_exactly_once(moto_env, atomic_dynamodb):
+def test_two_concurrent_sweeps_queue_each_of_500_due_reminders_exactly_once(moto_env, atomic):
     # Given 500 due reminders, some in yesterday's bucket
     outbox = store()
     moment = pt(2, 17, 2)  # 00:02 UTC on 3 June
@@ -706,7 +721,7 @@ def test_withdrawn_consent_stops_the_next_text(couple):
             "version": 2,
         }
     )
-    store().put_preferences(revoked, expected_version=1, audit_put=None)
+    store().put_preferences(revoked, expected_version=1)
     texts_before = len(sent_sms())
     run_at(couple, pt(3, 16))
     # Then the reminder is skipped and says why

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from functions.notify.logic import outbox, preferences
-from functions.notify.models import MessageRecord, PreferencesIn, PreferencesRecord, SmsConsent
+from functions.notify.models import Choices, MessageRecord, PreferencesIn, PreferencesRecord, SmsConsent
 from functions.notify.vocabulary import (
     DEFAULT_REMINDER_OFFSETS_MINUTES,
     MAX_RECEIVES,
@@ -67,23 +67,32 @@ def test_duplicate_offsets_message():
 
 def test_preferences_forbid_extra_fields():
     with pytest.raises(ValidationError):
-        PreferencesIn.model_validate({"email_enabled": True, "phone": "+15125550100"})
+        PreferencesIn.model_validate({"email_enabled": True, "cell": "+15125550100"})
 
 
 # --- preferences logic -----------------------------------------------------------------------
 
 
 def test_effective_without_record_is_defaults_at_version_zero():
-    prefs, version = preferences.effective(None)
+    prefs, version = preferences.effective("per_1", None)
     assert version == 0
     assert prefs.updated_at is None
-    assert prefs.model_dump(exclude={"updated_at"}) == PreferencesIn().model_dump()
+    defaults = PreferencesIn().model_dump(include=set(Choices.model_fields) - {"channels"})
+    assert prefs.model_dump(include=set(defaults)) == defaults
+    assert prefs.channels == {
+        "reminders": ["email", "sms"],
+        "changes": ["email", "sms"],
+        "follow_ups": ["email", "sms"],
+        "digests": ["email"],
+        "alerts": ["email"],
+    }
+    assert (prefs.mobile_phone, prefs.sms_consent, prefs.sms_reminder_offsets_minutes) == (None, None, [120])
 
 
 def test_effective_with_record():
-    saved = PreferencesIn(sms_enabled=True, reminder_offsets_minutes=[30])
+    saved = Choices(sms_enabled=True, reminder_offsets_minutes=[30])
     record = PreferencesRecord(person_id="per_1", preferences=saved, updated_at=NOW, version=4)
-    prefs, version = preferences.effective(record)
+    prefs, version = preferences.effective("per_1", record)
     assert version == 4
     assert prefs.sms_enabled is True
     assert prefs.reminder_offsets_minutes == [30]
@@ -95,7 +104,7 @@ def test_first_save_is_version_one():
     record = preferences.replace("per_1", new, current=None, now=NOW)
     assert record.version == 1
     assert record.person_id == "per_1"
-    assert record.preferences == new
+    assert record.preferences == Choices(email_enabled=False)
     assert record.updated_at == NOW
 
 
@@ -104,7 +113,7 @@ def test_replace_increments_version_and_keeps_contact_data(current):
     consent = SmsConsent(granted_at=NOW, source="web")
     saved = PreferencesRecord(
         person_id="per_1",
-        preferences=PreferencesIn(sms_enabled=True),
+        preferences=Choices(sms_enabled=True),
         updated_at=NOW,
         version=current,
         email="alex@example.com",
@@ -117,7 +126,7 @@ def test_replace_increments_version_and_keeps_contact_data(current):
     later = NOW + timedelta(hours=1)
     record = preferences.replace("per_1", new, current=saved, now=later)
     assert record.version == current + 1
-    assert record.preferences == new
+    assert record.preferences == Choices(email_enabled=False)
     assert record.updated_at == later
     assert (record.email, record.phone, record.time_zone) == (
         "alex@example.com",
@@ -131,7 +140,7 @@ def test_replace_increments_version_and_keeps_contact_data(current):
 def test_preferences_record_round_trip():
     record = PreferencesRecord(
         person_id="per_1",
-        preferences=PreferencesIn(sms_enabled=True, reminder_offsets_minutes=[1440, 15]),
+        preferences=Choices(sms_enabled=True, reminder_offsets_minutes=[1440, 15]),
         updated_at=NOW,
         version=2,
     )
@@ -168,12 +177,26 @@ def test_pending_message_is_in_the_due_index():
     assert attributes["gsi1sk"] == "2025-05-01T23:30:15Z#msg_1"
 
 
-@pytest.mark.parametrize("status", [MessageStatus.QUEUED, MessageStatus.SENT, MessageStatus.FAILED])
-def test_non_pending_message_leaves_the_due_index(status):
-    attributes = _message(status=status).to_attributes()
+def test_a_queued_message_is_in_no_index():
+    attributes = _message(status=MessageStatus.QUEUED).to_attributes()
     assert "gsi1pk" not in attributes
     assert "gsi1sk" not in attributes
-    assert attributes["status"] == status.value
+
+
+@pytest.mark.parametrize(
+    "status", [MessageStatus.SENT, MessageStatus.FAILED, MessageStatus.DROPPED_QUIET_HOURS]
+)
+def test_a_finished_message_joins_its_persons_history(status):
+    finished = datetime(2025, 5, 2, 8, 0, tzinfo=UTC)
+    attributes = _message(status=status, finished_at=finished).to_attributes()
+    assert attributes["gsi1pk"] == "HIST#per_1"
+    assert attributes["gsi1sk"] == "2025-05-02T08:00:00Z#msg_1"
+    assert attributes["finished_at"] == "2025-05-02T08:00:00Z"
+
+
+def test_a_message_planned_finished_dates_its_history_from_its_creation():
+    attributes = _message(status=MessageStatus.DROPPED_QUIET_HOURS, created_at=NOW).to_attributes()
+    assert attributes["gsi1sk"] == "2025-05-01T12:00:00Z#msg_1"
 
 
 def test_due_bucket_is_the_utc_day():
@@ -237,7 +260,7 @@ def test_lease_days_end_a_lease_before_now():
 def test_preferences_record_keeps_contact_data_and_consent():
     record = PreferencesRecord(
         person_id="per_1",
-        preferences=PreferencesIn(sms_enabled=True),
+        preferences=Choices(sms_enabled=True),
         updated_at=NOW,
         version=1,
         email="alex@example.com",
@@ -252,6 +275,7 @@ def test_preferences_record_keeps_contact_data_and_consent():
         "granted_at": "2025-05-01T12:00:00Z",
         "source": "web",
         "revoked_at": None,
+        "revoked_source": None,
     }
     assert PreferencesRecord.from_attributes(attributes) == record
     assert record.sms_consented

@@ -22,8 +22,8 @@ from functions.notify.logic.reminders import (
     reminder_still_current,
 )
 from functions.notify.models import (
+    Choices,
     MessageRecord,
-    PreferencesIn,
     PreferencesRecord,
     SessionNotices,
     SmsConsent,
@@ -42,7 +42,7 @@ def pt(day: int, hour: int, minute: int = 0) -> datetime:
 def prefs(person_id: str = "per_alex00001", *, sms: bool = True, consent: bool = True, **kw: Any):
     fields: dict[str, Any] = {
         "person_id": person_id,
-        "preferences": PreferencesIn(sms_enabled=sms, **kw.pop("preferences", {})),
+        "preferences": Choices(sms_enabled=sms, **kw.pop("preferences", {})),
         "updated_at": NOW,
         "version": 1,
         "email": "alex@example.com",
@@ -156,8 +156,12 @@ def test_sms_needs_consent_the_switch_and_a_number():
     assert Recipient.of("p", prefs(), fallback_zone="UTC").offsets[Channel.SMS] == (120,)
     for record in (prefs(consent=False), prefs(sms=False), prefs(phone=None)):
         assert Channel.SMS not in Recipient.of("p", record, fallback_zone="UTC").channels
+
+
+def test_texts_are_planned_while_consent_is_withdrawn_for_the_sender_to_check():
+    # A STOP may be undone by START before a text is due: the sender decides when it is.
     revoked = prefs(sms_consent=SmsConsent(granted_at=NOW, source="web", revoked_at=NOW))
-    assert Channel.SMS not in Recipient.of("p", revoked, fallback_zone="UTC").channels
+    assert Channel.SMS in Recipient.of("p", revoked, fallback_zone="UTC").channels
 
 
 def test_saved_offsets_zone_language_and_quiet_hours_apply():

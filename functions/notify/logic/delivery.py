@@ -15,7 +15,7 @@ from datetime import datetime
 from functions.notify.logic.quiet_hours import QuietHours, defer
 from functions.notify.logic.reminders import quiet_hours_apply, reminder_still_current
 from functions.notify.models import MessageRecord, PreferencesRecord, SessionNotices
-from functions.notify.vocabulary import Channel, Language, MessageKind, MessageStatus
+from functions.notify.vocabulary import TOPIC_OF, Channel, Language, MessageKind, MessageStatus
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,12 @@ def decide(
         if prefs is not None and not prefs.preferences.email_enabled:
             return Skip(MessageStatus.SKIPPED_NO_CONSENT, "email switched off")
         address = message.to or (prefs.email if prefs else None)
+    if message.kind is not None and prefs is not None:
+        topic = TOPIC_OF[message.kind]
+        if message.channel not in prefs.preferences.channels_for(topic):
+            return Skip(
+                MessageStatus.SKIPPED_NO_CONSENT, f"{message.channel.value} not chosen for {topic.value}"
+            )
     if not address:
         return Skip(MessageStatus.SKIPPED_NO_CONTACT, f"no {message.channel.value} address")
 

@@ -50,5 +50,5 @@ def plan_missed_session(
             detail={"options": options},
             created_at=now,
         )
-        for channel in person.channels
+        for channel in person.channels_for(kind)
     ]

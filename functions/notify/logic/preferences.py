@@ -1,24 +1,132 @@
-"""Rules about notification preferences. No boto3."""
+"""Rules about notification preferences, contact details and SMS consent. No boto3."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
-from functions.notify.models import PreferencesIn, PreferencesOut, PreferencesRecord
+from functions.common.auth import Principal, Role
+from functions.common.errors import FieldError, InvalidInput, NotFound
+from functions.notify.models import (
+    Choices,
+    PreferencesIn,
+    PreferencesOut,
+    PreferencesRecord,
+    SmsConsent,
+    SmsConsentOut,
+)
+from functions.notify.vocabulary import DEFAULT_SMS_OFFSETS_MINUTES, ConsentSource, Language, Topic
 
 
-def effective(record: PreferencesRecord | None) -> tuple[PreferencesOut, int]:
+def require_access(caller: Principal, person_id: str) -> None:
+    """A person's preferences are theirs and the coordinators'; anyone else is told there is
+    nothing there (404, never 403: the caller may not learn who has preferences)."""
+    if caller.person_id != person_id and caller.role is not Role.COORDINATOR:
+        raise NotFound("no such person")
+
+
+def consent_source(caller: Principal, person_id: str) -> ConsentSource:
+    return ConsentSource.WEB if caller.person_id == person_id else ConsentSource.COORDINATOR
+
+
+def effective(person_id: str, record: PreferencesRecord | None) -> tuple[PreferencesOut, int]:
     """What applies to a person, and its version (0: the program defaults, never saved)."""
     if record is None:
-        return PreferencesOut(), 0
-    return PreferencesOut(**record.preferences.model_dump(), updated_at=record.updated_at), record.version
+        record = PreferencesRecord(
+            person_id=person_id, preferences=Choices(), updated_at=datetime.min, version=0
+        )
+    consent = record.sms_consent
+    out = PreferencesOut(
+        person_id=person_id,
+        **record.preferences.model_dump(exclude={"channels"}),
+        channels={topic: list(record.preferences.channels_for(topic)) for topic in Topic},
+        email=record.email,
+        mobile_phone=record.phone,
+        time_zone=record.time_zone,
+        language=record.language,
+        sms_reminder_offsets_minutes=list(record.sms_reminder_offsets_minutes),
+        sms_consent=SmsConsentOut(active=consent.active, **consent.model_dump()) if consent else None,
+        updated_at=record.updated_at if record.version else None,
+    )
+    return out, record.version
+
+
+def _consent(
+    new: PreferencesIn,
+    current: SmsConsent | None,
+    *,
+    phone: str | None,
+    phone_changed: bool,
+    source: ConsentSource,
+    now: datetime,
+) -> SmsConsent | None:
+    """Consent after this request. Granting needs a number; consent is given for a number,
+    so a new number (or none) withdraws what was given for the old one."""
+    active = current is not None and current.active
+    wanted = new.sms_consent if new.given("sms_consent") else None
+    if wanted is True:
+        if phone is None:
+            raise InvalidInput(
+                "consent to texts needs a mobile number",
+                errors=[FieldError("body.sms_consent", "no mobile number on file")],
+            )
+        if active and not phone_changed:
+            return current
+        return SmsConsent(granted_at=now, source=source.value)
+    if active and current is not None and (wanted is False or phone_changed):
+        return current.model_copy(update={"revoked_at": now, "revoked_source": source.value})
+    return current
 
 
 def replace(
-    person_id: str, new: PreferencesIn, *, current: PreferencesRecord | None, now: datetime
+    person_id: str,
+    new: PreferencesIn,
+    *,
+    current: PreferencesRecord | None,
+    now: datetime,
+    source: ConsentSource = ConsentSource.WEB,
 ) -> PreferencesRecord:
-    """The next version: the edited preferences, with the contact data and consent the
-    route does not edit carried over unchanged."""
-    if current is None:
-        return PreferencesRecord(person_id=person_id, preferences=new, updated_at=now, version=1)
-    return current.model_copy(update={"preferences": new, "updated_at": now, "version": current.version + 1})
+    """The next version: the choices as sent; the contact details, channels and consent as
+    sent where the request names them, else as they were."""
+    was = current or PreferencesRecord(person_id=person_id, preferences=Choices(), updated_at=now, version=0)
+    channels = dict(was.preferences.channels)
+    if new.given("channels") and new.channels is not None:
+        channels.update({topic: tuple(chosen) for topic, chosen in new.channels.items()})
+    choices = Choices(**new.model_dump(include=set(Choices.model_fields) - {"channels"}), channels=channels)
+
+    phone = new.mobile_phone if new.given("mobile_phone") else was.phone
+    email = new.email if new.given("email") else was.email
+    time_zone = new.time_zone if new.given("time_zone") and new.time_zone else was.time_zone
+    language = new.language if new.given("language") and new.language else was.language
+    sms_offsets = was.sms_reminder_offsets_minutes
+    if new.given("sms_reminder_offsets_minutes"):
+        chosen = new.sms_reminder_offsets_minutes
+        sms_offsets = DEFAULT_SMS_OFFSETS_MINUTES if chosen is None else tuple(chosen)
+    consent = _consent(
+        new, was.sms_consent, phone=phone, phone_changed=phone != was.phone, source=source, now=now
+    )
+    return PreferencesRecord(
+        person_id=person_id,
+        preferences=choices,
+        updated_at=now,
+        version=was.version + 1,
+        email=email,
+        phone=phone,
+        time_zone=time_zone,
+        language=language or Language.EN,
+        sms_consent=consent,
+        sms_reminder_offsets_minutes=sms_offsets,
+    )
+
+
+def consent_change(
+    current: PreferencesRecord | None, record: PreferencesRecord
+) -> Literal["grant", "revoke"] | None:
+    """Whether this change gave or withdrew consent to texts (each is audited as such)."""
+    before = current.sms_consent if current else None
+    after = record.sms_consent
+    if after is not None and after.active and after != before:
+        return "grant"
+    if before is not None and before.active and not record.sms_consented:
+        return "revoke"
+    return None

@@ -17,13 +17,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from functions.notify.logic.quiet_hours import QuietHours, defer
-from functions.notify.models import MessageRecord, PreferencesRecord, SessionNotices
+from functions.notify.models import MessageRecord, PreferencesRecord, SessionNotices, UpcomingSession
 from functions.notify.vocabulary import (
     DEFAULT_EMAIL_OFFSETS_MINUTES,
+    DEFAULT_TOPIC_CHANNELS,
+    TOPIC_OF,
     Channel,
     Language,
     MessageKind,
     MessageStatus,
+    Topic,
 )
 
 BOOKED = "booked"
@@ -80,10 +83,15 @@ class SessionSnapshot:
         return tuple(dict.fromkeys((*self.attendee_ids, *self.clinician_ids)))
 
 
+def _default_topics() -> dict[Topic, tuple[Channel, ...]]:
+    return dict(DEFAULT_TOPIC_CHANNELS)
+
+
 @dataclass(frozen=True)
 class Recipient:
-    """How one person is to be told: their zone, language, quiet hours and, per channel,
-    whether notices go there and which reminder offsets apply (empty: no reminders)."""
+    """How one person is to be told: their zone, language, quiet hours, the channels they
+    can be reached on, which of them each topic goes to, and per channel the reminder
+    offsets (empty: no reminders)."""
 
     person_id: str
     zone: str
@@ -91,11 +99,18 @@ class Recipient:
     quiet: QuietHours = field(default_factory=QuietHours)
     channels: tuple[Channel, ...] = (Channel.EMAIL,)
     offsets: Mapping[Channel, tuple[int, ...]] = field(default_factory=dict)
+    topics: Mapping[Topic, tuple[Channel, ...]] = field(default_factory=_default_topics)
+
+    def channels_for(self, kind: MessageKind) -> tuple[Channel, ...]:
+        """The reachable channels this kind of message goes to, by the person's choice."""
+        topic = TOPIC_OF[kind]
+        chosen = self.topics.get(topic, DEFAULT_TOPIC_CHANNELS[topic])
+        return tuple(channel for channel in self.channels if channel in chosen)
 
     @classmethod
     def of(cls, person_id: str, prefs: PreferencesRecord | None, *, fallback_zone: str) -> Recipient:
         """Program defaults without saved preferences: email only (24 h before); SMS never
-        without consent."""
+        without consent on file."""
         if prefs is None:
             return cls(
                 person_id=person_id,
@@ -111,7 +126,10 @@ class Recipient:
         if chosen.email_enabled:
             channels.append(Channel.EMAIL)
             offsets[Channel.EMAIL] = tuple(chosen.reminder_offsets_minutes)
-        if chosen.sms_enabled and prefs.sms_consented and prefs.phone:
+        # Texts are planned once consent was ever given, even while it is withdrawn: the
+        # sender checks consent when each is due, so a START before then brings them back
+        # (and a STOP skips them). Without any consent on file, none are planned.
+        if chosen.sms_enabled and prefs.sms_consent is not None and prefs.phone:
             channels.append(Channel.SMS)
             offsets[Channel.SMS] = tuple(sorted(prefs.sms_reminder_offsets_minutes, reverse=True))
         return cls(
@@ -121,6 +139,7 @@ class Recipient:
             quiet=QuietHours(chosen.quiet_hours_start, chosen.quiet_hours_end, zone),
             channels=tuple(channels),
             offsets=offsets,
+            topics={topic: chosen.channels_for(topic) for topic in Topic},
         )
 
 
@@ -172,7 +191,7 @@ def plan_reminders(
     at the same moment on one channel become one."""
     planned: list[MessageRecord] = []
     for person in recipients:
-        for channel in person.channels:
+        for channel in person.channels_for(MessageKind.REMINDER):
             taken: set[datetime] = set()
             for offset in sorted(person.offsets.get(channel, ()), reverse=True):
                 due = session.start - timedelta(minutes=offset)
@@ -217,7 +236,7 @@ def plan_notices(
     wait out quiet hours)."""
     notices: list[MessageRecord] = []
     for person in recipients:
-        for channel in person.channels:
+        for channel in person.channels_for(kind):
             due = notice_due(kind, channel, person, now)
             notices.append(
                 MessageRecord(
@@ -245,10 +264,14 @@ class SessionPlan:
     messages: tuple[MessageRecord, ...]
     retire: tuple[str, ...]
     """Reminders to delete, each only while it is still pending."""
+    upcoming: tuple[UpcomingSession, ...] = ()
+    """Each person's upcoming-session item to write (new, or moved to the new times)."""
+    leave: tuple[str, ...] = ()
+    """People whose upcoming-session item of this session goes (cancelled, or no longer in it)."""
 
     @property
     def writes(self) -> int:
-        return 1 + len(self.messages) + len(self.retire)
+        return 1 + len(self.messages) + len(self.retire) + len(self.upcoming) + len(self.leave)
 
 
 def _notice_kind(
@@ -290,11 +313,15 @@ def plan_session_change(
         messages += plan_notices(session, kind, people, now, previous_start=previous_start)
 
     held = marker.reminder_ids if marker else ()
+    holders = marker.people if marker else ()
     times_version = marker.times_version if marker else session.version
     retire: tuple[str, ...] = ()
     reminder_ids = held
+    upcoming: tuple[UpcomingSession, ...] = ()
+    leave: tuple[str, ...] = ()
     if not session.booked:
         retire, reminder_ids = held, ()
+        leave, holders = tuple(dict.fromkeys((*holders, *session.people))), ()
     elif (
         marker is None
         or marker.status != BOOKED
@@ -305,6 +332,9 @@ def plan_session_change(
         retire = held
         reminder_ids = tuple(r.message_id for r in reminders if r.status is MessageStatus.PENDING)
         times_version = session.version
+        upcoming = plan_upcoming(session, now)
+        staying = tuple(u.person_id for u in upcoming)
+        leave, holders = tuple(p for p in holders if p not in staying), staying
     return SessionPlan(
         marker=SessionNotices(
             session_id=session.session_id,
@@ -314,10 +344,32 @@ def plan_session_change(
             start=session.start,
             end=session.end,
             reminder_ids=reminder_ids,
+            people=holders,
         ),
         expected_version=marker.version if marker else None,
         messages=tuple(messages),
         retire=retire,
+        upcoming=upcoming,
+        leave=leave,
+    )
+
+
+def plan_upcoming(session: SessionSnapshot, now: datetime) -> tuple[UpcomingSession, ...]:
+    """Everyone's upcoming-session item of a booked session still ahead (none once it has
+    begun: nothing is left to confirm). A move rewrites them, so a confirmation of the old
+    times does not carry over to the new ones."""
+    if session.start <= now:
+        return ()
+    return tuple(
+        UpcomingSession(
+            person_id=person,
+            session_id=session.session_id,
+            start=session.start,
+            end=session.end,
+            session_version=session.version,
+            time_zone=session.time_zones.get(person),
+        )
+        for person in session.people
     )
 
 
