@@ -21,6 +21,10 @@ from functions.coverage.billing import (
 from functions.coverage.models import InsuredPerson, PlanRecord
 from functions.coverage.store import CoverageStore
 from functions.coverage.vocabulary import NetworkStatus, PlanStatus, PlanType, SubscriberRelationship
+from functions.notify.logic import preferences
+from functions.notify.models import PreferencesIn
+from functions.notify.store import NotifyStore
+from functions.notify.vocabulary import ConsentSource
 from functions.schedule.events import refresh_intensity
 from functions.schedule.logic import booking, groups, people, teams
 from functions.schedule.models import (
@@ -478,6 +482,33 @@ def seed_billing(coverage: CoverageStore, audit: AuditWriter, *, now: datetime) 
         )
 
 
+DEMO_EMAIL_REMINDERS_MINUTES = [1440, 10]
+"""The demo's email reminders: a day before, and ten minutes before so that a session booked
+a quarter of an hour ahead shows its reminder going out within minutes (`make serve`)."""
+
+
+def seed_notify(notify: NotifyStore, *, now: datetime) -> None:
+    """Every demo person's contact details in notify (it never reads the schedule table's
+    profiles). Participants with a mobile number consented to texts, recorded as by a
+    coordinator from the intake form."""
+    for person in PEOPLE:
+        if notify.get_preferences(person.person_id) is not None:
+            continue
+        body = PreferencesIn.model_validate(
+            {
+                "email": person.email,
+                "mobile_phone": person.phone,
+                "time_zone": person.time_zone,
+                "reminder_offsets_minutes": DEMO_EMAIL_REMINDERS_MINUTES,
+                "sms_consent": bool(person.phone),
+            }
+        )
+        record = preferences.replace(
+            person.person_id, body, current=None, now=now, source=ConsentSource.COORDINATOR
+        )
+        notify.put_preferences(record, expected_version=0)
+
+
 @dataclass(frozen=True)
 class DemoLogin:
     username: str
@@ -626,4 +657,5 @@ def seed(
         if plan.plan_id not in {p.plan_id for p in coverage.plans_of(plan.person_id)}:
             coverage.put_plan(plan)
     seed_billing(coverage, audit, now=now or datetime.now(UTC))
+    seed_notify(NotifyStore(resources.tables["notify"], dynamodb), now=now or datetime.now(UTC))
     return logins

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import time
 import uuid
+from typing import Any
 
 import jwt
 import pytest
@@ -258,3 +259,47 @@ def test_a_coordinator_checks_eligibility_and_alex_reads_next_weeks_estimate(loc
         f"/participants/per_demoalex/estimates/week?week={year}-W{week:02d}", jamie_token
     )
     assert hidden.status_code == 404
+
+
+def test_booking_through_make_serve_sends_the_booked_notice(local_runtime: LocalRuntime):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import requests
+
+    # Given Alex (contact details seeded in notify) and Sam's Monday hours two weeks ahead
+    coordinator = local_runtime.id_token("coordinator")
+    chicago = ZoneInfo("America/Chicago")
+    today = dt.datetime.now(chicago).date()
+    monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(days=14)
+    start = dt.datetime.combine(monday, dt.time(11), tzinfo=chicago).isoformat()
+    # When a coordinator books a session over HTTP
+    booked = requests.post(
+        local_runtime.api + "/sessions",
+        headers={"Authorization": coordinator},
+        json={
+            "type": "individual",
+            "start": start,
+            "clinician_id": "per_demotherapist1",
+            "attendee_ids": ["per_demoalex"],
+        },
+        timeout=10,
+    )
+    assert booked.status_code == 201, booked.text
+    # Then the stream, the sweep and the sender deliver Alex's "booked" email, in Alex's history
+    users = {u["username"]: u for u in local_runtime.state["users"]}
+    alex = users["alex@tandem.example"]
+    token = local_runtime.tokens(alex["username"], alex["password"])["IdToken"]
+    deadline = time.monotonic() + 30
+    sent: list[dict[str, Any]] = []
+    while time.monotonic() < deadline and not sent:
+        time.sleep(0.5)
+        history = local_runtime.get("/me/notifications", token)
+        assert history.status_code == 200, history.text
+        sent = [
+            i
+            for i in history.json()["items"]
+            if i["kind"] == "booked" and i["channel"] == "email" and i["status"] == "sent"
+        ]
+    assert sent, "the booked notice was not sent"
+    assert int(local_runtime.client("ses").get_send_quota()["SentLast24Hours"]) >= 1
