@@ -12,9 +12,12 @@ from functions.common.observability import logger
 
 SOURCE = "tandem.coverage"
 DETAIL_TYPES = {"low": "authorization.low", "expiring": "authorization.expiring"}
+ELIGIBILITY_PROBLEM = "eligibility.problem"
 
 
 class AlertSink(Protocol):
+    def eligibility(self, *, participant_id: str, plan_id: str, problem: str) -> None: ...
+
     def authorization(
         self, kind: str, *, participant_id: str, authorization_id: str, remaining: int, end: date
     ) -> None: ...
@@ -25,6 +28,11 @@ class EventBridgeAlerts:
         self._client = client
         self._bus = bus_name
 
+    def eligibility(self, *, participant_id: str, plan_id: str, problem: str) -> None:
+        self._put(
+            ELIGIBILITY_PROBLEM, {"participant_id": participant_id, "plan_id": plan_id, "problem": problem}
+        )
+
     def authorization(
         self, kind: str, *, participant_id: str, authorization_id: str, remaining: int, end: date
     ) -> None:
@@ -34,11 +42,14 @@ class EventBridgeAlerts:
             "remaining": remaining,
             "end": end.isoformat(),
         }
+        self._put(DETAIL_TYPES[kind], detail)
+
+    def _put(self, detail_type: str, detail: dict[str, Any]) -> None:
         response = self._client.put_events(
             Entries=[
                 {
                     "Source": SOURCE,
-                    "DetailType": DETAIL_TYPES[kind],
+                    "DetailType": detail_type,
                     "Detail": json.dumps(detail),
                     "EventBusName": self._bus,
                 }
@@ -50,6 +61,9 @@ class EventBridgeAlerts:
 
 class LoggedAlerts:
     """Where no bus is configured (a bare local run): the alert is logged, ids only."""
+
+    def eligibility(self, *, participant_id: str, plan_id: str, problem: str) -> None:
+        logger.warning("eligibility alert", extra={"plan_id": plan_id, "problem": problem})
 
     def authorization(
         self, kind: str, *, participant_id: str, authorization_id: str, remaining: int, end: date

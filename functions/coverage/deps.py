@@ -32,6 +32,7 @@ class CoverageSettings(ApiSettings):
         default="100 Congress Ave, Suite 400, Austin, TX 78701", max_length=200, alias="PROVIDER_ADDRESS"
     )
     provider_phone: str = Field(default="+1 512 555 0100", max_length=40, alias="PROVIDER_PHONE")
+    event_bus_name: str | None = Field(default=None, alias="EVENT_BUS_NAME")
     eligibility_stale_hours: int = Field(default=72, ge=1, le=24 * 90, alias="ELIGIBILITY_STALE_HOURS")
 
 

@@ -27,7 +27,7 @@ from functions.common.entry import background_entry
 from functions.common.models import TimeZone, utc_now
 from functions.common.observability import logger, metrics
 from functions.coverage import auth_alerts
-from functions.coverage.alerts import alerts_from_env
+from functions.coverage.alerts import AlertSink, alerts_from_env
 from functions.coverage.clearinghouse import (
     ClearinghouseSettings,
     ClearinghouseUnavailable,
@@ -98,6 +98,7 @@ def recheck(
     lookback_days: int,
     limit: int,
     has_time: Callable[[], bool] = lambda: True,
+    alerts: AlertSink | None = None,
 ) -> RecheckReport:
     """Check again every plan whose latest result is due by `now` (at most `limit`)."""
     report = RecheckReport()
@@ -112,7 +113,9 @@ def recheck(
                 report.stopped_early = True
                 return report
             try:
-                outcome = _recheck_one(store, link, audit, due, now=now, stale_hours=stale_hours)
+                outcome = _recheck_one(
+                    store, link, audit, due, now=now, stale_hours=stale_hours, alerts=alerts
+                )
             except ClearinghouseUnavailable as exc:
                 report.failed += 1
                 if exc.circuit_open:
@@ -142,6 +145,7 @@ def _recheck_one(
     *,
     now: datetime,
     stale_hours: int,
+    alerts: AlertSink | None = None,
 ) -> bool:
     """Check one plan again; False when it is no longer due or can no longer be checked."""
     person_id, plan_id = due.person_id, due.plan_id
@@ -179,6 +183,9 @@ def _recheck_one(
     )
     entry = audit.entry(_resource(person_id, plan_id), "success")
     store.save_check(write, audit_put=audit.writer.transact_put(entry))
+    issue = eligibility.problem(write.record, latest)
+    if issue and alerts is not None:
+        alerts.eligibility(participant_id=person_id, plan_id=plan_id, problem=issue)
     return True
 
 
@@ -198,6 +205,7 @@ def _work(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         lookback_days=config.lookback_days,
         limit=config.max_checks,
         has_time=lambda: context.get_remaining_time_in_millis() > margin_ms,
+        alerts=alerts_from_env(config.event_bus_name, aws.client),
     )
     alerts = auth_alerts.expiry_sweep(
         CoverageStore(config.coverage_table, dynamodb),

@@ -1,6 +1,7 @@
 """Notify's consumer of coverage's coordinator alerts (EventBridge events on the program's
-bus: an authorization running low or about to expire): one email per alert to each
-coordinator named in `COORDINATOR_ALERT_IDS`, in the outbox for the minute sweep.
+bus: an authorization running low or about to expire, an eligibility check needing
+attention): one email per alert to each coordinator named in `COORDINATOR_ALERT_IDS`, in
+the outbox for the minute sweep.
 
 Idempotent per event: the message id is the event id, the coordinator and the channel, so a
 redelivered event writes nothing twice. The message holds ids, counts and dates only; the
@@ -25,8 +26,16 @@ from functions.notify.vocabulary import Channel, MessageKind
 KINDS = {
     "authorization.low": MessageKind.AUTHORIZATION_LOW,
     "authorization.expiring": MessageKind.AUTHORIZATION_EXPIRING,
+    "eligibility.problem": MessageKind.ELIGIBILITY_PROBLEM,
 }
-DETAIL_FIELDS = ("participant_id", "authorization_id", "remaining", "end")
+FACTS = {
+    # event detail field -> the fact the coordinator templates list
+    "participant_id": "participant_id",
+    "authorization_id": "authorization_id",
+    "remaining": "units_remaining",
+    "end": "expires_on",
+    "problem": "reason",
+}
 
 
 class AlertSettings(Settings):
@@ -48,7 +57,7 @@ def messages_for(event: dict[str, Any], coordinators: list[str]) -> list[Message
     if kind is None:
         return []
     detail = event.get("detail") or {}
-    facts = {name: detail[name] for name in DETAIL_FIELDS if name in detail}
+    facts = {fact: detail[name] for name, fact in FACTS.items() if name in detail}
     now = utc_now()
     return [
         MessageRecord(

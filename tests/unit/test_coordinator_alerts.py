@@ -29,8 +29,8 @@ def test_one_email_per_coordinator_with_only_the_alerts_facts():
     assert messages[0].detail == {
         "participant_id": "per_demoalex",
         "authorization_id": "aut_0123456789abcdef",
-        "remaining": 2,
-        "end": "2027-01-31",
+        "units_remaining": 2,
+        "expires_on": "2027-01-31",
     }
     # The same event always yields the same message ids (the outbox refuses duplicates)
     assert [m.message_id for m in messages] == [
@@ -43,6 +43,14 @@ def test_expiring_and_unknown_kinds():
         MessageKind.AUTHORIZATION_EXPIRING
     )
     assert messages_for({**EVENT, "detail-type": "something.else"}, ["per_c"]) == []
+    problem = {
+        "id": "e1",
+        "detail-type": "eligibility.problem",
+        "detail": {"participant_id": "per_demoalex", "plan_id": "pln_x", "problem": "member_not_found"},
+    }
+    [message] = messages_for(problem, ["per_c"])
+    assert message.kind is MessageKind.ELIGIBILITY_PROBLEM
+    assert message.detail == {"participant_id": "per_demoalex", "reason": "member_not_found"}
 
 
 def test_the_coordinator_list_is_parsed_from_the_setting():

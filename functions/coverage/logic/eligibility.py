@@ -592,3 +592,13 @@ def to_output(
 
 def ordered(records: Sequence[EligibilityRecord]) -> list[EligibilityRecord]:
     return sorted(records, key=lambda r: (r.payer_name.casefold(), r.plan_id))
+
+
+def problem(record: EligibilityRecord, previous: EligibilityRecord | None) -> str | None:
+    """What coordinators must be told about a check, or None: a rejection someone has to fix
+    (not a payer that is merely unavailable), or coverage that has become inactive."""
+    if record.status == "rejected" and record.rejection is not None and not record.rejection.retryable:
+        return record.rejection.category.value
+    if record.status == "inactive" and (previous is None or previous.status != "inactive"):
+        return "coverage_inactive"
+    return None

@@ -15,12 +15,14 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
+from functions.common import aws
 from functions.common.api import AUTHENTICATED
 from functions.common.auth import Principal, Role
 from functions.common.errors import InvalidInput, NotFound
 from functions.common.http import PROBLEM_JSON, Problem, problem_body, problem_response
 from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import ResourceId, utc_now
+from functions.coverage.alerts import alerts_from_env
 from functions.coverage.clearinghouse import ClearinghouseUnavailable
 from functions.coverage.deps import Audit, Caller, Eligibility, Payers, idempotently, settings
 from functions.coverage.logic import eligibility
@@ -137,6 +139,11 @@ def check_eligibility(
         )
         entry = audit.entry(caller, "coverage.eligibility.check", resource, "success")
         store.save_check(write, audit_put=audit.transact_put(entry))
+        issue = eligibility.problem(write.record, previous)
+        if issue:
+            alerts_from_env(settings().event_bus_name, aws.client).eligibility(
+                participant_id=participant_id, plan_id=plan_id, problem=issue
+            )
         out = eligibility.to_output(write.record, now=now, stale_hours=stale_hours, coordinator=True)
         return Outcome(201, out.model_dump(mode="json"))
 
