@@ -5,7 +5,6 @@ metrics wired once.
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -28,6 +27,7 @@ from functions.common.errors import (
     FieldError,
     TandemError,
 )
+from functions.common.failures import failure_frames
 from functions.common.http import problem_body, problem_response
 from functions.common.observability import CAPTURE_COLD_START, logger, metrics, tracer
 
@@ -61,12 +61,6 @@ def _field_errors(exc: RequestValidationError) -> list[FieldError]:
 def _json_media_type(content_type: str | None) -> bool:
     media = (content_type or "application/json").split(";")[0].strip().lower()
     return media == "application/json" or media.endswith("+json")
-
-
-def failure_frames(exc: BaseException, depth: int = 8) -> list[str]:
-    """The innermost frames of a failure as `file:line in function`, without any message."""
-    frames = traceback.extract_tb(exc.__traceback__)[-depth:]
-    return [f"{frame.filename.rsplit('/', 2)[-1]}:{frame.lineno} in {frame.name}" for frame in frames]
 
 
 def create_resolver() -> APIGatewayRestResolver:

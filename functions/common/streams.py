@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.common.dynamo import from_item
+from functions.common.failures import sanitized
 from functions.common.observability import logger
 
 
@@ -65,6 +66,6 @@ def process_changes(
 
     return dict(
         process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
+            event=event, record_handler=sanitized(record_handler), processor=processor, context=context
         )
     )

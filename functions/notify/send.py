@@ -35,6 +35,7 @@ from functions.common import aws
 from functions.common.config import Settings, load_settings
 from functions.common.dynamo import error_code
 from functions.common.entry import background_entry
+from functions.common.failures import sanitized
 from functions.common.models import utc_now
 from functions.common.observability import logger, metrics
 from functions.notify.channels import Channels, Invite, Outgoing
@@ -149,10 +150,12 @@ def deliver(
     log = {"message_id": message_id, "channel": message.channel.value, "kind": str(message.kind)}
 
     prefs = store.get_preferences(message.person_id)
-    session = None
+    session = series = None
     if message.kind is MessageKind.REMINDER and message.session_id:
         session = store.get_session_notices(message.session_id)
-    decision = decide(message, prefs, session, now)
+    if message.kind is MessageKind.REMINDER and message.group_id:
+        series = store.get_group_series(message.person_id, message.group_id)
+    decision = decide(message, prefs, session, now, series)
     if isinstance(decision, Skip):
         store.finish(message, decision.status, now, decision.reason)
         logger.info("message not sent", extra={**log, "status": decision.status.value})
@@ -232,7 +235,7 @@ def process_batch(
     processor = BatchProcessor(event_type=EventType.SQS)
     return dict(
         process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
+            event=event, record_handler=sanitized(record_handler), processor=processor, context=context
         )
     )
 
