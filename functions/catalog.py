@@ -2,7 +2,8 @@
 
 infra/ builds one function (with its own least-privilege role) per entry point from
 this list; local/ wires the same entry points to its gateway, stream poller, minute
-sweep, nightly runner and queue poller. Nothing here imports boto3 or the handlers themselves.
+sweep, nightly runner, queue poller and event poller. Nothing here imports boto3 or the
+handlers themselves.
 """
 
 from __future__ import annotations
@@ -14,12 +15,20 @@ from typing import Any, Final, Literal
 
 from functions.common import tables
 
-Trigger = Literal["api", "stream", "schedule", "queue"]
+Trigger = Literal["api", "stream", "schedule", "queue", "event"]
+"""`event`: a rule on the program's event bus (`event_pattern`) invokes the function
+asynchronously with one EventBridge event."""
 Access = Literal["read", "write", "readwrite", "append"]
 
 EVERY_MINUTE: Final = "rate(1 minute)"
 """The EventBridge schedule of the minute sweep (and the default of every schedule entry)."""
-DEFAULT_TIMEOUT_SECONDS: Final[dict[Trigger, int]] = {"api": 10, "stream": 60, "schedule": 60, "queue": 30}
+DEFAULT_TIMEOUT_SECONDS: Final[dict[Trigger, int]] = {
+    "api": 10,
+    "stream": 60,
+    "schedule": 60,
+    "queue": 30,
+    "event": 30,
+}
 """A function's timeout unless its entry point names its own."""
 MAX_TIMEOUT_SECONDS: Final = 900
 """Lambda's ceiling."""
@@ -54,6 +63,15 @@ class Entrypoint:
     grants: tuple[TableGrant, ...] = ()
     stream_filters: tuple[dict[str, Any], ...] = ()
     """Lambda event-source filter patterns over the schedule table's stream records."""
+    event_pattern: dict[str, Any] = field(default_factory=dict)
+    """For `trigger="event"`: the EventBridge event pattern of the rule on the program's bus
+    that invokes this entry point (locally: the rule routing to its event queue)."""
+    emits_events: bool = False
+    """Puts events on the program's EventBridge bus (`events:PutEvents` on that bus alone, its
+    name in `EVENT_BUS_ENV`)."""
+    notifies_coordinators: bool = False
+    """Addresses the program's coordinators, whose person ids it is given (comma-separated) in
+    `COORDINATOR_ALERT_IDS_ENV` from the deployment setting `coordinator_alert_ids`."""
     sends_to_queue: bool = False
     sends_email: bool = False
     sends_sms: bool = False
@@ -75,6 +93,8 @@ class Entrypoint:
             raise ValueError(f"{self.id}: schedule must be {EVERY_MINUTE!r} or cron(M H * * ? *)")
         if self.trigger != "schedule" and self.schedule != EVERY_MINUTE:
             raise ValueError(f"{self.id}: only schedule-trigger entry points have a schedule")
+        if (self.trigger == "event") != bool(self.event_pattern):
+            raise ValueError(f"{self.id}: an event_pattern is required for, and only for, trigger 'event'")
         if self.timeout_seconds is not None and not 1 <= self.timeout_seconds <= MAX_TIMEOUT_SECONDS:
             raise ValueError(f"{self.id}: timeout_seconds must be 1..{MAX_TIMEOUT_SECONDS}")
 
@@ -101,6 +121,9 @@ class Entrypoint:
         """For a daily schedule entry point, its time of day in UTC."""
         return daily_at(self.schedule) if self.trigger == "schedule" else None
 
+
+COVERAGE_EVENT_SOURCE: Final = "tandem.coverage"
+"""The `source` of the events coverage puts on the program's bus (`functions.coverage.alerts.SOURCE`)."""
 
 _AUDIT = TableGrant(tables.AUDIT, "append")
 _IDEMPOTENCY = TableGrant(tables.IDEMPOTENCY, "readwrite")
@@ -155,9 +178,10 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         trigger="stream",
         grants=(TableGrant(tables.COVERAGE, "readwrite"), _IDEMPOTENCY),
         stream_filters=(_entity_filter("SESSION", "GROUP_ATTENDANCE"),),
+        emits_events=True,
         description=(
             "Schedule-table stream consumer: attendance on sessions and group occurrences "
-            "-> projected claims."
+            "-> projected claims, authorization alerts."
         ),
     ),
     Entrypoint(
@@ -167,6 +191,7 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         trigger="schedule",
         grants=(TableGrant(tables.COVERAGE, "readwrite"), _AUDIT),
         uses_clearinghouse=True,
+        emits_events=True,
         schedule="cron(0 8 * * ? *)",  # 08:00 UTC: 02:00 US Central standard time, 03:00 daylight
         timeout_seconds=MAX_TIMEOUT_SECONDS,
         description="Nightly: check eligibility again for every plan whose latest 271 has gone stale.",
@@ -207,6 +232,16 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         sends_sms=True,
         description="Send queue consumer: deliver each message once by email (SES) or SMS (SNS).",
     ),
+    Entrypoint(
+        id="NotifyAlerts",
+        domain="notify",
+        handler="functions.notify.alerts.lambda_handler",
+        trigger="event",
+        grants=(TableGrant(tables.NOTIFY, "readwrite"),),
+        event_pattern={"source": [COVERAGE_EVENT_SOURCE]},
+        notifies_coordinators=True,
+        description="Program-bus consumer: coverage's coordinator alerts -> outbox messages to coordinators.",
+    ),
 )
 
 API_DOMAINS: tuple[str, ...] = ("schedule", "coverage", "notify")
@@ -226,6 +261,10 @@ CLEARINGHOUSE_MODE_ENV = "CLEARINGHOUSE"
 CLEARINGHOUSE_URL_ENV = "CLEARINGHOUSE_URL"
 CLEARINGHOUSE_SECRET_ENV = "CLEARINGHOUSE_SECRET_ARN"  # noqa: S105 - a variable's name, not a secret
 CLEARINGHOUSE_USAGE_ENV = "CLEARINGHOUSE_USAGE"
+EVENT_BUS_ENV = "EVENT_BUS_NAME"
+"""The program's EventBridge bus, given to every `emits_events` entry point."""
+COORDINATOR_ALERT_IDS_ENV = "COORDINATOR_ALERT_IDS"
+"""Comma-separated person ids of the coordinators alerts go to (a setting, not a resource)."""
 CLEARINGHOUSE_ENV: Final = (
     CLEARINGHOUSE_MODE_ENV,
     CLEARINGHOUSE_URL_ENV,
@@ -246,4 +285,11 @@ def resource_env_vars(entry: Entrypoint) -> set[str]:
         names.add(SENDER_EMAIL_ENV)
     if entry.uses_clearinghouse:
         names.update(CLEARINGHOUSE_ENV)
+    if entry.emits_events:
+        names.add(EVENT_BUS_ENV)
     return names
+
+
+def event_entrypoints() -> list[Entrypoint]:
+    """The entry points a rule on the program's bus invokes (locally: the event poller)."""
+    return [entry for entry in ENTRYPOINTS if entry.trigger == "event"]

@@ -21,11 +21,14 @@ DEFAULTS: Final[dict[str, Any]] = {
     "alarm_email": "",
     "clearinghouse_url": "https://clearinghouse.example.org/x12/270",
     "clearinghouse_secret_arn": "",
+    "coordinator_alert_ids": "",
 }
 """Fallbacks when a key is absent from the context; `cdk.json` repeats them (a test checks they agree)."""
 
 CLEARINGHOUSE_SECRET_NAME: Final = "tandem/clearinghouse"  # noqa: S105 - a secret's name, not its value
 """The secret operations create (vendor-issued credentials) when `clearinghouse_secret_arn` is empty."""
+_PERSON_IDS = re.compile(r"(?:[A-Za-z0-9_-]+(?:,[A-Za-z0-9_-]+)*)?")
+"""Empty, or person ids (letters, digits, `_`, `-`) separated by commas."""
 _SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}")
 
 
@@ -51,6 +54,10 @@ class Settings:
     own account and region (a placeholder until operations create it). The stack never creates
     it. A secret encrypted with a customer-managed KMS key also needs `kms:Decrypt` on that key
     for the coverage roles, which the stack does not grant (use the `aws/secretsmanager` key)."""
+    coordinator_alert_ids: str
+    """Comma-separated person ids of the coordinators who receive coverage's alerts (authorizations
+    running low or about to expire), e.g. `per_a1b2,per_c3d4`. Empty: the alerts are dropped
+    with a warning in the NotifyAlerts log, so set it for every stage that serves participants."""
 
     @classmethod
     def from_scope(cls, scope: Construct) -> Settings:
@@ -73,6 +80,9 @@ class Settings:
             alarm_email=str(get("alarm_email")),
             clearinghouse_url=str(get("clearinghouse_url")),
             clearinghouse_secret_arn=str(get("clearinghouse_secret_arn")),
+            coordinator_alert_ids=",".join(
+                part.strip() for part in str(get("coordinator_alert_ids")).split(",") if part.strip()
+            ),
         )
         if "@" not in settings.sender_email:
             raise ValueError(f"context sender_email must be an email address, got {settings.sender_email!r}")
@@ -85,6 +95,11 @@ class Settings:
             raise ValueError(
                 "context clearinghouse_secret_arn must be empty or a complete Secrets Manager secret ARN "
                 f"(ending in the 6-character suffix), got {arn!r}"
+            )
+        if not _PERSON_IDS.fullmatch(settings.coordinator_alert_ids):
+            raise ValueError(
+                "context coordinator_alert_ids must be person ids separated by commas, "
+                f"got {settings.coordinator_alert_ids!r}"
             )
         return settings
 

@@ -32,8 +32,10 @@ from functions.catalog import (
     CLEARINGHOUSE_SECRET_ENV,
     CLEARINGHOUSE_URL_ENV,
     CLEARINGHOUSE_USAGE_ENV,
+    COORDINATOR_ALERT_IDS_ENV,
     DEFAULT_TIMEOUT_SECONDS,
     ENTRYPOINTS,
+    EVENT_BUS_ENV,
     QUEUE_URL_ENV,
     SENDER_EMAIL_ENV,
     Entrypoint,
@@ -54,6 +56,9 @@ LOG_RETENTION: Final = logs.RetentionDays.SIX_YEARS
 POWERTOOLS_LAYER_ARN: Final = (
     "arn:aws:lambda:${{AWS::Region}}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:{version}"
 )
+ASYNC_TRIGGERS: Final[frozenset[Trigger]] = frozenset({"schedule", "event"})
+"""Triggers whose EventBridge rule invokes the function asynchronously: the rule target and the
+function's own asynchronous-invocation config each retry twice, then dead-letter."""
 STREAM_BATCH_SIZE: Final = 100
 STREAM_RETRY_ATTEMPTS: Final = 5
 QUEUE_BATCH_SIZE: Final = 10
@@ -170,7 +175,7 @@ class Functions(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         dead_letters: sqs.Queue | None = None
-        if entry.trigger in ("stream", "schedule"):
+        if entry.trigger == "stream" or entry.trigger in ASYNC_TRIGGERS:
             dead_letters = self._messaging.dead_letter_queue(f"{entry.id}Dlq")
         if entry.trigger == "stream":
             assert dead_letters is not None
@@ -220,9 +225,9 @@ class Functions(Construct):
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             system_log_level_v2=lambda_.SystemLogLevel.WARN,
-            dead_letter_queue=dead_letters if entry.trigger == "schedule" else None,
-            retry_attempts=2 if entry.trigger == "schedule" else None,
-            max_event_age=Duration.minutes(5) if entry.trigger == "schedule" else None,
+            dead_letter_queue=dead_letters if entry.trigger in ASYNC_TRIGGERS else None,
+            retry_attempts=2 if entry.trigger in ASYNC_TRIGGERS else None,
+            max_event_age=Duration.minutes(5) if entry.trigger in ASYNC_TRIGGERS else None,
         )
         # CDK adds an explicit DependsOn on the role, which the role ARN reference already implies.
         cfn_function = function.node.default_child
@@ -265,6 +270,10 @@ class Functions(Construct):
             env[CLEARINGHOUSE_URL_ENV] = self._settings.clearinghouse_url
             env[CLEARINGHOUSE_SECRET_ENV] = self.clearinghouse_secret()[0]
             env[CLEARINGHOUSE_USAGE_ENV] = "P" if self._settings.stage == "prod" else "T"
+        if entry.emits_events:
+            env[EVENT_BUS_ENV] = self._messaging.event_bus.event_bus_name
+        if entry.notifies_coordinators:
+            env[COORDINATOR_ALERT_IDS_ENV] = self._settings.coordinator_alert_ids
         env.update(entry.env)
         return env
 
@@ -362,6 +371,14 @@ class Functions(Construct):
                     conditions={"StringEquals": {"ses:FromAddress": self._settings.sender_email}},
                 )
             )
+        if entry.emits_events:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="PutProgramEvents",
+                    actions=["events:PutEvents"],
+                    resources=[self._messaging.event_bus.event_bus_arn],
+                )
+            )
         if entry.uses_clearinghouse:
             # Only the one secret; operations create it (vendor-issued credentials), so the stack
             # has no secret resource to rotate. It is expected to use the aws/secretsmanager key.
@@ -430,6 +447,15 @@ class Functions(Construct):
                 description=f"Tandem {entry.id} on {entry.schedule}: {entry.description}",
                 dead_letter_queue=dead_letters,
             )
+        elif entry.trigger == "event":
+            assert dead_letters is not None
+            self.rules[entry.id] = self._messaging.on_bus(
+                f"{entry.id}Rule",
+                function,
+                pattern=entry.event_pattern,
+                description=f"Tandem {entry.id} on the program bus: {entry.description}",
+                dead_letter_queue=dead_letters,
+            )
 
     def _schedule_table(self) -> dynamodb.Table:
         return self._data.table(tables.SCHEDULE)
@@ -474,7 +500,7 @@ class Functions(Construct):
         )
         outside_vpc = (
             "The function reaches only AWS regional service endpoints (DynamoDB, SQS, SES, SNS, "
-            "KMS, X-Ray, CloudWatch Logs) over TLS with SigV4/IAM; it has no private network "
+            "EventBridge, KMS, X-Ray, CloudWatch Logs) over TLS with SigV4/IAM; it has no private network "
             "resource to reach, and every data store is encrypted with the Tandem CMK and guarded "
             "by a least-privilege role."
         )

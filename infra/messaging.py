@@ -1,6 +1,9 @@
-"""Messaging: the notify send queue and its DLQ, dead-letter queues, inbound-SMS topic, schedule rules."""
+"""Messaging: the notify send queue and its DLQ, dead-letter queues, inbound-SMS topic, the program's
+event bus, schedule rules and rules on the bus."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_events as events
@@ -11,18 +14,28 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra import nag
 from infra.data import Data
 
 DLQ_RETENTION = Duration.days(14)
 MAX_RECEIVE_COUNT = 5
 VISIBILITY_PER_TIMEOUT = 6
 """AWS's guidance for SQS event sources: visibility timeout at least six times the function timeout."""
+TARGET_RETRY_ATTEMPTS = 2
+TARGET_MAX_EVENT_AGE = Duration.minutes(5)
+
+
+def event_bus_name(stage: str) -> str:
+    """The program's custom EventBridge bus of a stage, e.g. `tandem-prod-events`."""
+    return f"tandem-{stage}-events"
 
 
 class Messaging(Construct):
     """Queues and topics; `dead_letter_queues` lists every DLQ (monitoring alarms on each)."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, data: Data, sender_timeout: Duration) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, data: Data, sender_timeout: Duration, stage: str
+    ) -> None:
         super().__init__(scope, construct_id)
         self._data = data
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
@@ -55,6 +68,40 @@ class Messaging(Construct):
             )
         )
 
+        # The program's event bus: coverage puts coordinator alerts on it, notify consumes them.
+        # Custom events on it (and its rules' patterns and targets) are encrypted with the CMK;
+        # CDK adds the key-policy statement letting EventBridge use the key for this bus only.
+        # Events the bus cannot encrypt or decrypt (a disabled key) go to its own DLQ.
+        self._allow_eventbridge_dead_letters()
+        self.event_bus_dlq = self.dead_letter_queue("EventBusDlq")
+        self.event_bus = events.EventBus(
+            self,
+            "EventBus",
+            event_bus_name=event_bus_name(stage),
+            description="Tandem program events (coverage alerts to coordinators): ids, counts and dates only",
+            kms_key=data.key,
+            dead_letter_queue=self.event_bus_dlq,
+        )
+        # CDK writes the bus's DeadLetterConfig but no queue policy: EventBridge may send this
+        # bus's undeliverable events to it, nothing else may.
+        self.event_bus_dlq.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="EventBusDeadLetters",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["sqs:SendMessage"],
+                resources=[self.event_bus_dlq.queue_arn],
+                conditions={"ArnEquals": {"aws:SourceArn": self.event_bus.event_bus_arn}},
+            )
+        )
+        nag.acknowledge(
+            self.event_bus_dlq,
+            "AwsSolutions-SQS3",
+            "This queue is itself a dead-letter queue: the event bus's DeadLetterConfig, which receives "
+            "the program's events EventBridge cannot encrypt or decrypt with the CMK (a disabled or "
+            "inaccessible key). The rule only recognises redrive-policy and Lambda DeadLetterConfig DLQs. "
+            "It is alarmed on its first message and drained by operators.",
+        )
+
     def dead_letter_queue(self, construct_id: str) -> sqs.Queue:
         """An encrypted queue keeping dead letters for 14 days (monitoring alarms on each)."""
         queue = self._encrypted_queue(construct_id, retention_period=DLQ_RETENTION)
@@ -72,24 +119,52 @@ class Messaging(Construct):
     ) -> events.Rule:
         """An EventBridge rule invoking `function` on `expression` (e.g. `rate(1 minute)`,
         `cron(0 8 * * ? *)`), with retries and a DLQ."""
-        if not self._eventbridge_uses_key:
-            self._data.allow_service("EventBridgeDeadLetters", "events.amazonaws.com", _PRODUCER_KMS_ACTIONS)
-            self._eventbridge_uses_key = True
         rule = events.Rule(
             self,
             construct_id,
             description=description[:512],
             schedule=events.Schedule.expression(expression),
         )
+        self._invoke(rule, function, dead_letter_queue)
+        return rule
+
+    def on_bus(
+        self,
+        construct_id: str,
+        function: lambda_.IFunction,
+        *,
+        pattern: dict[str, Any],
+        description: str,
+        dead_letter_queue: sqs.IQueue,
+    ) -> events.Rule:
+        """A rule on the program's bus invoking `function` with each event matching `pattern`
+        (an EventBridge event pattern, e.g. `{"source": ["tandem.coverage"]}`), with retries and a DLQ."""
+        rule = events.Rule(
+            self,
+            construct_id,
+            description=description[:512],
+            event_bus=self.event_bus,
+            event_pattern=_event_pattern(pattern),
+        )
+        self._invoke(rule, function, dead_letter_queue)
+        return rule
+
+    def _invoke(self, rule: events.Rule, function: lambda_.IFunction, dead_letter_queue: sqs.IQueue) -> None:
+        self._allow_eventbridge_dead_letters()
         rule.add_target(
             targets.LambdaFunction(
                 function,
                 dead_letter_queue=dead_letter_queue,
-                retry_attempts=2,
-                max_event_age=Duration.minutes(5),
+                retry_attempts=TARGET_RETRY_ATTEMPTS,
+                max_event_age=TARGET_MAX_EVENT_AGE,
             )
         )
-        return rule
+
+    def _allow_eventbridge_dead_letters(self) -> None:
+        """EventBridge may put undelivered events into the (CMK-encrypted) dead-letter queues."""
+        if not self._eventbridge_uses_key:
+            self._data.allow_service("EventBridgeDeadLetters", "events.amazonaws.com", _PRODUCER_KMS_ACTIONS)
+            self._eventbridge_uses_key = True
 
     def _encrypted_queue(
         self,
@@ -110,6 +185,16 @@ class Messaging(Construct):
             visibility_timeout=visibility_timeout,
             dead_letter_queue=dead_letter_queue,
         )
+
+
+def _event_pattern(pattern: dict[str, Any]) -> events.EventPattern:
+    """The CDK form of a catalog event pattern: its top-level fields, `detail` as a mapping."""
+    fields = {"detail-type": "detail_type"}
+    known = {"source", "detail-type", "detail", "account", "region", "resources", "id", "time", "version"}
+    unknown = set(pattern) - known
+    if unknown:
+        raise ValueError(f"unsupported event pattern fields: {sorted(unknown)}")
+    return events.EventPattern(**{fields.get(name, name): value for name, value in pattern.items()})
 
 
 _PRODUCER_KMS_ACTIONS = ["kms:GenerateDataKey", "kms:Decrypt"]

@@ -31,7 +31,11 @@ class TandemStack(Stack):
         self.data = Data(self, "Data")
         sender = next(entry for entry in ENTRYPOINTS if entry.trigger == "queue")
         self.messaging = Messaging(
-            self, "Messaging", data=self.data, sender_timeout=Duration.seconds(sender.timeout)
+            self,
+            "Messaging",
+            data=self.data,
+            sender_timeout=Duration.seconds(sender.timeout),
+            stage=settings.stage,
         )
         self.functions = Functions(
             self, "Functions", settings=settings, data=self.data, messaging=self.messaging
@@ -54,3 +58,4 @@ class TandemStack(Stack):
         CfnOutput(self, "UserPoolClientId", value=self.api.user_pool_client.user_pool_client_id)
         CfnOutput(self, "InboundSmsTopicArn", value=self.messaging.inbound_sms_topic.topic_arn)
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
+        CfnOutput(self, "EventBusName", value=self.messaging.event_bus.event_bus_name)

@@ -1,10 +1,12 @@
 """Background loops that deliver what AWS would: schedule-table stream records to their
-consumers (through the catalog's filters), the minute sweep, the nightly jobs, and send-queue
-messages to the sender (deleting what succeeded, leaving failures to SQS's redrive into the DLQ)."""
+consumers (through the catalog's filters), the minute sweep, the nightly jobs, send-queue
+messages to the sender (deleting what succeeded, leaving failures to SQS's redrive into the DLQ),
+and program-bus events to their `event` entry points (through each one's local rule and queue)."""
 
 from __future__ import annotations
 
 import importlib
+import json
 import threading
 import uuid
 from collections.abc import Callable
@@ -147,6 +149,54 @@ class QueuePoller:
             )
         if failed:
             self._log(f"{self.consumer.id}: {len(failed)} message(s) failed; SQS will redeliver")
+
+
+class EventPoller:
+    """Delivers the program bus's events to one `event` entry point as its EventBridge rule would:
+    one event per (asynchronous) invocation, tried `max_attempts` times (AWS: once and two
+    retries), then moved to the entry's dead-letter queue. The local rule on the bus copies each
+    matching event, as EventBridge's JSON, into the entry's queue; this reads that queue."""
+
+    def __init__(
+        self, sqs: Any, entry: Entrypoint, queue_url: str, dlq_url: str, log: Log, max_attempts: int = 3
+    ) -> None:
+        if entry.trigger != "event":
+            raise ValueError(f"{entry.id} is not invoked by events on the bus")
+        self._sqs = sqs
+        self.consumer = entry
+        self._queue_url = queue_url
+        self._dlq_url = dlq_url
+        self._log = log
+        self._max_attempts = max_attempts
+
+    def step(self) -> None:
+        messages = self._sqs.receive_message(
+            QueueUrl=self._queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+        ).get("Messages", [])
+        for message in messages:
+            if not self._deliver(message["Body"]):
+                self._sqs.send_message(QueueUrl=self._dlq_url, MessageBody=message["Body"])
+            self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def _deliver(self, body: str) -> bool:
+        try:
+            event = json.loads(body)
+        except ValueError:
+            self._log(f"{self.consumer.id}: a message on its event queue is not JSON; dead-lettered")
+            return False
+        failure = ""
+        for _ in range(self._max_attempts):
+            try:
+                invoke(self.consumer, event)
+            except Exception as exc:  # noqa: BLE001 - as Lambda would, retry then dead-letter
+                failure = f"{type(exc).__name__}: {exc}"
+            else:
+                return True
+        self._log(
+            f"{self.consumer.id}: event {event.get('id', '?')} failed {self._max_attempts} times "
+            f"({failure}); dead-lettered"
+        )
+        return False
 
 
 def sweep_event(rule: str = "tandem-local-minute") -> dict[str, Any]:

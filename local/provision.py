@@ -4,14 +4,28 @@ step looks before it creates, so it may run against a moto that already has them
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
+import re
+from dataclasses import dataclass, field
+from typing import Any, Final
 
 from botocore.exceptions import ClientError
 
+from functions.catalog import Entrypoint, event_entrypoints
 from functions.common.auth import PERSON_ID_CLAIM, Role
 from functions.common.tables import ALL_TABLES
 from local import settings as names
+
+EVENT_BUS_NAME: Final = f"{names.PREFIX}-events"
+"""The local program bus (in AWS `tandem-<stage>-events`)."""
+
+
+@dataclass(frozen=True)
+class EventQueue:
+    """Where the local rule of one `event` entry point copies matching events, and the queue
+    holding the events its invocations kept failing on (AWS: the rule's and function's DLQ)."""
+
+    url: str
+    dlq_url: str
 
 
 @dataclass(frozen=True)
@@ -22,6 +36,10 @@ class Resources:
     dlq_url: str
     user_pool_id: str
     user_pool_client_id: str
+    event_bus_name: str = ""
+    """The program bus; empty when provisioned without an EventBridge client."""
+    event_queues: dict[str, EventQueue] = field(default_factory=dict)
+    """`event` entry point id -> its queue (filled by its rule on the bus)."""
 
 
 def create_tables(dynamodb: Any) -> dict[str, str]:
@@ -56,6 +74,44 @@ def create_queues(sqs: Any, *, visibility_seconds: int = 5, max_receive_count: i
         },
     )["QueueUrl"]
     return queue_url, dlq_url
+
+
+def event_queue_name(entry: Entrypoint) -> str:
+    """`NotifyAlerts` -> `tandem-local-notify-alerts`."""
+    return f"{names.PREFIX}-" + re.sub(r"(?<!^)(?=[A-Z])", "-", entry.id).lower()
+
+
+def _queue_arn(sqs: Any, queue_url: str) -> str:
+    arn: str = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    return arn
+
+
+def create_event_bus(events: Any, sqs: Any) -> tuple[str, dict[str, EventQueue]]:
+    """The program bus and, per `event` entry point, a rule with the catalog's pattern copying
+    matching events into that entry's queue (moto delivers EventBridge -> SQS; the event poller
+    invokes the function with each)."""
+    buses = events.list_event_buses(NamePrefix=EVENT_BUS_NAME).get("EventBuses", [])
+    if not any(bus["Name"] == EVENT_BUS_NAME for bus in buses):
+        events.create_event_bus(Name=EVENT_BUS_NAME)
+    queues: dict[str, EventQueue] = {}
+    for entry in event_entrypoints():
+        name = event_queue_name(entry)
+        dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+        queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        # put_rule and put_targets replace what is there: provisioning twice changes nothing.
+        events.put_rule(
+            Name=name,
+            EventBusName=EVENT_BUS_NAME,
+            EventPattern=json.dumps(entry.event_pattern),
+            State="ENABLED",
+            Description=f"Tandem local {entry.id}: {entry.description}"[:512],
+        )
+        target = {"Id": entry.id, "Arn": _queue_arn(sqs, queue_url)}
+        events.put_targets(Rule=name, EventBusName=EVENT_BUS_NAME, Targets=[target])
+        queues[entry.id] = EventQueue(queue_url, dlq_url)
+    return EVENT_BUS_NAME, queues
 
 
 def verify_sender(ses: Any) -> None:
@@ -133,8 +189,13 @@ def ensure_user(cognito: Any, pool_id: str, *, email: str, password: str, role: 
 
 
 def provision(clients: dict[str, Any]) -> Resources:
+    """Everything the functions use; the program bus only when `clients` has an `events` client."""
     tables = create_tables(clients["dynamodb"])
     queue_url, dlq_url = create_queues(clients["sqs"])
     verify_sender(clients["ses"])
     pool_id, client_id = create_user_pool(clients["cognito-idp"])
-    return Resources(tables, queue_url, dlq_url, pool_id, client_id)
+    bus_name = ""
+    event_queues: dict[str, EventQueue] = {}
+    if "events" in clients:
+        bus_name, event_queues = create_event_bus(clients["events"], clients["sqs"])
+    return Resources(tables, queue_url, dlq_url, pool_id, client_id, bus_name, event_queues)

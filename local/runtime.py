@@ -12,14 +12,24 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from functions.catalog import QUEUE_URL_ENV, SENDER_EMAIL_ENV
+from functions.catalog import (
+    COORDINATOR_ALERT_IDS_ENV,
+    ENTRYPOINTS,
+    EVENT_BUS_ENV,
+    QUEUE_URL_ENV,
+    SENDER_EMAIL_ENV,
+    Entrypoint,
+)
 from functions.common.tables import ALL_TABLES
 from functions.openapi import load_committed
+from functions.schedule.vocabulary import PersonKind
 from local import gateway as gw
 from local import pollers, provision, seed
 from local.settings import REGION, SENDER_EMAIL, LocalSettings
 
-CLIENT_SERVICES = ("dynamodb", "dynamodbstreams", "sqs", "ses", "sns", "cognito-idp")
+CLIENT_SERVICES = ("dynamodb", "dynamodbstreams", "sqs", "ses", "sns", "cognito-idp", "events")
+COORDINATOR_ALERT_IDS = ",".join(p.person_id for p in seed.PEOPLE if p.kind is PersonKind.COORDINATOR)
+"""Who coverage's alerts go to locally: the demo program's coordinators (`per_democoordinator`)."""
 
 
 def log(line: str) -> None:
@@ -47,6 +57,17 @@ def _environment(settings: LocalSettings) -> None:
     )
 
 
+def function_environment(resources: provision.Resources) -> dict[str, str]:
+    """The resource variables CDK gives the functions, naming the provisioned local resources
+    (each function module reads only its own; locally they share one process environment)."""
+    env = {table.env_var: resources.tables[table.key] for table in ALL_TABLES}
+    env[QUEUE_URL_ENV] = resources.queue_url
+    if resources.event_bus_name:
+        env[EVENT_BUS_ENV] = resources.event_bus_name
+    env[COORDINATOR_ALERT_IDS_ENV] = COORDINATOR_ALERT_IDS
+    return env
+
+
 @dataclass
 class Runtime:
     settings: LocalSettings
@@ -68,6 +89,7 @@ class Runtime:
             "tables": self.resources.tables,
             "queue_url": self.resources.queue_url,
             "dlq_url": self.resources.dlq_url,
+            "event_bus_name": self.resources.event_bus_name,
             "users": [
                 {k: v for k, v in asdict(login).items() if k in {"username", "password", "role", "person_id"}}
                 for login in self.logins
@@ -77,7 +99,10 @@ class Runtime:
     def write_state(self) -> Path:
         self.settings.state_dir.mkdir(parents=True, exist_ok=True)
         path = self.settings.state_dir / "local.json"
-        path.write_text(json.dumps(self.state(), indent=2) + "\n")
+        # Written aside and renamed: whoever waits for the file never reads half of it.
+        partial = path.with_name(f".{path.name}.{os.getpid()}")
+        partial.write_text(json.dumps(self.state(), indent=2) + "\n")
+        partial.replace(path)
         return path
 
     def stop(self) -> None:
@@ -107,9 +132,7 @@ def start(settings: LocalSettings | None = None) -> Runtime:
     clients = {name: session.client(name, endpoint_url=settings.aws_endpoint_url) for name in CLIENT_SERVICES}  # type: ignore[call-overload]
 
     resources = provision.provision(clients)
-    for table in ALL_TABLES:
-        os.environ[table.env_var] = resources.tables[table.key]
-    os.environ[QUEUE_URL_ENV] = resources.queue_url
+    os.environ.update(function_environment(resources))
     logins = seed.seed(clients, resources)
 
     document = load_committed()
@@ -135,10 +158,26 @@ def start(settings: LocalSettings | None = None) -> Runtime:
         pollers.Loop("minute-sweep", settings.sweep_seconds, pollers.run_sweep, log),
         pollers.Loop("nightly-runner", settings.sweep_seconds, nightly.step, log),
     ]
+    runtime.loops += [
+        pollers.Loop(f"event-poller-{entry.id}", settings.poll_seconds, poller.step, log)
+        for entry, poller in event_pollers(clients["sqs"], resources, log)
+    ]
     for loop in runtime.loops:
         loop.start()
     runtime.write_state()
     return runtime
+
+
+def event_pollers(
+    sqs: Any, resources: provision.Resources, log: pollers.Log
+) -> list[tuple[Entrypoint, pollers.EventPoller]]:
+    """One poller per `event` entry point, reading the queue its local rule on the bus fills."""
+    found: list[tuple[Entrypoint, pollers.EventPoller]] = []
+    for entry in ENTRYPOINTS:
+        queue = resources.event_queues.get(entry.id)
+        if entry.trigger == "event" and queue is not None:
+            found.append((entry, pollers.EventPoller(sqs, entry, queue.url, queue.dlq_url, log)))
+    return found
 
 
 def banner(runtime: Runtime, started: float) -> str:
@@ -151,6 +190,7 @@ def banner(runtime: Runtime, started: float) -> str:
         f"  AWS (moto)   {s.aws_endpoint_url}   region {REGION}",
         f"  User pool    {runtime.resources.user_pool_id}   client {runtime.resources.user_pool_client_id}",
         f"  State file   {s.state_dir / 'local.json'}",
+        f"  Event bus    {runtime.resources.event_bus_name or '-'}   (alerts to {COORDINATOR_ALERT_IDS})",
         "  Nightly      "
         + (", ".join(f"{e.id} at {e.daily:%H:%M} UTC" for e in pollers.nightly_entries()) or "-")
         + "   (in-process, now: local.pollers.run_nightly())",

@@ -14,7 +14,9 @@ from aws_cdk.assertions import Match, Template
 
 from functions.catalog import (
     CLEARINGHOUSE_ENV,
+    COORDINATOR_ALERT_IDS_ENV,
     ENTRYPOINTS,
+    EVENT_BUS_ENV,
     EVERY_MINUTE,
     QUEUE_URL_ENV,
     SENDER_EMAIL_ENV,
@@ -26,7 +28,7 @@ from infra import app_factory
 from infra.api import GROUPS, PROBLEM_JSON, routes
 from infra.config import DEFAULTS, Settings
 from infra.functions import MEMORY_MB, stage_code
-from infra.messaging import MAX_RECEIVE_COUNT
+from infra.messaging import MAX_RECEIVE_COUNT, event_bus_name
 
 pytestmark = pytest.mark.xdist_group("infra-template")
 
@@ -57,6 +59,7 @@ def configured(document: dict[str, Any], tmp_path_factory: pytest.TempPathFactor
         "stage": "staging",
         "clearinghouse_secret_arn": CONFIGURED_SECRET,
         "clearinghouse_url": "https://x12.vendor.example.com/270",
+        "coordinator_alert_ids": " per_coordA1, per_coordB2 ",
     }
     _, stack = app_factory.build_app(openapi=document, outdir=outdir, context=context, with_nag=False)
     found: Resources = Template.from_stack(stack).to_json()["Resources"]
@@ -419,10 +422,15 @@ def rules_by_target(resources: Resources) -> dict[str, dict[str, Any]]:
     return found
 
 
-def test_one_rule_per_schedule_entry_point(resources: Resources) -> None:
+def test_one_rule_per_schedule_and_event_entry_point(resources: Resources) -> None:
     scheduled = [e for e in ENTRYPOINTS if e.trigger == "schedule"]
+    on_bus = [e for e in ENTRYPOINTS if e.trigger == "event"]
     rules = rules_by_target(resources)
-    assert len(of_type(resources, "AWS::Events::Rule")) == len(scheduled) == len(rules)
+    assert len(of_type(resources, "AWS::Events::Rule")) == len(scheduled) + len(on_bus) == len(rules)
+    schedule_rules = [r for r in rules.values() if "ScheduleExpression" in r]
+    assert len(schedule_rules) == len(scheduled)
+    for rule in schedule_rules:
+        assert "EventBusName" not in rule  # schedules run on the default bus
     for entry in scheduled:
         rule = rules[function_id(resources, entry)]
         assert rule["ScheduleExpression"] == entry.schedule, entry.id
@@ -471,6 +479,183 @@ def test_coverage_events_filter_takes_group_attendance(resources: Resources) -> 
         for entity in json.loads(f["Pattern"])["dynamodb"]["NewImage"]["entity"]["S"]
     }
     assert entities == {"SESSION", "GROUP_ATTENDANCE"}
+
+
+# --- the program's event bus ----------------------------------------------------------------
+
+ALERT_RAISERS = {"CoverageEvents", "CoverageRecheck"}
+
+
+def bus_id(resources: Resources) -> str:
+    (name,) = of_type(resources, "AWS::Events::EventBus")
+    return name
+
+
+def queue_policy_of(resources: Resources, queue: str) -> list[dict[str, Any]]:
+    for body in of_type(resources, "AWS::SQS::QueuePolicy").values():
+        if {"Ref": queue} in props(body)["Queues"]:
+            statements: list[dict[str, Any]] = props(body)["PolicyDocument"]["Statement"]
+            return statements
+    raise AssertionError(f"no policy for {queue}")
+
+
+def test_program_bus_is_named_per_stage_and_encrypted_with_the_cmk(
+    template: Template, resources: Resources, configured: Resources
+) -> None:
+    template.resource_count_is("AWS::Events::EventBus", 1)
+    template.has_resource_properties(
+        "AWS::Events::EventBus",
+        {
+            "Name": "tandem-prod-events",
+            "KmsKeyIdentifier": {"Fn::GetAtt": [key_id(resources), "Arn"]},
+            "DeadLetterConfig": {"Arn": {"Fn::GetAtt": [Match.any_value(), "Arn"]}},
+        },
+    )
+    assert event_bus_name("prod") == "tandem-prod-events"
+    assert props(configured[bus_id(configured)])["Name"] == "tandem-staging-events"
+    assert "Policy" not in json.dumps(of_type(resources, "AWS::Events::EventBusPolicy"))  # no bus policy
+    outputs = template.to_json()["Outputs"]
+    assert outputs["EventBusName"]["Value"] == {"Ref": bus_id(resources)}
+
+
+def test_the_key_lets_eventbridge_encrypt_only_for_the_program_bus(resources: Resources) -> None:
+    key = props(resources[key_id(resources)])["KeyPolicy"]["Statement"]
+    context_key = "kms:EncryptionContext:aws:events:event-bus:arn"
+    [statement] = [s for s in key if context_key in json.dumps(s.get("Condition", {}))]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert set(as_list(statement["Action"])) <= {"kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"}
+    assert ":event-bus/tandem-prod-events" in json.dumps(statement["Condition"]["StringEquals"][context_key])
+
+
+def test_bus_dead_letters_go_to_an_alarmed_queue_only_the_bus_may_fill(resources: Resources) -> None:
+    bus = bus_id(resources)
+    dlq = props(resources[bus])["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+    assert props(resources[dlq])["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id(resources), "Arn"]}
+    assert props(resources[dlq])["MessageRetentionPeriod"] == 14 * 24 * 3600
+    [allow] = [s for s in queue_policy_of(resources, dlq) if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "events.amazonaws.com"}
+    assert allow["Action"] == "sqs:SendMessage"
+    assert allow["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [bus, "Arn"]}}}
+    alarmed = [
+        props(body)
+        for body in of_type(resources, "AWS::CloudWatch::Alarm").values()
+        if props(body)["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    ]
+    assert any(mentions(alarm["Dimensions"], dlq) for alarm in alarmed)
+
+
+def test_only_the_coverage_alert_raisers_may_put_events_and_only_on_the_bus(resources: Resources) -> None:
+    bus = bus_id(resources)
+    assert {e.id for e in ENTRYPOINTS if e.emits_events} == ALERT_RAISERS
+    for entry in ENTRYPOINTS:
+        statements = role_statements(resources, function_id(resources, entry))
+        touching = [s for s in statements if any(a.startswith("events:") for a in as_list(s["Action"]))]
+        if entry.id not in ALERT_RAISERS:
+            assert touching == [], entry.id
+            continue
+        (statement,) = touching
+        assert statement["Effect"] == "Allow"
+        assert as_list(statement["Action"]) == ["events:PutEvents"]
+        assert as_list(statement["Resource"]) == [{"Fn::GetAtt": [bus, "Arn"]}], entry.id
+        assert "Condition" not in statement
+    putters = {
+        name
+        for name, statement in all_iam_statements(resources)
+        if "events:PutEvents" in as_list(statement.get("Action", []))
+    }
+    assert len(putters) == len(ALERT_RAISERS)  # nowhere else in the stack
+
+
+def test_alert_raisers_are_given_the_bus_name(resources: Resources) -> None:
+    bus = bus_id(resources)
+    for entry in ENTRYPOINTS:
+        env = props(resources[function_id(resources, entry)])["Environment"]["Variables"]
+        if entry.id in ALERT_RAISERS:
+            assert env[EVENT_BUS_ENV] == {"Ref": bus}, entry.id  # Ref of an event bus is its name
+        else:
+            assert EVENT_BUS_ENV not in env, entry.id
+
+
+def test_notify_alerts_is_given_the_coordinators(resources: Resources, configured: Resources) -> None:
+    for stack, expected in (
+        (resources, DEFAULTS["coordinator_alert_ids"]),
+        (configured, "per_coordA1,per_coordB2"),
+    ):
+        for entry in ENTRYPOINTS:
+            env = props(stack[function_id(stack, entry)])["Environment"]["Variables"]
+            if entry.id == "NotifyAlerts":
+                assert env[COORDINATOR_ALERT_IDS_ENV] == expected
+            else:
+                assert COORDINATOR_ALERT_IDS_ENV not in env, entry.id
+    assert DEFAULTS["coordinator_alert_ids"] == ""
+
+
+def test_coverage_events_on_the_bus_invoke_notify_alerts_with_retries_and_a_dlq(
+    template: Template, resources: Resources
+) -> None:
+    alerts = entry_of("NotifyAlerts")
+    function = function_id(resources, alerts)
+    bus = bus_id(resources)
+    template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventBusName": {"Ref": bus},
+            "EventPattern": {"source": ["tandem.coverage"]},
+            "State": "ENABLED",
+            "Targets": [
+                Match.object_like(
+                    {
+                        "Arn": {"Fn::GetAtt": [function, "Arn"]},
+                        "DeadLetterConfig": {"Arn": {"Fn::GetAtt": [Match.any_value(), "Arn"]}},
+                        "RetryPolicy": {"MaximumEventAgeInSeconds": 300, "MaximumRetryAttempts": 2},
+                    }
+                )
+            ],
+        },
+    )
+    rule_body = next(
+        (name, body)
+        for name, body in of_type(resources, "AWS::Events::Rule").items()
+        if props(body).get("EventBusName") == {"Ref": bus}
+    )
+    rule_name, rule = rule_body[0], props(rule_body[1])
+    assert rule["EventPattern"] == alerts.event_pattern
+    (target,) = rule["Targets"]
+    dlq = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+    # The function's own asynchronous-invocation failures go to the same DLQ
+    function_props = props(resources[function])
+    assert function_props["DeadLetterConfig"] == {"TargetArn": {"Fn::GetAtt": [dlq, "Arn"]}}
+    assert function_props["Timeout"] == alerts.timeout == 30
+    assert function_props["ReservedConcurrentExecutions"] == DEFAULTS["worker_reserved_concurrency"]
+    assert function_props["Handler"] == "functions.notify.alerts.lambda_handler"
+    # Only this rule may invoke it; only EventBridge may fill its DLQ, and only from this rule
+    permissions = [
+        props(body)
+        for body in of_type(resources, "AWS::Lambda::Permission").values()
+        if mentions(props(body)["FunctionName"], function)
+    ]
+    assert [(p["Principal"], p["SourceArn"]) for p in permissions] == [
+        ("events.amazonaws.com", {"Fn::GetAtt": [rule_name, "Arn"]})
+    ]
+    [allow] = [s for s in queue_policy_of(resources, dlq) if s["Effect"] == "Allow"]
+    assert allow["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule_name, "Arn"]}}}
+    # NotifyAlerts reaches only the notify table (besides its logs, key, traces and DLQ)
+    notify = table_ids(resources)[tables.NOTIFY.key]
+    statements = role_statements(resources, function)
+    assert any(mentions(s["Resource"], notify) for s in statements)
+    assert not any("events:" in json.dumps(s["Action"]) for s in statements)
+
+
+@pytest.mark.parametrize("value", ["per_a1;per_b2", "per a1", "<script>", "per_a1,per b2"])
+def test_settings_refuse_bad_coordinator_ids(value: str) -> None:
+    with pytest.raises(ValueError, match="coordinator_alert_ids"):
+        Settings.from_scope(cdk.App(context={"coordinator_alert_ids": value}))
+
+
+def test_settings_tidy_the_coordinator_ids() -> None:
+    settings = Settings.from_scope(cdk.App(context={"coordinator_alert_ids": " per_a1, ,per_b2,"}))
+    assert settings.coordinator_alert_ids == "per_a1,per_b2"
+    assert Settings.from_scope(cdk.App()).coordinator_alert_ids == ""
 
 
 # --- the clearinghouse ---------------------------------------------------------------------
@@ -741,7 +926,8 @@ def test_alarms_cover_errors_throttles_dlqs_and_api(resources: Resources) -> Non
         for name, body in of_type(resources, "AWS::SQS::Queue").items()
         if "RedrivePolicy" not in props(body)
     ]
-    assert len(dlqs) == 1 + sum(e.trigger in ("stream", "schedule") for e in ENTRYPOINTS)
+    # The send queue's, one per stream/schedule/event entry point, and the event bus's.
+    assert len(dlqs) == 1 + sum(e.trigger in ("stream", "schedule", "event") for e in ENTRYPOINTS) + 1
     visible = watched("ApproximateNumberOfMessagesVisible")
     for dlq in dlqs:
         assert any(dlq in dims for dims in visible), dlq

@@ -12,16 +12,19 @@ import pytest
 
 from functions.catalog import (
     CLEARINGHOUSE_ENV,
+    COVERAGE_EVENT_SOURCE,
     DEFAULT_TIMEOUT_SECONDS,
     ENTRYPOINTS,
+    EVENT_BUS_ENV,
     EVERY_MINUTE,
     Entrypoint,
     api_entrypoint,
     daily_at,
+    event_entrypoints,
     resource_env_vars,
 )
 from functions.common.config import Settings
-from functions.common.tables import AUDIT, COVERAGE, PARTICIPANT_WEEK_INDEX, SCHEDULE
+from functions.common.tables import AUDIT, COVERAGE, NOTIFY, PARTICIPANT_WEEK_INDEX, SCHEDULE
 from local import pollers
 
 ALWAYS_SET = {"AWS_REGION", "TANDEM_STAGE"}  # Lambda sets the region; CDK sets the stage
@@ -125,6 +128,8 @@ def test_timeouts_default_per_trigger():
         ({"trigger": "api", "schedule": "cron(0 8 * * ? *)"}, "only schedule-trigger"),
         ({"timeout_seconds": 901}, "timeout_seconds"),
         ({"timeout_seconds": 0}, "timeout_seconds"),
+        ({"trigger": "event"}, "event_pattern"),
+        ({"trigger": "queue", "event_pattern": {"source": ["tandem.coverage"]}}, "event_pattern"),
     ],
 )
 def test_entrypoints_refuse_what_infra_and_local_cannot_run(changes: dict[str, Any], problem: str):
@@ -137,6 +142,38 @@ def test_entrypoints_refuse_what_infra_and_local_cannot_run(changes: dict[str, A
     }
     with pytest.raises(ValueError, match=problem):
         Entrypoint(**fields)
+
+
+# --- the program's event bus ---------------------------------------------------------------
+
+
+def test_only_the_coverage_alert_raisers_put_events_on_the_bus():
+    assert {e.id for e in ENTRYPOINTS if e.emits_events} == {"CoverageEvents", "CoverageRecheck"}
+    for entry in ENTRYPOINTS:
+        assert (EVENT_BUS_ENV in resource_env_vars(entry)) == entry.emits_events, entry.id
+    assert EVENT_BUS_ENV == "EVENT_BUS_NAME"
+
+
+def test_notify_alerts_consumes_coverage_events_from_the_bus():
+    alerts = entry_of("NotifyAlerts")
+    assert (alerts.domain, alerts.trigger, alerts.handler) == (
+        "notify",
+        "event",
+        "functions.notify.alerts.lambda_handler",
+    )
+    assert alerts.event_pattern == {"source": [COVERAGE_EVENT_SOURCE]} == {"source": ["tandem.coverage"]}
+    assert {(g.table.key, g.access, g.index) for g in alerts.grants} == {(NOTIFY.key, "readwrite", None)}
+    assert alerts.timeout == DEFAULT_TIMEOUT_SECONDS["event"] == 30
+    assert alerts.notifies_coordinators
+    assert not alerts.emits_events  # it never feeds the bus it consumes
+    assert [e.id for e in event_entrypoints()] == ["NotifyAlerts"]
+    assert {e.id for e in ENTRYPOINTS if e.notifies_coordinators} == {"NotifyAlerts"}
+
+
+def test_the_consumer_pattern_names_the_source_coverage_puts_events_with():
+    from functions.coverage.alerts import SOURCE
+
+    assert SOURCE == COVERAGE_EVENT_SOURCE
 
 
 # --- the clearinghouse -----------------------------------------------------------------------

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from functions.catalog import CLEARINGHOUSE_ENV
+from functions.catalog import CLEARINGHOUSE_ENV, COORDINATOR_ALERT_IDS_ENV, EVENT_BUS_ENV
 from functions.common.config import ApiSettings, load_settings
 from functions.common.errors import ConfigurationError
+from functions.coverage.events import EventsSettings
 from functions.coverage.recheck import RecheckSettings
+from functions.notify.alerts import AlertSettings
 
 
 def test_load_settings_from_explicit_environ():
@@ -82,3 +84,21 @@ def test_recheck_settings_refuse_production_without_a_clearinghouse():
     )
     with pytest.raises(ConfigurationError, match="CLEARINGHOUSE"):
         settings.resolved_mode()
+
+
+@pytest.mark.parametrize("model", [EventsSettings, RecheckSettings], ids=lambda m: m.__name__)
+def test_coverage_alert_raisers_read_the_bus_cdk_names(model):
+    # Given the variables CDK sets on an `emits_events` entry point (the bus under the catalog's name)
+    environ = {"COVERAGE_TABLE": "c", "AUDIT_TABLE": "a", "IDEMPOTENCY_TABLE": "i"}
+    # When its settings load, with and without the bus
+    with_bus = load_settings(model, environ=environ | {EVENT_BUS_ENV: "tandem-prod-events"})
+    without = load_settings(model, environ=environ)
+    # Then it puts alerts on that bus; without one it only logs them
+    assert with_bus.event_bus_name == "tandem-prod-events"
+    assert without.event_bus_name is None
+
+
+def test_notify_alerts_read_the_coordinators_cdk_names():
+    environ = {"NOTIFY_TABLE": "n", COORDINATOR_ALERT_IDS_ENV: "per_a1, per_b2,,"}
+    assert load_settings(AlertSettings, environ=environ).coordinators() == ["per_a1", "per_b2"]
+    assert load_settings(AlertSettings, environ={"NOTIFY_TABLE": "n"}).coordinators() == []

@@ -31,6 +31,15 @@ def _record(
 # --- the catalog's real filters ------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("entry", [e for e in ENTRYPOINTS if e.trigger == "event"], ids=lambda e: e.id)
+def test_event_patterns_take_coverage_events_only(entry):
+    """The rule patterns on the program bus stay within the grammar (moto and AWS apply them)."""
+    event = {"id": "e1", "source": "tandem.coverage", "detail-type": "authorization.low", "detail": {}}
+    assert matches(entry.event_pattern, event)
+    assert not matches(entry.event_pattern, {**event, "source": "tandem.schedule"})
+    assert not matches(entry.event_pattern, {**event, "source": "aws.events"})
+
+
 def test_catalog_has_filtered_stream_consumers():
     assert STREAM_FILTERS
     assert all(STREAM_FILTERS), "every stream consumer should filter its records"
