@@ -132,8 +132,8 @@ def test_a_coverage_alert_becomes_a_pending_outbox_message_for_the_coordinator(l
     assert message.detail == {
         "participant_id": "per_demoalex",
         "authorization_id": "aut_local01",
-        "remaining": 2,
-        "end": "2026-12-31",
+        "units_remaining": 2,
+        "expires_on": "2026-12-31",
     }
     assert message.to is None
     assert message.text is None
