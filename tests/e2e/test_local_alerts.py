@@ -25,8 +25,8 @@ def test_a_coverage_event_on_the_bus_becomes_a_message_for_the_demo_coordinator(
     detail = {
         "participant_id": "per_demoalex",
         "authorization_id": "aut_e2e01",
-        "units_remaining": 1,
-        "expires_on": "2026-12-31",
+        "remaining": 1,
+        "end": "2026-12-31",
     }
     response = local_runtime.client("events").put_events(
         Entries=[
@@ -51,4 +51,10 @@ def test_a_coverage_event_on_the_bus_becomes_a_message_for_the_demo_coordinator(
     assert message is not None, "no outbox message for the coordinator"
     assert message.person_id == "per_democoordinator"
     assert message.kind is MessageKind.AUTHORIZATION_LOW
-    assert message.detail == detail
+    # (the facts named as the coordinator templates list them)
+    assert message.detail == {
+        "participant_id": "per_demoalex",
+        "authorization_id": "aut_e2e01",
+        "units_remaining": 1,
+        "expires_on": "2026-12-31",
+    }
