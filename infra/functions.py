@@ -124,8 +124,16 @@ def vendored(requirements: Path) -> Path:
             check=True,
         )
         (partial / ".complete").touch()
-        shutil.rmtree(cache, ignore_errors=True)
-        partial.rename(cache)
+        if (cache / ".complete").exists():
+            # Another process (a parallel test worker) finished first and may be copying
+            # from its cache right now: keep it, drop ours.
+            shutil.rmtree(partial, ignore_errors=True)
+        else:
+            shutil.rmtree(cache, ignore_errors=True)  # an interrupted, incomplete one
+            try:
+                partial.rename(cache)
+            except OSError:
+                shutil.rmtree(partial, ignore_errors=True)  # lost the race to another worker
     return cache
 
 

@@ -28,6 +28,7 @@ from local import pollers, provision, seed
 from local.settings import REGION, SENDER_EMAIL, LocalSettings
 
 CLIENT_SERVICES = ("dynamodb", "dynamodbstreams", "sqs", "ses", "sns", "cognito-idp", "events")
+STOP_GRACE_SECONDS = 6.0
 COORDINATOR_ALERT_IDS = ",".join(p.person_id for p in seed.PEOPLE if p.kind is PersonKind.COORDINATOR)
 """Who coverage's alerts go to locally: the demo program's coordinators (`per_democoordinator`)."""
 
@@ -110,8 +111,11 @@ class Runtime:
             loop.stop()
         self.server.shutdown()
         self.server.server_close()
+        # One shared grace period (the loops are daemon threads): a loop still busy when it
+        # ends is abandoned with the process, however many loops there are.
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
         for loop in self.loops:
-            loop.join(timeout=5)
+            loop.join(timeout=max(0.0, deadline - time.monotonic()))
         self.moto.stop()
 
 
