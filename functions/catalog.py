@@ -210,8 +210,11 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         handler="functions.notify.events.lambda_handler",
         trigger="stream",
         grants=(TableGrant(tables.NOTIFY, "readwrite"), _IDEMPOTENCY),
-        stream_filters=(_entity_filter("SESSION", "MAKEUP_OFFER"),),
-        description="Schedule-table stream consumer: session changes, makeup offers -> reminders, messages.",
+        stream_filters=(_entity_filter("SESSION", "MAKEUP_OFFER", "GROUP_ENROLMENT"),),
+        description=(
+            "Schedule-table stream consumer: session changes, makeup offers, group enrolments -> "
+            "reminders, messages, group series."
+        ),
     ),
     Entrypoint(
         id="NotifySweep",
@@ -221,6 +224,24 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         grants=(TableGrant(tables.NOTIFY, "readwrite"),),
         sends_to_queue=True,
         description="Every minute: move due outbox messages onto the send queue.",
+    ),
+    Entrypoint(
+        id="NotifyGroupReminders",
+        domain="notify",
+        handler="functions.notify.group_reminders.lambda_handler",
+        trigger="schedule",
+        grants=(TableGrant(tables.NOTIFY, "readwrite"),),
+        timeout_seconds=300,
+        description="Hourly (gated by a job marker): reminders of the group occurrences ahead.",
+    ),
+    Entrypoint(
+        id="NotifyDigest",
+        domain="notify",
+        handler="functions.notify.digest.lambda_handler",
+        trigger="schedule",
+        grants=(TableGrant(tables.NOTIFY, "readwrite"),),
+        timeout_seconds=300,
+        description="Hourly (gated): Sunday-evening weekly schedule digests, zone by zone.",
     ),
     Entrypoint(
         id="NotifySend",

@@ -1,6 +1,8 @@
 """Notify's consumer of the schedule table's stream: session changes -> reminders and notices,
-makeup offers -> missed-session follow-ups, group enrolments seated from the waitlist ->
-promotion notices, all in the outbox (the minute sweep sends them when due).
+makeup offers -> missed-session follow-ups, group enrolments -> the person's series item
+(which the hourly job plans occurrence reminders from; a withdrawal retires them) and, for
+those seated from the waitlist, promotion notices, all in the outbox (the minute sweep
+sends them when due).
 
 One stream record is applied as one transaction conditioned on notify's marker of the
 session, so redelivered records create nothing twice and a stale record never brings back
@@ -21,6 +23,7 @@ from functions.common.models import utc_now
 from functions.common.observability import logger
 from functions.common.streams import Change, ChangeHandler, process_changes
 from functions.notify.logic.followups import is_new_offer, plan_missed_session
+from functions.notify.logic.groups import series_change
 from functions.notify.logic.reminders import (
     ACTIONABLE_EVENTS,
     SessionSnapshot,
@@ -107,6 +110,25 @@ def apply_group_enrolment(change: Change, store: NotifyStore, *, now: datetime) 
     return written
 
 
+def apply_group_series(change: Change, store: NotifyStore) -> bool:
+    """Keep notify's item of the person's place in the series (enrolled), or end it
+    (withdrawn) and retire their group reminders still pending; False when the record asks
+    nothing of it or is older than what was applied."""
+    planned = series_change(change.new, change.old)
+    if planned is None:
+        return False
+    outcome = store.apply_series_change(planned)
+    logger.info(
+        "group series ended" if planned.end else "group series recorded",
+        extra={
+            "group_id": planned.series.group_id,
+            "stale": outcome.stale,
+            "retired": len(outcome.retired),
+        },
+    )
+    return not outcome.stale
+
+
 def _store() -> NotifyStore:
     return NotifyStore(load_settings(EventsSettings).notify_table, aws.client("dynamodb"))
 
@@ -120,7 +142,9 @@ def on_makeup_offer(change: Change) -> None:
 
 
 def on_group_enrolment(change: Change) -> None:
-    apply_group_enrolment(change, _store(), now=utc_now())
+    store = _store()
+    apply_group_series(change, store)
+    apply_group_enrolment(change, store, now=utc_now())
 
 
 HANDLERS: dict[str, ChangeHandler] = {

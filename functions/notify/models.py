@@ -14,6 +14,8 @@ from functions.notify.vocabulary import (
     DEFAULT_SMS_OFFSETS_MINUTES,
     DEFAULT_TOPIC_CHANNELS,
     ENTITY_FAILURE,
+    ENTITY_GROUP_SERIES,
+    ENTITY_JOB_RUN,
     ENTITY_MESSAGE,
     ENTITY_PREFERENCES,
     ENTITY_SESSION_NOTICES,
@@ -23,6 +25,7 @@ from functions.notify.vocabulary import (
     Language,
     MessageKind,
     MessageStatus,
+    SeriesStatus,
     Topic,
 )
 
@@ -198,6 +201,11 @@ class PreferencesRecord(BaseModel):
     def key(person_id: str) -> dict[str, str]:
         return {"pk": f"PERSON#{person_id}", "sk": "PREFERENCES"}
 
+    @staticmethod
+    def zone_bucket(zone: str) -> str:
+        """gsi1 `ZONE#<IANA zone>`: everyone whose saved preferences name this zone."""
+        return f"ZONE#{zone}"
+
     def to_attributes(self) -> dict[str, Any]:
         data = {
             **self.key(self.person_id),
@@ -208,6 +216,10 @@ class PreferencesRecord(BaseModel):
             "updated_at": iso(self.updated_at),
             "version": self.version,
         }
+        if self.time_zone:
+            # The weekly digest finds the people of a zone whose Sunday evening it is.
+            data["gsi1pk"] = self.zone_bucket(self.time_zone)
+            data["gsi1sk"] = self.person_id
         if self.sms_consent is not None:
             data["sms_consent"] = {
                 "granted_at": iso(self.sms_consent.granted_at),
@@ -258,6 +270,8 @@ class UpcomingSession(StoredRecord):
     """The session version whose times this is."""
     time_zone: str | None = None
     """The person's zone at booking (what a confirmation's reply states the time in)."""
+    session_type: str | None = None
+    """What the weekly digest's email names it (never an SMS)."""
     confirmed_at: datetime | None = None
     confirmed_via: str | None = None
 
@@ -325,6 +339,8 @@ class MessageRecord(StoredRecord):
     # what session kinds render from
     session_id: str | None = None
     session_version: int | None = None
+    group_id: str | None = None
+    """A group occurrence's reminder: the series (the occurrence is `start`)."""
     session_type: str | None = None
     start: datetime | None = None
     end: datetime | None = None
@@ -516,3 +532,88 @@ class FailuresPage(BaseModel):
     month: str = Field(description="The UTC month listed, YYYY-MM.")
     items: list[FailureEntry]
     next_cursor: str | None = None
+
+
+class GroupSeries(StoredRecord):
+    """One person's place in one group series, as notify keeps it from the participant's
+    GROUP_ENROLMENT stream records: what it takes to expand the occurrences (rule, first
+    start, zone, length), when they joined and left, and the group reminders planned for
+    them (id -> occurrence start), which is what a withdrawal retires and what the sender
+    checks a group reminder against. While enrolled it sits in gsi1 `GSERIES` (sort:
+    group#person), the bucket the hourly group-reminder job reads."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person_id: str
+    group_id: str
+    group_type: str | None = None
+    title: str | None = None
+    facilitator_id: str | None = None
+    rrule: str
+    first_start: datetime
+    time_zone: str
+    duration_minutes: int
+    status: SeriesStatus
+    since: str
+    """The enrolment's `since` (when schedule last changed it): older stream records lose."""
+    joined_at: datetime | None = None
+    left_at: datetime | None = None
+    revision: int = 0
+    """Bumped by every write; the group-reminder job writes only over the revision it read."""
+    reminders: dict[str, str] = Field(default_factory=dict)
+
+    BUCKET: ClassVar[str] = "GSERIES"
+
+    @property
+    def active(self) -> bool:
+        return self.status is SeriesStatus.ENROLLED
+
+    @staticmethod
+    def key(person_id: str, group_id: str) -> dict[str, str]:
+        return {"pk": f"PERSON#{person_id}", "sk": f"GSERIES#{group_id}"}
+
+    @staticmethod
+    def sort_key(group_id: str, person_id: str) -> str:
+        return f"{group_id}#{person_id}"
+
+    def to_attributes(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            **self.key(self.person_id, self.group_id),
+            "entity": ENTITY_GROUP_SERIES,
+            **self.model_dump(mode="json"),
+            "first_start": self.first_start.isoformat(),
+            "joined_at": iso(self.joined_at) if self.joined_at else None,
+            "left_at": iso(self.left_at) if self.left_at else None,
+        }
+        if self.active:
+            data["gsi1pk"] = self.BUCKET
+            data["gsi1sk"] = self.sort_key(self.group_id, self.person_id)
+        return data
+
+
+class JobRun(StoredRecord):
+    """That an hourly job finished its work for one UTC hour (`JOB#<name>` / `HOUR#<hour>`),
+    so running it every minute does the work once an hour, and a run that failed is
+    repeated by the next one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    job: str
+    hour: str
+    finished_at: datetime
+
+    RETAIN: ClassVar[timedelta] = timedelta(days=2)
+
+    @staticmethod
+    def key(job: str, hour: str) -> dict[str, str]:
+        return {"pk": f"JOB#{job}", "sk": f"HOUR#{hour}"}
+
+    def to_attributes(self) -> dict[str, Any]:
+        return {
+            **self.key(self.job, self.hour),
+            "entity": ENTITY_JOB_RUN,
+            "job": self.job,
+            "hour": self.hour,
+            "finished_at": iso(self.finished_at),
+            "expires_at": int((self.finished_at.astimezone(UTC) + self.RETAIN).timestamp()),
+        }

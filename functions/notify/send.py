@@ -150,10 +150,12 @@ def deliver(
     log = {"message_id": message_id, "channel": message.channel.value, "kind": str(message.kind)}
 
     prefs = store.get_preferences(message.person_id)
-    session = None
+    session = series = None
     if message.kind is MessageKind.REMINDER and message.session_id:
         session = store.get_session_notices(message.session_id)
-    decision = decide(message, prefs, session, now)
+    if message.kind is MessageKind.REMINDER and message.group_id:
+        series = store.get_group_series(message.person_id, message.group_id)
+    decision = decide(message, prefs, session, now, series)
     if isinstance(decision, Skip):
         store.finish(message, decision.status, now, decision.reason)
         logger.info("message not sent", extra={**log, "status": decision.status.value})

@@ -18,11 +18,18 @@ Items (pk / sk):
   person's history: gsi1 HIST#<person> (sort: finished time#id).
 - FAILED#<UTC month> / <failed time>#<message>: a message that failed for good, for the
   coordinators' list of failures (newest first, one Query).
+- PERSON#<person> / GSERIES#<group>: the person's place in a group series (from their
+  GROUP_ENROLMENT stream records) and the group reminders planned for it; while enrolled in
+  gsi1 under GSERIES (sort: group#person), which the hourly group-reminder job reads.
+- The preferences item of a person with a zone sits in gsi1 under ZONE#<IANA zone> (sort:
+  person), which the hourly digest job reads for the zones where it is Sunday evening.
+- JOB#<job> / HOUR#<UTC hour>: an hourly job finished that hour's work (TTL).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -35,12 +42,15 @@ from functions.common.http import decode_cursor, encode_cursor
 from functions.common.models import iso
 from functions.common.tables import GSI1
 from functions.notify.logic.caps import CapCounter, CapName
+from functions.notify.logic.groups import SeriesChange
 from functions.notify.logic.outbox import chunks
 from functions.notify.logic.reminders import MAX_WRITES, SessionPlan
 from functions.notify.models import (
     Attempt,
     FailureRecord,
     FinishedMessage,
+    GroupSeries,
+    JobRun,
     MessageRecord,
     PhoneNumbers,
     PreferencesRecord,
@@ -48,9 +58,10 @@ from functions.notify.models import (
     SmsConsent,
     UpcomingSession,
 )
-from functions.notify.vocabulary import ENTITY_PHONE, ENTITY_SMS_CAP, MessageStatus
+from functions.notify.vocabulary import ENTITY_PHONE, ENTITY_SMS_CAP, MessageStatus, SeriesStatus
 
 BATCH_GET = 100
+MAX_SERIES_TRIES = 3
 MAX_LEASES = 3
 """How many times a claim the sender never picked up is queued again."""
 _PENDING = MessageStatus.PENDING.value
@@ -58,6 +69,18 @@ _QUEUED = MessageStatus.QUEUED.value
 _INDEX_PAGE_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
 _TABLE_PAGE_KEYS = {"pk", "sk"}
 _HISTORY_FIELDS = ("message_id", "kind", "channel", "status", "finished_at", "status_reason")
+
+
+@dataclass(frozen=True)
+class SeriesApplied:
+    stale: bool = False
+    """A later enrolment record was applied already: nothing changed."""
+    retired: tuple[str, ...] = ()
+    """The pending reminders a withdrawal deleted."""
+
+
+class SeriesRaced(RuntimeError):
+    """The series item kept changing under an enrolment record; the stream retries it."""
 
 
 class Applied(StrEnum):
@@ -701,6 +724,218 @@ class NotifyStore:
         data = get_item(self._client, self.table, _cap_key(person_id, counter))
         return len(data.get("ids", [])) if data else 0
 
+    # --- group series and their reminders --------------------------------------------------------
+
+    def get_group_series(self, person_id: str, group_id: str) -> GroupSeries | None:
+        data = get_item(self._client, self.table, GroupSeries.key(person_id, group_id))
+        return GroupSeries.from_attributes(data) if data else None
+
+    def apply_series_change(self, change: SeriesChange) -> SeriesApplied:
+        """Keep or end a person's series item from an enrolment record, conditioned on the
+        revision read: an enrolment is recorded (the reminders planned so far kept); a
+        withdrawal ends it and, in the same transaction, deletes its reminders still
+        pending. A record older than the one applied (by `since`) changes nothing."""
+        incoming = change.series
+        for _ in range(MAX_SERIES_TRIES):
+            current = self.get_group_series(incoming.person_id, incoming.group_id)
+            if current is not None and current.since > incoming.since:
+                return SeriesApplied(stale=True)
+            retire: list[str] = []
+            kept = current.reminders if current else {}
+            if change.end:
+                retire = [
+                    m.message_id
+                    for m in self.get_messages(kept).values()
+                    if m.status is MessageStatus.PENDING
+                ]
+                kept = {}
+            record = incoming.model_copy(
+                update={"reminders": kept, "revision": (current.revision if current else 0) + 1}
+            )
+            put: dict[str, Any] = {"TableName": self.table, "Item": to_item(record.to_attributes())}
+            if current is None:
+                put["ConditionExpression"] = "attribute_not_exists(pk)"
+            else:
+                put["ConditionExpression"] = "revision = :revision"
+                put["ExpressionAttributeValues"] = to_item({":revision": current.revision})
+            in_transaction, after = retire[: MAX_WRITES - 1], retire[MAX_WRITES - 1 :]
+            items = [{"Put": put}, *(self._delete_pending(ident) for ident in in_transaction)]
+            try:
+                self._client.transact_write_items(TransactItems=items)
+            except ClientError as exc:
+                if error_code(exc) != "TransactionCanceledException":
+                    raise
+                continue  # the series or a reminder moved meanwhile: read and plan again
+            for ident in after:
+                self._delete_pending_now(ident)
+            return SeriesApplied(retired=tuple(retire))
+        raise SeriesRaced(f"group series {incoming.group_id} kept racing")
+
+    def _delete_pending(self, message_id: str) -> dict[str, Any]:
+        return {
+            "Delete": {
+                "TableName": self.table,
+                "Key": to_item(MessageRecord.key(message_id)),
+                "ConditionExpression": "#s = :pending",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": to_item({":pending": _PENDING}),
+            }
+        }
+
+    def _delete_pending_now(self, message_id: str) -> bool:
+        try:
+            self._client.delete_item(**self._delete_pending(message_id)["Delete"])
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def active_series(self) -> Iterator[GroupSeries]:
+        """Every person's series they are enrolled in (gsi1 `GSERIES`, paged; no Scan)."""
+        start: dict[str, Any] | None = None
+        while True:
+            kwargs: dict[str, Any] = {
+                "TableName": self.table,
+                "IndexName": GSI1,
+                "KeyConditionExpression": "gsi1pk = :bucket",
+                "ExpressionAttributeValues": to_item({":bucket": GroupSeries.BUCKET}),
+            }
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            response = self._client.query(**kwargs)
+            for raw in response.get("Items", []):
+                yield GroupSeries.from_attributes(from_item(raw))
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                return
+
+    def person_series(self, person_id: str) -> list[GroupSeries]:
+        """The person's series items (one Query of their partition)."""
+        items = self._query_all(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=to_item({":pk": f"PERSON#{person_id}", ":prefix": "GSERIES#"}),
+        )
+        return [GroupSeries.from_attributes(item) for item in items]
+
+    def existing_messages(self, message_ids: Iterable[str]) -> set[str]:
+        """Which of these messages exist (BatchGetItem, ids only)."""
+        keys = [MessageRecord.key(m) for m in dict.fromkeys(message_ids)]
+        found: set[str] = set()
+        for chunk in chunks(keys, BATCH_GET):
+            request: dict[str, Any] = {
+                self.table: {
+                    "Keys": [to_item(key) for key in chunk],
+                    "ProjectionExpression": "message_id",
+                    "ConsistentRead": True,
+                }
+            }
+            while request:
+                response = self._client.batch_get_item(RequestItems=request)
+                found |= {
+                    str(from_item(item)["message_id"])
+                    for item in response.get("Responses", {}).get(self.table, [])
+                }
+                request = response.get("UnprocessedKeys") or {}
+        return found
+
+    def write_group_reminders(
+        self, series: GroupSeries, messages: Sequence[MessageRecord], reminders: dict[str, str]
+    ) -> bool:
+        """New reminders of a series and its list of them, in one transaction (per 99
+        reminders, each advancing the revision) conditioned on the revision read and the
+        person still enrolled; False when the series moved on (a withdrawal, another run) or
+        a reminder was written meanwhile: then that transaction wrote nothing."""
+        chunk_size = MAX_WRITES - 1
+        revision = series.revision
+        batches = list(chunks(messages, chunk_size)) or [[]]
+        for index, batch in enumerate(batches):
+            last = index == len(batches) - 1
+            planned = (
+                reminders if last else {**series.reminders, **_starts(messages[: (index + 1) * chunk_size])}
+            )
+            update = {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": to_item(GroupSeries.key(series.person_id, series.group_id)),
+                    "UpdateExpression": "SET reminders = :reminders, revision = :next",
+                    "ConditionExpression": "revision = :revision AND #s = :enrolled",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": to_item(
+                        {
+                            ":reminders": planned,
+                            ":revision": revision,
+                            ":next": revision + 1,
+                            ":enrolled": SeriesStatus.ENROLLED.value,
+                        }
+                    ),
+                }
+            }
+            puts = [
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": to_item(message.to_attributes()),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+                for message in batch
+            ]
+            try:
+                self._client.transact_write_items(TransactItems=[update, *puts])
+            except ClientError as exc:
+                if error_code(exc) == "TransactionCanceledException" and "ConditionalCheckFailed" in (
+                    cancellation_reasons(exc)
+                ):
+                    return False
+                raise
+            revision += 1
+        return True
+
+    # --- the weekly digest ---------------------------------------------------------------------
+
+    def people_in_zone(self, zone: str) -> list[str]:
+        """Everyone whose saved preferences name this zone (gsi1 `ZONE#<zone>`, paged)."""
+        items = self._query_all(
+            IndexName=GSI1,
+            KeyConditionExpression="gsi1pk = :bucket",
+            ExpressionAttributeValues=to_item({":bucket": PreferencesRecord.zone_bucket(zone)}),
+            ProjectionExpression="person_id",
+        )
+        return [str(item["person_id"]) for item in items]
+
+    def upcoming_between(self, person_id: str, start: datetime, end: datetime) -> list[UpcomingSession]:
+        """The person's booked sessions beginning within [start, end) (one Query of gsi1)."""
+        items = self._query_all(
+            IndexName=GSI1,
+            KeyConditionExpression="gsi1pk = :bucket AND gsi1sk BETWEEN :from AND :to",
+            ExpressionAttributeValues=to_item(
+                {":bucket": UpcomingSession.bucket(person_id), ":from": iso(start), ":to": iso(end)}
+            ),
+        )
+        return [u for u in (UpcomingSession.from_attributes(i) for i in items) if start <= u.start < end]
+
+    # --- hourly jobs ---------------------------------------------------------------------------
+
+    def job_done(self, job: str, hour: str) -> bool:
+        return get_item(self._client, self.table, JobRun.key(job, hour)) is not None
+
+    def mark_job_done(self, run: JobRun) -> None:
+        self._client.put_item(TableName=self.table, Item=to_item(run.to_attributes()))
+
+    def _query_all(self, **kwargs: Any) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        start: dict[str, Any] | None = None
+        while True:
+            request = {"TableName": self.table, **kwargs}
+            if start:
+                request["ExclusiveStartKey"] = start
+            response = self._client.query(**request)
+            found += [from_item(raw) for raw in response.get("Items", [])]
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                return found
+
     # --- helpers -------------------------------------------------------------------------------
 
     def _batch_get(self, keys: list[dict[str, str]]) -> list[dict[str, Any]]:
@@ -741,6 +976,14 @@ def _history_values(message: MessageRecord, now: datetime) -> dict[str, Any]:
         ":finished": iso(now),
         ":hist": MessageRecord.history_bucket(message.person_id),
         ":hist_sk": MessageRecord.history_sort_key(now, message.message_id),
+    }
+
+
+def _starts(messages: Sequence[MessageRecord]) -> dict[str, str]:
+    return {
+        m.message_id: iso(m.start)
+        for m in messages
+        if m.status is MessageStatus.PENDING and m.start is not None
     }
 
 

@@ -106,6 +106,14 @@ DEFAULT_TOPIC_CHANNELS: dict[Topic, tuple[Channel, ...]] = {
 }
 
 
+class SeriesStatus(StrEnum):
+    """A person's place in a group series, as notify keeps it (schedule's enrolment status)."""
+
+    ENROLLED = "enrolled"
+    WAITLISTED = "waitlisted"
+    WITHDRAWN = "withdrawn"
+
+
 class ConsentSource(StrEnum):
     """Where SMS consent was given."""
 
@@ -129,6 +137,8 @@ ENTITY_SMS_CAP = "SMS_CAP"
 ENTITY_PHONE = "PHONE"
 ENTITY_UPCOMING = "UPCOMING"
 ENTITY_FAILURE = "FAILURE"
+ENTITY_GROUP_SERIES = "GROUP_SERIES"
+ENTITY_JOB_RUN = "JOB_RUN"
 
 # Program defaults for reminders: a day before and an hour before (what a saved preferences
 # record's `reminder_offsets_minutes` starts from; they are the person's email offsets).

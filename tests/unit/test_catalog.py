@@ -87,7 +87,11 @@ def test_daily_at_reads_only_daily_crons():
 
 def test_every_schedule_entry_runs_every_minute_or_daily():
     scheduled = [e for e in ENTRYPOINTS if e.trigger == "schedule"]
-    assert {e.id for e in scheduled if e.every_minute} == {"NotifySweep"}
+    assert {e.id for e in scheduled if e.every_minute} == {
+        "NotifySweep",
+        "NotifyGroupReminders",
+        "NotifyDigest",
+    }
     assert {e.id for e in scheduled if e.daily is not None} == {"CoverageRecheck"}
     for entry in scheduled:
         assert entry.every_minute != (entry.daily is not None), entry.id
@@ -212,7 +216,7 @@ def invoked(monkeypatch) -> list[tuple[str, dict[str, Any]]]:
 
 def test_the_minute_sweep_invokes_only_minute_entries(invoked):
     pollers.run_sweep()
-    assert [entry_id for entry_id, _ in invoked] == ["NotifySweep"]
+    assert [entry_id for entry_id, _ in invoked] == ["NotifySweep", "NotifyGroupReminders", "NotifyDigest"]
     event = invoked[0][1]
     assert event["detail-type"] == "Scheduled Event"
     assert event["resources"][0].endswith("rule/tandem-local-minute")

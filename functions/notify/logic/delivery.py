@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from functions.notify.logic.groups import group_reminder_current
 from functions.notify.logic.quiet_hours import QuietHours, defer
 from functions.notify.logic.reminders import quiet_hours_apply, reminder_still_current
-from functions.notify.models import MessageRecord, PreferencesRecord, SessionNotices
+from functions.notify.models import GroupSeries, MessageRecord, PreferencesRecord, SessionNotices
 from functions.notify.vocabulary import TOPIC_OF, Channel, Language, MessageKind, MessageStatus
 
 
@@ -51,10 +52,14 @@ def decide(
     prefs: PreferencesRecord | None,
     session: SessionNotices | None,
     now: datetime,
+    series: GroupSeries | None = None,
 ) -> Decision:
+    """`session`: a session reminder's marker; `series`: a group reminder's series item."""
     reminder = message.kind is MessageKind.REMINDER
     if reminder and not reminder_still_current(message, session):
         return Skip(MessageStatus.CANCELLED, "session cancelled or moved")
+    if reminder and not group_reminder_current(message, series):
+        return Skip(MessageStatus.CANCELLED, "no longer enrolled in the group")
     if reminder and message.start is not None and message.start <= now:
         return Skip(MessageStatus.EXPIRED, "session already started")
 

@@ -11,9 +11,10 @@ same record planned twice plans the same messages.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from functions.notify.logic.quiet_hours import QuietHours, defer
@@ -191,36 +192,63 @@ def plan_reminders(
     at the same moment on one channel become one."""
     planned: list[MessageRecord] = []
     for person in recipients:
-        for channel in person.channels_for(MessageKind.REMINDER):
-            taken: set[datetime] = set()
-            for offset in sorted(person.offsets.get(channel, ()), reverse=True):
-                due = session.start - timedelta(minutes=offset)
-                if due <= now:
+        planned += plan_person_reminders(
+            person,
+            session.start,
+            now,
+            make_id=partial(reminder_id, session.session_id, session.version, person.person_id),
+            fields=_session_fields(session),
+        )
+    return planned
+
+
+def plan_person_reminders(
+    person: Recipient,
+    start: datetime,
+    now: datetime,
+    *,
+    make_id: Callable[[Channel, int], str],
+    fields: Mapping[str, Any],
+    not_before: datetime | None = None,
+) -> list[MessageRecord]:
+    """One person's reminders of one appointment starting at `start` (a session or a group
+    occurrence): per channel and offset, due `offset` minutes before, deferred past quiet
+    hours (dropped when that reaches the start; merged when two land together).
+
+    An offset whose time has passed is left out, unless `not_before` is given and its time
+    is at or after it: then it is due now (a job catching up on a run it missed)."""
+    planned: list[MessageRecord] = []
+    for channel in person.channels_for(MessageKind.REMINDER):
+        taken: set[datetime] = set()
+        for offset in sorted(person.offsets.get(channel, ()), reverse=True):
+            due = start - timedelta(minutes=offset)
+            if due <= now:
+                if not_before is None or due < not_before or start <= now:
                     continue  # too late for this one; the booking notice said it all
-                deferral = defer(due, person.quiet, session_start=session.start)
-                status, reason = MessageStatus.PENDING, None
-                if deferral.dropped:
-                    status, reason = DROPPED, "session starts before quiet hours end"
-                elif deferral.due in taken:
-                    status, reason = DROPPED, "quiet hours merged it with another"
-                else:
-                    taken.add(deferral.due)
-                ident = reminder_id(session.session_id, session.version, person.person_id, channel, offset)
-                planned.append(
-                    MessageRecord(
-                        message_id=ident,
-                        person_id=person.person_id,
-                        channel=channel,
-                        kind=MessageKind.REMINDER,
-                        due_at=deferral.due,
-                        status=status,
-                        status_reason=reason,
-                        time_zone=person.zone,
-                        offset_minutes=offset,
-                        created_at=now,
-                        **_session_fields(session),
-                    )
+                due = now
+            deferral = defer(due, person.quiet, session_start=start)
+            status, reason = MessageStatus.PENDING, None
+            if deferral.dropped:
+                status, reason = DROPPED, "session starts before quiet hours end"
+            elif deferral.due in taken:
+                status, reason = DROPPED, "quiet hours merged it with another"
+            else:
+                taken.add(deferral.due)
+            planned.append(
+                MessageRecord(
+                    message_id=make_id(channel, offset),
+                    person_id=person.person_id,
+                    channel=channel,
+                    kind=MessageKind.REMINDER,
+                    due_at=deferral.due,
+                    status=status,
+                    status_reason=reason,
+                    time_zone=person.zone,
+                    offset_minutes=offset,
+                    created_at=now,
+                    **fields,
                 )
+            )
     return planned
 
 
@@ -368,6 +396,7 @@ def plan_upcoming(session: SessionSnapshot, now: datetime) -> tuple[UpcomingSess
             end=session.end,
             session_version=session.version,
             time_zone=session.time_zones.get(person),
+            session_type=session.type or None,
         )
         for person in session.people
     )

@@ -192,6 +192,7 @@ SESSION_LABELS: dict[str, dict[Language, str]] = {
     "medication_management": {Language.EN: "medication visit", Language.ES: "consulta de medicación"},
     "medical_consultation": {Language.EN: "medical consultation", Language.ES: "consulta médica"},
     "check_in": {Language.EN: "check-in", Language.ES: "sesión de seguimiento"},
+    "group": {Language.EN: "group session", Language.ES: "sesión de grupo"},
 }
 _APPOINTMENT = {Language.EN: "appointment", Language.ES: "cita"}
 
@@ -201,6 +202,14 @@ _MAKEUP_LABELS: dict[str, dict[Language, str]] = {
     "recording": {Language.EN: "The workshop recording", Language.ES: "La grabación del taller"},
     "group_occurrence": {Language.EN: "Another workshop", Language.ES: "Otro taller"},
 }
+
+_CONFIRM = {
+    Language.EN: "Reply C to confirm. ",
+    Language.ES: "Responda C para confirmar. ",
+}
+_MORE = {Language.EN: "and $n more", Language.ES: "y $n más"}
+SMS_DIGEST_TIMES = 5
+"""How many times a digest text lists (the rest: "and 2 more"); the email lists them all."""
 
 _STOP = {
     Language.EN: "Reply STOP to opt out.",
@@ -212,8 +221,7 @@ _STOP = {
 _SMS: dict[Language, dict[MessageKind, str]] = {
     Language.EN: {
         MessageKind.REMINDER: (
-            "Reminder from $sender: you have an appointment $when. See the app: $link "
-            "Reply C to confirm. $stop"
+            "Reminder from $sender: you have an appointment $when. See the app: $link $confirm$stop"
         ),
         MessageKind.BOOKED: "$sender: you have a new appointment $when. See the app: $link $stop",
         MessageKind.RESCHEDULED: (
@@ -228,7 +236,7 @@ _SMS: dict[Language, dict[MessageKind, str]] = {
             "$sender: a spot opened up and you now have an appointment $when. See the app: $link $stop"
         ),
         MessageKind.WEEKLY_DIGEST: (
-            "$sender: you have $count appointment(s) in the week of $week_of. See the app: $link $stop"
+            "$sender: your appointments in the week of $week_of: $times. See the app: $link $stop"
         ),
         MessageKind.AUTHORIZATION_LOW: (
             "$sender: an authorization is running low ($count to review). See the console: $link"
@@ -245,8 +253,7 @@ _SMS: dict[Language, dict[MessageKind, str]] = {
     },
     Language.ES: {
         MessageKind.REMINDER: (
-            "Recordatorio de $sender: tiene una cita $when. Vea la app: $link "
-            "Responda C para confirmar. $stop"
+            "Recordatorio de $sender: tiene una cita $when. Vea la app: $link $confirm$stop"
         ),
         MessageKind.BOOKED: "$sender: tiene una nueva cita $when. Vea la app: $link $stop",
         MessageKind.RESCHEDULED: (
@@ -261,7 +268,7 @@ _SMS: dict[Language, dict[MessageKind, str]] = {
             "$sender: se abrió un lugar y ahora tiene una cita $when. Vea la app: $link $stop"
         ),
         MessageKind.WEEKLY_DIGEST: (
-            "$sender: tiene $count cita(s) en la semana del $week_of. Vea la app: $link $stop"
+            "$sender: sus citas en la semana del $week_of: $times. Vea la app: $link $stop"
         ),
         MessageKind.AUTHORIZATION_LOW: (
             "$sender: una autorización se está agotando ($count por revisar). Vea la consola: $link"
@@ -481,9 +488,24 @@ def _common_words(context: RenderContext) -> dict[str, str]:
         "sender": SENDER_NAME,
         "link": context.app_url,
         "stop": _STOP[context.language],
+        "confirm": _CONFIRM[context.language] if detail.get("confirmable", True) else "",
         "count": str(detail.get("count", 1)),
         "week_of": week_of,
+        "times": _times(context),
     }
+
+
+def _times(context: RenderContext) -> str:
+    """The local day and time of each digest item, and nothing else (SMS)."""
+    starts = [
+        datetime.fromisoformat(str(item["start"]).replace("Z", "+00:00"))
+        for item in context.detail.get("items", [])
+        if isinstance(item, Mapping) and item.get("start")
+    ]
+    listed = [on_day_at(moment, context.zone, context.language) for moment in starts[:SMS_DIGEST_TIMES]]
+    if len(starts) > SMS_DIGEST_TIMES:
+        listed.append(Template(_MORE[context.language]).substitute(n=len(starts) - SMS_DIGEST_TIMES))
+    return "; ".join(listed) or "-"
 
 
 def render(context: RenderContext) -> Rendered:
