@@ -23,14 +23,16 @@ def raise_alerts(store: CoverageStore, sink: AlertSink, person_id: str, today: d
     for standing in standings:
         record = standing.record
         for kind in authorizations.alerts_due(standing, today=today):
+            # Sent before it is marked: a failed send is retried with the record (never lost);
+            # two consumers racing may both send it, which coordinators can bear.
+            sink.authorization(
+                kind,
+                participant_id=person_id,
+                authorization_id=record.authorization_id,
+                remaining=standing.remaining_after_consumed,
+                end=record.end,
+            )
             if store.mark_alerted(record.key(person_id, record.authorization_id), kind):
-                sink.authorization(
-                    kind,
-                    participant_id=person_id,
-                    authorization_id=record.authorization_id,
-                    remaining=standing.remaining_after_consumed,
-                    end=record.end,
-                )
                 raised += 1
     return raised
 

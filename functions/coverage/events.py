@@ -22,7 +22,7 @@ from functions.coverage import auth_alerts
 from functions.coverage.alerts import AlertSink, alerts_from_env
 from functions.coverage.billing import BillingReference
 from functions.coverage.logic.claims import booked_use, occurrence_service, projected_claim, session_service
-from functions.coverage.logic.estimates import Coverage, WeekService
+from functions.coverage.logic.estimates import Coverage, MissingPrice, WeekService
 from functions.coverage.store import CoverageStore
 
 
@@ -57,7 +57,12 @@ def _record(
         if reference.chargemaster is None:
             logger.warning("no chargemaster: projected claim skipped")
             return
-        claim = projected_claim(person_id, service, coverage, reference, zone=zone, now=utc_now())
+        try:
+            claim = projected_claim(person_id, service, coverage, reference, zone=zone, now=utc_now())
+        except MissingPrice:
+            # A gap in the program's prices must not hold up the stream: skipped, said in the log.
+            logger.warning("projected claim skipped: a code has no price", extra={"source_id": source_id})
+            return
         created = store.put_claim(claim) if claim else False
         logger.info("projected claim", extra={"source_id": source_id, "created": created})
     raise_alerts(store, person_id, zone)

@@ -5,7 +5,7 @@ the payers' fee schedules; partners never see each other's costs."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -304,6 +304,13 @@ class TestProjectedClaims:
         assert claim["codes"] == ["90837"]
         assert claim["deductible_cents"] == 10000
         assert claim["participant_cents"] == 10850
+        # The attended session's own week prices it once: from the 271, not after its own claim
+        year, number, _ = date.fromisoformat(claim["service_date"]).isocalendar()
+        own_week = week_of(
+            call("GET", f"/participants/per_demoalex/estimates/week?week={year}-W{number:02d}", caller=ALEX)
+        )
+        [own] = [line for line in own_week["lines"] if line["sources"][0]["id"] == session["session_id"]]
+        assert own["you_pay"] == "108.50"
         # And next week's first session starts with the deductible met: 20% of $142.50
         estimate = week_of(
             call("GET", f"/participants/per_demoalex/estimates/week?week={next_week()}", caller=ALEX)
@@ -468,3 +475,19 @@ def test_a_program_needs_a_booked_week_to_repeat(coverage):
     reply = call("GET", f"/participants/per_demoalex/estimates/program?weeks=4&week={empty}", caller=ALEX)
     assert reply.status == 422
     assert reply.json["errors"] == [{"field": "query.week", "message": "nothing booked that week"}]
+
+
+def test_a_code_without_a_price_is_a_409_for_coordinators_to_fix(coverage, moto_env):
+    # Given a chargemaster that lost its 90837 price
+    current = call("GET", "/billing/chargemaster", caller=COORDINATOR)
+    prices = {k: v for k, v in current.json["prices"].items() if k != "90837"}
+    body = {"prices": prices, "self_pay_prices": current.json["self_pay_prices"]}
+    replaced = call(
+        "PUT", "/billing/chargemaster", caller=COORDINATOR, body=body, headers={"If-Match": '"1"'}
+    )
+    assert replaced.status == 200, replaced
+    # When Alex's week (with a 90837 session) is estimated
+    reply = call("GET", f"/participants/per_demoalex/estimates/week?week={next_week()}", caller=ALEX)
+    # Then it is a clear 409, not a 500
+    assert reply.status == 409, reply
+    assert "90837" in reply.json["detail"]

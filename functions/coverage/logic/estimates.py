@@ -42,6 +42,7 @@ from functions.coverage.logic.costshare import (
     LineItem,
     NetworkTier,
     PlanBenefits,
+    Program,
     ServiceCategory,
     TierAccumulators,
     apply,
@@ -255,9 +256,14 @@ def _met(accumulator: AccumulatorOut) -> tuple[int, int]:
 
 
 def starting_accumulators(
-    member: str, record: EligibilityRecord, claims: Iterable[Mapping[str, Any]]
+    member: str,
+    record: EligibilityRecord,
+    claims: Iterable[Mapping[str, Any]],
+    *,
+    pricing: frozenset[str] = frozenset(),
 ) -> Accumulators:
-    """The 271's figures plus the projected claims recorded since it (for this plan)."""
+    """The 271's figures plus the projected claims recorded since it (for this plan), except
+    the claims of the services being priced now (`pricing`): those count once, as priced."""
     benefits = next((b for b in record.benefits if b.category == "mental_health"), None)
     shares = {
         NetworkTier.IN_NETWORK: benefits.in_network if benefits else None,
@@ -270,6 +276,8 @@ def starting_accumulators(
         tiers[tier] = [deductible, family_deductible, oop, family_oop]
     for claim in claims:
         if claim.get("plan_id") != record.plan_id or claim.get("basis", "insured") != "insured":
+            continue
+        if claim.get("source_id") in pricing:
             continue
         if datetime.fromisoformat(str(claim["recorded_at"])) <= record.checked_at:
             continue  # the 271 already counts it
@@ -296,6 +304,11 @@ def _tier(member: str, figures: list[int]) -> TierAccumulators:
 
 
 # --- the estimate -------------------------------------------------------------------------
+
+
+class MissingPrice(Exception):
+    """The program's prices do not cover a service (no chargemaster, or a code without a
+    price): a configuration gap for coordinators, not a participant's error."""
 
 
 @dataclass(frozen=True)
@@ -377,13 +390,16 @@ def estimate(
     master = reference.chargemaster.chargemaster() if reference.chargemaster else None
     plan = coverage.plan_on(on)
     if master is None:
-        raise ValueError("the program has no chargemaster")
+        raise MissingPrice("the program has no chargemaster")
     if plan is None or plan.plan_type is PlanType.SELF_PAY:
-        lines = [
-            EstimateLine(sources, day, item)
-            for day, sources in _units(billable, False, zone)
-            for item in self_pay([_day_session(s, person_id, zone) for s in sources], master).lines
-        ]
+        try:
+            lines = [
+                EstimateLine(sources, day, item)
+                for day, sources in _units(billable, False, zone)
+                for item in self_pay([_day_session(s, person_id, zone) for s in sources], master).lines
+            ]
+        except ValueError as exc:  # a code the chargemaster has no price for
+            raise MissingPrice(str(exc)) from None
         notes.append("no insurance in force: the program's self-pay prices apply")
         return Estimate(
             "self_pay", plan.plan_id if plan else None, None, _ordered(lines + elsewhere), tuple(notes)
@@ -421,9 +437,16 @@ def estimate(
             if fees
             else FeeSchedule(payer=plan.payer_id or "", network=network, allowed={})
         )
-        priced.append((day, sources, claim_lines(sessions, schedule, master)))
+        try:
+            claims = claim_lines(
+                sessions, schedule, master, program=fees.program if fees else Program.MENTAL_HEALTH
+            )
+        except ValueError as exc:  # a code the chargemaster has no price for
+            raise MissingPrice(str(exc)) from None
+        priced.append((day, sources, claims))
     if basis == "insured" and benefits is not None and record is not None:
-        start = accumulators or starting_accumulators(person_id, record, coverage.claims)
+        pricing = frozenset(s.source_id for s in billable)
+        start = accumulators or starting_accumulators(person_id, record, coverage.claims, pricing=pricing)
         result = apply([svc for _, _, claims in priced for svc in claims], benefits, start)
     else:
         denied = [replace(svc, covered=False) for _, _, claims in priced for svc in claims]

@@ -79,9 +79,9 @@ def summarise(
                 items.append(CategorySummary(category, label, "covered", "$0.00: included in the program"))
                 continue
             code = SELF_PAY_CODE[category]
-            price = (
-                f"{format_usd(prices.self_pay_price(code))} self-pay price ({code})" if prices else "unknown"
-            )
+            price = "unknown"
+            if prices and code in prices.prices:
+                price = f"{format_usd(prices.self_pay_price(code))} self-pay price ({code})"
             items.append(CategorySummary(category, label, "not_covered", price))
         return "self_pay", plan.plan_id if plan else None, items
     record: EligibilityRecord | None = coverage.eligibility.get(plan.plan_id)

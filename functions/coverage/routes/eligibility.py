@@ -22,6 +22,7 @@ from functions.common.errors import InvalidInput, NotFound
 from functions.common.http import PROBLEM_JSON, Problem, problem_body, problem_response
 from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import ResourceId, utc_now
+from functions.common.observability import logger
 from functions.coverage.alerts import alerts_from_env
 from functions.coverage.clearinghouse import ClearinghouseUnavailable
 from functions.coverage.deps import Audit, Caller, Eligibility, Payers, idempotently, settings
@@ -141,9 +142,12 @@ def check_eligibility(
         store.save_check(write, audit_put=audit.transact_put(entry))
         issue = eligibility.problem(write.record, previous)
         if issue:
-            alerts_from_env(settings().event_bus_name, aws.client).eligibility(
-                participant_id=participant_id, plan_id=plan_id, problem=issue
-            )
+            try:
+                alerts_from_env(settings().event_bus_name, aws.client).eligibility(
+                    participant_id=participant_id, plan_id=plan_id, problem=issue
+                )
+            except Exception as exc:  # noqa: BLE001 - the result is stored; the alert is best effort
+                logger.warning("eligibility alert not sent", extra={"error": type(exc).__name__})
         out = eligibility.to_output(write.record, now=now, stale_hours=stale_hours, coordinator=True)
         return Outcome(201, out.model_dump(mode="json"))
 
