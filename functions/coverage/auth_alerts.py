@@ -17,7 +17,8 @@ def raise_alerts(store: CoverageStore, sink: AlertSink, person_id: str, today: d
     if not coverage.authorizations:
         return 0
     standings, _ = authorizations.apply_uses(
-        coverage.authorizations, authorizations.uses_from(coverage.claims, coverage.booked, today=today)
+        coverage.authorizations,
+        authorizations.uses_from(coverage.claims, coverage.booked, today=today, payers=coverage.payers),
     )
     raised = 0
     for standing in standings:

@@ -100,6 +100,8 @@ class Use:
     code: BillingCode
     units: int
     consumed: bool
+    payer_id: str | None = None
+    """The payer billed (claims); None where it is not known yet (bookings)."""
 
 
 @dataclass
@@ -130,12 +132,15 @@ def apply_uses(
     """Draw each use (consumed first, then projected, each by date) on the authorization
     covering its code and day that ends first; flag those no authorization can take."""
     standings = [Standing(r) for r in sorted(records, key=lambda r: (r.end, r.authorization_id))]
-    codes = {code for s in standings for code in s.record.billing_codes}
     flags: list[Flag] = []
     for use in sorted(uses, key=lambda u: (not u.consumed, u.day, u.source_id)):
-        if use.code not in codes:
-            continue  # no authorization concerns this code
-        covering = [s for s in standings if use.code in s.record.billing_codes]
+        covering = [
+            s
+            for s in standings
+            if use.code in s.record.billing_codes and use.payer_id in (None, s.record.payer_id)
+        ]
+        if not covering:
+            continue  # no authorization concerns this code (or this payer's claim)
         in_window = [s for s in covering if s.record.start <= use.day <= s.record.end]
         if not in_window:
             flags.append(Flag(use.source_id, "outside every authorization's dates"))
@@ -161,14 +166,21 @@ def apply_uses(
 
 
 def uses_from(
-    claims: Iterable[Mapping[str, Any]], booked: Iterable[Mapping[str, Any]], *, today: date
+    claims: Iterable[Mapping[str, Any]],
+    booked: Iterable[Mapping[str, Any]],
+    *,
+    today: date,
+    payers: Mapping[str, str | None] | None = None,
 ) -> list[Use]:
-    """Consumed uses from projected claims; projected uses from booked sessions not yet
-    attended (today or later)."""
+    """Consumed uses from projected claims (drawn only on their payer's authorizations; a
+    self-pay claim draws on none); projected uses from booked sessions not yet attended."""
     uses: list[Use] = []
     claimed = set()
     for claim in claims:
         claimed.add(str(claim["source_id"]))
+        if claim.get("basis") == "self_pay":
+            continue
+        payer = (payers or {}).get(str(claim.get("plan_id")))
         for code, units in zip(claim.get("codes") or [], claim.get("units") or [], strict=False):
             uses.append(
                 Use(
@@ -177,6 +189,7 @@ def uses_from(
                     BillingCode(code),
                     int(units),
                     True,
+                    payer,
                 )
             )
     for item in booked:
@@ -208,12 +221,17 @@ def estimate_flags(
     lines: Iterable[tuple[str, date, BillingCode, int, bool]],
     *,
     today: date,
+    payers: Mapping[str, str | None] | None = None,
 ) -> dict[str, list[str]]:
     """Flags per source id for an estimate's lines (source, day, code, units, attended),
     drawn after what is already consumed and alongside every other booked session."""
     lines = list(lines)
     in_estimate = {source for source, *_ in lines}
-    uses = [u for u in uses_from(claims, booked, today=today) if u.source_id not in in_estimate or u.consumed]
+    uses = [
+        u
+        for u in uses_from(claims, booked, today=today, payers=payers)
+        if u.source_id not in in_estimate or u.consumed
+    ]
     claimed = {u.source_id for u in uses if u.consumed}
     uses += [
         Use(source, day, code, units, False)

@@ -205,6 +205,11 @@ class Coverage:
                 booked.append(dict(item))
         return cls(person_id, plans, eligibility, claims, choices, authorizations, booked)
 
+    @property
+    def payers(self) -> dict[str, str | None]:
+        """Plan id -> its payer (what a claim under the plan draws on)."""
+        return {plan.plan_id: plan.payer_id for plan in self.plans}
+
     def plan_on(self, day: date) -> PlanRecord | None:
         """The plan the day's services bill: insurance in force first, else self-pay."""
         ranked = sorted(

@@ -73,7 +73,8 @@ def list_authorizations(
         coverage = estimates.Coverage.from_items(participant_id, store.person_items(participant_id))
         today = utc_now().astimezone(ZoneInfo(settings().program_time_zone)).date()
         standings, flags = authorizations.apply_uses(
-            coverage.authorizations, authorizations.uses_from(coverage.claims, coverage.booked, today=today)
+            coverage.authorizations,
+            authorizations.uses_from(coverage.claims, coverage.booked, today=today, payers=coverage.payers),
         )
     return AuthorizationList(
         participant_id=participant_id,

@@ -114,7 +114,7 @@ def _flags(coverage: estimates.Coverage, result: estimates.Estimate, today: date
         if line.item
     ]
     return authorizations.estimate_flags(
-        coverage.authorizations, coverage.claims, coverage.booked, lines, today=today
+        coverage.authorizations, coverage.claims, coverage.booked, lines, today=today, payers=coverage.payers
     )
 
 
