@@ -26,6 +26,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
+from functions.common import aws
 from functions.common.auth import Principal
 from functions.common.errors import BadRequest, Conflict, FieldError, InvalidInput
 
@@ -111,3 +112,34 @@ def run_idempotent(
         ) from exc
     outcome = Outcome(stored["status_code"], stored["body"], stored.get("headers") or {})
     return outcome.response(replayed=bool(stored.get("replayed")))
+
+
+Idempotently = Callable[
+    [Principal, "str | None", str, Any, Callable[[], Outcome], Any], Response[dict[str, Any]]
+]
+
+
+def bound_to(table_name: Callable[[], str]) -> Idempotently:
+    """`run_idempotent` for one function's routes: its idempotency table (read from its
+    settings at call time) and the container's DynamoDB client filled in."""
+
+    def idempotently(
+        caller: Principal,
+        key: str | None,
+        operation: str,
+        payload: Any,
+        produce: Callable[[], Outcome],
+        context: Any,
+    ) -> Response[dict[str, Any]]:
+        return run_idempotent(
+            key=key,
+            principal=caller,
+            operation=operation,
+            payload=payload,
+            produce=produce,
+            table_name=table_name(),
+            client=aws.client("dynamodb"),
+            lambda_context=context,
+        )
+
+    return idempotently

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from pydantic import Field
 
@@ -14,7 +12,7 @@ from functions.common.api import audit_writer
 from functions.common.audit import AuditWriter
 from functions.common.auth import Principal, current_principal
 from functions.common.config import ApiSettings, load_settings
-from functions.common.idempotency import Outcome, run_idempotent
+from functions.common.idempotency import bound_to
 from functions.common.models import TimeZone
 from functions.coverage.clearinghouse import PayerLink, payer_link
 from functions.coverage.eligibility_store import EligibilityStore
@@ -61,22 +59,5 @@ Payers = Annotated[PayerLink, Depends(payers)]
 Audit = Annotated[AuditWriter, Depends(audit_writer)]
 
 
-def idempotently(
-    caller: Principal,
-    key: str | None,
-    operation: str,
-    payload: Any,
-    produce: Callable[[], Outcome],
-    context: Any,
-) -> Response[dict[str, Any]]:
-    """`run_idempotent` with this function's idempotency table and client filled in."""
-    return run_idempotent(
-        key=key,
-        principal=caller,
-        operation=operation,
-        payload=payload,
-        produce=produce,
-        table_name=settings().idempotency_table,
-        client=aws.client("dynamodb"),
-        lambda_context=context,
-    )
+idempotently = bound_to(lambda: settings().idempotency_table)
+"""`run_idempotent` with this function's idempotency table and client filled in."""

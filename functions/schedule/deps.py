@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import Field
@@ -16,7 +14,7 @@ from functions.common.api import audit_writer
 from functions.common.audit import AuditWriter
 from functions.common.auth import Principal, current_principal
 from functions.common.config import ApiSettings, load_settings
-from functions.common.idempotency import Outcome, run_idempotent
+from functions.common.idempotency import bound_to
 from functions.common.models import TimeZone
 from functions.schedule.logic.booking import Policy
 from functions.schedule.rooms import VideoRooms, rooms_from_env
@@ -63,22 +61,5 @@ WeekQuery = Annotated[
 ]
 
 
-def idempotently(
-    caller: Principal,
-    key: str | None,
-    operation: str,
-    payload: Any,
-    produce: Callable[[], Outcome],
-    context: Any,
-) -> Response[dict[str, Any]]:
-    """`run_idempotent` with this function's idempotency table and client filled in."""
-    return run_idempotent(
-        key=key,
-        principal=caller,
-        operation=operation,
-        payload=payload,
-        produce=produce,
-        table_name=settings().idempotency_table,
-        client=aws.client("dynamodb"),
-        lambda_context=context,
-    )
+idempotently = bound_to(lambda: settings().idempotency_table)
+"""`run_idempotent` with this function's idempotency table and client filled in."""
