@@ -466,7 +466,7 @@ def seed_billing(coverage: CoverageStore, audit: AuditWriter, *, now: datetime) 
     present = {str(i["sk"]) for i in coverage.billing_items()}
     if "CHARGEMASTER" not in present:
         record = ChargemasterRecord.build(CHARGEMASTER, now=now, version=1)
-        coverage.save_reference(
+        coverage.save(
             record.to_attributes(),
             _audit_put(audit, "billing.chargemaster.update", "billing/chargemaster"),
             expected_version=None,
@@ -475,7 +475,7 @@ def seed_billing(coverage: CoverageStore, audit: AuditWriter, *, now: datetime) 
         if f"FEES#{payer_id}" in present:
             continue
         schedule = FeeScheduleRecord.build(payer_id, fees, now=now, version=1)
-        coverage.save_reference(
+        coverage.save(
             schedule.to_attributes(),
             _audit_put(audit, "billing.fee_schedule.update", f"billing/fee-schedule/{payer_id}"),
             expected_version=None,

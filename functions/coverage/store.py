@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from functions.common.dynamo import error_code, from_item, to_item
+from functions.common.dynamo import error_code, from_item, get_item, to_item
 from functions.common.errors import FieldError, PreconditionFailed
 from functions.common.tables import GSI1, PARTICIPANT_WEEK_INDEX
 from functions.coverage.billing import BILLING_PK
@@ -38,50 +38,18 @@ class CoverageStore:
         self._client.put_item(TableName=self.table, Item=to_item(record.to_attributes()))
 
     def get_plan(self, person_id: str, plan_id: str) -> PlanRecord | None:
-        response = self._client.get_item(
-            TableName=self.table, Key=to_item(PlanRecord.key(person_id, plan_id)), ConsistentRead=True
-        )
-        item = response.get("Item")
-        return PlanRecord.from_attributes(from_item(item)) if item else None
+        data = self.get_item(PlanRecord.key(person_id, plan_id))
+        return PlanRecord.from_attributes(data) if data else None
 
-    def save_plan(
-        self, record: PlanRecord, audit_put: dict[str, Any], *, expected_version: int | None
-    ) -> None:
-        """Create (`expected_version` None: only if new) or replace (only from the version read)
-        a plan, with its audit entry, in one transaction."""
-        put: dict[str, Any] = {"TableName": self.table, "Item": to_item(record.to_attributes())}
-        if expected_version is None:
-            put["ConditionExpression"] = "attribute_not_exists(pk)"
-        else:
-            put["ConditionExpression"] = "#v = :v"
-            put["ExpressionAttributeNames"] = {"#v": "version"}
-            put["ExpressionAttributeValues"] = to_item({":v": expected_version})
-        try:
-            self._client.transact_write_items(TransactItems=[{"Put": put}, audit_put])
-        except ClientError as exc:
-            if error_code(exc) != "TransactionCanceledException":
-                raise
-            raise PreconditionFailed(
-                "the plan changed since you read it; fetch it again and retry",
-                errors=[FieldError("header.If-Match", "stale")],
-            ) from exc
+    def get_item(self, key: dict[str, str]) -> dict[str, Any] | None:
+        return get_item(self._client, self.table, key)
 
-    # --- billing reference -----------------------------------------------------------------
-
-    def billing_items(self) -> list[dict[str, Any]]:
-        """Every fee schedule and the chargemaster: one Query of the BILLING partition."""
-        paginator = self._client.get_paginator("query")
-        pages = paginator.paginate(
-            TableName=self.table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues=to_item({":pk": BILLING_PK}),
-        )
-        return [from_item(item) for page in pages for item in page.get("Items", [])]
-
-    def save_reference(
+    def save(
         self, attributes: dict[str, Any], audit_put: dict[str, Any], *, expected_version: int | None
     ) -> None:
-        """Create (only if new) or replace (only from the version read) a reference item."""
+        """Create (`expected_version` None: only if new) or replace (only from the version
+        read) one versioned item (a plan, a fee schedule, the chargemaster, an
+        authorization), with its audit entry, in one transaction; 412 when it moved on."""
         put: dict[str, Any] = {"TableName": self.table, "Item": to_item(attributes)}
         if expected_version is None:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
@@ -98,6 +66,18 @@ class CoverageStore:
                 "it changed since you read it; fetch it again and retry",
                 errors=[FieldError("header.If-Match", "stale")],
             ) from exc
+
+    # --- billing reference -----------------------------------------------------------------
+
+    def billing_items(self) -> list[dict[str, Any]]:
+        """Every fee schedule and the chargemaster: one Query of the BILLING partition."""
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=to_item({":pk": BILLING_PK}),
+        )
+        return [from_item(item) for page in pages for item in page.get("Items", [])]
 
     # --- a participant's coverage and week -------------------------------------------------
 
@@ -147,16 +127,6 @@ class CoverageStore:
         )
 
     # --- authorizations and booked use ------------------------------------------------------
-
-    def save_authorization(
-        self, attributes: dict[str, Any], audit_put: dict[str, Any], *, expected_version: int | None
-    ) -> None:
-        self.save_reference(attributes, audit_put, expected_version=expected_version)
-
-    def get_item(self, key: dict[str, str]) -> dict[str, Any] | None:
-        response = self._client.get_item(TableName=self.table, Key=to_item(key), ConsistentRead=True)
-        item = response.get("Item")
-        return from_item(item) if item else None
 
     def mark_alerted(self, key: dict[str, str], kind: str) -> bool:
         """Record that an alert was raised, once: False when another consumer already did."""

@@ -104,7 +104,7 @@ def create_authorization(
         record = _record(participant_id, authorizations.new_authorization_id(), body, 1)
         resource = f"person/{participant_id}/authorization/{record.authorization_id}"
         entry = audit.entry(caller, "coverage.authorization.create", resource, "success")
-        store.save_authorization(record.to_attributes(), audit.transact_put(entry), expected_version=None)
+        store.save(record.to_attributes(), audit.transact_put(entry), expected_version=None)
         return Outcome(
             201,
             _out(authorizations.Standing(record)).model_dump(mode="json"),
@@ -157,9 +157,7 @@ def replace_authorization(
         # A replaced authorization starts its alerts afresh (e.g. units were added).
         record = _record(participant_id, authorization_id, body, current.version + 1)
         entry = audit.entry(caller, "coverage.authorization.update", resource, "success")
-        store.save_authorization(
-            record.to_attributes(), audit.transact_put(entry), expected_version=current.version
-        )
+        store.save(record.to_attributes(), audit.transact_put(entry), expected_version=current.version)
     return Response(
         200, "application/json", _out(authorizations.Standing(record)), headers={"ETag": etag(record.version)}
     )

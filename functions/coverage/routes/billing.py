@@ -45,8 +45,7 @@ def get_fee_schedule(
 ) -> Response[FeeScheduleOut]:
     with audit.track(caller, "billing.fee_schedule.read", f"billing/fee-schedule/{payer_id}"):
         caller.require(Role.COORDINATOR)
-        items = {str(i["sk"]): i for i in store.billing_items()}
-        raw = items.get(FeeScheduleRecord.key(payer_id)["sk"])
+        raw = store.get_item(FeeScheduleRecord.key(payer_id))
         if raw is None:
             raise NotFound("no fee schedule for that payer")
         record = FeeScheduleRecord.from_attributes(raw)
@@ -73,8 +72,7 @@ def put_fee_schedule(
     resource = f"billing/fee-schedule/{payer_id}"
     with audit.track(caller, "billing.fee_schedule.update", resource, success_in_transaction=True):
         caller.require(Role.COORDINATOR)
-        items = {str(i["sk"]): i for i in store.billing_items()}
-        raw = items.get(FeeScheduleRecord.key(payer_id)["sk"])
+        raw = store.get_item(FeeScheduleRecord.key(payer_id))
         current = FeeScheduleRecord.from_attributes(raw) if raw else None
         if current is not None:
             require_if_match(if_match, current.version)
@@ -82,7 +80,7 @@ def put_fee_schedule(
             payer_id, body, now=utc_now(), version=current.version + 1 if current else 1
         )
         entry = audit.entry(caller, "billing.fee_schedule.update", resource, "success")
-        store.save_reference(
+        store.save(
             record.to_attributes(),
             audit.transact_put(entry),
             expected_version=current.version if current else None,
@@ -103,7 +101,7 @@ def put_fee_schedule(
 def get_chargemaster(caller: Caller, store: Store, audit: Audit) -> Response[ChargemasterOut]:
     with audit.track(caller, "billing.chargemaster.read", "billing/chargemaster"):
         caller.require(Role.COORDINATOR)
-        raw = next((i for i in store.billing_items() if i["sk"] == "CHARGEMASTER"), None)
+        raw = store.get_item(ChargemasterRecord.key())
         if raw is None:
             raise NotFound("no chargemaster yet")
         record = ChargemasterRecord.from_attributes(raw)
@@ -130,13 +128,13 @@ def put_chargemaster(
         caller, "billing.chargemaster.update", "billing/chargemaster", success_in_transaction=True
     ):
         caller.require(Role.COORDINATOR)
-        raw = next((i for i in store.billing_items() if i["sk"] == "CHARGEMASTER"), None)
+        raw = store.get_item(ChargemasterRecord.key())
         current = ChargemasterRecord.from_attributes(raw) if raw else None
         if current is not None:
             require_if_match(if_match, current.version)
         record = ChargemasterRecord.build(body, now=utc_now(), version=current.version + 1 if current else 1)
         entry = audit.entry(caller, "billing.chargemaster.update", "billing/chargemaster", "success")
-        store.save_reference(
+        store.save(
             record.to_attributes(),
             audit.transact_put(entry),
             expected_version=current.version if current else None,

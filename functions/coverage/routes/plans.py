@@ -81,7 +81,7 @@ def create_plan(
         record = plans.record_from(body, person_id=participant_id, plan_id=plans.new_plan_id(), now=utc_now())
         resource = f"person/{participant_id}/plan/{record.plan_id}"
         entry = audit.entry(caller, "coverage.plan.create", resource, "success")
-        store.save_plan(record, audit.transact_put(entry), expected_version=None)
+        store.save(record.to_attributes(), audit.transact_put(entry), expected_version=None)
         return Outcome(
             201,
             plans.to_detail(record).model_dump(mode="json"),
@@ -151,5 +151,5 @@ def replace_plan(
             body, person_id=participant_id, plan_id=plan_id, now=utc_now(), version=current.version + 1
         )
         entry = audit.entry(caller, "coverage.plan.update", resource, "success")
-        store.save_plan(record, audit.transact_put(entry), expected_version=current.version)
+        store.save(record.to_attributes(), audit.transact_put(entry), expected_version=current.version)
     return _detail_response(plans.to_detail(record), record.version)
