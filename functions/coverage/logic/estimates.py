@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from functions.common.errors import Conflict
 from functions.coverage.billing import BillingReference
 from functions.coverage.logic.authorizations import AuthorizationRecord
 from functions.coverage.logic.costshare import (
@@ -311,9 +312,12 @@ def _tier(member: str, figures: list[int]) -> TierAccumulators:
 # --- the estimate -------------------------------------------------------------------------
 
 
-class MissingPrice(Exception):
+class MissingPrice(Conflict):
     """The program's prices do not cover a service (no chargemaster, or a code without a
-    price): a configuration gap for coordinators, not a participant's error."""
+    price): a configuration gap for coordinators (409 through the shared error mapping)."""
+
+    def __init__(self, gap: str) -> None:
+        super().__init__(f"the program's prices do not cover this yet ({gap}); a coordinator must add them")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from functions.common.api import AUTHENTICATED
 from functions.common.auth import Principal, Role
-from functions.common.errors import BadRequest, Conflict, FieldError, InvalidInput, NotFound
+from functions.common.errors import BadRequest, FieldError, InvalidInput, NotFound
 from functions.common.models import ResourceId, utc_now
 from functions.coverage.billing import BillingReference
 from functions.coverage.deps import Audit, Caller, Store, settings
@@ -64,16 +64,6 @@ def billing_reference(store: CoverageStore) -> BillingReference:
 def forget_reference() -> None:
     global _reference
     _reference = None
-
-
-def _estimate(*args: Any, **kwargs: Any) -> estimates.Estimate:
-    """`estimates.estimate`, a gap in the program's prices answered 409 (coordinators fix it)."""
-    try:
-        return estimates.estimate(*args, **kwargs)
-    except estimates.MissingPrice as exc:
-        raise Conflict(
-            f"the program's prices do not cover this yet ({exc}); a coordinator must add them"
-        ) from None
 
 
 def _may_see(caller: Principal, participant_id: str) -> None:
@@ -216,7 +206,9 @@ def week_estimate(
     with audit.track(caller, "coverage.estimate.read", f"person/{participant_id}/estimate"):
         _may_see(caller, participant_id)
         week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
-        result = _estimate(participant_id, services, coverage, reference, zone=zone, on=_monday(week))
+        result = estimates.estimate(
+            participant_id, services, coverage, reference, zone=zone, on=_monday(week)
+        )
         flags = _flags(coverage, result, utc_now().astimezone(zone).date())
     return _out(participant_id, "week", week, result, result.lines, flags=flags)
 
@@ -242,7 +234,9 @@ def session_estimate(
         week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
         if not any(s.source_id == session_id for s in services):
             raise NotFound("no such session in that week")
-        result = _estimate(participant_id, services, coverage, reference, zone=zone, on=_monday(week))
+        result = estimates.estimate(
+            participant_id, services, coverage, reference, zone=zone, on=_monday(week)
+        )
         lines = tuple(line for line in result.lines if any(s.source_id == session_id for s in line.sources))
         flags = _flags(coverage, result, utc_now().astimezone(zone).date())
     return _out(participant_id, "session", week, result, lines, flags=flags)
@@ -267,7 +261,9 @@ def program_estimate(
         week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
         _template(services)
         repeated = estimates.shifted(services, weeks)
-        result = _estimate(participant_id, repeated, coverage, reference, zone=zone, on=_monday(week))
+        result = estimates.estimate(
+            participant_id, repeated, coverage, reference, zone=zone, on=_monday(week)
+        )
         monday = datetime.combine(_monday(week), clock(), tzinfo=zone)
         by_week = []
         for n in range(weeks):
@@ -341,7 +337,7 @@ def good_faith_estimate(
         if reference.chargemaster is None:
             raise NotFound("the program has no prices yet")
         uninsured = estimates.Coverage(participant_id, [], {})
-        program = _estimate(
+        program = estimates.estimate(
             participant_id, estimates.shifted(services, weeks), uninsured, reference, zone=zone, on=today
         )
         config = settings()
