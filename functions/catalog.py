@@ -169,6 +169,7 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
             _IDEMPOTENCY,
         ),
         uses_clearinghouse=True,
+        emits_events=True,
         description="Coverage routes: plans, eligibility, estimates, authorizations.",
     ),
     Entrypoint(
@@ -195,6 +196,17 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         schedule="cron(0 8 * * ? *)",  # 08:00 UTC: 02:00 US Central standard time, 03:00 daylight
         timeout_seconds=MAX_TIMEOUT_SECONDS,
         description="Nightly: check eligibility again for every plan whose latest 271 has gone stale.",
+    ),
+    Entrypoint(
+        id="CoveragePrices",
+        domain="coverage",
+        handler="functions.coverage.prices.lambda_handler",
+        trigger="event",
+        grants=(TableGrant(tables.COVERAGE, "readwrite"),),
+        event_pattern={"source": [COVERAGE_EVENT_SOURCE], "detail-type": ["billing.reference.changed"]},
+        timeout_seconds=300,
+        description="Program-bus consumer: a fee schedule or the chargemaster changed -> every "
+        "participant's copy of the prices rewritten.",
     ),
     Entrypoint(
         id="NotifyApi",
@@ -259,7 +271,10 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         handler="functions.notify.alerts.lambda_handler",
         trigger="event",
         grants=(TableGrant(tables.NOTIFY, "readwrite"),),
-        event_pattern={"source": [COVERAGE_EVENT_SOURCE]},
+        event_pattern={
+            "source": [COVERAGE_EVENT_SOURCE],
+            "detail-type": ["authorization.low", "authorization.expiring", "eligibility.problem"],
+        },
         notifies_coordinators=True,
         description="Program-bus consumer: coverage's coordinator alerts -> outbox messages to coordinators.",
     ),

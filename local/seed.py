@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from functions.common.audit import AuditWriter
 from functions.common.auth import Principal, Role
+from functions.coverage import prices
 from functions.coverage.billing import (
     ChargemasterIn,
     ChargemasterRecord,
@@ -657,5 +658,7 @@ def seed(
         if plan.plan_id not in {p.plan_id for p in coverage.plans_of(plan.person_id)}:
             coverage.put_plan(plan)
     seed_billing(coverage, audit, now=now or datetime.now(UTC))
+    for person_id in sorted({plan.person_id for plan in PLANS}):
+        prices.copy_for(coverage, person_id)  # as saving a plan through the API does
     seed_notify(NotifyStore(resources.tables["notify"], dynamodb), now=now or datetime.now(UTC))
     return logins

@@ -209,3 +209,48 @@ class BillingReference(BaseModel):
         return cls(
             fee_schedules=fees, chargemaster=ChargemasterRecord.from_attributes(master) if master else None
         )
+
+    @property
+    def revision(self) -> int:
+        """The sum of its items' versions: every change (an item replaced, a payer added)
+        raises it, so a participant's copy is only ever replaced by a newer one."""
+        versions = [f.version for f in self.fee_schedules.values()]
+        if self.chargemaster is not None:
+            versions.append(self.chargemaster.version)
+        return sum(versions)
+
+
+# --- each participant's copy of the prices -------------------------------------------------
+#
+# The estimates read a participant's coverage partition and their week: two reads, the most a
+# read route may make. The prices they are computed with are therefore copied into that
+# partition (`PERSON#<p>` / `PRICES`): written when the participant's plan is saved or their
+# first session reaches coverage, and rewritten for every holder (found through the gsi1
+# bucket `PRICES`) when a coordinator changes a fee schedule or the chargemaster. A copy is
+# only ever replaced by a newer one (`revision`).
+
+PRICES_SK = "PRICES"
+PRICES_BUCKET = "PRICES"
+ENTITY_PRICES = "PRICES"
+REFERENCE_CHANGED = "billing.reference.changed"
+"""The event (source `tandem.coverage`) that has every participant's copy rewritten."""
+
+
+def prices_item(person_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The participant's copy of the billing reference `items` (one Query of the BILLING
+    partition), ready to put."""
+    return {
+        "pk": f"PERSON#{person_id}",
+        "sk": PRICES_SK,
+        "entity": ENTITY_PRICES,
+        "person_id": person_id,
+        "reference": [{k: v for k, v in i.items() if k not in ("pk",)} for i in items],
+        "revision": BillingReference.from_items(items).revision,
+        "gsi1pk": PRICES_BUCKET,
+        "gsi1sk": person_id,
+    }
+
+
+def reference_of(prices: dict[str, Any]) -> BillingReference:
+    """The billing reference a participant's copy holds."""
+    return BillingReference.from_items([{"pk": BILLING_PK, **i} for i in prices.get("reference") or []])

@@ -5,6 +5,7 @@ which later estimates start from until a fresh 271 replaces it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,14 +16,22 @@ from pydantic import Field
 from functions.common import aws
 from functions.common.config import Settings, load_settings
 from functions.common.entry import background_entry
-from functions.common.models import TimeZone, utc_now
+from functions.common.models import TimeZone, iso, utc_now
 from functions.common.observability import logger
 from functions.common.streams import Change, ChangeHandler, process_changes
-from functions.coverage import auth_alerts
+from functions.coverage import auth_alerts, prices
 from functions.coverage.alerts import AlertSink, alerts_from_env
 from functions.coverage.billing import BillingReference
-from functions.coverage.logic.claims import booked_use, occurrence_service, projected_claim, session_service
-from functions.coverage.logic.estimates import Coverage, MissingPrice, WeekService
+from functions.coverage.logic.authorizations import day_source
+from functions.coverage.logic.claims import (
+    booked_use,
+    day_claim,
+    occurrence_service,
+    projected_claim,
+    session_service,
+)
+from functions.coverage.logic.costshare import ServiceCategory
+from functions.coverage.logic.estimates import Coverage, MissingPrice, WeekService, per_diem_rule
 from functions.coverage.store import CoverageStore
 
 
@@ -46,14 +55,18 @@ def _record(
     source_id: str,
     service_of: Callable[[Coverage], WeekService | None],
     zone: ZoneInfo,
+    day: date,
 ) -> None:
-    """Record (or, attendance corrected away, drop) one attendee's projected claim."""
+    """Record (or, attendance corrected away, drop) one attendee's projected claim: the
+    service's own, or under a per-diem plan the claim of its day."""
     coverage = Coverage.from_items(person_id, store.person_items(person_id))
     service = service_of(coverage)
-    if service is None:
+    reference = coverage.reference or prices.copy_for(store, person_id)
+    if per_diem_rule(coverage, reference, day) is not None:
+        _record_day(store, person_id, source_id, service, coverage, reference, zone, day)
+    elif service is None:
         store.drop_claim(person_id, source_id)
     else:
-        reference = BillingReference.from_items(store.billing_items())
         if reference.chargemaster is None:
             logger.warning("no chargemaster: projected claim skipped")
             return
@@ -66,6 +79,55 @@ def _record(
         created = store.put_claim(claim) if claim else False
         logger.info("projected claim", extra={"source_id": source_id, "created": created})
     raise_alerts(store, person_id, zone)
+
+
+def _record_day(
+    store: CoverageStore,
+    person_id: str,
+    source_id: str,
+    service: WeekService | None,
+    coverage: Coverage,
+    reference: BillingReference,
+    zone: ZoneInfo,
+    day: date,
+) -> None:
+    """A per-diem day: the service joins (or leaves) the day's ledger, and the day's claim
+    is priced again from everything attended that day. The claim is written only if no
+    other attendance that day landed meanwhile (that one writes the newer claim), so
+    redelivery and concurrent records both leave the one right claim."""
+    filed = None
+    if service is not None:
+        filed = {
+            "kind": service.kind,
+            "category": service.category.value,
+            "start": iso(service.start),
+            "end": iso(service.end),
+        }
+    ledger, rev = store.attended_on(person_id, day.isoformat(), source_id, filed)
+    services = [
+        WeekService(
+            source_id=sid,
+            kind=str(entry["kind"]),
+            category=ServiceCategory(str(entry["category"])),
+            start=datetime.fromisoformat(str(entry["start"])),
+            end=datetime.fromisoformat(str(entry["end"])),
+            status="attended",
+        )
+        for sid, entry in sorted(ledger.items(), key=lambda kv: (str(kv[1]["start"]), kv[0]))
+    ]
+    try:
+        claim = (
+            day_claim(person_id, day, services, coverage, reference, zone=zone, now=utc_now())
+            if services
+            else None
+        )
+    except MissingPrice:
+        logger.warning("per-diem day claim skipped: a code has no price", extra={"day": day.isoformat()})
+        return
+    written = store.put_day_claim(person_id, day.isoformat(), claim, rev=rev, source_id=day_source(day))
+    logger.info(
+        "per-diem day claim", extra={"day": day.isoformat(), "services": len(services), "written": written}
+    )
 
 
 def raise_alerts(store: CoverageStore, person_id: str, zone: ZoneInfo) -> int:
@@ -81,7 +143,10 @@ def _on_booking(store: CoverageStore, new: dict[str, Any], settings: EventsSetti
     for person_id in new.get("attendee_ids") or []:
         zone = ZoneInfo(str((new.get("time_zones") or {}).get(person_id) or settings.program_time_zone))
         coverage = Coverage.from_items(person_id, store.person_items(person_id))
-        use = booked_use(new, person_id, coverage, zone)
+        # their estimates will price with their own copy of the prices: made with the first booking
+        reference = coverage.reference or prices.copy_for(store, person_id)
+        day = datetime.fromisoformat(str(new["start"])).astimezone(zone).date()
+        use = booked_use(new, person_id, coverage, zone, per_diem_rule(coverage, reference, day))
         if use is None:
             store.drop_booked(person_id, str(new["session_id"]))
             continue
@@ -102,7 +167,8 @@ def _on_session(change: Change) -> None:
         if (new.get("attendance") or {}).get(person_id) == before.get(person_id):
             continue
         zone = ZoneInfo(str((new.get("time_zones") or {}).get(person_id) or settings.program_time_zone))
-        _record(store, person_id, str(new["session_id"]), partial(session_service, new, person_id), zone)
+        day = datetime.fromisoformat(str(new["start"])).astimezone(zone).date()
+        _record(store, person_id, str(new["session_id"]), partial(session_service, new, person_id), zone, day)
 
 
 def _occurrence_service(image: dict[str, Any], person_id: str, _coverage: Coverage) -> WeekService | None:
@@ -119,12 +185,14 @@ def _on_group_attendance(change: Change) -> None:
     for person_id, status in (new.get("attendance") or {}).items():
         if status == before.get(person_id):
             continue
+        zone = ZoneInfo(settings.program_time_zone)
         _record(
             store,
             person_id,
             source,
             partial(_occurrence_service, new, person_id),
-            ZoneInfo(settings.program_time_zone),
+            zone,
+            datetime.fromisoformat(str(new["occurrence_start"])).astimezone(zone).date(),
         )
 
 

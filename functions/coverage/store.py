@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from functions.common.dynamo import error_code, from_item, get_item, to_item
 from functions.common.errors import FieldError, PreconditionFailed
 from functions.common.tables import GSI1, PARTICIPANT_WEEK_INDEX
-from functions.coverage.billing import BILLING_PK
+from functions.coverage.billing import BILLING_PK, PRICES_BUCKET
 from functions.coverage.models import PlanRecord
 
 
@@ -69,15 +69,44 @@ class CoverageStore:
 
     # --- billing reference -----------------------------------------------------------------
 
-    def billing_items(self) -> list[dict[str, Any]]:
-        """Every fee schedule and the chargemaster: one Query of the BILLING partition."""
+    def billing_items(self, *, consistent: bool = False) -> list[dict[str, Any]]:
+        """Every fee schedule and the chargemaster: one Query of the BILLING partition
+        (`consistent` when copying it: a change just made must be in the copy)."""
         paginator = self._client.get_paginator("query")
         pages = paginator.paginate(
             TableName=self.table,
             KeyConditionExpression="pk = :pk",
             ExpressionAttributeValues=to_item({":pk": BILLING_PK}),
+            ConsistentRead=consistent,
         )
         return [from_item(item) for page in pages for item in page.get("Items", [])]
+
+    def put_prices(self, item: dict[str, Any]) -> bool:
+        """Put a participant's copy of the prices unless the one there is as new or newer."""
+        try:
+            self._client.put_item(
+                TableName=self.table,
+                Item=to_item(item),
+                ConditionExpression="attribute_not_exists(pk) OR revision < :r",
+                ExpressionAttributeValues=to_item({":r": item["revision"]}),
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def prices_holders(self) -> list[str]:
+        """Every participant holding a copy of the prices: one (paginated) Query of the gsi1
+        bucket `PRICES`."""
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.table,
+            IndexName=GSI1,
+            KeyConditionExpression="gsi1pk = :b",
+            ExpressionAttributeValues=to_item({":b": PRICES_BUCKET}),
+        )
+        return [str(from_item(item)["gsi1sk"]) for page in pages for item in page.get("Items", [])]
 
     # --- a participant's coverage and week -------------------------------------------------
 
@@ -116,6 +145,81 @@ class CoverageStore:
             )
         except ClientError as exc:
             if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def attended_on(
+        self, person_id: str, day: str, source_id: str, service: dict[str, Any] | None
+    ) -> tuple[dict[str, Any], int]:
+        """File (or, `service` None, withdraw) one attended service in the participant's
+        ledger of a per-diem day, and return the day's services and the ledger's revision.
+        Atomic per service, so two attendances recorded at once both land."""
+        key = to_item({"pk": f"PERSON#{person_id}", "sk": f"ATTENDED#{day}"})
+        names = {"#s": source_id}
+        updates: list[tuple[str, str, dict[str, Any]]]
+        if service is None:
+            updates = [
+                ("REMOVE services.#s ADD rev :one", "attribute_exists(services)", {":one": 1}),
+                ("ADD rev :one", "attribute_not_exists(services)", {":one": 1}),
+            ]
+        else:
+            updates = [
+                (
+                    "SET services.#s = :svc ADD rev :one",
+                    "attribute_exists(services)",
+                    {":svc": service, ":one": 1},
+                ),
+                (
+                    "SET services = :all, entity = :e ADD rev :one",
+                    "attribute_not_exists(services)",
+                    {":all": {source_id: service}, ":e": "ATTENDED_DAY", ":one": 1},
+                ),
+            ]
+        for _ in range(3):  # the ledger may be created between the two forms: try again
+            for expression, condition, values in updates:
+                request: dict[str, Any] = {
+                    "TableName": self.table,
+                    "Key": key,
+                    "UpdateExpression": expression,
+                    "ExpressionAttributeValues": to_item(values),
+                    "ReturnValues": "ALL_NEW",
+                }
+                if "#s" in expression:
+                    request["ExpressionAttributeNames"] = names
+                request["ConditionExpression"] = condition
+                try:
+                    new = from_item(self._client.update_item(**request)["Attributes"])
+                except ClientError as exc:
+                    if error_code(exc) != "ConditionalCheckFailedException":
+                        raise
+                    continue
+                return dict(new.get("services") or {}), int(new["rev"])
+        raise RuntimeError("the per-diem day's ledger kept changing")
+
+    def put_day_claim(
+        self, person_id: str, day: str, claim: dict[str, Any] | None, *, rev: int, source_id: str
+    ) -> bool:
+        """Replace (or, `claim` None, remove) a per-diem day's claim, only if the day's
+        ledger is still at `rev`: a later attendance that day writes its own, newer claim."""
+        check = {
+            "ConditionCheck": {
+                "TableName": self.table,
+                "Key": to_item({"pk": f"PERSON#{person_id}", "sk": f"ATTENDED#{day}"}),
+                "ConditionExpression": "rev = :rev",
+                "ExpressionAttributeValues": to_item({":rev": rev}),
+            }
+        }
+        key = {"pk": f"PERSON#{person_id}", "sk": f"CLAIM#{source_id}"}
+        write = (
+            {"Put": {"TableName": self.table, "Item": to_item(claim)}}
+            if claim
+            else {"Delete": {"TableName": self.table, "Key": to_item(key)}}
+        )
+        try:
+            self._client.transact_write_items(TransactItems=[check, write])
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
                 raise
             return False
         return True

@@ -483,7 +483,9 @@ def test_coverage_events_filter_takes_group_attendance(resources: Resources) -> 
 
 # --- the program's event bus ----------------------------------------------------------------
 
-ALERT_RAISERS = {"CoverageEvents", "CoverageRecheck"}
+ALERT_RAISERS = {"CoverageApi", "CoverageEvents", "CoverageRecheck"}
+"""Coverage's functions that put events on the program bus: alerts (a coordinator's
+eligibility check, attendance, the nightly re-check) and the API's prices-changed event."""
 
 
 def bus_id(resources: Resources) -> str:
@@ -600,7 +602,7 @@ def test_coverage_events_on_the_bus_invoke_notify_alerts_with_retries_and_a_dlq(
         "AWS::Events::Rule",
         {
             "EventBusName": {"Ref": bus},
-            "EventPattern": {"source": ["tandem.coverage"]},
+            "EventPattern": alerts.event_pattern,
             "State": "ENABLED",
             "Targets": [
                 Match.object_like(
@@ -617,6 +619,7 @@ def test_coverage_events_on_the_bus_invoke_notify_alerts_with_retries_and_a_dlq(
         (name, body)
         for name, body in of_type(resources, "AWS::Events::Rule").items()
         if props(body).get("EventBusName") == {"Ref": bus}
+        and props(body)["Targets"][0]["Arn"] == {"Fn::GetAtt": [function, "Arn"]}
     )
     rule_name, rule = rule_body[0], props(rule_body[1])
     assert rule["EventPattern"] == alerts.event_pattern
@@ -964,3 +967,24 @@ def test_routes_fail_closed_and_refuse_unreviewed_public_operations() -> None:
         routes({"paths": {"/c": {"get": {"x-tandem-function": "billing"}}}})
     with pytest.raises(ValueError, match="PUBLIC_ROUTES"):
         app_factory.build_app(openapi=document, with_nag=False)
+
+
+def test_every_event_entry_point_has_its_own_rule_on_the_bus_with_its_pattern_and_a_dlq(
+    resources: Resources,
+) -> None:
+    bus = bus_id(resources)
+    rules = [props(body) for body in of_type(resources, "AWS::Events::Rule").values()]
+    on_bus = [rule for rule in rules if rule.get("EventBusName") == {"Ref": bus}]
+    event_entries = [e for e in ENTRYPOINTS if e.trigger == "event"]
+    assert {e.id for e in event_entries} >= {"NotifyAlerts", "CoveragePrices"}
+    assert len(on_bus) == len(event_entries)
+    for entry in event_entries:
+        function = function_id(resources, entry)
+        [rule] = [r for r in on_bus if r["Targets"][0]["Arn"] == {"Fn::GetAtt": [function, "Arn"]}]
+        assert rule["EventPattern"] == entry.event_pattern, entry.id
+        assert "DeadLetterConfig" in rule["Targets"][0], entry.id
+    # The two consumers split coverage's events: alerts to notify, price changes to coverage
+    alerts, copies = entry_of("NotifyAlerts"), entry_of("CoveragePrices")
+    assert alerts.event_pattern is not None
+    assert copies.event_pattern is not None
+    assert not set(alerts.event_pattern["detail-type"]) & set(copies.event_pattern["detail-type"])

@@ -1,6 +1,7 @@
 """Each coverage read route issues at most two DynamoDB read calls (authorization included)
-and never scans, counted on the handlers' own client through botocore's events. The billing
-reference data is program configuration cached per container: warmed first."""
+and never scans, counted on the handlers' own client through botocore's events, on a cold
+container: the prices the estimates use are the participant's own copy, read with the rest of
+their coverage partition, never a third read of the program's reference."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections import Counter
 import pytest
 
 from functions.common import aws
+from functions.coverage.routes.estimates import forget_reference
 from tests.integration.test_estimates import (
     ALEX,
     CASEY,
@@ -40,7 +42,8 @@ ROUTES = [
 def test_coverage_read_routes_stay_within_two_reads(coverage, label, caller, path):  # noqa: F811
     put_271(coverage, lone_star_271("per_demoalex", "pln_demorivera01"))
     path = path.format(week=next_week())
-    assert call("GET", path, caller=caller).status == 200  # warm the per-container reference cache
+    assert call("GET", path, caller=caller).status == 200
+    forget_reference()  # a cold container: no cached reference data
     counts: Counter[str] = Counter()
 
     def count(model, **_kwargs):

@@ -14,6 +14,7 @@ import pytest
 from functions.common import aws
 from functions.common.audit import AuditWriter
 from functions.common.dynamo import to_item
+from functions.coverage import prices
 from functions.coverage.handler import lambda_handler
 from functions.coverage.logic.eligibility import (
     AccumulatorOut,
@@ -84,6 +85,8 @@ def coverage(program, moto_env) -> CoverageStore:
     seed.seed_billing(
         store, AuditWriter(moto_env["tables"]["audit"], dynamodb, request_id="t"), now=datetime.now(UTC)
     )
+    for person_id in {plan.person_id for plan in seed.PLANS}:
+        prices.copy_for(store, person_id)  # as saving the plan through the API does
     return store
 
 

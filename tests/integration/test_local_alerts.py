@@ -54,9 +54,11 @@ def entry_of(entry_id: str) -> Entrypoint:
 
 def notify_alerts_poller(local: Local, log: list[str]) -> pollers.EventPoller:
     clients, resources = local
-    [(entry, poller)] = runtime.event_pollers(clients["sqs"], resources, log.append)
-    assert entry.id == "NotifyAlerts"
-    return poller
+    found = dict(
+        (entry.id, poller) for entry, poller in runtime.event_pollers(clients["sqs"], resources, log.append)
+    )
+    assert set(found) == {"NotifyAlerts", "CoveragePrices"}
+    return found["NotifyAlerts"]
 
 
 def queued(sqs: Any, queue_url: str) -> int:
@@ -101,17 +103,24 @@ def test_provision_routes_each_event_entry_point_from_the_bus_to_its_queue(local
     # Given the runtime provisioned once, and again (as on every `make serve` against a live moto)
     assert provision.provision(clients) == resources
     # Then each event entry point has one rule on the bus, with the catalog's pattern, to its queue
-    assert {e.id for e in event_entrypoints()} == set(resources.event_queues) == {"NotifyAlerts"}
-    rules = events.list_rules(EventBusName=resources.event_bus_name)["Rules"]
-    assert [rule["Name"] for rule in rules] == ["tandem-local-notify-alerts"]
-    assert json.loads(rules[0]["EventPattern"]) == entry_of("NotifyAlerts").event_pattern
-    assert json.loads(rules[0]["EventPattern"]) == {"source": ["tandem.coverage"]}
-    [target] = events.list_targets_by_rule(Rule=rules[0]["Name"], EventBusName=resources.event_bus_name)[
-        "Targets"
-    ]
-    queue_url = resources.event_queues["NotifyAlerts"].url
-    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    assert target["Arn"] == arn
+    assert (
+        {e.id for e in event_entrypoints()}
+        == set(resources.event_queues)
+        == {"NotifyAlerts", "CoveragePrices"}
+    )
+    rules = {rule["Name"]: rule for rule in events.list_rules(EventBusName=resources.event_bus_name)["Rules"]}
+    assert set(rules) == {"tandem-local-notify-alerts", "tandem-local-coverage-prices"}
+    for name, entry_id in (
+        ("tandem-local-notify-alerts", "NotifyAlerts"),
+        ("tandem-local-coverage-prices", "CoveragePrices"),
+    ):
+        assert json.loads(rules[name]["EventPattern"]) == entry_of(entry_id).event_pattern
+        [target] = events.list_targets_by_rule(Rule=name, EventBusName=resources.event_bus_name)["Targets"]
+        queue_url = resources.event_queues[entry_id].url
+        arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        assert target["Arn"] == arn
 
 
 def test_a_coverage_alert_becomes_a_pending_outbox_message_for_the_coordinator(local_bus: Local) -> None:

@@ -61,3 +61,39 @@ def test_the_authorization_ending_first_is_drawn_and_the_excess_flagged():
     by_id = {s.record.authorization_id: s for s in standings}
     assert (by_id["aut_soon"].consumed, by_id["aut_late"].consumed) == (1, 2)
     assert [f.reason for f in flags] == ["beyond the authorized units"]
+
+
+def _booked_per_diem(session_id: str, day: date, minutes: int, category: str = "individual_therapy") -> dict:
+    return {
+        "source_id": session_id,
+        "service_date": day.isoformat(),
+        "codes": ["90837"],
+        "units": [1],
+        "category": category,
+        "minutes": minutes,
+        "per_diem": {"minimum_hours": "3", "below_minimum": "per_service", "program": "mental_health"},
+    }
+
+
+def test_a_per_diem_day_booked_to_its_hours_projects_one_day_of_s9480():
+    day = date(2026, 12, 8)
+    booked = [_booked_per_diem(f"ses_{n}", day, 60) for n in range(3)]
+    uses = uses_from([], booked, today=date(2026, 12, 1))
+    assert [(u.source_id, u.code, u.units, u.consumed) for u in uses] == [
+        ("DAY#2026-12-08", BillingCode.PSYCHIATRIC_IOP_PER_DIEM, 1, False)
+    ]
+
+
+def test_a_per_diem_day_below_its_hours_projects_its_sessions_and_nothing_once_claimed():
+    day = date(2026, 12, 8)
+    booked = [_booked_per_diem(f"ses_{n}", day, 60) for n in range(2)]
+    below = uses_from([], booked, today=date(2026, 12, 1))
+    assert [(u.source_id, u.code) for u in below] == [("DAY#2026-12-08", BillingCode("90837"))] * 2
+    claim = {
+        "source_id": "DAY#2026-12-08",
+        "service_date": day.isoformat(),
+        "codes": ["90837"],
+        "units": [1],
+        "basis": "insured",
+    }
+    assert [u.consumed for u in uses_from([claim], booked, today=date(2026, 12, 1))] == [True]

@@ -152,10 +152,29 @@ def test_entrypoints_refuse_what_infra_and_local_cannot_run(changes: dict[str, A
 
 
 def test_only_the_coverage_alert_raisers_put_events_on_the_bus():
-    assert {e.id for e in ENTRYPOINTS if e.emits_events} == {"CoverageEvents", "CoverageRecheck"}
+    assert {e.id for e in ENTRYPOINTS if e.emits_events} == {
+        "CoverageApi",
+        "CoverageEvents",
+        "CoverageRecheck",
+    }
     for entry in ENTRYPOINTS:
         assert (EVENT_BUS_ENV in resource_env_vars(entry)) == entry.emits_events, entry.id
     assert EVENT_BUS_ENV == "EVENT_BUS_NAME"
+
+
+def test_coverage_prices_consumes_only_the_prices_changed_event():
+    copies = entry_of("CoveragePrices")
+    assert (copies.domain, copies.trigger, copies.handler) == (
+        "coverage",
+        "event",
+        "functions.coverage.prices.lambda_handler",
+    )
+    assert copies.event_pattern == {
+        "source": ["tandem.coverage"],
+        "detail-type": ["billing.reference.changed"],
+    }
+    assert {(g.table.key, g.access, g.index) for g in copies.grants} == {(COVERAGE.key, "readwrite", None)}
+    assert not copies.emits_events
 
 
 def test_notify_alerts_consumes_coverage_events_from_the_bus():
@@ -165,12 +184,15 @@ def test_notify_alerts_consumes_coverage_events_from_the_bus():
         "event",
         "functions.notify.alerts.lambda_handler",
     )
-    assert alerts.event_pattern == {"source": [COVERAGE_EVENT_SOURCE]} == {"source": ["tandem.coverage"]}
+    assert alerts.event_pattern == {
+        "source": [COVERAGE_EVENT_SOURCE],
+        "detail-type": ["authorization.low", "authorization.expiring", "eligibility.problem"],
+    }
     assert {(g.table.key, g.access, g.index) for g in alerts.grants} == {(NOTIFY.key, "readwrite", None)}
     assert alerts.timeout == DEFAULT_TIMEOUT_SECONDS["event"] == 30
     assert alerts.notifies_coordinators
     assert not alerts.emits_events  # it never feeds the bus it consumes
-    assert [e.id for e in event_entrypoints()] == ["NotifyAlerts"]
+    assert [e.id for e in event_entrypoints()] == ["CoveragePrices", "NotifyAlerts"]
     assert {e.id for e in ENTRYPOINTS if e.notifies_coordinators} == {"NotifyAlerts"}
 
 

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -20,7 +21,16 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from functions.common.errors import FieldError, InvalidInput
 from functions.common.models import StoredRecord, iso
-from functions.coverage.logic.costshare import BillingCode
+from functions.coverage.logic.costshare import (
+    BelowMinimum,
+    BillingCode,
+    BillingModel,
+    BillingRule,
+    DaySession,
+    Program,
+    ServiceCategory,
+    billing_lines,
+)
 
 LOW_UNITS = 2
 EXPIRY_WARNING = timedelta(days=7)
@@ -192,15 +202,50 @@ def uses_from(
                     payer,
                 )
             )
+    per_diem_days: dict[date, list[Mapping[str, Any]]] = {}
     for item in booked:
         if str(item["source_id"]) in claimed:
             continue
         day = date.fromisoformat(str(item["service_date"]))
         if day < today:
             continue
+        if item.get("per_diem"):
+            per_diem_days.setdefault(day, []).append(item)
+            continue
         for code, units in zip(item.get("codes") or [], item.get("units") or [], strict=False):
             uses.append(Use(str(item["source_id"]), day, BillingCode(code), int(units), False))
+    for day, items in sorted(per_diem_days.items()):
+        uses.extend(_per_diem_day(day, items, claimed))
     return uses
+
+
+def day_source(day: date) -> str:
+    """The source id of a per-diem day's claim and of its projected use."""
+    return f"DAY#{day.isoformat()}"
+
+
+def _per_diem_day(day: date, items: list[Mapping[str, Any]], claimed: set[str]) -> list[Use]:
+    """A per-diem day's booked sessions, coded together as the day's claim will be (one
+    S9480/H0015 unit with the plan's hours); nothing once the day has its claim."""
+    source = day_source(day)
+    if source in claimed:
+        return []
+    terms = items[0]["per_diem"]
+    rule = BillingRule(
+        model=BillingModel.PER_DIEM,
+        per_diem_minimum_hours=Decimal(str(terms["minimum_hours"])),
+        below_minimum=BelowMinimum(str(terms["below_minimum"])),
+    )
+    sessions = [
+        DaySession(
+            on=day, category=ServiceCategory(str(i["category"])), minutes=int(i["minutes"]), member_id="-"
+        )
+        for i in items
+    ]
+    return [
+        Use(source, day, line.code, line.units, False)
+        for line in billing_lines(sessions, rule, Program(str(terms["program"])))
+    ]
 
 
 def alerts_due(standing: Standing, *, today: date) -> list[str]:

@@ -5,17 +5,20 @@ later estimates start from it until a fresh 271 replaces it. Pure: no boto3."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from functions.common.models import iso
 from functions.coverage.billing import BillingReference
-from functions.coverage.logic.costshare import DaySession, PartKind, code_session
+from functions.coverage.logic.authorizations import day_source
+from functions.coverage.logic.costshare import BillingRule, DaySession, PartKind, Program, code_session
 from functions.coverage.logic.estimates import (
     GROUP_CATEGORY,
     SESSION_CATEGORY,
     Coverage,
+    Estimate,
     WeekService,
     estimate,
 )
@@ -65,10 +68,16 @@ def occurrence_service(image: Mapping[str, Any], person_id: str) -> WeekService 
 
 
 def booked_use(
-    image: Mapping[str, Any], person_id: str, coverage: Coverage, zone: ZoneInfo
+    image: Mapping[str, Any],
+    person_id: str,
+    coverage: Coverage,
+    zone: ZoneInfo,
+    per_diem: tuple[BillingRule, Program] | None = None,
 ) -> dict[str, Any] | None:
-    """What a booked session is expected to draw on authorizations (per-service coding), or
-    None when it is not booked (any more) or bills nothing for this person."""
+    """What a booked session is expected to draw on authorizations, or None when it is not
+    booked (any more) or bills nothing for this person. Coded per service; under a per-diem
+    plan (`per_diem`, the plan's rule) it also carries what the day's coding needs (its
+    category, minutes and the rule), and the day's booked sessions are coded together."""
     if image.get("status") != "booked":
         return None
     category = SESSION_CATEGORY.get(str(image.get("type")))
@@ -87,7 +96,7 @@ def booked_use(
     )
     if not lines:
         return None
-    return {
+    item: dict[str, Any] = {
         "pk": f"PERSON#{person_id}",
         "sk": f"BOOKED#{image['session_id']}",
         "entity": ENTITY_BOOKED_USE,
@@ -96,6 +105,16 @@ def booked_use(
         "codes": [code.value for code, _, _ in lines],
         "units": [units for _, units, _ in lines],
     }
+    if per_diem is not None:
+        rule, program = per_diem
+        item["category"] = category.value
+        item["minutes"] = minutes
+        item["per_diem"] = {
+            "minimum_hours": str(rule.per_diem_minimum_hours),
+            "below_minimum": rule.below_minimum.value,
+            "program": program.value,
+        }
+    return item
 
 
 def projected_claim(
@@ -110,28 +129,62 @@ def projected_claim(
     """The claim item for one attended service (None when it bills nothing). Uninsured or
     unverified ones are recorded too: they consume prior authorizations, and only claims
     under a verified plan move its accumulators."""
-    result = estimate(
-        person_id, [service], coverage, reference, zone=zone, on=service.start.astimezone(zone).date()
-    )
+    day = service.start.astimezone(zone).date()
+    result = estimate(person_id, [service], coverage, reference, zone=zone, on=day)
+    return _claim_item(person_id, service.source_id, day, result, now=now)
+
+
+def day_claim(
+    person_id: str,
+    day: date,
+    services: list[WeekService],
+    coverage: Coverage,
+    reference: BillingReference,
+    *,
+    zone: ZoneInfo,
+    now: datetime,
+) -> dict[str, Any] | None:
+    """The claim of a per-diem day, from every service the participant attended that day
+    (None when they bill nothing): one S9480/H0015 line once the day has the plan's hours,
+    its carve-outs beside it, or the services one by one below them. Priced after the
+    participant's other claims, never after an earlier version of itself."""
+    source = day_source(day)
+    others = replace(coverage, claims=[c for c in coverage.claims if c.get("source_id") != source])
+    result = estimate(person_id, services, others, reference, zone=zone, on=day)
+    return _claim_item(person_id, source, day, result, now=now, covers=[s.source_id for s in services])
+
+
+def _claim_item(
+    person_id: str,
+    source_id: str,
+    day: date,
+    result: Estimate,
+    *,
+    now: datetime,
+    covers: list[str] | None = None,
+) -> dict[str, Any] | None:
     items = [line.item for line in result.lines if line.item]
     if not items:
         return None
     deductible = sum(p.cents for i in items for p in i.parts if p.kind is PartKind.DEDUCTIBLE)
-    return {
+    claim = {
         "pk": f"PERSON#{person_id}",
-        "sk": f"CLAIM#{service.source_id}",
+        "sk": f"CLAIM#{source_id}",
         "entity": ENTITY_CLAIM,
         "person_id": person_id,
-        "source_id": service.source_id,
+        "source_id": source_id,
         "plan_id": result.plan_id,
         "basis": result.basis,
         "network": result.network.value if result.network else None,
         "codes": [i.service.code.value for i in items],
         "units": [i.service.units for i in items],
-        "service_date": service.start.astimezone(zone).date().isoformat(),
+        "service_date": day.isoformat(),
         "allowed_cents": sum(i.allowed for i in items),
         "participant_cents": sum(i.participant_pays for i in items),
         "deductible_cents": deductible,
         "oop_cents": sum(i.cost_share for i in items),
         "recorded_at": iso(now),
     }
+    if covers is not None:
+        claim["covers"] = covers
+    return claim

@@ -31,11 +31,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from functions.common.errors import Conflict
-from functions.coverage.billing import BillingReference
+from functions.coverage.billing import PRICES_SK, BillingReference, reference_of
 from functions.coverage.logic.authorizations import AuthorizationRecord
 from functions.coverage.logic.costshare import (
     Accumulators,
     BenefitTerms,
+    BillingModel,
+    BillingRule,
     CategoryRule,
     CostShareResult,
     DaySession,
@@ -184,11 +186,19 @@ class Coverage:
     identified_patients: dict[str, str] = field(default_factory=dict)
     authorizations: list[AuthorizationRecord] = field(default_factory=list)
     booked: list[dict[str, Any]] = field(default_factory=list)
+    prices: dict[str, Any] | None = None
+    """The participant's copy of the program's prices (None until one is written)."""
+
+    @property
+    def reference(self) -> BillingReference | None:
+        """The prices the participant's estimates use, from their own partition."""
+        return reference_of(self.prices) if self.prices else None
 
     @classmethod
     def from_items(cls, person_id: str, items: Iterable[Mapping[str, Any]]) -> Coverage:
         plans, eligibility, claims, choices = [], {}, [], {}
         authorizations, booked = [], []
+        prices: dict[str, Any] | None = None
         for item in items:
             sk = str(item.get("sk", ""))
             if sk.startswith("PLAN#"):
@@ -204,7 +214,9 @@ class Coverage:
                 authorizations.append(AuthorizationRecord.from_attributes(dict(item)))
             elif sk.startswith("BOOKED#"):
                 booked.append(dict(item))
-        return cls(person_id, plans, eligibility, claims, choices, authorizations, booked)
+            elif sk == PRICES_SK:
+                prices = dict(item)
+        return cls(person_id, plans, eligibility, claims, choices, authorizations, booked, prices)
 
     @property
     def payers(self) -> dict[str, str | None]:
@@ -283,8 +295,8 @@ def starting_accumulators(
     for claim in claims:
         if claim.get("plan_id") != record.plan_id or claim.get("basis", "insured") != "insured":
             continue
-        if claim.get("source_id") in pricing:
-            continue
+        if claim.get("source_id") in pricing or pricing.intersection(claim.get("covers") or ()):
+            continue  # a per-diem day's claim covers the sessions it was made from
         if datetime.fromisoformat(str(claim["recorded_at"])) <= record.checked_at:
             continue  # the 271 already counts it
         figures = tiers[NetworkTier(str(claim.get("network", NetworkTier.IN_NETWORK.value)))]
@@ -339,6 +351,8 @@ class Estimate:
     lines: tuple[EstimateLine, ...]
     notes: tuple[str, ...]
     accumulators: Accumulators | None = None
+    per_diem: bool = False
+    """Billed per diem: a day's program sessions are one line, claimed as one day."""
 
     @property
     def participant_pays(self) -> int:
@@ -469,7 +483,22 @@ def estimate(
         _ordered(lines + elsewhere),
         tuple(notes),
         result.accumulators if basis == "insured" else None,
+        per_diem,
     )
+
+
+def per_diem_rule(
+    coverage: Coverage, reference: BillingReference, day: date
+) -> tuple[BillingRule, Program] | None:
+    """How the plan billed on `day` codes a per-diem day (None when that day bills per
+    service: self-pay, no plan, no fee schedule, or a per-service payer)."""
+    plan = coverage.plan_on(day)
+    if plan is None or plan.plan_type is PlanType.SELF_PAY:
+        return None
+    fees = reference.fee_schedules.get(plan.payer_id or "")
+    if fees is None or fees.billing_model is not BillingModel.PER_DIEM:
+        return None
+    return fees.rule(), fees.program
 
 
 def _ordered(lines: list[EstimateLine]) -> tuple[EstimateLine, ...]:

@@ -9,11 +9,14 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 
+from functions.common import aws
 from functions.common.api import AUTHENTICATED
 from functions.common.auth import Role
 from functions.common.errors import FieldError, InvalidInput, NotFound
 from functions.common.http import etag, require_if_match
 from functions.common.models import iso, utc_now
+from functions.common.observability import logger
+from functions.coverage import prices
 from functions.coverage.billing import (
     ChargemasterIn,
     ChargemasterOut,
@@ -22,11 +25,27 @@ from functions.coverage.billing import (
     FeeScheduleOut,
     FeeScheduleRecord,
 )
-from functions.coverage.deps import Audit, Caller, Store
+from functions.coverage.deps import Audit, Caller, Store, settings
 from functions.coverage.models import CoupleBillingIn, CoupleBillingOut
 from functions.coverage.routes.estimates import forget_reference
+from functions.coverage.store import CoverageStore
 
 router = Router()  # type: ignore[no-untyped-call]
+
+
+def _prices_changed(store: CoverageStore) -> None:
+    """The reference changed: this container forgets its cached copy, and every
+    participant's copy is rewritten (through the bus; at once if the bus is unavailable, so
+    that no estimate keeps the old prices)."""
+    forget_reference()
+    bus = settings().event_bus_name
+    try:
+        prices.announce_change(store, bus, aws.client("events") if bus else None)
+    except Exception as exc:  # noqa: BLE001 - the change is saved; its copies follow either way
+        logger.warning("prices change not announced; copying at once", extra={"error": type(exc).__name__})
+        prices.rewrite_all(store)
+
+
 PayerId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,49}$")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=256)]
 
@@ -85,7 +104,7 @@ def put_fee_schedule(
             audit.transact_put(entry),
             expected_version=current.version if current else None,
         )
-        forget_reference()
+        _prices_changed(store)
     return Response(200, "application/json", record.out(), headers={"ETag": etag(record.version)})
 
 
@@ -139,7 +158,7 @@ def put_chargemaster(
             audit.transact_put(entry),
             expected_version=current.version if current else None,
         )
-        forget_reference()
+        _prices_changed(store)
     return Response(200, "application/json", record.out(), headers={"ETag": etag(record.version)})
 
 

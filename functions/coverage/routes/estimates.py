@@ -51,9 +51,9 @@ _reference: tuple[float, BillingReference] | None = None
 
 
 def billing_reference(store: CoverageStore) -> BillingReference:
-    """Fee schedules and the chargemaster, read once per container and kept five minutes:
-    program reference data every estimate prices with (a change reaches estimates within
-    that time; the container that made it, at once)."""
+    """Fee schedules and the chargemaster, for a participant without a copy of their own
+    (`billing.prices_item`: written with their first plan or first session): read once per
+    container and kept five minutes (the container that changed them forgets them at once)."""
     global _reference
     now = time.monotonic()
     if _reference is None or now - _reference[0] > REFERENCE_TTL_SECONDS:
@@ -89,23 +89,31 @@ def _dollars(cents: int) -> str:
 
 
 def _flags(coverage: estimates.Coverage, result: estimates.Estimate, today: date) -> dict[str, list[str]]:
-    """Prior-authorization flags of the estimate's lines (by their first source)."""
+    """Prior-authorization flags of the estimate's lines (by their first source). Per diem,
+    a day's lines draw as the day (`DAY#<date>`, as its claim and booked use do)."""
     if not coverage.authorizations:
         return {}
+
+    def drawn_as(line: estimates.EstimateLine) -> str:
+        return authorizations.day_source(line.day) if result.per_diem else line.sources[0].source_id
+
     lines = [
         (
-            line.sources[0].source_id,
+            drawn_as(line),
             line.day,
             line.item.service.code,
             line.item.service.units,
-            line.sources[0].status == "attended",
+            all(s.status == "attended" for s in line.sources),
         )
         for line in result.lines
         if line.item
     ]
-    return authorizations.estimate_flags(
+    found = authorizations.estimate_flags(
         coverage.authorizations, coverage.claims, coverage.booked, lines, today=today, payers=coverage.payers
     )
+    return {
+        line.sources[0].source_id: found[drawn_as(line)] for line in result.lines if drawn_as(line) in found
+    }
 
 
 def _out(
@@ -191,7 +199,7 @@ def _week_estimate(
     services = estimates.week_services(
         participant_id, items, identified_patients=coverage.identified_patients
     )
-    return week, zone, services, coverage, billing_reference(store)
+    return week, zone, services, coverage, coverage.reference or billing_reference(store)
 
 
 @router.get(
@@ -288,7 +296,7 @@ def coverage_summary(
         coverage = estimates.Coverage.from_items(participant_id, store.person_items(participant_id))
         basis, plan_id, items = summary.summarise(
             coverage,
-            billing_reference(store),
+            coverage.reference or billing_reference(store),
             on=utc_now().astimezone(ZoneInfo(settings().program_time_zone)).date(),
         )
     return CoverageSummaryOut(

@@ -16,6 +16,7 @@ from functions.common.errors import NotFound
 from functions.common.http import etag, require_if_match
 from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import ResourceId, utc_now
+from functions.coverage import prices
 from functions.coverage.deps import Audit, Caller, Store, idempotently
 from functions.coverage.logic import plans
 from functions.coverage.models import PlanDetail, PlanDetailList, PlanIn, PlanList
@@ -82,6 +83,7 @@ def create_plan(
         resource = f"person/{participant_id}/plan/{record.plan_id}"
         entry = audit.entry(caller, "coverage.plan.create", resource, "success")
         store.save(record.to_attributes(), audit.transact_put(entry), expected_version=None)
+        prices.copy_for(store, participant_id)  # the participant's estimates price with their copy
         return Outcome(
             201,
             plans.to_detail(record).model_dump(mode="json"),
@@ -152,4 +154,5 @@ def replace_plan(
         )
         entry = audit.entry(caller, "coverage.plan.update", resource, "success")
         store.save(record.to_attributes(), audit.transact_put(entry), expected_version=current.version)
+        prices.copy_for(store, participant_id)
     return _detail_response(plans.to_detail(record), record.version)
