@@ -176,6 +176,21 @@ class EligibilityStore:
             }
         if pointer is not None:
             items.append(pointer)
+        status_update: dict[str, Any] | None = None
+        if latest is not None and write.plan_status is not None:
+            status_update = {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": to_item(PlanRecord.key(record.person_id, record.plan_id)),
+                    "UpdateExpression": "SET #st = :s, updated_at = :at ADD version :one",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeNames": {"#st": "status"},
+                    "ExpressionAttributeValues": to_item(
+                        {":s": write.plan_status.value, ":at": iso(record.checked_at), ":one": 1}
+                    ),
+                }
+            }
+            items.append(status_update)
         if audit_put is not None:
             items.append(audit_put)
         try:
@@ -191,6 +206,8 @@ class EligibilityStore:
                 raise
             # A newer result is the latest already: keep this check in the history only.
             items.remove(pointer)
+            if status_update is not None:
+                items.remove(status_update)
             self._client.transact_write_items(TransactItems=items)
 
     def mark_refresh_failed(self, person_id: str, plan_id: str, at: datetime, due: dict[str, str]) -> bool:

@@ -26,6 +26,7 @@ from functions.coverage.logic.authorizations import day_source
 from functions.coverage.logic.claims import (
     booked_use,
     day_claim,
+    family_shares,
     occurrence_service,
     projected_claim,
     session_service,
@@ -66,6 +67,7 @@ def _record(
         _record_day(store, person_id, source_id, service, coverage, reference, zone, day)
     elif service is None:
         store.drop_claim(person_id, source_id)
+        _share(store, coverage, person_id, source_id, None, day)
     else:
         if reference.chargemaster is None:
             logger.warning("no chargemaster: projected claim skipped")
@@ -78,6 +80,9 @@ def _record(
             return
         created = store.put_claim(claim) if claim else False
         logger.info("projected claim", extra={"source_id": source_id, "created": created})
+        if claim and not created:  # redelivered: the claim recorded first is the one shared
+            claim = store.get_item({"pk": claim["pk"], "sk": claim["sk"]}) or claim
+        _share(store, coverage, person_id, source_id, claim, day)
     raise_alerts(store, person_id, zone)
 
 
@@ -125,9 +130,31 @@ def _record_day(
         logger.warning("per-diem day claim skipped: a code has no price", extra={"day": day.isoformat()})
         return
     written = store.put_day_claim(person_id, day.isoformat(), claim, rev=rev, source_id=day_source(day))
+    if written:
+        _share(store, coverage, person_id, day_source(day), claim, day)
     logger.info(
         "per-diem day claim", extra={"day": day.isoformat(), "services": len(services), "written": written}
     )
+
+
+def _share(
+    store: CoverageStore,
+    coverage: Coverage,
+    person_id: str,
+    source_id: str,
+    claim: dict[str, Any] | None,
+    day: date,
+) -> None:
+    """A claim moves its family's deductible and out-of-pocket figures too: filed with the
+    other members of the plan's insurance family (a partner on the same family plan), whose
+    estimates count it until their next 271."""
+    plan_id = claim.get("plan_id") if claim else None
+    plan = next((p for p in coverage.plans if p.plan_id == plan_id), None) or coverage.plan_on(day)
+    family = plan.family() if plan else None
+    if family is None:
+        return
+    shares, drop = family_shares(person_id, source_id, claim, store.family_members(family))
+    store.share_with_family(shares, drop)
 
 
 def raise_alerts(store: CoverageStore, person_id: str, zone: ZoneInfo) -> int:

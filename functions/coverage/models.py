@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -114,12 +115,36 @@ class PlanRecord(StoredRecord):
     def key(person_id: str, plan_id: str) -> dict[str, str]:
         return {"pk": f"PERSON#{person_id}", "sk": f"PLAN#{plan_id}"}
 
+    def family(self) -> str | None:
+        """The insurance family the plan belongs to: the payer, the group and the subscriber
+        (the patient themself on their own plan). Partners on one family plan share its
+        family deductible and out-of-pocket maximum. Hashed: a gsi1 bucket, not a name.
+        None for self-pay, or where the payer or subscriber is not known."""
+        holder = (
+            self.patient if self.subscriber_relationship is SubscriberRelationship.SELF else self.subscriber
+        )
+        if self.plan_type is PlanType.SELF_PAY or not self.payer_id or holder is None:
+            return None
+        identity = "|".join(
+            (
+                self.payer_id,
+                self.group_number or "",
+                holder.last_name.casefold(),
+                holder.first_name.casefold(),
+                holder.birth_date.isoformat(),
+            )
+        )
+        return f"FAMILY#{hashlib.sha256(identity.encode()).hexdigest()[:24]}"
+
     def to_attributes(self) -> dict[str, Any]:
+        family = self.family()
         return {
             **self.key(self.person_id, self.plan_id),
             "entity": ENTITY_PLAN,
             **self.model_dump(mode="json"),
             "updated_at": iso(self.updated_at) if self.updated_at else None,
+            "gsi1pk": family,
+            "gsi1sk": f"{self.person_id}#{self.plan_id}" if family else None,
         }
 
 

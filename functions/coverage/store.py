@@ -224,6 +224,28 @@ class CoverageStore:
             return False
         return True
 
+    def family_members(self, family: str) -> list[tuple[str, str]]:
+        """(person, plan) of every plan in one insurance family: one Query of its gsi1 bucket."""
+        response = self._client.query(
+            TableName=self.table,
+            IndexName=GSI1,
+            KeyConditionExpression="gsi1pk = :f",
+            ExpressionAttributeValues=to_item({":f": family}),
+        )
+        members = []
+        for item in response.get("Items", []):
+            person_id, plan_id = str(from_item(item)["gsi1sk"]).split("#", 1)
+            members.append((person_id, plan_id))
+        return members
+
+    def share_with_family(self, shares: list[dict[str, Any]], drop: list[dict[str, str]]) -> None:
+        """File (or withdraw) what a claim counts toward the family's accumulators with the
+        other members of the family (a put or delete each: safe to repeat)."""
+        for item in shares:
+            self._client.put_item(TableName=self.table, Item=to_item(item))
+        for key in drop:
+            self._client.delete_item(TableName=self.table, Key=to_item(key))
+
     def drop_claim(self, person_id: str, source_id: str) -> None:
         """Attendance corrected away from `attended`: the projection no longer counts it."""
         self._client.delete_item(

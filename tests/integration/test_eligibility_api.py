@@ -334,3 +334,22 @@ def test_read_routes_are_one_read_each_and_a_check_is_one_read_and_one_transacti
         dynamodb_calls.clear()
         assert call("GET", path, caller=caller).status == 200
         assert {op: n for op, n in dynamodb_calls.items() if op in READS} == expected
+
+
+def test_a_confirmed_check_verifies_the_plan_and_a_rejection_leaves_it_pending(moto_env, plans):
+    taylor = "/participants/per_demotaylor/plans/pln_demobrooks01"
+    # Given Taylor's plan, pending verification
+    before = call("GET", taylor, caller=COORDINATOR)
+    assert (before.json["status"], before.headers["etag"]) == ("pending_verification", '"1"')
+    # When the payer cannot find the member
+    put_plan(plans, "pln_demobrooks01", member_id="SIM-NOTFOUND")
+    assert call("POST", f"{taylor}/eligibility-checks", caller=COORDINATOR).json["status"] == "rejected"
+    # Then the plan is still pending verification, unchanged
+    assert call("GET", taylor, caller=COORDINATOR).headers["etag"] == '"1"'
+    # When the member id is corrected and the payer confirms coverage
+    put_plan(plans, "pln_demobrooks01")
+    checked = call("POST", f"{taylor}/eligibility-checks", caller=COORDINATOR)
+    assert checked.json["status"] == "active", checked
+    # Then the plan reads as active, as a new version (a coordinator's stale If-Match is refused)
+    after = call("GET", taylor, caller=COORDINATOR)
+    assert (after.json["status"], after.headers["etag"]) == ("active", '"2"')

@@ -42,15 +42,21 @@ def next_week() -> str:
 
 
 def lone_star_271(
-    person_id: str, plan_id: str, *, deductible_met: int = 5000, copay: int | None = 3000
+    person_id: str,
+    plan_id: str,
+    *,
+    deductible_met: int = 5000,
+    copay: int | None = 3000,
+    family_met: int | None = None,
 ) -> EligibilityRecord:
-    """Lone Star Mutual's answer: $1,500/$3,000 deductible, $30 office copay, 20% after."""
+    """Lone Star Mutual's answer: $1,500/$3,000 deductible, $30 office copay, 20% after
+    (the family's deductible met: the member's own unless `family_met` says more)."""
     in_network = CostShareOut(
         deductible=AccumulatorOut(
             individual_total_cents=150000,
             individual_remaining_cents=150000 - deductible_met,
             family_total_cents=300000,
-            family_remaining_cents=300000 - deductible_met,
+            family_remaining_cents=300000 - (deductible_met if family_met is None else family_met),
         ),
         out_of_pocket=AccumulatorOut(
             individual_total_cents=600000,

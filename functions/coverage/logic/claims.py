@@ -25,6 +25,7 @@ from functions.coverage.logic.estimates import (
 
 ENTITY_CLAIM = "PROJECTED_CLAIM"
 ENTITY_BOOKED_USE = "BOOKED_USE"
+ENTITY_FAMILY_SHARE = "FAMILY_SHARE"
 
 
 def session_service(image: Mapping[str, Any], person_id: str, coverage: Coverage) -> WeekService | None:
@@ -152,6 +153,34 @@ def day_claim(
     others = replace(coverage, claims=[c for c in coverage.claims if c.get("source_id") != source])
     result = estimate(person_id, services, others, reference, zone=zone, on=day)
     return _claim_item(person_id, source, day, result, now=now, covers=[s.source_id for s in services])
+
+
+def family_shares(
+    person_id: str, source_id: str, claim: Mapping[str, Any] | None, members: list[tuple[str, str]]
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """What one member's claim counts toward their family's deductible and out-of-pocket
+    maximum, filed with each other member of the family (`members`: person, plan), or the
+    keys to withdraw when the claim is gone or moves nothing. Figures only: no codes, no
+    dates of service beyond the day, nothing clinical."""
+    others = [(person, plan) for person, plan in members if person != person_id]
+    keys = [{"pk": f"PERSON#{person}", "sk": f"FAMSHARE#{person_id}#{source_id}"} for person, _ in others]
+    if claim is None or claim.get("basis") != "insured":
+        return [], keys
+    shares = [
+        {
+            **key,
+            "entity": ENTITY_FAMILY_SHARE,
+            "plan_id": plan,
+            "from_person_id": person_id,
+            "network": claim.get("network"),
+            "deductible_cents": int(claim.get("deductible_cents", 0)),
+            "oop_cents": int(claim.get("oop_cents", 0)),
+            "service_date": claim.get("service_date"),
+            "recorded_at": claim["recorded_at"],
+        }
+        for key, (_, plan) in zip(keys, others, strict=True)
+    ]
+    return shares, []
 
 
 def _claim_item(

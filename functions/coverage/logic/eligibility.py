@@ -33,7 +33,7 @@ from functions.coverage.logic.x12 import (
     summarise,
 )
 from functions.coverage.models import InsuredPerson, PlanRecord
-from functions.coverage.vocabulary import PlanType, SubscriberRelationship
+from functions.coverage.vocabulary import PlanStatus, PlanType, SubscriberRelationship
 
 ENTITY_ELIGIBILITY_CHECK = "ELIGIBILITY_CHECK"
 ENTITY_ELIGIBILITY_LATEST = "ELIGIBILITY_LATEST"
@@ -438,6 +438,13 @@ class CheckWrite:
     exchange: X12Exchange
     latest: dict[str, str] | None = None
     refresh_failed: dict[str, str] | None = None
+    plan_status: PlanStatus | None = None
+    """The plan's status as this (latest) result shows it, when that changes it: the payer
+    confirmed coverage active, or said it is not."""
+
+
+VERIFIED_STATUS = {"active": PlanStatus.ACTIVE, "inactive": PlanStatus.INACTIVE}
+"""A 271's answer as the plan's status (a rejection leaves the plan's status as it was)."""
 
 
 def conclude(
@@ -466,7 +473,13 @@ def conclude(
         x12_271=x12_271,
     )
     if replaces_latest(record, previous):
-        return CheckWrite(record, exchange, latest=due_keys(record, stale_hours))
+        status = VERIFIED_STATUS.get(record.status)
+        return CheckWrite(
+            record,
+            exchange,
+            latest=due_keys(record, stale_hours),
+            plan_status=status if status is not None and status is not plan.status else None,
+        )
     if previous is not None and previous.checked_at <= checked_at:
         return CheckWrite(
             record, exchange, refresh_failed=retry_keys(plan.person_id, plan.plan_id, checked_at)

@@ -188,6 +188,9 @@ class Coverage:
     booked: list[dict[str, Any]] = field(default_factory=list)
     prices: dict[str, Any] | None = None
     """The participant's copy of the program's prices (None until one is written)."""
+    family_shares: list[dict[str, Any]] = field(default_factory=list)
+    """What other members of the participant's insurance family have claimed toward its
+    family deductible and out-of-pocket maximum (per plan of this participant)."""
 
     @property
     def reference(self) -> BillingReference | None:
@@ -199,6 +202,7 @@ class Coverage:
         plans, eligibility, claims, choices = [], {}, [], {}
         authorizations, booked = [], []
         prices: dict[str, Any] | None = None
+        shares: list[dict[str, Any]] = []
         for item in items:
             sk = str(item.get("sk", ""))
             if sk.startswith("PLAN#"):
@@ -216,7 +220,9 @@ class Coverage:
                 booked.append(dict(item))
             elif sk == PRICES_SK:
                 prices = dict(item)
-        return cls(person_id, plans, eligibility, claims, choices, authorizations, booked, prices)
+            elif sk.startswith("FAMSHARE#"):
+                shares.append(dict(item))
+        return cls(person_id, plans, eligibility, claims, choices, authorizations, booked, prices, shares)
 
     @property
     def payers(self) -> dict[str, str | None]:
@@ -279,9 +285,11 @@ def starting_accumulators(
     claims: Iterable[Mapping[str, Any]],
     *,
     pricing: frozenset[str] = frozenset(),
+    family: Iterable[Mapping[str, Any]] = (),
 ) -> Accumulators:
     """The 271's figures plus the projected claims recorded since it (for this plan), except
-    the claims of the services being priced now (`pricing`): those count once, as priced."""
+    the claims of the services being priced now (`pricing`): those count once, as priced.
+    Other family members' claims since it (`family`, their shares) fill the family figures."""
     benefits = next((b for b in record.benefits if b.category == "mental_health"), None)
     shares = {
         NetworkTier.IN_NETWORK: benefits.in_network if benefits else None,
@@ -305,6 +313,14 @@ def starting_accumulators(
         figures[1] += deductible
         figures[2] += oop
         figures[3] += oop
+    for given in family:
+        if given.get("plan_id") != record.plan_id:
+            continue
+        if datetime.fromisoformat(str(given["recorded_at"])) <= record.checked_at:
+            continue  # the 271 already counts it
+        figures = tiers[NetworkTier(str(given.get("network") or NetworkTier.IN_NETWORK.value))]
+        figures[1] += int(given.get("deductible_cents", 0))
+        figures[3] += int(given.get("oop_cents", 0))
     return Accumulators(
         in_network=_tier(member, tiers[NetworkTier.IN_NETWORK]),
         out_of_network=_tier(member, tiers[NetworkTier.OUT_OF_NETWORK]),
@@ -469,7 +485,9 @@ def estimate(
         priced.append((day, sources, claims))
     if basis == "insured" and benefits is not None and record is not None:
         pricing = frozenset(s.source_id for s in billable)
-        start = accumulators or starting_accumulators(person_id, record, coverage.claims, pricing=pricing)
+        start = accumulators or starting_accumulators(
+            person_id, record, coverage.claims, pricing=pricing, family=coverage.family_shares
+        )
         result = apply([svc for _, _, claims in priced for svc in claims], benefits, start)
     else:
         denied = [replace(svc, covered=False) for _, _, claims in priced for svc in claims]
