@@ -158,6 +158,16 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         description="Schedule-table stream consumer: misses -> makeup offers; weeks -> intensity figures.",
     ),
     Entrypoint(
+        id="ScheduleAuthorizationFlags",
+        domain="schedule",
+        handler="functions.schedule.authorization_flags.lambda_handler",
+        trigger="event",
+        grants=(TableGrant(tables.SCHEDULE, "readwrite"),),
+        event_pattern={"source": [COVERAGE_EVENT_SOURCE], "detail-type": ["authorization.flags"]},
+        description="Program-bus consumer: coverage's verdicts on sessions outside a participant's "
+        "prior authorizations -> marked on their copy of the session.",
+    ),
+    Entrypoint(
         id="CoverageApi",
         domain="coverage",
         handler="functions.coverage.handler.lambda_handler",

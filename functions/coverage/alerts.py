@@ -13,6 +13,9 @@ from functions.common.observability import logger
 SOURCE = "tandem.coverage"
 DETAIL_TYPES = {"low": "authorization.low", "expiring": "authorization.expiring"}
 ELIGIBILITY_PROBLEM = "eligibility.problem"
+AUTHORIZATION_FLAGS = "authorization.flags"
+"""For the schedule: a participant's sessions now flagged (or no longer flagged) as outside
+their authorizations' dates or beyond their units."""
 
 
 class AlertSink(Protocol):
@@ -21,6 +24,8 @@ class AlertSink(Protocol):
     def authorization(
         self, kind: str, *, participant_id: str, authorization_id: str, remaining: int, end: date
     ) -> None: ...
+
+    def flags(self, *, participant_id: str, flags: dict[str, list[str]], computed_at: str) -> None: ...
 
 
 class EventBridgeAlerts:
@@ -43,6 +48,10 @@ class EventBridgeAlerts:
             "end": end.isoformat(),
         }
         self._put(DETAIL_TYPES[kind], detail)
+
+    def flags(self, *, participant_id: str, flags: dict[str, list[str]], computed_at: str) -> None:
+        detail = {"participant_id": participant_id, "flags": flags, "computed_at": computed_at}
+        self._put(AUTHORIZATION_FLAGS, detail)
 
     def _put(self, detail_type: str, detail: dict[str, Any]) -> None:
         response = self._client.put_events(
@@ -69,6 +78,9 @@ class LoggedAlerts:
         self, kind: str, *, participant_id: str, authorization_id: str, remaining: int, end: date
     ) -> None:
         logger.warning("authorization alert", extra={"kind": kind, "authorization_id": authorization_id})
+
+    def flags(self, *, participant_id: str, flags: dict[str, list[str]], computed_at: str) -> None:
+        logger.info("authorization flags not sent: no bus", extra={"sessions": len(flags)})
 
 
 def alerts_from_env(bus_name: str | None, client_factory: Any) -> AlertSink:

@@ -84,6 +84,7 @@ def _record(
             claim = store.get_item({"pk": claim["pk"], "sk": claim["sk"]}) or claim
         _share(store, coverage, person_id, source_id, claim, day)
     raise_alerts(store, person_id, zone)
+    publish_flags(store, person_id, zone)
 
 
 def _record_day(
@@ -161,6 +162,15 @@ def raise_alerts(store: CoverageStore, person_id: str, zone: ZoneInfo) -> int:
     return auth_alerts.raise_alerts(store, _alerts(), person_id, utc_now().astimezone(zone).date())
 
 
+def publish_flags(
+    store: CoverageStore, person_id: str, zone: ZoneInfo, *, session_id: str | None = None
+) -> None:
+    """The schedule shows which sessions the participant's authorizations flag."""
+    auth_alerts.publish_flags(
+        store, _alerts(), person_id, utc_now().astimezone(zone).date(), session_id=session_id
+    )
+
+
 def _alerts() -> AlertSink:
     return alerts_from_env(load_settings(EventsSettings).event_bus_name, aws.client)
 
@@ -176,9 +186,10 @@ def _on_booking(store: CoverageStore, new: dict[str, Any], settings: EventsSetti
         use = booked_use(new, person_id, coverage, zone, per_diem_rule(coverage, reference, day))
         if use is None:
             store.drop_booked(person_id, str(new["session_id"]))
-            continue
-        store.put_booked(use)
-        raise_alerts(store, person_id, zone)
+        else:
+            store.put_booked(use)
+            raise_alerts(store, person_id, zone)
+        publish_flags(store, person_id, zone, session_id=str(new["session_id"]))
 
 
 def _on_session(change: Change) -> None:

@@ -270,6 +270,9 @@ class CoverageStore:
             return False
         return True
 
+    def put_item(self, item: dict[str, Any]) -> None:
+        self._client.put_item(TableName=self.table, Item=to_item(item))
+
     def put_booked(self, item: dict[str, Any]) -> None:
         self._client.put_item(TableName=self.table, Item=to_item(item))
 

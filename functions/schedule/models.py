@@ -816,6 +816,11 @@ class ScheduleEntry(BaseModel):
     role: str = Field(description="`attendee` or `clinician`.")
     clinician_ids: list[str]
     attendee_ids: list[str]
+    authorization_flags: list[str] = Field(
+        default_factory=list,
+        description="For a participant's own session: outside every prior authorization's dates, "
+        "or beyond its units (from coverage).",
+    )
 
 
 class WeekSchedule(BaseModel):

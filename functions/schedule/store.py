@@ -727,6 +727,34 @@ class ScheduleStore:
         )
         return [from_item(i) for page in pages for i in page.get("Items", [])]
 
+    def set_authorization_flags(self, person_id: str, session_id: str, reasons: list[str], at: str) -> bool:
+        """Mark (or, no reasons, clear) the participant's copy of a session as outside their
+        prior authorizations, unless a newer verdict (`at`) is there already or the session
+        has no copy for them (any more). False when nothing changed."""
+        expression = (
+            "SET authorization_flags = :r, flags_at = :at"
+            if reasons
+            else "SET flags_at = :at REMOVE authorization_flags"
+        )
+        values: dict[str, Any] = {":at": at}
+        if reasons:
+            values[":r"] = reasons
+        try:
+            self._client.update_item(
+                TableName=self.table,
+                Key=to_item({"pk": f"SESSION#{session_id}", "sk": f"MEMBER#{person_id}"}),
+                UpdateExpression=expression,
+                ConditionExpression=(
+                    "attribute_exists(pk) AND (attribute_not_exists(flags_at) OR flags_at < :at)"
+                ),
+                ExpressionAttributeValues=to_item(values),
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
     def week(self, person_id: str, week: str) -> list[dict[str, Any]]:
         """A person's sessions in one ISO week (their zone): one Query of the participant/week index."""
         paginator = self._client.get_paginator("query")

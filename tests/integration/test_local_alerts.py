@@ -57,7 +57,7 @@ def notify_alerts_poller(local: Local, log: list[str]) -> pollers.EventPoller:
     found = dict(
         (entry.id, poller) for entry, poller in runtime.event_pollers(clients["sqs"], resources, log.append)
     )
-    assert set(found) == {"NotifyAlerts", "CoveragePrices"}
+    assert set(found) == {"NotifyAlerts", "CoveragePrices", "ScheduleAuthorizationFlags"}
     return found["NotifyAlerts"]
 
 
@@ -106,14 +106,16 @@ def test_provision_routes_each_event_entry_point_from_the_bus_to_its_queue(local
     assert (
         {e.id for e in event_entrypoints()}
         == set(resources.event_queues)
-        == {"NotifyAlerts", "CoveragePrices"}
+        == {"NotifyAlerts", "CoveragePrices", "ScheduleAuthorizationFlags"}
     )
     rules = {rule["Name"]: rule for rule in events.list_rules(EventBusName=resources.event_bus_name)["Rules"]}
-    assert set(rules) == {"tandem-local-notify-alerts", "tandem-local-coverage-prices"}
-    for name, entry_id in (
-        ("tandem-local-notify-alerts", "NotifyAlerts"),
-        ("tandem-local-coverage-prices", "CoveragePrices"),
-    ):
+    named = {
+        "tandem-local-notify-alerts": "NotifyAlerts",
+        "tandem-local-coverage-prices": "CoveragePrices",
+        "tandem-local-schedule-authorization-flags": "ScheduleAuthorizationFlags",
+    }
+    assert set(rules) == set(named)
+    for name, entry_id in named.items():
         assert json.loads(rules[name]["EventPattern"]) == entry_of(entry_id).event_pattern
         [target] = events.list_targets_by_rule(Rule=name, EventBusName=resources.event_bus_name)["Targets"]
         queue_url = resources.event_queues[entry_id].url

@@ -192,7 +192,11 @@ def test_notify_alerts_consumes_coverage_events_from_the_bus():
     assert alerts.timeout == DEFAULT_TIMEOUT_SECONDS["event"] == 30
     assert alerts.notifies_coordinators
     assert not alerts.emits_events  # it never feeds the bus it consumes
-    assert [e.id for e in event_entrypoints()] == ["CoveragePrices", "NotifyAlerts"]
+    assert [e.id for e in event_entrypoints()] == [
+        "ScheduleAuthorizationFlags",
+        "CoveragePrices",
+        "NotifyAlerts",
+    ]
     assert {e.id for e in ENTRYPOINTS if e.notifies_coordinators} == {"NotifyAlerts"}
 
 

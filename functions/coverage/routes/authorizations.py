@@ -10,20 +10,39 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 
+from functions.common import aws
 from functions.common.api import AUTHENTICATED
 from functions.common.auth import Role
 from functions.common.errors import NotFound
 from functions.common.http import etag, require_if_match
 from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import ResourceId, utc_now
+from functions.common.observability import logger
+from functions.coverage import auth_alerts
+from functions.coverage.alerts import alerts_from_env
 from functions.coverage.deps import Audit, Caller, Store, idempotently, settings
 from functions.coverage.logic import authorizations, estimates
 from functions.coverage.logic.authorizations import AuthorizationIn, AuthorizationRecord
 from functions.coverage.models import AuthorizationFlagOut, AuthorizationList, AuthorizationOut
+from functions.coverage.store import CoverageStore
 
 router = Router()  # type: ignore[no-untyped-call]
 ParticipantId = Annotated[ResourceId, Path()]
 AuthorizationId = Annotated[ResourceId, Path()]
+
+
+def _reflag(store: CoverageStore, participant_id: str) -> None:
+    """New or changed units or dates change which booked sessions are flagged on the schedule
+    (best effort: the authorization is saved; the next booking change tells it again)."""
+    try:
+        auth_alerts.publish_flags(
+            store,
+            alerts_from_env(settings().event_bus_name, aws.client),
+            participant_id,
+            utc_now().astimezone(ZoneInfo(settings().program_time_zone)).date(),
+        )
+    except Exception as exc:  # noqa: BLE001
+        logger.warning("authorization flags not published", extra={"error": type(exc).__name__})
 
 
 def _out(standing: authorizations.Standing) -> AuthorizationOut:
@@ -105,6 +124,7 @@ def create_authorization(
         resource = f"person/{participant_id}/authorization/{record.authorization_id}"
         entry = audit.entry(caller, "coverage.authorization.create", resource, "success")
         store.save(record.to_attributes(), audit.transact_put(entry), expected_version=None)
+        _reflag(store, participant_id)
         return Outcome(
             201,
             _out(authorizations.Standing(record)).model_dump(mode="json"),
@@ -158,6 +178,7 @@ def replace_authorization(
         record = _record(participant_id, authorization_id, body, current.version + 1)
         entry = audit.entry(caller, "coverage.authorization.update", resource, "success")
         store.save(record.to_attributes(), audit.transact_put(entry), expected_version=current.version)
+        _reflag(store, participant_id)
     return Response(
         200, "application/json", _out(authorizations.Standing(record)), headers={"ETag": etag(record.version)}
     )

@@ -281,6 +281,7 @@ def _week_schedule(person_id: str, week: str | None, caller: Principal, store: S
             role=item["role"],
             clinician_ids=item["clinician_ids"],
             attendee_ids=item["attendee_ids"],
+            authorization_flags=list(item.get("authorization_flags") or []),
         )
         for item in store.week(person_id, week)
         if item.get("entity") == ENTITY_SESSION_MEMBER
