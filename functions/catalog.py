@@ -50,6 +50,13 @@ class TableGrant:
     access: Access
     index: str | None = None
     """When set, the grant covers only this index (Query), never the base table."""
+    partition: str | None = None
+    """When set (a `read` grant only), the grant is GetItem on the base table's items whose
+    partition key starts with this prefix, e.g. `COUPLE#`, and nothing else."""
+
+    def __post_init__(self) -> None:
+        if self.partition is not None and (self.access != "read" or self.index is not None):
+            raise ValueError("a partition grant is a read of base-table items only")
 
 
 @dataclass(frozen=True)
@@ -175,6 +182,8 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         grants=(
             TableGrant(tables.COVERAGE, "readwrite"),
             TableGrant(tables.SCHEDULE, "read", index=tables.PARTICIPANT_WEEK_INDEX),
+            # A couple's profile, to check whose plan a coordinator says bills their sessions
+            TableGrant(tables.SCHEDULE, "read", partition="COUPLE#"),
             _AUDIT,
             _IDEMPOTENCY,
         ),

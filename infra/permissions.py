@@ -55,6 +55,15 @@ def grant_statements(grant: TableGrant, table: dynamodb.ITable) -> list[iam.Poli
     read, changed or deleted by a function. Every index is named; no `index/*` wildcard.
     """
     name = grant.table.key
+    if grant.partition is not None:
+        return [
+            iam.PolicyStatement(
+                sid=f"{_sid(name)}{_sid(grant.partition.strip('#').lower())}ItemsRead",
+                actions=["dynamodb:GetItem"],
+                resources=[table.table_arn],
+                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{grant.partition}*"]}},
+            )
+        ]
     if grant.index is not None:
         grant.table.index(grant.index)  # KeyError for an index the table does not define
         return [

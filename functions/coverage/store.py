@@ -121,6 +121,14 @@ class CoverageStore:
         )
         return [from_item(item) for page in pages for item in page.get("Items", [])]
 
+    def couple_partners(self, couple_id: str) -> list[str] | None:
+        """The partners of a couple, from its profile in the schedule table (a read grant on
+        `COUPLE#` items only); None when there is no such couple."""
+        if not self.schedule_table:
+            raise RuntimeError("the schedule table is not configured")
+        profile = get_item(self._client, self.schedule_table, {"pk": f"COUPLE#{couple_id}", "sk": "PROFILE"})
+        return [str(p) for p in profile.get("partner_ids") or []] if profile else None
+
     def schedule_week(self, person_id: str, week: str) -> list[dict[str, Any]]:
         """The participant's week in the schedule table's participant/week index (read-only):
         sessions, the week's group occurrences and group attendance. One Query."""

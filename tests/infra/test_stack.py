@@ -308,16 +308,20 @@ def test_functions_have_no_inline_or_aws_managed_policies(resources: Resources) 
 def test_coverage_api_reaches_the_schedule_table_only_through_the_participant_week_index(
     resources: Resources,
 ) -> None:
+    """...and, besides, may read couples' profiles (GetItem on `COUPLE#` partitions only)."""
     schedule = table_ids(resources)[tables.SCHEDULE.key]
     function = function_id(resources, next(e for e in ENTRYPOINTS if e.id == "CoverageApi"))
     touching = [s for s in role_statements(resources, function) if mentions(s.get("Resource"), schedule)]
-    assert len(touching) == 1
-    (statement,) = touching
-    assert statement["Effect"] == "Allow"
-    assert as_list(statement["Action"]) == ["dynamodb:Query"]
-    assert as_list(statement["Resource"]) == [
+    assert len(touching) == 2
+    couples, index = sorted(touching, key=lambda s: str(s["Action"]))
+    assert (index["Effect"], couples["Effect"]) == ("Allow", "Allow")
+    assert as_list(index["Action"]) == ["dynamodb:Query"]
+    assert as_list(index["Resource"]) == [
         {"Fn::Join": ["", [{"Fn::GetAtt": [schedule, "Arn"]}, f"/index/{tables.PARTICIPANT_WEEK_INDEX}"]]}
     ]
+    assert as_list(couples["Action"]) == ["dynamodb:GetItem"]
+    assert as_list(couples["Resource"]) == [{"Fn::GetAtt": [schedule, "Arn"]}]
+    assert couples["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["COUPLE#*"]}}
 
 
 def test_audit_grant_is_put_item_only(resources: Resources) -> None:

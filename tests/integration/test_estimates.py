@@ -476,6 +476,15 @@ def test_the_couple_chooses_whose_plan_bills_their_joint_sessions(coverage):
     reply = call("PUT", "/couples/cpl_demorivera/billing", caller=COORDINATOR, body=wrong)
     assert reply.status == 422
     assert reply.json["errors"] == [{"field": "body.identified_patient_id", "message": "one of the partners"}]
+    # And the partners named must be the couple's own, as the schedule knows them
+    strangers = {"partner_ids": ["per_demoalex", "per_demotaylor"], "identified_patient_id": "per_demoalex"}
+    reply = call("PUT", "/couples/cpl_demorivera/billing", caller=COORDINATOR, body=strangers)
+    assert reply.status == 422, reply
+    assert reply.json["errors"] == [{"field": "body.partner_ids", "message": "not this couple's partners"}]
+    assert call("PUT", "/couples/cpl_nosuchcouple1/billing", caller=COORDINATOR, body=body).status == 404
+    # And the refused choices changed nothing: Jamie still bills the joint session
+    jamie = week_of(call("GET", f"/participants/per_demojamie/estimates/week?week={week}", caller=JAMIE))
+    assert [line["code"] for line in jamie["lines"] if line["sources"][0]["type"] == "couples"] == ["90847"]
 
 
 def test_a_program_needs_a_booked_week_to_repeat(coverage):

@@ -185,6 +185,14 @@ def set_couple_billing(
             errors.append(FieldError("body.identified_patient_id", "one of the partners"))
         if errors:
             raise InvalidInput("the billing choice is not valid", errors=errors)
+        partners = store.couple_partners(couple_id)
+        if partners is None:
+            raise NotFound("no such couple")
+        if sorted(partners) != sorted(body.partner_ids):
+            raise InvalidInput(
+                "those are not this couple's partners",
+                errors=[FieldError("body.partner_ids", "not this couple's partners")],
+            )
         now = utc_now()
         items = [
             {
