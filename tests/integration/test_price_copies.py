@@ -5,10 +5,7 @@ program bus), and never replaced by an older one."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
-
-import pytest
 
 from functions.common import aws
 from functions.coverage import prices
@@ -16,6 +13,7 @@ from functions.coverage.billing import PRICES_SK, prices_item, reference_of
 from functions.coverage.routes.estimates import forget_reference
 from local.pollers import StreamPoller
 from tests.integration.scheduling import at, book, next_week_day
+from tests.integration.test_authorizations import alerts, seen  # noqa: F401
 from tests.integration.test_estimates import (  # noqa: F401
     ALEX,
     COORDINATOR,
@@ -27,31 +25,7 @@ from tests.integration.test_estimates import (  # noqa: F401
 )
 from tests.support import context
 
-BUS = "tandem-test-prices"
 ALEX_KEY = {"pk": "PERSON#per_demoalex", "sk": PRICES_SK}
-
-
-@pytest.fixture
-def bus(moto_env, monkeypatch) -> str:
-    """The program's bus, with the CoveragePrices rule's pattern copying to a queue the test reads."""
-    events, sqs = aws.client("events"), aws.client("sqs")
-    events.create_event_bus(Name=BUS)
-    queue_url: str = sqs.create_queue(QueueName="prices-seen")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    from functions.catalog import ENTRYPOINTS
-
-    [entry] = [e for e in ENTRYPOINTS if e.id == "CoveragePrices"]
-    events.put_rule(Name="prices", EventBusName=BUS, EventPattern=json.dumps(entry.event_pattern))
-    events.put_targets(Rule="prices", EventBusName=BUS, Targets=[{"Id": "seen", "Arn": arn}])
-    monkeypatch.setenv("EVENT_BUS_NAME", BUS)
-    return queue_url
-
-
-def seen(queue_url: str) -> list[dict[str, Any]]:
-    messages = (
-        aws.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
-    )
-    return [json.loads(m["Body"]) for m in messages]
 
 
 def allowed_90837(store: Any, person_id: str = "per_demoalex") -> int:
@@ -74,14 +48,14 @@ def raise_90837(to_dollars: str) -> None:
     assert reply.status == 200, reply
 
 
-def test_a_fee_schedule_change_reaches_every_copy_through_the_bus(coverage, bus):  # noqa: F811
+def test_a_fee_schedule_change_reaches_every_copy_through_the_bus(coverage, alerts):  # noqa: F811
     # Given Alex's verified PPO and his copy of the prices
     put_271(coverage, lone_star_271("per_demoalex", "pln_demorivera01"))
     before = allowed_90837(coverage)
     # When a coordinator raises what Lone Star allows for 90837
     raise_90837("200.00")
     # Then the change is announced once on the bus, and the copies wait for it
-    [event] = seen(bus)
+    [event] = seen(alerts)
     assert (event["source"], event["detail-type"]) == ("tandem.coverage", "billing.reference.changed")
     assert allowed_90837(coverage) == before
     # When the CoveragePrices rule delivers it (twice, as EventBridge may)
