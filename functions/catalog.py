@@ -15,9 +15,11 @@ from typing import Any, Final, Literal
 
 from functions.common import tables
 
-Trigger = Literal["api", "stream", "schedule", "queue", "event"]
+Trigger = Literal["api", "stream", "schedule", "queue", "event", "topic"]
 """`event`: a rule on the program's event bus (`event_pattern`) invokes the function
-asynchronously with one EventBridge event."""
+asynchronously with one EventBridge event. `topic`: a subscription to the inbound-SMS topic
+(AWS End User Messaging two-way SMS publishes each text people send to the program's number
+to it) invokes the function asynchronously with one SNS message."""
 Access = Literal["read", "write", "readwrite", "append"]
 
 EVERY_MINUTE: Final = "rate(1 minute)"
@@ -28,6 +30,7 @@ DEFAULT_TIMEOUT_SECONDS: Final[dict[Trigger, int]] = {
     "schedule": 60,
     "queue": 30,
     "event": 30,
+    "topic": 30,
 }
 """A function's timeout unless its entry point names its own."""
 MAX_TIMEOUT_SECONDS: Final = 900
@@ -95,6 +98,8 @@ class Entrypoint:
             raise ValueError(f"{self.id}: only schedule-trigger entry points have a schedule")
         if (self.trigger == "event") != bool(self.event_pattern):
             raise ValueError(f"{self.id}: an event_pattern is required for, and only for, trigger 'event'")
+        if self.stream_filters and self.trigger != "stream":
+            raise ValueError(f"{self.id}: only stream-trigger entry points have stream_filters")
         if self.timeout_seconds is not None and not 1 <= self.timeout_seconds <= MAX_TIMEOUT_SECONDS:
             raise ValueError(f"{self.id}: timeout_seconds must be 1..{MAX_TIMEOUT_SECONDS}")
 
@@ -276,6 +281,18 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         description="Send queue consumer: deliver each message once by email (SES) or SMS (SNS).",
     ),
     Entrypoint(
+        id="NotifyInbound",
+        domain="notify",
+        handler="functions.notify.inbound.lambda_handler",
+        trigger="topic",
+        grants=(TableGrant(tables.NOTIFY, "readwrite"), _AUDIT, _IDEMPOTENCY),
+        sends_sms=True,
+        description=(
+            "Inbound-SMS topic consumer (two-way SMS): STOP, START, HELP and C texted to the program's "
+            "number -> consent, answers, confirmations."
+        ),
+    ),
+    Entrypoint(
         id="NotifyAlerts",
         domain="notify",
         handler="functions.notify.alerts.lambda_handler",
@@ -311,6 +328,11 @@ EVENT_BUS_ENV = "EVENT_BUS_NAME"
 """The program's EventBridge bus, given to every `emits_events` entry point."""
 COORDINATOR_ALERT_IDS_ENV = "COORDINATOR_ALERT_IDS"
 """Comma-separated person ids of the coordinators alerts go to (a setting, not a resource)."""
+APP_URL_ENV = "TANDEM_APP_URL"
+"""The app's address that messages link to (a setting), given to every entry point that sends
+email or SMS."""
+SMS_HELP_LINE_ENV = "SMS_HELP_LINE"
+"""What a texted HELP is answered with (a setting), given to the `topic` (inbound SMS) entry points."""
 CLEARINGHOUSE_ENV: Final = (
     CLEARINGHOUSE_MODE_ENV,
     CLEARINGHOUSE_URL_ENV,
@@ -339,3 +361,8 @@ def resource_env_vars(entry: Entrypoint) -> set[str]:
 def event_entrypoints() -> list[Entrypoint]:
     """The entry points a rule on the program's bus invokes (locally: the event poller)."""
     return [entry for entry in ENTRYPOINTS if entry.trigger == "event"]
+
+
+def topic_entrypoints() -> list[Entrypoint]:
+    """The entry points subscribed to the inbound-SMS topic (locally: the topic poller)."""
+    return [entry for entry in ENTRYPOINTS if entry.trigger == "topic"]

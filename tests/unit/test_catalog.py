@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 from datetime import UTC, datetime, time
-from typing import Any
+from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,13 +18,15 @@ from functions.catalog import (
     EVENT_BUS_ENV,
     EVERY_MINUTE,
     Entrypoint,
+    Trigger,
     api_entrypoint,
     daily_at,
     event_entrypoints,
     resource_env_vars,
+    topic_entrypoints,
 )
 from functions.common.config import Settings
-from functions.common.tables import AUDIT, COVERAGE, NOTIFY, PARTICIPANT_WEEK_INDEX, SCHEDULE
+from functions.common.tables import AUDIT, COVERAGE, IDEMPOTENCY, NOTIFY, PARTICIPANT_WEEK_INDEX, SCHEDULE
 from local import pollers
 
 ALWAYS_SET = {"AWS_REGION", "TANDEM_STAGE"}  # Lambda sets the region; CDK sets the stage
@@ -117,6 +119,10 @@ def test_coverage_recheck_runs_nightly_for_up_to_fifteen_minutes():
     }
 
 
+def test_every_trigger_has_a_default_timeout():
+    assert set(DEFAULT_TIMEOUT_SECONDS) == set(get_args(Trigger))
+
+
 def test_timeouts_default_per_trigger():
     for entry in ENTRYPOINTS:
         if entry.timeout_seconds is None:
@@ -134,6 +140,9 @@ def test_timeouts_default_per_trigger():
         ({"timeout_seconds": 0}, "timeout_seconds"),
         ({"trigger": "event"}, "event_pattern"),
         ({"trigger": "queue", "event_pattern": {"source": ["tandem.coverage"]}}, "event_pattern"),
+        ({"trigger": "topic", "event_pattern": {"source": ["tandem.coverage"]}}, "event_pattern"),
+        ({"trigger": "topic", "schedule": "cron(0 8 * * ? *)"}, "only schedule-trigger"),
+        ({"trigger": "topic", "stream_filters": ({"dynamodb": {}},)}, "stream_filters"),
     ],
 )
 def test_entrypoints_refuse_what_infra_and_local_cannot_run(changes: dict[str, Any], problem: str):
@@ -204,6 +213,30 @@ def test_the_consumer_pattern_names_the_source_coverage_puts_events_with():
     from functions.coverage.alerts import SOURCE
 
     assert SOURCE == COVERAGE_EVENT_SOURCE
+
+
+# --- two-way SMS -----------------------------------------------------------------------------
+
+
+def test_notify_inbound_consumes_the_inbound_sms_topic():
+    inbound = entry_of("NotifyInbound")
+    assert (inbound.domain, inbound.trigger, inbound.handler) == (
+        "notify",
+        "topic",
+        "functions.notify.inbound.lambda_handler",
+    )
+    assert [e.id for e in topic_entrypoints()] == ["NotifyInbound"]
+    # It changes consent (audited), keeps idempotency records per inbound message, and answers by SMS
+    assert {(g.table.key, g.access, g.index) for g in inbound.grants} == {
+        (NOTIFY.key, "readwrite", None),
+        (AUDIT.key, "append", None),
+        (IDEMPOTENCY.key, "readwrite", None),
+    }
+    assert inbound.sends_sms
+    assert not inbound.sends_email
+    assert not inbound.sends_to_queue
+    assert not inbound.emits_events
+    assert inbound.timeout == DEFAULT_TIMEOUT_SECONDS["topic"] == 30
 
 
 # --- the clearinghouse -----------------------------------------------------------------------
