@@ -76,6 +76,9 @@ class Entrypoint:
     """Addresses the program's coordinators, whose person ids it is given (comma-separated) in
     `COORDINATOR_ALERT_IDS_ENV` from the deployment setting `coordinator_alert_ids`."""
     sends_to_queue: bool = False
+    watches_dead_letters: bool = False
+    """Reads how many messages wait on the send queue's dead-letter queue (`sqs:GetQueueAttributes`
+    on that queue alone, its URL in `DLQ_URL_ENV`)."""
     sends_email: bool = False
     sends_sms: bool = False
     uses_video_rooms: bool = False
@@ -250,7 +253,12 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         trigger="schedule",
         grants=(TableGrant(tables.NOTIFY, "readwrite"),),
         sends_to_queue=True,
-        description="Every minute: move due outbox messages onto the send queue.",
+        watches_dead_letters=True,
+        notifies_coordinators=True,
+        description=(
+            "Every minute: move due outbox messages onto the send queue; alert coordinators when "
+            "messages wait on its dead-letter queue."
+        ),
     ),
     Entrypoint(
         id="NotifyGroupReminders",
@@ -319,6 +327,8 @@ def api_entrypoint(domain: str) -> Entrypoint:
 
 # Environment variables shared by every function, besides one per granted table.
 QUEUE_URL_ENV = "NOTIFY_QUEUE_URL"
+DLQ_URL_ENV = "NOTIFY_DLQ_URL"
+"""The send queue's dead-letter queue, given to every `watches_dead_letters` entry point."""
 SENDER_EMAIL_ENV = "SENDER_EMAIL"
 CLEARINGHOUSE_MODE_ENV = "CLEARINGHOUSE"
 CLEARINGHOUSE_URL_ENV = "CLEARINGHOUSE_URL"
@@ -349,6 +359,8 @@ def resource_env_vars(entry: Entrypoint) -> set[str]:
     names = {grant.table.env_var for grant in entry.grants}
     if entry.sends_to_queue or entry.trigger == "queue":
         names.add(QUEUE_URL_ENV)
+    if entry.watches_dead_letters:
+        names.add(DLQ_URL_ENV)
     if entry.sends_email:
         names.add(SENDER_EMAIL_ENV)
     if entry.uses_clearinghouse:

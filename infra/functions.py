@@ -36,6 +36,7 @@ from functions.catalog import (
     CLEARINGHOUSE_USAGE_ENV,
     COORDINATOR_ALERT_IDS_ENV,
     DEFAULT_TIMEOUT_SECONDS,
+    DLQ_URL_ENV,
     ENTRYPOINTS,
     EVENT_BUS_ENV,
     QUEUE_URL_ENV,
@@ -274,6 +275,8 @@ class Functions(Construct):
             env[grant.table.env_var] = self._data.table(grant.table).table_name
         if entry.sends_to_queue or entry.trigger == "queue":
             env[QUEUE_URL_ENV] = self._messaging.notify_queue.queue_url
+        if entry.watches_dead_letters:
+            env[DLQ_URL_ENV] = self._messaging.notify_dlq.queue_url
         if entry.sends_email:
             env[SENDER_EMAIL_ENV] = self._settings.sender_email
         if entry.uses_video_rooms:
@@ -368,6 +371,15 @@ class Functions(Construct):
             statements.append(
                 iam.PolicyStatement(
                     sid="FillSendQueue", actions=["sqs:SendMessage"], resources=[queue.queue_arn]
+                )
+            )
+        if entry.watches_dead_letters:
+            # How many messages wait there, nothing more: no receive, no delete.
+            statements.append(
+                iam.PolicyStatement(
+                    sid="CountSendDeadLetters",
+                    actions=["sqs:GetQueueAttributes"],
+                    resources=[self._messaging.notify_dlq.queue_arn],
                 )
             )
         if dead_letters is not None:

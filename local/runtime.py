@@ -14,6 +14,7 @@ from typing import Any
 
 from functions.catalog import (
     COORDINATOR_ALERT_IDS_ENV,
+    DLQ_URL_ENV,
     ENTRYPOINTS,
     EVENT_BUS_ENV,
     QUEUE_URL_ENV,
@@ -63,6 +64,7 @@ def function_environment(resources: provision.Resources) -> dict[str, str]:
     (each function module reads only its own; locally they share one process environment)."""
     env = {table.env_var: resources.tables[table.key] for table in ALL_TABLES}
     env[QUEUE_URL_ENV] = resources.queue_url
+    env[DLQ_URL_ENV] = resources.dlq_url
     if resources.event_bus_name:
         env[EVENT_BUS_ENV] = resources.event_bus_name
     env[COORDINATOR_ALERT_IDS_ENV] = COORDINATOR_ALERT_IDS

@@ -1,5 +1,5 @@
 """Template assertions on notify's own messaging: the inbound-SMS topic and its consumer
-(two-way SMS)."""
+(two-way SMS), and the minute sweep's look at the send queue's dead-letter queue (DLQ alerts)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from functions.catalog import APP_URL_ENV, ENTRYPOINTS, SMS_HELP_LINE_ENV, topic_entrypoints
+from functions.catalog import (
+    APP_URL_ENV,
+    COORDINATOR_ALERT_IDS_ENV,
+    DLQ_URL_ENV,
+    ENTRYPOINTS,
+    QUEUE_URL_ENV,
+    SMS_HELP_LINE_ENV,
+    topic_entrypoints,
+)
 from functions.common import tables
 from functions.notify.logic.inbound import DEFAULT_HELP_LINE
 from functions.notify.vocabulary import DEFAULT_APP_URL
@@ -223,3 +231,39 @@ def test_settings_refuse_a_help_line_naming_the_care_or_a_plain_http_app(
 ) -> None:
     with pytest.raises(ValueError, match=problem):
         Settings.from_scope(cdk.App(context=context))
+
+
+# --- DLQ alerts ------------------------------------------------------------------------------
+
+
+def send_queues(resources: Resources) -> tuple[str, str]:
+    """(send queue, its dead-letter queue) by logical id."""
+    (queue,) = [n for n, b in of_type(resources, "AWS::SQS::Queue").items() if "RedrivePolicy" in props(b)]
+    return queue, props(resources[queue])["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+
+
+def test_the_sweep_alone_counts_the_send_dead_letters_and_nothing_more(resources: Resources) -> None:
+    queue, dlq = send_queues(resources)
+    for entry in ENTRYPOINTS:
+        statements = role_statements(resources, function_id(resources, entry))
+        env = props(resources[function_id(resources, entry)])["Environment"]["Variables"]
+        touching = [s for s in statements if mentions(s["Resource"], dlq)]
+        if entry.id != "NotifySweep":
+            assert touching == [], entry.id
+            assert DLQ_URL_ENV not in env, entry.id
+            continue
+        # The sweep reads the DLQ's attributes (how many wait), never a message, and knows its URL
+        [statement] = touching
+        assert statement["Effect"] == "Allow"
+        assert as_list(statement["Action"]) == ["sqs:GetQueueAttributes"]
+        assert as_list(statement["Resource"]) == [{"Fn::GetAtt": [dlq, "Arn"]}]
+        assert env[DLQ_URL_ENV] == {"Ref": dlq}  # Ref of a queue is its URL
+        assert env[QUEUE_URL_ENV] == {"Ref": queue}
+        # And it is told who the coordinators are, to alert them
+        assert env[COORDINATOR_ALERT_IDS_ENV] == DEFAULTS["coordinator_alert_ids"]
+    # Nothing else in the stack may read or purge the send DLQ (operators drain it with their own roles)
+    for name, body in resources.items():
+        if body["Type"] in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
+            for statement in props(body)["PolicyDocument"]["Statement"]:
+                if mentions(statement.get("Resource"), dlq):
+                    assert as_list(statement["Action"]) == ["sqs:GetQueueAttributes"], name

@@ -14,6 +14,7 @@ from functions.catalog import (
     CLEARINGHOUSE_ENV,
     COVERAGE_EVENT_SOURCE,
     DEFAULT_TIMEOUT_SECONDS,
+    DLQ_URL_ENV,
     ENTRYPOINTS,
     EVENT_BUS_ENV,
     EVERY_MINUTE,
@@ -206,7 +207,7 @@ def test_notify_alerts_consumes_coverage_events_from_the_bus():
         "CoveragePrices",
         "NotifyAlerts",
     ]
-    assert {e.id for e in ENTRYPOINTS if e.notifies_coordinators} == {"NotifyAlerts"}
+    assert {e.id for e in ENTRYPOINTS if e.notifies_coordinators} == {"NotifyAlerts", "NotifySweep"}
 
 
 def test_the_consumer_pattern_names_the_source_coverage_puts_events_with():
@@ -237,6 +238,17 @@ def test_notify_inbound_consumes_the_inbound_sms_topic():
     assert not inbound.sends_to_queue
     assert not inbound.emits_events
     assert inbound.timeout == DEFAULT_TIMEOUT_SECONDS["topic"] == 30
+
+
+def test_the_minute_sweep_alone_watches_the_send_dead_letter_queue_and_alerts_coordinators():
+    sweep = entry_of("NotifySweep")
+    assert sweep.every_minute
+    assert sweep.watches_dead_letters
+    assert sweep.notifies_coordinators
+    assert {e.id for e in ENTRYPOINTS if e.watches_dead_letters} == {"NotifySweep"}
+    for entry in ENTRYPOINTS:
+        assert (DLQ_URL_ENV in resource_env_vars(entry)) == entry.watches_dead_letters, entry.id
+    assert DLQ_URL_ENV == "NOTIFY_DLQ_URL"
 
 
 # --- the clearinghouse -----------------------------------------------------------------------
