@@ -15,9 +15,11 @@ from typing import Any, Final, Literal
 
 from functions.common import tables
 
-Trigger = Literal["api", "stream", "schedule", "queue", "event"]
+Trigger = Literal["api", "stream", "schedule", "queue", "event", "topic"]
 """`event`: a rule on the program's event bus (`event_pattern`) invokes the function
-asynchronously with one EventBridge event."""
+asynchronously with one EventBridge event. `topic`: a subscription to the inbound-SMS topic
+(AWS End User Messaging two-way SMS publishes each text people send to the program's number
+to it) invokes the function asynchronously with one SNS message."""
 Access = Literal["read", "write", "readwrite", "append"]
 
 EVERY_MINUTE: Final = "rate(1 minute)"
@@ -28,6 +30,7 @@ DEFAULT_TIMEOUT_SECONDS: Final[dict[Trigger, int]] = {
     "schedule": 60,
     "queue": 30,
     "event": 30,
+    "topic": 30,
 }
 """A function's timeout unless its entry point names its own."""
 MAX_TIMEOUT_SECONDS: Final = 900
@@ -80,6 +83,9 @@ class Entrypoint:
     """Addresses the program's coordinators, whose person ids it is given (comma-separated) in
     `COORDINATOR_ALERT_IDS_ENV` from the deployment setting `coordinator_alert_ids`."""
     sends_to_queue: bool = False
+    watches_dead_letters: bool = False
+    """Reads how many messages wait on the send queue's dead-letter queue (`sqs:GetQueueAttributes`
+    on that queue alone, its URL in `DLQ_URL_ENV`)."""
     sends_email: bool = False
     sends_sms: bool = False
     uses_video_rooms: bool = False
@@ -102,6 +108,8 @@ class Entrypoint:
             raise ValueError(f"{self.id}: only schedule-trigger entry points have a schedule")
         if (self.trigger == "event") != bool(self.event_pattern):
             raise ValueError(f"{self.id}: an event_pattern is required for, and only for, trigger 'event'")
+        if self.stream_filters and self.trigger != "stream":
+            raise ValueError(f"{self.id}: only stream-trigger entry points have stream_filters")
         if self.timeout_seconds is not None and not 1 <= self.timeout_seconds <= MAX_TIMEOUT_SECONDS:
             raise ValueError(f"{self.id}: timeout_seconds must be 1..{MAX_TIMEOUT_SECONDS}")
 
@@ -254,7 +262,12 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         trigger="schedule",
         grants=(TableGrant(tables.NOTIFY, "readwrite"),),
         sends_to_queue=True,
-        description="Every minute: move due outbox messages onto the send queue.",
+        watches_dead_letters=True,
+        notifies_coordinators=True,
+        description=(
+            "Every minute: move due outbox messages onto the send queue; alert coordinators when "
+            "messages wait on its dead-letter queue."
+        ),
     ),
     Entrypoint(
         id="NotifyGroupReminders",
@@ -285,6 +298,18 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         description="Send queue consumer: deliver each message once by email (SES) or SMS (SNS).",
     ),
     Entrypoint(
+        id="NotifyInbound",
+        domain="notify",
+        handler="functions.notify.inbound.lambda_handler",
+        trigger="topic",
+        grants=(TableGrant(tables.NOTIFY, "readwrite"), _AUDIT, _IDEMPOTENCY),
+        sends_sms=True,
+        description=(
+            "Inbound-SMS topic consumer (two-way SMS): STOP, START, HELP and C texted to the program's "
+            "number -> consent, answers, confirmations."
+        ),
+    ),
+    Entrypoint(
         id="NotifyAlerts",
         domain="notify",
         handler="functions.notify.alerts.lambda_handler",
@@ -311,6 +336,8 @@ def api_entrypoint(domain: str) -> Entrypoint:
 
 # Environment variables shared by every function, besides one per granted table.
 QUEUE_URL_ENV = "NOTIFY_QUEUE_URL"
+DLQ_URL_ENV = "NOTIFY_DLQ_URL"
+"""The send queue's dead-letter queue, given to every `watches_dead_letters` entry point."""
 SENDER_EMAIL_ENV = "SENDER_EMAIL"
 CLEARINGHOUSE_MODE_ENV = "CLEARINGHOUSE"
 CLEARINGHOUSE_URL_ENV = "CLEARINGHOUSE_URL"
@@ -320,6 +347,11 @@ EVENT_BUS_ENV = "EVENT_BUS_NAME"
 """The program's EventBridge bus, given to every `emits_events` entry point."""
 COORDINATOR_ALERT_IDS_ENV = "COORDINATOR_ALERT_IDS"
 """Comma-separated person ids of the coordinators alerts go to (a setting, not a resource)."""
+APP_URL_ENV = "TANDEM_APP_URL"
+"""The app's address that messages link to (a setting), given to every entry point that sends
+email or SMS."""
+SMS_HELP_LINE_ENV = "SMS_HELP_LINE"
+"""What a texted HELP is answered with (a setting), given to the `topic` (inbound SMS) entry points."""
 CLEARINGHOUSE_ENV: Final = (
     CLEARINGHOUSE_MODE_ENV,
     CLEARINGHOUSE_URL_ENV,
@@ -336,6 +368,8 @@ def resource_env_vars(entry: Entrypoint) -> set[str]:
     names = {grant.table.env_var for grant in entry.grants}
     if entry.sends_to_queue or entry.trigger == "queue":
         names.add(QUEUE_URL_ENV)
+    if entry.watches_dead_letters:
+        names.add(DLQ_URL_ENV)
     if entry.sends_email:
         names.add(SENDER_EMAIL_ENV)
     if entry.uses_clearinghouse:
@@ -348,3 +382,8 @@ def resource_env_vars(entry: Entrypoint) -> set[str]:
 def event_entrypoints() -> list[Entrypoint]:
     """The entry points a rule on the program's bus invokes (locally: the event poller)."""
     return [entry for entry in ENTRYPOINTS if entry.trigger == "event"]
+
+
+def topic_entrypoints() -> list[Entrypoint]:
+    """The entry points subscribed to the inbound-SMS topic (locally: the topic poller)."""
+    return [entry for entry in ENTRYPOINTS if entry.trigger == "topic"]

@@ -8,6 +8,9 @@ from typing import Any, Final
 
 from constructs import Construct
 
+from functions.notify.logic.inbound import DEFAULT_HELP_LINE, check_neutral
+from functions.notify.vocabulary import DEFAULT_APP_URL
+
 DEFAULTS: Final[dict[str, Any]] = {
     "openapi_document": "openapi/tandem.json",
     "stage": "prod",
@@ -22,6 +25,8 @@ DEFAULTS: Final[dict[str, Any]] = {
     "clearinghouse_url": "https://clearinghouse.example.org/x12/270",
     "clearinghouse_secret_arn": "",
     "coordinator_alert_ids": "",
+    "app_url": DEFAULT_APP_URL,
+    "sms_help_line": DEFAULT_HELP_LINE,
 }
 """Fallbacks when a key is absent from the context; `cdk.json` repeats them (a test checks they agree)."""
 
@@ -58,6 +63,12 @@ class Settings:
     """Comma-separated person ids of the coordinators who receive coverage's alerts (authorizations
     running low or about to expire), e.g. `per_a1b2,per_c3d4`. Empty: the alerts are dropped
     with a warning in the NotifyAlerts log, so set it for every stage that serves participants."""
+    app_url: str
+    """The app's https address that emails and texts link to (`TANDEM_APP_URL`)."""
+    sms_help_line: str
+    """What a texted HELP is answered with (`SMS_HELP_LINE`): the neutral sender and how to reach
+    the care team (carriers expect contact details). 10 to 300 characters, and as neutral as every
+    text: it may not name the care (therapy, treatment, recovery ...)."""
 
     @classmethod
     def from_scope(cls, scope: Construct) -> Settings:
@@ -83,6 +94,8 @@ class Settings:
             coordinator_alert_ids=",".join(
                 part.strip() for part in str(get("coordinator_alert_ids")).split(",") if part.strip()
             ),
+            app_url=str(get("app_url")),
+            sms_help_line=" ".join(str(get("sms_help_line")).split()),
         )
         if "@" not in settings.sender_email:
             raise ValueError(f"context sender_email must be an email address, got {settings.sender_email!r}")
@@ -101,6 +114,14 @@ class Settings:
                 "context coordinator_alert_ids must be person ids separated by commas, "
                 f"got {settings.coordinator_alert_ids!r}"
             )
+        if not settings.app_url.startswith("https://"):
+            raise ValueError(f"context app_url must be an https URL, got {settings.app_url!r}")
+        if not 10 <= len(settings.sms_help_line) <= 300:
+            raise ValueError("context sms_help_line must be 10 to 300 characters")
+        try:
+            check_neutral(settings.sms_help_line)
+        except ValueError as exc:
+            raise ValueError(f"context sms_help_line: {exc}") from exc
         return settings
 
     @property

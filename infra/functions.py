@@ -24,20 +24,24 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from functions.catalog import (
+    APP_URL_ENV,
     CLEARINGHOUSE_MODE_ENV,
     CLEARINGHOUSE_SECRET_ENV,
     CLEARINGHOUSE_URL_ENV,
     CLEARINGHOUSE_USAGE_ENV,
     COORDINATOR_ALERT_IDS_ENV,
     DEFAULT_TIMEOUT_SECONDS,
+    DLQ_URL_ENV,
     ENTRYPOINTS,
     EVENT_BUS_ENV,
     QUEUE_URL_ENV,
     SENDER_EMAIL_ENV,
+    SMS_HELP_LINE_ENV,
     Entrypoint,
     Trigger,
 )
@@ -56,9 +60,10 @@ LOG_RETENTION: Final = logs.RetentionDays.SIX_YEARS
 POWERTOOLS_LAYER_ARN: Final = (
     "arn:aws:lambda:${{AWS::Region}}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:{version}"
 )
-ASYNC_TRIGGERS: Final[frozenset[Trigger]] = frozenset({"schedule", "event"})
-"""Triggers whose EventBridge rule invokes the function asynchronously: the rule target and the
-function's own asynchronous-invocation config each retry twice, then dead-letter."""
+ASYNC_TRIGGERS: Final[frozenset[Trigger]] = frozenset({"schedule", "event", "topic"})
+"""Triggers that invoke the function asynchronously (an EventBridge rule, an SNS subscription): the
+rule target (or SNS's delivery policy) and the function's own asynchronous-invocation config each
+retry, then dead-letter into the entry point's DLQ."""
 STREAM_BATCH_SIZE: Final = 100
 STREAM_RETRY_ATTEMPTS: Final = 5
 QUEUE_BATCH_SIZE: Final = 10
@@ -158,6 +163,7 @@ class Functions(Construct):
         self.log_groups: dict[str, logs.LogGroup] = {}
         self.policies: dict[str, iam.ManagedPolicy] = {}
         self.rules: dict[str, events.Rule] = {}
+        self.subscriptions: dict[str, sns.Subscription] = {}
         self._powertools = lambda_.LayerVersion.from_layer_version_arn(
             self,
             "PowertoolsLayer",
@@ -269,6 +275,8 @@ class Functions(Construct):
             env[grant.table.env_var] = self._data.table(grant.table).table_name
         if entry.sends_to_queue or entry.trigger == "queue":
             env[QUEUE_URL_ENV] = self._messaging.notify_queue.queue_url
+        if entry.watches_dead_letters:
+            env[DLQ_URL_ENV] = self._messaging.notify_dlq.queue_url
         if entry.sends_email:
             env[SENDER_EMAIL_ENV] = self._settings.sender_email
         if entry.uses_video_rooms:
@@ -282,6 +290,10 @@ class Functions(Construct):
             env[EVENT_BUS_ENV] = self._messaging.event_bus.event_bus_name
         if entry.notifies_coordinators:
             env[COORDINATOR_ALERT_IDS_ENV] = self._settings.coordinator_alert_ids
+        if entry.sends_email or entry.sends_sms:
+            env[APP_URL_ENV] = self._settings.app_url
+        if entry.trigger == "topic":
+            env[SMS_HELP_LINE_ENV] = self._settings.sms_help_line
         env.update(entry.env)
         return env
 
@@ -359,6 +371,15 @@ class Functions(Construct):
             statements.append(
                 iam.PolicyStatement(
                     sid="FillSendQueue", actions=["sqs:SendMessage"], resources=[queue.queue_arn]
+                )
+            )
+        if entry.watches_dead_letters:
+            # How many messages wait there, nothing more: no receive, no delete.
+            statements.append(
+                iam.PolicyStatement(
+                    sid="CountSendDeadLetters",
+                    actions=["sqs:GetQueueAttributes"],
+                    resources=[self._messaging.notify_dlq.queue_arn],
                 )
             )
         if dead_letters is not None:
@@ -463,6 +484,11 @@ class Functions(Construct):
                 pattern=entry.event_pattern,
                 description=f"Tandem {entry.id} on the program bus: {entry.description}",
                 dead_letter_queue=dead_letters,
+            )
+        elif entry.trigger == "topic":
+            assert dead_letters is not None
+            self.subscriptions[entry.id] = self._messaging.on_inbound_sms(
+                function, dead_letter_queue=dead_letters
             )
 
     def _schedule_table(self) -> dynamodb.Table:

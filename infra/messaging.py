@@ -11,6 +11,7 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -40,6 +41,7 @@ class Messaging(Construct):
         self._data = data
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
         self._eventbridge_uses_key = False
+        self._sns_uses_key = False
 
         self.notify_dlq = self._encrypted_queue("NotifySendDlq", retention_period=DLQ_RETENTION)
         self.dead_letter_queues["NotifySendDlq"] = self.notify_dlq
@@ -148,6 +150,21 @@ class Messaging(Construct):
         )
         self._invoke(rule, function, dead_letter_queue)
         return rule
+
+    def on_inbound_sms(
+        self, function: lambda_.IFunction, *, dead_letter_queue: sqs.IQueue
+    ) -> sns.Subscription:
+        """Subscribe `function` to the inbound-SMS topic: SNS invokes it asynchronously with each
+        text, retrying a failed delivery to Lambda, and moves what it cannot deliver to
+        `dead_letter_queue` (the subscription's redrive policy; CDK adds the queue policy letting
+        this topic alone send to it)."""
+        if not self._sns_uses_key:
+            # SNS encrypts what it dead-letters into the CMK-encrypted queue.
+            self._data.allow_service("SnsDeadLetters", "sns.amazonaws.com", _PRODUCER_KMS_ACTIONS)
+            self._sns_uses_key = True
+        return self.inbound_sms_topic.add_subscription(
+            subscriptions.LambdaSubscription(function, dead_letter_queue=dead_letter_queue)
+        )
 
     def _invoke(self, rule: events.Rule, function: lambda_.IFunction, dead_letter_queue: sqs.IQueue) -> None:
         self._allow_eventbridge_dead_letters()

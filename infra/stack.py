@@ -56,6 +56,12 @@ class TandemStack(Stack):
         CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description=f"Base URL of stage {STAGE_NAME}")
         CfnOutput(self, "UserPoolId", value=self.api.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=self.api.user_pool_client.user_pool_client_id)
-        CfnOutput(self, "InboundSmsTopicArn", value=self.messaging.inbound_sms_topic.topic_arn)
+        CfnOutput(
+            self,
+            "InboundSmsTopicArn",
+            value=self.messaging.inbound_sms_topic.topic_arn,
+            description="Two-way SMS: set this topic as the program phone number's two-way channel "
+            "(AWS End User Messaging SMS) so inbound texts reach NotifyInbound",
+        )
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
         CfnOutput(self, "EventBusName", value=self.messaging.event_bus.event_bus_name)

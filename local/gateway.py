@@ -32,6 +32,10 @@ from functions.common.http import PROBLEM_JSON, problem_body
 from functions.openapi import FUNCTION_KEY
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+SentSms = Callable[[], list[dict[str, str]]]
+SENT_SMS_PATH = "/_local/sms"
+"""Local only, not part of the API: the texts moto's SNS has "sent" (what a phone would have
+received), oldest first. The demo program's numbers are fictional."""
 _SWAGGER_DIR = Path(
     importlib.import_module("aws_lambda_powertools.event_handler.openapi.swagger_ui").__file__ or ""
 )
@@ -84,6 +88,8 @@ class Gateway:
     api_url: str
     handlers: dict[str, Handler] = field(default_factory=dict)
     locks: dict[str, threading.Lock] = field(default_factory=dict)
+    sent_sms: SentSms | None = None
+    """What `SENT_SMS_PATH` lists (the runtime reads moto's SNS); None: that path is 404."""
 
     def __post_init__(self) -> None:
         self.operations: dict[tuple[str, str], Operation] = {}
@@ -185,6 +191,9 @@ def handle(
     if path in {"/docs", "/docs/"} or path.startswith("/docs/") or path == "/openapi.json":
         status, hdrs, payload = _docs(gateway, path, urlsplit(raw_path).query)
         return status, list(hdrs.items()), payload
+    if path == SENT_SMS_PATH and method == "GET" and gateway.sent_sms is not None:
+        items = json.dumps({"items": gateway.sent_sms()}, indent=2)
+        return 200, [("Content-Type", "application/json")], items.encode()
     try:
         match = gateway.matcher.match_route(raw_path)
     except ValueError:

@@ -1,7 +1,8 @@
 """Background loops that deliver what AWS would: schedule-table stream records to their
 consumers (through the catalog's filters), the minute sweep, the nightly jobs, send-queue
 messages to the sender (deleting what succeeded, leaving failures to SQS's redrive into the DLQ),
-and program-bus events to their `event` entry points (through each one's local rule and queue)."""
+program-bus events to their `event` entry points (through each one's local rule and queue), and
+inbound texts to the `topic` entry points (through the local inbound-SMS topic's SQS subscription)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from chalice.local import LambdaContext
 
-from functions.catalog import ENTRYPOINTS, Entrypoint
+from functions.catalog import ENTRYPOINTS, Entrypoint, Trigger
 from local.filters import matches_any
 
 Log = Callable[[str], None]
@@ -151,23 +152,39 @@ class QueuePoller:
             self._log(f"{self.consumer.id}: {len(failed)} message(s) failed; SQS will redeliver")
 
 
-class EventPoller:
-    """Delivers the program bus's events to one `event` entry point as its EventBridge rule would:
-    one event per (asynchronous) invocation, tried `max_attempts` times (AWS: once and two
-    retries), then moved to the entry's dead-letter queue. The local rule on the bus copies each
-    matching event, as EventBridge's JSON, into the entry's queue; this reads that queue."""
+class AsyncPoller:
+    """Delivers what waits on the local queue of one asynchronously invoked entry point as Lambda
+    would: one event per invocation, tried `max_attempts` times (AWS: once and two retries), then
+    moved to the entry's dead-letter queue. Subclasses say which trigger they stand in for and
+    turn a queued message into the event Lambda would be invoked with."""
+
+    trigger: ClassVar[Trigger]
+    source: ClassVar[str]
+    """What invokes the entry point, as error messages name it."""
+    noun: ClassVar[str]
+    """What the log calls one delivery."""
+    unreadable: ClassVar[str]
+    """What the log says of a queued message that is not one to deliver."""
 
     def __init__(
         self, sqs: Any, entry: Entrypoint, queue_url: str, dlq_url: str, log: Log, max_attempts: int = 3
     ) -> None:
-        if entry.trigger != "event":
-            raise ValueError(f"{entry.id} is not invoked by events on the bus")
+        if entry.trigger != self.trigger:
+            raise ValueError(f"{entry.id} is not invoked by {self.source}")
         self._sqs = sqs
         self.consumer = entry
         self._queue_url = queue_url
         self._dlq_url = dlq_url
         self._log = log
         self._max_attempts = max_attempts
+
+    def event_of(self, body: str) -> dict[str, Any]:
+        """The invocation event of one queued message; ValueError when it is not one."""
+        raise NotImplementedError
+
+    def label(self, event: dict[str, Any]) -> str:
+        """How the log names one event (an id, never its content)."""
+        return str(event.get("id", "?"))
 
     def step(self) -> None:
         messages = self._sqs.receive_message(
@@ -180,23 +197,95 @@ class EventPoller:
 
     def _deliver(self, body: str) -> bool:
         try:
-            event = json.loads(body)
+            event = self.event_of(body)
         except ValueError:
-            self._log(f"{self.consumer.id}: a message on its event queue is not JSON; dead-lettered")
+            self._log(f"{self.consumer.id}: {self.unreadable}; dead-lettered")
             return False
         failure = ""
         for _ in range(self._max_attempts):
             try:
                 invoke(self.consumer, event)
             except Exception as exc:  # noqa: BLE001 - as Lambda would, retry then dead-letter
-                failure = f"{type(exc).__name__}: {exc}"
+                failure = self.failure(exc)
             else:
                 return True
         self._log(
-            f"{self.consumer.id}: event {event.get('id', '?')} failed {self._max_attempts} times "
+            f"{self.consumer.id}: {self.noun} {self.label(event)} failed {self._max_attempts} times "
             f"({failure}); dead-lettered"
         )
         return False
+
+    def failure(self, exc: Exception) -> str:
+        return f"{type(exc).__name__}: {exc}"
+
+
+class EventPoller(AsyncPoller):
+    """Delivers the program bus's events to one `event` entry point as its EventBridge rule would.
+    The local rule on the bus copies each matching event, as EventBridge's JSON, into the entry's
+    queue; this reads that queue."""
+
+    trigger = "event"
+    source = "events on the bus"
+    noun = "event"
+    unreadable = "a message on its event queue is not JSON"
+
+    def event_of(self, body: str) -> dict[str, Any]:
+        event = json.loads(body)
+        if not isinstance(event, dict):
+            raise ValueError("not an event")
+        return event
+
+
+class TopicPoller(AsyncPoller):
+    """Delivers the inbound-SMS topic's messages to one `topic` entry point as its SNS subscription
+    would. moto's SNS delivers each published message, in SNS's JSON envelope, to the SQS queue
+    subscribed to the topic; this reads that queue and invokes the function with the event Lambda
+    receives from SNS (one record). The log names the SNS message id only: a text's body and
+    numbers are never logged, nor an exception's message (it could quote them)."""
+
+    trigger = "topic"
+    source = "the inbound-SMS topic"
+    noun = "message"
+    unreadable = "a message on its topic queue is not an SNS notification"
+
+    def event_of(self, body: str) -> dict[str, Any]:
+        envelope = json.loads(body)
+        if not isinstance(envelope, dict) or envelope.get("Type") != "Notification":
+            raise ValueError("not an SNS notification")
+        return sns_event(envelope, f"{envelope.get('TopicArn', '')}:{self.consumer.id}")
+
+    def label(self, event: dict[str, Any]) -> str:
+        return str(event["Records"][0]["Sns"].get("MessageId", "?"))
+
+    def failure(self, exc: Exception) -> str:
+        return type(exc).__name__
+
+
+def sns_event(envelope: dict[str, Any], subscription_arn: str) -> dict[str, Any]:
+    """The event Lambda is invoked with for one SNS notification (its HTTP/SQS JSON envelope:
+    the same fields, two of them spelt differently)."""
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": subscription_arn,
+                "Sns": {
+                    "Type": envelope.get("Type", "Notification"),
+                    "MessageId": envelope.get("MessageId"),
+                    "TopicArn": envelope.get("TopicArn"),
+                    "Subject": envelope.get("Subject"),
+                    "Message": envelope.get("Message", ""),
+                    "Timestamp": envelope.get("Timestamp"),
+                    "SignatureVersion": envelope.get("SignatureVersion"),
+                    "Signature": envelope.get("Signature"),
+                    "SigningCertUrl": envelope.get("SigningCertURL"),
+                    "UnsubscribeUrl": envelope.get("UnsubscribeURL"),
+                    "MessageAttributes": envelope.get("MessageAttributes") or {},
+                },
+            }
+        ]
+    }
 
 
 def sweep_event(rule: str = "tandem-local-minute") -> dict[str, Any]:

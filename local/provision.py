@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from botocore.exceptions import ClientError
 
-from functions.catalog import Entrypoint, event_entrypoints
+from functions.catalog import Entrypoint, event_entrypoints, topic_entrypoints
 from functions.common.auth import PERSON_ID_CLAIM, Role
 from functions.common.tables import ALL_TABLES
 from local import settings as names
@@ -21,8 +21,9 @@ EVENT_BUS_NAME: Final = f"{names.PREFIX}-events"
 
 @dataclass(frozen=True)
 class EventQueue:
-    """Where the local rule of one `event` entry point copies matching events, and the queue
-    holding the events its invocations kept failing on (AWS: the rule's and function's DLQ)."""
+    """Where what invokes one asynchronously invoked entry point waits locally (the queue its rule
+    on the bus, or its subscription to a topic, fills), and the queue holding what its invocations
+    kept failing on (AWS: the rule's or subscription's and the function's DLQ)."""
 
     url: str
     dlq_url: str
@@ -40,6 +41,11 @@ class Resources:
     """The program bus; empty when provisioned without an EventBridge client."""
     event_queues: dict[str, EventQueue] = field(default_factory=dict)
     """`event` entry point id -> its queue (filled by its rule on the bus)."""
+    inbound_sms_topic_arn: str = ""
+    """The topic inbound texts are published to (AWS: by End User Messaging); empty when
+    provisioned without an SNS client."""
+    topic_queues: dict[str, EventQueue] = field(default_factory=dict)
+    """`topic` entry point id -> its queue (subscribed to the inbound-SMS topic)."""
 
 
 def create_tables(dynamodb: Any) -> dict[str, str]:
@@ -77,7 +83,8 @@ def create_queues(sqs: Any, *, visibility_seconds: int = 5, max_receive_count: i
 
 
 def event_queue_name(entry: Entrypoint) -> str:
-    """`NotifyAlerts` -> `tandem-local-notify-alerts`."""
+    """`NotifyAlerts` -> `tandem-local-notify-alerts`: the local queue of an asynchronously
+    invoked entry point."""
     return f"{names.PREFIX}-" + re.sub(r"(?<!^)(?=[A-Z])", "-", entry.id).lower()
 
 
@@ -112,6 +119,22 @@ def create_event_bus(events: Any, sqs: Any) -> tuple[str, dict[str, EventQueue]]
         events.put_targets(Rule=name, EventBusName=EVENT_BUS_NAME, Targets=[target])
         queues[entry.id] = EventQueue(queue_url, dlq_url)
     return EVENT_BUS_NAME, queues
+
+
+def create_inbound_sms_topic(sns: Any, sqs: Any) -> tuple[str, dict[str, EventQueue]]:
+    """The inbound-SMS topic and, per `topic` entry point, a queue subscribed to it (moto's SNS
+    delivers each published message to it in SNS's JSON envelope; the topic poller invokes the
+    function with each, as Lambda's subscription would)."""
+    topic_arn: str = sns.create_topic(Name=names.INBOUND_SMS_TOPIC_NAME)["TopicArn"]  # idempotent
+    queues: dict[str, EventQueue] = {}
+    for entry in topic_entrypoints():
+        name = event_queue_name(entry)
+        dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+        queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        # SNS never subscribes the same endpoint twice: provisioning again changes nothing.
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=_queue_arn(sqs, queue_url))
+        queues[entry.id] = EventQueue(queue_url, dlq_url)
+    return topic_arn, queues
 
 
 def verify_sender(ses: Any) -> None:
@@ -189,7 +212,8 @@ def ensure_user(cognito: Any, pool_id: str, *, email: str, password: str, role: 
 
 
 def provision(clients: dict[str, Any]) -> Resources:
-    """Everything the functions use; the program bus only when `clients` has an `events` client."""
+    """Everything the functions use; the program bus only when `clients` has an `events` client,
+    the inbound-SMS topic only when it has an `sns` client."""
     tables = create_tables(clients["dynamodb"])
     queue_url, dlq_url = create_queues(clients["sqs"])
     verify_sender(clients["ses"])
@@ -198,4 +222,10 @@ def provision(clients: dict[str, Any]) -> Resources:
     event_queues: dict[str, EventQueue] = {}
     if "events" in clients:
         bus_name, event_queues = create_event_bus(clients["events"], clients["sqs"])
-    return Resources(tables, queue_url, dlq_url, pool_id, client_id, bus_name, event_queues)
+    topic_arn = ""
+    topic_queues: dict[str, EventQueue] = {}
+    if "sns" in clients:
+        topic_arn, topic_queues = create_inbound_sms_topic(clients["sns"], clients["sqs"])
+    return Resources(
+        tables, queue_url, dlq_url, pool_id, client_id, bus_name, event_queues, topic_arn, topic_queues
+    )

@@ -14,6 +14,7 @@ from typing import Any
 
 from functions.catalog import (
     COORDINATOR_ALERT_IDS_ENV,
+    DLQ_URL_ENV,
     ENTRYPOINTS,
     EVENT_BUS_ENV,
     QUEUE_URL_ENV,
@@ -25,7 +26,7 @@ from functions.openapi import load_committed
 from functions.schedule.vocabulary import PersonKind
 from local import gateway as gw
 from local import pollers, provision, seed
-from local.settings import REGION, SENDER_EMAIL, LocalSettings
+from local.settings import PROGRAM_SMS_NUMBER, REGION, SENDER_EMAIL, LocalSettings
 
 CLIENT_SERVICES = ("dynamodb", "dynamodbstreams", "sqs", "ses", "sns", "cognito-idp", "events")
 STOP_GRACE_SECONDS = 6.0
@@ -63,10 +64,20 @@ def function_environment(resources: provision.Resources) -> dict[str, str]:
     (each function module reads only its own; locally they share one process environment)."""
     env = {table.env_var: resources.tables[table.key] for table in ALL_TABLES}
     env[QUEUE_URL_ENV] = resources.queue_url
+    env[DLQ_URL_ENV] = resources.dlq_url
     if resources.event_bus_name:
         env[EVENT_BUS_ENV] = resources.event_bus_name
     env[COORDINATOR_ALERT_IDS_ENV] = COORDINATOR_ALERT_IDS
     return env
+
+
+def sent_sms() -> list[dict[str, str]]:
+    """The texts moto's SNS holds as sent (its in-process backend), oldest first."""
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.sns.models import sns_backends
+
+    sent = list(sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.items())
+    return [{"message_id": message_id, "to": to, "text": text} for message_id, (to, text) in sent]
 
 
 @dataclass
@@ -91,6 +102,9 @@ class Runtime:
             "queue_url": self.resources.queue_url,
             "dlq_url": self.resources.dlq_url,
             "event_bus_name": self.resources.event_bus_name,
+            "inbound_sms_topic_arn": self.resources.inbound_sms_topic_arn,
+            "program_sms_number": PROGRAM_SMS_NUMBER,
+            "sent_sms_url": f"{self.settings.api_url}{gw.SENT_SMS_PATH}",
             "users": [
                 {k: v for k, v in asdict(login).items() if k in {"username", "password", "role", "person_id"}}
                 for login in self.logins
@@ -143,7 +157,7 @@ def start(settings: LocalSettings | None = None) -> Runtime:
     verifier = gw.TokenVerifier(
         settings.aws_endpoint_url, REGION, resources.user_pool_id, resources.user_pool_client_id
     )
-    gateway = gw.Gateway(document=document, verifier=verifier, api_url=settings.api_url)
+    gateway = gw.Gateway(document=document, verifier=verifier, api_url=settings.api_url, sent_sms=sent_sms)
     for domain in {op.domain for op in gateway.operations.values()}:
         gateway.handler_for(domain)  # import now: a broken function fails the start, not a request
     server = gw.make_server(gateway, settings.host, settings.api_port, log)
@@ -166,6 +180,10 @@ def start(settings: LocalSettings | None = None) -> Runtime:
         pollers.Loop(f"event-poller-{entry.id}", settings.poll_seconds, poller.step, log)
         for entry, poller in event_pollers(clients["sqs"], resources, log)
     ]
+    runtime.loops += [
+        pollers.Loop(f"topic-poller-{entry.id}", settings.poll_seconds, poller.step, log)
+        for entry, poller in topic_pollers(clients["sqs"], resources, log)
+    ]
     for loop in runtime.loops:
         loop.start()
     runtime.write_state()
@@ -184,6 +202,18 @@ def event_pollers(
     return found
 
 
+def topic_pollers(
+    sqs: Any, resources: provision.Resources, log: pollers.Log
+) -> list[tuple[Entrypoint, pollers.TopicPoller]]:
+    """One poller per `topic` entry point, reading the queue subscribed to the inbound-SMS topic."""
+    found: list[tuple[Entrypoint, pollers.TopicPoller]] = []
+    for entry in ENTRYPOINTS:
+        queue = resources.topic_queues.get(entry.id)
+        if entry.trigger == "topic" and queue is not None:
+            found.append((entry, pollers.TopicPoller(sqs, entry, queue.url, queue.dlq_url, log)))
+    return found
+
+
 def banner(runtime: Runtime, started: float) -> str:
     s = runtime.settings
     lines = [
@@ -195,6 +225,8 @@ def banner(runtime: Runtime, started: float) -> str:
         f"  User pool    {runtime.resources.user_pool_id}   client {runtime.resources.user_pool_client_id}",
         f"  State file   {s.state_dir / 'local.json'}",
         f"  Event bus    {runtime.resources.event_bus_name or '-'}   (alerts to {COORDINATOR_ALERT_IDS})",
+        f"  Two-way SMS  text {PROGRAM_SMS_NUMBER}: .venv/bin/python -m local.sms +15125550101 STOP"
+        f"   (texts sent: {s.api_url}{gw.SENT_SMS_PATH})",
         "  Nightly      "
         + (", ".join(f"{e.id} at {e.daily:%H:%M} UTC" for e in pollers.nightly_entries()) or "-")
         + "   (in-process, now: local.pollers.run_nightly())",

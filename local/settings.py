@@ -50,3 +50,7 @@ QUEUE_NAME = f"{PREFIX}-notify-send"
 DLQ_NAME = f"{PREFIX}-notify-send-dlq"
 USER_POOL_NAME = f"{PREFIX}-users"
 USER_POOL_CLIENT_NAME = f"{PREFIX}-web"
+INBOUND_SMS_TOPIC_NAME = f"{PREFIX}-inbound-sms"
+PROGRAM_SMS_NUMBER = "+18885550100"
+"""The program's (fictional) number people text locally: what inbound texts name as their
+destination, and so the number answers come from."""

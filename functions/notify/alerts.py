@@ -38,14 +38,19 @@ FACTS = {
 }
 
 
-class AlertSettings(Settings):
-    notify_table: str = Field(alias="NOTIFY_TABLE")
+class CoordinatorSettings(Settings):
+    """Who coordinator alerts go to (every entry point that `notifies_coordinators`)."""
+
     coordinator_alert_ids: str = Field(
         default="", alias="COORDINATOR_ALERT_IDS", description="Comma-separated person ids of coordinators"
     )
 
     def coordinators(self) -> list[str]:
         return [p.strip() for p in self.coordinator_alert_ids.split(",") if p.strip()]
+
+
+class AlertSettings(CoordinatorSettings):
+    notify_table: str = Field(alias="NOTIFY_TABLE")
 
 
 SETTINGS = AlertSettings

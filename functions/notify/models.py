@@ -13,6 +13,7 @@ from functions.notify.vocabulary import (
     DEFAULT_REMINDER_OFFSETS_MINUTES,
     DEFAULT_SMS_OFFSETS_MINUTES,
     DEFAULT_TOPIC_CHANNELS,
+    ENTITY_DLQ_INCIDENT,
     ENTITY_FAILURE,
     ENTITY_GROUP_SERIES,
     ENTITY_JOB_RUN,
@@ -616,4 +617,33 @@ class JobRun(StoredRecord):
             "hour": self.hour,
             "finished_at": iso(self.finished_at),
             "expires_at": int((self.finished_at.astimezone(UTC) + self.RETAIN).timestamp()),
+        }
+
+
+class DlqIncident(StoredRecord):
+    """The send queue's dead-letter queue holding messages, from the sweep that first found it
+    non-empty (and alerted the coordinators) until one finds it empty again
+    (`ALERT#DLQ#<queue>` / `INCIDENT`). Its queue's name and counts only."""
+
+    model_config = ConfigDict(frozen=True)
+
+    queue: str
+    incident_id: str
+    """Unique per incident: its alerts' ids derive from it."""
+    opened_at: datetime
+    waiting: int
+    """How many messages the queue held when the incident opened."""
+
+    @staticmethod
+    def key(queue: str) -> dict[str, str]:
+        return {"pk": f"ALERT#DLQ#{queue}", "sk": "INCIDENT"}
+
+    def to_attributes(self) -> dict[str, Any]:
+        return {
+            **self.key(self.queue),
+            "entity": ENTITY_DLQ_INCIDENT,
+            "queue": self.queue,
+            "incident_id": self.incident_id,
+            "opened_at": iso(self.opened_at),
+            "waiting": self.waiting,
         }

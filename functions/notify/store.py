@@ -24,6 +24,8 @@ Items (pk / sk):
 - The preferences item of a person with a zone sits in gsi1 under ZONE#<IANA zone> (sort:
   person), which the hourly digest job reads for the zones where it is Sunday evening.
 - JOB#<job> / HOUR#<UTC hour>: an hourly job finished that hour's work (TTL).
+- ALERT#DLQ#<queue> / INCIDENT: the send queue's DLQ holds messages and the coordinators were
+  alerted (open until a sweep finds the queue empty).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from functions.notify.logic.outbox import chunks
 from functions.notify.logic.reminders import MAX_WRITES, SessionPlan
 from functions.notify.models import (
     Attempt,
+    DlqIncident,
     FailureRecord,
     FinishedMessage,
     GroupSeries,
@@ -922,6 +925,50 @@ class NotifyStore:
 
     def mark_job_done(self, run: JobRun) -> None:
         self._client.put_item(TableName=self.table, Item=to_item(run.to_attributes()))
+
+    # --- dead-letter incidents -----------------------------------------------------------------
+
+    def get_dlq_incident(self, queue: str) -> DlqIncident | None:
+        data = get_item(self._client, self.table, DlqIncident.key(queue))
+        return DlqIncident.from_attributes(data) if data else None
+
+    def open_dlq_incident(self, incident: DlqIncident, alerts: Sequence[MessageRecord]) -> bool:
+        """Record the incident and its alerts at once, only if no incident of the queue is open;
+        False when one is (another sweep opened it first)."""
+        puts = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_item(item),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for item in (incident.to_attributes(), *(m.to_attributes() for m in alerts))
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=puts)
+        except ClientError as exc:
+            if error_code(exc) == "TransactionCanceledException" and "ConditionalCheckFailed" in (
+                cancellation_reasons(exc)
+            ):
+                return False
+            raise
+        return True
+
+    def close_dlq_incident(self, incident: DlqIncident) -> bool:
+        """End this incident (not a later one another sweep opened meanwhile)."""
+        try:
+            self._client.delete_item(
+                TableName=self.table,
+                Key=to_item(DlqIncident.key(incident.queue)),
+                ConditionExpression="incident_id = :incident",
+                ExpressionAttributeValues=to_item({":incident": incident.incident_id}),
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def _query_all(self, **kwargs: Any) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []

@@ -139,6 +139,7 @@ ENTITY_UPCOMING = "UPCOMING"
 ENTITY_FAILURE = "FAILURE"
 ENTITY_GROUP_SERIES = "GROUP_SERIES"
 ENTITY_JOB_RUN = "JOB_RUN"
+ENTITY_DLQ_INCIDENT = "DLQ_INCIDENT"
 
 # Program defaults for reminders: a day before and an hour before (what a saved preferences
 # record's `reminder_offsets_minutes` starts from; they are the person's email offsets).
@@ -154,6 +155,9 @@ SMS_REMINDERS_PER_WEEK = 3
 # The send queue dead-letters after this many receives (infra/messaging.py MAX_RECEIVE_COUNT;
 # a unit test keeps the two equal). The sender records the final failure on the last one.
 MAX_RECEIVES = 5
+
+FAILURES_ROUTE = "/notifications/failures"
+"""The coordinators' list of messages that failed for good (what a DLQ alert points to)."""
 
 SENDER_NAME = "Tandem Care"
 DEFAULT_APP_URL = "https://app.tandem.health"

@@ -589,7 +589,7 @@ def test_notify_alerts_is_given_the_coordinators(resources: Resources, configure
     ):
         for entry in ENTRYPOINTS:
             env = props(stack[function_id(stack, entry)])["Environment"]["Variables"]
-            if entry.id == "NotifyAlerts":
+            if entry.id in ("NotifyAlerts", "NotifySweep"):  # coverage's alerts; DLQ alerts
                 assert env[COORDINATOR_ALERT_IDS_ENV] == expected
             else:
                 assert COORDINATOR_ALERT_IDS_ENV not in env, entry.id
@@ -933,8 +933,10 @@ def test_alarms_cover_errors_throttles_dlqs_and_api(resources: Resources) -> Non
         for name, body in of_type(resources, "AWS::SQS::Queue").items()
         if "RedrivePolicy" not in props(body)
     ]
-    # The send queue's, one per stream/schedule/event entry point, and the event bus's.
-    assert len(dlqs) == 1 + sum(e.trigger in ("stream", "schedule", "event") for e in ENTRYPOINTS) + 1
+    # The send queue's, one per stream/schedule/event/topic entry point, and the event bus's.
+    assert (
+        len(dlqs) == 1 + sum(e.trigger in ("stream", "schedule", "event", "topic") for e in ENTRYPOINTS) + 1
+    )
     visible = watched("ApproximateNumberOfMessagesVisible")
     for dlq in dlqs:
         assert any(dlq in dims for dims in visible), dlq

@@ -13,7 +13,7 @@ import pytest
 from moto import mock_aws
 from moto.dynamodb.models import DynamoDBBackend
 
-from functions.catalog import QUEUE_URL_ENV, SENDER_EMAIL_ENV
+from functions.catalog import DLQ_URL_ENV, QUEUE_URL_ENV, SENDER_EMAIL_ENV
 from functions.common import aws
 from functions.common.audit import AuditWriter
 from functions.common.tables import ALL_TABLES
@@ -37,10 +37,12 @@ def moto_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             names[table.key] = name
         sqs = boto3.client("sqs", region_name="us-east-1")
         queue_url = sqs.create_queue(QueueName="test-notify-send")["QueueUrl"]
+        dlq_url = sqs.create_queue(QueueName="test-notify-send-dlq")["QueueUrl"]
         monkeypatch.setenv(QUEUE_URL_ENV, queue_url)
+        monkeypatch.setenv(DLQ_URL_ENV, dlq_url)
         monkeypatch.setenv(SENDER_EMAIL_ENV, SENDER)
         boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress=SENDER)
-        yield {"dynamodb": dynamodb, "sqs": sqs, "tables": names, "queue_url": queue_url}
+        yield {"dynamodb": dynamodb, "sqs": sqs, "tables": names, "queue_url": queue_url, "dlq_url": dlq_url}
         aws.reset_clients()
     assert "AWS_ENDPOINT_URL" not in os.environ
 

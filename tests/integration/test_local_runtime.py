@@ -10,7 +10,7 @@ import jwt
 import pytest
 from moto import mock_aws
 
-from functions.catalog import QUEUE_URL_ENV, SENDER_EMAIL_ENV
+from functions.catalog import DLQ_URL_ENV, QUEUE_URL_ENV, SENDER_EMAIL_ENV
 from functions.common import aws
 from functions.common.models import utc_now
 from functions.common.streams import Change
@@ -37,6 +37,7 @@ def local_aws(monkeypatch: pytest.MonkeyPatch):
         for table in ALL_TABLES:
             monkeypatch.setenv(table.env_var, resources.tables[table.key])
         monkeypatch.setenv(QUEUE_URL_ENV, resources.queue_url)
+        monkeypatch.setenv(DLQ_URL_ENV, resources.dlq_url)
         monkeypatch.setenv(SENDER_EMAIL_ENV, names.SENDER_EMAIL)
         yield clients, resources
         aws.reset_clients()

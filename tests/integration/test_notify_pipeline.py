@@ -102,13 +102,13 @@ def test_sweep_queues_every_due_message_in_batches_and_leaves_the_rest(moto_env)
     # When the minute sweep runs
     result = sweep_once()
     # Then all 23 are on the queue and marked queued, the later one still pending
-    assert result == {"queued": 23}
+    assert result == {"queued": 23, "dead_letters": "empty"}
     bodies = sorted(json.loads(m["Body"])["message_id"] for m in receive_all(moto_env))
     assert bodies == sorted(f"msg_due{i:05d}" for i in range(23))
     assert outbox.get_message("msg_due00000").status is MessageStatus.QUEUED
     assert outbox.get_message("msg_later0001").status is MessageStatus.PENDING
     # And a second sweep finds nothing new to queue
-    assert sweep_once() == {"queued": 0}
+    assert sweep_once() == {"queued": 0, "dead_letters": "empty"}
 
 
 def test_message_due_just_before_midnight_yesterday_is_still_swept(moto_env):
@@ -116,7 +116,7 @@ def test_message_due_just_before_midnight_yesterday_is_still_swept(moto_env):
     now = utc_now()
     yesterday_late = now.replace(hour=0, minute=0, second=0) - timedelta(seconds=30)
     outbox.put_message(message("msg_lastnight1").model_copy(update={"due_at": yesterday_late}))
-    assert sweep_once() == {"queued": 1}
+    assert sweep_once() == {"queued": 1, "dead_letters": "empty"}
 
 
 def test_sender_delivers_email_and_sms_once_even_when_redelivered(moto_env):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 from datetime import UTC, datetime, time
-from typing import Any
+from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,17 +14,20 @@ from functions.catalog import (
     CLEARINGHOUSE_ENV,
     COVERAGE_EVENT_SOURCE,
     DEFAULT_TIMEOUT_SECONDS,
+    DLQ_URL_ENV,
     ENTRYPOINTS,
     EVENT_BUS_ENV,
     EVERY_MINUTE,
     Entrypoint,
+    Trigger,
     api_entrypoint,
     daily_at,
     event_entrypoints,
     resource_env_vars,
+    topic_entrypoints,
 )
 from functions.common.config import Settings
-from functions.common.tables import AUDIT, COVERAGE, NOTIFY, PARTICIPANT_WEEK_INDEX, SCHEDULE
+from functions.common.tables import AUDIT, COVERAGE, IDEMPOTENCY, NOTIFY, PARTICIPANT_WEEK_INDEX, SCHEDULE
 from local import pollers
 
 ALWAYS_SET = {"AWS_REGION", "TANDEM_STAGE"}  # Lambda sets the region; CDK sets the stage
@@ -120,6 +123,10 @@ def test_coverage_recheck_runs_nightly_for_up_to_fifteen_minutes():
     }
 
 
+def test_every_trigger_has_a_default_timeout():
+    assert set(DEFAULT_TIMEOUT_SECONDS) == set(get_args(Trigger))
+
+
 def test_timeouts_default_per_trigger():
     for entry in ENTRYPOINTS:
         if entry.timeout_seconds is None:
@@ -137,6 +144,9 @@ def test_timeouts_default_per_trigger():
         ({"timeout_seconds": 0}, "timeout_seconds"),
         ({"trigger": "event"}, "event_pattern"),
         ({"trigger": "queue", "event_pattern": {"source": ["tandem.coverage"]}}, "event_pattern"),
+        ({"trigger": "topic", "event_pattern": {"source": ["tandem.coverage"]}}, "event_pattern"),
+        ({"trigger": "topic", "schedule": "cron(0 8 * * ? *)"}, "only schedule-trigger"),
+        ({"trigger": "topic", "stream_filters": ({"dynamodb": {}},)}, "stream_filters"),
     ],
 )
 def test_entrypoints_refuse_what_infra_and_local_cannot_run(changes: dict[str, Any], problem: str):
@@ -200,13 +210,48 @@ def test_notify_alerts_consumes_coverage_events_from_the_bus():
         "CoveragePrices",
         "NotifyAlerts",
     ]
-    assert {e.id for e in ENTRYPOINTS if e.notifies_coordinators} == {"NotifyAlerts"}
+    assert {e.id for e in ENTRYPOINTS if e.notifies_coordinators} == {"NotifyAlerts", "NotifySweep"}
 
 
 def test_the_consumer_pattern_names_the_source_coverage_puts_events_with():
     from functions.coverage.alerts import SOURCE
 
     assert SOURCE == COVERAGE_EVENT_SOURCE
+
+
+# --- two-way SMS -----------------------------------------------------------------------------
+
+
+def test_notify_inbound_consumes_the_inbound_sms_topic():
+    inbound = entry_of("NotifyInbound")
+    assert (inbound.domain, inbound.trigger, inbound.handler) == (
+        "notify",
+        "topic",
+        "functions.notify.inbound.lambda_handler",
+    )
+    assert [e.id for e in topic_entrypoints()] == ["NotifyInbound"]
+    # It changes consent (audited), keeps idempotency records per inbound message, and answers by SMS
+    assert {(g.table.key, g.access, g.index) for g in inbound.grants} == {
+        (NOTIFY.key, "readwrite", None),
+        (AUDIT.key, "append", None),
+        (IDEMPOTENCY.key, "readwrite", None),
+    }
+    assert inbound.sends_sms
+    assert not inbound.sends_email
+    assert not inbound.sends_to_queue
+    assert not inbound.emits_events
+    assert inbound.timeout == DEFAULT_TIMEOUT_SECONDS["topic"] == 30
+
+
+def test_the_minute_sweep_alone_watches_the_send_dead_letter_queue_and_alerts_coordinators():
+    sweep = entry_of("NotifySweep")
+    assert sweep.every_minute
+    assert sweep.watches_dead_letters
+    assert sweep.notifies_coordinators
+    assert {e.id for e in ENTRYPOINTS if e.watches_dead_letters} == {"NotifySweep"}
+    for entry in ENTRYPOINTS:
+        assert (DLQ_URL_ENV in resource_env_vars(entry)) == entry.watches_dead_letters, entry.id
+    assert DLQ_URL_ENV == "NOTIFY_DLQ_URL"
 
 
 # --- the clearinghouse -----------------------------------------------------------------------

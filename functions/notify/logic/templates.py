@@ -421,6 +421,7 @@ _FACT_LABELS: dict[str, dict[Language, str]] = {
     "reason": {Language.EN: "Reason", Language.ES: "Motivo"},
     "queue": {Language.EN: "Queue", Language.ES: "Cola"},
     "count": {Language.EN: "Count", Language.ES: "Cantidad"},
+    "review": {Language.EN: "Where to look", Language.ES: "Dónde revisar"},
 }
 
 

@@ -13,6 +13,7 @@ from functions.common.auth import Role
 from functions.common.models import utc_now
 from functions.notify.deps import Audit, Caller, Store
 from functions.notify.models import FailureEntry, FailuresPage, HistoryEntry, HistoryPage
+from functions.notify.vocabulary import FAILURES_ROUTE
 
 router = Router()  # type: ignore[no-untyped-call]
 Limit = Annotated[int, Query(ge=1, le=100)]
@@ -51,7 +52,7 @@ def my_history(
 
 
 @router.get(
-    "/notifications/failures",
+    FAILURES_ROUTE,
     summary="Messages that failed for good (dead-lettered), newest first, one month at a time (coordinators)",
     tags=["notifications"],
     security=AUTHENTICATED,
