@@ -4,7 +4,9 @@ Every hour it works out which zones are in their Sunday evening (`logic.digest`;
 zone rules at run time, so DST never shifts it), reads the people of those zones (gsi1
 `ZONE#<zone>` on their preferences; no Scan), and for each plans one digest per channel
 they chose for digests, listing next week's sessions (their `NEXT#<person>` items) and
-group occurrences (their series items, expanded). Ids `dig.<person>.<ISO week>.<channel>`
+group occurrences (their series items, expanded; a facilitator's lists the occurrences of
+the groups they lead while anyone is enrolled, as a clinician's lists the sessions they
+hold). Ids `dig.<person>.<ISO week>.<channel>`
 make it once per person and week however often the job runs. A week with nothing in it
 sends nothing.
 """

@@ -1,8 +1,9 @@
 """Notify's consumer of the schedule table's stream: session changes -> reminders and notices,
 makeup offers -> missed-session follow-ups, group enrolments -> the person's series item
-(which the hourly job plans occurrence reminders from; a withdrawal retires them) and, for
-those seated from the waitlist, promotion notices, all in the outbox (the minute sweep
-sends them when due).
+and their facilitator's (which the hourly job plans occurrence reminders from; a withdrawal
+retires the person's, and the last participant's withdrawal, or the last one moving to
+another facilitator, the facilitator's) and, for those seated from the waitlist, promotion
+notices, all in the outbox (the minute sweep sends them when due).
 
 One stream record is applied as one transaction conditioned on notify's marker of the
 session, so redelivered records create nothing twice and a stale record never brings back
@@ -112,8 +113,10 @@ def apply_group_enrolment(change: Change, store: NotifyStore, *, now: datetime) 
 
 def apply_group_series(change: Change, store: NotifyStore) -> bool:
     """Keep notify's item of the person's place in the series (enrolled), or end it
-    (withdrawn) and retire their group reminders still pending; False when the record asks
-    nothing of it or is older than what was applied."""
+    (withdrawn) and retire their group reminders still pending, with the facilitator's item
+    kept in step (joined; left, and ended with its pending reminders when they were its
+    last participant); False when the record asks nothing of it or is older than what was
+    applied."""
     planned = series_change(change.new, change.old)
     if planned is None:
         return False
@@ -124,6 +127,8 @@ def apply_group_series(change: Change, store: NotifyStore) -> bool:
             "group_id": planned.series.group_id,
             "stale": outcome.stale,
             "retired": len(outcome.retired),
+            "facilitator_items": len(outcome.facilitators),
+            "facilitator_ended": sum(1 for f in outcome.facilitators if not f.active),
         },
     )
     return not outcome.stale

@@ -11,10 +11,20 @@ SMS limits apply as to session reminders (same planning path; the sender enforce
 
 Each write is conditioned on the series item's revision and the person still enrolled, so
 a withdrawal that lands meanwhile wins and no reminder of it is resurrected.
+
+Facilitators. The bucket holds the facilitators' series items too (kept by the enrolment
+stream handler with the participants' items: active while anyone is enrolled under them),
+planned the same way from the facilitator's own preferences, once per occurrence, channel
+and offset however many participants there are. Before planning, the job puts any enrolled
+participant its facilitator's item does not list yet into it (items recorded before
+facilitators had one), conditioned on the participant's item being unchanged since it was
+read, so a withdrawal meanwhile wins here too; the ending of a facilitator's item (its last
+participant gone) is the stream handler's, in the withdrawal's own transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +40,7 @@ from functions.notify.logic.groups import plan_group_reminders
 from functions.notify.logic.reminders import Recipient
 from functions.notify.models import GroupSeries
 from functions.notify.store import NotifyStore
-from functions.notify.vocabulary import MessageStatus
+from functions.notify.vocabulary import MessageStatus, SeriesRole
 
 JOB = "group_reminders"
 SETTINGS = JobSettings
@@ -54,11 +64,37 @@ def plan_series(store: NotifyStore, series: GroupSeries, person: Recipient, now:
     return sum(1 for m in new if m.status is MessageStatus.PENDING)
 
 
+def facilitators_of(store: NotifyStore, read: Sequence[GroupSeries]) -> tuple[list[GroupSeries], int]:
+    """The active facilitators' items (as read, or as the catch-up left them) and how many
+    participants could not be put into theirs."""
+    held = {(s.person_id, s.group_id): s for s in read if s.role is SeriesRole.FACILITATOR}
+    failed = 0
+    for one in read:
+        if one.role is not SeriesRole.PARTICIPANT or one.facilitator_id is None:
+            continue
+        key = (one.facilitator_id, one.group_id)
+        item = held.get(key)
+        if item is not None and one.person_id in item.participants:
+            continue
+        try:
+            joined = store.join_facilitator(one)
+        except Exception:  # noqa: BLE001 - one series' failure must not stop the run
+            failed += 1
+            logger.exception("facilitator's series not kept", extra={"group_id": one.group_id})
+            continue
+        if joined is not None:
+            held[key] = joined
+    return [s for s in held.values() if s.active], failed
+
+
 def remind_groups(store: NotifyStore, now: datetime) -> dict[str, Any]:
-    """Plan every active series' reminders; raise at the end when any series failed."""
-    series = list(store.active_series())
+    """Plan every active series' reminders (participants' and facilitators'); raise at the
+    end when any series failed."""
+    read = list(store.active_series())
+    facilitators, failed = facilitators_of(store, read)
+    series = [s for s in read if s.role is SeriesRole.PARTICIPANT] + facilitators
     preferences = store.get_preferences_many(s.person_id for s in series)
-    planned = failed = 0
+    planned = 0
     for one in series:
         person = Recipient.of(one.person_id, preferences.get(one.person_id), fallback_zone=one.time_zone)
         try:

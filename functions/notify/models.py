@@ -26,6 +26,7 @@ from functions.notify.vocabulary import (
     Language,
     MessageKind,
     MessageStatus,
+    SeriesRole,
     SeriesStatus,
     Topic,
 )
@@ -541,7 +542,13 @@ class GroupSeries(StoredRecord):
     start, zone, length), when they joined and left, and the group reminders planned for
     them (id -> occurrence start), which is what a withdrawal retires and what the sender
     checks a group reminder against. While enrolled it sits in gsi1 `GSERIES` (sort:
-    group#person), the bucket the hourly group-reminder job reads."""
+    group#person), the bucket the hourly group-reminder job reads.
+
+    The group's facilitator has one too (`role` facilitator, under the facilitator's person
+    id: schedule enrols participants only, so it never meets a participant's item), kept
+    from the participants' items: `participants` lists who is enrolled under them, and it
+    is enrolled exactly while that list is not empty (`logic.groups.facilitator_joined` /
+    `facilitator_left`)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -562,6 +569,10 @@ class GroupSeries(StoredRecord):
     revision: int = 0
     """Bumped by every write; the group-reminder job writes only over the revision it read."""
     reminders: dict[str, str] = Field(default_factory=dict)
+    role: SeriesRole = SeriesRole.PARTICIPANT
+    participants: tuple[str, ...] = ()
+    """A facilitator's item: the ids of the participants enrolled under them, sorted (never
+    put on a message). Empty on a participant's item."""
 
     BUCKET: ClassVar[str] = "GSERIES"
 

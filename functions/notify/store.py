@@ -20,7 +20,10 @@ Items (pk / sk):
   coordinators' list of failures (newest first, one Query).
 - PERSON#<person> / GSERIES#<group>: the person's place in a group series (from their
   GROUP_ENROLMENT stream records) and the group reminders planned for it; while enrolled in
-  gsi1 under GSERIES (sort: group#person), which the hourly group-reminder job reads.
+  gsi1 under GSERIES (sort: group#person), which the hourly group-reminder job reads. The
+  group's facilitator has one as well (role `facilitator`, listing the participants enrolled
+  under them), written in the same transaction as each participant's item that joins or
+  leaves it.
 - The preferences item of a person with a zone sits in gsi1 under ZONE#<IANA zone> (sort:
   person), which the hourly digest job reads for the zones where it is Sunday evening.
 - JOB#<job> / HOUR#<UTC hour>: an hourly job finished that hour's work (TTL).
@@ -44,7 +47,12 @@ from functions.common.http import decode_cursor, encode_cursor
 from functions.common.models import iso
 from functions.common.tables import GSI1
 from functions.notify.logic.caps import CapCounter, CapName
-from functions.notify.logic.groups import SeriesChange
+from functions.notify.logic.groups import (
+    SeriesChange,
+    facilitator_joined,
+    facilitator_left,
+    facilitator_moves,
+)
 from functions.notify.logic.outbox import chunks
 from functions.notify.logic.reminders import MAX_WRITES, SessionPlan
 from functions.notify.models import (
@@ -61,10 +69,12 @@ from functions.notify.models import (
     SmsConsent,
     UpcomingSession,
 )
-from functions.notify.vocabulary import ENTITY_PHONE, ENTITY_SMS_CAP, MessageStatus, SeriesStatus
+from functions.notify.vocabulary import ENTITY_PHONE, ENTITY_SMS_CAP, MessageStatus, SeriesRole, SeriesStatus
 
 BATCH_GET = 100
-MAX_SERIES_TRIES = 3
+MAX_SERIES_TRIES = 5
+"""Reads and plans of one enrolment record before the stream retries it: participants of one
+group share their facilitator's item, so their records can race for it."""
 MAX_LEASES = 3
 """How many times a claim the sender never picked up is queued again."""
 _PENDING = MessageStatus.PENDING.value
@@ -79,7 +89,10 @@ class SeriesApplied:
     stale: bool = False
     """A later enrolment record was applied already: nothing changed."""
     retired: tuple[str, ...] = ()
-    """The pending reminders a withdrawal deleted."""
+    """The pending reminders a withdrawal deleted (the participant's and, when it ended the
+    facilitator's item, the facilitator's)."""
+    facilitators: tuple[GroupSeries, ...] = ()
+    """The facilitators' series items as the change left them (the ones it wrote)."""
 
 
 class SeriesRaced(RuntimeError):
@@ -737,7 +750,14 @@ class NotifyStore:
         """Keep or end a person's series item from an enrolment record, conditioned on the
         revision read: an enrolment is recorded (the reminders planned so far kept); a
         withdrawal ends it and, in the same transaction, deletes its reminders still
-        pending. A record older than the one applied (by `since`) changes nothing."""
+        pending. A record older than the one applied (by `since`) changes nothing.
+
+        The facilitators' items change in the same transaction, each conditioned on the
+        revision read: the participant joins the item of the facilitator they are enrolled
+        under and leaves the one they were under before (withdrawn, or the series has another
+        facilitator now); an item left by its last participant ends, and its pending
+        reminders are deleted with it. Two participants' records racing for one facilitator's
+        item cannot both win: the loser reads again and plans again."""
         incoming = change.series
         for _ in range(MAX_SERIES_TRIES):
             current = self.get_group_series(incoming.person_id, incoming.group_id)
@@ -746,33 +766,95 @@ class NotifyStore:
             retire: list[str] = []
             kept = current.reminders if current else {}
             if change.end:
-                retire = [
-                    m.message_id
-                    for m in self.get_messages(kept).values()
-                    if m.status is MessageStatus.PENDING
-                ]
+                retire = self._pending(kept)
                 kept = {}
             record = incoming.model_copy(
                 update={"reminders": kept, "revision": (current.revision if current else 0) + 1}
             )
-            put: dict[str, Any] = {"TableName": self.table, "Item": to_item(record.to_attributes())}
-            if current is None:
-                put["ConditionExpression"] = "attribute_not_exists(pk)"
-            else:
-                put["ConditionExpression"] = "revision = :revision"
-                put["ExpressionAttributeValues"] = to_item({":revision": current.revision})
-            in_transaction, after = retire[: MAX_WRITES - 1], retire[MAX_WRITES - 1 :]
-            items = [{"Put": put}, *(self._delete_pending(ident) for ident in in_transaction)]
+            moves = self._facilitator_moves(current, record)
+            for before, after in moves:
+                if before is not None and not after.active:
+                    retire += self._pending(before.reminders)
+            puts = [self._series_put(record, current), *(self._series_put(a, b) for b, a in moves)]
+            room = MAX_WRITES - len(puts)
+            in_transaction, after_commit = retire[:room], retire[room:]
+            items = [*puts, *(self._delete_pending(ident) for ident in in_transaction)]
             try:
                 self._client.transact_write_items(TransactItems=items)
             except ClientError as exc:
                 if error_code(exc) != "TransactionCanceledException":
                     raise
-                continue  # the series or a reminder moved meanwhile: read and plan again
-            for ident in after:
+                continue  # the series, a facilitator's item or a reminder moved: read and plan again
+            for ident in after_commit:
                 self._delete_pending_now(ident)
-            return SeriesApplied(retired=tuple(retire))
+            return SeriesApplied(retired=tuple(retire), facilitators=tuple(a for _, a in moves))
         raise SeriesRaced(f"group series {incoming.group_id} kept racing")
+
+    def _facilitator_moves(
+        self, current: GroupSeries | None, record: GroupSeries
+    ) -> list[tuple[GroupSeries | None, GroupSeries]]:
+        """(facilitator's item as read, as it is to be) for each facilitator's item a
+        participant's change from `current` to `record` changes."""
+        left, under = facilitator_moves(current, record)
+        moves: list[tuple[GroupSeries | None, GroupSeries]] = []
+        if left is not None:
+            before = self.get_group_series(left, record.group_id)
+            after = facilitator_left(before, record)
+            if after is not None:
+                moves.append((before, after))
+        if under is not None:
+            before = self.get_group_series(under, record.group_id)
+            after = facilitator_joined(before, record)
+            if after is not None:
+                moves.append((before, after))
+        return moves
+
+    def join_facilitator(self, participant: GroupSeries) -> GroupSeries | None:
+        """Put an enrolled participant, as read, into their facilitator's item (the hourly
+        job's catch-up for items written before facilitators had one), conditioned on the
+        participant's item still being at the revision read and enrolled, so a withdrawal
+        that landed meanwhile wins. The facilitator's item afterwards when it is active with
+        them in it; None when the participant moved on meanwhile (or has no facilitator)."""
+        if participant.role is not SeriesRole.PARTICIPANT or participant.facilitator_id is None:
+            return None
+        before = self.get_group_series(participant.facilitator_id, participant.group_id)
+        after = facilitator_joined(before, participant)
+        if after is None:
+            held = before is not None and before.active and participant.person_id in before.participants
+            return before if held else None
+        check = {
+            "ConditionCheck": {
+                "TableName": self.table,
+                "Key": to_item(GroupSeries.key(participant.person_id, participant.group_id)),
+                "ConditionExpression": "revision = :revision AND #s = :enrolled",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": to_item(
+                    {":revision": participant.revision, ":enrolled": SeriesStatus.ENROLLED.value}
+                ),
+            }
+        }
+        try:
+            self._client.transact_write_items(TransactItems=[check, self._series_put(after, before)])
+        except ClientError as exc:
+            if error_code(exc) == "TransactionCanceledException":
+                return None  # the participant or the facilitator's item moved on; the next run sees
+            raise
+        return after
+
+    def _series_put(self, record: GroupSeries, current: GroupSeries | None) -> dict[str, Any]:
+        """A series item written over the revision read (or only if there was none)."""
+        put: dict[str, Any] = {"TableName": self.table, "Item": to_item(record.to_attributes())}
+        if current is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "revision = :revision"
+            put["ExpressionAttributeValues"] = to_item({":revision": current.revision})
+        return {"Put": put}
+
+    def _pending(self, reminders: Iterable[str]) -> list[str]:
+        return [
+            m.message_id for m in self.get_messages(reminders).values() if m.status is MessageStatus.PENDING
+        ]
 
     def _delete_pending(self, message_id: str) -> dict[str, Any]:
         return {

@@ -114,6 +114,15 @@ class SeriesStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class SeriesRole(StrEnum):
+    """Whose place in a group series a series item is: a participant's (kept from their
+    enrolment records) or the facilitator's (kept from the participants': active while at
+    least one participant is enrolled under them)."""
+
+    PARTICIPANT = "participant"
+    FACILITATOR = "facilitator"
+
+
 class ConsentSource(StrEnum):
     """Where SMS consent was given."""
 

@@ -19,6 +19,9 @@ from functions.notify.logic.digest import (
 from functions.notify.logic.groups import (
     GroupReminders,
     attends,
+    facilitator_joined,
+    facilitator_left,
+    facilitator_moves,
     group_reminder_current,
     group_reminder_id,
     horizon,
@@ -30,12 +33,21 @@ from functions.notify.logic.quiet_hours import QuietHours
 from functions.notify.logic.reminders import Recipient
 from functions.notify.logic.templates import RenderContext, render
 from functions.notify.models import GroupSeries, UpcomingSession
-from functions.notify.vocabulary import Channel, Language, MessageKind, MessageStatus, SeriesStatus, Topic
+from functions.notify.vocabulary import (
+    Channel,
+    Language,
+    MessageKind,
+    MessageStatus,
+    SeriesRole,
+    SeriesStatus,
+    Topic,
+)
 from tests.unit.test_notify_templates import DIAGNOSIS_WORDS, PARTICIPANT_NAMES, SESSION_TYPE_WORDS
 
 LA = "America/Los_Angeles"
 PT = ZoneInfo(LA)
 PERSON, GROUP = "per_alex00001", "grp_mindful0001"
+PARTNER, LEAD, OTHER_LEAD = "per_jamie0001", "per_clin00001", "per_clin00002"
 
 
 def pt(month: int, day: int, hour: int, minute: int = 0) -> datetime:
@@ -55,6 +67,7 @@ def series(**changes: object) -> GroupSeries:
         status=SeriesStatus.ENROLLED,
         since="2027-05-25T16:00:00Z",
         joined_at=pt(5, 25, 9),
+        facilitator_id=LEAD,
     )
     return base.model_copy(update=changes)
 
@@ -204,6 +217,132 @@ def test_withdrawn_series_plan_nothing_and_their_reminders_are_no_longer_current
     assert not group_reminder_current(message, held.model_copy(update={"status": SeriesStatus.WITHDRAWN}))
     assert not group_reminder_current(message, series())  # not one the series holds
     assert not group_reminder_current(message, None)
+
+
+# --- the facilitator's series item ----------------------------------------------------------------
+
+
+def test_the_first_enrolled_participant_starts_the_facilitators_item():
+    # Given no item for the facilitator yet, when Alex's enrolment is recorded
+    lead = facilitator_joined(None, series(revision=1))
+    # Then the facilitator has one: the series' facts, Alex in it, active from Alex's joining
+    assert lead is not None
+    assert (lead.person_id, lead.role, lead.status, lead.participants) == (
+        LEAD,
+        SeriesRole.FACILITATOR,
+        SeriesStatus.ENROLLED,
+        (PERSON,),
+    )
+    assert (lead.rrule, lead.first_start, lead.time_zone, lead.duration_minutes) == (
+        "FREQ=WEEKLY;BYDAY=TU,TH",
+        datetime(2027, 6, 1, 18, 0, tzinfo=PT),
+        LA,
+        90,
+    )
+    assert (lead.joined_at, lead.revision, lead.reminders) == (pt(5, 25, 9), 1, {})
+
+
+def test_more_participants_join_the_item_and_the_same_one_twice_changes_nothing():
+    lead = facilitator_joined(None, series())
+    assert lead is not None
+    held = lead.model_copy(update={"reminders": {"grem.x": iso(pt(6, 3, 18))}})
+    both = facilitator_joined(
+        held, series(person_id=PARTNER, joined_at=pt(6, 1, 9), since="2027-06-01T16:00:00Z")
+    )
+    assert both is not None
+    # Still active from the first joining, its reminders kept
+    assert (both.participants, both.joined_at, both.reminders, both.revision) == (
+        (PERSON, PARTNER),
+        pt(5, 25, 9),
+        held.reminders,
+        held.revision + 1,
+    )
+    assert facilitator_joined(both, series()) is None
+    # Nor does a waitlisted participant or a participant's own item count
+    assert facilitator_joined(None, series(status=SeriesStatus.WAITLISTED)) is None
+    assert facilitator_joined(series(), series()) is None
+
+
+def test_a_facilitator_taking_over_is_owed_nothing_from_before_the_change():
+    moved = series(facilitator_id=OTHER_LEAD, since="2027-06-02T17:00:00Z")
+    lead = facilitator_joined(None, moved)
+    assert lead is not None
+    assert (lead.person_id, lead.joined_at) == (OTHER_LEAD, datetime(2027, 6, 2, 17, tzinfo=UTC))
+
+
+def test_the_last_participant_leaving_ends_the_facilitators_item():
+    lead = facilitator_joined(None, series())
+    assert lead is not None
+    both = facilitator_joined(lead, series(person_id=PARTNER))
+    assert both is not None
+    planned = both.model_copy(update={"reminders": {"grem.x": iso(pt(6, 3, 18))}})
+    gone = series(status=SeriesStatus.WITHDRAWN, left_at=pt(6, 2, 12))
+    # Alex leaving: the partner remains, and so do the reminders
+    one = facilitator_left(planned, gone)
+    assert one is not None
+    assert (one.active, one.participants, one.reminders) == (True, (PARTNER,), planned.reminders)
+    # The partner leaving too: ended, its reminders dropped (for the store to retire)
+    last = facilitator_left(
+        one, series(person_id=PARTNER, status=SeriesStatus.WITHDRAWN, left_at=pt(6, 2, 13))
+    )
+    assert last is not None
+    assert (last.status, last.participants, last.reminders, last.left_at, last.revision) == (
+        SeriesStatus.WITHDRAWN,
+        (),
+        {},
+        pt(6, 2, 13),
+        one.revision + 1,
+    )
+    # Someone it does not hold changes nothing
+    assert facilitator_left(one, series(person_id="per_other0001")) is None
+    assert facilitator_left(None, gone) is None
+    # And an ended item is started again by the next enrolment, with no reminders
+    again = facilitator_joined(last, series(joined_at=pt(6, 5, 9), since="2027-06-05T16:00:00Z"))
+    assert again is not None
+    assert (again.active, again.participants, again.reminders, again.revision) == (
+        True,
+        (PERSON,),
+        {},
+        last.revision + 1,
+    )
+
+
+def test_which_facilitators_a_participants_change_moves_them_between():
+    enrolled = series()
+    assert facilitator_moves(None, enrolled) == (None, LEAD)
+    assert facilitator_moves(enrolled, enrolled) == (None, LEAD)
+    assert facilitator_moves(enrolled, series(status=SeriesStatus.WITHDRAWN)) == (LEAD, None)
+    assert facilitator_moves(enrolled, series(facilitator_id=OTHER_LEAD)) == (LEAD, OTHER_LEAD)
+    assert facilitator_moves(series(status=SeriesStatus.WITHDRAWN), enrolled) == (None, LEAD)
+
+
+def test_the_facilitators_reminders_are_their_own_and_name_no_participant():
+    lead = facilitator_joined(None, series())
+    assert lead is not None
+    both = facilitator_joined(lead, series(person_id=PARTNER))
+    assert both is not None
+    facilitator = Recipient(
+        person_id=LEAD,
+        zone="America/Denver",
+        quiet=QuietHours(zone="America/Denver"),
+        channels=(Channel.EMAIL,),
+        offsets={Channel.EMAIL: (60,)},
+    )
+    plan = plan_group_reminders(both, facilitator, pt(6, 2, 17))
+    thursday = pt(6, 3, 18)
+    assert due_times(plan) == {
+        group_reminder_id(GROUP, thursday, LEAD, Channel.EMAIL, 60): (pt(6, 3, 17), MessageStatus.PENDING)
+    }
+    (message,) = plan.messages
+    assert (message.person_id, message.group_id, message.session_type, message.detail) == (
+        LEAD,
+        GROUP,
+        "group",
+        {"confirmable": False},
+    )
+    stored = str(message.to_attributes())
+    assert PERSON not in stored
+    assert PARTNER not in stored
 
 
 # --- the weekly digest -----------------------------------------------------------------------------

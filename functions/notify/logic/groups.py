@@ -5,10 +5,25 @@ Schedule never stores occurrences: they are expanded from the series' RRULE on t
 wall clock (python-dateutil), so 18:00 stays 18:00 local across DST changes. Notify expands
 them the same way from what the participant's GROUP_ENROLMENT stream record carries.
 
-The reminders of an occurrence are planned by the hourly job (`functions.notify.groups`)
-through the same path as a session's (`plan_person_reminders`: per channel and offset,
-quiet hours, merging), with ids derived from the group, the occurrence, the person, the
-channel and the offset, so a job run twice plans the same messages.
+The reminders of an occurrence are planned by the hourly job
+(`functions.notify.group_reminders`) through the same path as a session's
+(`plan_person_reminders`: per channel and offset, quiet hours, merging), with ids derived
+from the group, the occurrence, the person, the channel and the offset, so a job run twice
+plans the same messages.
+
+The facilitator. A session reminds its clinician; a group occurrence reminds the group's
+facilitator (`facilitator_id` on every enrolment record) while at least one participant is
+enrolled under them. Notify keeps a series item for the facilitator too (role
+`facilitator`), derived from the participants' items: `facilitator_joined` puts an enrolled
+participant in it (activating it: "joined" from the later of that participant's joining and
+their record's `since`, so a facilitator who takes over is not owed reminders from before),
+`facilitator_left` takes one out (a withdrawal, or a participant now under another
+facilitator) and ends it with the last, which retires its pending reminders as a
+participant's withdrawal retires theirs. Its reminders are planned exactly like a
+participant's, from the facilitator's own preferences, with the facilitator's id in the
+reminder id, so however many participants there are the facilitator has one reminder per
+occurrence, channel and offset. A reminder carries the group, the occurrence's times and
+`session_type` "group", never who is enrolled: a facilitator's message names no participant.
 """
 
 from __future__ import annotations
@@ -25,7 +40,7 @@ from dateutil.rrule import rrule, rrulestr
 from functions.common.models import iso
 from functions.notify.logic.reminders import Recipient, plan_person_reminders
 from functions.notify.models import GroupSeries, MessageRecord
-from functions.notify.vocabulary import Channel, MessageKind, MessageStatus, SeriesStatus
+from functions.notify.vocabulary import Channel, MessageKind, MessageStatus, SeriesRole, SeriesStatus
 
 GROUP_SESSION_TYPE = "group"
 """What a group occurrence's messages carry as their `session_type` (the email says "group
@@ -91,6 +106,90 @@ def series_change(new: Mapping[str, Any] | None, old: Mapping[str, Any] | None) 
     return None
 
 
+_SERIES_FACTS = ("group_type", "title", "rrule", "first_start", "time_zone", "duration_minutes")
+"""What a facilitator's item copies from its participants' items (the series as schedule has it)."""
+
+
+def _since_moment(series: GroupSeries) -> datetime | None:
+    try:
+        return _moment(series.since) if series.since else None
+    except ValueError:
+        return None
+
+
+def facilitator_joined(current: GroupSeries | None, participant: GroupSeries) -> GroupSeries | None:
+    """The facilitator's series item with `participant` (enrolled under them) in it, its
+    revision advanced; None when there is nothing to write: it holds them already and the
+    series is unchanged, or the participant is not enrolled under a facilitator."""
+    facilitator = participant.facilitator_id
+    if facilitator is None or not participant.active or participant.role is not SeriesRole.PARTICIPANT:
+        return None
+    if current is not None and current.role is not SeriesRole.FACILITATOR:
+        return None  # never the case (schedule enrols participants only); never overwritten
+    facts = {name: getattr(participant, name) for name in _SERIES_FACTS}
+    if current is not None and current.active:
+        members = tuple(sorted({*current.participants, participant.person_id}))
+        if members == current.participants and all(getattr(current, k) == v for k, v in facts.items()):
+            return None
+        return current.model_copy(
+            update={
+                **facts,
+                "participants": members,
+                "since": max(current.since, participant.since),
+                "revision": current.revision + 1,
+            }
+        )
+    starts = [m for m in (participant.joined_at, _since_moment(participant)) if m is not None]
+    return GroupSeries(
+        person_id=facilitator,
+        group_id=participant.group_id,
+        facilitator_id=facilitator,
+        **facts,
+        status=SeriesStatus.ENROLLED,
+        since=participant.since,
+        joined_at=max(starts) if starts else None,
+        left_at=None,
+        revision=(current.revision if current else 0) + 1,
+        reminders={},
+        role=SeriesRole.FACILITATOR,
+        participants=(participant.person_id,),
+    )
+
+
+def facilitator_left(current: GroupSeries | None, participant: GroupSeries) -> GroupSeries | None:
+    """The facilitator's series item without the participant (as their item now is), its
+    revision advanced: ended when they were the last (withdrawn when they left, or when their
+    record moved them to another facilitator; its planned reminders dropped, for the caller
+    to retire); None when it did not hold them."""
+    if (
+        current is None
+        or current.role is not SeriesRole.FACILITATOR
+        or not current.active
+        or participant.person_id not in current.participants
+    ):
+        return None
+    members = tuple(p for p in current.participants if p != participant.person_id)
+    if members:
+        return current.model_copy(update={"participants": members, "revision": current.revision + 1})
+    return current.model_copy(
+        update={
+            "participants": (),
+            "status": SeriesStatus.WITHDRAWN,
+            "left_at": participant.left_at or _since_moment(participant),
+            "reminders": {},
+            "revision": current.revision + 1,
+        }
+    )
+
+
+def facilitator_moves(current: GroupSeries | None, record: GroupSeries) -> tuple[str | None, str | None]:
+    """(the facilitator the participant leaves, the one they are under) when a participant's
+    item goes from `current` to `record`: the one left is None unless it differs."""
+    was = current.facilitator_id if current is not None and current.active else None
+    now = record.facilitator_id if record.active else None
+    return (was if was != now else None), now
+
+
 def _rule(series: GroupSeries) -> rrule | None:
     zone = ZoneInfo(series.time_zone)
     first = series.first_start.astimezone(zone).replace(tzinfo=None)
@@ -115,7 +214,8 @@ def occurrences(series: GroupSeries, start: datetime, end: datetime) -> Iterator
 
 def attends(series: GroupSeries, begins: datetime) -> bool:
     """Whether the person is in the occurrence beginning at `begins`: enrolled, joined by
-    then (roster changes apply to future occurrences only) and not gone before it."""
+    then (roster changes apply to future occurrences only) and not gone before it. A
+    facilitator "joined" when their item became active."""
     if not series.active:
         return False
     return series.joined_at is None or series.joined_at <= begins
