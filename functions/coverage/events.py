@@ -64,8 +64,17 @@ def _record(
     service = service_of(coverage)
     reference = coverage.reference or prices.copy_for(store, person_id)
     if per_diem_rule(coverage, reference, day) is not None:
+        if any(c.get("source_id") == source_id for c in coverage.claims):
+            # claimed on its own before the plan billed per diem: the day's claim replaces it
+            store.drop_claim(person_id, source_id)
+            _share(store, coverage, person_id, source_id, None, day)
         _record_day(store, person_id, source_id, service, coverage, reference, zone, day)
-    elif service is None:
+        raise_alerts(store, person_id, zone)
+        return
+    if any(source_id in (c.get("covers") or ()) for c in coverage.claims):
+        # in a per-diem day's claim from before the plan billed per service: out of it
+        _record_day(store, person_id, source_id, None, coverage, reference, zone, day)
+    if service is None:
         store.drop_claim(person_id, source_id)
         _share(store, coverage, person_id, source_id, None, day)
     else:
@@ -84,7 +93,6 @@ def _record(
             claim = store.get_item({"pk": claim["pk"], "sk": claim["sk"]}) or claim
         _share(store, coverage, person_id, source_id, claim, day)
     raise_alerts(store, person_id, zone)
-    publish_flags(store, person_id, zone)
 
 
 def _record_day(
@@ -109,7 +117,16 @@ def _record_day(
             "start": iso(service.start),
             "end": iso(service.end),
         }
-    ledger, rev = store.attended_on(person_id, day.isoformat(), source_id, filed)
+    ledger, rev, changed = store.attended_on(person_id, day.isoformat(), source_id, filed)
+    existing = next((c for c in coverage.claims if c.get("source_id") == day_source(day)), None)
+    if not changed and (
+        (existing is not None and int(existing.get("ledger_rev", -1)) == rev)
+        or (existing is None and not ledger)
+    ):
+        # Redelivered: the day's claim already stands for this ledger. Priced again it would
+        # take a new recorded_at and count once more on top of a 271 that already has it.
+        logger.info("per-diem day unchanged", extra={"day": day.isoformat()})
+        return
     services = [
         WeekService(
             source_id=sid,
@@ -130,6 +147,8 @@ def _record_day(
     except MissingPrice:
         logger.warning("per-diem day claim skipped: a code has no price", extra={"day": day.isoformat()})
         return
+    if claim is not None:
+        claim["ledger_rev"] = rev
     written = store.put_day_claim(person_id, day.isoformat(), claim, rev=rev, source_id=day_source(day))
     if written:
         _share(store, coverage, person_id, day_source(day), claim, day)
@@ -202,11 +221,15 @@ def _on_session(change: Change) -> None:
         return
     before = (change.old or {}).get("attendance") or {}
     for person_id in new.get("attendee_ids") or []:
-        if (new.get("attendance") or {}).get(person_id) == before.get(person_id):
-            continue
         zone = ZoneInfo(str((new.get("time_zones") or {}).get(person_id) or settings.program_time_zone))
-        day = datetime.fromisoformat(str(new["start"])).astimezone(zone).date()
-        _record(store, person_id, str(new["session_id"]), partial(session_service, new, person_id), zone, day)
+        if (new.get("attendance") or {}).get(person_id) != before.get(person_id):
+            day = datetime.fromisoformat(str(new["start"])).astimezone(zone).date()
+            _record(
+                store, person_id, str(new["session_id"]), partial(session_service, new, person_id), zone, day
+            )
+        # Recording attendance rewrites every attendee's copy of the session on the schedule:
+        # a flag it carried is told again (for each attendee, changed or not).
+        publish_flags(store, person_id, zone, session_id=str(new["session_id"]))
 
 
 def _occurrence_service(image: dict[str, Any], person_id: str, _coverage: Coverage) -> WeekService | None:
@@ -232,6 +255,7 @@ def _on_group_attendance(change: Change) -> None:
             zone,
             datetime.fromisoformat(str(new["occurrence_start"])).astimezone(zone).date(),
         )
+        publish_flags(store, person_id, zone)
 
 
 HANDLERS: dict[str, ChangeHandler] = {"SESSION": _on_session, "GROUP_ATTENDANCE": _on_group_attendance}

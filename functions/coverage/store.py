@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from functions.common.dynamo import error_code, from_item, get_item, to_item
+from functions.common.dynamo import cancellation_reasons, error_code, from_item, get_item, to_item
 from functions.common.errors import FieldError, PreconditionFailed
 from functions.common.tables import GSI1, PARTICIPANT_WEEK_INDEX
 from functions.coverage.billing import BILLING_PK, PRICES_BUCKET
@@ -159,11 +159,18 @@ class CoverageStore:
 
     def attended_on(
         self, person_id: str, day: str, source_id: str, service: dict[str, Any] | None
-    ) -> tuple[dict[str, Any], int]:
+    ) -> tuple[dict[str, Any], int, bool]:
         """File (or, `service` None, withdraw) one attended service in the participant's
-        ledger of a per-diem day, and return the day's services and the ledger's revision.
-        Atomic per service, so two attendances recorded at once both land."""
+        ledger of a per-diem day, and return the day's services, the ledger's revision and
+        whether this changed it (a redelivered record does not: the revision stays, so the
+        day's claim is not priced again). Atomic per service, so two attendances recorded at
+        once both land."""
         key = to_item({"pk": f"PERSON#{person_id}", "sk": f"ATTENDED#{day}"})
+        found = self._client.get_item(TableName=self.table, Key=key, ConsistentRead=True).get("Item")
+        ledger = from_item(found) if found else {}
+        filed = dict(ledger.get("services") or {})
+        if filed.get(source_id) == service:  # as filed already (or absent, and to be withdrawn)
+            return filed, int(ledger.get("rev", 0)), False
         names = {"#s": source_id}
         updates: list[tuple[str, str, dict[str, Any]]]
         if service is None:
@@ -202,7 +209,7 @@ class CoverageStore:
                     if error_code(exc) != "ConditionalCheckFailedException":
                         raise
                     continue
-                return dict(new.get("services") or {}), int(new["rev"])
+                return dict(new.get("services") or {}), int(new["rev"]), True
         raise RuntimeError("the per-diem day's ledger kept changing")
 
     def put_day_claim(
@@ -227,8 +234,10 @@ class CoverageStore:
         try:
             self._client.transact_write_items(TransactItems=[check, write])
         except ClientError as exc:
-            if error_code(exc) != "TransactionCanceledException":
-                raise
+            if error_code(exc) != "TransactionCanceledException" or cancellation_reasons(exc)[:1] != [
+                "ConditionalCheckFailed"
+            ]:
+                raise  # a conflict, not a newer ledger: the record is retried
             return False
         return True
 

@@ -4,7 +4,8 @@ corrected attendance leaves exactly the one right claim for the day."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,6 +26,11 @@ from tests.integration.test_estimates import (  # noqa: F401
 @pytest.fixture
 def per_diem(coverage):  # noqa: F811
     """Lone Star bills the program per diem: S9480 for a day with three attended hours."""
+    return bill_per_diem(coverage)
+
+
+def bill_per_diem(coverage: Any) -> Any:  # noqa: F811
+    """Lone Star's fee schedule moved to per-diem billing (S9480 at $450, three hours)."""
     current = call("GET", "/billing/fee-schedules/LSM01", caller=COORDINATOR)
     body = {k: v for k, v in current.json.items() if k not in ("payer_id", "updated_at", "version")}
     body.update(
@@ -177,3 +183,69 @@ def test_the_next_estimate_starts_after_the_day_claim_once(
     thursday_line = by_day[thursday.isoformat()]
     assert thursday_line["code"] == "S9480"
     assert [part["reason"] for part in thursday_line["parts"]] == ["$450.00 toward the remaining deductible"]
+
+
+def test_a_redelivered_day_after_a_fresh_271_is_not_counted_again(
+    per_diem,
+    clock,  # noqa: F811
+    stream,  # noqa: F811
+):
+    # Given a per-diem day claimed: three attended hours, $450 toward Alex's deductible
+    tuesday = next_week_day(1)
+    clock["now"] = datetime.fromisoformat(at(tuesday, 7))
+    sessions = [book(start=at(tuesday, hour), duration_minutes=60).json["session_id"] for hour in (9, 11, 13)]
+    stream.step()
+    clock["now"] = datetime.fromisoformat(at(tuesday, 15))
+    for session_id in sessions:
+        record(session_id, "attended", '"1"')
+    delivered: list[list[dict[str, Any]]] = []
+    deliver = stream.deliver
+
+    def recording(records: list[dict[str, Any]]) -> None:
+        delivered.append(records)
+        deliver(records)
+
+    stream.deliver = recording
+    stream.step()
+    [before] = claims(per_diem).values()
+    # And a fresh 271 that already counts the day ($500 met before it, $950 now)
+    time.sleep(1.1)  # stamps are to the second: a claim priced again now would show it
+    fresh = lone_star_271("per_demoalex", "pln_demorivera01", deductible_met=95000, copay=None)
+    put_271(per_diem, fresh.model_copy(update={"checked_at": datetime.now(UTC)}))
+    time.sleep(1.1)
+    # When the stream redelivers the day's attendance
+    for batch in delivered:
+        deliver(batch)
+    # Then the day's claim stands as it was (not priced again, not re-stamped)
+    assert list(claims(per_diem).values()) == [before]
+    # And the next per-diem day starts from the 271's $550 left, not $100
+    following = tuesday + timedelta(days=7)
+    clock["now"] = datetime.fromisoformat(at(following, 7))
+    for hour in (9, 11, 13):
+        book(start=at(following, hour), duration_minutes=60)
+    year, number, _ = following.isocalendar()
+    week = call("GET", f"/participants/per_demoalex/estimates/week?week={year}-W{number:02d}", caller=ALEX)
+    [line] = [ln for ln in week.json["lines"] if ln["day"] == following.isoformat()]
+    assert [p["reason"] for p in line["parts"]] == ["$450.00 toward the remaining deductible"]
+
+
+def test_a_session_claimed_before_the_payer_billed_per_diem_is_corrected_away(
+    coverage,  # noqa: F811
+    clock,  # noqa: F811
+    stream,  # noqa: F811
+):
+    # Given Alex's session attended while Lone Star billed per service: claimed on its own
+    put_271(coverage, lone_star_271("per_demoalex", "pln_demorivera01", deductible_met=50000, copay=None))
+    tuesday = next_week_day(1)
+    clock["now"] = datetime.fromisoformat(at(tuesday, 7))
+    session = book(start=at(tuesday, 9), duration_minutes=60).json["session_id"]
+    clock["now"] = datetime.fromisoformat(at(tuesday, 15))
+    record(session, "attended", '"1"')
+    stream.step()
+    assert list(claims(coverage)) == [f"CLAIM#{session}"]
+    # When Lone Star moves to per-diem billing, and Sam then corrects Alex to a no-show
+    bill_per_diem(coverage)
+    record(session, "no_show", '"2"')
+    stream.step()
+    # Then the old per-session claim is gone, and no day claim stands in for it
+    assert claims(coverage) == {}

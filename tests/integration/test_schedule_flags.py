@@ -6,13 +6,13 @@ cleared, and an older verdict arriving late changes nothing."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from functions.schedule import authorization_flags
-from tests.integration.scheduling import ALEX, JAMIE, at, book, next_week_day
+from tests.integration.scheduling import ALEX, JAMIE, SAM, at, book, next_week_day
 from tests.integration.scheduling import call as schedule_call
-from tests.integration.test_authorizations import alerts, authorize, seen, stream  # noqa: F401
+from tests.integration.test_authorizations import alerts, authorize, clock, seen, stream  # noqa: F401
 from tests.integration.test_estimates import COORDINATOR, call, coverage  # noqa: F401
 from tests.support import context
 
@@ -112,3 +112,36 @@ def test_a_verdict_names_only_the_participants_own_copy(coverage, stream):  # no
     # Then Alex's week shows it, and Jamie's copy of the same session does not
     assert week_flags(ALEX, week)[session_id] == ["outside every authorization's dates"]
     assert week_flags(JAMIE, week)[session_id] == []
+
+
+def test_recording_attendance_keeps_the_flag_on_the_schedule(
+    coverage,  # noqa: F811
+    stream,  # noqa: F811
+    alerts,  # noqa: F811
+    clock,  # noqa: F811
+):
+    # Given a session after the authorization ends, flagged on Alex's schedule
+    monday = next_week_day(0)
+    authorize(5, monday - timedelta(days=14), monday + timedelta(days=1))
+    booked = [book(start=at(monday + timedelta(days=d), 9)).json["session_id"] for d in range(3)]
+    stream.step()
+    for event in flags_events(alerts):
+        authorization_flags.lambda_handler(event, context("flags"))
+    year, number, _ = monday.isocalendar()
+    week = f"{year}-W{number:02d}"
+    assert week_flags(ALEX, week)[booked[2]] == ["outside every authorization's dates"]
+    # When Sam records Alex's attendance (which rewrites the schedule's copies of the session)
+    clock["now"] = datetime.fromisoformat(at(monday + timedelta(days=2), 11))
+    reply = schedule_call(
+        "POST",
+        f"/sessions/{booked[2]}/attendance",
+        caller=SAM,
+        body={"records": [{"person_id": "per_demoalex", "status": "attended"}]},
+        headers={"If-Match": '"1"'},
+    )
+    assert reply.status == 200, reply
+    stream.step()
+    for event in flags_events(alerts):
+        authorization_flags.lambda_handler(event, context("flags"))
+    # Then the flag is still shown
+    assert week_flags(ALEX, week)[booked[2]] == ["outside every authorization's dates"]

@@ -43,7 +43,10 @@ def _prices_changed(store: CoverageStore) -> None:
         prices.announce_change(store, bus, aws.client("events") if bus else None)
     except Exception as exc:  # noqa: BLE001 - the change is saved; its copies follow either way
         logger.warning("prices change not announced; copying at once", extra={"error": type(exc).__name__})
-        prices.rewrite_all(store)
+        try:
+            prices.rewrite_all(store)
+        except Exception as again:  # noqa: BLE001 - saved; the copies catch up with the next change
+            logger.error("participants' price copies not rewritten", extra={"error": type(again).__name__})
 
 
 PayerId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,49}$")]

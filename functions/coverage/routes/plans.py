@@ -16,10 +16,12 @@ from functions.common.errors import NotFound
 from functions.common.http import etag, require_if_match
 from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import ResourceId, utc_now
+from functions.common.observability import logger
 from functions.coverage import prices
 from functions.coverage.deps import Audit, Caller, Store, idempotently
 from functions.coverage.logic import plans
 from functions.coverage.models import PlanDetail, PlanDetailList, PlanIn, PlanList
+from functions.coverage.store import CoverageStore
 
 router = Router()  # type: ignore[no-untyped-call]
 ParticipantId = Annotated[ResourceId, Path()]
@@ -27,6 +29,17 @@ PlanId = Annotated[ResourceId, Path()]
 _DETAIL: dict[int, OpenAPIResponse] = {
     200: {"description": "The plan", "content": {"application/json": {"model": PlanDetail}}}
 }
+
+
+def _copy_prices(store: CoverageStore, participant_id: str) -> None:
+    """The participant's estimates price with their own copy of the prices. Best effort: the
+    plan is saved (a failure here must not fail the request, whose retry would record the
+    plan twice); without a copy their estimates read the program's prices on the side, and
+    their first booking makes one."""
+    try:
+        prices.copy_for(store, participant_id)
+    except Exception as exc:  # noqa: BLE001
+        logger.warning("price copy not written", extra={"error": type(exc).__name__})
 
 
 def _detail_response(detail: PlanDetail, version: int, status: int = 200) -> Response[PlanDetail]:
@@ -83,7 +96,7 @@ def create_plan(
         resource = f"person/{participant_id}/plan/{record.plan_id}"
         entry = audit.entry(caller, "coverage.plan.create", resource, "success")
         store.save(record.to_attributes(), audit.transact_put(entry), expected_version=None)
-        prices.copy_for(store, participant_id)  # the participant's estimates price with their copy
+        _copy_prices(store, participant_id)
         return Outcome(
             201,
             plans.to_detail(record).model_dump(mode="json"),
@@ -154,5 +167,5 @@ def replace_plan(
         )
         entry = audit.entry(caller, "coverage.plan.update", resource, "success")
         store.save(record.to_attributes(), audit.transact_put(entry), expected_version=current.version)
-        prices.copy_for(store, participant_id)
+        _copy_prices(store, participant_id)
     return _detail_response(plans.to_detail(record), record.version)
