@@ -408,18 +408,24 @@ class NotifyStore:
         written before (a redelivered stream record)."""
         if not messages:
             return True
-        items = [
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": to_item(message.to_attributes()),
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            }
-            for message in messages
-        ]
+        return self._put_all_new([message.to_attributes() for message in messages])
+
+    def _put_all_new(self, items: Sequence[dict[str, Any]]) -> bool:
+        """Put `items` in one transaction, each only if it does not exist yet; False (and
+        nothing written) when any of them does."""
         try:
-            self._client.transact_write_items(TransactItems=items)
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": to_item(item),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    }
+                    for item in items
+                ]
+            )
         except ClientError as exc:
             if error_code(exc) == "TransactionCanceledException" and "ConditionalCheckFailed" in (
                 cancellation_reasons(exc)
@@ -1017,25 +1023,7 @@ class NotifyStore:
     def open_dlq_incident(self, incident: DlqIncident, alerts: Sequence[MessageRecord]) -> bool:
         """Record the incident and its alerts at once, only if no incident of the queue is open;
         False when one is (another sweep opened it first)."""
-        puts = [
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": to_item(item),
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            }
-            for item in (incident.to_attributes(), *(m.to_attributes() for m in alerts))
-        ]
-        try:
-            self._client.transact_write_items(TransactItems=puts)
-        except ClientError as exc:
-            if error_code(exc) == "TransactionCanceledException" and "ConditionalCheckFailed" in (
-                cancellation_reasons(exc)
-            ):
-                return False
-            raise
-        return True
+        return self._put_all_new([incident.to_attributes(), *(m.to_attributes() for m in alerts)])
 
     def close_dlq_incident(self, incident: DlqIncident) -> bool:
         """End this incident (not a later one another sweep opened meanwhile)."""
