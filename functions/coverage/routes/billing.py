@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -11,7 +11,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 
 from functions.common import aws
 from functions.common.api import AUTHENTICATED
-from functions.common.auth import Role
+from functions.common.audit import AuditWriter
+from functions.common.auth import Principal, Role
 from functions.common.errors import FieldError, InvalidInput, NotFound
 from functions.common.http import etag, require_if_match
 from functions.common.models import iso, utc_now
@@ -51,6 +52,44 @@ def _prices_changed(store: CoverageStore) -> None:
 
 PayerId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,49}$")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=256)]
+Reference = TypeVar("Reference", FeeScheduleRecord, ChargemasterRecord)
+
+
+def _current(store: CoverageStore, kind: type[Reference], key: dict[str, str]) -> Reference | None:
+    raw = store.get_item(key)
+    return kind.from_attributes(raw) if raw else None
+
+
+def _next_version(current: FeeScheduleRecord | ChargemasterRecord | None, if_match: str | None) -> int:
+    """Creating needs no If-Match; replacing needs the ETag of the version read."""
+    if current is None:
+        return 1
+    require_if_match(if_match, current.version)
+    return current.version + 1
+
+
+def _save(
+    caller: Principal,
+    store: CoverageStore,
+    audit: AuditWriter,
+    action: str,
+    resource: str,
+    record: FeeScheduleRecord | ChargemasterRecord,
+    current: FeeScheduleRecord | ChargemasterRecord | None,
+) -> None:
+    """Save a fee schedule or the chargemaster with its audit entry, then have every
+    participant's copy of the prices follow."""
+    entry = audit.entry(caller, action, resource, "success")
+    store.save(
+        record.to_attributes(),
+        audit.transact_put(entry),
+        expected_version=current.version if current else None,
+    )
+    _prices_changed(store)
+
+
+def _reply(record: FeeScheduleRecord | ChargemasterRecord) -> Response[Any]:
+    return Response(200, "application/json", record.out(), headers={"ETag": etag(record.version)})
 
 
 @router.get(
@@ -67,11 +106,10 @@ def get_fee_schedule(
 ) -> Response[FeeScheduleOut]:
     with audit.track(caller, "billing.fee_schedule.read", f"billing/fee-schedule/{payer_id}"):
         caller.require(Role.COORDINATOR)
-        raw = store.get_item(FeeScheduleRecord.key(payer_id))
-        if raw is None:
+        record = _current(store, FeeScheduleRecord, FeeScheduleRecord.key(payer_id))
+        if record is None:
             raise NotFound("no fee schedule for that payer")
-        record = FeeScheduleRecord.from_attributes(raw)
-    return Response(200, "application/json", record.out(), headers={"ETag": etag(record.version)})
+    return _reply(record)
 
 
 @router.put(
@@ -94,21 +132,12 @@ def put_fee_schedule(
     resource = f"billing/fee-schedule/{payer_id}"
     with audit.track(caller, "billing.fee_schedule.update", resource, success_in_transaction=True):
         caller.require(Role.COORDINATOR)
-        raw = store.get_item(FeeScheduleRecord.key(payer_id))
-        current = FeeScheduleRecord.from_attributes(raw) if raw else None
-        if current is not None:
-            require_if_match(if_match, current.version)
+        current = _current(store, FeeScheduleRecord, FeeScheduleRecord.key(payer_id))
         record = FeeScheduleRecord.build(
-            payer_id, body, now=utc_now(), version=current.version + 1 if current else 1
+            payer_id, body, now=utc_now(), version=_next_version(current, if_match)
         )
-        entry = audit.entry(caller, "billing.fee_schedule.update", resource, "success")
-        store.save(
-            record.to_attributes(),
-            audit.transact_put(entry),
-            expected_version=current.version if current else None,
-        )
-        _prices_changed(store)
-    return Response(200, "application/json", record.out(), headers={"ETag": etag(record.version)})
+        _save(caller, store, audit, "billing.fee_schedule.update", resource, record, current)
+    return _reply(record)
 
 
 @router.get(
@@ -123,11 +152,10 @@ def put_fee_schedule(
 def get_chargemaster(caller: Caller, store: Store, audit: Audit) -> Response[ChargemasterOut]:
     with audit.track(caller, "billing.chargemaster.read", "billing/chargemaster"):
         caller.require(Role.COORDINATOR)
-        raw = store.get_item(ChargemasterRecord.key())
-        if raw is None:
+        record = _current(store, ChargemasterRecord, ChargemasterRecord.key())
+        if record is None:
             raise NotFound("no chargemaster yet")
-        record = ChargemasterRecord.from_attributes(raw)
-    return Response(200, "application/json", record.out(), headers={"ETag": etag(record.version)})
+    return _reply(record)
 
 
 @router.put(
@@ -150,19 +178,10 @@ def put_chargemaster(
         caller, "billing.chargemaster.update", "billing/chargemaster", success_in_transaction=True
     ):
         caller.require(Role.COORDINATOR)
-        raw = store.get_item(ChargemasterRecord.key())
-        current = ChargemasterRecord.from_attributes(raw) if raw else None
-        if current is not None:
-            require_if_match(if_match, current.version)
-        record = ChargemasterRecord.build(body, now=utc_now(), version=current.version + 1 if current else 1)
-        entry = audit.entry(caller, "billing.chargemaster.update", "billing/chargemaster", "success")
-        store.save(
-            record.to_attributes(),
-            audit.transact_put(entry),
-            expected_version=current.version if current else None,
-        )
-        _prices_changed(store)
-    return Response(200, "application/json", record.out(), headers={"ETag": etag(record.version)})
+        current = _current(store, ChargemasterRecord, ChargemasterRecord.key())
+        record = ChargemasterRecord.build(body, now=utc_now(), version=_next_version(current, if_match))
+        _save(caller, store, audit, "billing.chargemaster.update", "billing/chargemaster", record, current)
+    return _reply(record)
 
 
 @router.put(
