@@ -1,25 +1,58 @@
-"""Raising prior-authorization alerts for coordinators, once per authorization and kind:
-after attendance or a booking (units running low) and nightly (expiry seven days away)."""
+"""What a participant's prior authorizations say after a change: alerts for coordinators,
+once per authorization and kind (units running low after attendance or a booking; expiry
+seven days away, nightly), and the sessions flagged on the schedule (outside every
+authorization's dates, or beyond its units)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from functions.coverage.alerts import AlertSink
 from functions.coverage.logic import authorizations
 from functions.coverage.logic.estimates import Coverage
 from functions.coverage.store import CoverageStore
 
+FLAGS_SK = "AUTHFLAGS"
 
-def raise_alerts(store: CoverageStore, sink: AlertSink, person_id: str, today: date) -> int:
-    """Alerts the participant's authorizations owe now; each raised at most once."""
-    coverage = Coverage.from_items(person_id, store.person_items(person_id))
-    if not coverage.authorizations:
-        return 0
-    standings, _ = authorizations.apply_uses(
+
+def review(
+    store: CoverageStore,
+    sink: AlertSink,
+    person_id: str,
+    today: date,
+    *,
+    alerts: bool = True,
+    flags: bool = True,
+    session_id: str | None = None,
+) -> int:
+    """After a change to a participant's bookings, attendance or authorizations: raise the
+    alerts their authorizations owe coordinators (`alerts`), and tell the schedule which of
+    their sessions are flagged (`flags`). One read of their partition, the uses drawn once.
+    Returns how many alerts were raised."""
+    items = store.person_items(person_id)
+    coverage = Coverage.from_items(person_id, items)
+    if not coverage.authorizations and not any(i.get("sk") == FLAGS_SK for i in items):
+        return 0  # no authorization, and nothing ever flagged: nothing to say
+    standings, drawn = authorizations.apply_uses(
         coverage.authorizations,
         authorizations.uses_from(coverage.claims, coverage.booked, today=today, payers=coverage.payers),
     )
+    raised = _raise(store, sink, person_id, standings, today) if alerts else 0
+    if flags:
+        told = next((i for i in items if i.get("sk") == FLAGS_SK), None)
+        _publish(store, sink, person_id, session_flags(coverage, drawn), told, session_id)
+    return raised
+
+
+def _raise(
+    store: CoverageStore,
+    sink: AlertSink,
+    person_id: str,
+    standings: list[authorizations.Standing],
+    today: date,
+) -> int:
+    """The alerts owed now; each raised at most once."""
     raised = 0
     for standing in standings:
         record = standing.record
@@ -38,16 +71,9 @@ def raise_alerts(store: CoverageStore, sink: AlertSink, person_id: str, today: d
     return raised
 
 
-FLAGS_SK = "AUTHFLAGS"
-
-
-def session_flags(coverage: Coverage, today: date) -> dict[str, list[str]]:
-    """The participant's sessions their authorizations flag, by session id (a per-diem day's
-    flag lands on each of that day's sessions; group occurrences are not sessions)."""
-    _, flags = authorizations.apply_uses(
-        coverage.authorizations,
-        authorizations.uses_from(coverage.claims, coverage.booked, today=today, payers=coverage.payers),
-    )
+def session_flags(coverage: Coverage, drawn: list[authorizations.Flag]) -> dict[str, list[str]]:
+    """The participant's sessions the drawn uses flag, by session id (a per-diem day's flag
+    lands on each of that day's sessions; group occurrences are not sessions)."""
     days: dict[str, list[str]] = {}
     for item in coverage.booked:
         days.setdefault(authorizations.day_source(date.fromisoformat(str(item["service_date"]))), []).append(
@@ -56,7 +82,7 @@ def session_flags(coverage: Coverage, today: date) -> dict[str, list[str]]:
     for claim in coverage.claims:
         days.setdefault(str(claim["source_id"]), []).extend(str(s) for s in claim.get("covers") or [])
     found: dict[str, list[str]] = {}
-    for flag in flags:
+    for flag in drawn:
         for session_id in days.get(flag.source_id) or [flag.source_id]:
             if "@" in session_id or session_id.startswith("DAY#"):
                 continue
@@ -66,36 +92,31 @@ def session_flags(coverage: Coverage, today: date) -> dict[str, list[str]]:
     return found
 
 
-def publish_flags(
+def _publish(
     store: CoverageStore,
     sink: AlertSink,
     person_id: str,
-    today: date,
-    *,
-    session_id: str | None = None,
-) -> dict[str, list[str]]:
-    """Tell the schedule which of the participant's sessions are flagged now: the ones whose
-    flags changed since last told, and `session_id` (just booked or moved: its copy on the
-    schedule may have been written afresh) if it is or was flagged. Returns what was sent."""
-    items = store.person_items(person_id)
-    coverage = Coverage.from_items(person_id, items)
-    current = session_flags(coverage, today)
-    told = next((i for i in items if i.get("sk") == FLAGS_SK), None)
+    current: dict[str, list[str]],
+    told: dict[str, Any] | None,
+    session_id: str | None,
+) -> None:
+    """Tell the schedule the sessions whose flags changed since last told, and `session_id`
+    (booked, moved or its attendance recorded: its copy on the schedule was written afresh)
+    if it is or was flagged."""
     before: dict[str, list[str]] = dict((told or {}).get("flags") or {})
     changed = {
         s: current.get(s, []) for s in sorted(set(before) | set(current)) if before.get(s) != current.get(s)
     }
     if session_id is not None and (session_id in current or session_id in before):
-        changed[session_id] = current.get(session_id, [])  # its copy may have been written afresh
+        changed[session_id] = current.get(session_id, [])
     if not changed:
-        return {}
+        return
     # When the verdict was made, to the microsecond (the schedule keeps the newest it is told)
     made = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     sink.flags(participant_id=person_id, flags=changed, computed_at=made)
     store.put_item(
         {"pk": f"PERSON#{person_id}", "sk": FLAGS_SK, "entity": "AUTHORIZATION_FLAGS", "flags": current}
     )
-    return changed
 
 
 def expiry_sweep(store: CoverageStore, sink: AlertSink, today: date, *, lookback_days: int = 7) -> int:
@@ -105,4 +126,4 @@ def expiry_sweep(store: CoverageStore, sink: AlertSink, today: date, *, lookback
     for back in range(lookback_days + 1):
         for item in store.expiring((today - timedelta(days=back)).isoformat()):
             people.add(str(item["person_id"]))
-    return sum(raise_alerts(store, sink, person_id, today) for person_id in sorted(people))
+    return sum(review(store, sink, person_id, today, flags=False) for person_id in sorted(people))

@@ -69,7 +69,6 @@ def _record(
             store.drop_claim(person_id, source_id)
             _share(store, coverage, person_id, source_id, None, day)
         _record_day(store, person_id, source_id, service, coverage, reference, zone, day)
-        raise_alerts(store, person_id, zone)
         return
     if any(source_id in (c.get("covers") or ()) for c in coverage.claims):
         # in a per-diem day's claim from before the plan billed per service: out of it
@@ -77,22 +76,19 @@ def _record(
     if service is None:
         store.drop_claim(person_id, source_id)
         _share(store, coverage, person_id, source_id, None, day)
-    else:
-        if reference.chargemaster is None:
-            logger.warning("no chargemaster: projected claim skipped")
-            return
+        return
+    claim = next((c for c in coverage.claims if c.get("source_id") == source_id), None)
+    if claim is None:  # (redelivered: the claim recorded first stands, and is shared again)
         try:
             claim = projected_claim(person_id, service, coverage, reference, zone=zone, now=utc_now())
         except MissingPrice:
             # A gap in the program's prices must not hold up the stream: skipped, said in the log.
             logger.warning("projected claim skipped: a code has no price", extra={"source_id": source_id})
             return
-        created = store.put_claim(claim) if claim else False
-        logger.info("projected claim", extra={"source_id": source_id, "created": created})
-        if claim and not created:  # redelivered: the claim recorded first is the one shared
+        if claim and not store.put_claim(claim):  # recorded meanwhile by a concurrent delivery
             claim = store.get_item({"pk": claim["pk"], "sk": claim["sk"]}) or claim
-        _share(store, coverage, person_id, source_id, claim, day)
-    raise_alerts(store, person_id, zone)
+        logger.info("projected claim", extra={"source_id": source_id, "billed": claim is not None})
+    _share(store, coverage, person_id, source_id, claim, day)
 
 
 def _record_day(
@@ -177,17 +173,10 @@ def _share(
     store.share_with_family(shares, drop)
 
 
-def raise_alerts(store: CoverageStore, person_id: str, zone: ZoneInfo) -> int:
-    return auth_alerts.raise_alerts(store, _alerts(), person_id, utc_now().astimezone(zone).date())
-
-
-def publish_flags(
-    store: CoverageStore, person_id: str, zone: ZoneInfo, *, session_id: str | None = None
-) -> None:
-    """The schedule shows which sessions the participant's authorizations flag."""
-    auth_alerts.publish_flags(
-        store, _alerts(), person_id, utc_now().astimezone(zone).date(), session_id=session_id
-    )
+def review(store: CoverageStore, person_id: str, zone: ZoneInfo, *, session_id: str | None = None) -> int:
+    """Coordinators' authorization alerts and the schedule's flags, after a change."""
+    today = utc_now().astimezone(zone).date()
+    return auth_alerts.review(store, _alerts(), person_id, today, session_id=session_id)
 
 
 def _alerts() -> AlertSink:
@@ -207,8 +196,7 @@ def _on_booking(store: CoverageStore, new: dict[str, Any], settings: EventsSetti
             store.drop_booked(person_id, str(new["session_id"]))
         else:
             store.put_booked(use)
-            raise_alerts(store, person_id, zone)
-        publish_flags(store, person_id, zone, session_id=str(new["session_id"]))
+        review(store, person_id, zone, session_id=str(new["session_id"]))
 
 
 def _on_session(change: Change) -> None:
@@ -229,7 +217,7 @@ def _on_session(change: Change) -> None:
             )
         # Recording attendance rewrites every attendee's copy of the session on the schedule:
         # a flag it carried is told again (for each attendee, changed or not).
-        publish_flags(store, person_id, zone, session_id=str(new["session_id"]))
+        review(store, person_id, zone, session_id=str(new["session_id"]))
 
 
 def _occurrence_service(image: dict[str, Any], person_id: str, _coverage: Coverage) -> WeekService | None:
@@ -255,7 +243,7 @@ def _on_group_attendance(change: Change) -> None:
             zone,
             datetime.fromisoformat(str(new["occurrence_start"])).astimezone(zone).date(),
         )
-        publish_flags(store, person_id, zone)
+        review(store, person_id, zone)
 
 
 HANDLERS: dict[str, ChangeHandler] = {"SESSION": _on_session, "GROUP_ATTENDANCE": _on_group_attendance}

@@ -186,22 +186,17 @@ class Coverage:
     identified_patients: dict[str, str] = field(default_factory=dict)
     authorizations: list[AuthorizationRecord] = field(default_factory=list)
     booked: list[dict[str, Any]] = field(default_factory=list)
-    prices: dict[str, Any] | None = None
+    reference: BillingReference | None = None
     """The participant's copy of the program's prices (None until one is written)."""
     family_shares: list[dict[str, Any]] = field(default_factory=list)
     """What other members of the participant's insurance family have claimed toward its
     family deductible and out-of-pocket maximum (per plan of this participant)."""
 
-    @property
-    def reference(self) -> BillingReference | None:
-        """The prices the participant's estimates use, from their own partition."""
-        return reference_of(self.prices) if self.prices else None
-
     @classmethod
     def from_items(cls, person_id: str, items: Iterable[Mapping[str, Any]]) -> Coverage:
         plans, eligibility, claims, choices = [], {}, [], {}
         authorizations, booked = [], []
-        prices: dict[str, Any] | None = None
+        reference: BillingReference | None = None
         shares: list[dict[str, Any]] = []
         for item in items:
             sk = str(item.get("sk", ""))
@@ -219,10 +214,10 @@ class Coverage:
             elif sk.startswith("BOOKED#"):
                 booked.append(dict(item))
             elif sk == PRICES_SK:
-                prices = dict(item)
+                reference = reference_of(dict(item))
             elif sk.startswith("FAMSHARE#"):
                 shares.append(dict(item))
-        return cls(person_id, plans, eligibility, claims, choices, authorizations, booked, prices, shares)
+        return cls(person_id, plans, eligibility, claims, choices, authorizations, booked, reference, shares)
 
     @property
     def payers(self) -> dict[str, str | None]:

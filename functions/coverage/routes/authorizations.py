@@ -35,14 +35,15 @@ def _reflag(store: CoverageStore, participant_id: str) -> None:
     """New or changed units or dates change which booked sessions are flagged on the schedule
     (best effort: the authorization is saved; the next booking change tells it again)."""
     try:
-        auth_alerts.publish_flags(
+        auth_alerts.review(
             store,
             alerts_from_env(settings().event_bus_name, aws.client),
             participant_id,
             utc_now().astimezone(ZoneInfo(settings().program_time_zone)).date(),
+            alerts=False,  # the coordinator is entering it; alerts follow bookings and the nightly sweep
         )
     except Exception as exc:  # noqa: BLE001
-        logger.warning("authorization flags not published", extra={"error": type(exc).__name__})
+        logger.warning("authorization review not done", extra={"error": type(exc).__name__})
 
 
 def _out(standing: authorizations.Standing) -> AuthorizationOut:
