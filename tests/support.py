@@ -4,6 +4,9 @@ Cognito-style claims, and a Lambda context."""
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from chalice.local import LambdaContext, LambdaEventConverter, RouteMatcher
@@ -88,3 +91,22 @@ class Reply:
 
     def __repr__(self) -> str:
         return f"Reply({self.status}, {self.text[:300]})"
+
+
+@contextmanager
+def dynamodb_calls() -> Iterator[Counter[str]]:
+    """Count, by operation, the DynamoDB calls made on the shared client (the one every
+    handler gets from `functions.common.aws`) while the block runs."""
+    from functions.common import aws
+
+    counts: Counter[str] = Counter()
+
+    def count(model: Any, **_kwargs: Any) -> None:
+        counts[model.name] += 1
+
+    client = aws.client("dynamodb")
+    client.meta.events.register("before-call.dynamodb", count)
+    try:
+        yield counts
+    finally:
+        client.meta.events.unregister("before-call.dynamodb", count)

@@ -5,11 +5,8 @@ their coverage partition, never a third read of the program's reference."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
 
-from functions.common import aws
 from functions.coverage.routes.estimates import forget_reference
 from tests.integration.test_estimates import (
     ALEX,
@@ -21,6 +18,7 @@ from tests.integration.test_estimates import (
     next_week,
     put_271,
 )
+from tests.support import dynamodb_calls as counting
 
 READS = {"GetItem", "Query", "BatchGetItem", "Scan"}
 ROUTES = [
@@ -44,17 +42,9 @@ def test_coverage_read_routes_stay_within_two_reads(coverage, label, caller, pat
     path = path.format(week=next_week())
     assert call("GET", path, caller=caller).status == 200
     forget_reference()  # a cold container: no cached reference data
-    counts: Counter[str] = Counter()
-
-    def count(model, **_kwargs):
-        counts[model.name] += 1
-
-    client = aws.client("dynamodb")
-    client.meta.events.register("before-call.dynamodb", count)
-    try:
+    with counting() as counts:
         reply = call("GET", path, caller=caller)
-    finally:
-        client.meta.events.unregister("before-call.dynamodb", count)
     assert reply.status == 200, reply
     assert counts["Scan"] == 0
-    assert sum(n for op, n in counts.items() if op in READS) <= 2, f"{label}: {dict(counts)}"
+    reads = sum(n for op, n in counts.items() if op in READS)
+    assert 1 <= reads <= 2, f"{label}: {dict(counts)}"  # (at least one: the counter is live)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +18,7 @@ from functions.coverage.store import CoverageStore
 from local.seed import PLANS
 from tests.integration.conftest import audit_entries, caller_of
 from tests.support import claims
+from tests.support import dynamodb_calls as counting
 
 call = caller_of(lambda_handler)
 
@@ -50,15 +50,8 @@ def plans(moto_env) -> CoverageStore:
 
 @pytest.fixture
 def dynamodb_calls(plans):
-    counts: Counter[str] = Counter()
-
-    def count(model, **_kwargs):
-        counts[model.name] += 1
-
-    client = aws.client("dynamodb")
-    client.meta.events.register("before-call.dynamodb", count)
-    yield counts
-    client.meta.events.unregister("before-call.dynamodb", count)
+    with counting() as counts:
+        yield counts
 
 
 def simulator() -> SimulatedClearinghouse:

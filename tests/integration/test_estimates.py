@@ -221,25 +221,6 @@ def test_a_program_of_weeks_carries_the_deductible_until_it_is_met(coverage):
     assert sum(weekly) == Decimal(estimate["totals"]["you_pay"])
 
 
-def test_estimate_routes_read_at_most_twice(coverage):
-    put_271(coverage, lone_star_271("per_demoalex", "pln_demorivera01"))
-    counts: Counter[str] = Counter()
-
-    def count(model, **_kwargs):
-        counts[model.name] += 1
-
-    client = aws.client("dynamodb")
-    path = f"/participants/per_demoalex/estimates/week?week={next_week()}"
-    assert call("GET", path, caller=ALEX).status == 200  # warms the reference data (cached 5 min)
-    client.meta.events.register("before-call.dynamodb", count)
-    try:
-        assert call("GET", path, caller=ALEX).status == 200
-    finally:
-        client.meta.events.unregister("before-call.dynamodb", count)
-    assert counts["Scan"] == 0
-    assert counts["Query"] + counts["GetItem"] + counts["BatchGetItem"] <= 2, dict(counts)
-
-
 class TestProjectedClaims:
     """Attendance on the stream becomes a projected claim once, and the next estimate starts
     from it (until a fresh 271 replaces it)."""

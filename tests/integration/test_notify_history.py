@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from functions.common import aws
 from functions.common.dynamo import to_item
 from functions.common.models import utc_now
 from functions.notify.handler import lambda_handler
@@ -33,6 +32,7 @@ from tests.integration.test_notify_reminders import (
     sweep_at,
 )
 from tests.support import claims
+from tests.support import dynamodb_calls as counting
 
 call = caller_of(lambda_handler)
 ALEX_CALLER = claims(ALEX, "participant")
@@ -215,15 +215,8 @@ def test_a_month_that_is_not_one_is_refused(couple, month):
 
 @pytest.fixture
 def dynamodb_calls(moto_env: dict[str, Any]) -> Iterator[Counter[str]]:
-    counts: Counter[str] = Counter()
-
-    def count(model: Any, **_kwargs: Any) -> None:
-        counts[model.name] += 1
-
-    client = aws.client("dynamodb")
-    client.meta.events.register("before-call.dynamodb", count)
-    yield counts
-    client.meta.events.unregister("before-call.dynamodb", count)
+    with counting() as counts:
+        yield counts
 
 
 @pytest.mark.parametrize(

@@ -3,27 +3,18 @@ route ever scans: counted on the handlers' own client through botocore's events.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
 
-from functions.common import aws
 from tests.integration.scheduling import ALEX, COORDINATOR, SAM, at, book, call, next_week_day
+from tests.support import dynamodb_calls as counting
 
 READS = {"GetItem", "Query", "BatchGetItem", "Scan"}
 
 
 @pytest.fixture
 def dynamodb_calls(program):
-    counts: Counter[str] = Counter()
-
-    def count(model, **_kwargs):
-        counts[model.name] += 1
-
-    client = aws.client("dynamodb")
-    client.meta.events.register("before-call.dynamodb", count)
-    yield counts
-    client.meta.events.unregister("before-call.dynamodb", count)
+    with counting() as counts:
+        yield counts
 
 
 def _week() -> str:
