@@ -26,6 +26,8 @@ from functions.schedule.models import PersonRecord
 from local import cognito_mfa, pollers, provision, seed, token
 from local import settings as names
 
+pytestmark = pytest.mark.clock  # reads "now" (months, due times, staleness)
+
 SERVICES = ("dynamodb", "dynamodbstreams", "sqs", "ses", "sns", "cognito-idp")
 
 
