@@ -125,17 +125,7 @@ class Monitoring(Construct):
         self._table_alarms(data)
         self._waf_alarm(api)
         for name, meaning in TANDEM_METRICS.items():
-            self._alarm(
-                name,
-                cloudwatch.Metric(
-                    namespace=TANDEM_NAMESPACE,
-                    metric_name=name,
-                    dimensions_map=dict(TANDEM_DIMENSIONS),
-                    period=PERIOD,
-                    statistic="Sum",
-                ),
-                meaning,
-            )
+            self._alarm(name, _sum(TANDEM_NAMESPACE, name, TANDEM_DIMENSIONS), meaning)
 
     def _api_alarms(self, api: Api, functions: Functions) -> None:
         requests = api.rest_api.metric_count(period=PERIOD, statistic="Sum")
@@ -155,22 +145,21 @@ class Monitoring(Construct):
             evaluation_periods=2,
         )
         for percentile, limit in LATENCY_LIMITS_MS.items():
-            self._alarm(
-                f"ApiLatency{percentile.upper()}",
-                api.rest_api.metric_latency(period=PERIOD, statistic=percentile),
-                f"the API's {percentile} latency is over {limit} ms",
-                threshold=limit,
-                comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                evaluation_periods=3,
-                datapoints_to_alarm=2,
-            )
-            for entry_id, entry in functions.entrypoints.items():
-                if entry.trigger != "api":
-                    continue
+            watched = [("ApiLatency", "the API's latency", api.rest_api.metric_latency(statistic=percentile))]
+            watched += [
+                (
+                    f"{entry_id}Duration",
+                    f"{entry_id}'s duration",
+                    function.metric_duration(statistic=percentile),
+                )
+                for entry_id, function in functions.functions.items()
+                if functions.entrypoints[entry_id].trigger == "api"
+            ]
+            for stem, subject, metric in watched:
                 self._alarm(
-                    f"{entry_id}Duration{percentile.upper()}",
-                    functions.functions[entry_id].metric_duration(period=PERIOD, statistic=percentile),
-                    f"{entry_id}'s {percentile} duration is over {limit} ms",
+                    f"{stem}{percentile.upper()}",
+                    metric.with_(period=PERIOD),
+                    f"{subject} ({percentile}) is over {limit} ms",
                     threshold=limit,
                     comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
                     evaluation_periods=3,
@@ -198,12 +187,10 @@ class Monitoring(Construct):
         acl_name = Fn.select(0, Fn.split("|", api.web_acl.ref))
         self._alarm(
             "WafBlockedRequests",
-            cloudwatch.Metric(
-                namespace="AWS/WAFV2",
-                metric_name="BlockedRequests",
-                dimensions_map={"WebACL": acl_name, "Region": Stack.of(self).region, "Rule": "ALL"},
-                period=PERIOD,
-                statistic="Sum",
+            _sum(
+                "AWS/WAFV2",
+                "BlockedRequests",
+                {"WebACL": acl_name, "Region": Stack.of(self).region, "Rule": "ALL"},
             ),
             f"the WAF blocked over {WAF_BLOCKED_LIMIT} requests in 5 minutes (an attack, or a client the "
             "rules mistake for one)",
@@ -237,3 +224,10 @@ class Monitoring(Construct):
         alarm.add_ok_action(*self._actions)
         self.alarms.append(alarm)
         return alarm
+
+
+def _sum(namespace: str, name: str, dimensions: dict[str, str]) -> cloudwatch.Metric:
+    """A metric's sum over the alarm period."""
+    return cloudwatch.Metric(
+        namespace=namespace, metric_name=name, dimensions_map=dict(dimensions), period=PERIOD, statistic="Sum"
+    )

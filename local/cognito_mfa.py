@@ -159,15 +159,12 @@ def _patches(original: dict[str, Patch]) -> dict[str, Patch]:
         )
         if auth_flow not in PASSWORD_FLOWS:
             return result
-        pool = self.describe_user_pool(user_pool_id)
-        return _second_factor(self, pool, auth_parameters["USERNAME"], result)
+        return _second_factor(
+            self, self.describe_user_pool(user_pool_id), auth_parameters["USERNAME"], result
+        )
 
     def respond_to_auth_challenge(
-        self: CognitoIdpBackend,
-        session: str,
-        client_id: str,
-        challenge_name: str,
-        challenge_responses: dict[str, str],
+        self: CognitoIdpBackend, session: str, client_id: str, challenge_name: str, responses: dict[str, str]
     ) -> dict[str, Any]:
         state = _secrets(self)
         if challenge_name == SETUP:
@@ -175,40 +172,25 @@ def _patches(original: dict[str, Patch]) -> dict[str, Patch]:
                 if session not in state.setup_sessions:
                     raise NotAuthorizedError("Invalid session: verify a software token (TOTP) first.")
                 state.setup_sessions.discard(session)
-            result: dict[str, Any] = original["respond_to_auth_challenge"](
-                self, session, client_id, challenge_name, challenge_responses
-            )
-            self.sessions.pop(session, None)  # one use
-            return result
-        if challenge_name == TOTP:
+        elif challenge_name == TOTP:
             if session not in self.sessions:
                 raise NotAuthorizedError("Invalid session for the user.")
             username, pool = self.sessions[session]
             user = self.admin_get_user(pool.id, username)
-            named = challenge_responses.get("USERNAME")
+            named = responses.get("USERNAME")
+            # moto would log in whoever USERNAME names: only the session's own user may answer.
             if named is None or self.admin_get_user(pool.id, named) is not user:
                 raise NotAuthorizedError("Invalid session for the user.")
-            if not _check_code(
-                state.verified.get(user.id), challenge_responses.get("SOFTWARE_TOKEN_MFA_CODE")
-            ):
+            if not _check_code(state.verified.get(user.id), responses.get("SOFTWARE_TOKEN_MFA_CODE")):
                 raise CodeMismatchException("Invalid code received for user")
-            # moto takes the user from USERNAME (now known to be the session's) and logs them in.
-            return dict(
-                original["respond_to_auth_challenge"](
-                    self, session, client_id, challenge_name, challenge_responses
-                )
-            )
-        if challenge_name in FIRST_FACTOR_CHALLENGES:
-            pool = _pool_of_client(self, client_id)
-            result = original["respond_to_auth_challenge"](
-                self, session, client_id, challenge_name, challenge_responses
-            )
-            return _second_factor(self, pool, challenge_responses["USERNAME"], result)
-        return dict(
-            original["respond_to_auth_challenge"](
-                self, session, client_id, challenge_name, challenge_responses
-            )
+        result: dict[str, Any] = original["respond_to_auth_challenge"](
+            self, session, client_id, challenge_name, responses
         )
+        if challenge_name == SETUP:
+            self.sessions.pop(session, None)  # one use
+        if challenge_name in FIRST_FACTOR_CHALLENGES:
+            return _second_factor(self, _pool_of_client(self, client_id), responses["USERNAME"], result)
+        return result
 
     def associate_software_token(self: CognitoIdpBackend, access_token: str, session: str) -> dict[str, str]:
         result: dict[str, str] = original["associate_software_token"](self, access_token, session)

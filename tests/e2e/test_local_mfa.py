@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pyotp
 import pytest
 from botocore.exceptions import ClientError
 
+from functions.common.auth import Role
+from local import provision
 from local.token import sign_in
 from tests.e2e.conftest import LocalRuntime
 
@@ -22,24 +25,21 @@ def test_a_new_coordinator_sets_up_totp_before_getting_any_token(local_runtime: 
     pool, client = state["staff_user_pool_id"], state["staff_user_pool_client_id"]
     # Given a coordinator created in the staff pool with a password and no TOTP
     email = f"coord-{uuid.uuid4().hex[:8]}@tandem.example"
-    cognito.admin_create_user(
-        UserPoolId=pool,
-        Username=email,
-        UserAttributes=[
-            {"Name": "email", "Value": email},
-            {"Name": "email_verified", "Value": "true"},
-            {"Name": "custom:person_id", "Value": "per_democoordinator"},
-        ],
-        MessageAction="SUPPRESS",
+    provision.ensure_user(
+        cognito, pool, email=email, password=PASSWORD, role=Role.COORDINATOR, person_id="per_democoordinator"
     )
-    cognito.admin_set_user_password(UserPoolId=pool, Username=email, Password=PASSWORD, Permanent=True)
-    cognito.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName="coordinator")
+
+    def password_sign_in() -> dict[str, Any]:
+        return dict(
+            cognito.initiate_auth(
+                ClientId=client,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+            )
+        )
+
     # When they sign in with the right password
-    started = cognito.initiate_auth(
-        ClientId=client,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
-    )
+    started = password_sign_in()
     # Then Cognito asks them to set up TOTP and hands out no token
     assert started["ChallengeName"] == "MFA_SETUP"
     assert "AuthenticationResult" not in started
@@ -61,11 +61,7 @@ def test_a_new_coordinator_sets_up_totp_before_getting_any_token(local_runtime: 
         == 200
     )
     # And from now on a password alone gets the TOTP challenge; a wrong code fails, the right one works
-    again = cognito.initiate_auth(
-        ClientId=client,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
-    )
+    again = password_sign_in()
     assert again["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
     assert "AuthenticationResult" not in again
     code = pyotp.TOTP(secret).now()
