@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import binascii
 import json
+import re
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -84,19 +85,25 @@ def _not_a_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def _depth(value: Any) -> int:
-    """How deeply objects and arrays nest in `value` (iteratively: no recursion to exhaust)."""
-    deepest = 0
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _shape_fault(value: Any) -> str | None:
+    """What makes a parsed body unusable whatever its route: nesting deeper than
+    `MAX_BODY_DEPTH`, or a lone UTF-16 surrogate (`"\\ud800"` is valid JSON but no text:
+    nothing can store or send it). Walked iteratively: no recursion to exhaust."""
     pending: list[tuple[Any, int]] = [(value, 0)]
     while pending:
         item, level = pending.pop()
-        if isinstance(item, dict | list):
-            level += 1
-            deepest = max(deepest, level)
-            if level > MAX_BODY_DEPTH:
-                break
-            pending.extend((child, level) for child in (item.values() if isinstance(item, dict) else item))
-    return deepest
+        if isinstance(item, str):
+            if not item.isascii() and _SURROGATE.search(item):
+                return "contains a lone surrogate (not text)"
+        elif isinstance(item, dict | list):
+            if level == MAX_BODY_DEPTH:
+                return f"objects and arrays nest at most {MAX_BODY_DEPTH} deep"
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            pending.extend((child, level + 1) for child in children)
+    return None
 
 
 def _too_large() -> PayloadTooLarge:
@@ -113,22 +120,20 @@ def parse_json_body(text: str) -> Any:
     client errors like any other malformed JSON, never a 500."""
     if len(text) > MAX_BODY_BYTES or len(text.encode("utf-8", errors="replace")) > MAX_BODY_BYTES:
         raise _too_large()
+    fault: str | None
     try:
         value = json.loads(text, parse_constant=_not_a_constant)
     except RecursionError:
-        value, too_deep = None, True
+        value, fault = None, f"objects and arrays nest at most {MAX_BODY_DEPTH} deep"
     except ValueError as exc:  # JSONDecodeError, NaN/Infinity, an integer of 4,300+ digits
         where = f" at character {exc.pos}" if isinstance(exc, json.JSONDecodeError) else ""
         raise BadRequest(
             "the body is not valid JSON", errors=[FieldError("body", f"not valid JSON{where}")]
         ) from None
     else:
-        too_deep = _depth(value) > MAX_BODY_DEPTH
-    if too_deep:
-        raise BadRequest(
-            "the body nests too deeply",
-            errors=[FieldError("body", f"objects and arrays nest at most {MAX_BODY_DEPTH} deep")],
-        )
+        fault = _shape_fault(value)
+    if fault:
+        raise BadRequest("the body cannot be read: " + fault, errors=[FieldError("body", fault)])
     return value
 
 

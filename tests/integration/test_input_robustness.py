@@ -40,6 +40,8 @@ BODIES: dict[str, tuple[str, dict[str, str], int, str]] = {
     "objects nested 1000 deep": ('{"a":' * 1000 + "1" + "}" * 1000, JSON, 400, "body"),
     "one level too deep": ("[" * (MAX_BODY_DEPTH + 1) + "]" * (MAX_BODY_DEPTH + 1), JSON, 400, "body"),
     "a 5000-digit integer": ('{"x": ' + "9" * 5000 + "}", JSON, 400, "body"),
+    "a lone surrogate": ('{"display_name": "\\ud800"}', JSON, 400, "body"),
+    "a lone surrogate as a key": ('{"\\udfff": 1}', JSON, 400, "body"),
     "NaN": ('{"x": NaN}', JSON, 400, "body"),
     "Infinity": ("Infinity", JSON, 400, "body"),
     "not JSON": ("{not json", JSON, 400, "body"),
