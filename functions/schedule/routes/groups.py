@@ -202,6 +202,7 @@ def enrol(
     summary="Leave a series (or its waitlist) from now on; the freed seat goes to the waitlist",
     tags=["groups"],
     security=AUTHENTICATED,
+    responses={204: {"description": "Withdrawn"}},
 )
 def withdraw(
     group_id: GroupId,
