@@ -99,7 +99,8 @@ def test_schemathesis_finds_nothing(fuzz_runtime, tokens, role, tmp_path):
     # When Schemathesis runs every phase over every operation as this role
     result = schemathesis(fuzz_runtime, tokens[role], tmp_path)
     # Then it found no failure and no error (its summary is the assertion message)
-    assert result.returncode == 0, f"schemathesis as {role}:\n{result.stdout[-20000:]}\n{result.stderr[-3000:]}"
+    report = f"schemathesis as {role}:\n{result.stdout[-20000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, report
     assert "Stateful" in result.stdout  # the stateful phase ran
 
 
