@@ -213,11 +213,12 @@ PLAN = {
 
 def test_a_plan_with_dates_at_the_bounds_reads_back_and_one_past_is_refused(program):
     base = "/participants/per_demoalex/plans"
-    edges = {
+    patient = {"first_name": "Alex", "last_name": "Rivera", "birth_date": "1900-01-01"}
+    edges: dict[str, Any] = {
         **PLAN,
         "effective_from": "1900-01-01",
         "effective_to": "2199-12-31",
-        "patient": {"first_name": "Alex", "last_name": "Rivera", "birth_date": "1900-01-01"},
+        "patient": patient,
     }
     created = coverage("POST", base, caller=COORDINATOR, body=edges)
     assert created.status == 201, created.json
@@ -230,7 +231,7 @@ def test_a_plan_with_dates_at_the_bounds_reads_back_and_one_past_is_refused(prog
         "PUT",
         path,
         caller=COORDINATOR,
-        body={**edges, "patient": {**edges["patient"], "birth_date": today}},
+        body={**edges, "patient": {**patient, "birth_date": today}},
         headers=ANY,
     )
     assert replaced.status == 200, replaced.json
@@ -238,7 +239,7 @@ def test_a_plan_with_dates_at_the_bounds_reads_back_and_one_past_is_refused(prog
     for bad, field in (
         ({"effective_from": "1899-12-31"}, "body.effective_from"),
         ({"effective_to": "2200-01-01"}, "body.effective_to"),
-        ({"patient": {**edges["patient"], "birth_date": tomorrow}}, "body.patient.birth_date"),
+        ({"patient": {**patient, "birth_date": tomorrow}}, "body.patient.birth_date"),
     ):
         refused(coverage("POST", base, caller=COORDINATOR, body={**edges, **bad}), field)
         refused(coverage("PUT", path, caller=COORDINATOR, body={**edges, **bad}, headers=ANY), field)
