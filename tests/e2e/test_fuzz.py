@@ -34,12 +34,22 @@ CHECKS = (
     "content_type_conformance",
     "response_headers_conformance",
 )
-PHASES = ("examples", "coverage", "fuzzing", "stateful")
+PHASES = {
+    # The coverage phase (each schema's edges and their negations, and every method a path
+    # lacks) for the role that reaches every operation's logic; for the others most of it
+    # would stop at the same 403/404, so they run examples, fuzzing and stateful sequences.
+    "coordinator": ("examples", "coverage", "fuzzing", "stateful"),
+    "clinician": ("examples", "fuzzing", "stateful"),
+    "participant": ("examples", "fuzzing", "stateful"),
+}
 MAX_EXAMPLES = int(os.environ.get("TANDEM_FUZZ_EXAMPLES", "10"))
 """Per operation and phase; raise it locally (TANDEM_FUZZ_EXAMPLES=100) for a deeper search."""
 ROLES = ("participant", "clinician", "coordinator")
 """Least destructive first: the coordinator's run changes the demo program."""
-RUN_TIMEOUT_SECONDS = 400
+RUN_TIMEOUT_SECONDS = 900
+"""A guard against a hang, not the budget: `MAX_EXAMPLES` bounds the work. Measured with
+every phase on a 2-core machine at load average ~15 (other suites running): about 8 minutes
+a role, most of it the coverage phase; not yet measured on an idle machine."""
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +65,9 @@ def tokens(fuzz_runtime: LocalRuntime) -> dict[str, str]:
     return {role: fuzz_runtime.id_token(role) for role in ROLES}
 
 
-def schemathesis(runtime: LocalRuntime, token: str, workdir: Path) -> subprocess.CompletedProcess[str]:
+def schemathesis(
+    runtime: LocalRuntime, token: str, phases: tuple[str, ...], workdir: Path
+) -> subprocess.CompletedProcess[str]:
     command = [
         sys.executable,
         "-m",
@@ -67,7 +79,7 @@ def schemathesis(runtime: LocalRuntime, token: str, workdir: Path) -> subprocess
         "--checks",
         ",".join(CHECKS),
         "--phases",
-        ",".join(PHASES),
+        ",".join(phases),
         "--max-examples",
         str(MAX_EXAMPLES),
         "--generation-deterministic",  # implies no example database
@@ -97,7 +109,7 @@ def schemathesis(runtime: LocalRuntime, token: str, workdir: Path) -> subprocess
 @pytest.mark.parametrize("role", ROLES)
 def test_schemathesis_finds_nothing(fuzz_runtime, tokens, role, tmp_path):
     # When Schemathesis runs every phase over every operation as this role
-    result = schemathesis(fuzz_runtime, tokens[role], tmp_path)
+    result = schemathesis(fuzz_runtime, tokens[role], PHASES[role], tmp_path)
     # Then it found no failure and no error (its summary is the assertion message)
     report = f"schemathesis as {role}:\n{result.stdout[-20000:]}\n{result.stderr[-3000:]}"
     assert result.returncode == 0, report
