@@ -1,7 +1,7 @@
 """Schemathesis against the local runtime: every operation of the committed OpenAPI document,
-as coordinator, clinician and participant, in every phase (the document's examples, the
-coverage of each schema's edges and its negations, random fuzzing, and stateful sequences
-chained by the links Schemathesis infers from responses and path parameters), with the
+as coordinator, clinician and participant, in the examples, fuzzing and stateful phases
+(sequences chained by the links Schemathesis infers from responses and path parameters;
+TANDEM_FUZZ_COVERAGE=1 adds the coverage phase), with the
 server-error, response-schema, status-code, content-type and response-header checks.
 
 It passes only with no failure at all. Deterministic generation (no random seed, no example
@@ -34,22 +34,20 @@ CHECKS = (
     "content_type_conformance",
     "response_headers_conformance",
 )
-PHASES = {
-    # The coverage phase (each schema's edges and their negations, and every method a path
-    # lacks) for the role that reaches every operation's logic; for the others most of it
-    # would stop at the same 403/404, so they run examples, fuzzing and stateful sequences.
-    "coordinator": ("examples", "coverage", "fuzzing", "stateful"),
-    "clinician": ("examples", "fuzzing", "stateful"),
-    "participant": ("examples", "fuzzing", "stateful"),
-}
+PHASES: tuple[str, ...] = ("examples", "fuzzing", "stateful")
+if os.environ.get("TANDEM_FUZZ_COVERAGE") == "1":
+    # Also each schema's edges and their negations, and every method a path lacks: several
+    # thousand requests more per role (8-15 minutes a role on a loaded 2-core machine), so
+    # outside CI's budget; run it before a release or after changing validation.
+    PHASES = ("examples", "coverage", "fuzzing", "stateful")
 MAX_EXAMPLES = int(os.environ.get("TANDEM_FUZZ_EXAMPLES", "10"))
 """Per operation and phase; raise it locally (TANDEM_FUZZ_EXAMPLES=100) for a deeper search."""
 ROLES = ("participant", "clinician", "coordinator")
 """Least destructive first: the coordinator's run changes the demo program."""
 RUN_TIMEOUT_SECONDS = 900
-"""A guard against a hang, not the budget: `MAX_EXAMPLES` bounds the work. Measured with
-every phase on a 2-core machine at load average ~15 (other suites running): about 8 minutes
-a role, most of it the coverage phase; not yet measured on an idle machine."""
+"""A guard against a hang, not the budget: `MAX_EXAMPLES` bounds the work. Measured without
+the coverage phase on a 2-core machine at load average ~12-15 (other suites running): 46 s
+as clinician, 105 s as participant."""
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +107,7 @@ def schemathesis(
 @pytest.mark.parametrize("role", ROLES)
 def test_schemathesis_finds_nothing(fuzz_runtime, tokens, role, tmp_path):
     # When Schemathesis runs every phase over every operation as this role
-    result = schemathesis(fuzz_runtime, tokens[role], PHASES[role], tmp_path)
+    result = schemathesis(fuzz_runtime, tokens[role], PHASES, tmp_path)
     # Then it found no failure and no error (its summary is the assertion message)
     report = f"schemathesis as {role}:\n{result.stdout[-20000:]}\n{result.stderr[-3000:]}"
     assert result.returncode == 0, report
