@@ -385,7 +385,7 @@ def test_schedule_times_are_in_the_persons_own_zone(program):
         assert item["start"].endswith(("-06:00", "-05:00"))
 
 
-def test_bad_week_is_400_naming_the_parameter(program):
+def test_bad_week_is_422_naming_the_parameter(program):
     reply = call("GET", "/me/schedule?week=2026-W60", caller=ALEX)
-    assert reply.status == 400
+    assert reply.status == 422
     assert reply.json["errors"][0]["field"] == "query.week"

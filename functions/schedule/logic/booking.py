@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from functions.common.auth import Principal, Role
-from functions.common.errors import BadRequest, FieldError, Forbidden, InvalidInput, NotFound
+from functions.common.errors import FieldError, Forbidden, InvalidInput, NotFound
 from functions.common.models import ISO_WEEK_PATTERN
 from functions.schedule.logic.availability import unavailable_reason
 from functions.schedule.models import (
@@ -69,7 +69,8 @@ def week_of(moment: datetime, time_zone: str) -> str:
 
 
 def checked_week(week: str | None) -> str | None:
-    """A `week` query parameter that names a real ISO week (400 naming it otherwise)."""
+    """A `week` query parameter that names a real ISO week (422 naming it otherwise, as the
+    schema's pattern does for weeks that do not even look like one)."""
     if week is None:
         return None
     try:
@@ -78,7 +79,7 @@ def checked_week(week: str | None) -> str | None:
         year, number = week.split("-W")
         date.fromisocalendar(int(year), int(number), 1)
     except ValueError as exc:
-        raise BadRequest(
+        raise InvalidInput(
             "week is an ISO week such as 2026-W49", errors=[FieldError("query.week", "not an ISO week")]
         ) from exc
     return week
