@@ -24,6 +24,7 @@ from functions.common.config import ApiSettings, load_settings
 from functions.common.errors import (
     PROBLEM_BASE,
     ConfigurationError,
+    DependencyUnavailable,
     FieldError,
     TandemError,
 )
@@ -61,6 +62,19 @@ def _field_errors(exc: RequestValidationError) -> list[FieldError]:
 def _json_media_type(content_type: str | None) -> bool:
     media = (content_type or "application/json").split(";")[0].strip().lower()
     return media == "application/json" or media.endswith("+json")
+
+
+def _unavailable_cause(exc: BaseException) -> DependencyUnavailable | None:
+    """The dependency failure behind `exc`, when a library wrapped one (Powertools idempotency
+    raises IdempotencyPersistenceLayerError from what its store raised)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, DependencyUnavailable):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def create_resolver() -> APIGatewayRestResolver:
@@ -102,6 +116,24 @@ def create_resolver() -> APIGatewayRestResolver:
             )
         )
 
+    # A dependency that cannot answer (functions.common.aws turns AWS failures into
+    # DependencyUnavailable; the clearinghouse has its own): 503 with Retry-After, here only.
+    def unavailable(exc: DependencyUnavailable) -> Response[str]:
+        logger.warning("dependency unavailable: answered 503", extra={"dependency": exc.dependency})
+        body = problem_body(
+            status=exc.status,
+            title=exc.title,
+            type_=exc.type,
+            detail=exc.detail,
+            instance=_instance(app),
+            errors=exc.errors,
+            request_id=_request_id(app),
+            **exc.extensions,
+        )
+        return problem_response(body, headers={"Retry-After": str(exc.retry_after)})
+
+    app.exception_handler(DependencyUnavailable)(unavailable)
+
     @app.exception_handler(RequestValidationError)
     def _validation_error(exc: RequestValidationError) -> Response[str]:
         # The API speaks JSON only: a form or text body is refused as such, not reported as
@@ -132,6 +164,9 @@ def create_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response[str]:
+        cause = _unavailable_cause(exc)
+        if cause is not None:
+            return unavailable(cause)
         # Where it failed goes to the log, never the exception's text: messages such as a
         # pydantic ValidationError's quote the input they choked on, which may be PHI.
         # The client gets no detail at all.
@@ -154,7 +189,8 @@ def lambda_entry(
     @metrics.log_metrics(capture_cold_start_metric=CAPTURE_COLD_START)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.append_keys(domain=domain)
-        return app.resolve(event, context)
+        with aws.invocation(context):
+            return app.resolve(event, context)
 
     return cast("Callable[[dict[str, Any], LambdaContext], dict[str, Any]]", handler)
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 PROBLEM_BASE = "https://tandem.health/problems/"
+RETRY_SOON_SECONDS = 5
+"""Retry-After of a dependency failure that says nothing better."""
 
 
 @dataclass(frozen=True)
@@ -82,4 +84,30 @@ class ConfigurationError(TandemError):
 
 
 class DependencyUnavailable(TandemError):
+    """Something Tandem depends on cannot answer now (down, timing out, throttling): 503 with a
+    `Retry-After` header of `retry_after` seconds.
+
+    `dependency` names the service (``dynamodb``, ``sqs``, ``clearinghouse``; never data) and is
+    told to the client; `reason` says what happened (an AWS error code, an exception's type or
+    ``circuit open``) for logs and delivery records only.
+    """
+
     status, title, slug = 503, "Service Unavailable", "dependency-unavailable"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        retry_after: int = RETRY_SOON_SECONDS,
+        dependency: str | None = None,
+        reason: str = "",
+        errors: list[FieldError] | None = None,
+        **extensions: Any,
+    ) -> None:
+        retry_after = max(1, retry_after)
+        if dependency is not None:
+            extensions["dependency"] = dependency
+        super().__init__(detail, errors=errors, retry_after=retry_after, **extensions)
+        self.retry_after = retry_after
+        self.dependency = dependency
+        self.reason = reason or type(self).__name__

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,21 +16,10 @@ import boto3
 import pytest
 import requests
 
+from tests.support import free_ports
+
 ROOT = Path(__file__).resolve().parents[2]
 READY_WITHIN_SECONDS = 30
-
-
-def free_ports(count: int) -> list[int]:
-    """Distinct free ports: every socket stays bound until all are chosen (two bind(0)
-    calls in a row may otherwise return the same port)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 class LocalRuntime:
