@@ -27,6 +27,7 @@ from functions.common.errors import (
     DependencyUnavailable,
     FieldError,
     TandemError,
+    dependency_failure_in,
 )
 from functions.common.failures import failure_frames
 from functions.common.http import problem_body, problem_response
@@ -62,19 +63,6 @@ def _field_errors(exc: RequestValidationError) -> list[FieldError]:
 def _json_media_type(content_type: str | None) -> bool:
     media = (content_type or "application/json").split(";")[0].strip().lower()
     return media == "application/json" or media.endswith("+json")
-
-
-def _unavailable_cause(exc: BaseException) -> DependencyUnavailable | None:
-    """The dependency failure behind `exc`, when a library wrapped one (Powertools idempotency
-    raises IdempotencyPersistenceLayerError from what its store raised)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, DependencyUnavailable):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
 
 
 def create_resolver() -> APIGatewayRestResolver:
@@ -164,7 +152,7 @@ def create_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response[str]:
-        cause = _unavailable_cause(exc)
+        cause = dependency_failure_in(exc)
         if cause is not None:
             return unavailable(cause)
         # Where it failed goes to the log, never the exception's text: messages such as a

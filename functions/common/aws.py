@@ -398,12 +398,20 @@ def _client(service: str, region: str, endpoint: str | None, read: float) -> Any
     )
 
 
+_PROBE_CLIENTS_GUARD = threading.Lock()
+
+
 @cache
-def _probe_client(service: str, region: str, endpoint: str | None) -> Any:
+def _probe_session() -> Any:
     import boto3
 
-    return boto3.session.Session().client(
-        service,  # type: ignore[call-overload]
+    return boto3.session.Session()
+
+
+@cache
+def _probe_client(service: str, region: str, endpoint: str | None) -> Any:
+    return _probe_session().client(
+        service,
         region_name=region,
         endpoint_url=endpoint,
         config=Config(
@@ -429,12 +437,14 @@ def probe_client(service: str) -> Any:
     """A client for readiness probes: one attempt, short timeouts, no circuit (a probe reports
     what the service answers now, even while this container's circuit is open)."""
     region, endpoint = _where()
-    return _probe_client(service, region, endpoint)
+    with _PROBE_CLIENTS_GUARD:  # one session, which is not thread-safe, makes them all
+        return _probe_client(service, region, endpoint)
 
 
 def reset_clients() -> None:
     """Forget cached clients and circuits (tests switching between moto contexts)."""
     _client.cache_clear()
     _probe_client.cache_clear()
+    _probe_session.cache_clear()
     with _CIRCUITS_GUARD:
         _CIRCUITS.clear()

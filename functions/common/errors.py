@@ -111,3 +111,16 @@ class DependencyUnavailable(TandemError):
         self.retry_after = retry_after
         self.dependency = dependency
         self.reason = reason or type(self).__name__
+
+
+def dependency_failure_in(exc: BaseException) -> DependencyUnavailable | None:
+    """The dependency failure behind `exc`: itself, or what a library wrapped (Powertools
+    idempotency raises IdempotencyPersistenceLayerError from what its store raised)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, DependencyUnavailable):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None

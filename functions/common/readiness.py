@@ -118,13 +118,11 @@ def _shown(dependency: Dependency, resource: str | None) -> str | None:
     return resource
 
 
-def _probe(
-    dependency: Dependency, resource: str | None, clients: Callable[[str], Any]
-) -> tuple[State, str | None]:
+def _probe(dependency: Dependency, resource: str | None, client: Any) -> tuple[State, str | None]:
     if dependency.env_var and not resource:
         return "down", f"{dependency.env_var} is not set"
     try:
-        PROBES[dependency.service](clients(dependency.service), resource)
+        PROBES[dependency.service](client, resource)
     except Down as exc:
         return "down", str(exc)
     except ClientError as exc:
@@ -142,6 +140,9 @@ def check(
     budget_seconds: float = BUDGET_SECONDS,
 ) -> list[DependencyState]:
     """Probe every dependency at once; each is up, or down with a reason, within the budget."""
+    # The clients first, in this thread (building one loads its service's model: no time the
+    # probes' budget should count), then every probe at once.
+    made = {service: clients(service) for service in {d.service for d in dependencies}}
     started = time.monotonic()
     pool = ThreadPoolExecutor(max_workers=max(1, len(dependencies)), thread_name_prefix="readiness")
     resources = [environ.get(d.env_var) if d.env_var else None for d in dependencies]
@@ -149,7 +150,7 @@ def check(
     def timed(dependency: Dependency, resource: str | None) -> tuple[State, str | None, int]:
         began = time.monotonic()
         try:
-            state, reason = _probe(dependency, resource, clients)
+            state, reason = _probe(dependency, resource, made[dependency.service])
         except Exception as exc:  # noqa: BLE001 - a probe that fails in any way reports its dependency down
             state, reason = "down", type(exc).__name__
         return state, reason, round((time.monotonic() - began) * 1000)
