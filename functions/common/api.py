@@ -106,7 +106,8 @@ def create_resolver() -> APIGatewayRestResolver:
 
     # A dependency that cannot answer (functions.common.aws turns AWS failures into
     # DependencyUnavailable; the clearinghouse has its own): 503 with Retry-After, here only.
-    def unavailable(exc: DependencyUnavailable) -> Response[str]:
+    def unavailable(raised: DependencyUnavailable) -> Response[str]:
+        exc = dependency_failure_in(raised) or raised
         logger.warning("dependency unavailable: answered 503", extra={"dependency": exc.dependency})
         body = problem_body(
             status=exc.status,

@@ -114,13 +114,19 @@ class DependencyUnavailable(TandemError):
 
 
 def dependency_failure_in(exc: BaseException) -> DependencyUnavailable | None:
-    """The dependency failure behind `exc`: itself, or what a library wrapped (Powertools
-    idempotency raises IdempotencyPersistenceLayerError from what its store raised)."""
+    """The first dependency failure behind `exc` (itself, what a library wrapped, or what was
+    being handled when it was raised), or None.
+
+    Powertools idempotency raises IdempotencyPersistenceLayerError from what its store raised;
+    recording a failure (the audit entry of a failed read) can fail in turn. The first failure
+    is the one to tell: its dependency and its Retry-After.
+    """
+    found: DependencyUnavailable | None = None
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         if isinstance(current, DependencyUnavailable):
-            return current
+            found = current
         seen.add(id(current))
         current = current.__cause__ or current.__context__
-    return None
+    return found

@@ -67,8 +67,11 @@ class LocalRuntime:
         return requests.get(self.api + path, headers=headers, timeout=10, **kwargs)
 
 
-def start_runtime(state_dir: Path) -> LocalRuntime:
-    """`python -m local` on free ports; returns once it has written its state file."""
+def start_runtime(
+    state_dir: Path, *, module: str = "local", extra_env: dict[str, str] | None = None
+) -> LocalRuntime:
+    """`python -m local` (or `module`, which runs it) on free ports; returns once it has
+    written its state file."""
     api_port, aws_port = free_ports(2)
     env = {
         **os.environ,
@@ -78,12 +81,13 @@ def start_runtime(state_dir: Path) -> LocalRuntime:
         "TANDEM_SWEEP_SECONDS": "1",
         "TANDEM_POLL_SECONDS": "0.2",
         "PYTHONPATH": str(ROOT),
+        **(extra_env or {}),
     }
     for name in ("AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
         env.pop(name, None)
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "local"],
+        [sys.executable, "-m", module],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

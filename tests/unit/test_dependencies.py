@@ -195,6 +195,23 @@ def test_a_dependency_failure_is_a_503_problem_with_retry_after_even_when_wrappe
         assert (body["dependency"], body["retry_after"], body["instance"]) == (dependency, seconds, path)
 
 
+def test_the_first_dependency_failure_is_the_one_told():
+    # Given a route whose read is throttled, and whose audit of that failure then fails too
+    app = create_resolver()
+
+    @app.get("/audited")
+    def audited() -> None:
+        try:
+            raise DependencyUnavailable("DynamoDB is busy", retry_after=1, dependency="dynamodb")
+        except DependencyUnavailable:
+            raise DependencyUnavailable("no time left", retry_after=5, dependency="dynamodb") from None
+
+    # When it is called, Then the answer tells the first failure: retry in a second
+    reply = Reply(app.resolve(api_event("GET", "/audited"), context()))
+    assert (reply.status, reply.headers["retry-after"]) == (503, "1")
+    assert json.loads(reply.text)["detail"] == "DynamoDB is busy"
+
+
 def test_retry_after_is_never_below_one_second():
     assert DependencyUnavailable("x", retry_after=0).retry_after == 1
 
