@@ -91,24 +91,9 @@ def create_resolver() -> APIGatewayRestResolver:
             return problem(500, "Internal Server Error", "internal", "the service is misconfigured")
         if exc.status >= 500:
             logger.warning("dependency failure", extra={"problem": exc.slug})
-        return problem_response(
-            problem_body(
-                status=exc.status,
-                title=exc.title,
-                type_=exc.type,
-                detail=exc.detail,
-                instance=_instance(app),
-                errors=exc.errors,
-                request_id=_request_id(app),
-                **exc.extensions,
-            )
-        )
+        return from_error(exc)
 
-    # A dependency that cannot answer (functions.common.aws turns AWS failures into
-    # DependencyUnavailable; the clearinghouse has its own): 503 with Retry-After, here only.
-    def unavailable(raised: DependencyUnavailable) -> Response[str]:
-        exc = dependency_failure_in(raised) or raised
-        logger.warning("dependency unavailable: answered 503", extra={"dependency": exc.dependency})
+    def from_error(exc: TandemError, headers: dict[str, str] | None = None) -> Response[str]:
         body = problem_body(
             status=exc.status,
             title=exc.title,
@@ -119,7 +104,14 @@ def create_resolver() -> APIGatewayRestResolver:
             request_id=_request_id(app),
             **exc.extensions,
         )
-        return problem_response(body, headers={"Retry-After": str(exc.retry_after)})
+        return problem_response(body, headers)
+
+    # A dependency that cannot answer (functions.common.aws turns AWS failures into
+    # DependencyUnavailable; the clearinghouse has its own): 503 with Retry-After, here only.
+    def unavailable(raised: DependencyUnavailable) -> Response[str]:
+        exc = dependency_failure_in(raised) or raised
+        logger.warning("dependency unavailable: answered 503", extra={"dependency": exc.dependency})
+        return from_error(exc, {"Retry-After": str(exc.retry_after)})
 
     app.exception_handler(DependencyUnavailable)(unavailable)
 

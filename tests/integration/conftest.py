@@ -57,6 +57,18 @@ def moto_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
 Call = Callable[..., Reply]
 
 
+def stream_records(dynamodb: Any, streams: Any, table: str) -> list[dict[str, Any]]:
+    """Every record on `table`'s stream from its start, with the `eventSourceARN` Lambda adds."""
+    arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    records: list[dict[str, Any]] = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        records += streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]
+    return [{**record, "eventSourceARN": arn} for record in records]
+
+
 def caller_of(handler: Callable[[dict[str, Any], Any], dict[str, Any]]) -> Call:
     def call(method: str, path: str, **kwargs: Any) -> Reply:
         return Reply(handler(api_event(method, path, **kwargs), context()))

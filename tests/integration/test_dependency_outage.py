@@ -49,8 +49,11 @@ from functions.schedule.handler import lambda_handler as schedule_api
 from functions.schedule.store import ScheduleStore
 from local import seed
 from tests.integration import test_notify_pipeline as pipeline
-from tests.integration.conftest import provision
+from tests.integration.conftest import provision, stream_records
+from tests.integration.test_notify_inbound import sns_event
+from tests.integration.test_schedule_api import participant_body
 from tests.support import Reply, api_event, claims, free_ports
+from tests.unit.test_coordinator_alerts import EVENT as ALERT
 
 API_TIMEOUT = DEFAULT_TIMEOUT_SECONDS["api"]
 COORDINATOR = claims("per_coord0001", "coordinator")
@@ -85,17 +88,6 @@ def assert_unavailable(reply: Reply, dependency: str = "dynamodb") -> int:
     assert seconds >= 1
     assert body["retry_after"] == seconds
     return seconds
-
-
-def participant(email: str = "alex@example.com") -> dict[str, Any]:
-    return {
-        "kind": "participant",
-        "display_name": "Alex Rivera",
-        "email": email,
-        "time_zone": "America/Chicago",
-        "state": "tx",
-        "age_group": "adult",
-    }
 
 
 def participants(client: Any, table: str) -> int:
@@ -213,7 +205,7 @@ def dependency_failures() -> int:
 
 def test_every_domain_answers_503_with_retry_after_once_aws_stops_and_health_stays_up(outage):
     # Given a person, readable while AWS answers
-    created, _ = call(schedule_api, "POST", "/people", caller=COORDINATOR, body=participant())
+    created, _ = call(schedule_api, "POST", "/people", caller=COORDINATOR, body=participant_body())
     assert created.status == 201, created
     person_id = created.json["person_id"]
     assert call(schedule_api, "GET", f"/people/{person_id}", caller=COORDINATOR)[0].status == 200
@@ -246,7 +238,7 @@ def test_a_create_during_the_outage_stores_nothing_and_its_retry_succeeds_after(
     # When a coordinator creates a participant (with an Idempotency-Key, to retry safely)
     headers = {"Idempotency-Key": "create-alex"}
     reply, seconds = call(
-        schedule_api, "POST", "/people", caller=COORDINATOR, body=participant(), headers=headers
+        schedule_api, "POST", "/people", caller=COORDINATOR, body=participant_body(), headers=headers
     )
     # Then the answer is 503 with Retry-After, in time
     assert_unavailable(reply)
@@ -257,7 +249,8 @@ def test_a_create_during_the_outage_stores_nothing_and_its_retry_succeeds_after(
     assert participants(outage.client("dynamodb"), table) == 0
     # When the circuit's cooldown has passed and the client retries with the same key
     time.sleep(2.2)  # the circuit reopens to a probe after COOLDOWN_SECONDS (whole seconds)
-    again, _ = call(schedule_api, "POST", "/people", caller=COORDINATOR, body=participant(), headers=headers)
+    body = participant_body()
+    again, _ = call(schedule_api, "POST", "/people", caller=COORDINATOR, body=body, headers=headers)
     # Then the person is created once, as a first try (nothing to replay)
     assert again.status == 201, again
     assert "idempotent-replayed" not in again.headers
@@ -266,7 +259,7 @@ def test_a_create_during_the_outage_stores_nothing_and_its_retry_succeeds_after(
 
 def test_a_silent_aws_answers_within_the_timeout_then_the_open_circuit_fails_fast(outage, monkeypatch):
     # Given a person, then an AWS endpoint that accepts connections and never answers
-    created, _ = call(schedule_api, "POST", "/people", caller=COORDINATOR, body=participant())
+    created, _ = call(schedule_api, "POST", "/people", caller=COORDINATOR, body=participant_body())
     person_id = created.json["person_id"]
     silent = Blackhole()
     monkeypatch.setenv("AWS_ENDPOINT_URL", silent.url)
@@ -294,7 +287,7 @@ def test_a_silent_aws_answers_within_the_timeout_then_the_open_circuit_fails_fas
 
 def test_throttling_is_a_503_to_retry_soon_and_never_opens_the_circuit(outage, monkeypatch):
     # Given a person, and then DynamoDB throttling every read
-    created, _ = call(schedule_api, "POST", "/people", caller=COORDINATOR, body=participant())
+    created, _ = call(schedule_api, "POST", "/people", caller=COORDINATOR, body=participant_body())
     person_id = created.json["person_id"]
     with pytest.MonkeyPatch.context() as throttling:
         calls = failing_backend(throttling, DynamoDBBackend, "get_item", Throttled)
@@ -313,7 +306,7 @@ def test_throttling_is_a_503_to_retry_soon_and_never_opens_the_circuit(outage, m
 
 
 def test_a_failing_service_opens_the_circuit_after_the_threshold(outage, monkeypatch):
-    created, _ = call(schedule_api, "POST", "/people", caller=COORDINATOR, body=participant())
+    created, _ = call(schedule_api, "POST", "/people", caller=COORDINATOR, body=participant_body())
     person_id = created.json["person_id"]
     # Given DynamoDB answering every read and write with an internal error
     calls = failing_backend(monkeypatch, DynamoDBBackend, "get_item", Failing)
@@ -438,19 +431,6 @@ def test_readiness_is_for_coordinators(outage):
 # --- background functions: a failure their event source retries ----------------------------------
 
 
-def schedule_stream_records(outage: Aws) -> list[dict[str, Any]]:
-    """Every record on the schedule table's stream (the seeded program's bookings)."""
-    dynamodb, streams = outage.client("dynamodb"), outage.client("dynamodbstreams")
-    arn = dynamodb.describe_table(TableName=outage.env["tables"]["schedule"])["Table"]["LatestStreamArn"]
-    records: list[dict[str, Any]] = []
-    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-        iterator = streams.get_shard_iterator(
-            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        records += streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]
-    return [{**r, "eventSourceARN": arn} for r in records]
-
-
 def background_context(name: str) -> Any:
     return LambdaContext(name, 512, max_runtime_ms=60_000)
 
@@ -464,7 +444,9 @@ def test_stream_consumers_fail_the_batch_for_a_retry_while_dynamodb_is_unreachab
     )
     sessions = [
         r
-        for r in schedule_stream_records(outage)
+        for r in stream_records(
+            outage.client("dynamodb"), outage.client("dynamodbstreams"), outage.env["tables"]["schedule"]
+        )
         if r["dynamodb"].get("NewImage", {}).get("entity") == {"S": "SESSION"}
     ]
     assert sessions
@@ -499,21 +481,8 @@ def test_event_and_topic_consumers_raise_so_lambda_retries_them(outage, monkeypa
             prices.lambda_handler,
             {"source": "tandem.coverage", "detail-type": "billing.reference.changed", "detail": {}},
         ),
-        (
-            alerts.lambda_handler,
-            {
-                "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
-                "source": "tandem.coverage",
-                "detail-type": "authorization.low",
-                "detail": {
-                    "participant_id": "per_demoalex",
-                    "authorization_id": "aut_0123456789abcdef",
-                    "remaining": 2,
-                    "end": "2027-01-31",
-                },
-            },
-        ),
-        (inbound.lambda_handler, inbound_text("HELP")),
+        (alerts.lambda_handler, ALERT),
+        (inbound.lambda_handler, sns_event("HELP")),
     ]
     # Given DynamoDB stops answering
     outage.stop()
@@ -525,35 +494,6 @@ def test_event_and_topic_consumers_raise_so_lambda_retries_them(outage, monkeypa
         cause = dependency_failure_in(failed.value)  # the inbound's idempotency layer wraps it
         assert cause is not None, failed.value
         assert cause.dependency == "dynamodb"
-
-
-def inbound_text(body: str) -> dict[str, Any]:
-    text = {
-        "originationNumber": "+15125550101",
-        "destinationNumber": "+18885550100",
-        "messageKeyword": "KEYWORD_123456789012",
-        "messageBody": body,
-        "inboundMessageId": "in-0001",
-        "previousPublishedMessageId": "prev-0001",
-    }
-    return {
-        "Records": [
-            {
-                "EventSource": "aws:sns",
-                "EventVersion": "1.0",
-                "EventSubscriptionArn": "arn:aws:sns:us-east-1:123456789012:test-inbound-sms:sub",
-                "Sns": {
-                    "Type": "Notification",
-                    "MessageId": "sns-in-0001",
-                    "TopicArn": "arn:aws:sns:us-east-1:123456789012:test-inbound-sms",
-                    "Subject": None,
-                    "Message": json.dumps(text),
-                    "Timestamp": "2027-06-01T16:00:00.000Z",
-                    "MessageAttributes": {},
-                },
-            }
-        ]
-    }
 
 
 def test_the_sweep_raises_when_dynamodb_is_unreachable(outage):
