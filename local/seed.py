@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from functions.common.audit import AuditWriter
 from functions.common.auth import Principal, Role
+from functions.common.models import utc_now
 from functions.coverage import prices
 from functions.coverage.billing import (
     ChargemasterIn,
@@ -234,8 +235,10 @@ class DemoSession:
     session_id: str
     type: SessionType
     weekday: int
-    """Next week's day (0 = Monday), in the clinician's zone."""
+    """The day (0 = Monday) of the attendees' next ISO week, in the first attendee's zone: the
+    week the participant's own week view, plan and estimates call "next week"."""
     at: time
+    """The time of day on that date, on the clinician's wall clock."""
     clinician_id: str
     attendee_ids: tuple[str, ...]
     couple_id: str | None = None
@@ -273,60 +276,75 @@ SESSIONS: tuple[DemoSession, ...] = (
 @dataclass(frozen=True)
 class DemoGroup:
     group_id: str
-    request: GroupCreate
+    type: GroupType
+    title: str
+    rrule: str
+    weekday: int
+    """The day (0 = Monday) of the seeding week on which the series starts, in its zone."""
+    hour: int
+    time_zone: str
+    duration_minutes: int
+    capacity: int
+    recording: bool = False
+    facilitator_id: str = "per_democounselor"
     members: tuple[str, ...] = ()
     """Enrolled together (partners) when two."""
 
-
-def _first(weekday: int, hour: int, zone: str) -> datetime:
-    """This week's `weekday` at `hour` in `zone` (the series' anchor; occurrences repeat from it)."""
-    today = datetime.now(ZoneInfo(zone)).date()
-    day = today - timedelta(days=today.weekday()) + timedelta(days=weekday)
-    return datetime.combine(day, time(hour), tzinfo=ZoneInfo(zone))
+    def request(self, now: datetime) -> GroupCreate:
+        """The series as created at `now`: it starts on `weekday` of the week `now` is in (in
+        the series' zone), so the coming weeks hold its occurrences."""
+        zone = ZoneInfo(self.time_zone)
+        today = now.astimezone(zone).date()
+        day = today - timedelta(days=today.weekday()) + timedelta(days=self.weekday)
+        return GroupCreate(
+            type=self.type,
+            title=self.title,
+            facilitator_id=self.facilitator_id,
+            rrule=self.rrule,
+            first_start=datetime.combine(day, time(self.hour), tzinfo=zone),
+            time_zone=self.time_zone,
+            duration_minutes=self.duration_minutes,
+            capacity=self.capacity,
+            recording=self.recording,
+        )
 
 
 GROUPS: tuple[DemoGroup, ...] = (
     DemoGroup(
         "grp_democbtevening",
-        GroupCreate(
-            type=GroupType.CBT_SKILLS,
-            title="Evening skills group",
-            facilitator_id="per_democounselor",
-            rrule="FREQ=WEEKLY;BYDAY=TU,TH",
-            first_start=_first(1, 18, "America/Chicago"),
-            time_zone="America/Chicago",
-            duration_minutes=180,
-            capacity=8,
-            recording=True,
-        ),
+        type=GroupType.CBT_SKILLS,
+        title="Evening skills group",
+        rrule="FREQ=WEEKLY;BYDAY=TU,TH",
+        weekday=1,
+        hour=18,
+        time_zone="America/Chicago",
+        duration_minutes=180,
+        capacity=8,
+        recording=True,
         members=("per_demoalex", "per_demojamie"),
     ),
     DemoGroup(
         "grp_demomindfulsat",
-        GroupCreate(
-            type=GroupType.MINDFULNESS,
-            title="Saturday mindfulness",
-            facilitator_id="per_democounselor",
-            rrule="FREQ=WEEKLY;BYDAY=SA",
-            first_start=_first(5, 10, "America/Chicago"),
-            time_zone="America/Chicago",
-            duration_minutes=60,
-            capacity=12,
-            recording=True,
-        ),
+        type=GroupType.MINDFULNESS,
+        title="Saturday mindfulness",
+        rrule="FREQ=WEEKLY;BYDAY=SA",
+        weekday=5,
+        hour=10,
+        time_zone="America/Chicago",
+        duration_minutes=60,
+        capacity=12,
+        recording=True,
     ),
     DemoGroup(
         "grp_demopeerwed",
-        GroupCreate(
-            type=GroupType.PEER_SUPPORT,
-            title="Peer support circle",
-            facilitator_id="per_democounselor",
-            rrule="FREQ=WEEKLY;BYDAY=WE",
-            first_start=_first(2, 19, "America/Los_Angeles"),
-            time_zone="America/Los_Angeles",
-            duration_minutes=60,
-            capacity=2,
-        ),
+        type=GroupType.PEER_SUPPORT,
+        title="Peer support circle",
+        rrule="FREQ=WEEKLY;BYDAY=WE",
+        weekday=2,
+        hour=19,
+        time_zone="America/Los_Angeles",
+        duration_minutes=60,
+        capacity=2,
         members=("per_demotaylor", "per_democasey"),
     ),
 )
@@ -541,10 +559,10 @@ def _audit_put(audit: AuditWriter, action: str, resource: str) -> dict[str, Any]
     return audit.transact_put(audit.entry(SEED_ACTOR, action, resource, "success"))
 
 
-def _next_week_start(now: datetime, zone: str) -> datetime:
-    local = now.astimezone(ZoneInfo(zone))
-    monday = local.date() - timedelta(days=local.weekday()) + timedelta(days=7)
-    return datetime.combine(monday, time(), tzinfo=ZoneInfo(zone))
+def next_week_monday(now: datetime, zone: str) -> date:
+    """The Monday of the ISO week after the one `now` is in, in `zone`."""
+    today = now.astimezone(ZoneInfo(zone)).date()
+    return today - timedelta(days=today.weekday()) + timedelta(days=7)
 
 
 def seed_schedule(store: ScheduleStore, audit: AuditWriter, *, now: datetime) -> None:
@@ -580,9 +598,9 @@ def seed_schedule(store: ScheduleStore, audit: AuditWriter, *, now: datetime) ->
     for demo_group in GROUPS:
         if group_store.get(demo_group.group_id) is None:
             group = groups.new_group(
-                demo_group.request,
+                demo_group.request(now),
                 group_id=demo_group.group_id,
-                facilitator=everyone[demo_group.request.facilitator_id],
+                facilitator=everyone[demo_group.facilitator_id],
                 now=SEEDED_AT,
             )
             group_store.create(group, _audit_put(audit, "group.create", f"group/{group.group_id}"))
@@ -605,8 +623,8 @@ def seed_schedule(store: ScheduleStore, audit: AuditWriter, *, now: datetime) ->
         if store.get_session(demo.session_id) is not None:
             continue
         clinician = everyone[demo.clinician_id]
-        start = _next_week_start(now, clinician.time_zone) + timedelta(days=demo.weekday)
-        start = datetime.combine(start.date(), demo.at, tzinfo=start.tzinfo)
+        day = next_week_monday(now, everyone[demo.attendee_ids[0]].time_zone) + timedelta(days=demo.weekday)
+        start = datetime.combine(day, demo.at, tzinfo=ZoneInfo(clinician.time_zone))
         session_request = SessionCreate(
             type=demo.type,
             start=start,
@@ -638,7 +656,8 @@ def seed(
     schedule = ScheduleStore(resources.tables["schedule"], dynamodb)
     coverage = CoverageStore(resources.tables["coverage"], dynamodb)
     audit = AuditWriter(resources.tables["audit"], dynamodb, request_id="seed")
-    seed_schedule(schedule, audit, now=now or datetime.now(UTC))
+    now = now or utc_now()  # one instant for the whole seed, so its parts agree on the week
+    seed_schedule(schedule, audit, now=now)
     logins: list[DemoLogin] = []
     for person in PEOPLE:
         if person.login is None:
@@ -657,8 +676,8 @@ def seed(
     for plan in PLANS:
         if plan.plan_id not in {p.plan_id for p in coverage.plans_of(plan.person_id)}:
             coverage.put_plan(plan)
-    seed_billing(coverage, audit, now=now or datetime.now(UTC))
+    seed_billing(coverage, audit, now=now)
     for person_id in sorted({plan.person_id for plan in PLANS}):
         prices.copy_for(coverage, person_id)  # as saving a plan through the API does
-    seed_notify(NotifyStore(resources.tables["notify"], dynamodb), now=now or datetime.now(UTC))
+    seed_notify(NotifyStore(resources.tables["notify"], dynamodb), now=now)
     return logins

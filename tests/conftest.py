@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 # Set before any function module is imported (Powertools reads these at construction).
 os.environ.update(
     {
@@ -21,3 +23,20 @@ os.environ.update(
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
+
+# The test clock starts before any test module is imported (see tests/clock.py): no test reads
+# the wall clock uncontrolled, and `make test-clock` replays the `clock` tests at boundaries.
+from tests import clock
+
+clock.start()
+
+# What makes a test's outcome depend on the instant: the demo program seeded relative to now,
+# or a local runtime started now. Such tests are marked `clock` without anyone remembering to;
+# modules that read the clock otherwise mark themselves.
+_CLOCK_FIXTURES = frozenset({"program", "local_runtime"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _CLOCK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.clock)

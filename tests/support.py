@@ -124,3 +124,16 @@ def dynamodb_calls() -> Iterator[Counter[str]]:
         yield counts
     finally:
         client.meta.events.unregister("before-call.dynamodb", count)
+
+
+def drain_queue(sqs: Any, queue_url: str, *, attributes: bool = False) -> list[dict[str, Any]]:
+    """Every message waiting on `queue_url`, each received once: received messages stay hidden
+    for an hour, so however slowly a loaded machine drains a long queue, none comes round again
+    (the default 30 s visibility timeout let a slow drain see messages twice)."""
+    messages: list[dict[str, Any]] = []
+    extra: dict[str, Any] = {"MessageSystemAttributeNames": ["All"]} if attributes else {}
+    while batch := sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=3600, **extra
+    ).get("Messages", []):
+        messages += batch
+    return messages

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ import boto3
 import pytest
 import requests
 
+from local import seed
+from tests import clock
 from tests.support import free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,11 +26,25 @@ READY_WITHIN_SECONDS = 30
 
 
 class LocalRuntime:
-    def __init__(self, process: subprocess.Popen[str], state: dict[str, Any], startup_seconds: float) -> None:
+    def __init__(
+        self,
+        process: subprocess.Popen[str],
+        state: dict[str, Any],
+        startup_seconds: float,
+        started_at: datetime,
+    ) -> None:
         self.process = process
         self.state = state
         self.startup_seconds = startup_seconds
+        self.started_at = started_at
+        """The test clock's time when the runtime was started (and seeded its demo weeks)."""
         self.api = state["api_url"]
+
+    def seeded_week(self, zone: str = "America/Chicago") -> str:
+        """The ISO week the demo sessions were booked in: the demo participants' next week as
+        it stood when the runtime seeded them (a test may run after a week boundary)."""
+        year, week, _ = seed.next_week_monday(self.started_at, zone).isocalendar()
+        return f"{year}-W{week:02d}"
 
     def cognito(self) -> Any:
         return boto3.client(
@@ -81,13 +98,15 @@ def start_runtime(
         "TANDEM_SWEEP_SECONDS": "1",
         "TANDEM_POLL_SECONDS": "0.2",
         "PYTHONPATH": str(ROOT),
+        **clock.child_environment(),  # the runtime runs on the test clock, from where it stands now
         **(extra_env or {}),
     }
     for name in ("AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
         env.pop(name, None)
     started = time.monotonic()
+    started_at = datetime.now(UTC)
     process = subprocess.Popen(
-        [sys.executable, "-m", module],
+        [sys.executable, "-m", "tests.clock", module],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -104,7 +123,7 @@ def start_runtime(
             pytest.fail("local runtime did not become ready")
         time.sleep(0.1)
     state = json.loads(state_file.read_text())
-    return LocalRuntime(process, state, time.monotonic() - started)
+    return LocalRuntime(process, state, time.monotonic() - started, started_at)
 
 
 def stop_runtime(runtime: LocalRuntime) -> None:

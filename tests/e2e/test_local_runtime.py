@@ -205,13 +205,8 @@ def test_the_seeded_couple_sees_next_weeks_sessions(local_runtime: LocalRuntime)
     users = {u["username"]: u for u in local_runtime.state["users"]}
     alex = users["alex@tandem.example"]
     token = local_runtime.tokens(alex["username"], alex["password"])["IdToken"]
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-
-    today = dt.datetime.now(ZoneInfo("America/Chicago")).date()
-    year, week, _ = (today + dt.timedelta(days=7)).isocalendar()
     # When Alex opens next week
-    reply = local_runtime.get(f"/me/schedule?week={year}-W{week:02d}", token)
+    reply = local_runtime.get(f"/me/schedule?week={local_runtime.seeded_week()}", token)
     # Then the couples session, the individual session and counseling are there, in Chicago time
     assert reply.status_code == 200, reply.text
     items = reply.json()["items"]
@@ -223,9 +218,6 @@ def test_the_seeded_couple_sees_next_weeks_sessions(local_runtime: LocalRuntime)
 
 
 def test_a_coordinator_checks_eligibility_and_alex_reads_next_weeks_estimate(local_runtime: LocalRuntime):
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-
     import requests
 
     # Given the demo program: Alex on the Lone Star family PPO, answered by the simulated payer
@@ -242,11 +234,8 @@ def test_a_coordinator_checks_eligibility_and_alex_reads_next_weeks_estimate(loc
     assert checked.status_code == 201, checked.text
     assert checked.json()["status"] == "active"
     # Then Alex's estimate for next week is priced from that 271 and the payer's fee schedule
-    today = dt.datetime.now(ZoneInfo("America/Chicago")).date()
-    year, week, _ = (today + dt.timedelta(days=7)).isocalendar()
-    reply = local_runtime.get(
-        f"/participants/per_demoalex/estimates/week?week={year}-W{week:02d}", alex_token
-    )
+    week = local_runtime.seeded_week()
+    reply = local_runtime.get(f"/participants/per_demoalex/estimates/week?week={week}", alex_token)
     assert reply.status_code == 200, reply.text
     estimate = reply.json()
     assert estimate["basis"] == "insured"
@@ -255,9 +244,7 @@ def test_a_coordinator_checks_eligibility_and_alex_reads_next_weeks_estimate(loc
     # And Jamie never sees Alex's
     jamie = users["jamie@tandem.example"]
     jamie_token = local_runtime.tokens(jamie["username"], jamie["password"])["IdToken"]
-    hidden = local_runtime.get(
-        f"/participants/per_demoalex/estimates/week?week={year}-W{week:02d}", jamie_token
-    )
+    hidden = local_runtime.get(f"/participants/per_demoalex/estimates/week?week={week}", jamie_token)
     assert hidden.status_code == 404
 
 

@@ -4,12 +4,13 @@ in conftest.py.)"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from functions.schedule.handler import lambda_handler
 from functions.schedule.store import ScheduleStore
+from local import seed
 from tests.integration.conftest import caller_of
 from tests.support import claims
 
@@ -23,6 +24,13 @@ ALEX = claims("per_demoalex", "participant")
 JAMIE = claims("per_demojamie", "participant")
 TAYLOR = claims("per_demotaylor", "participant")
 CHICAGO = ZoneInfo("America/Chicago")
+
+
+def seeded_week(zone: ZoneInfo = CHICAGO) -> str:
+    """The ISO week the seed booked the demo sessions in: the demo participants' next week, in
+    their zone (never UTC's: early on a Monday in UTC it is still Sunday in Chicago)."""
+    year, week, _ = seed.next_week_monday(datetime.now(UTC), zone.key).isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 def next_week_day(weekday: int, zone: ZoneInfo = CHICAGO, weeks_ahead: int = 2) -> date:

@@ -20,6 +20,8 @@ from tests.integration.conftest import audit_entries, caller_of
 from tests.support import claims
 from tests.support import dynamodb_calls as counting
 
+pytestmark = pytest.mark.clock  # reads "now" (months, due times, staleness)
+
 call = caller_of(lambda_handler)
 
 COORDINATOR = claims("per_democoordinator", "coordinator")

@@ -22,6 +22,8 @@ from local.seed import PLANS
 from tests.integration.conftest import audit_entries, caller_of
 from tests.support import claims, context
 
+pytestmark = pytest.mark.clock  # reads "now" (months, due times, staleness)
+
 call = caller_of(lambda_handler)
 COORDINATOR = claims("per_democoordinator", "coordinator")
 SEEDED = {p.plan_id: p for p in PLANS}

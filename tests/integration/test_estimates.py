@@ -26,6 +26,7 @@ from functions.coverage.routes.estimates import forget_reference
 from functions.coverage.store import CoverageStore
 from local import seed
 from tests.integration.conftest import caller_of
+from tests.integration.scheduling import seeded_week
 from tests.support import claims
 
 call = caller_of(lambda_handler)
@@ -37,8 +38,8 @@ SAM = claims("per_demotherapist1", "clinician")
 
 
 def next_week() -> str:
-    year, number, _ = (datetime.now(UTC) + timedelta(days=7)).isocalendar()
-    return f"{year}-W{number:02d}"
+    """The seeded week (the demo participants' next week, in their zone)."""
+    return seeded_week()
 
 
 def lone_star_271(

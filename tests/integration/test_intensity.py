@@ -9,14 +9,20 @@ import pytest
 
 from functions.common import aws
 from local.pollers import StreamPoller
-from tests.integration.scheduling import ALEX, CHICAGO, COORDINATOR, JAMIE, LEE, SAM, at, book, call
+from tests.integration.scheduling import (
+    ALEX,
+    CHICAGO,
+    COORDINATOR,
+    JAMIE,
+    LEE,
+    SAM,
+    at,
+    book,
+    call,
+    seeded_week,
+)
 
 pytestmark = pytest.mark.usefixtures("program")
-
-
-def seeded_week() -> str:
-    year, week, _ = (datetime.now(CHICAGO).date() + timedelta(days=7)).isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def test_a_participants_week_against_their_plan():

@@ -25,6 +25,8 @@ from functions.schedule.models import PersonRecord
 from local import pollers, provision, seed
 from local import settings as names
 
+pytestmark = pytest.mark.clock  # reads "now" (months, due times, staleness)
+
 SERVICES = ("dynamodb", "dynamodbstreams", "sqs", "ses", "sns", "cognito-idp")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from functions.common import aws
 from functions.common.models import utc_now
 from functions.notify.handler import lambda_handler
@@ -10,6 +12,8 @@ from functions.notify.store import NotifyStore
 from functions.notify.vocabulary import Language
 from tests.integration.conftest import audit_entries, caller_of
 from tests.support import claims
+
+pytestmark = pytest.mark.clock  # reads "now" (months, due times, staleness)
 
 call = caller_of(lambda_handler)
 ALEX = claims("per_alex00001", "participant")

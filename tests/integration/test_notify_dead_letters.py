@@ -22,6 +22,8 @@ from functions.notify.vocabulary import MessageKind, MessageStatus
 from tests.integration.test_notify_reminders import body_of, save_prefs, sent_emails, sqs_event
 from tests.support import context
 
+pytestmark = pytest.mark.clock  # reads "now" (months, due times, staleness)
+
 COORDINATORS = ("per_coordA1", "per_coordB2")
 DLQ_NAME = "test-notify-send-dlq"
 

@@ -34,6 +34,8 @@ from tests.integration.test_notify_reminders import (
 from tests.support import claims
 from tests.support import dynamodb_calls as counting
 
+pytestmark = pytest.mark.clock  # reads "now" (months, due times, staleness)
+
 call = caller_of(lambda_handler)
 ALEX_CALLER = claims(ALEX, "participant")
 JAMIE_CALLER = claims(JAMIE, "participant")

@@ -18,7 +18,9 @@ from functions.notify import send, sweep
 from functions.notify.models import Choices, MessageRecord, PreferencesRecord, SmsConsent
 from functions.notify.store import NotifyStore
 from functions.notify.vocabulary import Channel, MessageStatus
-from tests.support import context
+from tests.support import context, drain_queue
+
+pytestmark = pytest.mark.clock  # reads "now" (months, due times, staleness)
 
 
 def store(moto_env: dict[str, Any]) -> NotifyStore:
@@ -44,15 +46,7 @@ def sweep_once() -> dict[str, Any]:
 
 
 def receive_all(moto_env: dict[str, Any]) -> list[dict[str, Any]]:
-    sqs = moto_env["sqs"]
-    messages: list[dict[str, Any]] = []
-    while True:
-        batch = sqs.receive_message(QueueUrl=moto_env["queue_url"], MaxNumberOfMessages=10).get(
-            "Messages", []
-        )
-        if not batch:
-            return messages
-        messages += batch
+    return drain_queue(moto_env["sqs"], moto_env["queue_url"])
 
 
 def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:

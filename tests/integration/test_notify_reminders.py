@@ -39,7 +39,7 @@ from functions.schedule.models import MakeupOfferRecord, MakeupOption, SessionRe
 from functions.schedule.vocabulary import MakeupKind, SessionEvent, SessionStatus, SessionType
 from local.filters import matches_any
 from tests.integration.conftest import _ATOMIC, stream_records
-from tests.support import context
+from tests.support import context, drain_queue
 
 LA = "America/Los_Angeles"
 PT = ZoneInfo(LA)
@@ -182,13 +182,7 @@ def apply(new: SessionRecord, old: SessionRecord | None = None, *, now: datetime
 
 
 def receive_all(moto_env: dict[str, Any]) -> list[dict[str, Any]]:
-    sqs = moto_env["sqs"]
-    messages: list[dict[str, Any]] = []
-    while batch := sqs.receive_message(
-        QueueUrl=moto_env["queue_url"], MaxNumberOfMessages=10, AttributeNames=["All"]
-    ).get("Messages", []):
-        messages += batch
-    return messages
+    return drain_queue(moto_env["sqs"], moto_env["queue_url"], attributes=True)
 
 
 def sqs_event(messages: list[dict[str, Any]], *, receive_count: int = 1) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 
 from functions.schedule.store import ScheduleStore
 from tests.integration.conftest import audit_entries
@@ -22,6 +23,7 @@ from tests.integration.scheduling import (
     busy,
     call,
     next_week_day,
+    seeded_week,
 )
 
 pytestmark = pytest.mark.usefixtures("program")
@@ -299,16 +301,20 @@ class TestCancel:
         assert not [r for r in busy(program, "per_demoalex") if r["session_id"] == session["session_id"]]
         assert book(start=at(monday, 10)).status == 201
 
-    def test_participant_cancelling_inside_the_cutoff_is_a_late_cancel(self, program, monkeypatch):
-        monkeypatch.setenv("CANCEL_CUTOFF_HOURS", "168")  # a week's notice: everything is late
-        session = book(start=at(next_week_day(0, weeks_ahead=1), 10)).json
-        reply = call(
-            "POST",
-            f"/sessions/{session['session_id']}/cancel",
-            caller=ALEX,
-            body={},
-            headers={"If-Match": '"1"'},
-        )
+    def test_participant_cancelling_inside_the_cutoff_is_a_late_cancel(self, program):
+        # Given a session next week (the cutoff is the default 24 hours)
+        start = at(next_week_day(0, weeks_ahead=1), 10)
+        session = book(start=start).json
+        # When Alex cancels it two hours before it starts
+        with time_machine.travel(datetime.fromisoformat(start) - timedelta(hours=2), tick=False):
+            reply = call(
+                "POST",
+                f"/sessions/{session['session_id']}/cancel",
+                caller=ALEX,
+                body={},
+                headers={"If-Match": '"1"'},
+            )
+        # Then it is a late cancel
         assert reply.json["status"] == "late_cancelled"
         assert reply.json["late_cancel"] is True
 
@@ -347,7 +353,7 @@ class TestPartnerPrivacy:
 
     def test_weeks_show_joint_sessions_to_both_and_individual_ones_to_their_owner(self, program):
         # The seeded week: a couples session Tuesday and each partner's own session that day
-        week = _seeded_week()
+        week = seeded_week()
         jamie = call("GET", f"/me/schedule?week={week}", caller=JAMIE)
         assert jamie.status == 200, jamie
         sessions = [i for i in jamie.json["items"] if not i["group_id"]]
@@ -370,14 +376,8 @@ class TestPartnerPrivacy:
         assert call("GET", "/people/per_demoalex", caller=JAMIE).status == 404
 
 
-def _seeded_week() -> str:
-    day = next_week_day(1, weeks_ahead=1)
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 def test_schedule_times_are_in_the_persons_own_zone(program):
-    week = _seeded_week()
+    week = seeded_week()
     reply = call("GET", f"/people/per_demojamie/schedule?week={week}", caller=LEE)
     assert reply.status == 200, reply
     assert reply.json["time_zone"] == "America/Chicago"

@@ -1,0 +1,80 @@
+"""The test clock: every test process (and the local runtime the e2e tests start) runs at a
+chosen instant, never at whatever the wall clock happens to say.
+
+`tests/conftest.py` starts it before any test module is imported, so module-level values
+computed from "now" are controlled too. The instant is `TANDEM_TEST_NOW` (RFC 3339) when set,
+else `DEFAULT`; the clock ticks from there (time-machine's `tick=True`), so timeouts, token
+expiry and polling behave as they would in real time. `time.monotonic` and `perf_counter` are
+never moved.
+
+`make test-clock` runs the tests marked `clock` (those whose outcome depends on the instant)
+again at each of `BOUNDARIES`: the instants where week, day, year and offset arithmetic breaks.
+
+`python -m tests.clock <module> [args]` runs a module (the e2e tests run `local` this way)
+under the same clock, so a child process agrees with the test that started it.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+import sys
+from datetime import UTC, datetime
+
+import time_machine
+
+ENV = "TANDEM_TEST_NOW"
+
+DEFAULT = "2026-11-18T17:00:00+00:00"
+"""An ordinary Wednesday afternoon in every US zone: no test relies on it being ordinary;
+the boundaries below are run too."""
+
+BOUNDARIES: dict[str, str] = {
+    # Early Monday in UTC is still Sunday in every US zone: "this week" differs by zone.
+    "monday-0030-utc": "2026-11-30T00:30:00+00:00",
+    # The last minute of the ISO week in the furthest-west US zone (Monday 09:59 UTC).
+    "sunday-2359-honolulu": "2026-11-29T23:59:00-10:00",
+    # US DST starts: 01:59 CST, a minute before Chicago's clocks jump to 03:00.
+    "dst-spring-forward": "2026-03-08T01:59:00-06:00",
+    # US DST ends: 01:30 CDT, the first pass through the hour Chicago lives twice.
+    "dst-fall-back": "2026-11-01T01:30:00-05:00",
+    # 2026 has 53 ISO weeks: Thursday 2026-12-31 is in 2026-W53, next week is 2027-W01.
+    "iso-week-53": "2026-12-31T12:00:00+00:00",
+    # New Year in UTC (still 31 December in the US).
+    "new-year-utc": "2027-01-01T00:00:30+00:00",
+    # New Year in the program's zone (America/Chicago); still ISO week 2026-W53.
+    "new-year-chicago": "2027-01-01T00:00:30-06:00",
+}
+
+
+def instant() -> datetime:
+    """Where the test clock starts: `TANDEM_TEST_NOW`, or `DEFAULT`."""
+    raw = os.environ.get(ENV) or DEFAULT
+    value = datetime.fromisoformat(raw)
+    if value.tzinfo is None:
+        raise ValueError(f"{ENV} must carry an offset: {raw!r}")
+    return value.astimezone(UTC)
+
+
+_traveller: time_machine.travel | None = None
+
+
+def start() -> datetime:
+    """Start the process-wide clock at `instant()` (once; later calls change nothing)."""
+    global _traveller
+    if _traveller is None:
+        _traveller = time_machine.travel(instant(), tick=True)
+        _traveller.start()
+    return instant()
+
+
+def child_environment() -> dict[str, str]:
+    """What a child process needs to run on this process's clock, as it reads now."""
+    return {ENV: datetime.now(UTC).isoformat()}
+
+
+if __name__ == "__main__":
+    start()
+    module, *rest = sys.argv[1:]
+    sys.argv = [module, *rest]
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
