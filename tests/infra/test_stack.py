@@ -608,7 +608,7 @@ def test_readiness_probes_are_metadata_only_on_each_dependency(resources: Resour
     def arn(logical_id: str) -> dict[str, Any]:
         return {"Fn::GetAtt": [logical_id, "Arn"]}
 
-    expected = {
+    expected: dict[str, list[Any]] = {
         "dynamodb:DescribeTable": [arn(ids[table.key]) for table in tables.ALL_TABLES],
         "sqs:GetQueueAttributes": [arn(queue), arn(dlq)],
         "events:DescribeEventBus": [arn(bus_id(resources))],
@@ -629,8 +629,8 @@ def test_readiness_probes_are_metadata_only_on_each_dependency(resources: Resour
             assert "Condition" not in statement
             (action,) = as_list(statement["Action"])
             found[action] = as_list(statement["Resource"])
-        assert {a: sorted(map(json.dumps, r)) for a, r in found.items()} == {
-            a: sorted(map(json.dumps, r)) for a, r in expected.items()
+        assert {a: sorted(json.dumps(arn) for arn in r) for a, r in found.items()} == {
+            a: sorted(json.dumps(arn) for arn in r) for a, r in expected.items()
         }
         # And it is told each resource's name (a queue's URL)
         env = props(resources[function_id(resources, entry)])["Environment"]["Variables"]
