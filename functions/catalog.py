@@ -344,6 +344,9 @@ QUEUE_URL_ENV = "NOTIFY_QUEUE_URL"
 DLQ_URL_ENV = "NOTIFY_DLQ_URL"
 """The send queue's dead-letter queue, given to every `watches_dead_letters` entry point."""
 SENDER_EMAIL_ENV = "SENDER_EMAIL"
+SES_CONFIGURATION_SET_ENV = "SES_CONFIGURATION_SET"
+"""The SES configuration set every email is sent through (it requires TLS to the receiving server),
+given to every `sends_email` entry point."""
 CLEARINGHOUSE_MODE_ENV = "CLEARINGHOUSE"
 CLEARINGHOUSE_URL_ENV = "CLEARINGHOUSE_URL"
 CLEARINGHOUSE_SECRET_ENV = "CLEARINGHOUSE_SECRET_ARN"  # noqa: S105 - a variable's name, not a secret
@@ -435,7 +438,7 @@ def resource_env_vars(entry: Entrypoint) -> set[str]:
     if entry.watches_dead_letters:
         names.add(DLQ_URL_ENV)
     if entry.sends_email:
-        names.add(SENDER_EMAIL_ENV)
+        names.update((SENDER_EMAIL_ENV, SES_CONFIGURATION_SET_ENV))
     if entry.uses_clearinghouse:
         names.update(CLEARINGHOUSE_ENV)
     if entry.emits_events:

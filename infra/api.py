@@ -24,11 +24,16 @@ from infra.functions import LOG_RETENTION, Functions
 STAGE_NAME: Final = "v1"
 FUNCTION_KEY: Final = "x-tandem-function"
 HTTP_METHODS: Final = ("get", "put", "post", "delete", "patch", "head", "options")
-GROUPS: Final = {
+PARTICIPANT_GROUPS: Final = {
     "participant": "People in the program (partners of a couple are each a participant).",
+}
+STAFF_GROUPS: Final = {
     "clinician": "Therapists, counselors and prescribers; they see their caseload.",
     "coordinator": "Program coordinators; they run the program.",
 }
+GROUPS: Final = {**PARTICIPANT_GROUPS, **STAFF_GROUPS}
+"""Every role group. Staff groups exist only in the staff pool (MFA required), the participant group
+only in the participant pool: a role with staff powers can never be held by a login without TOTP."""
 PERSON_ID_ATTRIBUTE: Final = "person_id"
 PROBLEM_JSON: Final = "application/problem+json"
 PUBLIC_ROUTES: Final[dict[tuple[str, str], str]] = {
@@ -45,6 +50,9 @@ PUBLIC_ROUTES: Final[dict[tuple[str, str], str]] = {
     ),
 }
 """The only operations that may skip the Cognito authorizer, each with its reviewed reason."""
+PATH_CREDENTIAL_ROUTES: Final = (("GET", "/calendar/{token}"),)
+"""Operations whose path holds a credential: the stage writes no execution log for them (INFO-level
+execution logs name the request path) and the WAF logs redact every URI path."""
 _PATH_PARAM = re.compile(r"{([^}+]+)\+?}")
 _PARAM_LOCATIONS: Final = {"path": "path", "query": "querystring", "header": "header"}
 
@@ -115,7 +123,8 @@ def _request_parameters(path: str, parameters: list[Mapping[str, Any]]) -> dict[
 
 
 class Api(Construct):
-    """The user pool (with groups and app client), REST API stage `v1`, and its WAF web ACL."""
+    """Two user pools (participants: TOTP optional; staff: TOTP required), each with its groups and app
+    client, the REST API stage `v1` whose Cognito authorizer accepts either, and its WAF web ACL."""
 
     def __init__(
         self,
@@ -129,17 +138,22 @@ class Api(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self._data = data
-        self.user_pool = self._user_pool()
-        self.user_pool_client = self._app_client()
-        for precedence, (name, description) in enumerate(GROUPS.items()):
-            cognito.CfnUserPoolGroup(
-                self,
-                f"{name.capitalize()}Group",
-                user_pool_id=self.user_pool.user_pool_id,
-                group_name=name,
-                description=description,
-                precedence=precedence,
-            )
+        # The participant pool keeps the original construct ids, so a deployed pool (and its users)
+        # stays in place; staff move to the staff pool (see the README's operators' notes).
+        self.user_pool = self._user_pool("UserPool", staff=False)
+        self.user_pool_client = self._app_client(self.user_pool, "AppClient")
+        self.staff_pool = self._user_pool("StaffUserPool", staff=True)
+        self.staff_pool_client = self._app_client(self.staff_pool, "StaffAppClient")
+        for pool, groups in ((self.user_pool, PARTICIPANT_GROUPS), (self.staff_pool, STAFF_GROUPS)):
+            for name, description in groups.items():
+                cognito.CfnUserPoolGroup(
+                    self,
+                    f"{name.capitalize()}Group",
+                    user_pool_id=pool.user_pool_id,
+                    group_name=name,
+                    description=description,
+                    precedence=list(GROUPS).index(name),
+                )
 
         self.access_logs = logs.LogGroup(
             self,
@@ -176,13 +190,26 @@ class Api(Construct):
                 data_trace_enabled=False,
                 throttling_rate_limit=settings.api_throttle_rate_limit,
                 throttling_burst_limit=settings.api_throttle_burst_limit,
+                method_options={
+                    f"{path}/{method}": apigw.MethodDeploymentOptions(
+                        logging_level=apigw.MethodLoggingLevel.OFF,
+                        data_trace_enabled=False,
+                        metrics_enabled=True,
+                        throttling_rate_limit=settings.api_throttle_rate_limit,
+                        throttling_burst_limit=settings.api_throttle_burst_limit,
+                    )
+                    for method, path in PATH_CREDENTIAL_ROUTES
+                },
             ),
         )
         self._execution_logs()
         self._gateway_responses()
 
         self.authorizer = apigw.CognitoUserPoolsAuthorizer(
-            self, "Authorizer", cognito_user_pools=[self.user_pool], results_cache_ttl=Duration.minutes(5)
+            self,
+            "Authorizer",
+            cognito_user_pools=[self.user_pool, self.staff_pool],
+            results_cache_ttl=Duration.minutes(5),
         )
         self.validator = self.rest_api.add_request_validator(
             "RequestValidator", validate_request_body=True, validate_request_parameters=True
@@ -200,10 +227,13 @@ class Api(Construct):
         self._acknowledge_stage()
         self.web_acl = self._web_acl(settings)
 
-    def _user_pool(self) -> cognito.UserPool:
+    def _user_pool(self, construct_id: str, *, staff: bool) -> cognito.UserPool:
+        """A pool with email sign-in, the `person_id` attribute and TOTP as the only second factor:
+        required for staff (Cognito answers MFA_SETUP until they enrol, then SOFTWARE_TOKEN_MFA),
+        optional for participants."""
         pool = cognito.UserPool(
             self,
-            "UserPool",
+            construct_id,
             self_sign_up_enabled=False,
             sign_in_aliases=cognito.SignInAliases(email=True),
             sign_in_case_sensitive=False,
@@ -214,7 +244,7 @@ class Api(Construct):
             custom_attributes={
                 PERSON_ID_ATTRIBUTE: cognito.StringAttribute(min_len=1, max_len=64, mutable=False)
             },
-            mfa=cognito.Mfa.OPTIONAL,
+            mfa=cognito.Mfa.REQUIRED if staff else cognito.Mfa.OPTIONAL,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False, email=False),
             enable_sms_role=False,
             password_policy=cognito.PasswordPolicy(
@@ -232,7 +262,8 @@ class Api(Construct):
             # Neutral wording: an invitation must not reveal that someone is in treatment.
             user_invitation=cognito.UserInvitationConfig(
                 email_subject="Your account invitation",
-                email_body="Your username is {username} and your temporary password is {####}",
+                email_body="Your username is {username} and your temporary password is {####}"
+                + (". At your first sign-in you will set up an authenticator app." if staff else ""),
             ),
             user_verification=cognito.UserVerificationConfig(
                 email_subject="Your verification code",
@@ -241,20 +272,23 @@ class Api(Construct):
             deletion_protection=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
-        nag.acknowledge(
-            pool,
-            "AwsSolutions-COG2",
-            "MFA is OPTIONAL (TOTP only, never SMS) so that participants, often in acute treatment, "
-            "are not locked out of care by a second-device requirement; Plus-tier threat protection "
-            "in full-function (enforced) mode challenges or blocks risky sign-ins. Requiring TOTP for "
-            "the clinician and coordinator groups is not enforced by the pool (Cognito MFA is per "
-            "pool); it is an open item for the API's role checks.",
-        )
+        if not staff:
+            nag.acknowledge(
+                pool,
+                "AwsSolutions-COG2",
+                "This is the participant pool: MFA is OPTIONAL here on purpose (TOTP only, never SMS), so "
+                "that people in acute treatment are not locked out of their care by a second-device "
+                "requirement; each participant may turn TOTP on, and Plus-tier threat protection in "
+                "full-function (enforced) mode challenges or blocks risky sign-ins. The pool holds only "
+                "the participant group: a participant token reaches only the caller's own records and "
+                "joint sessions. Clinicians and coordinators sign in through the staff pool, whose MFA "
+                "is required (TOTP).",
+            )
         return pool
 
-    def _app_client(self) -> cognito.UserPoolClient:
-        return self.user_pool.add_client(
-            "AppClient",
+    def _app_client(self, pool: cognito.UserPool, construct_id: str) -> cognito.UserPoolClient:
+        return pool.add_client(
+            construct_id,
             generate_secret=False,
             # No hosted UI: clients authenticate with InitiateAuth (SRP or password), never OAuth redirects.
             disable_o_auth=True,
@@ -443,11 +477,16 @@ class Api(Construct):
                     arn_format=ArnFormat.COLON_RESOURCE_NAME,
                 )
             ],
-            # Tokens and cookies never reach the WAF logs; query strings may carry identifiers.
+            # Tokens and cookies never reach the WAF logs; query strings may carry identifiers. The
+            # URI path is redacted too: `/calendar/{token}` carries its credential in the path (and
+            # other paths name person ids). A logged request keeps its method, action, matched rule,
+            # client IP and request id; the route it took is in the API's access log, which records
+            # the resource template (`/calendar/{token}`), never the path.
             redacted_fields=[
                 wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": "authorization"}),
                 wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": "cookie"}),
                 wafv2.CfnLoggingConfiguration.FieldToMatchProperty(query_string={}),
+                wafv2.CfnLoggingConfiguration.FieldToMatchProperty(uri_path={}),
             ],
         )
         logging.node.add_dependency(waf_logs)

@@ -13,7 +13,7 @@ from functions.notify.vocabulary import DEFAULT_APP_URL
 
 DEFAULTS: Final[dict[str, Any]] = {
     "openapi_document": "openapi/tandem.json",
-    "stage": "prod",
+    "stage": "dev",
     "powertools_layer_version": 27,
     "api_reserved_concurrency": 10,
     "worker_reserved_concurrency": 5,
@@ -22,11 +22,13 @@ DEFAULTS: Final[dict[str, Any]] = {
     "api_throttle_burst_limit": 100,
     "waf_rate_limit": 1000,
     "alarm_email": "",
+    "alarm_topic_arn": "",
     "clearinghouse_url": "https://clearinghouse.example.org/x12/270",
     "clearinghouse_secret_arn": "",
     "coordinator_alert_ids": "",
     "app_url": DEFAULT_APP_URL,
     "sms_help_line": DEFAULT_HELP_LINE,
+    "backup_copy_vault_arn": "",
 }
 """Fallbacks when a key is absent from the context; `cdk.json` repeats them (a test checks they agree)."""
 
@@ -34,6 +36,9 @@ CLEARINGHOUSE_SECRET_NAME: Final = "tandem/clearinghouse"  # noqa: S105 - a secr
 """The secret operations create (vendor-issued credentials) when `clearinghouse_secret_arn` is empty."""
 _PERSON_IDS = re.compile(r"(?:[A-Za-z0-9_-]+(?:,[A-Za-z0-9_-]+)*)?")
 """Empty, or person ids (letters, digits, `_`, `-`) separated by commas."""
+PRODUCTION_STAGE: Final = "prod"
+_TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}")
+_VAULT_ARN = re.compile(r"arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:[A-Za-z0-9_.-]{2,50}")
 _SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}")
 
 
@@ -51,6 +56,10 @@ class Settings:
     api_throttle_burst_limit: int
     waf_rate_limit: int
     alarm_email: str
+    """Subscribed (by email) to the alarm topic when set."""
+    alarm_topic_arn: str
+    """An existing SNS topic (an on-call pager's, an organisation's operations topic) every alarm
+    also notifies, when set. A `prod` stage needs this or `alarm_email`: synth refuses otherwise."""
     clearinghouse_url: str
     """Where 270 eligibility inquiries are POSTed (the clearinghouse's HTTPS endpoint)."""
     clearinghouse_secret_arn: str
@@ -69,6 +78,11 @@ class Settings:
     """What a texted HELP is answered with (`SMS_HELP_LINE`): the neutral sender and how to reach
     the care team (carriers expect contact details). 10 to 300 characters, and as neutral as every
     text: it may not name the care (therapy, treatment, recovery ...)."""
+    backup_copy_vault_arn: str
+    """A backup vault in another account (and usually another region) that every backup plan rule
+    copies its recovery points to, e.g. `arn:aws:backup:us-west-2:222233334444:backup-vault:tandem-dr`.
+    Empty: no copies. The destination vault's access policy must allow this account to copy into
+    it (see the README's operators' notes)."""
 
     @classmethod
     def from_scope(cls, scope: Construct) -> Settings:
@@ -88,7 +102,8 @@ class Settings:
             api_throttle_rate_limit=int(get("api_throttle_rate_limit")),
             api_throttle_burst_limit=int(get("api_throttle_burst_limit")),
             waf_rate_limit=int(get("waf_rate_limit")),
-            alarm_email=str(get("alarm_email")),
+            alarm_email=str(get("alarm_email")).strip(),
+            alarm_topic_arn=str(get("alarm_topic_arn")).strip(),
             clearinghouse_url=str(get("clearinghouse_url")),
             clearinghouse_secret_arn=str(get("clearinghouse_secret_arn")),
             coordinator_alert_ids=",".join(
@@ -96,9 +111,16 @@ class Settings:
             ),
             app_url=str(get("app_url")),
             sms_help_line=" ".join(str(get("sms_help_line")).split()),
+            backup_copy_vault_arn=str(get("backup_copy_vault_arn")).strip(),
         )
         if "@" not in settings.sender_email:
             raise ValueError(f"context sender_email must be an email address, got {settings.sender_email!r}")
+        settings._check_alarm_subscriber()
+        if settings.backup_copy_vault_arn and not _VAULT_ARN.fullmatch(settings.backup_copy_vault_arn):
+            raise ValueError(
+                "context backup_copy_vault_arn must be empty or an AWS Backup vault ARN (arn:aws:backup:"
+                f"<region>:<account>:backup-vault:<name>), got {settings.backup_copy_vault_arn!r}"
+            )
         if not settings.clearinghouse_url.startswith("https://"):
             raise ValueError(
                 f"context clearinghouse_url must be an https URL, got {settings.clearinghouse_url!r}"
@@ -123,6 +145,20 @@ class Settings:
         except ValueError as exc:
             raise ValueError(f"context sms_help_line: {exc}") from exc
         return settings
+
+    def _check_alarm_subscriber(self) -> None:
+        if self.alarm_email and ("@" not in self.alarm_email or any(c.isspace() for c in self.alarm_email)):
+            raise ValueError(f"context alarm_email must be an email address, got {self.alarm_email!r}")
+        if self.alarm_topic_arn and not _TOPIC_ARN.fullmatch(self.alarm_topic_arn):
+            raise ValueError(
+                f"context alarm_topic_arn must be empty or an SNS topic ARN, got {self.alarm_topic_arn!r}"
+            )
+        if self.stage == PRODUCTION_STAGE and not (self.alarm_email or self.alarm_topic_arn):
+            raise ValueError(
+                "stage prod needs an alarm subscriber: nobody would hear its alarms. Set the context "
+                "alarm_email (e.g. -c alarm_email=oncall@example.org) or alarm_topic_arn (an existing "
+                "SNS topic), or synthesize another stage (-c stage=dev)."
+            )
 
     @property
     def sender_domain(self) -> str:

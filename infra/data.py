@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Final
+
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_dynamodb as dynamodb
@@ -12,6 +15,12 @@ from constructs import Construct
 
 from functions.common.tables import ALL_TABLES, Index, TableDef
 from infra import nag
+from infra.config import PRODUCTION_STAGE
+
+DAILY_RETENTION: Final = Duration.days(35)
+MONTHLY_RETENTION: Final = Duration.days(366)
+LOCK_COOLING_OFF: Final = Duration.days(3)
+"""How long a production vault lock may still be removed before it becomes immutable (compliance mode)."""
 
 
 def construct_id(key: str) -> str:
@@ -26,7 +35,9 @@ def _attribute(name: str) -> dynamodb.Attribute:
 class Data(Construct):
     """The CMK, every table (keyed by `TableDef.key`) and their AWS Backup plan."""
 
-    def __init__(self, scope: Construct, construct_id_: str) -> None:
+    def __init__(
+        self, scope: Construct, construct_id_: str, *, stage: str = "dev", backup_copy_vault_arn: str = ""
+    ) -> None:
         super().__init__(scope, construct_id_)
         stack = Stack.of(self)
         self.key = kms.Key(
@@ -52,7 +63,10 @@ class Data(Construct):
                     "kms:DescribeKey",
                 ],
                 resources=["*"],
+                # The encryption context names the log group, so it scopes the use to this account's
+                # log groups more tightly than an aws:SourceArn pattern would.
                 conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
                     "ArnLike": {
                         "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
                             service="logs",
@@ -60,7 +74,7 @@ class Data(Construct):
                             resource_name="*",
                             arn_format=ArnFormat.COLON_RESOURCE_NAME,
                         )
-                    }
+                    },
                 },
             )
         )
@@ -68,16 +82,27 @@ class Data(Construct):
         self.tables: dict[str, dynamodb.Table] = {}
         for definition in ALL_TABLES:
             self.tables[definition.key] = self._table(definition)
-        self._backup_plan()
+        self.backup_vault = self._backup_plan(stage, backup_copy_vault_arn)
 
-    def allow_service(self, sid: str, service: str, actions: list[str]) -> None:
-        """Let an AWS service principal use the key (e.g. to write to an encrypted queue or topic)."""
+    def allow_service(
+        self, sid: str, service: str, actions: list[str], *, source_arns: Sequence[str]
+    ) -> None:
+        """Let an AWS service principal use the key (e.g. to write to an encrypted queue or topic),
+        only on behalf of this account's resources: `aws:SourceAccount` always, and `aws:SourceArn`
+        matching one of `source_arns` (ARN patterns), so nobody can make the service use the key
+        for their own resources (the confused deputy)."""
+        if not source_arns:
+            raise ValueError(f"{sid}: name the resources {service} acts for (aws:SourceArn)")
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid=sid,
                 principals=[iam.ServicePrincipal(service)],
                 actions=actions,
                 resources=["*"],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Stack.of(self).account},
+                    "ArnLike": {"aws:SourceArn": list(source_arns)},
+                },
             )
         )
 
@@ -108,29 +133,46 @@ class Data(Construct):
         Tags.of(table).add("tandem:data-classification", "phi")
         return table
 
-    def _backup_plan(self) -> None:
+    def _backup_plan(self, stage: str, copy_vault_arn: str) -> backup.BackupVault:
+        # The vault lock keeps every recovery point for at least the shortest retention of the plan,
+        # and no rule may keep one longer than the longest: nobody (not even the account root) can
+        # delete a recovery point early. In production the lock becomes immutable (compliance mode)
+        # after a cooling-off period; elsewhere it stays removable (governance mode).
         vault = backup.BackupVault(
             self,
             "BackupVault",
             encryption_key=self.key,
             block_recovery_point_deletion=True,
+            lock_configuration=backup.LockConfiguration(
+                min_retention=DAILY_RETENTION,
+                max_retention=MONTHLY_RETENTION,
+                changeable_for=LOCK_COOLING_OFF if stage == PRODUCTION_STAGE else None,
+            ),
             removal_policy=RemovalPolicy.RETAIN,
         )
+        copy_to = (
+            backup.BackupVault.from_backup_vault_arn(self, "CopyVault", copy_vault_arn)
+            if copy_vault_arn
+            else None
+        )
+
+        def rule(name: str, schedule: events.Schedule, keep: Duration) -> backup.BackupPlanRule:
+            copies = (
+                [backup.BackupPlanCopyActionProps(destination_backup_vault=copy_to, delete_after=keep)]
+                if copy_to is not None
+                else None
+            )
+            return backup.BackupPlanRule(
+                rule_name=name, schedule_expression=schedule, delete_after=keep, copy_actions=copies
+            )
+
         plan = backup.BackupPlan(
             self,
             "BackupPlan",
             backup_vault=vault,
             backup_plan_rules=[
-                backup.BackupPlanRule(
-                    rule_name="Daily",
-                    schedule_expression=events.Schedule.cron(hour="5", minute="0"),
-                    delete_after=Duration.days(35),
-                ),
-                backup.BackupPlanRule(
-                    rule_name="Monthly",
-                    schedule_expression=events.Schedule.cron(day="1", hour="5", minute="0"),
-                    delete_after=Duration.days(366),
-                ),
+                rule("Daily", events.Schedule.cron(hour="5", minute="0"), DAILY_RETENTION),
+                rule("Monthly", events.Schedule.cron(day="1", hour="5", minute="0"), MONTHLY_RETENTION),
             ],
         )
         selection = plan.add_selection(
@@ -145,6 +187,7 @@ class Data(Construct):
             "policy AWS Backup documents for backup jobs; it is assumable only by backup.amazonaws.com "
             "and AWS keeps it in step with the services Backup supports.",
         )
+        return vault
 
 
 def _add_index(table: dynamodb.Table, index: Index) -> None:

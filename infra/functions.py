@@ -42,6 +42,7 @@ from functions.catalog import (
     PROBE_ACTIONS,
     QUEUE_URL_ENV,
     SENDER_EMAIL_ENV,
+    SES_CONFIGURATION_SET_ENV,
     SMS_HELP_LINE_ENV,
     Entrypoint,
     Trigger,
@@ -71,6 +72,21 @@ STREAM_RETRY_ATTEMPTS: Final = 5
 QUEUE_BATCH_SIZE: Final = 10
 
 _STAGED: dict[str, Path] = {}
+
+
+def key_services(entry: Entrypoint, *, has_dead_letters: bool) -> list[str]:
+    """The services through which `entry`'s role may use the CMK (`kms:ViaService`): Lambda (it
+    decrypts the function's environment with the role), DynamoDB for its tables and the schedule
+    stream, SQS for the encrypted queues it sends to or reads (a function's DLQ is filled by Lambda
+    with the role), EventBridge for the encrypted program bus it puts events on."""
+    services = ["lambda"]
+    if entry.grants or entry.trigger == "stream":
+        services.append("dynamodb")
+    if entry.sends_to_queue or entry.trigger == "queue" or has_dead_letters:
+        services.append("sqs")
+    if entry.emits_events:
+        services.append("events")
+    return services
 
 
 def stage_code(domain: str) -> Path:
@@ -281,6 +297,7 @@ class Functions(Construct):
             env[DLQ_URL_ENV] = self._messaging.notify_dlq.queue_url
         if entry.sends_email:
             env[SENDER_EMAIL_ENV] = self._settings.sender_email
+            env[SES_CONFIGURATION_SET_ENV] = self._messaging.email_configuration_set.configuration_set_name
         if entry.uses_video_rooms:
             env["VIDEO_ROOMS"] = "chime"
         if entry.uses_clearinghouse:
@@ -372,6 +389,15 @@ class Functions(Construct):
                 sid="UseTandemKey",
                 actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
                 resources=[self._data.key.key_arn],
+                # Only through the services holding its encrypted data, never a direct KMS call.
+                conditions={
+                    "StringEquals": {
+                        "kms:ViaService": [
+                            f"{service}.{stack.region}.amazonaws.com"
+                            for service in key_services(entry, has_dead_letters=dead_letters is not None)
+                        ]
+                    }
+                },
             ),
         ]
         for grant in entry.grants:
@@ -427,13 +453,20 @@ class Functions(Construct):
                 )
             )
         if entry.sends_email:
+            configuration_set = self._messaging.email_configuration_set.configuration_set_name
             statements.append(
                 iam.PolicyStatement(
                     sid="SendEmailAsSender",
                     actions=["ses:SendEmail", "ses:SendRawEmail"],
+                    # SES authorizes a send against its identity and its configuration set.
                     resources=[
-                        stack.format_arn(service="ses", resource="identity", resource_name=identity)
-                        for identity in (self._settings.sender_email, self._settings.sender_domain)
+                        *(
+                            stack.format_arn(service="ses", resource="identity", resource_name=identity)
+                            for identity in (self._settings.sender_email, self._settings.sender_domain)
+                        ),
+                        stack.format_arn(
+                            service="ses", resource="configuration-set", resource_name=configuration_set
+                        ),
                     ],
                     conditions={"StringEquals": {"ses:FromAddress": self._settings.sender_email}},
                 )

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration, Stack
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
@@ -26,6 +27,11 @@ TARGET_RETRY_ATTEMPTS = 2
 TARGET_MAX_EVENT_AGE = Duration.minutes(5)
 
 
+def email_configuration_set_name(stage: str) -> str:
+    """The SES configuration set of a stage, e.g. `tandem-prod-email`."""
+    return f"tandem-{stage}-email"
+
+
 def event_bus_name(stage: str) -> str:
     """The program's custom EventBridge bus of a stage, e.g. `tandem-prod-events`."""
     return f"tandem-{stage}-events"
@@ -39,6 +45,7 @@ class Messaging(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self._data = data
+        self._stage = stage
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
         self._eventbridge_uses_key = False
         self._sns_uses_key = False
@@ -53,7 +60,17 @@ class Messaging(Construct):
 
         # Two-way SMS: AWS End User Messaging SMS publishes inbound replies (STOP, START,
         # HELP, confirmations) to this topic.
-        data.allow_service("SmsVoicePublishInbound", "sms-voice.amazonaws.com", _PRODUCER_KMS_ACTIONS)
+        stack = Stack.of(self)
+        data.allow_service(
+            "SmsVoicePublishInbound",
+            "sms-voice.amazonaws.com",
+            _PRODUCER_KMS_ACTIONS,
+            # The program's phone numbers (or a pool of them) of this account and region.
+            source_arns=[
+                stack.format_arn(service="sms-voice", resource=kind, resource_name="*")
+                for kind in ("phone-number", "pool")
+            ],
+        )
         self.inbound_sms_topic = sns.Topic(
             self,
             "InboundSmsTopic",
@@ -68,6 +85,17 @@ class Messaging(Construct):
                 resources=[self.inbound_sms_topic.topic_arn],
                 conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
             )
+        )
+
+        # Every email goes through this configuration set: SES delivers it only over TLS (a receiving
+        # server that cannot do TLS gets nothing, rather than PHI in clear text).
+        self.email_configuration_set = ses.ConfigurationSet(
+            self,
+            "EmailConfigurationSet",
+            configuration_set_name=email_configuration_set_name(stage),
+            tls_policy=ses.ConfigurationSetTlsPolicy.REQUIRE,
+            reputation_metrics=True,
+            sending_enabled=True,
         )
 
         # The program's event bus: coverage puts coordinator alerts on it, notify consumes them.
@@ -160,7 +188,14 @@ class Messaging(Construct):
         this topic alone send to it)."""
         if not self._sns_uses_key:
             # SNS encrypts what it dead-letters into the CMK-encrypted queue.
-            self._data.allow_service("SnsDeadLetters", "sns.amazonaws.com", _PRODUCER_KMS_ACTIONS)
+            self._data.allow_service(
+                "SnsDeadLetters",
+                "sns.amazonaws.com",
+                _PRODUCER_KMS_ACTIONS,
+                # Any topic of this account and region: naming the topic itself would make the key
+                # policy and the (CMK-encrypted) topic depend on each other.
+                source_arns=[Stack.of(self).format_arn(service="sns", resource="*")],
+            )
             self._sns_uses_key = True
         return self.inbound_sms_topic.add_subscription(
             subscriptions.LambdaSubscription(function, dead_letter_queue=dead_letter_queue)
@@ -180,7 +215,23 @@ class Messaging(Construct):
     def _allow_eventbridge_dead_letters(self) -> None:
         """EventBridge may put undelivered events into the (CMK-encrypted) dead-letter queues."""
         if not self._eventbridge_uses_key:
-            self._data.allow_service("EventBridgeDeadLetters", "events.amazonaws.com", _PRODUCER_KMS_ACTIONS)
+            stack = Stack.of(self)
+            self._data.allow_service(
+                "EventBridgeDeadLetters",
+                "events.amazonaws.com",
+                _PRODUCER_KMS_ACTIONS,
+                # A rule's target DLQ (rules of the default bus and of the program's bus), and the
+                # program bus's own DLQ.
+                source_arns=[
+                    stack.format_arn(service="events", resource="rule", resource_name="*"),
+                    stack.format_arn(
+                        service="events",
+                        resource="event-bus",
+                        resource_name=event_bus_name(self._stage),
+                        arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+                    ),
+                ],
+            )
             self._eventbridge_uses_key = True
 
     def _encrypted_queue(

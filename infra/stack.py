@@ -28,7 +28,9 @@ class TandemStack(Stack):
         Tags.of(self).add("tandem:app", "tandem")
         Tags.of(self).add("tandem:stage", settings.stage)
 
-        self.data = Data(self, "Data")
+        self.data = Data(
+            self, "Data", stage=settings.stage, backup_copy_vault_arn=settings.backup_copy_vault_arn
+        )
         sender = next(entry for entry in ENTRYPOINTS if entry.trigger == "queue")
         self.messaging = Messaging(
             self,
@@ -50,12 +52,21 @@ class TandemStack(Stack):
             functions=self.functions,
             messaging=self.messaging,
             api=self.api,
-            alarm_email=settings.alarm_email,
+            settings=settings,
         )
 
         CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description=f"Base URL of stage {STAGE_NAME}")
-        CfnOutput(self, "UserPoolId", value=self.api.user_pool.user_pool_id)
+        CfnOutput(
+            self, "UserPoolId", value=self.api.user_pool.user_pool_id, description="Participants sign in here"
+        )
         CfnOutput(self, "UserPoolClientId", value=self.api.user_pool_client.user_pool_client_id)
+        CfnOutput(
+            self,
+            "StaffUserPoolId",
+            value=self.api.staff_pool.user_pool_id,
+            description="Clinicians and coordinators sign in here (TOTP required)",
+        )
+        CfnOutput(self, "StaffUserPoolClientId", value=self.api.staff_pool_client.user_pool_client_id)
         CfnOutput(
             self,
             "InboundSmsTopicArn",

@@ -16,7 +16,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -50,12 +50,26 @@ class Operation:
 
 
 class TokenVerifier:
-    """Verifies Cognito ID tokens against the pool's JWKS (fetched once, keys cached)."""
+    """Verifies Cognito ID tokens against their pool's JWKS (fetched once, keys cached). Like API
+    Gateway's authorizer with several pools, it accepts a token of any of them (participants' and
+    staff's), each checked against its own pool's issuer and app client."""
 
-    def __init__(self, aws_endpoint_url: str, region: str, user_pool_id: str, client_id: str) -> None:
-        self._jwks = jwt.PyJWKClient(f"{aws_endpoint_url}/{user_pool_id}/.well-known/jwks.json")
-        self._issuer = f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"
-        self._client_id = client_id
+    def __init__(
+        self,
+        aws_endpoint_url: str,
+        region: str,
+        user_pool_id: str,
+        client_id: str,
+        *,
+        more_pools: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        self._pools: dict[str, tuple[jwt.PyJWKClient, str]] = {
+            f"https://cognito-idp.{region}.amazonaws.com/{pool_id}": (
+                jwt.PyJWKClient(f"{aws_endpoint_url}/{pool_id}/.well-known/jwks.json"),
+                pool_client_id,
+            )
+            for pool_id, pool_client_id in ((user_pool_id, client_id), *more_pools)
+        }
 
     def claims(self, authorization: str | None) -> dict[str, str] | None:
         """API Gateway-style claims (all values strings), or None when the token is not valid."""
@@ -63,13 +77,19 @@ class TokenVerifier:
             return None
         token = authorization.removeprefix("Bearer ").removeprefix("bearer ").strip()
         try:
-            key = self._jwks.get_signing_key_from_jwt(token)
+            # Which pool to verify against; nothing of the token is trusted before it verifies.
+            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+            pool = self._pools.get(issuer) if isinstance(issuer, str) else None
+            if pool is None:
+                return None
+            jwks, client_id = pool
+            key = jwks.get_signing_key_from_jwt(token)
             decoded = jwt.decode(
                 token,
                 key.key,
                 algorithms=["RS256"],
-                audience=self._client_id,
-                issuer=self._issuer,
+                audience=client_id,
+                issuer=issuer,
                 options={"require": ["exp", "iat", "iss", "aud", "token_use"]},
             )
         except jwt.PyJWTError:

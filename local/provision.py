@@ -17,6 +17,11 @@ from local import settings as names
 
 EVENT_BUS_NAME: Final = f"{names.PREFIX}-events"
 """The local program bus (in AWS `tandem-<stage>-events`)."""
+STAFF_USER_POOL_NAME: Final = f"{names.PREFIX}-staff"
+"""Clinicians and coordinators sign in here (TOTP required); participants in `names.USER_POOL_NAME`."""
+STAFF_ROLES: Final = frozenset({Role.CLINICIAN, Role.COORDINATOR})
+EMAIL_CONFIGURATION_SET: Final = f"{names.PREFIX}-email"
+"""The SES configuration set emails go through (in AWS `tandem-<stage>-email`, requiring TLS)."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,12 @@ class Resources:
     queue_url: str
     dlq_url: str
     user_pool_id: str
+    """The participant pool (TOTP optional)."""
     user_pool_client_id: str
+    staff_user_pool_id: str = ""
+    """The staff pool (clinicians and coordinators; TOTP required); empty when not provisioned."""
+    staff_user_pool_client_id: str = ""
+    email_configuration_set: str = ""
     event_bus_name: str = ""
     """The program bus; empty when provisioned without an EventBridge client."""
     event_queues: dict[str, EventQueue] = field(default_factory=dict)
@@ -46,6 +56,12 @@ class Resources:
     provisioned without an SNS client."""
     topic_queues: dict[str, EventQueue] = field(default_factory=dict)
     """`topic` entry point id -> its queue (subscribed to the inbound-SMS topic)."""
+
+    def pool_of(self, role: Role) -> tuple[str, str]:
+        """The user pool and app client a person with `role` signs in with."""
+        if role in STAFF_ROLES:
+            return self.staff_user_pool_id, self.staff_user_pool_client_id
+        return self.user_pool_id, self.user_pool_client_id
 
 
 def create_tables(dynamodb: Any) -> dict[str, str]:
@@ -137,26 +153,32 @@ def create_inbound_sms_topic(sns: Any, sqs: Any) -> tuple[str, dict[str, EventQu
     return topic_arn, queues
 
 
-def verify_sender(ses: Any) -> None:
+def verify_sender(ses: Any) -> str:
+    """The sender identity and the configuration set emails go through; returns the set's name."""
     ses.verify_email_identity(EmailAddress=names.SENDER_EMAIL)
+    existing = {c["Name"] for c in ses.list_configuration_sets().get("ConfigurationSets", [])}
+    if EMAIL_CONFIGURATION_SET not in existing:
+        ses.create_configuration_set(ConfigurationSet={"Name": EMAIL_CONFIGURATION_SET})
+    return EMAIL_CONFIGURATION_SET
 
 
-def create_user_pool(cognito: Any) -> tuple[str, str]:
-    """A pool shaped like the CDK one: email sign-in, custom person_id, the three groups."""
+def create_user_pool(cognito: Any, *, staff: bool = False) -> tuple[str, str]:
+    """A pool shaped like the CDK ones: email sign-in, custom person_id, TOTP as the only second
+    factor (required for staff, optional for participants) and the pool's role groups."""
+    name = STAFF_USER_POOL_NAME if staff else names.USER_POOL_NAME
     pool_id = next(
         (
             pool["Id"]
             for pool in cognito.list_user_pools(MaxResults=60).get("UserPools", [])
-            if pool["Name"] == names.USER_POOL_NAME
+            if pool["Name"] == name
         ),
         None,
     )
     if pool_id is None:
         pool_id = cognito.create_user_pool(
-            PoolName=names.USER_POOL_NAME,
+            PoolName=name,
             UsernameAttributes=["email"],
             AutoVerifiedAttributes=["email"],
-            MfaConfiguration="OPTIONAL",
             Policies={
                 "PasswordPolicy": {
                     "MinimumLength": 12,
@@ -174,9 +196,14 @@ def create_user_pool(cognito: Any) -> tuple[str, str]:
                 }
             ],
         )["UserPool"]["Id"]
+        cognito.set_user_pool_mfa_config(
+            UserPoolId=pool_id,
+            SoftwareTokenMfaConfiguration={"Enabled": True},
+            MfaConfiguration="ON" if staff else "OPTIONAL",
+        )
     groups = {g["GroupName"] for g in cognito.list_groups(UserPoolId=pool_id).get("Groups", [])}
     for role in Role:
-        if role.value not in groups:
+        if (role in STAFF_ROLES) == staff and role.value not in groups:
             cognito.create_group(UserPoolId=pool_id, GroupName=role.value)
     clients = cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60).get("UserPoolClients", [])
     client_id = next((c["ClientId"] for c in clients if c["ClientName"] == names.USER_POOL_CLIENT_NAME), None)
@@ -216,8 +243,9 @@ def provision(clients: dict[str, Any]) -> Resources:
     the inbound-SMS topic only when it has an `sns` client."""
     tables = create_tables(clients["dynamodb"])
     queue_url, dlq_url = create_queues(clients["sqs"])
-    verify_sender(clients["ses"])
+    configuration_set = verify_sender(clients["ses"])
     pool_id, client_id = create_user_pool(clients["cognito-idp"])
+    staff_pool_id, staff_client_id = create_user_pool(clients["cognito-idp"], staff=True)
     bus_name = ""
     event_queues: dict[str, EventQueue] = {}
     if "events" in clients:
@@ -227,5 +255,16 @@ def provision(clients: dict[str, Any]) -> Resources:
     if "sns" in clients:
         topic_arn, topic_queues = create_inbound_sms_topic(clients["sns"], clients["sqs"])
     return Resources(
-        tables, queue_url, dlq_url, pool_id, client_id, bus_name, event_queues, topic_arn, topic_queues
+        tables=tables,
+        queue_url=queue_url,
+        dlq_url=dlq_url,
+        user_pool_id=pool_id,
+        user_pool_client_id=client_id,
+        staff_user_pool_id=staff_pool_id,
+        staff_user_pool_client_id=staff_client_id,
+        email_configuration_set=configuration_set,
+        event_bus_name=bus_name,
+        event_queues=event_queues,
+        inbound_sms_topic_arn=topic_arn,
+        topic_queues=topic_queues,
     )

@@ -8,7 +8,7 @@ import os
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +19,14 @@ from functions.catalog import (
     EVENT_BUS_ENV,
     QUEUE_URL_ENV,
     SENDER_EMAIL_ENV,
+    SES_CONFIGURATION_SET_ENV,
     Entrypoint,
 )
 from functions.common.tables import ALL_TABLES
 from functions.openapi import load_committed
 from functions.schedule.vocabulary import PersonKind
+from local import cognito_mfa, pollers, provision, seed
 from local import gateway as gw
-from local import pollers, provision, seed
 from local.settings import PROGRAM_SMS_NUMBER, REGION, SENDER_EMAIL, LocalSettings
 
 CLIENT_SERVICES = ("dynamodb", "dynamodbstreams", "sqs", "ses", "sns", "cognito-idp", "events")
@@ -69,6 +70,8 @@ def function_environment(resources: provision.Resources) -> dict[str, str]:
     if resources.event_bus_name:
         env[EVENT_BUS_ENV] = resources.event_bus_name
     env[COORDINATOR_ALERT_IDS_ENV] = COORDINATOR_ALERT_IDS
+    if resources.email_configuration_set:
+        env[SES_CONFIGURATION_SET_ENV] = resources.email_configuration_set
     return env
 
 
@@ -99,6 +102,8 @@ class Runtime:
             "region": REGION,
             "user_pool_id": self.resources.user_pool_id,
             "user_pool_client_id": self.resources.user_pool_client_id,
+            "staff_user_pool_id": self.resources.staff_user_pool_id,
+            "staff_user_pool_client_id": self.resources.staff_user_pool_client_id,
             "tables": self.resources.tables,
             "queue_url": self.resources.queue_url,
             "dlq_url": self.resources.dlq_url,
@@ -106,10 +111,7 @@ class Runtime:
             "inbound_sms_topic_arn": self.resources.inbound_sms_topic_arn,
             "program_sms_number": PROGRAM_SMS_NUMBER,
             "sent_sms_url": f"{self.settings.api_url}{gw.SENT_SMS_PATH}",
-            "users": [
-                {k: v for k, v in asdict(login).items() if k in {"username", "password", "role", "person_id"}}
-                for login in self.logins
-            ],
+            "users": [login.state() for login in self.logins],
         }
 
     def write_state(self) -> Path:
@@ -145,6 +147,7 @@ def start(settings: LocalSettings | None = None) -> Runtime:
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request lines
 
+    cognito_mfa.install()  # Cognito's TOTP MFA, which moto does not enforce (staff pool: required)
     moto = ThreadedMotoServer(ip_address=settings.host, port=settings.aws_port, verbose=False)
     moto.start()
     session = boto3.session.Session(region_name=REGION)
@@ -156,7 +159,11 @@ def start(settings: LocalSettings | None = None) -> Runtime:
 
     document = load_committed()
     verifier = gw.TokenVerifier(
-        settings.aws_endpoint_url, REGION, resources.user_pool_id, resources.user_pool_client_id
+        settings.aws_endpoint_url,
+        REGION,
+        resources.user_pool_id,
+        resources.user_pool_client_id,
+        more_pools=[(resources.staff_user_pool_id, resources.staff_user_pool_client_id)],
     )
     gateway = gw.Gateway(document=document, verifier=verifier, api_url=settings.api_url, sent_sms=sent_sms)
     for domain in {op.domain for op in gateway.operations.values()}:
@@ -223,7 +230,10 @@ def banner(runtime: Runtime, started: float) -> str:
         f"  API          {s.api_url}",
         f"  Swagger UI   {s.api_url}/docs",
         f"  AWS (moto)   {s.aws_endpoint_url}   region {REGION}",
-        f"  User pool    {runtime.resources.user_pool_id}   client {runtime.resources.user_pool_client_id}",
+        f"  User pool    {runtime.resources.user_pool_id}   client {runtime.resources.user_pool_client_id}"
+        "   (participants)",
+        f"  Staff pool   {runtime.resources.staff_user_pool_id}   client "
+        f"{runtime.resources.staff_user_pool_client_id}   (clinicians, coordinators: TOTP required)",
         f"  State file   {s.state_dir / 'local.json'}",
         f"  Event bus    {runtime.resources.event_bus_name or '-'}   (alerts to {COORDINATOR_ALERT_IDS})",
         f"  Two-way SMS  text {PROGRAM_SMS_NUMBER}: .venv/bin/python -m local.sms +15125550101 STOP"
@@ -234,10 +244,10 @@ def banner(runtime: Runtime, started: float) -> str:
         "",
         "Demo logins (password for all: " + (runtime.logins[0].password if runtime.logins else "-") + ")",
     ]
-    lines += [f"  {login.role:<12} {login.username:<28} {login.display_name}" for login in runtime.logins]
+    lines += [login.describe() for login in runtime.logins]
     lines += [
         "",
-        "Get a token:  .venv/bin/python -m local.token coordinator   (prints an ID token)",
+        "Get a token:  .venv/bin/python -m local.token coordinator   (an ID token; answers staff's TOTP)",
         "In Swagger UI press Authorize and paste the token. Ctrl-C stops.",
         "",
     ]

@@ -49,7 +49,7 @@ from functions.schedule.vocabulary import (
     PersonKind,
     SessionType,
 )
-from local import provision
+from local import provision, token
 
 DEMO_PASSWORD = "Tandem-demo-2026!"  # noqa: S105 - local demo logins only; meets the pool's policy
 SEED_ACTOR = Principal(person_id="system-seed", role=Role.COORDINATOR, username="seed")
@@ -535,6 +535,28 @@ class DemoLogin:
     role: str
     person_id: str
     display_name: str
+    user_pool_client_id: str = ""
+    """The app client of the pool this login signs in to (staff or participants)."""
+    totp_secret: str | None = None
+    """Staff: the TOTP secret their (demo) authenticator app holds; new each time the demo is seeded."""
+
+    def state(self) -> dict[str, str]:
+        """How `.tandem/local.json` lists this login (`local.token` signs in with it)."""
+        found = {
+            "username": self.username,
+            "password": self.password,
+            "role": self.role,
+            "person_id": self.person_id,
+            "user_pool_client_id": self.user_pool_client_id,
+        }
+        if self.totp_secret:
+            found["totp_secret"] = self.totp_secret
+        return found
+
+    def describe(self) -> str:
+        """One line of the printed demo logins."""
+        line = f"  {self.role:<12} {self.username:<28} {self.display_name}"
+        return line + (f"   (TOTP secret {self.totp_secret})" if self.totp_secret else "")
 
 
 def person_record(person: DemoPerson) -> PersonRecord:
@@ -649,6 +671,36 @@ def seed_schedule(store: ScheduleStore, audit: AuditWriter, *, now: datetime) ->
             refresh_intensity(store, person.person_id, [now + timedelta(weeks=n) for n in range(3)])
 
 
+def demo_login(cognito: Any, resources: provision.Resources, person: DemoPerson) -> DemoLogin:
+    """The person's Cognito user in their role's pool; staff set up TOTP as at a first sign-in (a
+    second seeding resets it first, as an administrator resets a lost device, and sets it up anew)."""
+    assert person.login is not None
+    pool_id, client_id = resources.pool_of(person.login)
+    provision.ensure_user(
+        cognito,
+        pool_id,
+        email=person.email,
+        password=DEMO_PASSWORD,
+        role=person.login,
+        person_id=person.person_id,
+    )
+    secret = None
+    if person.login in provision.STAFF_ROLES:
+        cognito.admin_set_user_mfa_preference(
+            UserPoolId=pool_id, Username=person.email, SoftwareTokenMfaSettings={"Enabled": False}
+        )
+        secret = token.enrol_totp(cognito, client_id, person.email, DEMO_PASSWORD)
+    return DemoLogin(
+        person.email,
+        DEMO_PASSWORD,
+        person.login.value,
+        person.person_id,
+        person.display_name,
+        user_pool_client_id=client_id,
+        totp_secret=secret,
+    )
+
+
 def seed(
     clients: dict[str, Any], resources: provision.Resources, *, now: datetime | None = None
 ) -> list[DemoLogin]:
@@ -658,21 +710,7 @@ def seed(
     audit = AuditWriter(resources.tables["audit"], dynamodb, request_id="seed")
     now = now or utc_now()  # one instant for the whole seed, so its parts agree on the week
     seed_schedule(schedule, audit, now=now)
-    logins: list[DemoLogin] = []
-    for person in PEOPLE:
-        if person.login is None:
-            continue
-        provision.ensure_user(
-            clients["cognito-idp"],
-            resources.user_pool_id,
-            email=person.email,
-            password=DEMO_PASSWORD,
-            role=person.login,
-            person_id=person.person_id,
-        )
-        logins.append(
-            DemoLogin(person.email, DEMO_PASSWORD, person.login.value, person.person_id, person.display_name)
-        )
+    logins = [demo_login(clients["cognito-idp"], resources, person) for person in PEOPLE if person.login]
     for plan in PLANS:
         if plan.plan_id not in {p.plan_id for p in coverage.plans_of(plan.person_id)}:
             coverage.put_plan(plan)

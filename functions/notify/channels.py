@@ -32,10 +32,12 @@ DEFAULT_SUBJECT = "A message from your care team"
 
 
 class Channels:
-    def __init__(self, ses: Any, sns: Any, sender_email: str) -> None:
+    def __init__(self, ses: Any, sns: Any, sender_email: str, configuration_set: str | None = None) -> None:
         self._ses = ses
         self._sns = sns
         self.sender = sender_email
+        self.configuration_set = configuration_set
+        """The SES configuration set every email goes through (in AWS it requires TLS)."""
 
     def send(self, message: Outgoing) -> str:
         """Deliver on the message's channel; returns the provider's message id."""
@@ -59,7 +61,10 @@ class Channels:
                 params={"method": message.invite.method},
             )
         # The recipient comes from the `To` header (no `Destinations`): one address, one recipient.
-        response = self._ses.send_raw_email(Source=self.sender, RawMessage={"Data": mime.as_bytes()})
+        through = {"ConfigurationSetName": self.configuration_set} if self.configuration_set else {}
+        response = self._ses.send_raw_email(
+            Source=self.sender, RawMessage={"Data": mime.as_bytes()}, **through
+        )
         return str(response["MessageId"])
 
 

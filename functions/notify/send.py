@@ -62,6 +62,8 @@ class SendSettings(Settings):
     notify_table: str = Field(alias="NOTIFY_TABLE")
     idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE")
     sender_email: str = Field(alias="SENDER_EMAIL")
+    ses_configuration_set: str | None = Field(default=None, alias="SES_CONFIGURATION_SET")
+    """Set for every deployed sender (CDK); absent in tests that do not exercise it."""
     app_url: str = Field(default=DEFAULT_APP_URL, alias="TANDEM_APP_URL")
 
 
@@ -201,7 +203,12 @@ def process_batch(
     settings = load_settings(SendSettings)
     sender = Sender(
         store=NotifyStore(settings.notify_table, aws.client("dynamodb")),
-        channels=Channels(aws.client("ses"), aws.client("sns"), settings.sender_email),
+        channels=Channels(
+            aws.client("ses"),
+            aws.client("sns"),
+            settings.sender_email,
+            settings.ses_configuration_set or None,
+        ),
         app_url=settings.app_url,
     )
     # One idempotency record per message and claim: a redelivered SQS message finds it and

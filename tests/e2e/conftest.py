@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from local import seed
+from local.token import sign_in
 from tests import clock
 from tests.support import free_ports
 
@@ -68,12 +69,11 @@ class LocalRuntime:
         return next(u for u in self.state["users"] if u["role"] == role)
 
     def tokens(self, username: str, password: str) -> dict[str, str]:
-        result = self.cognito().initiate_auth(
-            ClientId=self.state["user_pool_client_id"],
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": password},
-        )
-        return dict(result["AuthenticationResult"])
+        """Sign in as a demo user (or, by default, a participant): the pool of their role, and the
+        TOTP code when Cognito asks for it (staff), as `local.token` does."""
+        demo: dict[str, str] = next((u for u in self.state["users"] if u["username"] == username), {})
+        client_id = demo.get("user_pool_client_id") or self.state["user_pool_client_id"]
+        return sign_in(self.cognito(), client_id, username, password, demo.get("totp_secret"))
 
     def id_token(self, role: str) -> str:
         user = self.user(role)

@@ -24,12 +24,25 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 def test_ready_quickly_with_the_state_file_a_client_needs(local_runtime: LocalRuntime):
     assert local_runtime.startup_seconds < READY_WITHIN_SECONDS
     state = local_runtime.state
-    for key in ("api_url", "aws_endpoint_url", "region", "user_pool_id", "user_pool_client_id", "users"):
+    for key in (
+        "api_url",
+        "aws_endpoint_url",
+        "region",
+        "user_pool_id",
+        "user_pool_client_id",
+        "staff_user_pool_id",
+        "staff_user_pool_client_id",
+        "users",
+    ):
         assert state[key], key
     roles = {u["role"] for u in state["users"]}
     assert roles == {"participant", "clinician", "coordinator"}
     for user in state["users"]:
-        assert set(user) == {"username", "password", "role", "person_id"}
+        staff = user["role"] != "participant"
+        login = {"username", "password", "role", "person_id", "user_pool_client_id"}
+        assert set(user) == login | ({"totp_secret"} if staff else set())
+        pool = "staff_user_pool_client_id" if staff else "user_pool_client_id"
+        assert user["user_pool_client_id"] == state[pool]
 
 
 def test_a_token_from_initiate_auth_opens_a_protected_route(local_runtime: LocalRuntime):

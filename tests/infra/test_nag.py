@@ -70,6 +70,15 @@ def test_acknowledged_rules_are_the_reviewed_set(synthesized: tuple[cdk.App, Pat
     assert ids - stream_lists == EXPECTED_ACKNOWLEDGED
 
 
+def test_only_the_participant_pool_may_go_without_mfa(synthesized: tuple[cdk.App, Path]) -> None:
+    # The staff pool requires TOTP, so AwsSolutions-COG2 passes there without an acknowledgement
+    app, _ = synthesized
+    mfa = [ack for ack in nag.acknowledgements(app) if ack.rule_id == "AwsSolutions-COG2"]
+    assert [ack.path for ack in mfa] == ["Tandem/Api/UserPool"]
+    assert "participant pool" in mfa[0].reason
+    assert "staff pool, whose MFA is required" in mfa[0].reason
+
+
 def test_unacknowledged_findings_fail_synthesis(tmp_path: Path) -> None:
     app = cdk.App(outdir=str(tmp_path))
     stack = cdk.Stack(app, "Careless")

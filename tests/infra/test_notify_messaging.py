@@ -160,7 +160,7 @@ def test_notify_inbound_alone_is_subscribed_with_a_dead_letter_queue(resources: 
     alarmed = [
         props(body)
         for body in of_type(resources, "AWS::CloudWatch::Alarm").values()
-        if props(body)["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        if props(body).get("MetricName") == "ApproximateNumberOfMessagesVisible"
     ]
     [alarm] = [a for a in alarmed if mentions(a["Dimensions"], dlq)]
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")

@@ -28,7 +28,7 @@ from functions.catalog import (
 )
 from functions.common import tables
 from infra import app_factory
-from infra.api import GROUPS, PROBLEM_JSON, routes
+from infra.api import GROUPS, PROBLEM_JSON, STAFF_GROUPS, routes
 from infra.config import DEFAULTS, Settings
 from infra.functions import MEMORY_MB, stage_code
 from infra.messaging import MAX_RECEIVE_COUNT, event_bus_name
@@ -527,7 +527,7 @@ def test_program_bus_is_named_per_stage_and_encrypted_with_the_cmk(
     template.has_resource_properties(
         "AWS::Events::EventBus",
         {
-            "Name": "tandem-prod-events",
+            "Name": "tandem-dev-events",  # cdk.json's stage: a bare synth is never production
             "KmsKeyIdentifier": {"Fn::GetAtt": [key_id(resources), "Arn"]},
             "DeadLetterConfig": {"Arn": {"Fn::GetAtt": [Match.any_value(), "Arn"]}},
         },
@@ -545,7 +545,7 @@ def test_the_key_lets_eventbridge_encrypt_only_for_the_program_bus(resources: Re
     [statement] = [s for s in key if context_key in json.dumps(s.get("Condition", {}))]
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
     assert set(as_list(statement["Action"])) <= {"kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"}
-    assert ":event-bus/tandem-prod-events" in json.dumps(statement["Condition"]["StringEquals"][context_key])
+    assert ":event-bus/tandem-dev-events" in json.dumps(statement["Condition"]["StringEquals"][context_key])
 
 
 def test_bus_dead_letters_go_to_an_alarmed_queue_only_the_bus_may_fill(resources: Resources) -> None:
@@ -560,7 +560,7 @@ def test_bus_dead_letters_go_to_an_alarmed_queue_only_the_bus_may_fill(resources
     alarmed = [
         props(body)
         for body in of_type(resources, "AWS::CloudWatch::Alarm").values()
-        if props(body)["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        if props(body).get("MetricName") == "ApproximateNumberOfMessagesVisible"
     ]
     assert any(mentions(alarm["Dimensions"], dlq) for alarm in alarmed)
 
@@ -785,8 +785,8 @@ def test_clearinghouse_environment(resources: Resources) -> None:
         assert env["CLEARINGHOUSE_URL"] == DEFAULTS["clearinghouse_url"]
         # A partial ARN (no suffix), which GetSecretValue resolves.
         assert env["CLEARINGHOUSE_SECRET_ARN"] == default_secret_arn()
-        assert env["CLEARINGHOUSE_USAGE"] == "P"  # cdk.json deploys stage prod
-        assert env["TANDEM_STAGE"] == "prod"
+        assert env["CLEARINGHOUSE_USAGE"] == "T"  # cdk.json's stage is dev: test interchanges
+        assert env["TANDEM_STAGE"] == "dev"
 
 
 def test_a_configured_secret_is_granted_and_named_exactly(configured: Resources) -> None:
@@ -930,44 +930,77 @@ def test_waf_guards_the_stage_and_logs(template: Template) -> None:
 # --- Cognito -------------------------------------------------------------------------------
 
 
-def test_user_pool_password_policy_mfa_and_sign_up(resources: Resources) -> None:
-    (pool,) = of_type(resources, "AWS::Cognito::UserPool").values()
-    policy = props(pool)["Policies"]["PasswordPolicy"]
-    assert policy["MinimumLength"] >= 12
-    for flag in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"):
-        assert policy[flag] is True
-    assert props(pool)["MfaConfiguration"] == "OPTIONAL"
-    assert props(pool)["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
-    assert props(pool)["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
-    assert props(pool)["UsernameAttributes"] == ["email"]
-    assert props(pool)["UserPoolAddOns"]["AdvancedSecurityMode"] == "ENFORCED"
-    assert props(pool)["AccountRecoverySetting"]["RecoveryMechanisms"] == [
-        {"Name": "verified_email", "Priority": 1}
-    ]
-    assert pool["DeletionPolicy"] == "Retain"
-    person_id = next(attr for attr in props(pool)["Schema"] if attr["Name"] == "person_id")
-    assert person_id["AttributeDataType"] == "String"
-
-
-def test_app_client_has_no_secret_and_short_tokens(resources: Resources) -> None:
-    (client,) = of_type(resources, "AWS::Cognito::UserPoolClient").values()
-    client = props(client)
-    assert client["GenerateSecret"] is False
-    assert set(client["ExplicitAuthFlows"]) == {
-        "ALLOW_USER_PASSWORD_AUTH",
-        "ALLOW_USER_SRP_AUTH",
-        "ALLOW_REFRESH_TOKEN_AUTH",
+def pools(resources: Resources) -> dict[str, dict[str, Any]]:
+    """The two user pools' properties: `participant` (the original `UserPool`) and `staff`."""
+    found = {
+        ("staff" if "Staff" in name else "participant"): body
+        for name, body in of_type(resources, "AWS::Cognito::UserPool").items()
     }
-    assert client["PreventUserExistenceErrors"] == "ENABLED"
-    assert client["IdTokenValidity"] == 60
-    assert client["AccessTokenValidity"] == 60
-    assert "custom:person_id" not in client["WriteAttributes"]
-    assert "AllowedOAuthFlows" not in client
+    assert len(found) == 2
+    return found
 
 
-def test_groups_exist(resources: Resources) -> None:
-    names = {props(body)["GroupName"] for body in of_type(resources, "AWS::Cognito::UserPoolGroup").values()}
-    assert names == set(GROUPS) == {"participant", "clinician", "coordinator"}
+def test_user_pools_password_policy_mfa_and_sign_up(resources: Resources) -> None:
+    for kind, pool in pools(resources).items():
+        policy = props(pool)["Policies"]["PasswordPolicy"]
+        assert policy["MinimumLength"] >= 12
+        for flag in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"):
+            assert policy[flag] is True
+        # TOTP only (never SMS or email codes); required for staff, each participant's choice
+        assert props(pool)["MfaConfiguration"] == ("ON" if kind == "staff" else "OPTIONAL")
+        assert props(pool)["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+        assert props(pool)["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+        assert props(pool)["UsernameAttributes"] == ["email"]
+        assert props(pool)["UserPoolTier"] == "PLUS"
+        assert props(pool)["UserPoolAddOns"]["AdvancedSecurityMode"] == "ENFORCED"
+        assert props(pool)["AccountRecoverySetting"]["RecoveryMechanisms"] == [
+            {"Name": "verified_email", "Priority": 1}
+        ]
+        assert pool["DeletionPolicy"] == "Retain"
+        assert props(pool)["DeletionProtection"] == "ACTIVE"
+        person_id = next(attr for attr in props(pool)["Schema"] if attr["Name"] == "person_id")
+        assert person_id["AttributeDataType"] == "String"
+    # The participant pool keeps its logical id: a deployed pool and its logins stay in place
+    assert "ApiUserPool5AB2526B" in resources
+
+
+def test_app_clients_have_no_secret_and_short_tokens(resources: Resources) -> None:
+    clients = of_type(resources, "AWS::Cognito::UserPoolClient")
+    assert {props(c)["UserPoolId"]["Ref"] for c in clients.values()} == set(
+        of_type(resources, "AWS::Cognito::UserPool")
+    )
+    for body in clients.values():
+        client = props(body)
+        assert client["GenerateSecret"] is False
+        assert set(client["ExplicitAuthFlows"]) == {
+            "ALLOW_USER_PASSWORD_AUTH",
+            "ALLOW_USER_SRP_AUTH",
+            "ALLOW_REFRESH_TOKEN_AUTH",
+        }
+        assert client["PreventUserExistenceErrors"] == "ENABLED"
+        assert client["IdTokenValidity"] == 60
+        assert client["AccessTokenValidity"] == 60
+        assert "custom:person_id" not in client["WriteAttributes"]
+        assert "AllowedOAuthFlows" not in client
+
+
+def test_staff_groups_live_only_in_the_staff_pool(resources: Resources) -> None:
+    staff_pool = next(name for name in of_type(resources, "AWS::Cognito::UserPool") if "Staff" in name)
+    groups = {
+        props(body)["GroupName"]: props(body)["UserPoolId"]["Ref"]
+        for body in of_type(resources, "AWS::Cognito::UserPoolGroup").values()
+    }
+    assert set(groups) == set(GROUPS) == {"participant", "clinician", "coordinator"}
+    assert len(of_type(resources, "AWS::Cognito::UserPoolGroup")) == 3  # each group in one pool only
+    assert {name for name, pool in groups.items() if pool == staff_pool} == set(STAFF_GROUPS)
+
+
+def test_the_authorizer_accepts_tokens_of_both_pools(resources: Resources) -> None:
+    (authorizer,) = of_type(resources, "AWS::ApiGateway::Authorizer").values()
+    assert props(authorizer)["Type"] == "COGNITO_USER_POOLS"
+    assert props(authorizer)["ProviderARNs"] == [
+        {"Fn::GetAtt": [name, "Arn"]} for name in of_type(resources, "AWS::Cognito::UserPool")
+    ]
 
 
 # --- monitoring ----------------------------------------------------------------------------
@@ -979,7 +1012,7 @@ def test_alarms_cover_errors_throttles_dlqs_and_api(resources: Resources) -> Non
         assert props(alarm)["AlarmActions"], "every alarm notifies"
 
     def watched(metric: str) -> list[str]:
-        return [json.dumps(props(a)["Dimensions"]) for a in alarms if props(a)["MetricName"] == metric]
+        return [json.dumps(props(a)["Dimensions"]) for a in alarms if props(a).get("MetricName") == metric]
 
     for entry in ENTRYPOINTS:
         function = function_id(resources, entry)

@@ -3,6 +3,7 @@ definitions, the idempotent demo seed, and the pollers that stand in for Lambda'
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -22,7 +23,7 @@ from functions.notify.store import NotifyStore
 from functions.notify.vocabulary import Channel, MessageStatus
 from functions.schedule import events as schedule_events
 from functions.schedule.models import PersonRecord
-from local import pollers, provision, seed
+from local import cognito_mfa, pollers, provision, seed, token
 from local import settings as names
 
 pytestmark = pytest.mark.clock  # reads "now" (months, due times, staleness)
@@ -32,7 +33,7 @@ SERVICES = ("dynamodb", "dynamodbstreams", "sqs", "ses", "sns", "cognito-idp")
 
 @pytest.fixture
 def local_aws(monkeypatch: pytest.MonkeyPatch):
-    with mock_aws():
+    with cognito_mfa.enforced(), mock_aws():
         aws.reset_clients()
         clients = {s: boto3.client(s, region_name="us-east-1") for s in SERVICES}  # type: ignore[call-overload]
         resources = provision.provision(clients)
@@ -64,9 +65,11 @@ def test_provision_and_seed_are_idempotent_and_logins_work(local_aws):
     # When both run again
     again_resources = provision.provision(clients)
     second = seed.seed(clients, again_resources)
-    # Then nothing was duplicated
+    # Then nothing was duplicated (staff set up TOTP anew: an authenticator secret is shown once)
     assert again_resources == resources
-    assert first == second
+    assert [replace(login, totp_secret=None) for login in first] == [
+        replace(login, totp_secret=None) for login in second
+    ]
     participants = clients["dynamodb"].query(
         TableName=resources.tables["schedule"],
         IndexName="gsi1",
@@ -74,18 +77,21 @@ def test_provision_and_seed_are_idempotent_and_logins_work(local_aws):
         ExpressionAttributeValues={":k": {"S": "KIND#participant"}},
     )["Items"]
     assert len(participants) == sum(1 for p in seed.PEOPLE if p.kind.value == "participant")
-    users = clients["cognito-idp"].list_users(UserPoolId=resources.user_pool_id)["Users"]
-    assert len(users) == len(first)
-    # And every demo login gets an ID token carrying its person id and role
-    for login in first:
-        result = clients["cognito-idp"].initiate_auth(
-            ClientId=resources.user_pool_client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": login.username, "PASSWORD": login.password},
+    cognito = clients["cognito-idp"]
+    participants = cognito.list_users(UserPoolId=resources.user_pool_id)["Users"]
+    staff = cognito.list_users(UserPoolId=resources.staff_user_pool_id)["Users"]
+    assert len(participants) == sum(1 for login in first if login.role == "participant")
+    assert len(staff) == sum(1 for login in first if login.role != "participant") >= 2
+    # And every demo login gets an ID token carrying its person id and role (staff with a TOTP code)
+    for login in second:
+        assert (login.totp_secret is not None) == (login.role != "participant")
+        tokens = token.sign_in(
+            cognito, login.user_pool_client_id, login.username, login.password, login.totp_secret
         )
-        token = jwt.decode(result["AuthenticationResult"]["IdToken"], options={"verify_signature": False})
-        assert token["custom:person_id"] == login.person_id
-        assert login.role in token["cognito:groups"]
+        claims = jwt.decode(tokens["IdToken"], options={"verify_signature": False})
+        assert claims["custom:person_id"] == login.person_id
+        assert login.role in claims["cognito:groups"]
+        assert claims["aud"] == login.user_pool_client_id
 
 
 def test_couples_are_seeded_with_their_plans(local_aws):
