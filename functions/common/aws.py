@@ -31,7 +31,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -57,8 +57,8 @@ READ_TIMEOUT_SECONDS: Final = 2.0
 """DynamoDB, SQS, SNS, SES and EventBridge answer in tens of milliseconds; two seconds without
 an answer is an outage, not a slow reply."""
 READ_TIMEOUT_ENV: Final = "TANDEM_AWS_READ_TIMEOUT_SECONDS"
-"""Overrides `READ_TIMEOUT_SECONDS` (seconds, 0.1 to 60): the local runtime's moto, on a busy
-laptop, is far slower than the services it stands in for."""
+"""Overrides `READ_TIMEOUT_SECONDS` and `PROBE_TIMEOUT_SECONDS` (seconds, 0.1 to 60): the local
+runtime's moto, on a busy laptop, is far slower than the services it stands in for."""
 MAX_ATTEMPTS: Final = 2
 """Attempts per call, the first included (botocore's standard retry mode)."""
 THROTTLED_BACKOFF_SECONDS: Final = 1.0
@@ -185,14 +185,25 @@ class _Throttled(Exception):
 # --------------------------------------------------------------------------- configuration
 
 
-def read_timeout(environ: dict[str, str] | None = None) -> float:
-    """The read timeout: `READ_TIMEOUT_ENV` when set to a number of seconds from 0.1 to 60."""
+def _timeout_override(environ: Mapping[str, str] | None) -> float | None:
     raw = (os.environ if environ is None else environ).get(READ_TIMEOUT_ENV, "")
     try:
         value = float(raw)
     except ValueError:
-        return READ_TIMEOUT_SECONDS
-    return value if 0.1 <= value <= 60 else READ_TIMEOUT_SECONDS
+        return None
+    return value if 0.1 <= value <= 60 else None
+
+
+def read_timeout(environ: Mapping[str, str] | None = None) -> float:
+    """The read timeout: `READ_TIMEOUT_ENV` when set to a number of seconds from 0.1 to 60."""
+    override = _timeout_override(environ)
+    return READ_TIMEOUT_SECONDS if override is None else override
+
+
+def probe_timeout(environ: Mapping[str, str] | None = None) -> float:
+    """A readiness probe's connect and read timeout: `PROBE_TIMEOUT_SECONDS`, or the override."""
+    override = _timeout_override(environ)
+    return PROBE_TIMEOUT_SECONDS if override is None else override
 
 
 def worst_case_seconds(read: float = READ_TIMEOUT_SECONDS) -> float:
@@ -409,15 +420,15 @@ def _probe_session() -> Any:
 
 
 @cache
-def _probe_client(service: str, region: str, endpoint: str | None) -> Any:
+def _probe_client(service: str, region: str, endpoint: str | None, timeout: float) -> Any:
     return _probe_session().client(
         service,
         region_name=region,
         endpoint_url=endpoint,
         config=Config(
             retries={"mode": "standard", "total_max_attempts": 1},
-            connect_timeout=PROBE_TIMEOUT_SECONDS,
-            read_timeout=PROBE_TIMEOUT_SECONDS,
+            connect_timeout=timeout,
+            read_timeout=timeout,
         ),
     )
 
@@ -438,7 +449,7 @@ def probe_client(service: str) -> Any:
     what the service answers now, even while this container's circuit is open)."""
     region, endpoint = _where()
     with _PROBE_CLIENTS_GUARD:  # one session, which is not thread-safe, makes them all
-        return _probe_client(service, region, endpoint)
+        return _probe_client(service, region, endpoint, probe_timeout())
 
 
 def reset_clients() -> None:

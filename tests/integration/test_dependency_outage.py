@@ -134,6 +134,10 @@ class Aws:
 @pytest.fixture
 def outage(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # moto in this process, on a loaded machine, can take seconds where DynamoDB takes
+    # milliseconds: a 2 s read timeout would fail (and retry) calls that are not failing. The
+    # production timeouts are what the tests of a silent endpoint use (they drop this).
+    monkeypatch.setenv(aws.READ_TIMEOUT_ENV, "20")
     aws.reset_clients()
     moto = Aws(monkeypatch)
     try:
@@ -263,6 +267,7 @@ def test_a_silent_aws_answers_within_the_timeout_then_the_open_circuit_fails_fas
     person_id = created.json["person_id"]
     silent = Blackhole()
     monkeypatch.setenv("AWS_ENDPOINT_URL", silent.url)
+    monkeypatch.delenv(aws.READ_TIMEOUT_ENV)  # the production timeouts
     try:
         # When the person is read
         reply, seconds = call(schedule_api, "GET", f"/people/{person_id}", caller=COORDINATOR)
@@ -395,7 +400,9 @@ def test_readiness_names_the_one_dependency_that_is_down(outage):
 
 @pytest.mark.parametrize("how", ["stopped", "silent"])
 def test_readiness_answers_within_its_budget_when_aws_is_gone(outage, monkeypatch, how):
-    # Given AWS stopped (refusing connections) or silent (never answering)
+    # Given AWS stopped (refusing connections) or silent (never answering), and the production
+    # timeouts
+    monkeypatch.delenv(aws.READ_TIMEOUT_ENV)
     silent = None
     if how == "stopped":
         outage.stop()

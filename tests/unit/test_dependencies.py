@@ -65,7 +65,15 @@ def test_the_clients_carry_the_bounded_configuration(monkeypatch):
     [("30", 30.0), ("0.5", 0.5), ("", 2.0), ("soon", 2.0), ("0", 2.0), ("3600", 2.0)],
 )
 def test_the_read_timeout_can_be_lengthened_for_a_slow_local_aws(raw, expected):
-    assert aws.read_timeout({aws.READ_TIMEOUT_ENV: raw}) == expected
+    environ = {aws.READ_TIMEOUT_ENV: raw}
+    assert aws.read_timeout(environ) == expected
+    # And a readiness probe then waits as long, within a budget a second longer
+    assert aws.probe_timeout(environ) == (aws.PROBE_TIMEOUT_SECONDS if expected == 2.0 else expected)
+    assert readiness.budget(environ) == max(readiness.BUDGET_SECONDS, aws.probe_timeout(environ) + 1)
+
+
+def test_in_aws_readiness_waits_three_seconds_for_two_second_probes():
+    assert (aws.probe_timeout({}), readiness.budget({})) == (2.0, 3.0)
 
 
 # --- whose fault: the service's (503) or the caller's (the stores' 4xx) ------------------------
