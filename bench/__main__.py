@@ -72,6 +72,7 @@ def warm_requests() -> tuple[float, float]:
 
     from functions.common import aws
     from functions.common.audit import AuditWriter
+    from functions.common.models import utc_now
     from functions.common.tables import ALL_TABLES
     from local import seed
     from local.provision import create_tables
@@ -89,7 +90,7 @@ def warm_requests() -> tuple[float, float]:
         person = seed.PEOPLE[6]
         audit = AuditWriter(names["audit"], dynamodb, request_id="bench")
         ScheduleStore(names["schedule"], dynamodb).create_person(
-            seed.person_record(person),
+            seed.person_record(person, now=utc_now()),
             audit.transact_put(audit.entry(seed.SEED_ACTOR, "person.create", person.person_id, "success")),
         )
         event = api_event("GET", "/me", caller=claims(person.person_id, "participant"))

@@ -56,10 +56,14 @@ class TableGrant:
     partition: str | None = None
     """When set (a `read` grant only), the grant is GetItem on the base table's items whose
     partition key starts with this prefix, e.g. `COUPLE#`, and nothing else."""
+    attributes: tuple[str, ...] | None = None
+    """With `partition`: the only attributes those reads may return (a projection)."""
 
     def __post_init__(self) -> None:
         if self.partition is not None and (self.access != "read" or self.index is not None):
             raise ValueError("a partition grant is a read of base-table items only")
+        if self.attributes is not None and self.partition is None:
+            raise ValueError("attributes narrow a partition grant only")
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,9 @@ COVERAGE_EVENT_SOURCE: Final = "tandem.coverage"
 
 _AUDIT = TableGrant(tables.AUDIT, "append")
 _IDEMPOTENCY = TableGrant(tables.IDEMPOTENCY, "readwrite")
+_PERSON_KINDS = TableGrant(
+    tables.SCHEDULE, "read", partition="PERSON#", attributes=tables.PERSON_KIND_ATTRIBUTES
+)
 
 
 def _entity_filter(*entities: str, events: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -197,6 +204,8 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
             TableGrant(tables.SCHEDULE, "read", index=tables.PARTICIPANT_WEEK_INDEX),
             # A couple's profile, to check whose plan a coordinator says bills their sessions
             TableGrant(tables.SCHEDULE, "read", partition="COUPLE#"),
+            # Whether a person exists and is a participant (plans, authorizations): kind alone
+            _PERSON_KINDS,
             _AUDIT,
             _IDEMPOTENCY,
         ),
@@ -245,7 +254,8 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         domain="notify",
         handler="functions.notify.handler.lambda_handler",
         trigger="api",
-        grants=(TableGrant(tables.NOTIFY, "readwrite"), _AUDIT, _IDEMPOTENCY),
+        # Whether a person exists (preferences of someone else): their kind alone
+        grants=(TableGrant(tables.NOTIFY, "readwrite"), _PERSON_KINDS, _AUDIT, _IDEMPOTENCY),
         description="Notification routes: contact preferences, consent, message history.",
     ),
     Entrypoint(

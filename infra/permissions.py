@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -56,12 +56,18 @@ def grant_statements(grant: TableGrant, table: dynamodb.ITable) -> list[iam.Poli
     """
     name = grant.table.key
     if grant.partition is not None:
+        conditions: dict[str, Any] = {
+            "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{grant.partition}*"]}
+        }
+        if grant.attributes is not None:  # only these attributes, asked for by name
+            conditions["ForAllValues:StringEquals"] = {"dynamodb:Attributes": list(grant.attributes)}
+            conditions["StringEqualsIfExists"] = {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"}
         return [
             iam.PolicyStatement(
                 sid=f"{sid(name)}{sid(grant.partition.strip('#').lower())}ItemsRead",
                 actions=["dynamodb:GetItem"],
                 resources=[table.table_arn],
-                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{grant.partition}*"]}},
+                conditions=conditions,
             )
         ]
     if grant.index is not None:

@@ -309,6 +309,13 @@ def make_server(gateway: Gateway, host: str, port: int, log: Callable[[str], Non
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
+        def __getattr__(self, name: str) -> Any:
+            # Any other method (TRACE, CONNECT, QUERY ...) is routed too, so it gets the 405
+            # problem a route without it answers, never http.server's 501 text/html.
+            if name.startswith("do_"):
+                return self._serve
+            raise AttributeError(name)
+
         def log_message(self, format: str, *args: Any) -> None:
             return
 

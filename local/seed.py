@@ -6,7 +6,7 @@ so stored shapes never drift. Idempotent: what exists is left as it is."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -53,7 +53,6 @@ from local import provision, token
 
 DEMO_PASSWORD = "Tandem-demo-2026!"  # noqa: S105 - local demo logins only; meets the pool's policy
 SEED_ACTOR = Principal(person_id="system-seed", role=Role.COORDINATOR, username="seed")
-SEEDED_AT = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 WEEKDAYS = range(5)
 
 
@@ -559,7 +558,7 @@ class DemoLogin:
         return line + (f"   (TOTP secret {self.totp_secret})" if self.totp_secret else "")
 
 
-def person_record(person: DemoPerson) -> PersonRecord:
+def person_record(person: DemoPerson, *, now: datetime) -> PersonRecord:
     """The stored record of a demo person, validated by the same input model the API uses."""
     clinician = person.kind is PersonKind.CLINICIAN
     data = PersonCreate(
@@ -574,7 +573,7 @@ def person_record(person: DemoPerson) -> PersonRecord:
         roles=list(person.roles) if clinician else None,
         licensed_states=list(person.licensed_states) if clinician else None,
     )
-    return people.new_person(data, person_id=person.person_id, now=SEEDED_AT)
+    return people.new_person(data, person_id=person.person_id, now=now)
 
 
 def _audit_put(audit: AuditWriter, action: str, resource: str) -> dict[str, Any]:
@@ -591,12 +590,13 @@ def seed_schedule(store: ScheduleStore, audit: AuditWriter, *, now: datetime) ->
     for person in PEOPLE:
         if store.get_person(person.person_id) is None:
             store.create_person(
-                person_record(person), _audit_put(audit, "person.create", f"person/{person.person_id}")
+                person_record(person, now=now),
+                _audit_put(audit, "person.create", f"person/{person.person_id}"),
             )
         if person.hours and store.get_availability(person.person_id) is None:
             windows = [WeeklyWindow(weekday=d, start=s, end=e) for d, (s, e) in sorted(person.hours.items())]
             record = AvailabilityRecord(
-                clinician_id=person.person_id, weekly=windows, time_off=[], updated_at=SEEDED_AT, version=1
+                clinician_id=person.person_id, weekly=windows, time_off=[], updated_at=now, version=1
             )
             store.put_availability(
                 record,
@@ -614,7 +614,7 @@ def seed_schedule(store: ScheduleStore, audit: AuditWriter, *, now: datetime) ->
             )
     for couple_id, request in COUPLES.items():
         if store.get_couple(couple_id) is None:
-            couple = teams.new_couple(request, couple_id=couple_id, people=everyone, now=SEEDED_AT)
+            couple = teams.new_couple(request, couple_id=couple_id, people=everyone, now=now)
             store.create_couple(couple, _audit_put(audit, "couple.create", f"couple/{couple_id}"))
     group_store = GroupStore(store)
     for demo_group in GROUPS:
@@ -623,7 +623,7 @@ def seed_schedule(store: ScheduleStore, audit: AuditWriter, *, now: datetime) ->
                 demo_group.request(now),
                 group_id=demo_group.group_id,
                 facilitator=everyone[demo_group.facilitator_id],
-                now=SEEDED_AT,
+                now=now,
             )
             group_store.create(group, _audit_put(audit, "group.create", f"group/{group.group_id}"))
             if demo_group.members:
@@ -634,7 +634,7 @@ def seed_schedule(store: ScheduleStore, audit: AuditWriter, *, now: datetime) ->
                     group,
                     list(demo_group.members),
                     couple_id=together,
-                    now=SEEDED_AT,
+                    now=now,
                     audit_puts=[
                         _audit_put(audit, "group.enrol", f"person/{member}/group/{group.group_id}")
                         for member in demo_group.members

@@ -137,3 +137,17 @@ def drain_queue(sqs: Any, queue_url: str, *, attributes: bool = False) -> list[d
     ).get("Messages", []):
         messages += batch
     return messages
+
+
+def put_person(dynamodb: Any, table: str, person_id: str, kind: str = "participant") -> None:
+    """A person's schedule profile reduced to what other domains may read of it (its kind),
+    for tests of coverage and notify that need the person to exist."""
+    dynamodb.put_item(
+        TableName=table,
+        Item={
+            "pk": {"S": f"PERSON#{person_id}"},
+            "sk": {"S": "PROFILE"},
+            "person_id": {"S": person_id},
+            "kind": {"S": kind},
+        },
+    )

@@ -5,11 +5,17 @@ metrics wired once.
 
 from __future__ import annotations
 
+import binascii
+import json
+import re
 from collections.abc import Callable
 from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
+    OpenAPIRequestValidationMiddleware,
+)
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
@@ -23,10 +29,13 @@ from functions.common.audit import AuditWriter
 from functions.common.config import ApiSettings, load_settings
 from functions.common.errors import (
     PROBLEM_BASE,
+    BadRequest,
     ConfigurationError,
     DependencyUnavailable,
     FieldError,
+    PayloadTooLarge,
     TandemError,
+    UnsupportedMediaType,
     dependency_failure_in,
 )
 from functions.common.failures import failure_frames
@@ -60,14 +69,106 @@ def _field_errors(exc: RequestValidationError) -> list[FieldError]:
     return fields
 
 
+# --- request bodies: JSON only, bounded in size and depth ------------------------------------
+
+MAX_BODY_BYTES = 256 * 1024
+"""Far above any real request (a clinician's availability with every time off is ~20 KB),
+far below API Gateway's 10 MB."""
+MAX_BODY_DEPTH = 16
+"""Objects and arrays inside one another; the deepest real body nests 4."""
+
+
 def _json_media_type(content_type: str | None) -> bool:
     media = (content_type or "application/json").split(";")[0].strip().lower()
-    return media == "application/json" or media.endswith("+json")
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def _not_a_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _shape_fault(value: Any) -> str | None:
+    """What makes a parsed body unusable whatever its route: nesting deeper than
+    `MAX_BODY_DEPTH`, or a lone UTF-16 surrogate (`"\\ud800"` is valid JSON but no text:
+    nothing can store or send it). Walked iteratively: no recursion to exhaust."""
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, str):
+            if not item.isascii() and _SURROGATE.search(item):
+                return "contains a lone surrogate (not text)"
+        elif isinstance(item, dict | list):
+            if level == MAX_BODY_DEPTH:
+                return f"objects and arrays nest at most {MAX_BODY_DEPTH} deep"
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            pending.extend((child, level + 1) for child in children)
+    return None
+
+
+def _too_large() -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"the body is larger than {MAX_BODY_BYTES} bytes",
+        errors=[FieldError("body", f"at most {MAX_BODY_BYTES} bytes")],
+    )
+
+
+def parse_json_body(text: str) -> Any:
+    """A request body as JSON, or a 4xx problem naming `body`: strict JSON (no NaN or
+    Infinity), at most `MAX_BODY_BYTES` and `MAX_BODY_DEPTH` deep. Deep nesting (which
+    exhausts the recursion limit) and numbers past Python's int/str conversion limit are
+    client errors like any other malformed JSON, never a 500."""
+    if len(text) > MAX_BODY_BYTES or len(text.encode("utf-8", errors="replace")) > MAX_BODY_BYTES:
+        raise _too_large()
+    fault: str | None
+    try:
+        value = json.loads(text, parse_constant=_not_a_constant)
+    except RecursionError:
+        value, fault = None, f"objects and arrays nest at most {MAX_BODY_DEPTH} deep"
+    except ValueError as exc:  # JSONDecodeError, NaN/Infinity, an integer of 4,300+ digits
+        where = f" at character {exc.pos}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise BadRequest(
+            "the body is not valid JSON", errors=[FieldError("body", f"not valid JSON{where}")]
+        ) from None
+    else:
+        fault = _shape_fault(value)
+    if fault:
+        raise BadRequest("the body cannot be read: " + fault, errors=[FieldError("body", fault)])
+    return value
+
+
+class JsonBodyValidation(OpenAPIRequestValidationMiddleware):
+    """Powertools' request validation, reading bodies as JSON alone (`parse_json_body`):
+    a form, multipart or any other media type is a 415 before anything parses it."""
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+
+    def _get_body(self, app: Any) -> Any:
+        event = app.current_event
+        if not event.body:
+            return None
+        if not _json_media_type(event.headers.get("content-type")):
+            raise UnsupportedMediaType(
+                "send application/json",
+                errors=[FieldError("header.Content-Type", "must be application/json")],
+            )
+        if len(event.body) > 2 * MAX_BODY_BYTES:  # refused before decoding anything that large
+            raise _too_large()
+        try:
+            text = event.decoded_body
+        except (binascii.Error, ValueError):  # bad base64, or not UTF-8 (UnicodeDecodeError)
+            raise BadRequest("the body is not UTF-8 text", errors=[FieldError("body", "not UTF-8")]) from None
+        return parse_json_body(text or "")
 
 
 def create_resolver() -> APIGatewayRestResolver:
     """A resolver with request/response validation and every error mapped to a problem."""
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=parse_json_body)
+    # Powertools builds each route's middleware stack from this attribute on first use.
+    app._request_validation_middleware = JsonBodyValidation()
 
     def problem(
         status: int, title: str, slug: str, detail: str, errors: list[FieldError] | None = None
@@ -117,11 +218,6 @@ def create_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(RequestValidationError)
     def _validation_error(exc: RequestValidationError) -> Response[str]:
-        # The API speaks JSON only: a form or text body is refused as such, not reported as
-        # "invalid fields" after Powertools parsed it as something else.
-        event = app.current_event
-        if event.body and not _json_media_type(event.headers.get("content-type")):
-            return problem(415, "Unsupported Media Type", "unsupported-media-type", "send application/json")
         fields = _field_errors(exc)
         return problem(
             422,

@@ -69,6 +69,14 @@ class PreconditionFailed(TandemError):
     status, title, slug = 412, "Precondition Failed", "precondition-failed"
 
 
+class PayloadTooLarge(TandemError):
+    status, title, slug = 413, "Content Too Large", "too-large"
+
+
+class UnsupportedMediaType(TandemError):
+    status, title, slug = 415, "Unsupported Media Type", "unsupported-media-type"
+
+
 class InvalidInput(TandemError):
     status, title, slug = 422, "Unprocessable Content", "validation"
 

@@ -132,3 +132,9 @@ AUDIT = TableDef(
 )
 
 ALL_TABLES: tuple[TableDef, ...] = (SCHEDULE, COVERAGE, NOTIFY, IDEMPOTENCY, AUDIT)
+
+
+PERSON_KIND_ATTRIBUTES = ("pk", "sk", "kind")
+"""All another domain may read of a person's profile in the schedule table: whether it exists
+and its kind (participant, clinician, coordinator), never a name or contact detail. The
+catalog grants exactly this (`TableGrant(..., partition="PERSON#", attributes=...)`)."""

@@ -12,6 +12,7 @@ from functions.common.api import audit_writer
 from functions.common.audit import AuditWriter
 from functions.common.auth import Principal, current_principal
 from functions.common.config import ApiSettings, load_settings
+from functions.common.errors import FieldError, NotFound
 from functions.common.idempotency import bound_to
 from functions.common.models import TimeZone
 from functions.coverage.clearinghouse import PayerLink, payer_link
@@ -32,6 +33,13 @@ class CoverageSettings(ApiSettings):
     provider_phone: str = Field(default="+1 512 555 0100", max_length=40, alias="PROVIDER_PHONE")
     event_bus_name: str | None = Field(default=None, alias="EVENT_BUS_NAME")
     eligibility_stale_hours: int = Field(default=72, ge=1, le=24 * 90, alias="ELIGIBILITY_STALE_HOURS")
+
+
+def require_participant(store: CoverageStore, participant_id: str) -> None:
+    """404 unless the id names a participant (not a clinician or coordinator, nor nobody):
+    coverage records nothing for anyone else."""
+    if store.person_kind(participant_id) != "participant":
+        raise NotFound("no such participant", errors=[FieldError("path.participant_id", "not a participant")])
 
 
 def settings() -> CoverageSettings:

@@ -89,11 +89,7 @@ class EligibilityStore:
             KeyConditionExpression="pk = :pk AND begins_with(sk, :latest)",
             ExpressionAttributeValues=to_item({":pk": f"PERSON#{person_id}", ":latest": LATEST_PREFIX}),
         )
-        return [
-            EligibilityRecord.from_attributes(from_item(item))
-            for page in pages
-            for item in page.get("Items", [])
-        ]
+        return EligibilityRecord.readable(from_item(item) for page in pages for item in page.get("Items", []))
 
     def exchange(self, person_id: str, plan_id: str, check_id: str) -> X12Exchange | None:
         """One check's raw 270/271 pair: one GetItem."""
@@ -114,8 +110,7 @@ class EligibilityStore:
         }
         while len(out) < limit:
             response = self._client.query(**request, Limit=limit - len(out))
-            for item in response.get("Items", []):
-                record = EligibilityRecord.from_attributes(from_item(item))
+            for record in EligibilityRecord.readable(from_item(item) for item in response.get("Items", [])):
                 out.append(DueCheck(record.person_id, record.plan_id, record))
             start = response.get("LastEvaluatedKey")
             if not start:

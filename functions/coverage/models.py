@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from functions.common.models import DisplayName, ResourceId, StoredRecord, iso
+from functions.common.models import BirthDate, CalendarDate, DisplayName, ResourceId, StoredRecord, iso
 from functions.coverage.vocabulary import (
     ENTITY_PLAN,
     NetworkStatus,
@@ -31,7 +31,7 @@ class InsuredPerson(BaseModel):
 
     first_name: X12Name
     last_name: X12Name
-    birth_date: date
+    birth_date: BirthDate
 
 
 class PlanIn(BaseModel):
@@ -52,8 +52,8 @@ class PlanIn(BaseModel):
         default=None, description="The plan's subscriber when it is not the participant (e.g. the partner)."
     )
     network_status: NetworkStatus = NetworkStatus.UNKNOWN
-    effective_from: date | None = None
-    effective_to: date | None = None
+    effective_from: CalendarDate | None = None
+    effective_to: CalendarDate | None = None
     status: PlanStatus = PlanStatus.PENDING_VERIFICATION
 
 

@@ -7,7 +7,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from functions.common.dynamo import cancellation_reasons, error_code, from_item, get_item, to_item
+from functions.common.dynamo import (
+    cancellation_reasons,
+    error_code,
+    from_item,
+    get_item,
+    person_kind,
+    to_item,
+)
 from functions.common.errors import FieldError, PreconditionFailed
 from functions.common.tables import GSI1, PARTICIPANT_WEEK_INDEX
 from functions.coverage.billing import BILLING_PK, PRICES_BUCKET
@@ -30,9 +37,7 @@ class CoverageStore:
             KeyConditionExpression="pk = :pk AND begins_with(sk, :plan)",
             ExpressionAttributeValues=to_item({":pk": f"PERSON#{person_id}", ":plan": "PLAN#"}),
         )
-        return [
-            PlanRecord.from_attributes(from_item(item)) for page in pages for item in page.get("Items", [])
-        ]
+        return PlanRecord.readable(from_item(item) for page in pages for item in page.get("Items", []))
 
     def put_plan(self, record: PlanRecord) -> None:
         self._client.put_item(TableName=self.table, Item=to_item(record.to_attributes()))
@@ -120,6 +125,13 @@ class CoverageStore:
             ExpressionAttributeValues=to_item({":pk": f"PERSON#{person_id}"}),
         )
         return [from_item(item) for page in pages for item in page.get("Items", [])]
+
+    def person_kind(self, person_id: str) -> str | None:
+        """Whether the person exists, and their kind: their schedule profile's `kind` alone (a
+        read grant on `PERSON#` items limited to that attribute)."""
+        if not self.schedule_table:
+            raise RuntimeError("the schedule table is not configured")
+        return person_kind(self._client, self.schedule_table, person_id)
 
     def couple_partners(self, couple_id: str) -> list[str] | None:
         """The partners of a couple, from its profile in the schedule table (a read grant on

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from functions.common.models import Email, StoredRecord, TimeZone, iso
+from functions.common.models import Email, LocalTime, StoredRecord, TimeZone, iso
 from functions.notify.logic.contact import normalise_mobile
 from functions.notify.vocabulary import (
     DEFAULT_REMINDER_OFFSETS_MINUTES,
@@ -79,8 +79,8 @@ class PreferencesBase(BaseModel):
 
     email_enabled: bool = True
     sms_enabled: bool = False
-    quiet_hours_start: time = Field(default=time(21, 0), description="Local time quiet hours begin.")
-    quiet_hours_end: time = Field(default=time(8, 0), description="Local time quiet hours end.")
+    quiet_hours_start: LocalTime = Field(default=time(21, 0), description="Local time quiet hours begin.")
+    quiet_hours_end: LocalTime = Field(default=time(8, 0), description="Local time quiet hours end.")
     reminder_offsets_minutes: ReminderOffsets = Field(
         default_factory=lambda: list(DEFAULT_REMINDER_OFFSETS_MINUTES),
         description="Email reminders: minutes before the session.",

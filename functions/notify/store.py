@@ -41,7 +41,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from functions.common.dynamo import cancellation_reasons, error_code, from_item, get_item, to_item
+from functions.common.dynamo import (
+    cancellation_reasons,
+    error_code,
+    from_item,
+    get_item,
+    person_kind,
+    to_item,
+)
 from functions.common.errors import BadRequest, FieldError, PreconditionFailed
 from functions.common.http import decode_cursor, encode_cursor
 from functions.common.models import iso
@@ -108,9 +115,17 @@ class Applied(StrEnum):
 
 
 class NotifyStore:
-    def __init__(self, table_name: str, client: Any) -> None:
+    def __init__(self, table_name: str, client: Any, *, schedule_table: str | None = None) -> None:
         self.table = table_name
         self._client = client
+        self.schedule_table = schedule_table
+
+    def person_exists(self, person_id: str) -> bool:
+        """Whether schedule knows the person: their profile's `kind` alone (a read grant on
+        `PERSON#` items limited to that attribute)."""
+        if not self.schedule_table:
+            raise RuntimeError("the schedule table is not configured")
+        return person_kind(self._client, self.schedule_table, person_id) is not None
 
     # --- preferences and contact data ----------------------------------------------------------
 
@@ -308,7 +323,7 @@ class NotifyStore:
             _same_partition(start, "gsi1pk", bucket)
             kwargs["ExclusiveStartKey"] = to_item(start)
         response = self._client.query(**kwargs)
-        records = [FinishedMessage.from_attributes(from_item(raw)) for raw in response.get("Items", [])]
+        records = FinishedMessage.readable(from_item(raw) for raw in response.get("Items", []))
         last = response.get("LastEvaluatedKey")
         return records, encode_cursor(from_item(last) if last else None)
 
@@ -329,7 +344,7 @@ class NotifyStore:
             _same_partition(start, "pk", bucket)
             kwargs["ExclusiveStartKey"] = to_item(start)
         response = self._client.query(**kwargs)
-        records = [FailureRecord.from_attributes(from_item(raw)) for raw in response.get("Items", [])]
+        records = FailureRecord.readable(from_item(raw) for raw in response.get("Items", []))
         last = response.get("LastEvaluatedKey")
         return records, encode_cursor(from_item(last) if last else None)
 
@@ -440,7 +455,7 @@ class NotifyStore:
 
     def get_messages(self, message_ids: Iterable[str]) -> dict[str, MessageRecord]:
         keys = [MessageRecord.key(m) for m in dict.fromkeys(message_ids)]
-        return {item["message_id"]: MessageRecord.from_attributes(item) for item in self._batch_get(keys)}
+        return {record.message_id: record for record in MessageRecord.readable(self._batch_get(keys))}
 
     def due_messages(self, bucket_day: datetime, now: datetime, *, limit: int) -> list[tuple[str, str]]:
         """(message id, due-index sort key) of one day's pending messages due by `now`, oldest first."""
@@ -895,8 +910,7 @@ class NotifyStore:
             if start:
                 kwargs["ExclusiveStartKey"] = start
             response = self._client.query(**kwargs)
-            for raw in response.get("Items", []):
-                yield GroupSeries.from_attributes(from_item(raw))
+            yield from GroupSeries.readable(from_item(raw) for raw in response.get("Items", []))
             start = response.get("LastEvaluatedKey")
             if not start:
                 return
@@ -907,7 +921,7 @@ class NotifyStore:
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
             ExpressionAttributeValues=to_item({":pk": f"PERSON#{person_id}", ":prefix": "GSERIES#"}),
         )
-        return [GroupSeries.from_attributes(item) for item in items]
+        return GroupSeries.readable(items)
 
     def existing_messages(self, message_ids: Iterable[str]) -> set[str]:
         """Which of these messages exist (BatchGetItem, ids only)."""
@@ -1004,7 +1018,7 @@ class NotifyStore:
                 {":bucket": UpcomingSession.bucket(person_id), ":from": iso(start), ":to": iso(end)}
             ),
         )
-        return [u for u in (UpcomingSession.from_attributes(i) for i in items) if start <= u.start < end]
+        return [u for u in UpcomingSession.readable(items) if start <= u.start < end]
 
     # --- hourly jobs ---------------------------------------------------------------------------
 

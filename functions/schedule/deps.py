@@ -15,7 +15,7 @@ from functions.common.audit import AuditWriter
 from functions.common.auth import Principal, current_principal
 from functions.common.config import ApiSettings, load_settings
 from functions.common.idempotency import bound_to
-from functions.common.models import TimeZone
+from functions.common.models import ISO_WEEK_PATTERN, TimeZone
 from functions.schedule.logic.booking import Policy
 from functions.schedule.rooms import VideoRooms, rooms_from_env
 from functions.schedule.store import ScheduleStore
@@ -57,7 +57,8 @@ Audit = Annotated[AuditWriter, Depends(audit_writer)]
 BookingPolicy = Annotated[Policy, Depends(booking_policy)]
 Rooms = Annotated[VideoRooms, Depends(video_rooms)]
 WeekQuery = Annotated[
-    str | None, Query(max_length=8, description="ISO week, e.g. 2026-W49; default: this week")
+    str | None,
+    Query(max_length=8, pattern=ISO_WEEK_PATTERN, description="ISO week, e.g. 2026-W49; default: this week"),
 ]
 
 

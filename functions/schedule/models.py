@@ -3,12 +3,11 @@ explicitly so a stored attribute never leaks into a response by accident."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -18,14 +17,22 @@ from pydantic import (
 )
 
 from functions.common.models import (
+    ISO_WEEK_PATTERN,
+    SCHEDULING_AHEAD,
+    SCHEDULING_PAST,
     DisplayName,
     Email,
+    LocalTime,
+    MultiLine,
     PhoneE164,
     ResourceId,
+    SchedulingInstant,
+    SingleLine,
     StoredRecord,
     TimeZone,
     UsState,
     iso,
+    utc_now,
 )
 from functions.schedule.vocabulary import (
     ENTITY_AVAILABILITY,
@@ -249,8 +256,8 @@ class WeeklyWindow(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     weekday: Weekday
-    start: time
-    end: time
+    start: LocalTime
+    end: LocalTime
 
     @model_validator(mode="after")
     def _ordered(self) -> WeeklyWindow:
@@ -262,8 +269,8 @@ class WeeklyWindow(BaseModel):
 class TimeOff(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    start: AwareDatetime
-    end: AwareDatetime
+    start: SchedulingInstant
+    end: SchedulingInstant
 
     @model_validator(mode="after")
     def _ordered(self) -> TimeOff:
@@ -459,7 +466,7 @@ class SessionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: SessionType
-    start: AwareDatetime
+    start: SchedulingInstant
     duration_minutes: int | None = Field(
         default=None,
         ge=10,
@@ -482,14 +489,14 @@ class SessionCreate(BaseModel):
 class SessionReschedule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    start: AwareDatetime
+    start: SchedulingInstant
     duration_minutes: int | None = Field(default=None, ge=10, le=180, multiple_of=5)
 
 
 class SessionCancel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: Annotated[str, Field(max_length=200)] | None = Field(
+    reason: Annotated[MultiLine, Field(max_length=200)] | None = Field(
         default=None, description="Free text kept with the session; never sent in notifications."
     )
 
@@ -609,10 +616,14 @@ class GroupCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: GroupType
-    title: Annotated[str, Field(min_length=1, max_length=80, description="Neutral, no clinical detail.")]
+    title: Annotated[
+        SingleLine, Field(min_length=1, max_length=80, description="Neutral, no clinical detail.")
+    ]
     facilitator_id: ResourceId
-    rrule: Annotated[str, Field(min_length=8, max_length=300, examples=["FREQ=WEEKLY;BYDAY=TU,TH;COUNT=16"])]
-    first_start: AwareDatetime
+    rrule: Annotated[
+        SingleLine, Field(min_length=8, max_length=300, examples=["FREQ=WEEKLY;BYDAY=TU,TH;COUNT=16"])
+    ]
+    first_start: SchedulingInstant
     time_zone: TimeZone
     duration_minutes: int = Field(ge=15, le=240, multiple_of=5)
     capacity: int = Field(ge=1, le=50)
@@ -920,15 +931,27 @@ def _real_week(value: str) -> str:
     return value
 
 
-IsoWeek = Annotated[
-    str, StringConstraints(pattern=r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$"), AfterValidator(_real_week)
-]
+IsoWeek = Annotated[str, StringConstraints(pattern=ISO_WEEK_PATTERN), AfterValidator(_real_week)]
+
+
+def _schedulable_week(value: str) -> str:
+    """A week all of whose days (in any zone) are inside the scheduling window."""
+    year, number = value.split("-W")
+    monday = date.fromisocalendar(int(year), int(number), 1)
+    now = utc_now()
+    if not (now - SCHEDULING_PAST).date() < monday <= (now + SCHEDULING_AHEAD).date() - timedelta(days=8):
+        raise ValueError("must be between a year ago and two years from now")
+    return value
+
+
+SchedulingWeek = Annotated[IsoWeek, AfterValidator(_schedulable_week)]
+"""A week sessions may be planned in (see `SchedulingInstant`)."""
 
 
 class WeekPlanRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    week: IsoWeek
+    week: SchedulingWeek
     evenings: bool = Field(default=True, description="Sessions may start at 17:00 or later (couple's zone).")
     weekends: bool = Field(default=True, description="Sessions may fall on Saturday or Sunday.")
 
@@ -939,8 +962,8 @@ class PlannedSession(BaseModel):
     type: SessionType
     clinician_id: ResourceId
     attendee_ids: Annotated[list[ResourceId], Field(min_length=1, max_length=2)]
-    start: AwareDatetime
-    end: AwareDatetime
+    start: SchedulingInstant
+    end: SchedulingInstant
     couple_id: ResourceId | None = None
 
     @model_validator(mode="after")
@@ -958,7 +981,9 @@ class PlannedGroup(BaseModel):
 
     group_id: ResourceId
     participant_ids: Annotated[list[ResourceId], Field(min_length=1, max_length=2)]
-    occurrences: list[AwareDatetime] = Field(default_factory=list, description="This week's, for reading.")
+    occurrences: list[SchedulingInstant] = Field(
+        default_factory=list, max_length=14, description="This week's, for reading."
+    )
 
     @field_validator("participant_ids")
     @classmethod
@@ -996,7 +1021,7 @@ class WeekPlanBook(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    week: IsoWeek
+    week: SchedulingWeek
     sessions: Annotated[list[PlannedSession], Field(max_length=6)]
     groups: Annotated[list[PlannedGroup], Field(max_length=4)] = Field(default_factory=list)
 

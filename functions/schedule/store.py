@@ -131,7 +131,7 @@ class ScheduleStore:
         if start:
             kwargs["ExclusiveStartKey"] = to_item(start)
         response = self._client.query(**kwargs)
-        records = [PersonRecord.from_attributes(from_item(i)) for i in response.get("Items", [])]
+        records = PersonRecord.readable(from_item(i) for i in response.get("Items", []))
         last = response.get("LastEvaluatedKey")
         return records, encode_cursor(from_item(last) if last else None)
 
@@ -189,11 +189,10 @@ class ScheduleStore:
     ) -> tuple[dict[str, PersonRecord], dict[tuple[str, str], dict[str, Any]]]:
         """Person records (and any `extra` items) in one batch read."""
         items = self.get_many([PersonRecord.key(p) for p in person_ids] + (extra or []))
-        people = {
-            data["person_id"]: PersonRecord.from_attributes(data)
-            for (_, sk), data in items.items()
-            if sk == "PROFILE" and data.get("entity") == "PERSON"
-        }
+        profiles = (
+            data for (_, sk), data in items.items() if sk == "PROFILE" and data.get("entity") == "PERSON"
+        )
+        people = {record.person_id: record for record in PersonRecord.readable(profiles)}
         return people, items
 
     # --- care teams, couples, caseloads ------------------------------------------------------
@@ -549,7 +548,7 @@ class ScheduleStore:
             ExpressionAttributeValues=to_item({":pk": f"PERSON#{person_id}", ":m": "MAKEUP#"}),
             ScanIndexForward=False,
         )
-        return [MakeupOfferRecord.from_attributes(from_item(i)) for i in response.get("Items", [])]
+        return MakeupOfferRecord.readable(from_item(i) for i in response.get("Items", []))
 
     def accepted_offer_put(self, before: MakeupOfferRecord, after: MakeupOfferRecord) -> dict[str, Any]:
         """The offer's move to accepted, for the booking's transaction (only from open)."""
@@ -623,7 +622,7 @@ class ScheduleStore:
             KeyConditionExpression="gsi1pk = :kind",
             ExpressionAttributeValues=to_item({":kind": f"KIND#{PersonKind.PARTICIPANT.value}"}),
         )
-        return [PersonRecord.from_attributes(from_item(i)) for page in pages for i in page.get("Items", [])]
+        return PersonRecord.readable(from_item(i) for page in pages for i in page.get("Items", []))
 
     # --- calendar feeds ------------------------------------------------------------------------
 
@@ -938,7 +937,7 @@ class GroupStore:
             KeyConditionExpression="gsi1pk = :g",
             ExpressionAttributeValues=to_item({":g": "GROUPS"}),
         )
-        return [GroupRecord.from_attributes(from_item(i)) for page in pages for i in page.get("Items", [])]
+        return GroupRecord.readable(from_item(i) for page in pages for i in page.get("Items", []))
 
     def roster(self, group_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """(members, waitlist entries in order): one Query of the group's items."""

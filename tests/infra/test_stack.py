@@ -327,7 +327,15 @@ def test_coverage_api_reaches_the_schedule_table_only_through_the_participant_we
     schedule = table_ids(resources)[tables.SCHEDULE.key]
     function = function_id(resources, next(e for e in ENTRYPOINTS if e.id == "CoverageApi"))
     touching = [s for s in role_statements(resources, function) if mentions(s.get("Resource"), schedule)]
-    assert len(touching) == 2
+    assert len(touching) == 3
+    people = next(s for s in touching if "PERSON#*" in str(s.get("Condition")))
+    touching.remove(people)
+    assert as_list(people["Action"]) == ["dynamodb:GetItem"]
+    assert people["Condition"] == {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["PERSON#*"]},
+        "ForAllValues:StringEquals": {"dynamodb:Attributes": ["pk", "sk", "kind"]},
+        "StringEqualsIfExists": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
+    }
     couples, index = sorted(touching, key=lambda s: str(s["Action"]))
     assert (index["Effect"], couples["Effect"]) == ("Allow", "Allow")
     assert as_list(index["Action"]) == ["dynamodb:Query"]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from functions.common import aws
 from functions.coverage.handler import lambda_handler
 from functions.coverage.models import PlanRecord
 from functions.coverage.store import CoverageStore
 from functions.coverage.vocabulary import PlanStatus, PlanType, SubscriberRelationship
 from tests.integration.conftest import audit_entries, caller_of
-from tests.support import claims
+from tests.support import claims, put_person
 
 call = caller_of(lambda_handler)
 
@@ -97,7 +99,14 @@ FAMILY_PLAN = {
 }
 
 
-def test_a_coordinator_records_a_dependents_plan_and_the_participant_reads_it_masked(moto_env):
+@pytest.fixture
+def participants(moto_env):
+    """Alex and Jamie exist as participants (coverage records plans for participants only)."""
+    for person_id in ("per_alex00001", "per_jamie0001"):
+        put_person(moto_env["dynamodb"], moto_env["tables"]["schedule"], person_id)
+
+
+def test_a_coordinator_records_a_dependents_plan_and_the_participant_reads_it_masked(moto_env, participants):
     # Given a coordinator records Jamie's place on Alex's family plan
     created = call(
         "POST",
@@ -137,7 +146,7 @@ def test_a_coordinator_records_a_dependents_plan_and_the_participant_reads_it_ma
     )
 
 
-def test_replacing_a_plan_needs_the_current_version(moto_env):
+def test_replacing_a_plan_needs_the_current_version(moto_env, participants):
     created = call("POST", "/participants/per_jamie0001/plans", caller=COORDINATOR, body=FAMILY_PLAN).json
     path = f"/participants/per_jamie0001/plans/{created['plan_id']}"
     changed = {**FAMILY_PLAN, "network_status": "out_of_network", "effective_to": "2026-12-31"}
@@ -159,7 +168,7 @@ def test_replacing_a_plan_needs_the_current_version(moto_env):
     assert missing.status == 404
 
 
-def test_a_plan_is_validated_with_the_fields_named(moto_env):
+def test_a_plan_is_validated_with_the_fields_named(moto_env, participants):
     insurance_without_ids = {**FAMILY_PLAN, "payer_id": None, "member_id": None}
     reply = call("POST", "/participants/per_jamie0001/plans", caller=COORDINATOR, body=insurance_without_ids)
     assert reply.status == 422

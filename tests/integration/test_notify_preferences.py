@@ -15,7 +15,7 @@ from functions.notify.handler import lambda_handler
 from functions.notify.models import PhoneNumbers
 from functions.notify.store import NotifyStore
 from tests.integration.conftest import audit_entries, caller_of
-from tests.support import claims
+from tests.support import claims, put_person
 
 call = caller_of(lambda_handler)
 ALEX_ID, JAMIE_ID = "per_alex00001", "per_jamie0001"
@@ -254,11 +254,17 @@ def dynamodb_calls(moto_env) -> Iterator[Counter[str]]:
     client.meta.events.unregister("before-call.dynamodb", count)
 
 
-@pytest.mark.parametrize(("caller", "path"), [(ALEX, MINE), (COORDINATOR, ALEXS)], ids=["own", "coordinator"])
-def test_reading_preferences_is_one_get(dynamodb_calls, caller, path):
+@pytest.mark.parametrize(
+    ("caller", "path", "gets"),
+    # someone else's never-saved preferences: also whether the person exists (their kind)
+    [(ALEX, MINE, 1), (COORDINATOR, ALEXS, 2)],
+    ids=["own", "coordinator"],
+)
+def test_reading_preferences_is_one_get(moto_env, dynamodb_calls, caller, path, gets):
+    put_person(moto_env["dynamodb"], moto_env["tables"]["schedule"], ALEX_ID)
     assert call("GET", path, caller=caller).status == 200
     reads = {op: n for op, n in dynamodb_calls.items() if op in {"GetItem", "Query", "BatchGetItem", "Scan"}}
-    assert reads == {"GetItem": 1}
+    assert reads == {"GetItem": gets}
 
 
 def test_saving_is_one_read_and_one_transaction(dynamodb_calls):

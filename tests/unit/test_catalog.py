@@ -58,10 +58,13 @@ def test_coverage_reads_the_schedule_table_only_through_the_participant_week_ind
     for entry in ENTRYPOINTS:
         for grant in entry.grants:
             if grant.table is SCHEDULE and entry.domain != "schedule":
-                assert (grant.access, grant.index, grant.partition) in (
-                    ("read", PARTICIPANT_WEEK_INDEX, None),
-                    ("read", None, "COUPLE#"),  # a couple's profile: GetItem on COUPLE# items only
+                assert (grant.access, grant.index, grant.partition, grant.attributes) in (
+                    ("read", PARTICIPANT_WEEK_INDEX, None, None),
+                    ("read", None, "COUPLE#", None),  # a couple's profile: GetItem on COUPLE# items only
+                    # whether a person exists and their kind: no name, no contact detail
+                    ("read", None, "PERSON#", ("pk", "sk", "kind")),
                 ), entry.id
+    assert any(g.partition == "PERSON#" for g in entry_of("NotifyApi").grants)
 
 
 def test_audit_is_append_only_for_everyone():

@@ -50,3 +50,24 @@ def test_routes_of_each_domain_live_in_its_own_function():
     assert owner[("/me/coverage", "get")] == "coverage"
     assert owner[("/me/notification-preferences", "put")] == "notify"
     assert owner[("/people", "post")] == "schedule"
+
+
+def test_every_operation_documents_the_statuses_the_shared_handling_answers():
+    for path, item in load_committed()["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            headers = {p["name"].lower() for p in operation.get("parameters", []) if p["in"] == "header"}
+            assert "default" not in responses, (method, path)  # every status named, none implied
+            if "requestBody" in operation:
+                assert {"400", "413", "415", "422"} <= set(responses), (method, path)
+            if operation["security"]:
+                assert {"401", "403", "404"} <= set(responses), (method, path)
+            if "if-match" in headers:
+                assert {"412", "428"} <= set(responses), (method, path)
+            if path != "/health":
+                assert responses["503"]["headers"]["Retry-After"]["required"] is True, (method, path)
+            for status, response in responses.items():
+                if status == "204":
+                    assert "content" not in response, (method, path)
+    health = load_committed()["paths"]["/health"]["get"]["responses"]
+    assert list(health) == ["200"]

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from functions.common.errors import FieldError, InvalidInput
-from functions.common.models import StoredRecord, iso
+from functions.common.models import CalendarDate, SingleLine, StoredRecord, iso
 from functions.coverage.logic.costshare import (
     BelowMinimum,
     BillingCode,
@@ -49,12 +49,12 @@ class AuthorizationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     authorization_number: AuthNumber
-    payer_id: str = Field(min_length=1, max_length=50)
+    payer_id: SingleLine = Field(min_length=1, max_length=50)
     billing_codes: list[BillingCode] = Field(min_length=1, max_length=12)
     unit_kind: UnitKind = UnitKind.UNITS
     authorized: int = Field(ge=1, le=1000, description="Units or days authorized")
-    start: date
-    end: date
+    start: CalendarDate
+    end: CalendarDate
 
 
 class AuthorizationRecord(StoredRecord):

@@ -20,7 +20,7 @@ from functions.common.models import ResourceId, utc_now
 from functions.common.observability import logger
 from functions.coverage import auth_alerts
 from functions.coverage.alerts import alerts_from_env
-from functions.coverage.deps import Audit, Caller, Store, idempotently, settings
+from functions.coverage.deps import Audit, Caller, Store, idempotently, require_participant, settings
 from functions.coverage.logic import authorizations, estimates
 from functions.coverage.logic.authorizations import AuthorizationIn, AuthorizationRecord
 from functions.coverage.models import AuthorizationFlagOut, AuthorizationList, AuthorizationOut
@@ -139,6 +139,7 @@ def create_authorization(
         success_in_transaction=True,
     ):
         caller.require(Role.COORDINATOR)
+        require_participant(store, participant_id)
         return idempotently(
             caller,
             idempotency_key,

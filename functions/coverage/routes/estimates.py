@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from functions.common.api import AUTHENTICATED
 from functions.common.auth import Principal, Role
 from functions.common.errors import BadRequest, FieldError, InvalidInput, NotFound
-from functions.common.models import ResourceId, utc_now
+from functions.common.models import ISO_WEEK_PATTERN, ResourceId, utc_now
 from functions.coverage.billing import BillingReference
 from functions.coverage.deps import Audit, Caller, Store, settings
 from functions.coverage.logic import authorizations, estimates, summary
@@ -42,9 +42,7 @@ router = Router()  # type: ignore[no-untyped-call]
 ParticipantId = Annotated[ResourceId, Path()]
 WeekQuery = Annotated[
     str | None,
-    Query(
-        pattern=r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$", description="ISO week, e.g. 2026-W49; default: this week"
-    ),
+    Query(pattern=ISO_WEEK_PATTERN, description="ISO week, e.g. 2026-W49; default: this week"),
 ]
 REFERENCE_TTL_SECONDS = 300
 _reference: tuple[float, BillingReference] | None = None
@@ -233,9 +231,7 @@ def session_estimate(
     caller: Caller,
     store: Store,
     audit: Audit,
-    week: Annotated[
-        str, Query(pattern=r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$", description="The session's ISO week")
-    ],
+    week: Annotated[str, Query(pattern=ISO_WEEK_PATTERN, description="The session's ISO week")],
 ) -> EstimateOut:
     with audit.track(caller, "coverage.estimate.read", f"person/{participant_id}/estimate/{session_id}"):
         _may_see(caller, participant_id)

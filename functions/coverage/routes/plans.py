@@ -18,7 +18,7 @@ from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import ResourceId, utc_now
 from functions.common.observability import logger
 from functions.coverage import prices
-from functions.coverage.deps import Audit, Caller, Store, idempotently
+from functions.coverage.deps import Audit, Caller, Store, idempotently, require_participant
 from functions.coverage.logic import plans
 from functions.coverage.models import PlanDetail, PlanDetailList, PlanIn, PlanList
 from functions.coverage.store import CoverageStore
@@ -110,6 +110,7 @@ def create_plan(
         caller, "coverage.plan.create", f"person/{participant_id}/coverage", success_in_transaction=True
     ):
         caller.require(Role.COORDINATOR)
+        require_participant(store, participant_id)
         return idempotently(
             caller,
             idempotency_key,

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from functions.common.api import AUTHENTICATED
 from functions.common.auth import Role
-from functions.common.models import utc_now
+from functions.common.models import ISO_MONTH_PATTERN, utc_now
 from functions.notify.deps import Audit, Caller, Store
 from functions.notify.models import FailureEntry, FailuresPage, HistoryEntry, HistoryPage
 from functions.notify.vocabulary import FAILURES_ROUTE
@@ -20,7 +20,7 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 Cursor = Annotated[str | None, Query(max_length=2048)]
 Month = Annotated[
     str | None,
-    Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="UTC month, YYYY-MM; default: this month"),
+    Query(pattern=ISO_MONTH_PATTERN, description="UTC month, YYYY-MM; default: this month"),
 ]
 
 

@@ -14,11 +14,12 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from functions.common.api import AUTHENTICATED
 from functions.common.audit import AuditWriter
 from functions.common.auth import Principal
+from functions.common.errors import NotFound
 from functions.common.http import etag, require_if_match
 from functions.common.models import utc_now
 from functions.notify.deps import Audit, Caller, Store
 from functions.notify.logic import preferences
-from functions.notify.models import PreferencesIn, PreferencesOut
+from functions.notify.models import PreferencesIn, PreferencesOut, PreferencesRecord
 from functions.notify.store import NotifyStore
 
 router = Router()  # type: ignore[no-untyped-call]
@@ -40,12 +41,23 @@ def _response(prefs: PreferencesOut, version: int) -> Response[PreferencesOut]:
     )
 
 
+def _require_person(
+    caller: Principal, person_id: str, current: PreferencesRecord | None, store: NotifyStore
+) -> None:
+    """404 for preferences of someone who does not exist (never program defaults for nobody).
+    Saved preferences, or the caller's own, need no look-up."""
+    if current is None and person_id != caller.person_id and not store.person_exists(person_id):
+        raise NotFound("no such person")
+
+
 def _read(
     caller: Principal, person_id: str, store: NotifyStore, audit: AuditWriter
 ) -> Response[PreferencesOut]:
     with audit.track(caller, "notify.preferences.read", _resource(person_id)):
         preferences.require_access(caller, person_id)
-        prefs, version = preferences.effective(person_id, store.get_preferences(person_id))
+        current = store.get_preferences(person_id)
+        _require_person(caller, person_id, current, store)
+        prefs, version = preferences.effective(person_id, current)
     return _response(prefs, version)
 
 
@@ -61,6 +73,7 @@ def _replace(
     with audit.track(caller, "notify.preferences.update", resource, success_in_transaction=True):
         preferences.require_access(caller, person_id)
         current = store.get_preferences(person_id)
+        _require_person(caller, person_id, current, store)
         version = current.version if current else 0
         require_if_match(if_match, version)
         record = preferences.replace(

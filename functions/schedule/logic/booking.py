@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from functions.common.auth import Principal, Role
 from functions.common.errors import BadRequest, FieldError, Forbidden, InvalidInput, NotFound
+from functions.common.models import ISO_WEEK_PATTERN
 from functions.schedule.logic.availability import unavailable_reason
 from functions.schedule.models import (
     AvailabilityRecord,
@@ -35,7 +36,7 @@ from functions.schedule.vocabulary import (
 )
 
 SLOT = timedelta(minutes=15)
-_WEEK = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
+_WEEK = re.compile(ISO_WEEK_PATTERN)
 # How long reservation items outlive their session (they only guard overlaps).
 RESERVATION_TTL = timedelta(days=35)
 

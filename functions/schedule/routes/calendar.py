@@ -54,6 +54,7 @@ def create_feed(caller: Caller, store: Store, audit: Audit, request: Request) ->
     summary="Revoke the caller's calendar feed link",
     tags=["calendar"],
     security=AUTHENTICATED,
+    responses={204: {"description": "Revoked"}},
 )
 def revoke_feed(caller: Caller, store: Store, audit: Audit) -> Response[str]:
     resource = f"person/{caller.person_id}/calendar-feed"

@@ -7,13 +7,12 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from pydantic import AwareDatetime
 
 from functions.common.api import AUTHENTICATED
 from functions.common.auth import Role
 from functions.common.errors import FieldError, InvalidInput, NotFound
 from functions.common.http import etag
-from functions.common.models import iso, utc_now
+from functions.common.models import SchedulingInstant, iso, utc_now
 from functions.schedule.deps import Audit, Caller, Store
 from functions.schedule.logic import groups
 from functions.schedule.logic.teams import Relations, may_see_participant
@@ -203,6 +202,7 @@ def enrol(
     summary="Leave a series (or its waitlist) from now on; the freed seat goes to the waitlist",
     tags=["groups"],
     security=AUTHENTICATED,
+    responses={204: {"description": "Withdrawn"}},
 )
 def withdraw(
     group_id: GroupId,
@@ -231,7 +231,7 @@ def withdraw(
 def record_group_attendance(
     group_id: GroupId,
     occurrence_start: Annotated[
-        AwareDatetime, Path(description="The occurrence's start, RFC 3339 with offset")
+        SchedulingInstant, Path(description="The occurrence's start, RFC 3339 with offset")
     ],
     body: Annotated[GroupAttendanceIn, Body()],
     caller: Caller,
