@@ -97,6 +97,10 @@ class Entrypoint:
     uses_clearinghouse: bool = False
     """Sends 270 eligibility inquiries to the clearinghouse over HTTPS, with the vendor-issued
     credentials read from one Secrets Manager secret (the `CLEARINGHOUSE_ENV` variables)."""
+    checks_readiness: bool = False
+    """Serves the readiness check (`GET /health/ready`): probes every one of `dependencies()`
+    with metadata-only calls (DescribeTable, GetQueueAttributes, GetSendQuota, GetSMSAttributes,
+    DescribeEventBus), so it is given every dependency's name and those actions alone, no data."""
     schedule: str = EVERY_MINUTE
     """For `trigger="schedule"`: the EventBridge schedule expression, either `EVERY_MINUTE` (the
     local minute sweep runs it) or a daily `cron(M H * * ? *)` in UTC (the local nightly runner)."""
@@ -168,7 +172,8 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         trigger="api",
         grants=(TableGrant(tables.SCHEDULE, "readwrite"), _AUDIT, _IDEMPOTENCY),
         uses_video_rooms=True,
-        description="Scheduling routes: people, care teams, sessions, groups, plans.",
+        checks_readiness=True,
+        description="Scheduling routes: people, care teams, sessions, groups, plans, health and readiness.",
     ),
     Entrypoint(
         id="ScheduleEvents",
@@ -375,10 +380,69 @@ CLEARINGHOUSE_ENV: Final = (
 secret holding the credentials and the ISA15 usage indicator (P in prod, T elsewhere)."""
 
 
+@dataclass(frozen=True)
+class Dependency:
+    """One AWS resource (or account-level service) some entry point needs, as the readiness
+    check reports it."""
+
+    name: str
+    """How the report names it: ``dynamodb:schedule``, ``sqs:send-queue``, ``ses`` ..."""
+    service: str
+    """The botocore service name: dynamodb, sqs, ses, sns, events."""
+    env_var: str | None
+    """The variable naming the resource (None for an account-level service)."""
+    used_by: tuple[str, ...]
+    """The entry points (ids) that use it."""
+
+
+PROBE_ACTIONS: Final[dict[str, str]] = {
+    "dynamodb": "dynamodb:DescribeTable",
+    "sqs": "sqs:GetQueueAttributes",
+    "ses": "ses:GetSendQuota",
+    "sns": "sns:GetSMSAttributes",
+    "events": "events:DescribeEventBus",
+}
+"""The one metadata-only action the readiness check calls per service (`functions.common.readiness`),
+granted on the dependency's resource, or on `*` for the account-level ones (SES, SNS: IAM has no
+resource for them)."""
+
+
+def dependencies() -> tuple[Dependency, ...]:
+    """What the entry points depend on at run time, from their grants and flags: every table
+    granted, the send queue and its dead-letter queue, SES, SNS (SMS) and the program's bus."""
+    found: dict[str, tuple[str, str | None, list[str]]] = {}
+
+    def needs(name: str, service: str, env_var: str | None, entry: Entrypoint) -> None:
+        found.setdefault(name, (service, env_var, []))[2].append(entry.id)
+
+    for entry in ENTRYPOINTS:
+        used = [grant.table for grant in entry.grants]
+        if entry.trigger == "stream":
+            used.append(tables.SCHEDULE)  # its records arrive on the schedule table's stream
+        for table in dict.fromkeys(used):
+            needs(f"dynamodb:{table.key}", "dynamodb", table.env_var, entry)
+        if entry.sends_to_queue or entry.trigger == "queue":
+            needs("sqs:send-queue", "sqs", QUEUE_URL_ENV, entry)
+        if entry.watches_dead_letters:
+            needs("sqs:send-dead-letters", "sqs", DLQ_URL_ENV, entry)
+        if entry.sends_email:
+            needs("ses", "ses", None, entry)
+        if entry.sends_sms:
+            needs("sns", "sns", None, entry)
+        if entry.emits_events:
+            needs("eventbridge:program-bus", "events", EVENT_BUS_ENV, entry)
+    return tuple(
+        Dependency(name, service, env_var, tuple(users))
+        for name, (service, env_var, users) in sorted(found.items())
+    )
+
+
 def resource_env_vars(entry: Entrypoint) -> set[str]:
     """The variables naming AWS resources (and the clearinghouse) that an entry point's
     environment carries."""
     names = {grant.table.env_var for grant in entry.grants}
+    if entry.checks_readiness:
+        names.update(d.env_var for d in dependencies() if d.env_var)
     if entry.sends_to_queue or entry.trigger == "queue":
         names.add(QUEUE_URL_ENV)
     if entry.watches_dead_letters:

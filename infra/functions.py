@@ -39,12 +39,14 @@ from functions.catalog import (
     DLQ_URL_ENV,
     ENTRYPOINTS,
     EVENT_BUS_ENV,
+    PROBE_ACTIONS,
     QUEUE_URL_ENV,
     SENDER_EMAIL_ENV,
     SES_CONFIGURATION_SET_ENV,
     SMS_HELP_LINE_ENV,
     Entrypoint,
     Trigger,
+    dependencies,
 )
 from functions.common import tables
 from infra import nag, permissions
@@ -311,8 +313,44 @@ class Functions(Construct):
             env[APP_URL_ENV] = self._settings.app_url
         if entry.trigger == "topic":
             env[SMS_HELP_LINE_ENV] = self._settings.sms_help_line
+        if entry.checks_readiness:
+            env.update({name: value for name, (value, _arn) in self._dependency_resources().items()})
         env.update(entry.env)
         return env
+
+    def _dependency_resources(self) -> dict[str, tuple[str, str]]:
+        """Per variable naming one of the catalog's `dependencies()`: its value (a table or bus
+        name, a queue URL) and its ARN."""
+        named = {d.env_var for d in dependencies() if d.env_var}
+        found: dict[str, tuple[str, str]] = {}
+        for definition in tables.ALL_TABLES:
+            table = self._data.table(definition)
+            found[definition.env_var] = (table.table_name, table.table_arn)
+        queue, dlq, bus = self._messaging.notify_queue, self._messaging.notify_dlq, self._messaging.event_bus
+        found[QUEUE_URL_ENV] = (queue.queue_url, queue.queue_arn)
+        found[DLQ_URL_ENV] = (dlq.queue_url, dlq.queue_arn)
+        found[EVENT_BUS_ENV] = (bus.event_bus_name, bus.event_bus_arn)
+        missing = named - set(found)
+        if missing:
+            raise ValueError(f"no resource for the dependencies named by {sorted(missing)}")
+        return {name: found[name] for name in sorted(named)}
+
+    def _readiness_statements(self) -> list[iam.PolicyStatement]:
+        """The readiness probes: one metadata-only action per service, on each dependency's
+        resource (account-level SES and SNS on `*`, which is all IAM offers for them)."""
+        resources = self._dependency_resources()
+        arns: dict[str, list[str]] = {}
+        for dependency in dependencies():
+            target = resources[dependency.env_var][1] if dependency.env_var else "*"
+            arns.setdefault(dependency.service, []).append(target)
+        return [
+            iam.PolicyStatement(
+                sid=f"ReadinessProbe{permissions.sid(service)}",
+                actions=[PROBE_ACTIONS[service]],
+                resources=list(dict.fromkeys(targets)),
+            )
+            for service, targets in sorted(arns.items())
+        ]
 
     def clearinghouse_secret(self) -> tuple[str, str]:
         """The clearinghouse secret as functions name it (`SecretId`) and as IAM grants it.
@@ -459,6 +497,8 @@ class Functions(Construct):
                     resources=[stack.format_arn(service="chime", resource="meeting", resource_name="*")],
                 )
             )
+        if entry.checks_readiness:
+            statements += self._readiness_statements()
         if entry.sends_sms:
             statements += [
                 # Publishing straight to a phone number has no resource ARN to scope to.
@@ -536,6 +576,12 @@ class Functions(Construct):
             star_reason += (
                 ", and sns:Publish to a phone number (SMS has no ARN); a Deny on every SNS topic "
                 "ARN in the same policy keeps that Allow from reaching any topic"
+            )
+        if entry.checks_readiness:
+            star_reason += (
+                ", and the readiness check's account-level probes ses:GetSendQuota and "
+                "sns:GetSMSAttributes, which read the account's sending quota and SMS settings "
+                "(no data, no resource to scope to)"
             )
         nag.acknowledge(policy, nag.wildcard_finding("*"), star_reason + ". No action is wildcarded.")
         if entry.uses_video_rooms:

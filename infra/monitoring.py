@@ -28,7 +28,9 @@ TANDEM_DIMENSIONS: Final = {"service": "tandem"}
 TANDEM_METRICS: Final = {
     "ClearinghouseCircuitOpened": "the clearinghouse circuit breaker opened (eligibility checks answer 503)",
     "UnreadableItems": "a listing left out an item that failed to load (its id is in the function's log)",
-    "DependencyUnavailable": "a route answered 503: DynamoDB, SQS, SES, SNS or Cognito was down or throttled",
+    "DependencyUnavailable": "an AWS call failed after its retries: DynamoDB, SQS, SES, SNS, EventBridge, "
+    "Cognito or KMS was unreachable, failing or throttling (routes answered 503; background functions retry)",
+    "DependencyCircuitOpened": "a function's circuit breaker for an AWS service opened (calls fail at once)",
 }
 """Tandem's own metrics that are alarmed on their first count, with what each means."""
 WAF_BLOCKED_LIMIT: Final = 100

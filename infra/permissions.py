@@ -64,7 +64,7 @@ def grant_statements(grant: TableGrant, table: dynamodb.ITable) -> list[iam.Poli
             conditions["StringEqualsIfExists"] = {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"}
         return [
             iam.PolicyStatement(
-                sid=f"{_sid(name)}{_sid(grant.partition.strip('#').lower())}ItemsRead",
+                sid=f"{sid(name)}{sid(grant.partition.strip('#').lower())}ItemsRead",
                 actions=["dynamodb:GetItem"],
                 resources=[table.table_arn],
                 conditions=conditions,
@@ -74,14 +74,14 @@ def grant_statements(grant: TableGrant, table: dynamodb.ITable) -> list[iam.Poli
         grant.table.index(grant.index)  # KeyError for an index the table does not define
         return [
             iam.PolicyStatement(
-                sid=f"{_sid(name)}{_sid(grant.index)}IndexQuery",
+                sid=f"{sid(name)}{sid(grant.index)}IndexQuery",
                 actions=list(INDEX_ACTIONS),
                 resources=[index_arn(table, grant.index)],
             )
         ]
     statements = [
         iam.PolicyStatement(
-            sid=f"{_sid(name)}Table{_sid(grant.access)}",
+            sid=f"{sid(name)}Table{sid(grant.access)}",
             actions=list(table_actions(grant.access)),
             resources=[table.table_arn],
         )
@@ -89,7 +89,7 @@ def grant_statements(grant: TableGrant, table: dynamodb.ITable) -> list[iam.Poli
     if grant.access in ("read", "readwrite") and grant.table.indexes:
         statements.append(
             iam.PolicyStatement(
-                sid=f"{_sid(name)}IndexesQuery",
+                sid=f"{sid(name)}IndexesQuery",
                 actions=list(INDEX_ACTIONS),
                 resources=[index_arn(table, index.name) for index in grant.table.indexes],
             )
@@ -97,5 +97,6 @@ def grant_statements(grant: TableGrant, table: dynamodb.ITable) -> list[iam.Poli
     return statements
 
 
-def _sid(text: str) -> str:
+def sid(text: str) -> str:
+    """A statement id part from a name: ``notify_send`` -> ``NotifySend``."""
     return "".join(part.capitalize() for part in text.replace("-", "_").split("_"))

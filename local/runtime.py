@@ -55,6 +55,7 @@ def _environment(settings: LocalSettings) -> None:
             "TANDEM_STAGE": "local",
             "VIDEO_ROOMS": "fake",  # moto has no Chime SDK meetings
             "CLEARINGHOUSE": "simulated",  # eligibility answers from the demo benefit profiles
+            "TANDEM_AWS_READ_TIMEOUT_SECONDS": "30",  # moto on a busy laptop is no DynamoDB
             SENDER_EMAIL_ENV: SENDER_EMAIL,
         }
     )

@@ -4,6 +4,7 @@ Cognito-style claims, and a Lambda context."""
 from __future__ import annotations
 
 import json
+import socket
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,19 @@ from local.gateway import _route_captures, complete_event
 _ROUTES = list(load_committed()["paths"])
 _MATCHER = RouteMatcher(_ROUTES)
 _CONVERTER = LambdaEventConverter(_MATCHER)
+
+
+def free_ports(count: int) -> list[int]:
+    """Distinct free ports: every socket stays bound until all are chosen (two bind(0)
+    calls in a row may otherwise return the same port)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def claims(person_id: str, *groups: str, username: str | None = None) -> dict[str, str]:

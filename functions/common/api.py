@@ -31,10 +31,12 @@ from functions.common.errors import (
     PROBLEM_BASE,
     BadRequest,
     ConfigurationError,
+    DependencyUnavailable,
     FieldError,
     PayloadTooLarge,
     TandemError,
     UnsupportedMediaType,
+    dependency_failure_in,
 )
 from functions.common.failures import failure_frames
 from functions.common.http import problem_body, problem_response
@@ -190,18 +192,29 @@ def create_resolver() -> APIGatewayRestResolver:
             return problem(500, "Internal Server Error", "internal", "the service is misconfigured")
         if exc.status >= 500:
             logger.warning("dependency failure", extra={"problem": exc.slug})
-        return problem_response(
-            problem_body(
-                status=exc.status,
-                title=exc.title,
-                type_=exc.type,
-                detail=exc.detail,
-                instance=_instance(app),
-                errors=exc.errors,
-                request_id=_request_id(app),
-                **exc.extensions,
-            )
+        return from_error(exc)
+
+    def from_error(exc: TandemError, headers: dict[str, str] | None = None) -> Response[str]:
+        body = problem_body(
+            status=exc.status,
+            title=exc.title,
+            type_=exc.type,
+            detail=exc.detail,
+            instance=_instance(app),
+            errors=exc.errors,
+            request_id=_request_id(app),
+            **exc.extensions,
         )
+        return problem_response(body, headers)
+
+    # A dependency that cannot answer (functions.common.aws turns AWS failures into
+    # DependencyUnavailable; the clearinghouse has its own): 503 with Retry-After, here only.
+    def unavailable(raised: DependencyUnavailable) -> Response[str]:
+        exc = dependency_failure_in(raised) or raised
+        logger.warning("dependency unavailable: answered 503", extra={"dependency": exc.dependency})
+        return from_error(exc, {"Retry-After": str(exc.retry_after)})
+
+    app.exception_handler(DependencyUnavailable)(unavailable)
 
     @app.exception_handler(RequestValidationError)
     def _validation_error(exc: RequestValidationError) -> Response[str]:
@@ -228,6 +241,9 @@ def create_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response[str]:
+        cause = dependency_failure_in(exc)
+        if cause is not None:
+            return unavailable(cause)
         # Where it failed goes to the log, never the exception's text: messages such as a
         # pydantic ValidationError's quote the input they choked on, which may be PHI.
         # The client gets no detail at all.
@@ -250,7 +266,8 @@ def lambda_entry(
     @metrics.log_metrics(capture_cold_start_metric=CAPTURE_COLD_START)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.append_keys(domain=domain)
-        return app.resolve(event, context)
+        with aws.invocation(context):
+            return app.resolve(event, context)
 
     return cast("Callable[[dict[str, Any], LambdaContext], dict[str, Any]]", handler)
 

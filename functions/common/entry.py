@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions.common import aws
 from functions.common.observability import CAPTURE_COLD_START, logger, metrics, tracer
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
@@ -18,6 +19,7 @@ def background_entry(domain: str, work: Handler) -> Handler:
     @metrics.log_metrics(capture_cold_start_metric=CAPTURE_COLD_START)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.append_keys(domain=domain)
-        return work(event, context)
+        with aws.invocation(context):
+            return work(event, context)
 
     return cast(Handler, handler)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 PROBLEM_BASE = "https://tandem.health/problems/"
+RETRY_SOON_SECONDS = 5
+"""Retry-After of a dependency failure that says nothing better."""
 
 
 @dataclass(frozen=True)
@@ -90,4 +92,49 @@ class ConfigurationError(TandemError):
 
 
 class DependencyUnavailable(TandemError):
+    """Something Tandem depends on cannot answer now (down, timing out, throttling): 503 with a
+    `Retry-After` header of `retry_after` seconds.
+
+    `dependency` names the service (``dynamodb``, ``sqs``, ``clearinghouse``; never data) and is
+    told to the client; `reason` says what happened (an AWS error code, an exception's type or
+    ``circuit open``) for logs and delivery records only.
+    """
+
     status, title, slug = 503, "Service Unavailable", "dependency-unavailable"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        retry_after: int = RETRY_SOON_SECONDS,
+        dependency: str | None = None,
+        reason: str = "",
+        errors: list[FieldError] | None = None,
+        **extensions: Any,
+    ) -> None:
+        retry_after = max(1, retry_after)
+        if dependency is not None:
+            extensions["dependency"] = dependency
+        super().__init__(detail, errors=errors, retry_after=retry_after, **extensions)
+        self.retry_after = retry_after
+        self.dependency = dependency
+        self.reason = reason or type(self).__name__
+
+
+def dependency_failure_in(exc: BaseException) -> DependencyUnavailable | None:
+    """The first dependency failure behind `exc` (itself, what a library wrapped, or what was
+    being handled when it was raised), or None.
+
+    Powertools idempotency raises IdempotencyPersistenceLayerError from what its store raised;
+    recording a failure (the audit entry of a failed read) can fail in turn. The first failure
+    is the one to tell: its dependency and its Retry-After.
+    """
+    found: DependencyUnavailable | None = None
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, DependencyUnavailable):
+            found = current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return found

@@ -19,31 +19,22 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import urlsplit
 
 from aws_lambda_powertools.utilities.circuit_breaker import (
-    CircuitBreakerConfig,
     CircuitBreakerOpenError,
-    CircuitInfo,
     CircuitState,
     CircuitTransition,
-    circuit_breaker,
 )
-from aws_lambda_powertools.utilities.circuit_breaker.persistence.base import (
-    CircuitBreakerExistingLockError,
-    CircuitBreakerPersistenceLayer,
-)
-from aws_lambda_powertools.utilities.circuit_breaker.persistence.record import CircuitStateRecord
 from pydantic import Field
 
+from functions.common.circuits import Circuit
 from functions.common.config import Settings, load_settings
-from functions.common.errors import ConfigurationError, DependencyUnavailable
+from functions.common.errors import RETRY_SOON_SECONDS, ConfigurationError, DependencyUnavailable
 from functions.common.observability import logger, metrics
 from functions.coverage.logic.eligibility import ProviderIdentity, answers
 from functions.coverage.logic.x12 import EligibilityRequest, EligibilityResult, X12Error, build_270, parse_271
@@ -53,8 +44,6 @@ if TYPE_CHECKING:
 
 MAX_RESPONSE_BYTES = 1_000_000
 """A 271 for one patient is a few kilobytes; anything near this is not one."""
-RETRY_SOON_SECONDS = 5
-"""Retry-After for a failure that has not (yet) opened the circuit."""
 
 
 class Clearinghouse(Protocol):
@@ -89,7 +78,6 @@ class ClearinghouseUnavailable(DependencyUnavailable):
 
     def __init__(self, detail: str, *, retry_after: int, circuit_open: bool) -> None:
         super().__init__(detail, retry_after=retry_after)
-        self.retry_after = retry_after
         self.circuit_open = circuit_open
 
 
@@ -151,85 +139,31 @@ class ClearinghouseSettings(Settings):
 # --------------------------------------------------------------------------- circuit breaker
 
 
-class _ContainerCircuitStore(CircuitBreakerPersistenceLayer):
-    """Circuit state kept in this execution environment's memory.
-
-    Powertools ships only a DynamoDB persistence layer, which would need a table of its own and a
-    read per call; a per-container circuit needs neither and reacts within a few calls in each
-    warm container, which is what protects a Lambda from waiting out timeouts.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._records: dict[str, CircuitStateRecord] = {}
-        self._guard = threading.Lock()
-
-    def _get_record(self, name: str) -> CircuitStateRecord | None:
-        with self._guard:
-            return self._records.get(name)
-
-    def _put_record(
-        self, record: CircuitStateRecord, condition: str | None = None, expected_opened_at: int | None = None
-    ) -> None:
-        with self._guard:
-            if condition == "half_open":
-                current = self._records.get(record.name)
-                now = int(datetime.now(UTC).timestamp())
-                electable = current is not None and (
-                    (
-                        current.state == CircuitState.OPEN
-                        and current.half_open_owner is None
-                        and (expected_opened_at is None or current.opened_at == expected_opened_at)
-                    )
-                    or (
-                        current.state == CircuitState.HALF_OPEN
-                        and current.probe_lease_expiry is not None
-                        and current.probe_lease_expiry <= now
-                    )
-                )
-                if not electable:
-                    raise CircuitBreakerExistingLockError
-            self._records[record.name] = record
-
-    def _update_record(self, record: CircuitStateRecord) -> None:
-        with self._guard:
-            self._records[record.name] = record
-
-
-def _invoke(submit: Callable[[str], str], x12_270: str) -> str:
-    return submit(x12_270)
-
-
 class Breaker:
-    """Powertools' circuit breaker around one dependency, its state held per container."""
+    """Powertools' circuit breaker around the clearinghouse, its state held per container."""
 
     def __init__(self, name: str, *, failure_threshold: int, cooldown_seconds: int) -> None:
-        # Each breaker is its own circuit (Powertools keeps failure counts per circuit name).
-        self.name = f"{name}-{uuid.uuid4().hex[:8]}"
-        self.cooldown_seconds = cooldown_seconds
-        self._store = _ContainerCircuitStore()
-        config = CircuitBreakerConfig(
+        self._circuit = Circuit(
+            name,
             failure_threshold=failure_threshold,
-            recovery_timeout=cooldown_seconds,
-            success_threshold=1,
-            handled_exceptions=ClearinghouseFailure,
-            local_cache_max_age=0,
+            cooldown_seconds=cooldown_seconds,
+            failures=ClearinghouseFailure,
+            on_transition=self._transition,
         )
-        self._guarded: Callable[[Callable[[str], str], str], str] = circuit_breaker(
-            name=self.name, persistence_store=self._store, config=config, on_transition=self._transition
-        )(_invoke)
+        self.name = self._circuit.name
+        self.cooldown_seconds = cooldown_seconds
 
     @property
     def state(self) -> CircuitState:
-        return self._store.get_state(self.name).state
+        return self._circuit.state
 
     def call(self, submit: Callable[[str], str], x12_270: str) -> str:
         try:
-            return self._guarded(submit, x12_270)
+            return self._circuit.call(submit, x12_270)
         except CircuitBreakerOpenError as exc:
             raise ClearinghouseUnavailable(
                 "the clearinghouse is unavailable; try again later",
-                retry_after=self._remaining(exc.circuit),
+                retry_after=self._circuit.seconds_left(exc.circuit),
                 circuit_open=True,
             ) from None
         except ClearinghouseFailure as exc:
@@ -252,12 +186,6 @@ class Breaker:
                 retry_after=self.cooldown_seconds,
                 circuit_open=False,
             ) from None
-
-    def _remaining(self, circuit: CircuitInfo | None) -> int:
-        if circuit is None or circuit.opened_at is None:
-            return self.cooldown_seconds
-        left = circuit.opened_at + self.cooldown_seconds - int(datetime.now(UTC).timestamp())
-        return max(1, min(left, self.cooldown_seconds))
 
     @staticmethod
     def _transition(change: CircuitTransition) -> None:

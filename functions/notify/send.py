@@ -35,6 +35,7 @@ from functions.common import aws
 from functions.common.config import Settings, load_settings
 from functions.common.dynamo import error_code
 from functions.common.entry import background_entry
+from functions.common.errors import DependencyUnavailable
 from functions.common.failures import sanitized
 from functions.common.models import utc_now
 from functions.common.observability import logger, metrics
@@ -124,6 +125,8 @@ def failure_reason(exc: Exception) -> str:
     """What went wrong, without the provider's message text (it can quote the address)."""
     if isinstance(exc, ClientError):
         return error_code(exc) or "ClientError"
+    if isinstance(exc, DependencyUnavailable):  # SES or SNS throttled, failing or unreachable
+        return exc.reason
     return type(exc).__name__
 
 

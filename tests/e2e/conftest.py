@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,22 +20,10 @@ import requests
 from local import seed
 from local.token import sign_in
 from tests import clock
+from tests.support import free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_WITHIN_SECONDS = 30
-
-
-def free_ports(count: int) -> list[int]:
-    """Distinct free ports: every socket stays bound until all are chosen (two bind(0)
-    calls in a row may otherwise return the same port)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 class LocalRuntime:
@@ -97,8 +84,11 @@ class LocalRuntime:
         return requests.get(self.api + path, headers=headers, timeout=10, **kwargs)
 
 
-def start_runtime(state_dir: Path) -> LocalRuntime:
-    """`python -m local` on free ports; returns once it has written its state file."""
+def start_runtime(
+    state_dir: Path, *, module: str = "local", extra_env: dict[str, str] | None = None
+) -> LocalRuntime:
+    """`python -m local` (or `module`, which runs it) on free ports; returns once it has
+    written its state file."""
     api_port, aws_port = free_ports(2)
     env = {
         **os.environ,
@@ -109,13 +99,14 @@ def start_runtime(state_dir: Path) -> LocalRuntime:
         "TANDEM_POLL_SECONDS": "0.2",
         "PYTHONPATH": str(ROOT),
         **clock.child_environment(),  # the runtime runs on the test clock, from where it stands now
+        **(extra_env or {}),
     }
     for name in ("AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
         env.pop(name, None)
     started = time.monotonic()
     started_at = datetime.now(UTC)
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.clock", "local"],
+        [sys.executable, "-m", "tests.clock", module],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -204,7 +204,12 @@ def test_every_table_has_a_throttle_alarm(resources: Resources) -> None:
 
 
 def test_tandem_metrics_are_alarmed_on_their_first_count(resources: Resources) -> None:
-    assert set(TANDEM_METRICS) == {"ClearinghouseCircuitOpened", "UnreadableItems", "DependencyUnavailable"}
+    assert set(TANDEM_METRICS) == {
+        "ClearinghouseCircuitOpened",
+        "UnreadableItems",
+        "DependencyUnavailable",
+        "DependencyCircuitOpened",
+    }
     for name in TANDEM_METRICS:
         (alarm,) = metric_alarms(resources, "Tandem", name)
         # As Powertools publishes them: namespace Tandem, dimension service=tandem

@@ -15,12 +15,15 @@ from aws_cdk.assertions import Match, Template
 from functions.catalog import (
     CLEARINGHOUSE_ENV,
     COORDINATOR_ALERT_IDS_ENV,
+    DLQ_URL_ENV,
     ENTRYPOINTS,
     EVENT_BUS_ENV,
     EVERY_MINUTE,
+    PROBE_ACTIONS,
     QUEUE_URL_ENV,
     SENDER_EMAIL_ENV,
     Entrypoint,
+    dependencies,
     resource_env_vars,
 )
 from functions.common import tables
@@ -104,8 +107,16 @@ def function_id(resources: Resources, entry: Entrypoint) -> str:
     raise AssertionError(f"no function for {entry.id}")
 
 
-def role_statements(resources: Resources, function: str) -> list[dict[str, Any]]:
-    """Every statement reaching a function's role (attached managed, inline and role policies)."""
+READINESS_PROBES = "ReadinessProbe"
+"""Sid prefix of the readiness check's metadata-only probe statements."""
+
+
+def role_statements(resources: Resources, function: str, *, probes: bool = False) -> list[dict[str, Any]]:
+    """Every statement reaching a function's role (attached managed, inline and role policies).
+
+    The readiness check's metadata-only probes (DescribeTable, GetQueueAttributes, ...: Sid
+    `ReadinessProbe*`, pinned by `test_readiness_probes_are_metadata_only_on_each_dependency`)
+    are left out unless `probes`: the other tests are about who reaches which data."""
     role = props(resources[function])["Role"]["Fn::GetAtt"][0]
     statements: list[dict[str, Any]] = []
     for policy in props(resources[role]).get("Policies", []):
@@ -117,7 +128,7 @@ def role_statements(resources: Resources, function: str) -> list[dict[str, Any]]
     for body in of_type(resources, "AWS::IAM::Policy").values():
         if {"Ref": role} in props(body).get("Roles", []):
             statements += props(body)["PolicyDocument"]["Statement"]
-    return statements
+    return [s for s in statements if probes or not str(s.get("Sid", "")).startswith(READINESS_PROBES)]
 
 
 def all_iam_statements(resources: Resources) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -252,10 +263,14 @@ def test_function_environment_names_exactly_the_granted_tables(resources: Resour
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Tandem"
         assert env["LOG_LEVEL"] == "INFO"
         granted = {grant.table.env_var: grant.table.key for grant in entry.grants}
+        if entry.checks_readiness:  # it probes every table (DescribeTable only)
+            granted = {definition.env_var: definition.key for definition in tables.ALL_TABLES}
         assert {name for name in env if name in env_vars} == set(granted)
         for name, key in granted.items():
             assert env[name] == {"Ref": ids[key]}
-        assert (QUEUE_URL_ENV in env) == (entry.sends_to_queue or entry.trigger == "queue")
+        assert (QUEUE_URL_ENV in env) == (
+            entry.sends_to_queue or entry.trigger == "queue" or entry.checks_readiness
+        )
         assert (SENDER_EMAIL_ENV in env) == entry.sends_email
         assert resource_env_vars(entry) <= set(env)  # what the entry's SETTINGS may ask for
 
@@ -584,10 +599,52 @@ def test_alert_raisers_are_given_the_bus_name(resources: Resources) -> None:
     bus = bus_id(resources)
     for entry in ENTRYPOINTS:
         env = props(resources[function_id(resources, entry)])["Environment"]["Variables"]
-        if entry.id in ALERT_RAISERS:
+        if entry.id in ALERT_RAISERS or entry.checks_readiness:
             assert env[EVENT_BUS_ENV] == {"Ref": bus}, entry.id  # Ref of an event bus is its name
         else:
             assert EVENT_BUS_ENV not in env, entry.id
+
+
+def test_readiness_probes_are_metadata_only_on_each_dependency(resources: Resources) -> None:
+    # The schedule API alone serves GET /health/ready
+    assert {e.id for e in ENTRYPOINTS if e.checks_readiness} == {"ScheduleApi"}
+    ids = table_ids(resources)
+    queues = of_type(resources, "AWS::SQS::Queue")
+    (queue,) = [name for name, body in queues.items() if "RedrivePolicy" in props(body)]
+    dlq = props(queues[queue])["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+
+    def arn(logical_id: str) -> dict[str, Any]:
+        return {"Fn::GetAtt": [logical_id, "Arn"]}
+
+    expected: dict[str, list[Any]] = {
+        "dynamodb:DescribeTable": [arn(ids[table.key]) for table in tables.ALL_TABLES],
+        "sqs:GetQueueAttributes": [arn(queue), arn(dlq)],
+        "events:DescribeEventBus": [arn(bus_id(resources))],
+        "ses:GetSendQuota": ["*"],  # account-level: IAM has no resource for them
+        "sns:GetSMSAttributes": ["*"],
+    }
+    assert set(expected) == set(PROBE_ACTIONS.values())
+    for entry in ENTRYPOINTS:
+        statements = role_statements(resources, function_id(resources, entry), probes=True)
+        probes = [s for s in statements if str(s.get("Sid", "")).startswith(READINESS_PROBES)]
+        if not entry.checks_readiness:
+            assert probes == [], entry.id
+            continue
+        # One metadata action per service, on exactly the dependencies' resources, nothing else
+        found: dict[str, list[Any]] = {}
+        for statement in probes:
+            assert statement["Effect"] == "Allow"
+            assert "Condition" not in statement
+            (action,) = as_list(statement["Action"])
+            found[action] = as_list(statement["Resource"])
+        assert {a: sorted(json.dumps(arn) for arn in r) for a, r in found.items()} == {
+            a: sorted(json.dumps(arn) for arn in r) for a, r in expected.items()
+        }
+        # And it is told each resource's name (a queue's URL)
+        env = props(resources[function_id(resources, entry)])["Environment"]["Variables"]
+        assert {d.env_var for d in dependencies() if d.env_var} <= set(env)
+        assert env[DLQ_URL_ENV] == {"Ref": dlq}
+        assert env[QUEUE_URL_ENV] == {"Ref": queue}
 
 
 def test_notify_alerts_is_given_the_coordinators(resources: Resources, configured: Resources) -> None:

@@ -24,30 +24,49 @@ from tests.support import Reply, api_event, context
 SENDER = "no-reply@tandem.test"
 
 
+def provision(monkeypatch: pytest.MonkeyPatch, endpoint_url: str | None = None) -> dict[str, Any]:
+    """Every table from the shared definitions, the send queue and its DLQ, the verified sender
+    and the program's bus, named in the environment as CDK names them for the functions."""
+    where: dict[str, Any] = {"region_name": "us-east-1", "endpoint_url": endpoint_url}
+    dynamodb = boto3.client("dynamodb", **where)
+    names: dict[str, str] = {}
+    for table in ALL_TABLES:
+        name = f"test-{table.key}"
+        dynamodb.create_table(**table.create_table_kwargs(name))
+        monkeypatch.setenv(table.env_var, name)
+        names[table.key] = name
+    sqs = boto3.client("sqs", **where)
+    queue_url = sqs.create_queue(QueueName="test-notify-send")["QueueUrl"]
+    dlq_url = sqs.create_queue(QueueName="test-notify-send-dlq")["QueueUrl"]
+    monkeypatch.setenv(QUEUE_URL_ENV, queue_url)
+    monkeypatch.setenv(DLQ_URL_ENV, dlq_url)
+    monkeypatch.setenv(SENDER_EMAIL_ENV, SENDER)
+    boto3.client("ses", **where).verify_email_identity(EmailAddress=SENDER)
+    return {"dynamodb": dynamodb, "sqs": sqs, "tables": names, "queue_url": queue_url, "dlq_url": dlq_url}
+
+
 @pytest.fixture
 def moto_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     with mock_aws():
         aws.reset_clients()
-        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        names: dict[str, str] = {}
-        for table in ALL_TABLES:
-            name = f"test-{table.key}"
-            dynamodb.create_table(**table.create_table_kwargs(name))
-            monkeypatch.setenv(table.env_var, name)
-            names[table.key] = name
-        sqs = boto3.client("sqs", region_name="us-east-1")
-        queue_url = sqs.create_queue(QueueName="test-notify-send")["QueueUrl"]
-        dlq_url = sqs.create_queue(QueueName="test-notify-send-dlq")["QueueUrl"]
-        monkeypatch.setenv(QUEUE_URL_ENV, queue_url)
-        monkeypatch.setenv(DLQ_URL_ENV, dlq_url)
-        monkeypatch.setenv(SENDER_EMAIL_ENV, SENDER)
-        boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress=SENDER)
-        yield {"dynamodb": dynamodb, "sqs": sqs, "tables": names, "queue_url": queue_url, "dlq_url": dlq_url}
+        yield provision(monkeypatch)
         aws.reset_clients()
     assert "AWS_ENDPOINT_URL" not in os.environ
 
 
 Call = Callable[..., Reply]
+
+
+def stream_records(dynamodb: Any, streams: Any, table: str) -> list[dict[str, Any]]:
+    """Every record on `table`'s stream from its start, with the `eventSourceARN` Lambda adds."""
+    arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    records: list[dict[str, Any]] = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        records += streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]
+    return [{**record, "eventSourceARN": arn} for record in records]
 
 
 def caller_of(handler: Callable[[dict[str, Any], Any], dict[str, Any]]) -> Call:

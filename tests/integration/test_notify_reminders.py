@@ -38,7 +38,7 @@ from functions.notify.vocabulary import Channel, Language, MessageKind, MessageS
 from functions.schedule.models import MakeupOfferRecord, MakeupOption, SessionRecord
 from functions.schedule.vocabulary import MakeupKind, SessionEvent, SessionStatus, SessionType
 from local.filters import matches_any
-from tests.integration.conftest import _ATOMIC
+from tests.integration.conftest import _ATOMIC, stream_records
 from tests.support import context, drain_queue
 
 LA = "America/Los_Angeles"
@@ -815,16 +815,9 @@ def test_an_accepted_offer_sends_nothing_more(couple):
 def test_the_seeded_programs_real_stream_records_become_notices_and_reminders(program, moto_env):
     # Given the demo program's bookings, as records on the schedule table's stream
     streams: Any = boto3.client("dynamodbstreams", region_name="us-east-1")
-    schedule = moto_env["dynamodb"].describe_table(TableName=moto_env["tables"]["schedule"])
-    arn = schedule["Table"]["LatestStreamArn"]
-    records: list[dict[str, Any]] = []
-    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-        iterator = streams.get_shard_iterator(
-            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        records += streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]
+    records = stream_records(moto_env["dynamodb"], streams, moto_env["tables"]["schedule"])
     notify_events = next(e for e in ENTRYPOINTS if e.id == "NotifyEvents")
-    mine = [{**r, "eventSourceARN": arn} for r in records if matches_any(notify_events.stream_filters, r)]
+    mine = [r for r in records if matches_any(notify_events.stream_filters, r)]
     latest: dict[str, dict[str, Any]] = {}
     for record in mine:
         image = from_item(record["dynamodb"]["NewImage"])

@@ -174,7 +174,7 @@ def test_only_the_coverage_alert_raisers_put_events_on_the_bus():
         "CoverageRecheck",
     }
     for entry in ENTRYPOINTS:
-        assert (EVENT_BUS_ENV in resource_env_vars(entry)) == entry.emits_events, entry.id
+        assert (EVENT_BUS_ENV in resource_env_vars(entry)) == (entry.emits_events or entry.checks_readiness)
     assert EVENT_BUS_ENV == "EVENT_BUS_NAME"
 
 
@@ -253,7 +253,8 @@ def test_the_minute_sweep_alone_watches_the_send_dead_letter_queue_and_alerts_co
     assert sweep.notifies_coordinators
     assert {e.id for e in ENTRYPOINTS if e.watches_dead_letters} == {"NotifySweep"}
     for entry in ENTRYPOINTS:
-        assert (DLQ_URL_ENV in resource_env_vars(entry)) == entry.watches_dead_letters, entry.id
+        expected = entry.watches_dead_letters or entry.checks_readiness
+        assert (DLQ_URL_ENV in resource_env_vars(entry)) == expected, entry.id
     assert DLQ_URL_ENV == "NOTIFY_DLQ_URL"
 
 
