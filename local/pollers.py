@@ -57,12 +57,23 @@ class Loop(threading.Thread):
 class StreamPoller:
     """Reads the schedule table's stream from LATEST and hands records to each consumer whose
     filters match, retrying failed records (as the event source mapping would) up to
-    `max_attempts` before giving up on them."""
+    `max_attempts` before giving up on them. `trim`, when given, is told the last sequence
+    number of every batch delivered (the local runtime drops those records from moto)."""
 
-    def __init__(self, dynamodb: Any, streams: Any, table_name: str, log: Log, max_attempts: int = 3) -> None:
+    def __init__(
+        self,
+        dynamodb: Any,
+        streams: Any,
+        table_name: str,
+        log: Log,
+        max_attempts: int = 3,
+        *,
+        trim: Callable[[str], object] | None = None,
+    ) -> None:
         self._streams = streams
         self._log = log
         self._max_attempts = max_attempts
+        self._trim = trim
         self.stream_arn = dynamodb.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
         self._iterators: dict[str, str | None] = {}
         self.consumers = [e for e in ENTRYPOINTS if e.trigger == "stream"]
@@ -85,6 +96,8 @@ class StreamPoller:
             records = response.get("Records", [])
             if records:
                 self.deliver([{**r, "eventSourceARN": self.stream_arn} for r in records])
+                if self._trim is not None:
+                    self._trim(records[-1]["dynamodb"]["SequenceNumber"])
 
     def deliver(self, records: list[dict[str, Any]]) -> None:
         for consumer in self.consumers:

@@ -3,12 +3,16 @@ definitions, the idempotent demo seed, and the pollers that stand in for Lambda'
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import boto3
 import jwt
 import pytest
 from moto import mock_aws
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models.table import Table
 
 from functions.catalog import DLQ_URL_ENV, QUEUE_URL_ENV, SENDER_EMAIL_ENV
 from functions.common import aws
@@ -22,7 +26,7 @@ from functions.notify.store import NotifyStore
 from functions.notify.vocabulary import Channel, MessageStatus
 from functions.schedule import events as schedule_events
 from functions.schedule.models import PersonRecord
-from local import pollers, provision, seed
+from local import moto_dynamodb, pollers, provision, seed
 from local import settings as names
 
 SERVICES = ("dynamodb", "dynamodbstreams", "sqs", "ses", "sns", "cognito-idp")
@@ -201,3 +205,266 @@ def test_person_records_written_by_the_seed_read_back_through_the_model(local_aw
     from functions.common.dynamo import from_item
 
     assert PersonRecord.from_attributes(from_item(item)).display_name == "Alex Rivera"
+
+
+# --- DynamoDB as AWS runs it (local.moto_dynamodb) ------------------------------------------
+
+STREAMED = "tandem-test-streamed"
+
+
+@pytest.fixture
+def streamed(monkeypatch: pytest.MonkeyPatch):
+    """A table with a NEW_AND_OLD_IMAGES stream, moto changed as the local runtime changes it,
+    and a reader positioned at the stream's end (as the stream poller is)."""
+    with mock_aws(), moto_dynamodb.installed():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        streams = boto3.client("dynamodbstreams", region_name="us-east-1")
+        dynamodb.create_table(
+            TableName=STREAMED,
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
+        yield dynamodb, Reader(dynamodb, streams)
+
+
+class Reader:
+    """Reads the table's stream from where it was at creation, as one long-lived consumer."""
+
+    def __init__(self, dynamodb: Any, streams: Any) -> None:
+        self.streams = streams
+        self.arn = dynamodb.describe_table(TableName=STREAMED)["Table"]["LatestStreamArn"]
+        [shard] = streams.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"]
+        self.shard_id = shard["ShardId"]
+        self.iterator = self.at("LATEST")
+
+    def at(self, kind: str) -> str:
+        return str(
+            self.streams.get_shard_iterator(
+                StreamArn=self.arn, ShardId=self.shard_id, ShardIteratorType=kind
+            )["ShardIterator"]
+        )
+
+    def read(self) -> list[dict[str, Any]]:
+        response = self.streams.get_records(ShardIterator=self.iterator)
+        self.iterator = response["NextShardIterator"]
+        return list(response["Records"])
+
+
+def _key(pk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": "X"}}
+
+
+def _put(pk: str, **extra: Any) -> dict[str, Any]:
+    return {"Put": {"TableName": STREAMED, "Item": {**_key(pk), **extra}}}
+
+
+def _absent(pk: str) -> dict[str, Any]:
+    return {
+        "ConditionCheck": {
+            "TableName": STREAMED,
+            "Key": _key(pk),
+            "ConditionExpression": "attribute_not_exists(pk)",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+    }
+
+
+def _bump(pk: str) -> dict[str, Any]:
+    return {
+        "Update": {
+            "TableName": STREAMED,
+            "Key": _key(pk),
+            "UpdateExpression": "SET n = :n",
+            "ExpressionAttributeValues": {":n": {"N": "2"}},
+        }
+    }
+
+
+def _items(dynamodb: Any) -> dict[str, dict[str, Any]]:
+    found = {}
+    for pk in ("A", "B", "C", "D", "E"):
+        item = dynamodb.get_item(TableName=STREAMED, Key=_key(pk)).get("Item")
+        if item:
+            found[pk] = item
+    return found
+
+
+def test_a_rejected_transaction_writes_nothing_and_no_stream_record(streamed):
+    dynamodb, reader = streamed
+    # Given B and C stored, and the reader past their records
+    dynamodb.put_item(TableName=STREAMED, Item={**_key("B"), "n": {"N": "1"}})
+    dynamodb.put_item(TableName=STREAMED, Item={**_key("C"), "n": {"N": "1"}})
+    assert [r["eventName"] for r in reader.read()] == ["INSERT", "INSERT"]
+    before = _items(dynamodb)
+    # When a transaction puts A, updates B, requires C absent (it is not) and puts D
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException) as rejected:
+        dynamodb.transact_write_items(TransactItems=[_put("A"), _bump("B"), _absent("C"), _put("D")])
+    # Then DynamoDB's answer: one reason per item, in order, the failing one with its item
+    reasons = rejected.value.response["CancellationReasons"]
+    assert [r["Code"] for r in reasons] == ["None", "None", "ConditionalCheckFailed", "None"]
+    assert reasons[2]["Item"]["pk"] == {"S": "C"}
+    # And nothing was written, and the stream holds no trace of it
+    assert _items(dynamodb) == before
+    assert reader.read() == []
+    assert reader.streams.get_records(ShardIterator=reader.at("TRIM_HORIZON"))["Records"][2:] == []
+
+
+def test_the_stream_keeps_flowing_after_any_number_of_rejections(streamed):
+    dynamodb, reader = streamed
+    dynamodb.put_item(TableName=STREAMED, Item=_key("C"))
+    [first] = reader.read()
+    # Given three rejected transactions
+    for _ in range(3):
+        with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+            dynamodb.transact_write_items(TransactItems=[_put("A"), _absent("C")])
+    # When one succeeds
+    dynamodb.transact_write_items(TransactItems=[_put("D"), _bump("B"), _absent("E")])
+    # Then the same reader gets exactly its records (one per item written; an update that
+    # creates an item is one INSERT), numbered after everything before
+    records = reader.read()
+    assert [(r["eventName"], r["dynamodb"]["Keys"]["pk"]["S"]) for r in records] == [
+        ("INSERT", "D"),
+        ("INSERT", "B"),
+    ]
+    numbers = [int(first["dynamodb"]["SequenceNumber"])] + [
+        int(r["dynamodb"]["SequenceNumber"]) for r in records
+    ]
+    assert numbers == sorted(set(numbers))
+    assert records[1]["dynamodb"]["NewImage"]["n"] == {"N": "2"}
+
+
+def test_a_write_refused_half_way_through_a_transaction_is_undone(streamed):
+    dynamodb, reader = streamed
+    dynamodb.put_item(TableName=STREAMED, Item={**_key("B"), "n": {"S": "text"}})
+    reader.read()
+    # When the second write of a transaction fails on apply (ADD to a string), after the first
+    bad_add = {
+        "Update": {
+            "TableName": STREAMED,
+            "Key": _key("B"),
+            "UpdateExpression": "ADD n :one",
+            "ExpressionAttributeValues": {":one": {"N": "1"}},
+        }
+    }
+    with pytest.raises(dynamodb.exceptions.ClientError):
+        dynamodb.transact_write_items(TransactItems=[_put("A"), bad_add])
+    # Then the first write is undone and the stream holds neither
+    assert set(_items(dynamodb)) == {"B"}
+    assert _items(dynamodb)["B"]["n"] == {"S": "text"}
+    assert reader.read() == []
+
+
+def test_a_transaction_does_not_copy_the_tables_it_touches(streamed, monkeypatch):
+    # moto 5.2.5 deep-copies each table per transaction: O(table) per booking locally.
+    dynamodb, reader = streamed
+
+    def refuse(self: Any, memo: Any) -> Any:
+        raise AssertionError("a table was deep-copied")
+
+    monkeypatch.setattr(Table, "__deepcopy__", refuse, raising=False)
+    dynamodb.transact_write_items(TransactItems=[_put("A"), _put("B")])
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+        dynamodb.transact_write_items(TransactItems=[_put("D"), _absent("A")])
+    assert set(_items(dynamodb)) == {"A", "B"}
+    assert len(reader.read()) == 2
+
+
+def test_a_concurrent_reader_never_sees_a_rejected_transaction(streamed):
+    dynamodb, reader = streamed
+    dynamodb.put_item(TableName=STREAMED, Item=_key("C"))
+    reader.read()
+    seen: list[dict[str, Any]] = []
+    done = threading.Event()
+
+    def read_until_done() -> None:
+        while not done.is_set():
+            seen.extend(reader.read())
+
+    # Given a reader polling the stream all along
+    thread = threading.Thread(target=read_until_done)
+    thread.start()
+    try:
+        # When transactions keep being rejected (each writes A before C's check fails)
+        for _ in range(40):
+            with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+                dynamodb.transact_write_items(TransactItems=[_put("A"), _put("B"), _absent("C")])
+        dynamodb.put_item(TableName=STREAMED, Item=_key("E"))
+        deadline = time.monotonic() + 10
+        while not seen and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        done.set()
+        thread.join()
+    # Then it saw the one real write only
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in seen] == ["E"]
+
+
+def test_delivered_stream_records_are_trimmed_and_numbering_goes_on(streamed):
+    dynamodb, reader = streamed
+    for pk in ("A", "B", "C"):
+        dynamodb.put_item(TableName=STREAMED, Item=_key(pk))
+    delivered = reader.read()
+    # When what was delivered is trimmed
+    assert moto_dynamodb.trim_stream(STREAMED, delivered[-1]["dynamodb"]["SequenceNumber"]) == 3
+    assert moto_dynamodb.stream_length(STREAMED) == 0
+    # Then readers old and new carry on after it, numbers still rising
+    latest = reader.at("LATEST")
+    dynamodb.put_item(TableName=STREAMED, Item=_key("D"))
+    [after] = reader.read()
+    assert after["dynamodb"]["Keys"]["pk"] == {"S": "D"}
+    assert int(after["dynamodb"]["SequenceNumber"]) > int(delivered[-1]["dynamodb"]["SequenceNumber"])
+    assert reader.streams.get_records(ShardIterator=latest)["Records"] == [after]
+    assert reader.streams.get_records(ShardIterator=reader.at("TRIM_HORIZON"))["Records"] == [after]
+
+
+def test_shard_iterators_expire_instead_of_piling_up(streamed, monkeypatch):
+    _, reader = streamed
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    held = dynamodbstreams_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].shard_iterators
+    now = [time.monotonic()]
+    monkeypatch.setattr(moto_dynamodb, "_clock", lambda: now[0])
+    # Given a consumer that has polled 50 times
+    for _ in range(50):
+        reader.read()
+    old = reader.iterator
+    assert len(held) > 50
+    # When DynamoDB Streams' 15 minutes have passed and someone asks for a new iterator
+    now[0] += 15 * 60 + 1
+    fresh = reader.at("LATEST")
+    # Then the backend holds that one only, and an expired one is refused
+    assert len(held) == 1
+    assert reader.streams.get_records(ShardIterator=fresh)["Records"] == []
+    with pytest.raises(reader.streams.exceptions.ExpiredIteratorException):
+        reader.streams.get_records(ShardIterator=old)
+
+
+def test_the_stream_poller_trims_what_it_delivered(local_aws, monkeypatch):
+    clients, resources = local_aws
+    table = resources.tables["schedule"]
+    seen: list[Change] = []
+    monkeypatch.setitem(notify_events.HANDLERS, "SESSION", seen.append)
+    with moto_dynamodb.installed():
+        poller = pollers.StreamPoller(
+            clients["dynamodb"],
+            clients["dynamodbstreams"],
+            table,
+            print,
+            trim=lambda sequence: moto_dynamodb.trim_stream(table, sequence),
+        )
+        _put_entity(clients, table, "SESSION#3", "SESSION")
+        _put_entity(clients, table, "PERSON#3", "PERSON")
+        assert moto_dynamodb.stream_length(table) == 2
+        poller.step()
+        assert moto_dynamodb.stream_length(table) == 0
+        _put_entity(clients, table, "SESSION#4", "SESSION")
+        poller.step()
+    assert [c.new["pk"] for c in seen] == ["SESSION#3", "SESSION#4"]
