@@ -11,19 +11,33 @@ from local import runtime
 from local.settings import LocalSettings
 
 
+class Interrupted(Exception):
+    """Ctrl-C or SIGTERM while starting: `runtime.start` stops what it had started."""
+
+
 def main() -> int:
     started = time.monotonic()
     settings = LocalSettings.from_env()
     stop = threading.Event()
+    starting = True
 
     def on_signal(signum: int, _frame: object) -> None:
         stop.set()
+        if starting:
+            raise Interrupted
 
     # Installed before anything starts, so a Ctrl-C during start-up still shuts down cleanly.
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    rt: runtime.Runtime | None = None
     try:
         rt = runtime.start(settings)
+        starting = False
+    except Interrupted:
+        if rt is not None:  # the signal came just after the start
+            rt.stop()
+        print("[tandem] stopped while starting", file=sys.stderr, flush=True)
+        return 0
     except OSError as exc:
         print(
             f"[tandem] could not start: {exc} (is port {settings.api_port} or {settings.aws_port} taken? "

@@ -6,7 +6,6 @@ inbound texts to the `topic` entry points (through the local inbound-SMS topic's
 
 from __future__ import annotations
 
-import importlib
 import json
 import threading
 import uuid
@@ -14,22 +13,17 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from chalice.local import LambdaContext
-
 from functions.catalog import ENTRYPOINTS, Entrypoint, Trigger
 from local.filters import matches_any
+from local.workers import Invoke, describe, error_type, invoke_in_process
 
 Log = Callable[[str], None]
-_INVOKE_LOCK = threading.Lock()  # background functions, like Lambda containers, run one event at a time
 
 
 def invoke(entry: Entrypoint, event: dict[str, Any]) -> dict[str, Any]:
-    module = importlib.import_module(entry.module)
-    handler = getattr(module, entry.function_name)
-    with _INVOKE_LOCK:
-        context = LambdaContext(f"tandem-local-{entry.id}", 512, max_runtime_ms=entry.timeout * 1000)
-        result = handler(event, context)
-    return dict(result or {})
+    """Run `entry` in this process (the default of every poller: the runtime gives them its
+    worker pool's `invoke` instead)."""
+    return invoke_in_process(entry, event)
 
 
 class Loop(threading.Thread):
@@ -47,7 +41,8 @@ class Loop(threading.Thread):
             try:
                 self._step()
             except Exception as exc:  # noqa: BLE001 - a poller must outlive one bad round
-                self._log(f"{self.name}: {type(exc).__name__}: {exc}")
+                if not self._halt.is_set():  # stopping: moto and the workers are going away
+                    self._log(f"{self.name}: {type(exc).__name__}: {exc}")
             self._halt.wait(self.interval)
 
     def stop(self) -> None:
@@ -69,7 +64,9 @@ class StreamPoller:
         max_attempts: int = 3,
         *,
         trim: Callable[[str], object] | None = None,
+        invoker: Invoke | None = None,
     ) -> None:
+        self._invoker = invoker
         self._streams = streams
         self._log = log
         self._max_attempts = max_attempts
@@ -106,7 +103,7 @@ class StreamPoller:
                 if not batch:
                     break
                 try:
-                    result = invoke(consumer, {"Records": batch})
+                    result = (self._invoker or invoke)(consumer, {"Records": batch})
                     failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
                 except Exception:  # noqa: BLE001 - an invocation error fails the whole batch
                     failed = {r["dynamodb"].get("SequenceNumber") for r in batch}
@@ -118,7 +115,8 @@ class StreamPoller:
 class QueuePoller:
     """Long-polls the send queue and deletes every message the sender did not report failed."""
 
-    def __init__(self, sqs: Any, queue_url: str, log: Log) -> None:
+    def __init__(self, sqs: Any, queue_url: str, log: Log, *, invoker: Invoke | None = None) -> None:
+        self._invoker = invoker
         self._sqs = sqs
         self._queue_url = queue_url
         self._log = log
@@ -151,7 +149,7 @@ class QueuePoller:
             for m in messages
         ]
         try:
-            result = invoke(self.consumer, {"Records": records})
+            result = (self._invoker or invoke)(self.consumer, {"Records": records})
             failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         except Exception:  # noqa: BLE001 - an invocation error returns the whole batch to SQS
             failed = {r["messageId"] for r in records}
@@ -180,10 +178,19 @@ class AsyncPoller:
     """What the log says of a queued message that is not one to deliver."""
 
     def __init__(
-        self, sqs: Any, entry: Entrypoint, queue_url: str, dlq_url: str, log: Log, max_attempts: int = 3
+        self,
+        sqs: Any,
+        entry: Entrypoint,
+        queue_url: str,
+        dlq_url: str,
+        log: Log,
+        max_attempts: int = 3,
+        *,
+        invoker: Invoke | None = None,
     ) -> None:
         if entry.trigger != self.trigger:
             raise ValueError(f"{entry.id} is not invoked by {self.source}")
+        self._invoker = invoker
         self._sqs = sqs
         self.consumer = entry
         self._queue_url = queue_url
@@ -217,7 +224,7 @@ class AsyncPoller:
         failure = ""
         for _ in range(self._max_attempts):
             try:
-                invoke(self.consumer, event)
+                (self._invoker or invoke)(self.consumer, event)
             except Exception as exc:  # noqa: BLE001 - as Lambda would, retry then dead-letter
                 failure = self.failure(exc)
             else:
@@ -229,7 +236,7 @@ class AsyncPoller:
         return False
 
     def failure(self, exc: Exception) -> str:
-        return f"{type(exc).__name__}: {exc}"
+        return describe(exc)
 
 
 class EventPoller(AsyncPoller):
@@ -271,7 +278,7 @@ class TopicPoller(AsyncPoller):
         return str(event["Records"][0]["Sns"].get("MessageId", "?"))
 
     def failure(self, exc: Exception) -> str:
-        return type(exc).__name__
+        return error_type(exc)
 
 
 def sns_event(envelope: dict[str, Any], subscription_arn: str) -> dict[str, Any]:
@@ -326,18 +333,19 @@ def nightly_entries() -> list[Entrypoint]:
     return [e for e in ENTRYPOINTS if e.daily is not None]
 
 
-def run_sweep() -> None:
+def run_sweep(invoker: Invoke | None = None) -> None:
     """One minute's tick: every minute entry point, never a nightly one."""
     for entry in minute_entries():
-        invoke(entry, sweep_event())
+        (invoker or invoke)(entry, sweep_event())
 
 
-def run_nightly(entry_id: str | None = None) -> dict[str, dict[str, Any]]:
+def run_nightly(entry_id: str | None = None, invoker: Invoke | None = None) -> dict[str, dict[str, Any]]:
     """Run the nightly jobs now (or only `entry_id`), as their rules would; their results by id."""
     entries = [e for e in nightly_entries() if entry_id in (None, e.id)]
     if entry_id is not None and not entries:
         raise KeyError(f"no nightly entry point {entry_id!r}")
-    return {entry.id: invoke(entry, sweep_event(f"tandem-local-{entry.id}")) for entry in entries}
+    run = invoker or invoke
+    return {entry.id: run(entry, sweep_event(f"tandem-local-{entry.id}")) for entry in entries}
 
 
 class NightlyRunner:
