@@ -14,6 +14,10 @@ runtime changes in the process that hosts moto (`install`) so that it behaves as
   with a snapshot of the touched items alone to undo a write moto refuses half-way, and the
   stream gets one record per item the transaction changed (none for an unchanged item), all at
   once.
+- **A query reads its partition, not the table.** moto 5.2.5 answers every Query by sorting
+  all the table's items and filtering them, so each booking got slower as the tables grew.
+  Here a query's candidates come from the partition (base table) or from a map of each global
+  secondary index's hash key to its items, kept up to date on every write.
 - **Streams do not keep everything forever.** moto keeps every stream record and every shard
   iterator it ever issued. DynamoDB Streams keeps records 24 hours and an iterator 15 minutes;
   locally the runtime trims what its stream poller has delivered (`trim_stream`) and iterators
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -42,6 +47,7 @@ from moto.dynamodb.exceptions import (
     ConditionalCheckFailed,
     MockValidationException,
     MultipleTransactionsException,
+    ResourceNotFoundException,
     TooManyTransactionsException,
     TransactionCanceledException,
     TransactWriteSingleOpException,
@@ -205,17 +211,159 @@ def _restore(table: Table, key: Key, item: Item | None) -> None:
             table.items.pop(hash_value, None)
         else:
             table.items[hash_value] = item
-        return
-    if item is None:
+    elif item is None:
         table.items.get(hash_value, {}).pop(range_value, None)
     else:
         table.items[hash_value][range_value] = item
+    _reindex(table, key)
 
 
 def _changed(old: Item | None, new: Item | None) -> bool:
     if old is None or new is None:
         return old is not new
     return old != new
+
+
+# --- queries ------------------------------------------------------------------------------
+
+_hint = threading.local()
+"""The candidates of the query running on this thread (`Table.query` asks `all_items`)."""
+
+
+class _Indexes:
+    """For one table: each global secondary index's items by their index hash key, and the
+    hash key each item has in each index (to move it when a write changes it)."""
+
+    def __init__(self, table: Table) -> None:
+        self.hash_attrs = {
+            index.name: [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
+            for index in table.global_indexes
+        }
+        self.buckets: dict[str, dict[tuple[DynamoType, ...], set[Key]]] = {
+            name: {} for name in self.hash_attrs
+        }
+        self.entries: dict[Key, dict[str, tuple[DynamoType, ...]]] = {}
+        for item in table.all_items():
+            self.update((item.hash_key, item.range_key), item)
+
+    def update(self, key: Key, item: Item | None) -> None:
+        for name, value in self.entries.pop(key, {}).items():
+            bucket = self.buckets[name].get(value)
+            if bucket is not None:
+                bucket.discard(key)
+                if not bucket:
+                    del self.buckets[name][value]
+        if item is None:
+            return
+        entry = {}
+        for name, attrs in self.hash_attrs.items():
+            values = tuple(item.attrs.get(attr) for attr in attrs)
+            if all(v is not None for v in values):  # a sparse index holds items with its keys only
+                entry[name] = values
+                self.buckets[name].setdefault(values, set()).add(key)
+        if entry:
+            self.entries[key] = entry
+
+
+def _indexes(table: Table) -> _Indexes:
+    found = table.__dict__.get("_tandem_indexes")
+    if found is None:
+        found = table._tandem_indexes = _Indexes(table)
+    return found  # type: ignore[no-any-return]
+
+
+def _reindex(table: Table, key: Key) -> None:
+    _indexes(table).update(key, table.get_item(*key))
+
+
+def _by_key(items: list[Item]) -> list[Item]:
+    """In `Table.all_items`' order."""
+    return sorted(items, key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
+
+
+def _candidates(table: Table, hash_key: DynamoType | None, index_name: str | None, conditions: Any) -> Any:
+    """The items a query can match (a superset, in `all_items`' order), or None: all of them."""
+    if index_name is None:
+        if hash_key is None or hash_key not in table.items:
+            return [] if hash_key is not None else None
+        partition = table.items[hash_key]
+        return _by_key(list(partition.values()) if table.has_range_key else [partition])
+    indexes = _indexes(table)
+    attrs = indexes.hash_attrs.get(index_name)
+    named = dict(conditions or [])
+    if attrs is None or set(named) != set(attrs):
+        return None  # a local secondary index, or conditions this map does not key on
+    keys = indexes.buckets[index_name].get(tuple(named[attr] for attr in attrs), set())
+    items = [table.get_item(*key) for key in keys]
+    return _by_key([item for item in items if item is not None])
+
+
+def _query(original: Callable[..., Any]) -> Callable[..., Any]:
+    signature = inspect.signature(original)
+
+    @functools.wraps(original)
+    def query(self: Table, *args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(self, *args, **kwargs).arguments
+        _hint.items = _candidates(
+            self, bound.get("hash_key"), bound.get("index_name"), bound.get("hash_key_conditions")
+        )
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            _hint.items = None
+
+    return query
+
+
+def _all_items(original: Callable[[Table], list[Item]]) -> Callable[[Table], list[Item]]:
+    @functools.wraps(original)
+    def all_items(self: Table) -> list[Item]:
+        hint = getattr(_hint, "items", None)
+        if hint is not None:
+            _hint.items = None  # the query's one call
+            return list(hint)
+        return original(self)
+
+    return all_items
+
+
+def _table_put(original: Callable[..., Item]) -> Callable[..., Item]:
+    @functools.wraps(original)
+    def put_item(self: Table, *args: Any, **kwargs: Any) -> Item:
+        item = original(self, *args, **kwargs)
+        _reindex(self, (item.hash_key, item.range_key))
+        return item
+
+    return put_item
+
+
+def _table_delete(original: Callable[..., Item | None]) -> Callable[..., Item | None]:
+    @functools.wraps(original)
+    def delete_item(self: Table, hash_key: DynamoType, range_key: DynamoType | None) -> Item | None:
+        item = original(self, hash_key, range_key)
+        _reindex(self, (hash_key, range_key))
+        return item
+
+    return delete_item
+
+
+def _backend_update(original: Callable[..., Item]) -> Callable[..., Item]:
+    """moto's UpdateItem changes the stored item in place: re-file it afterwards."""
+
+    @functools.wraps(original)
+    def update_item(
+        self: DynamoDBBackend, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> Item:
+        try:
+            return original(self, table_name, key, *args, **kwargs)
+        finally:
+            try:
+                table = self.get_table(table_name)
+                _reindex(table, self.get_keys_value(table, key))
+            except (ResourceNotFoundException, MockValidationException):
+                pass  # no such table, or no such key: nothing was written
+
+    return update_item
 
 
 # --- streams ------------------------------------------------------------------------------
@@ -340,6 +488,11 @@ def install() -> Callable[[], None]:
         (DynamoHandler, "call_action", _locked(DynamoHandler.call_action)),
         (DynamoDBStreamsHandler, "call_action", _locked(BaseResponse.call_action)),
         (DynamoDBBackend, "transact_write_items", transact_write_items),
+        (DynamoDBBackend, "update_item", _backend_update(DynamoDBBackend.update_item)),
+        (Table, "put_item", _table_put(Table.put_item)),
+        (Table, "delete_item", _table_delete(Table.delete_item)),
+        (Table, "query", _query(Table.query)),
+        (Table, "all_items", _all_items(Table.all_items)),
         (StreamShard, "add", _shard_add),
         (StreamShard, "get", _shard_get),
         (ShardIterator, "__init__", _iterator_init(ShardIterator.__init__)),

@@ -3,6 +3,7 @@ definitions, the idempotent demo seed, and the pollers that stand in for Lambda'
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from typing import Any
@@ -468,3 +469,165 @@ def test_the_stream_poller_trims_what_it_delivered(local_aws, monkeypatch):
         _put_entity(clients, table, "SESSION#4", "SESSION")
         poller.step()
     assert [c.new["pk"] for c in seen] == ["SESSION#3", "SESSION#4"]
+
+
+INDEXED = "tandem-test-indexed"
+
+
+def _indexed_table(dynamodb: Any) -> None:
+    dynamodb.create_table(
+        TableName=INDEXED,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "gsi1pk", "gsi1sk")
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "gsi1",
+                "KeySchema": [
+                    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                    {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def _query_all(dynamodb: Any, **kwargs: Any) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    paginator = dynamodb.get_paginator("query")
+    for page in paginator.paginate(TableName=INDEXED, PaginationConfig={"PageSize": 3}, **kwargs):
+        found += [(item["pk"]["S"], item["sk"]["S"]) for item in page["Items"]]
+    return found
+
+
+def test_queries_answer_as_before_while_writes_move_items_between_partitions_and_index_keys():
+    # Given a table written at random: puts, updates that set or remove the index key,
+    # deletes, and transactions (some rejected); a plain model of what it should hold
+    rng = random.Random(16)
+    model: dict[tuple[str, str], dict[str, str]] = {}
+    with mock_aws(), moto_dynamodb.installed():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        _indexed_table(dynamodb)
+        for step in range(400):
+            key = (f"P{rng.randrange(6)}", f"S{rng.randrange(8)}")
+            attrs = {"pk": {"S": key[0]}, "sk": {"S": key[1]}}
+            roll = rng.random()
+            if roll < 0.35:
+                item = (
+                    {"gsi1pk": f"G{rng.randrange(3)}", "gsi1sk": f"{step:04d}"} if rng.random() < 0.8 else {}
+                )
+                dynamodb.put_item(TableName=INDEXED, Item={**attrs, **{k: {"S": v} for k, v in item.items()}})
+                model[key] = item
+            elif roll < 0.55:
+                if rng.random() < 0.5:
+                    group = f"G{rng.randrange(3)}"
+                    dynamodb.update_item(
+                        TableName=INDEXED,
+                        Key=attrs,
+                        UpdateExpression="SET gsi1pk = :g, gsi1sk = :s",
+                        ExpressionAttributeValues={":g": {"S": group}, ":s": {"S": f"{step:04d}"}},
+                    )
+                    model[key] = {"gsi1pk": group, "gsi1sk": f"{step:04d}"}
+                else:
+                    dynamodb.update_item(TableName=INDEXED, Key=attrs, UpdateExpression="REMOVE gsi1pk")
+                    model[key] = {k: v for k, v in model.get(key, {}).items() if k != "gsi1pk"}
+            elif roll < 0.7:
+                dynamodb.delete_item(TableName=INDEXED, Key=attrs)
+                model.pop(key, None)
+            else:
+                other = (f"P{rng.randrange(6)}", f"T{step}")
+                reject = rng.random() < 0.5
+                check = {
+                    "ConditionExpression": "attribute_exists(pk)"
+                    if reject
+                    else "attribute_exists(pk) OR attribute_not_exists(pk)"
+                }
+                items = [
+                    {
+                        "Put": {
+                            "TableName": INDEXED,
+                            "Item": {
+                                "pk": {"S": other[0]},
+                                "sk": {"S": other[1]},
+                                "gsi1pk": {"S": "G0"},
+                                "gsi1sk": {"S": f"{step:04d}"},
+                            },
+                        }
+                    },
+                    {"Delete": {"TableName": INDEXED, "Key": attrs, **check}},
+                ]
+                if reject and key not in model:
+                    with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+                        dynamodb.transact_write_items(TransactItems=items)
+                else:
+                    dynamodb.transact_write_items(TransactItems=items)
+                    model[other] = {"gsi1pk": "G0", "gsi1sk": f"{step:04d}"}
+                    model.pop(key, None)
+            # Then every partition and every index key answers what the model holds, in order
+            if step % 25 == 24:
+                for pk in {k[0] for k in model} | {"P9"}:
+                    expected = sorted(k for k in model if k[0] == pk)
+                    assert (
+                        _query_all(
+                            dynamodb,
+                            KeyConditionExpression="pk = :p",
+                            ExpressionAttributeValues={":p": {"S": pk}},
+                        )
+                        == expected
+                    )
+                for group in ("G0", "G1", "G2", "G9"):
+                    expected = sorted(
+                        (k for k, v in model.items() if v.get("gsi1pk") == group and "gsi1sk" in v),
+                        key=lambda k: (model[k]["gsi1sk"], k),
+                    )
+                    assert (
+                        _query_all(
+                            dynamodb,
+                            IndexName="gsi1",
+                            KeyConditionExpression="gsi1pk = :g",
+                            ExpressionAttributeValues={":g": {"S": group}},
+                        )
+                        == expected
+                    )
+
+
+def test_a_query_does_not_read_the_whole_table(monkeypatch):
+    # moto 5.2.5 sorts and filters every item of the table for each Query
+    reads: list[str] = []
+    original = Table.all_items
+
+    def all_items(self: Table) -> Any:
+        reads.append(self.name)
+        return original(self)
+
+    monkeypatch.setattr(Table, "all_items", all_items)
+    with mock_aws(), moto_dynamodb.installed():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        _indexed_table(dynamodb)
+        for n in range(50):
+            dynamodb.put_item(
+                TableName=INDEXED,
+                Item={
+                    "pk": {"S": f"P{n}"},
+                    "sk": {"S": "S"},
+                    "gsi1pk": {"S": f"G{n % 5}"},
+                    "gsi1sk": {"S": "x"},
+                },
+            )
+        for n in range(50):
+            dynamodb.query(
+                TableName=INDEXED,
+                KeyConditionExpression="pk = :p",
+                ExpressionAttributeValues={":p": {"S": f"P{n}"}},
+            )
+            dynamodb.query(
+                TableName=INDEXED,
+                IndexName="gsi1",
+                KeyConditionExpression="gsi1pk = :g",
+                ExpressionAttributeValues={":g": {"S": f"G{n % 5}"}},
+            )
+    # Then the table was read whole once (to build the index map), not once per query
+    assert reads == [INDEXED]
