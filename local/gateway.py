@@ -303,14 +303,18 @@ def make_server(gateway: Gateway, host: str, port: int, log: Callable[[str], Non
                     500, "Internal Server Error", "internal", "the gateway failed", urlsplit(self.path).path
                 )
                 headers = list(problem_headers.items())
-            self.send_response(status)
-            for name, value in headers:
-                if name.lower() not in {"content-length", "connection"}:
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(payload)
+            try:
+                self.send_response(status)
+                for name, value in headers:
+                    if name.lower() not in {"content-length", "connection"}:
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client went away: nothing to answer
+                return
             # Method, route path and status only: never bodies, headers or query strings (PHI).
             elapsed_ms = 1000 * (time.perf_counter() - started)
             log(f"{self.command} {urlsplit(self.path).path} {status} {elapsed_ms:.0f}ms")

@@ -18,6 +18,8 @@ from local.filters import matches_any
 from local.workers import Invoke, describe, error_type, invoke_in_process
 
 Log = Callable[[str], None]
+BATCH_SIZE = 100
+"""Stream records per invocation (the event source mapping's default batch size)."""
 
 
 def invoke(entry: Entrypoint, event: dict[str, Any]) -> dict[str, Any]:
@@ -85,16 +87,19 @@ class StreamPoller:
                 )["ShardIterator"]
 
     def step(self) -> None:
+        """Deliver everything the stream holds now, in batches of `BATCH_SIZE` (one step does
+        not leave a backlog behind for the next)."""
         for shard_id, iterator in list(self._iterators.items()):
-            if iterator is None:
-                continue
-            response = self._streams.get_records(ShardIterator=iterator, Limit=100)
-            self._iterators[shard_id] = response.get("NextShardIterator")
-            records = response.get("Records", [])
-            if records:
-                self.deliver([{**r, "eventSourceARN": self.stream_arn} for r in records])
-                if self._trim is not None:
-                    self._trim(records[-1]["dynamodb"]["SequenceNumber"])
+            while iterator is not None:
+                response = self._streams.get_records(ShardIterator=iterator, Limit=BATCH_SIZE)
+                iterator = self._iterators[shard_id] = response.get("NextShardIterator")
+                records = response.get("Records", [])
+                if records:
+                    self.deliver([{**r, "eventSourceARN": self.stream_arn} for r in records])
+                    if self._trim is not None:
+                        self._trim(records[-1]["dynamodb"]["SequenceNumber"])
+                if len(records) < BATCH_SIZE:
+                    break
 
     def deliver(self, records: list[dict[str, Any]]) -> None:
         for consumer in self.consumers:

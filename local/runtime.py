@@ -26,7 +26,7 @@ from functions.common.tables import ALL_TABLES
 from functions.openapi import load_committed
 from functions.schedule.vocabulary import PersonKind
 from local import gateway as gw
-from local import moto_dynamodb, pollers, provision, seed
+from local import moto_dynamodb, moto_state, pollers, provision, seed
 from local.settings import PROGRAM_SMS_NUMBER, REGION, SENDER_EMAIL, LocalSettings
 from local.workers import Invoke, WorkerPool
 
@@ -155,7 +155,9 @@ def start(settings: LocalSettings | None = None) -> Runtime:
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request lines
 
-    moto_dynamodb.install()  # moto runs in this process: DynamoDB as AWS runs it
+    # moto runs in this process: DynamoDB as AWS runs it, and no state kept forever
+    moto_dynamodb.install()
+    moto_state.install()
     moto = ThreadedMotoServer(ip_address=settings.host, port=settings.aws_port, verbose=False)
     moto.start()
     started: list[Callable[[], None]] = [moto.stop]
@@ -216,6 +218,7 @@ def _start(settings: LocalSettings, moto: Any, started: list[Callable[[], None]]
         pollers.Loop("queue-poller", settings.poll_seconds, queue.step, log),
         pollers.Loop("minute-sweep", settings.sweep_seconds, lambda: pollers.run_sweep(pool.invoke), log),
         pollers.Loop("nightly-runner", settings.sweep_seconds, nightly.step, log),
+        pollers.Loop("housekeeping", moto_state.HOUSEKEEPING_SECONDS, moto_state.trim, log),
     ]
     runtime.loops += [
         pollers.Loop(f"event-poller-{entry.id}", settings.poll_seconds, poller.step, log)

@@ -3,6 +3,7 @@ definitions, the idempotent demo seed, and the pollers that stand in for Lambda'
 
 from __future__ import annotations
 
+import gc
 import random
 import threading
 import time
@@ -13,6 +14,7 @@ import jwt
 import pytest
 from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
 
 from functions.catalog import DLQ_URL_ENV, QUEUE_URL_ENV, SENDER_EMAIL_ENV
@@ -27,8 +29,9 @@ from functions.notify.store import NotifyStore
 from functions.notify.vocabulary import Channel, MessageStatus
 from functions.schedule import events as schedule_events
 from functions.schedule.models import PersonRecord
-from local import moto_dynamodb, pollers, provision, seed
+from local import moto_dynamodb, moto_state, pollers, provision, seed
 from local import settings as names
+from local.runtime import sent_sms as runtime_sent_sms
 
 SERVICES = ("dynamodb", "dynamodbstreams", "sqs", "ses", "sns", "cognito-idp")
 
@@ -631,3 +634,77 @@ def test_a_query_does_not_read_the_whole_table(monkeypatch):
             )
     # Then the table was read whole once (to build the index map), not once per query
     assert reads == [INDEXED]
+
+
+# --- what moto keeps (local.moto_state) -------------------------------------------------------
+
+
+def _live_items() -> int:
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if isinstance(o, Item))
+
+
+def test_moto_keeps_no_copy_of_an_item_it_answered_with():
+    # moto tracks every model instance it ever makes (each query answer's copies included)
+    undo = moto_state.install()
+    try:
+        with mock_aws(), moto_dynamodb.installed():
+            dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+            _indexed_table(dynamodb)
+            for n in range(20):
+                dynamodb.put_item(TableName=INDEXED, Item={"pk": {"S": "P"}, "sk": {"S": f"S{n}"}})
+            stored = _live_items()
+            # When the partition is read 50 times
+            for _ in range(50):
+                assert (
+                    len(
+                        dynamodb.query(
+                            TableName=INDEXED,
+                            KeyConditionExpression="pk = :p",
+                            ExpressionAttributeValues={":p": {"S": "P"}},
+                        )["Items"]
+                    )
+                    == 20
+                )
+            # Then no copy outlives its answer, and moto tracks nothing
+            assert _live_items() == stored
+            assert moto_state.tracked() == 0
+    finally:
+        undo()
+
+
+def test_sent_mail_and_texts_are_bounded_to_the_most_recent(local_aws, monkeypatch):
+    clients, _ = local_aws
+    monkeypatch.setattr(moto_state, "SENT_KEPT", 3)
+    clients["ses"].verify_email_identity(EmailAddress=names.SENDER_EMAIL)
+    for n in range(5):
+        clients["ses"].send_email(
+            Source=names.SENDER_EMAIL,
+            Destination={"ToAddresses": ["someone@example.com"]},
+            Message={"Subject": {"Data": f"s{n}"}, "Body": {"Text": {"Data": "b"}}},
+        )
+        clients["sns"].publish(PhoneNumber="+15125550199", Message=f"text {n}")
+    # When the runtime's housekeeping runs
+    moto_state.trim()
+    # Then the three most recent of each are kept, and SES still counts all it sent
+    from moto.ses.models import ses_backends
+
+    sent = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+    assert [m.subject for m in sent] == ["s2", "s3", "s4"]
+    assert [t["text"] for t in runtime_sent_sms()] == ["text 2", "text 3", "text 4"]
+    assert int(clients["ses"].get_send_quota()["SentLast24Hours"]) == 5
+
+
+def test_the_stream_poller_delivers_a_backlog_in_one_step(local_aws, monkeypatch):
+    clients, resources = local_aws
+    table = resources.tables["schedule"]
+    seen: list[Change] = []
+    monkeypatch.setitem(notify_events.HANDLERS, "SESSION", seen.append)
+    poller = pollers.StreamPoller(clients["dynamodb"], clients["dynamodbstreams"], table, print)
+    # Given more records than one batch holds
+    for n in range(2 * pollers.BATCH_SIZE + 10):
+        _put_entity(clients, table, f"SESSION#{n}", "SESSION")
+    # When the poller takes one step
+    poller.step()
+    # Then all of them were delivered, in order
+    assert [c.new["pk"] for c in seen] == [f"SESSION#{n}" for n in range(2 * pollers.BATCH_SIZE + 10)]
