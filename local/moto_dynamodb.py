@@ -179,14 +179,14 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
     for _, _, table, _ in writes:
         _truncate_stream(table, marks[id(table)])
     for plan in writes:
-        table, key = plan[2], plan[3]
-        old_item, new_item = before[id(plan)], table.get_item(*key)
+        table, item_key = plan[2], plan[3]
+        old_item, new_item = before[id(plan)], table.get_item(*item_key)
         if table.stream_shard is not None and _changed(old_item, new_item):
             table.stream_shard.add(old_item, new_item)
 
 
 def _apply(backend: DynamoDBBackend, op_type: str, op: dict[str, Any], table: Table, key: Key) -> None:
-    names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+    names, values = op.get("ExpressionAttributeNames") or {}, op.get("ExpressionAttributeValues") or {}
     if op_type == "Put":
         table.put_item(op["Item"])
     elif op_type == "Delete":
@@ -210,7 +210,7 @@ def _restore(table: Table, key: Key, item: Item | None) -> None:
         if item is None:
             table.items.pop(hash_value, None)
         else:
-            table.items[hash_value] = item
+            table.items[hash_value] = item  # type: ignore[assignment]  # a hash-only table's item
     elif item is None:
         table.items.get(hash_value, {}).pop(range_value, None)
     else:
@@ -255,10 +255,10 @@ class _Indexes:
                     del self.buckets[name][value]
         if item is None:
             return
-        entry = {}
+        entry: dict[str, tuple[DynamoType, ...]] = {}
         for name, attrs in self.hash_attrs.items():
-            values = tuple(item.attrs.get(attr) for attr in attrs)
-            if all(v is not None for v in values):  # a sparse index holds items with its keys only
+            values = tuple(v for v in (item.attrs.get(attr) for attr in attrs) if v is not None)
+            if len(values) == len(attrs):  # a sparse index holds items with its keys only
                 entry[name] = values
                 self.buckets[name].setdefault(values, set()).add(key)
         if entry:
@@ -267,9 +267,10 @@ class _Indexes:
 
 def _indexes(table: Table) -> _Indexes:
     found = table.__dict__.get("_tandem_indexes")
-    if found is None:
-        found = table._tandem_indexes = _Indexes(table)
-    return found  # type: ignore[no-any-return]
+    if not isinstance(found, _Indexes):
+        found = _Indexes(table)
+        table.__dict__["_tandem_indexes"] = found
+    return found
 
 
 def _reindex(table: Table, key: Key) -> None:
@@ -287,7 +288,7 @@ def _candidates(table: Table, hash_key: DynamoType | None, index_name: str | Non
         if hash_key is None or hash_key not in table.items:
             return [] if hash_key is not None else None
         partition = table.items[hash_key]
-        return _by_key(list(partition.values()) if table.has_range_key else [partition])
+        return _by_key(list(partition.values()) if table.has_range_key else [partition])  # type: ignore[list-item]
     indexes = _indexes(table)
     attrs = indexes.hash_attrs.get(index_name)
     named = dict(conditions or [])
@@ -408,7 +409,7 @@ def _iterator_init(original: Callable[..., None]) -> Callable[..., None]:
         original(self, streams_backend, stream_shard, kind, *rest)
         if kind == "LATEST":
             self.sequence_number += _trimmed(stream_shard)
-        self.issued_at = _clock()
+        self.__dict__["issued_at"] = _clock()
 
     return init
 
@@ -456,7 +457,7 @@ def trim_stream(table_name: str, through_sequence: str, region: str = "us-east-1
         if drop <= 0:
             return 0
         del shard.items[:drop]
-        shard.trimmed = _trimmed(shard) + drop
+        shard.__dict__["trimmed"] = _trimmed(shard) + drop
         return drop
 
 

@@ -36,7 +36,7 @@ def _untracked_new(cls: type[BaseModel], *args: Any, **kwargs: Any) -> BaseModel
 def install() -> Callable[[], None]:
     """Stop moto tracking every model instance (and drop what it tracked); returns the undo."""
     original = BaseModel.__dict__["__new__"]
-    BaseModel.__new__ = staticmethod(_untracked_new)  # type: ignore[method-assign,assignment]
+    BaseModel.__new__ = staticmethod(_untracked_new)  # type: ignore[method-assign]
     model_instances.reset_model_data()
 
     def undo() -> None:

@@ -10,6 +10,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
@@ -20,6 +21,8 @@ from local.workers import Invoke, describe, error_type, invoke_in_process
 Log = Callable[[str], None]
 BATCH_SIZE = 100
 """Stream records per invocation (the event source mapping's default batch size)."""
+READ_LIMIT = 1000
+"""Stream records per GetRecords call (DynamoDB Streams' maximum)."""
 
 
 def invoke(entry: Entrypoint, event: dict[str, Any]) -> dict[str, Any]:
@@ -87,23 +90,30 @@ class StreamPoller:
                 )["ShardIterator"]
 
     def step(self) -> None:
-        """Deliver everything the stream holds now, in batches of `BATCH_SIZE` (one step does
-        not leave a backlog behind for the next)."""
+        """Deliver everything the stream holds now (one step leaves no backlog for the next)."""
         for shard_id, iterator in list(self._iterators.items()):
             while iterator is not None:
-                response = self._streams.get_records(ShardIterator=iterator, Limit=BATCH_SIZE)
+                response = self._streams.get_records(ShardIterator=iterator, Limit=READ_LIMIT)
                 iterator = self._iterators[shard_id] = response.get("NextShardIterator")
                 records = response.get("Records", [])
                 if records:
                     self.deliver([{**r, "eventSourceARN": self.stream_arn} for r in records])
                     if self._trim is not None:
                         self._trim(records[-1]["dynamodb"]["SequenceNumber"])
-                if len(records) < BATCH_SIZE:
+                if len(records) < READ_LIMIT:
                     break
 
     def deliver(self, records: list[dict[str, Any]]) -> None:
-        for consumer in self.consumers:
-            batch = [r for r in records if matches_any(consumer.stream_filters, r)]
+        """Each consumer gets the records its filters match, in order, `BATCH_SIZE` at a time;
+        the consumers run side by side, as their event source mappings do."""
+        with ThreadPoolExecutor(max_workers=len(self.consumers), thread_name_prefix="stream") as pool:
+            for future in [pool.submit(self._deliver_to, consumer, records) for consumer in self.consumers]:
+                future.result()
+
+    def _deliver_to(self, consumer: Entrypoint, records: list[dict[str, Any]]) -> None:
+        matching = [r for r in records if matches_any(consumer.stream_filters, r)]
+        for start in range(0, len(matching), BATCH_SIZE):
+            batch = matching[start : start + BATCH_SIZE]
             for attempt in range(1, self._max_attempts + 1):
                 if not batch:
                     break

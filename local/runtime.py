@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from moto.server import ThreadedMotoServer
+
 from functions.catalog import (
     COORDINATOR_ALERT_IDS_ENV,
     DLQ_URL_ENV,
@@ -141,6 +143,27 @@ class Runtime:
         self.moto.stop()
 
 
+class MotoServer(ThreadedMotoServer):
+    """moto's threaded server, except that a port it cannot bind fails the start (moto's own
+    `start` waits forever for a server that never came up)."""
+
+    failure: BaseException | None = None
+
+    def _server_entry(self) -> None:
+        try:
+            super()._server_entry()
+        except BaseException as exc:  # noqa: BLE001 - handed to the thread that waits in start()
+            self.failure = exc
+            self._server_ready_event.set()
+
+    def start(self) -> None:
+        super().start()
+        if isinstance(self.failure, SystemExit):  # werkzeug's answer to a port in use
+            raise OSError(f"moto could not listen on port {self._port}")
+        if self.failure is not None:
+            raise self.failure
+
+
 def start(settings: LocalSettings | None = None) -> Runtime:
     """Start moto, provision and seed it, start the function workers, the gateway and the
     loops; returns once all of them serve (and the state file says so). Whatever was started
@@ -151,14 +174,13 @@ def start(settings: LocalSettings | None = None) -> Runtime:
     import logging
 
     import boto3
-    from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request lines
 
     # moto runs in this process: DynamoDB as AWS runs it, and no state kept forever
     moto_dynamodb.install()
     moto_state.install()
-    moto = ThreadedMotoServer(ip_address=settings.host, port=settings.aws_port, verbose=False)
+    moto = MotoServer(ip_address=settings.host, port=settings.aws_port, verbose=False)
     moto.start()
     started: list[Callable[[], None]] = [moto.stop]
     try:

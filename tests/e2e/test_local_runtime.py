@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import json
 import signal
+import socket
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -18,7 +20,15 @@ import pytest
 import requests
 
 from functions.openapi import load_committed
-from tests.e2e.conftest import READY_WITHIN_SECONDS, LocalRuntime, start_runtime
+from tests.e2e.conftest import (
+    READY_WITHIN_SECONDS,
+    ROOT,
+    LocalRuntime,
+    free_ports,
+    runtime_env,
+    start_runtime,
+)
+from tests.e2e.support import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -171,17 +181,16 @@ def test_background_loops_send_a_due_message(local_runtime: LocalRuntime):
             "gsi1sk": {"S": f"{now}#{message_id}"},
         },
     )
+
     # When the minute sweep (every second here) and the queue poller have run
-    deadline = time.monotonic() + 20
-    status = "pending"
-    while time.monotonic() < deadline and status != "sent":
-        time.sleep(0.3)
+    def sent() -> bool:
         item = dynamodb.get_item(
             TableName=table, Key={"pk": {"S": f"MESSAGE#{message_id}"}, "sk": {"S": "MESSAGE"}}
         )
-        status = item["Item"]["status"]["S"]
+        return bool(item["Item"]["status"]["S"] == "sent")
+
     # Then the message was sent through SES
-    assert status == "sent"
+    assert eventually(sent)
     assert int(local_runtime.client("ses").get_send_quota()["SentLast24Hours"]) >= 1
 
 
@@ -229,6 +238,26 @@ def test_ctrl_c_or_sigterm_stops_everything_within_seconds_even_mid_request(tmp_
     assert "[tandem] stopped" in output
     assert "Traceback" not in output
     assert [pid for pid in workers if _alive(pid)] == []
+
+
+def test_a_port_in_use_fails_the_start_with_a_message(tmp_path):
+    # Given the port moto should listen on taken by someone else
+    api_port, aws_port = free_ports(2)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", aws_port))
+        taken.listen()
+        # When the runtime starts
+        process = subprocess.run(
+            [sys.executable, "-m", "local"],
+            cwd=ROOT,
+            env=runtime_env(api_port, aws_port, tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    # Then it says why and exits 1 (moto's own start would wait forever)
+    assert process.returncode == 1, process.stderr[-2000:]
+    assert f"is port {api_port} or {aws_port} taken?" in process.stderr
 
 
 def _children(pid: int) -> list[int]:
@@ -343,16 +372,15 @@ def test_booking_through_make_serve_sends_the_booked_notice(local_runtime: Local
     users = {u["username"]: u for u in local_runtime.state["users"]}
     alex = users["alex@tandem.example"]
     token = local_runtime.tokens(alex["username"], alex["password"])["IdToken"]
-    deadline = time.monotonic() + 30
-    sent: list[dict[str, Any]] = []
-    while time.monotonic() < deadline and not sent:
-        time.sleep(0.5)
+
+    def booked_emails() -> list[dict[str, Any]]:
         history = local_runtime.get("/me/notifications", token)
         assert history.status_code == 200, history.text
-        sent = [
+        return [
             i
             for i in history.json()["items"]
             if i["kind"] == "booked" and i["channel"] == "email" and i["status"] == "sent"
         ]
-    assert sent, "the booked notice was not sent"
+
+    assert eventually(booked_emails), "the booked notice was not sent"
     assert int(local_runtime.client("ses").get_send_quota()["SentLast24Hours"]) >= 1

@@ -548,7 +548,7 @@ def test_queries_answer_as_before_while_writes_move_items_between_partitions_and
                     if reject
                     else "attribute_exists(pk) OR attribute_not_exists(pk)"
                 }
-                items = [
+                items: list[Any] = [
                     {
                         "Put": {
                             "TableName": INDEXED,
@@ -702,9 +702,10 @@ def test_the_stream_poller_delivers_a_backlog_in_one_step(local_aws, monkeypatch
     monkeypatch.setitem(notify_events.HANDLERS, "SESSION", seen.append)
     poller = pollers.StreamPoller(clients["dynamodb"], clients["dynamodbstreams"], table, print)
     # Given more records than one batch holds
-    for n in range(2 * pollers.BATCH_SIZE + 10):
+    count = pollers.READ_LIMIT + pollers.BATCH_SIZE + 10
+    for n in range(count):
         _put_entity(clients, table, f"SESSION#{n}", "SESSION")
     # When the poller takes one step
     poller.step()
     # Then all of them were delivered, in order
-    assert [c.new["pk"] for c in seen] == [f"SESSION#{n}" for n in range(2 * pollers.BATCH_SIZE + 10)]
+    assert [c.new["pk"] for c in seen] == [f"SESSION#{n}" for n in range(count)]
