@@ -23,6 +23,8 @@ BATCH_SIZE = 100
 """Stream records per invocation (the event source mapping's default batch size)."""
 READ_LIMIT = 1000
 """Stream records per GetRecords call (DynamoDB Streams' maximum)."""
+MAX_ROUNDS = 20
+"""Reads a poller makes in one step while there is more to read (so a stop is seen between)."""
 
 
 def invoke(entry: Entrypoint, event: dict[str, Any]) -> dict[str, Any]:
@@ -90,9 +92,11 @@ class StreamPoller:
                 )["ShardIterator"]
 
     def step(self) -> None:
-        """Deliver everything the stream holds now (one step leaves no backlog for the next)."""
+        """Deliver what the stream holds now (up to `MAX_ROUNDS` reads: no backlog left behind)."""
         for shard_id, iterator in list(self._iterators.items()):
-            while iterator is not None:
+            for _ in range(MAX_ROUNDS):
+                if iterator is None:
+                    break
                 response = self._streams.get_records(ShardIterator=iterator, Limit=READ_LIMIT)
                 iterator = self._iterators[shard_id] = response.get("NextShardIterator")
                 records = response.get("Records", [])
@@ -128,27 +132,42 @@ class StreamPoller:
 
 
 class QueuePoller:
-    """Long-polls the send queue and deletes every message the sender did not report failed."""
+    """Long-polls the send queue and deletes every message the sender did not report failed.
+    Like Lambda's SQS event source, it runs up to `concurrency` batches of 10 side by side and
+    keeps receiving while the queue has messages (up to `MAX_ROUNDS` rounds a step)."""
 
-    def __init__(self, sqs: Any, queue_url: str, log: Log, *, invoker: Invoke | None = None) -> None:
+    def __init__(
+        self, sqs: Any, queue_url: str, log: Log, *, invoker: Invoke | None = None, concurrency: int = 2
+    ) -> None:
         self._invoker = invoker
         self._sqs = sqs
         self._queue_url = queue_url
         self._log = log
+        self._concurrency = concurrency
         self._arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
         self.consumer = next(e for e in ENTRYPOINTS if e.trigger == "queue")
 
     def step(self) -> None:
-        messages = self._sqs.receive_message(
-            QueueUrl=self._queue_url,
-            MaxNumberOfMessages=10,
-            WaitTimeSeconds=1,
-            MessageSystemAttributeNames=["All"],
-        ).get("Messages", [])
-        if not messages:
-            return
+        for _ in range(MAX_ROUNDS):
+            batches: list[list[dict[str, Any]]] = []
+            while len(batches) < self._concurrency:
+                messages = self._sqs.receive_message(
+                    QueueUrl=self._queue_url,
+                    MaxNumberOfMessages=10,
+                    WaitTimeSeconds=0 if batches else 1,
+                    MessageSystemAttributeNames=["All"],
+                ).get("Messages", [])
+                if not messages:
+                    break
+                batches.append(messages)
+            if not batches:
+                return
+            with ThreadPoolExecutor(max_workers=len(batches), thread_name_prefix="queue") as pool:
+                list(pool.map(self._deliver, batches))
+
+    def _deliver(self, messages: list[dict[str, Any]]) -> None:
         records = [
             {
                 "messageId": m["MessageId"],

@@ -709,3 +709,29 @@ def test_the_stream_poller_delivers_a_backlog_in_one_step(local_aws, monkeypatch
     poller.step()
     # Then all of them were delivered, in order
     assert [c.new["pk"] for c in seen] == [f"SESSION#{n}" for n in range(count)]
+
+
+def test_the_queue_poller_drains_a_backlog_in_one_step(local_aws):
+    clients, resources = local_aws
+    # Given more due emails than three batches hold, swept onto the send queue
+    outbox = NotifyStore(resources.tables["notify"], clients["dynamodb"])
+    ids = [f"msg_backlog{n:04d}" for n in range(35)]
+    for message_id in ids:
+        outbox.put_message(
+            MessageRecord(
+                message_id=message_id,
+                person_id="per_demoalex",
+                channel=Channel.EMAIL,
+                to="alex@tandem.example",
+                text="Open the Tandem app for an update.",
+                due_at=utc_now(),
+            )
+        )
+    pollers.run_sweep()
+    # When the queue poller takes one step
+    log: list[str] = []
+    pollers.QueuePoller(clients["sqs"], resources.queue_url, log.append).step()
+    # Then every one was sent and the queue is empty
+    assert {outbox.get_message(message_id).status for message_id in ids} == {MessageStatus.SENT}
+    assert int(clients["ses"].get_send_quota()["SentLast24Hours"]) == 35
+    assert log == []
