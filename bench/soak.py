@@ -168,7 +168,11 @@ def _run(pid: int, traffic: Traffic, runtime: Any) -> int:
         rng = random.Random(seed)
         with requests.Session() as session:
             while not halt.is_set():
-                traffic.one(session, rng)
+                try:
+                    traffic.one(session, rng)
+                except requests.RequestException as exc:  # counted: the soak fails on any
+                    with traffic.lock:
+                        traffic.outcomes[f"error {type(exc).__name__}"] += 1
                 halt.wait(THINK_SECONDS)
 
     threads = [threading.Thread(target=client, args=(seed,), daemon=True) for seed in range(CLIENTS)]

@@ -8,6 +8,7 @@ import datetime as dt
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -131,3 +132,26 @@ def chicago_slot(weeks_ahead: int, weekday: int, hour: int) -> str:
 
 def booking(clinician: str, participant: str, start: str) -> dict[str, Any]:
     return {"type": "individual", "start": start, "clinician_id": clinician, "attendee_ids": [participant]}
+
+
+def children(pid: int) -> list[int]:
+    """The process's children (the runtime's function workers), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether the process runs (a zombie does not)."""
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

@@ -12,7 +12,6 @@ import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import jwt
@@ -28,7 +27,7 @@ from tests.e2e.conftest import (
     runtime_env,
     start_runtime,
 )
-from tests.e2e.support import eventually
+from tests.e2e.support import alive, children, eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -217,7 +216,7 @@ def test_ctrl_c_or_sigterm_stops_everything_within_seconds_even_mid_request(tmp_
     for thread in clients:
         thread.start()
     assert busy.wait(60), "no request was answered"
-    workers = _children(runtime.process.pid)
+    workers = children(runtime.process.pid)
     assert workers, "no function workers"
     # When it gets the signal
     runtime.process.send_signal(signum)
@@ -237,7 +236,7 @@ def test_ctrl_c_or_sigterm_stops_everything_within_seconds_even_mid_request(tmp_
     assert "Demo logins" in output
     assert "[tandem] stopped" in output
     assert "Traceback" not in output
-    assert [pid for pid in workers if _alive(pid)] == []
+    assert [pid for pid in workers if alive(pid)] == []
 
 
 def test_a_port_in_use_fails_the_start_with_a_message(tmp_path):
@@ -258,28 +257,6 @@ def test_a_port_in_use_fails_the_start_with_a_message(tmp_path):
     # Then it says why and exits 1 (moto's own start would wait forever)
     assert process.returncode == 1, process.stderr[-2000:]
     assert f"is port {api_port} or {aws_port} taken?" in process.stderr
-
-
-def _children(pid: int) -> list[int]:
-    """The process's children (the function workers), from /proc."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def test_the_seeded_couple_sees_next_weeks_sessions(local_runtime: LocalRuntime):

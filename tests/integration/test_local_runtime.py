@@ -170,13 +170,10 @@ def test_stream_poller_retries_a_failing_record_then_gives_up(local_aws, monkeyp
     assert any("failed 3 times" in line for line in log)
 
 
-def test_queue_poller_sends_swept_messages_and_deletes_them(local_aws):
-    clients, resources = local_aws
-    # Given a due email in the outbox
-    outbox = NotifyStore(resources.tables["notify"], clients["dynamodb"])
+def _put_due_email(outbox: NotifyStore, message_id: str) -> None:
     outbox.put_message(
         MessageRecord(
-            message_id="msg_local0001",
+            message_id=message_id,
             person_id="per_demoalex",
             channel=Channel.EMAIL,
             to="alex@tandem.example",
@@ -184,6 +181,13 @@ def test_queue_poller_sends_swept_messages_and_deletes_them(local_aws):
             due_at=utc_now(),
         )
     )
+
+
+def test_queue_poller_sends_swept_messages_and_deletes_them(local_aws):
+    clients, resources = local_aws
+    # Given a due email in the outbox
+    outbox = NotifyStore(resources.tables["notify"], clients["dynamodb"])
+    _put_due_email(outbox, "msg_local0001")
     # When the minute sweep and the queue poller run
     pollers.run_sweep()
     log: list[str] = []
@@ -717,16 +721,7 @@ def test_the_queue_poller_drains_a_backlog_in_one_step(local_aws):
     outbox = NotifyStore(resources.tables["notify"], clients["dynamodb"])
     ids = [f"msg_backlog{n:04d}" for n in range(35)]
     for message_id in ids:
-        outbox.put_message(
-            MessageRecord(
-                message_id=message_id,
-                person_id="per_demoalex",
-                channel=Channel.EMAIL,
-                to="alex@tandem.example",
-                text="Open the Tandem app for an update.",
-                due_at=utc_now(),
-            )
-        )
+        _put_due_email(outbox, message_id)
     pollers.run_sweep()
     # When the queue poller takes one step
     log: list[str] = []

@@ -8,7 +8,6 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +16,7 @@ from functions.catalog import Entrypoint
 from functions.openapi import load_committed
 from local import gateway as gw
 from local.workers import FunctionError, FunctionTimeout, WorkerPool
+from tests.e2e.support import alive
 
 MODULE = "tests.unit.local_worker_functions"
 
@@ -45,14 +45,6 @@ def pool_of(request: pytest.FixtureRequest) -> Iterator[Any]:
     yield make
     for pool in pools:
         pool.stop()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def test_events_run_side_by_side_in_separate_processes_each_one_at_a_time(pool_of, tmp_path):
@@ -103,7 +95,7 @@ def test_a_timed_out_invocation_kills_its_worker_and_a_fresh_one_takes_its_place
     with pytest.raises(FunctionTimeout):
         pool.invoke(entry("sleep", timeout=1), {"seconds": 60})
     assert time.monotonic() - started < 30
-    assert not _alive(before)
+    assert not alive(before)
     after = pool.invoke(entry("pid"), {})
     assert after["pid"] != before
     assert after["seen"] == [0]  # a cold container
@@ -142,7 +134,7 @@ def test_stop_ends_even_a_busy_worker_at_once(pool_of):
     thread.join(timeout=10)
     assert time.monotonic() - started < 5
     assert len(outcome) == 1
-    assert [pid for pid in workers if _alive(pid)] == []
+    assert [pid for pid in workers if alive(pid)] == []
     with pytest.raises(FunctionError):
         pool.invoke(entry("pid"), {})
 
