@@ -50,7 +50,8 @@ def main() -> int:
         )
         return 1
     print(runtime.banner(rt, started), flush=True)
-    stop.wait()
+    while not stop.wait(1.0):  # a bounded wait: the main thread runs a pending handler in time
+        pass
     print("[tandem] stopping...", file=sys.stderr, flush=True)
     rt.stop()
     print("[tandem] stopped", file=sys.stderr, flush=True)

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from functions.catalog import ENTRYPOINTS, Entrypoint, Trigger
+from local import signals
 from local.filters import matches_any
 from local.workers import Invoke, describe, error_type, invoke_in_process
 
@@ -44,6 +45,7 @@ class Loop(threading.Thread):
         self._halt = threading.Event()
 
     def run(self) -> None:
+        signals.main_thread_only()
         while not self._halt.is_set():
             try:
                 self._step()

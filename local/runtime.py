@@ -28,7 +28,7 @@ from functions.common.tables import ALL_TABLES
 from functions.openapi import load_committed
 from functions.schedule.vocabulary import PersonKind
 from local import gateway as gw
-from local import moto_dynamodb, moto_state, pollers, provision, seed
+from local import moto_dynamodb, moto_state, pollers, provision, seed, signals
 from local.settings import PROGRAM_SMS_NUMBER, REGION, SENDER_EMAIL, LocalSettings
 from local.workers import Invoke, WorkerPool
 
@@ -150,6 +150,7 @@ class MotoServer(ThreadedMotoServer):
     failure: BaseException | None = None
 
     def _server_entry(self) -> None:
+        signals.main_thread_only()
         try:
             super()._server_entry()
         except BaseException as exc:  # noqa: BLE001 - handed to the thread that waits in start()
@@ -216,9 +217,12 @@ def _start(settings: LocalSettings, moto: Any, started: list[Callable[[], None]]
     server = gw.make_server(gateway, settings.host, settings.api_port, log)
     started.append(server.server_close)
     runtime = Runtime(settings, resources, logins, moto, server, pool)
-    server_thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="gateway", daemon=True
-    )
+
+    def serve() -> None:
+        signals.main_thread_only()
+        server.serve_forever(poll_interval=0.1)
+
+    server_thread = threading.Thread(target=serve, name="gateway", daemon=True)
     server_thread.start()
     started.append(server.shutdown)
     runtime.threads.append(server_thread)

@@ -34,12 +34,13 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
 from functions.catalog import Entrypoint
+from local import signals
 
 Invoke = Callable[[Entrypoint, dict[str, Any]], dict[str, Any]]
 Log = Callable[[str], None]
@@ -96,6 +97,7 @@ def _serve(conn: Connection, modules: Sequence[str]) -> None:
     """A worker's life: import the functions, say ready, then one event at a time until the
     runtime closes the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signals.take_back()  # spawned from a runtime thread, it inherited the blocked stop signals
     try:
         for module in modules:
             importlib.import_module(module)
@@ -122,16 +124,23 @@ class _Worker:
     process: BaseProcess
     conn: Connection
     events: int = 0
+    ended: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def end(self) -> None:
-        """Stop the process (SIGTERM, then SIGKILL), without waiting on a busy handler."""
-        self.conn.close()
+        """Stop the process (SIGTERM, then SIGKILL), without waiting on a busy handler. Once,
+        whichever thread asks first (the pool's stop and a failed invocation may both)."""
+        with self.lock:
+            if self.ended:
+                return
+            self.ended = True
         if self.process.is_alive():
             self.process.terminate()
             self.process.join(KILL_GRACE_SECONDS)
         if self.process.is_alive():
             self.process.kill()
             self.process.join(KILL_GRACE_SECONDS)
+        self.conn.close()
 
 
 class WorkerPool:
@@ -172,8 +181,8 @@ class WorkerPool:
 
     def stop(self) -> None:
         """End every worker now: a busy one is killed, and its caller gets a FunctionError."""
-        self._stopping.set()
-        with self._guard:
+        with self._guard:  # no worker is spawned after this (see `_spawn_one`)
+            self._stopping.set()
             workers = list(self._workers)
         for worker in workers:
             if worker.process.is_alive():
@@ -185,14 +194,16 @@ class WorkerPool:
             worker.end()
 
     def _spawn_one(self) -> _Worker:
-        parent, child = self._context.Pipe()
-        process = self._context.Process(
-            target=_serve, args=(child, self._modules), name="tandem-function", daemon=True
-        )
-        process.start()
-        child.close()
-        worker = _Worker(process, parent)
         with self._guard:
+            if self._stopping.is_set():
+                raise RuntimeError("the pool is stopping")
+            parent, child = self._context.Pipe()
+            process = self._context.Process(
+                target=_serve, args=(child, self._modules), name="tandem-function", daemon=True
+            )
+            process.start()
+            child.close()
+            worker = _Worker(process, parent)
             self._workers.add(worker)
         return worker
 
@@ -221,6 +232,7 @@ class WorkerPool:
             return
 
         def replace() -> None:
+            signals.main_thread_only()
             try:
                 fresh = self._spawn_one()
                 self._await_ready(fresh, time.monotonic() + 120)

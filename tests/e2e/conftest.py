@@ -39,11 +39,18 @@ def free_ports(count: int) -> list[int]:
 
 
 class LocalRuntime:
-    def __init__(self, process: subprocess.Popen[str], state: dict[str, Any], startup_seconds: float) -> None:
+    def __init__(
+        self, process: subprocess.Popen[bytes], state: dict[str, Any], startup_seconds: float, log: Path
+    ) -> None:
         self.process = process
         self.state = state
         self.startup_seconds = startup_seconds
         self.api = state["api_url"]
+        self.log = log
+
+    def output(self) -> str:
+        """What the runtime has printed (stdout and stderr)."""
+        return self.log.read_text(errors="replace")
 
     def cognito(self) -> Any:
         return boto3.client(
@@ -104,25 +111,23 @@ def start_runtime(state_dir: Path) -> LocalRuntime:
     api_port, aws_port = free_ports(2)
     env = runtime_env(api_port, aws_port, state_dir)
     started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    # Its output goes to a file: a pipe nobody reads fills up and stalls the runtime's prints.
+    log = state_dir / "runtime.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     state_file = state_dir / "local.json"
     while not state_file.exists():
         if process.poll() is not None:
-            output = process.stdout.read() if process.stdout else ""
+            output = log.read_text(errors="replace")
             pytest.fail(f"local runtime exited early ({process.returncode}):\n{output}")
         if time.monotonic() - started > START_PATIENCE_SECONDS:
             process.kill()
             pytest.fail("local runtime did not become ready")
         time.sleep(0.1)
     state = json.loads(state_file.read_text())
-    return LocalRuntime(process, state, time.monotonic() - started)
+    return LocalRuntime(process, state, time.monotonic() - started, log)
 
 
 def stop_runtime(runtime: LocalRuntime) -> None:
