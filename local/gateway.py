@@ -13,25 +13,25 @@ from __future__ import annotations
 
 import importlib
 import json
-import threading
+import socket
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
-from chalice.local import LambdaContext, LambdaEventConverter, RouteMatcher
+from chalice.local import LambdaEventConverter, RouteMatcher
 
 from functions.catalog import api_entrypoint
 from functions.common.errors import PROBLEM_BASE
 from functions.common.http import PROBLEM_JSON, problem_body
 from functions.openapi import FUNCTION_KEY
+from local.workers import FunctionTimeout, Invoke, invoke_in_process
 
-Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 SentSms = Callable[[], list[dict[str, str]]]
 SENT_SMS_PATH = "/_local/sms"
 """Local only, not part of the API: the texts moto's SNS has "sent" (what a phone would have
@@ -106,32 +106,32 @@ class Gateway:
     document: dict[str, Any]
     verifier: TokenVerifier
     api_url: str
-    handlers: dict[str, Handler] = field(default_factory=dict)
-    locks: dict[str, threading.Lock] = field(default_factory=dict)
     sent_sms: SentSms | None = None
     """What `SENT_SMS_PATH` lists (the runtime reads moto's SNS); None: that path is 404."""
+    invoker: Invoke = invoke_in_process
+    """Runs a function on an event: the runtime's worker pool (Lambda-like containers, one event
+    at a time each); by default in this process, one event at a time."""
 
     def __post_init__(self) -> None:
         self.operations: dict[tuple[str, str], Operation] = {}
+        self.allowed: dict[str, list[str]] = {}
         for path, item in self.document["paths"].items():
             for method, operation in item.items():
                 self.operations[(path, method.upper())] = Operation(
                     domain=operation[FUNCTION_KEY], resource=path, protected=bool(operation.get("security"))
                 )
+                self.allowed.setdefault(path, []).append(method.upper())
         self.matcher = RouteMatcher(list(self.document["paths"]))
         self.converter = LambdaEventConverter(self.matcher)
-        for domain in {op.domain for op in self.operations.values()}:
-            self.locks[domain] = threading.Lock()
-
-    def handler_for(self, domain: str) -> Handler:
-        if domain not in self.handlers:
-            entry = api_entrypoint(domain)
-            module = importlib.import_module(entry.module)
-            self.handlers[domain] = getattr(module, entry.function_name)
-        return self.handlers[domain]
+        self.entrypoints = {op.domain: api_entrypoint(op.domain) for op in self.operations.values()}
 
     def published_document(self) -> dict[str, Any]:
         return {**self.document, "servers": [{"url": self.api_url, "description": "local runtime"}]}
+
+
+Response = tuple[int, list[tuple[str, str]], bytes]
+LOCAL_METHODS = ("GET", "HEAD")
+"""What the gateway's own pages (Swagger UI, the document, `/_local/sms`) answer."""
 
 
 def _problem(
@@ -141,6 +141,14 @@ def _problem(
         status=status, title=title, type_=PROBLEM_BASE + slug, detail=detail, instance=instance
     )
     return status, {"Content-Type": PROBLEM_JSON}, json.dumps(body).encode()
+
+
+def _not_allowed(method: str, path: str, allowed: list[str]) -> Response:
+    """405 with `Allow`: the path exists, the method is not one the API serves there."""
+    status, hdrs, payload = _problem(
+        405, "Method Not Allowed", "method-not-allowed", f"{method} is not allowed here", path
+    )
+    return status, [*hdrs.items(), ("Allow", ", ".join(allowed))], payload
 
 
 def complete_event(
@@ -205,13 +213,17 @@ def _route_captures(resource: str, path: str) -> dict[str, str]:
 
 def handle(
     gateway: Gateway, method: str, raw_path: str, headers: list[tuple[str, str]], body: bytes | None
-) -> tuple[int, list[tuple[str, str]], bytes]:
-    """One HTTP exchange: returns status, headers and body."""
+) -> Response:
+    """One HTTP exchange, whatever the method: returns status, headers and body."""
     path = urlsplit(raw_path).path
     if path in {"/docs", "/docs/"} or path.startswith("/docs/") or path == "/openapi.json":
+        if method not in LOCAL_METHODS:
+            return _not_allowed(method, path, list(LOCAL_METHODS))
         status, hdrs, payload = _docs(gateway, path, urlsplit(raw_path).query)
         return status, list(hdrs.items()), payload
-    if path == SENT_SMS_PATH and method == "GET" and gateway.sent_sms is not None:
+    if path == SENT_SMS_PATH and gateway.sent_sms is not None:
+        if method not in LOCAL_METHODS:
+            return _not_allowed(method, path, list(LOCAL_METHODS))
         items = json.dumps({"items": gateway.sent_sms()}, indent=2)
         return 200, [("Content-Type", "application/json")], items.encode()
     try:
@@ -221,10 +233,7 @@ def handle(
         return status, list(hdrs.items()), payload
     operation = gateway.operations.get((match.route, method))
     if operation is None:
-        status, hdrs, payload = _problem(
-            405, "Method Not Allowed", "method-not-allowed", f"{method} is not allowed on {match.route}", path
-        )
-        return status, list(hdrs.items()), payload
+        return _not_allowed(method, path, gateway.allowed[match.route])
     claims = None
     if operation.protected:
         authorization = next((v for k, v in headers if k.lower() == "authorization"), None)
@@ -245,10 +254,13 @@ def handle(
         claims=claims,
         body=body,
     )
-    context = LambdaContext(f"tandem-local-{operation.domain}", 512, max_runtime_ms=10_000)
     try:
-        with gateway.locks[operation.domain]:  # one invocation per "container" at a time
-            response = gateway.handler_for(operation.domain)(event, context)
+        response = gateway.invoker(gateway.entrypoints[operation.domain], event)
+    except FunctionTimeout:  # API Gateway's answer when the integration times out
+        status, hdrs, payload = _problem(
+            504, "Gateway Timeout", "gateway-timeout", "the function timed out", path
+        )
+        return status, list(hdrs.items()), payload
     except Exception:  # noqa: BLE001 - API Gateway answers 502 when the function fails
         status, hdrs, payload = _problem(502, "Bad Gateway", "bad-gateway", "the function failed", path)
         return status, list(hdrs.items()), payload
@@ -283,7 +295,16 @@ def _docs(gateway: Gateway, path: str, query: str) -> tuple[int, dict[str, str],
     return 200, {"Content-Type": "text/html; charset=utf-8"}, html.encode()
 
 
-def make_server(gateway: Gateway, host: str, port: int, log: Callable[[str], None]) -> ThreadingHTTPServer:
+class GatewayServer(ThreadingHTTPServer):
+    """A thread per connection (clients wait for an idle function worker, not for the socket)."""
+
+    daemon_threads = True
+    request_queue_size = socket.SOMAXCONN
+    """The listen backlog: `socketserver`'s default of 5 reset connections beyond a handful
+    of clients arriving at once."""
+
+
+def make_server(gateway: Gateway, host: str, port: int, log: Callable[[str], None]) -> GatewayServer:
     class RequestHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "TandemLocalGateway"
@@ -292,26 +313,35 @@ def make_server(gateway: Gateway, host: str, port: int, log: Callable[[str], Non
             started = time.perf_counter()
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else None
-            status, headers, payload = handle(
-                gateway, self.command, self.path, list(self.headers.items()), body
-            )
-            self.send_response(status)
-            for name, value in headers:
-                if name.lower() not in {"content-length", "connection"}:
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(payload)
+            try:
+                status, headers, payload = handle(
+                    gateway, self.command, self.path, list(self.headers.items()), body
+                )
+            except Exception as exc:  # noqa: BLE001 - a gateway fault is a problem, never a reset
+                log(f"gateway: {type(exc).__name__} on {self.command} {urlsplit(self.path).path}")
+                status, problem_headers, payload = _problem(
+                    500, "Internal Server Error", "internal", "the gateway failed", urlsplit(self.path).path
+                )
+                headers = list(problem_headers.items())
+            try:
+                self.send_response(status)
+                for name, value in headers:
+                    if name.lower() not in {"content-length", "connection"}:
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client went away: nothing to answer
+                return
             # Method, route path and status only: never bodies, headers or query strings (PHI).
             elapsed_ms = 1000 * (time.perf_counter() - started)
             log(f"{self.command} {urlsplit(self.path).path} {status} {elapsed_ms:.0f}ms")
 
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
-
         def __getattr__(self, name: str) -> Any:
-            # Any other method (TRACE, CONNECT, QUERY ...) is routed too, so it gets the 405
-            # problem a route without it answers, never http.server's 501 text/html.
+            # `BaseHTTPRequestHandler` looks up `do_<METHOD>` and answers 501 text/html when it
+            # is missing: every method (TRACE, QUERY, ...) is served, as a problem if need be.
             if name.startswith("do_"):
                 return self._serve
             raise AttributeError(name)
@@ -319,6 +349,4 @@ def make_server(gateway: Gateway, host: str, port: int, log: Callable[[str], Non
         def log_message(self, format: str, *args: Any) -> None:
             return
 
-    server = ThreadingHTTPServer((host, port), RequestHandler)
-    server.daemon_threads = True
-    return server
+    return GatewayServer((host, port), RequestHandler)

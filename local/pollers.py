@@ -6,30 +6,32 @@ inbound texts to the `topic` entry points (through the local inbound-SMS topic's
 
 from __future__ import annotations
 
-import importlib
 import json
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from chalice.local import LambdaContext
-
 from functions.catalog import ENTRYPOINTS, Entrypoint, Trigger
+from local import signals
 from local.filters import matches_any
+from local.workers import Invoke, describe, error_type, invoke_in_process
 
 Log = Callable[[str], None]
-_INVOKE_LOCK = threading.Lock()  # background functions, like Lambda containers, run one event at a time
+BATCH_SIZE = 100
+"""Stream records per invocation (the event source mapping's default batch size)."""
+READ_LIMIT = 1000
+"""Stream records per GetRecords call (DynamoDB Streams' maximum)."""
+MAX_ROUNDS = 20
+"""Reads a poller makes in one step while there is more to read (so a stop is seen between)."""
 
 
 def invoke(entry: Entrypoint, event: dict[str, Any]) -> dict[str, Any]:
-    module = importlib.import_module(entry.module)
-    handler = getattr(module, entry.function_name)
-    with _INVOKE_LOCK:
-        context = LambdaContext(f"tandem-local-{entry.id}", 512, max_runtime_ms=entry.timeout * 1000)
-        result = handler(event, context)
-    return dict(result or {})
+    """Run `entry` in this process (the default of every poller: the runtime gives them its
+    worker pool's `invoke` instead)."""
+    return invoke_in_process(entry, event)
 
 
 class Loop(threading.Thread):
@@ -43,11 +45,13 @@ class Loop(threading.Thread):
         self._halt = threading.Event()
 
     def run(self) -> None:
+        signals.main_thread_only()
         while not self._halt.is_set():
             try:
                 self._step()
             except Exception as exc:  # noqa: BLE001 - a poller must outlive one bad round
-                self._log(f"{self.name}: {type(exc).__name__}: {exc}")
+                if not self._halt.is_set():  # stopping: moto and the workers are going away
+                    self._log(f"{self.name}: {type(exc).__name__}: {exc}")
             self._halt.wait(self.interval)
 
     def stop(self) -> None:
@@ -57,12 +61,25 @@ class Loop(threading.Thread):
 class StreamPoller:
     """Reads the schedule table's stream from LATEST and hands records to each consumer whose
     filters match, retrying failed records (as the event source mapping would) up to
-    `max_attempts` before giving up on them."""
+    `max_attempts` before giving up on them. `trim`, when given, is told the last sequence
+    number of every batch delivered (the local runtime drops those records from moto)."""
 
-    def __init__(self, dynamodb: Any, streams: Any, table_name: str, log: Log, max_attempts: int = 3) -> None:
+    def __init__(
+        self,
+        dynamodb: Any,
+        streams: Any,
+        table_name: str,
+        log: Log,
+        max_attempts: int = 3,
+        *,
+        trim: Callable[[str], object] | None = None,
+        invoker: Invoke | None = None,
+    ) -> None:
+        self._invoker = invoker
         self._streams = streams
         self._log = log
         self._max_attempts = max_attempts
+        self._trim = trim
         self.stream_arn = dynamodb.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
         self._iterators: dict[str, str | None] = {}
         self.consumers = [e for e in ENTRYPOINTS if e.trigger == "stream"]
@@ -77,23 +94,37 @@ class StreamPoller:
                 )["ShardIterator"]
 
     def step(self) -> None:
+        """Deliver what the stream holds now (up to `MAX_ROUNDS` reads: no backlog left behind)."""
         for shard_id, iterator in list(self._iterators.items()):
-            if iterator is None:
-                continue
-            response = self._streams.get_records(ShardIterator=iterator, Limit=100)
-            self._iterators[shard_id] = response.get("NextShardIterator")
-            records = response.get("Records", [])
-            if records:
-                self.deliver([{**r, "eventSourceARN": self.stream_arn} for r in records])
+            for _ in range(MAX_ROUNDS):
+                if iterator is None:
+                    break
+                response = self._streams.get_records(ShardIterator=iterator, Limit=READ_LIMIT)
+                iterator = self._iterators[shard_id] = response.get("NextShardIterator")
+                records = response.get("Records", [])
+                if records:
+                    self.deliver([{**r, "eventSourceARN": self.stream_arn} for r in records])
+                    if self._trim is not None:
+                        self._trim(records[-1]["dynamodb"]["SequenceNumber"])
+                if len(records) < READ_LIMIT:
+                    break
 
     def deliver(self, records: list[dict[str, Any]]) -> None:
-        for consumer in self.consumers:
-            batch = [r for r in records if matches_any(consumer.stream_filters, r)]
+        """Each consumer gets the records its filters match, in order, `BATCH_SIZE` at a time;
+        the consumers run side by side, as their event source mappings do."""
+        with ThreadPoolExecutor(max_workers=len(self.consumers), thread_name_prefix="stream") as pool:
+            for future in [pool.submit(self._deliver_to, consumer, records) for consumer in self.consumers]:
+                future.result()
+
+    def _deliver_to(self, consumer: Entrypoint, records: list[dict[str, Any]]) -> None:
+        matching = [r for r in records if matches_any(consumer.stream_filters, r)]
+        for start in range(0, len(matching), BATCH_SIZE):
+            batch = matching[start : start + BATCH_SIZE]
             for attempt in range(1, self._max_attempts + 1):
                 if not batch:
                     break
                 try:
-                    result = invoke(consumer, {"Records": batch})
+                    result = (self._invoker or invoke)(consumer, {"Records": batch})
                     failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
                 except Exception:  # noqa: BLE001 - an invocation error fails the whole batch
                     failed = {r["dynamodb"].get("SequenceNumber") for r in batch}
@@ -103,26 +134,42 @@ class StreamPoller:
 
 
 class QueuePoller:
-    """Long-polls the send queue and deletes every message the sender did not report failed."""
+    """Long-polls the send queue and deletes every message the sender did not report failed.
+    Like Lambda's SQS event source, it runs up to `concurrency` batches of 10 side by side and
+    keeps receiving while the queue has messages (up to `MAX_ROUNDS` rounds a step)."""
 
-    def __init__(self, sqs: Any, queue_url: str, log: Log) -> None:
+    def __init__(
+        self, sqs: Any, queue_url: str, log: Log, *, invoker: Invoke | None = None, concurrency: int = 2
+    ) -> None:
+        self._invoker = invoker
         self._sqs = sqs
         self._queue_url = queue_url
         self._log = log
+        self._concurrency = concurrency
         self._arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
         self.consumer = next(e for e in ENTRYPOINTS if e.trigger == "queue")
 
     def step(self) -> None:
-        messages = self._sqs.receive_message(
-            QueueUrl=self._queue_url,
-            MaxNumberOfMessages=10,
-            WaitTimeSeconds=1,
-            MessageSystemAttributeNames=["All"],
-        ).get("Messages", [])
-        if not messages:
-            return
+        for _ in range(MAX_ROUNDS):
+            batches: list[list[dict[str, Any]]] = []
+            while len(batches) < self._concurrency:
+                messages = self._sqs.receive_message(
+                    QueueUrl=self._queue_url,
+                    MaxNumberOfMessages=10,
+                    WaitTimeSeconds=0 if batches else 1,
+                    MessageSystemAttributeNames=["All"],
+                ).get("Messages", [])
+                if not messages:
+                    break
+                batches.append(messages)
+            if not batches:
+                return
+            with ThreadPoolExecutor(max_workers=len(batches), thread_name_prefix="queue") as pool:
+                list(pool.map(self._deliver, batches))
+
+    def _deliver(self, messages: list[dict[str, Any]]) -> None:
         records = [
             {
                 "messageId": m["MessageId"],
@@ -138,7 +185,7 @@ class QueuePoller:
             for m in messages
         ]
         try:
-            result = invoke(self.consumer, {"Records": records})
+            result = (self._invoker or invoke)(self.consumer, {"Records": records})
             failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         except Exception:  # noqa: BLE001 - an invocation error returns the whole batch to SQS
             failed = {r["messageId"] for r in records}
@@ -167,10 +214,19 @@ class AsyncPoller:
     """What the log says of a queued message that is not one to deliver."""
 
     def __init__(
-        self, sqs: Any, entry: Entrypoint, queue_url: str, dlq_url: str, log: Log, max_attempts: int = 3
+        self,
+        sqs: Any,
+        entry: Entrypoint,
+        queue_url: str,
+        dlq_url: str,
+        log: Log,
+        max_attempts: int = 3,
+        *,
+        invoker: Invoke | None = None,
     ) -> None:
         if entry.trigger != self.trigger:
             raise ValueError(f"{entry.id} is not invoked by {self.source}")
+        self._invoker = invoker
         self._sqs = sqs
         self.consumer = entry
         self._queue_url = queue_url
@@ -204,7 +260,7 @@ class AsyncPoller:
         failure = ""
         for _ in range(self._max_attempts):
             try:
-                invoke(self.consumer, event)
+                (self._invoker or invoke)(self.consumer, event)
             except Exception as exc:  # noqa: BLE001 - as Lambda would, retry then dead-letter
                 failure = self.failure(exc)
             else:
@@ -216,7 +272,7 @@ class AsyncPoller:
         return False
 
     def failure(self, exc: Exception) -> str:
-        return f"{type(exc).__name__}: {exc}"
+        return describe(exc)
 
 
 class EventPoller(AsyncPoller):
@@ -258,7 +314,7 @@ class TopicPoller(AsyncPoller):
         return str(event["Records"][0]["Sns"].get("MessageId", "?"))
 
     def failure(self, exc: Exception) -> str:
-        return type(exc).__name__
+        return error_type(exc)
 
 
 def sns_event(envelope: dict[str, Any], subscription_arn: str) -> dict[str, Any]:
@@ -313,18 +369,19 @@ def nightly_entries() -> list[Entrypoint]:
     return [e for e in ENTRYPOINTS if e.daily is not None]
 
 
-def run_sweep() -> None:
+def run_sweep(invoker: Invoke | None = None) -> None:
     """One minute's tick: every minute entry point, never a nightly one."""
     for entry in minute_entries():
-        invoke(entry, sweep_event())
+        (invoker or invoke)(entry, sweep_event())
 
 
-def run_nightly(entry_id: str | None = None) -> dict[str, dict[str, Any]]:
+def run_nightly(entry_id: str | None = None, invoker: Invoke | None = None) -> dict[str, dict[str, Any]]:
     """Run the nightly jobs now (or only `entry_id`), as their rules would; their results by id."""
     entries = [e for e in nightly_entries() if entry_id in (None, e.id)]
     if entry_id is not None and not entries:
         raise KeyError(f"no nightly entry point {entry_id!r}")
-    return {entry.id: invoke(entry, sweep_event(f"tandem-local-{entry.id}")) for entry in entries}
+    run = invoker or invoke
+    return {entry.id: run(entry, sweep_event(f"tandem-local-{entry.id}")) for entry in entries}
 
 
 class NightlyRunner:

@@ -8,9 +8,12 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from moto.server import ThreadedMotoServer
 
 from functions.catalog import (
     COORDINATOR_ALERT_IDS_ENV,
@@ -25,12 +28,17 @@ from functions.catalog import (
 from functions.common.tables import ALL_TABLES
 from functions.openapi import load_committed
 from functions.schedule.vocabulary import PersonKind
-from local import cognito_mfa, pollers, provision, seed
+from local import cognito_mfa, moto_dynamodb, moto_state, pollers, provision, seed, signals
 from local import gateway as gw
 from local.settings import PROGRAM_SMS_NUMBER, REGION, SENDER_EMAIL, LocalSettings
+from local.workers import Invoke, WorkerPool
 
 CLIENT_SERVICES = ("dynamodb", "dynamodbstreams", "sqs", "ses", "sns", "cognito-idp", "events")
-STOP_GRACE_SECONDS = 6.0
+STOP_GRACE_SECONDS = 1.0
+"""How long the loops get to finish a step once told to stop (they are daemon threads: one
+still busy is abandoned with the process)."""
+WORKERS_READY_SECONDS = 120.0
+"""How long the function workers may take to import the functions (a loaded machine is slow)."""
 COORDINATOR_ALERT_IDS = ",".join(p.person_id for p in seed.PEOPLE if p.kind is PersonKind.COORDINATOR)
 """Who coverage's alerts go to locally: the demo program's coordinators (`per_democoordinator`)."""
 
@@ -91,6 +99,7 @@ class Runtime:
     logins: list[seed.DemoLogin]
     moto: Any
     server: Any
+    pool: WorkerPool
     loops: list[pollers.Loop] = field(default_factory=list)
     threads: list[threading.Thread] = field(default_factory=list)
 
@@ -124,38 +133,88 @@ class Runtime:
         return path
 
     def stop(self) -> None:
+        """Stop everything within seconds: the loops and the gateway are told first, the
+        workers are ended (a busy one killed), then moto."""
         for loop in self.loops:
             loop.stop()
         self.server.shutdown()
         self.server.server_close()
-        # One shared grace period (the loops are daemon threads): a loop still busy when it
-        # ends is abandoned with the process, however many loops there are.
+        self.pool.stop()
         deadline = time.monotonic() + STOP_GRACE_SECONDS
         for loop in self.loops:
             loop.join(timeout=max(0.0, deadline - time.monotonic()))
         self.moto.stop()
 
 
+class MotoServer(ThreadedMotoServer):
+    """moto's threaded server, except that a port it cannot bind fails the start (moto's own
+    `start` waits forever for a server that never came up)."""
+
+    failure: BaseException | None = None
+
+    def _server_entry(self) -> None:
+        signals.main_thread_only()
+        try:
+            super()._server_entry()
+        except BaseException as exc:  # noqa: BLE001 - handed to the thread that waits in start()
+            self.failure = exc
+            self._server_ready_event.set()
+
+    def start(self) -> None:
+        super().start()
+        if isinstance(self.failure, SystemExit):  # werkzeug's answer to a port in use
+            raise OSError(f"moto could not listen on port {self._port}")
+        if self.failure is not None:
+            raise self.failure
+
+
 def start(settings: LocalSettings | None = None) -> Runtime:
+    """Start moto, provision and seed it, start the function workers, the gateway and the
+    loops; returns once all of them serve (and the state file says so). Whatever was started
+    is stopped again when the start fails or is interrupted."""
     settings = settings or LocalSettings.from_env()
     _environment(settings)
 
     import logging
 
     import boto3
-    from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request lines
 
-    cognito_mfa.install()  # Cognito's TOTP MFA, which moto does not enforce (staff pool: required)
-    moto = ThreadedMotoServer(ip_address=settings.host, port=settings.aws_port, verbose=False)
+    # moto runs in this process: DynamoDB as AWS runs it, no state kept forever, and Cognito's
+    # TOTP MFA, which moto does not enforce (staff pool: required)
+    moto_dynamodb.install()
+    moto_state.install()
+    cognito_mfa.install()
+    moto = MotoServer(ip_address=settings.host, port=settings.aws_port, verbose=False)
     moto.start()
-    session = boto3.session.Session(region_name=REGION)
-    clients = {name: session.client(name, endpoint_url=settings.aws_endpoint_url) for name in CLIENT_SERVICES}  # type: ignore[call-overload]
+    started: list[Callable[[], None]] = [moto.stop]
+    try:
+        return _start(settings, moto, started, boto3.session.Session(region_name=REGION))
+    except BaseException:
+        for stop in reversed(started):
+            stop()
+        raise
+
+
+def _start(settings: LocalSettings, moto: Any, started: list[Callable[[], None]], session: Any) -> Runtime:
+    clients = {name: session.client(name, endpoint_url=settings.aws_endpoint_url) for name in CLIENT_SERVICES}
 
     resources = provision.provision(clients)
     os.environ.update(function_environment(resources))
+    # The workers inherit the environment now complete, and import the functions while the
+    # demo program is seeded.
+    pool = WorkerPool(
+        settings.workers,
+        sorted({e.module for e in ENTRYPOINTS}),
+        log,
+        max_events=settings.worker_max_events,
+        environment={"AWS_ENDPOINT_URL": settings.functions_aws_url} if settings.functions_aws_url else None,
+    )
+    started.append(pool.stop)
+    pool.spawn()
     logins = seed.seed(clients, resources)
+    pool.wait_ready(WORKERS_READY_SECONDS)
 
     document = load_committed()
     verifier = gw.TokenVerifier(
@@ -165,60 +224,79 @@ def start(settings: LocalSettings | None = None) -> Runtime:
         resources.user_pool_client_id,
         more_pools=[(resources.staff_user_pool_id, resources.staff_user_pool_client_id)],
     )
-    gateway = gw.Gateway(document=document, verifier=verifier, api_url=settings.api_url, sent_sms=sent_sms)
-    for domain in {op.domain for op in gateway.operations.values()}:
-        gateway.handler_for(domain)  # import now: a broken function fails the start, not a request
+    gateway = gw.Gateway(
+        document=document, verifier=verifier, api_url=settings.api_url, sent_sms=sent_sms, invoker=pool.invoke
+    )
     server = gw.make_server(gateway, settings.host, settings.api_port, log)
-    runtime = Runtime(settings, resources, logins, moto, server)
-    server_thread = threading.Thread(target=server.serve_forever, name="gateway", daemon=True)
+    started.append(server.server_close)
+    runtime = Runtime(settings, resources, logins, moto, server, pool)
+
+    def serve() -> None:
+        signals.main_thread_only()
+        server.serve_forever(poll_interval=0.1)
+
+    server_thread = threading.Thread(target=serve, name="gateway", daemon=True)
     server_thread.start()
+    started.append(server.shutdown)
     runtime.threads.append(server_thread)
 
     schedule_table = resources.tables["schedule"]
-    streams = pollers.StreamPoller(clients["dynamodb"], clients["dynamodbstreams"], schedule_table, log)
-    queue = pollers.QueuePoller(clients["sqs"], resources.queue_url, log)
-    nightly = pollers.NightlyRunner(log)
+    streams = pollers.StreamPoller(
+        clients["dynamodb"],
+        clients["dynamodbstreams"],
+        schedule_table,
+        log,
+        # Delivered records leave moto's memory (DynamoDB Streams would keep them 24 hours).
+        trim=lambda sequence: moto_dynamodb.trim_stream(schedule_table, sequence),
+        invoker=pool.invoke,
+    )
+    queue = pollers.QueuePoller(clients["sqs"], resources.queue_url, log, invoker=pool.invoke)
+    nightly = pollers.NightlyRunner(log, run=pool.invoke)
     runtime.loops = [
         pollers.Loop("stream-poller", settings.poll_seconds, streams.step, log),
         pollers.Loop("queue-poller", settings.poll_seconds, queue.step, log),
-        pollers.Loop("minute-sweep", settings.sweep_seconds, pollers.run_sweep, log),
+        pollers.Loop("minute-sweep", settings.sweep_seconds, lambda: pollers.run_sweep(pool.invoke), log),
         pollers.Loop("nightly-runner", settings.sweep_seconds, nightly.step, log),
+        pollers.Loop("housekeeping", moto_state.HOUSEKEEPING_SECONDS, moto_state.trim, log),
     ]
     runtime.loops += [
         pollers.Loop(f"event-poller-{entry.id}", settings.poll_seconds, poller.step, log)
-        for entry, poller in event_pollers(clients["sqs"], resources, log)
+        for entry, poller in event_pollers(clients["sqs"], resources, log, pool.invoke)
     ]
     runtime.loops += [
         pollers.Loop(f"topic-poller-{entry.id}", settings.poll_seconds, poller.step, log)
-        for entry, poller in topic_pollers(clients["sqs"], resources, log)
+        for entry, poller in topic_pollers(clients["sqs"], resources, log, pool.invoke)
     ]
     for loop in runtime.loops:
+        started.append(loop.stop)
         loop.start()
     runtime.write_state()
     return runtime
 
 
 def event_pollers(
-    sqs: Any, resources: provision.Resources, log: pollers.Log
+    sqs: Any, resources: provision.Resources, log: pollers.Log, invoker: Invoke | None = None
 ) -> list[tuple[Entrypoint, pollers.EventPoller]]:
     """One poller per `event` entry point, reading the queue its local rule on the bus fills."""
     found: list[tuple[Entrypoint, pollers.EventPoller]] = []
     for entry in ENTRYPOINTS:
         queue = resources.event_queues.get(entry.id)
         if entry.trigger == "event" and queue is not None:
-            found.append((entry, pollers.EventPoller(sqs, entry, queue.url, queue.dlq_url, log)))
+            poller = pollers.EventPoller(sqs, entry, queue.url, queue.dlq_url, log, invoker=invoker)
+            found.append((entry, poller))
     return found
 
 
 def topic_pollers(
-    sqs: Any, resources: provision.Resources, log: pollers.Log
+    sqs: Any, resources: provision.Resources, log: pollers.Log, invoker: Invoke | None = None
 ) -> list[tuple[Entrypoint, pollers.TopicPoller]]:
     """One poller per `topic` entry point, reading the queue subscribed to the inbound-SMS topic."""
     found: list[tuple[Entrypoint, pollers.TopicPoller]] = []
     for entry in ENTRYPOINTS:
         queue = resources.topic_queues.get(entry.id)
         if entry.trigger == "topic" and queue is not None:
-            found.append((entry, pollers.TopicPoller(sqs, entry, queue.url, queue.dlq_url, log)))
+            poller = pollers.TopicPoller(sqs, entry, queue.url, queue.dlq_url, log, invoker=invoker)
+            found.append((entry, poller))
     return found
 
 

@@ -21,6 +21,14 @@ class LocalSettings:
     state_dir: Path
     sweep_seconds: float
     poll_seconds: float
+    workers: int = 4
+    """Function worker processes (Lambda-like containers, one event at a time each)."""
+    worker_max_events: int = 1000
+    """Events a worker handles before it is replaced (as Lambda recycles containers); 0: never."""
+    functions_aws_url: str | None = None
+    """Where the functions reach AWS, when not moto itself (a proxy in front of it): the
+    gateway's token checks and the loops' reads still go to moto, as API Gateway's authorizer
+    and Lambda's event sources would."""
 
     @classmethod
     def from_env(cls) -> LocalSettings:
@@ -31,6 +39,9 @@ class LocalSettings:
             state_dir=Path(os.environ.get("TANDEM_STATE_DIR", ".tandem")),
             sweep_seconds=float(os.environ.get("TANDEM_SWEEP_SECONDS", "60")),
             poll_seconds=float(os.environ.get("TANDEM_POLL_SECONDS", "0.5")),
+            workers=max(1, int(os.environ.get("TANDEM_WORKERS", "4"))),
+            worker_max_events=max(0, int(os.environ.get("TANDEM_WORKER_MAX_EVENTS", "1000"))),
+            functions_aws_url=os.environ.get("TANDEM_FUNCTIONS_AWS_URL") or None,
         )
 
     @property

@@ -10,8 +10,12 @@ never moved.
 `make test-clock` runs the tests marked `clock` (those whose outcome depends on the instant)
 again at each of `BOUNDARIES`: the instants where week, day, year and offset arithmetic breaks.
 
-`python -m tests.clock <module> [args]` runs a module (the e2e tests run `local` this way)
-under the same clock, so a child process agrees with the test that started it.
+A child process agrees with the test that started it when it runs with
+`child_environment()`: the instant as the test's clock reads it, the real time it was read at
+(`TANDEM_TEST_EPOCH`: a process started later starts that much later on the test clock, so the
+function workers the local runtime spawns and replaces agree with the runtime), and
+`tests/clock_site` on `PYTHONPATH`, whose `sitecustomize` starts the clock before anything else
+runs. `python -m tests.clock <module> [args]` runs a module under the clock by hand.
 """
 
 from __future__ import annotations
@@ -19,11 +23,17 @@ from __future__ import annotations
 import os
 import runpy
 import sys
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import time_machine
+from time_machine import escape_hatch
 
 ENV = "TANDEM_TEST_NOW"
+EPOCH_ENV = "TANDEM_TEST_EPOCH"
+SITE = Path(__file__).resolve().parent / "clock_site"
+ROOT = SITE.parents[1]
 
 DEFAULT = "2026-11-18T17:00:00+00:00"
 """An ordinary Wednesday afternoon in every US zone: no test relies on it being ordinary;
@@ -47,12 +57,21 @@ BOUNDARIES: dict[str, str] = {
 }
 
 
+def _real_time() -> float:
+    """The wall clock's time, travelling or not."""
+    return escape_hatch.time.time() if escape_hatch.is_travelling() else time.time()
+
+
 def instant() -> datetime:
-    """Where the test clock starts: `TANDEM_TEST_NOW`, or `DEFAULT`."""
+    """Where the test clock starts: `TANDEM_TEST_NOW` (moved on by the real time elapsed since
+    `TANDEM_TEST_EPOCH`, when a parent set both), or `DEFAULT`."""
     raw = os.environ.get(ENV) or DEFAULT
     value = datetime.fromisoformat(raw)
     if value.tzinfo is None:
         raise ValueError(f"{ENV} must carry an offset: {raw!r}")
+    epoch = os.environ.get(EPOCH_ENV)
+    if epoch:
+        value += timedelta(seconds=max(0.0, _real_time() - float(epoch)))
     return value.astimezone(UTC)
 
 
@@ -61,16 +80,26 @@ _traveller: time_machine.travel | None = None
 
 def start() -> datetime:
     """Start the process-wide clock at `instant()` (once; later calls change nothing)."""
-    global _traveller
+    global _traveller, _started_at
     if _traveller is None:
-        _traveller = time_machine.travel(instant(), tick=True)
+        _started_at = instant()
+        _traveller = time_machine.travel(_started_at, tick=True)
         _traveller.start()
-    return instant()
+    return _started_at
+
+
+_started_at = datetime.fromisoformat(DEFAULT)
 
 
 def child_environment() -> dict[str, str]:
-    """What a child process needs to run on this process's clock, as it reads now."""
-    return {ENV: datetime.now(UTC).isoformat()}
+    """What a Python child process needs to run on this process's clock (and so do its own
+    children): see the module's docstring."""
+    path = [str(SITE), str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {
+        ENV: datetime.now(UTC).isoformat(),
+        EPOCH_ENV: repr(_real_time()),
+        "PYTHONPATH": os.pathsep.join(dict.fromkeys(path)),
+    }
 
 
 if __name__ == "__main__":

@@ -4,13 +4,13 @@ program bus (moto in server mode) reaches NotifyAlerts through its rule, queue a
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
 from functions.notify.store import NotifyStore
 from functions.notify.vocabulary import Channel, MessageKind
 from tests.e2e.conftest import LocalRuntime
+from tests.e2e.support import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -43,11 +43,7 @@ def test_a_coverage_event_on_the_bus_becomes_a_message_for_the_demo_coordinator(
     # Then the demo coordinator soon has an email about it in the outbox
     store = NotifyStore(local_runtime.state["tables"]["notify"], local_runtime.client("dynamodb"))
     message_id = f"alr.{event_id}.per_democoordinator.{Channel.EMAIL.value}"
-    deadline = time.monotonic() + 10
-    message = store.get_message(message_id)
-    while message is None and time.monotonic() < deadline:
-        time.sleep(0.2)
-        message = store.get_message(message_id)
+    message = eventually(lambda: store.get_message(message_id))
     assert message is not None, "no outbox message for the coordinator"
     assert message.person_id == "per_democoordinator"
     assert message.kind is MessageKind.AUTHORIZATION_LOW

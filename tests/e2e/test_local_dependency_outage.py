@@ -1,5 +1,5 @@
 """The local runtime losing AWS mid-run: its functions reach moto through a switch this test
-holds (`functions_behind_a_switch`). Cut, the API answers 503 problem+json with Retry-After in
+holds (`TANDEM_FUNCTIONS_AWS_URL`). Cut, the API answers 503 problem+json with Retry-After in
 time, `/health` stays up and `/health/ready` names what is down; a create tried meanwhile left
 nothing behind; back on, the API recovers; DynamoDB throttling is a 503 that asks to retry
 soon."""
@@ -20,8 +20,7 @@ import pytest
 import requests
 
 from functions.catalog import DEFAULT_TIMEOUT_SECONDS
-from tests.e2e.conftest import READY_WITHIN_SECONDS, LocalRuntime, start_runtime, stop_runtime
-from tests.e2e.functions_behind_a_switch import SWITCHED
+from tests.e2e.conftest import LocalRuntime, start_runtime, stop_runtime
 from tests.support import free_ports
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -104,19 +103,14 @@ class AwsSwitch:
 
 @pytest.fixture(scope="module")
 def switched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalRuntime, AwsSwitch]]:
+    # The switch stands in front of moto's port from the start: the function workers reach
+    # AWS only through it (TANDEM_FUNCTIONS_AWS_URL), the gateway and the loops go to moto.
+    (aws_port,) = free_ports(1)
     switch = AwsSwitch()
+    switch.target = f"http://127.0.0.1:{aws_port}"
     switch.up()
     state_dir: Path = tmp_path_factory.mktemp("tandem-outage")
-    runtime = start_runtime(
-        state_dir,
-        module="tests.e2e.functions_behind_a_switch",
-        extra_env={"TANDEM_FUNCTIONS_AWS_URL": switch.url},
-    )
-    switch.target = runtime.state["aws_endpoint_url"]
-    deadline = time.monotonic() + READY_WITHIN_SECONDS
-    while not (state_dir / SWITCHED).exists():
-        assert time.monotonic() < deadline, "the functions were never put behind the switch"
-        time.sleep(0.1)
+    runtime = start_runtime(state_dir, aws_port=aws_port, extra_env={"TANDEM_FUNCTIONS_AWS_URL": switch.url})
     try:
         yield runtime, switch
     finally:

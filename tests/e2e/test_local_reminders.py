@@ -8,30 +8,10 @@ import time
 import uuid
 from typing import Any
 
-import requests
-
 from tests.e2e.conftest import LocalRuntime
+from tests.e2e.support import history, post, put
 
 UTC = dt.UTC
-
-
-def _post(runtime: LocalRuntime, path: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
-    reply = requests.post(runtime.api + path, json=body, headers={"Authorization": token}, timeout=10)
-    assert reply.status_code in (200, 201), reply.text
-    result: dict[str, Any] = reply.json()
-    return result
-
-
-def _put(runtime: LocalRuntime, path: str, token: str, body: dict[str, Any]) -> None:
-    current = runtime.get(path, token)
-    assert current.status_code == 200, current.text
-    reply = requests.put(
-        runtime.api + path,
-        json=body,
-        headers={"Authorization": token, "If-Match": current.headers["ETag"]},
-        timeout=10,
-    )
-    assert reply.status_code == 200, reply.text
 
 
 def _midday_zone(now: dt.datetime) -> str:
@@ -43,23 +23,12 @@ def _midday_zone(now: dt.datetime) -> str:
     return "Etc/GMT" if behind == 0 else f"Etc/GMT{'+' if behind > 0 else '-'}{abs(behind)}"
 
 
-def _history(runtime: LocalRuntime, person_id: str) -> list[dict[str, Any]]:
-    """The person's finished messages, as their history reads them (gsi1 HIST#<person>)."""
-    items = runtime.client("dynamodb").query(
-        TableName=runtime.state["tables"]["notify"],
-        IndexName="gsi1",
-        KeyConditionExpression="gsi1pk = :b",
-        ExpressionAttributeValues={":b": {"S": f"HIST#{person_id}"}},
-    )["Items"]
-    return [{k: next(iter(v.values())) for k, v in item.items()} for item in items]
-
-
 def test_a_reminder_booked_over_http_is_sent_once_due(local_runtime: LocalRuntime) -> None:
     coordinator = local_runtime.id_token("coordinator")
     now = dt.datetime.now(UTC)
     tag = uuid.uuid4().hex[:8]
     # Given a new participant, and a clinician whose working day it is now
-    person = _post(
+    person = post(
         local_runtime,
         "/people",
         coordinator,
@@ -72,7 +41,7 @@ def test_a_reminder_booked_over_http_is_sent_once_due(local_runtime: LocalRuntim
             "age_group": "adult",
         },
     )["person_id"]
-    clinician = _post(
+    clinician = post(
         local_runtime,
         "/people",
         coordinator,
@@ -85,7 +54,7 @@ def test_a_reminder_booked_over_http_is_sent_once_due(local_runtime: LocalRuntim
             "licensed_states": ["TX"],
         },
     )["person_id"]
-    _put(
+    put(
         local_runtime,
         f"/clinicians/{clinician}/availability",
         coordinator,
@@ -96,7 +65,7 @@ def test_a_reminder_booked_over_http_is_sent_once_due(local_runtime: LocalRuntim
     start += dt.timedelta(minutes=-start.minute % 15)
     # And the participant's email reminder set to fall a minute or two from now, no quiet hours
     offset = int((start - now).total_seconds() // 60) - 1
-    _put(
+    put(
         local_runtime,
         f"/people/{person}/notification-preferences",
         coordinator,
@@ -111,7 +80,7 @@ def test_a_reminder_booked_over_http_is_sent_once_due(local_runtime: LocalRuntim
     )
     sent_before = int(local_runtime.client("ses").get_send_quota()["SentLast24Hours"])
     # When a coordinator books it over HTTP
-    session = _post(
+    session = post(
         local_runtime,
         "/sessions",
         coordinator,
@@ -129,7 +98,7 @@ def test_a_reminder_booked_over_http_is_sent_once_due(local_runtime: LocalRuntim
     while time.monotonic() < deadline and not ("booked" in sent and "reminder" in sent):
         time.sleep(1)
         sent = {}
-        for item in _history(local_runtime, person):
+        for item in history(local_runtime, person):
             if item.get("status") == "sent" and item.get("channel") == "email":
                 sent.setdefault(str(item["kind"]), []).append(item)
     assert session["session_id"]

@@ -6,9 +6,13 @@ from __future__ import annotations
 import base64
 import json
 import signal
+import socket
 import subprocess
+import sys
+import threading
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -16,7 +20,15 @@ import pytest
 import requests
 
 from functions.openapi import load_committed
-from tests.e2e.conftest import READY_WITHIN_SECONDS, LocalRuntime, start_runtime
+from tests.e2e.conftest import (
+    READY_WITHIN_SECONDS,
+    ROOT,
+    LocalRuntime,
+    runtime_env,
+    start_runtime,
+)
+from tests.e2e.support import alive, children, eventually
+from tests.support import free_ports
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -182,35 +194,92 @@ def test_background_loops_send_a_due_message(local_runtime: LocalRuntime):
             "gsi1sk": {"S": f"{now}#{message_id}"},
         },
     )
+
     # When the minute sweep (every second here) and the queue poller have run
-    deadline = time.monotonic() + 20
-    status = "pending"
-    while time.monotonic() < deadline and status != "sent":
-        time.sleep(0.3)
+    def sent() -> bool:
         item = dynamodb.get_item(
             TableName=table, Key={"pk": {"S": f"MESSAGE#{message_id}"}, "sk": {"S": "MESSAGE"}}
         )
-        status = item["Item"]["status"]["S"]
+        return bool(item["Item"]["status"]["S"] == "sent")
+
     # Then the message was sent through SES
-    assert status == "sent"
+    assert eventually(sent)
     assert int(local_runtime.client("ses").get_send_quota()["SentLast24Hours"]) >= 1
 
 
-def test_ctrl_c_shuts_down_cleanly(tmp_path):
-    # Given a runtime of its own (the shared one serves the other tests)
+STOP_WITHIN_SECONDS = 3.0
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_stops_everything_within_seconds_even_mid_request(tmp_path, signum):
+    # Given a runtime of its own (the shared one serves the other tests), busy with clients
     runtime = start_runtime(tmp_path)
-    # When it gets Ctrl-C
-    runtime.process.send_signal(signal.SIGINT)
+    token = runtime.id_token("coordinator")
+    busy = threading.Event()
+    halt = threading.Event()
+
+    def client() -> None:
+        while not halt.is_set():
+            try:
+                requests.get(runtime.api + "/people", headers={"Authorization": token}, timeout=10)
+                busy.set()
+            except requests.RequestException:
+                return
+
+    clients = [threading.Thread(target=client, daemon=True) for _ in range(4)]
+    for thread in clients:
+        thread.start()
+    assert busy.wait(60), "no request was answered"
+    workers = children(runtime.process.pid)
+    assert workers, "no function workers"
+    # When it gets the signal
+    runtime.process.send_signal(signum)
+    stopped_at = time.monotonic()
     try:
-        output, _ = runtime.process.communicate(timeout=15)
+        runtime.process.wait(timeout=STOP_WITHIN_SECONDS)
     except subprocess.TimeoutExpired:
         runtime.process.kill()
-        pytest.fail("the runtime did not stop within 15 s of Ctrl-C")
-    # Then it stops cleanly, having printed the logins on the way up
-    assert runtime.process.returncode == 0
+        runtime.process.wait()
+        tail = "\n".join(line for line in runtime.output().splitlines() if line.startswith("[tandem]"))[
+            -3000:
+        ]
+        pytest.fail(f"the runtime did not stop within {STOP_WITHIN_SECONDS} s:\n{tail}")
+    finally:
+        halt.set()
+    took = time.monotonic() - stopped_at
+    output = runtime.output()
+    # Then it stopped cleanly, having printed the logins on the way up, and no worker is left
+    assert runtime.process.returncode == 0, output[-3000:]
+    assert took < STOP_WITHIN_SECONDS
     assert "Demo logins" in output
     assert "[tandem] stopped" in output
     assert "Traceback" not in output
+    # (multiprocessing's resource tracker, a child too, leaves once it sees the runtime gone)
+    gone = eventually(
+        lambda: [pid for pid in workers if alive(pid)] == [],
+        within=max(0.0, stopped_at + STOP_WITHIN_SECONDS - time.monotonic()),
+    )
+    assert gone, [Path(f"/proc/{pid}/cmdline").read_bytes()[:120] for pid in workers if alive(pid)]
+
+
+def test_a_port_in_use_fails_the_start_with_a_message(tmp_path):
+    # Given the port moto should listen on taken by someone else
+    api_port, aws_port = free_ports(2)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", aws_port))
+        taken.listen()
+        # When the runtime starts
+        process = subprocess.run(
+            [sys.executable, "-m", "local"],
+            cwd=ROOT,
+            env=runtime_env(api_port, aws_port, tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    # Then it says why and exits 1 (moto's own start would wait forever)
+    assert process.returncode == 1, process.stderr[-2000:]
+    assert f"is port {api_port} or {aws_port} taken?" in process.stderr
 
 
 def test_the_seeded_couple_sees_next_weeks_sessions(local_runtime: LocalRuntime):
@@ -290,16 +359,15 @@ def test_booking_through_make_serve_sends_the_booked_notice(local_runtime: Local
     users = {u["username"]: u for u in local_runtime.state["users"]}
     alex = users["alex@tandem.example"]
     token = local_runtime.tokens(alex["username"], alex["password"])["IdToken"]
-    deadline = time.monotonic() + 30
-    sent: list[dict[str, Any]] = []
-    while time.monotonic() < deadline and not sent:
-        time.sleep(0.5)
+
+    def booked_emails() -> list[dict[str, Any]]:
         history = local_runtime.get("/me/notifications", token)
         assert history.status_code == 200, history.text
-        sent = [
+        return [
             i
             for i in history.json()["items"]
             if i["kind"] == "booked" and i["channel"] == "email" and i["status"] == "sent"
         ]
-    assert sent, "the booked notice was not sent"
+
+    assert eventually(booked_emails), "the booked notice was not sent"
     assert int(local_runtime.client("ses").get_send_quota()["SentLast24Hours"]) >= 1
