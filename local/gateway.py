@@ -132,6 +132,26 @@ class Gateway:
 Response = tuple[int, list[tuple[str, str]], bytes]
 LOCAL_METHODS = ("GET", "HEAD")
 """What the gateway's own pages (Swagger UI, the document, `/_local/sms`) answer."""
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+"""API Gateway's request payload limit: a larger body is refused unread (413)."""
+
+
+def refuse_body(content_length: str | None, path: str) -> Response | None:
+    """The problem for a body the gateway will not read, from its claimed `Content-Length`
+    alone (read first, a claim of gigabytes would be held in memory, and a negative one read
+    until the client hangs up); None when it may be read."""
+    raw = (content_length or "0").strip()
+    if not raw.isdigit():
+        status, hdrs, payload = _problem(
+            400, "Bad Request", "bad-request", "Content-Length is not a number of bytes", path
+        )
+        return status, list(hdrs.items()), payload
+    if int(raw) > MAX_PAYLOAD_BYTES:
+        status, hdrs, payload = _problem(
+            413, "Content Too Large", "too-large", f"the body exceeds {MAX_PAYLOAD_BYTES} bytes", path
+        )
+        return status, list(hdrs.items()), payload
+    return None
 
 
 def _problem(
@@ -311,6 +331,11 @@ def make_server(gateway: Gateway, host: str, port: int, log: Callable[[str], Non
 
         def _serve(self) -> None:
             started = time.perf_counter()
+            refused = refuse_body(self.headers.get("Content-Length"), urlsplit(self.path).path)
+            if refused is not None:
+                self.close_connection = True  # the unread body would be taken for the next request
+                self._answer(started, *refused)
+                return
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else None
             try:
@@ -323,12 +348,19 @@ def make_server(gateway: Gateway, host: str, port: int, log: Callable[[str], Non
                     500, "Internal Server Error", "internal", "the gateway failed", urlsplit(self.path).path
                 )
                 headers = list(problem_headers.items())
+            self._answer(started, status, headers, payload)
+
+        def _answer(
+            self, started: float, status: int, headers: list[tuple[str, str]], payload: bytes
+        ) -> None:
             try:
                 self.send_response(status)
                 for name, value in headers:
                     if name.lower() not in {"content-length", "connection"}:
                         self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
+                if self.close_connection:
+                    self.send_header("Connection", "close")
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(payload)

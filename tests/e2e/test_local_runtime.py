@@ -14,6 +14,7 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 import pytest
@@ -115,6 +116,31 @@ def test_unknown_route_and_method_are_problems(local_runtime: LocalRuntime):
     wrong = requests.delete(local_runtime.api + "/me", headers={"Authorization": token}, timeout=10)
     assert wrong.status_code == 405
     assert wrong.headers["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("length", "status"),
+    [("99999999999", 413), (str(10 * 1024 * 1024 + 1), 413), ("-1", 400), ("ten", 400)],
+)
+def test_a_body_length_the_gateway_will_not_read_is_refused_unread(
+    local_runtime: LocalRuntime, length, status
+):
+    # Given a request that claims a body far beyond API Gateway's 10 MB, or a length that is
+    # not one, and sends none of it
+    api = urlsplit(local_runtime.api)
+    with socket.create_connection((api.hostname, api.port), timeout=10) as conn:
+        conn.sendall(
+            f"POST /people HTTP/1.1\r\nHost: {api.netloc}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {length}\r\n\r\n".encode()
+        )
+        # When the gateway answers (it does not wait for the body)
+        reply = conn.makefile("rb").read().decode()
+    # Then it is a problem with that status, and the connection is closed
+    head, _, body = reply.partition("\r\n\r\n")
+    assert head.startswith(f"HTTP/1.1 {status} "), head
+    assert "Content-Type: application/problem+json" in head
+    assert "Connection: close" in head
+    assert json.loads(body)["status"] == status
 
 
 def test_coordinator_creates_a_person_idempotently_over_http(local_runtime: LocalRuntime):
