@@ -167,6 +167,14 @@ class EstimateSourceOut(BaseModel):
     status: str = Field(description="expected, attended or missed")
 
 
+class PricedByOut(BaseModel):
+    """A 271 line whose term priced (part of) an estimate line."""
+
+    term: str = Field(description="copay, deductible, coinsurance, out_of_pocket, not_covered or visit_limit")
+    line: int = Field(description="The EB segment's position in the 271 transaction set (ST is 1)")
+    segment: str = Field(description="The EB segment as the payer sent it")
+
+
 class EstimateLineOut(BaseModel):
     day: date
     sources: list[EstimateSourceOut]
@@ -180,6 +188,9 @@ class EstimateLineOut(BaseModel):
     note: str | None = None
     authorization_flags: list[str] = Field(
         default_factory=list, description="Outside every prior authorization's dates, or beyond its units"
+    )
+    priced_by: list[PricedByOut] = Field(
+        default_factory=list, description="The eligibility (271) lines whose terms priced this line"
     )
 
 

@@ -151,9 +151,13 @@ class CategoryRule:
     visit_limit: int | None = None
     """Covered visits per member per plan year (add-on codes are part of their visit)."""
     covered: bool = True
+    coinsurance: Decimal | None = None
+    """This rule's own coinsurance rate (a procedure-specific one); None: the tier's."""
 
     def __post_init__(self) -> None:
         _non_negative(copay=self.copay, visit_limit=self.visit_limit)
+        if self.coinsurance is not None and not Decimal(0) <= self.coinsurance <= Decimal(1):
+            raise ValueError(f"coinsurance must be a Decimal rate from 0 to 1, got {self.coinsurance!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +175,8 @@ class BenefitTerms:
     """True under the ACA. When False, copays are neither capped by nor credited to the maximum."""
     default_rule: CategoryRule = field(default_factory=CategoryRule)
     rules: Mapping[ServiceCategory, CategoryRule] = field(default_factory=dict)
+    procedure_rules: Mapping[str, CategoryRule] = field(default_factory=dict)
+    """Billing code -> its own rule (a benefit that names the procedure): wins over the category's."""
 
     def __post_init__(self) -> None:
         _non_negative(
@@ -182,7 +188,9 @@ class BenefitTerms:
         if not isinstance(self.coinsurance, Decimal) or not Decimal(0) <= self.coinsurance <= Decimal(1):
             raise ValueError(f"coinsurance must be a Decimal rate from 0 to 1, got {self.coinsurance!r}")
 
-    def rule(self, category: ServiceCategory) -> CategoryRule:
+    def rule(self, category: ServiceCategory, code: str | None = None) -> CategoryRule:
+        if code is not None and code in self.procedure_rules:
+            return self.procedure_rules[code]
         return self.rules.get(category, self.default_rule)
 
 
@@ -436,10 +444,11 @@ def _share(service: Service, terms: BenefitTerms, rule: CategoryRule, pool: _Poo
             drafts.append(_Draft(PartKind.DEDUCTIBLE, deductible, reason, note_when_paid=met))
         rest -= deductible
 
-    if rule.coinsurance_applies and rest and terms.coinsurance:
-        coinsurance = percent_of(rest, terms.coinsurance)
+    rate = rule.coinsurance if rule.coinsurance is not None else terms.coinsurance
+    if rule.coinsurance_applies and rest and rate:
+        coinsurance = percent_of(rest, rate)
         if coinsurance:
-            reason = f"{format_percent(terms.coinsurance)} coinsurance on {format_usd(rest)}"
+            reason = f"{format_percent(rate)} coinsurance on {format_usd(rest)}"
             drafts.append(_Draft(PartKind.COINSURANCE, coinsurance, reason))
 
     oop_left, oop_label = _binding(
@@ -498,7 +507,7 @@ def apply(
                 _denied(service, PartKind.NOT_COVERED, "out-of-network services are not covered by the plan")
             )
             continue
-        rule = terms.rule(service.category)
+        rule = terms.rule(service.category, service.code.value)
         if not (service.covered and rule.covered):
             lines.append(_denied(service, PartKind.NOT_COVERED, "not covered by the plan"))
             continue

@@ -30,6 +30,7 @@ from functions.coverage.logic.x12 import (
     Rejection,
     RejectionCategory,
     Subscriber,
+    procedures_named,
     summarise,
 )
 from functions.coverage.models import InsuredPerson, PlanRecord
@@ -179,6 +180,16 @@ class AccumulatorOut(BaseModel):
     family_remaining_cents: int | None = None
 
 
+class BenefitLineOut(BaseModel):
+    """A 271 line a term was read from: its position in the transaction set (ST is 1) and the EB
+    segment (codes and amounts only)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int
+    segment: str
+
+
 class CostShareOut(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -191,6 +202,23 @@ class CostShareOut(BaseModel):
     prior_auth_required: bool | None = None
     not_covered: bool = False
     messages: list[str] = Field(default_factory=list, description="The payer's notes on these benefits")
+    sources: dict[str, list[BenefitLineOut]] = Field(
+        default_factory=dict,
+        description="Term (copay, coinsurance, deductible, out_of_pocket, visit_limit, ...) -> the 271 "
+        "lines it was read from",
+    )
+
+
+class ProcedureBenefitsOut(BaseModel):
+    """What the plan pays for one procedure a 271 line names (EB13), e.g. HC:90846."""
+
+    model_config = ConfigDict(frozen=True)
+
+    qualifier: str = Field(description="EB13-1, e.g. HC (HCPCS/CPT)")
+    code: str
+    modifiers: list[str] = Field(default_factory=list)
+    in_network: CostShareOut
+    out_of_network: CostShareOut | None = None
 
 
 class BenefitsOut(BaseModel):
@@ -204,6 +232,13 @@ class BenefitsOut(BaseModel):
     out_of_network: CostShareOut | None = Field(
         default=None, description="Absent when the payer said nothing about out-of-network benefits"
     )
+    procedures: list[ProcedureBenefitsOut] = Field(
+        default_factory=list,
+        description="Benefits that name procedures (EB13): they apply to those procedures only",
+    )
+
+    def for_procedure(self, code: str) -> ProcedureBenefitsOut | None:
+        return next((p for p in self.procedures if p.code == code), None)
 
 
 class RejectionOut(BaseModel):
@@ -298,12 +333,17 @@ def _cost_share(summary: BenefitSummary) -> CostShareOut:
         prior_auth_required=summary.prior_auth_required,
         not_covered=summary.not_covered,
         messages=list(summary.messages),
+        sources={
+            term: [BenefitLineOut(line=s.line, segment=s.segment) for s in lines]
+            for term, lines in summary.sources.items()
+        },
     )
 
 
 def _says_anything(share: CostShareOut) -> bool:
     empty = CostShareOut()
-    return share.model_dump(exclude={"messages"}) != empty.model_dump(exclude={"messages"})
+    exclude = {"messages", "sources"}
+    return share.model_dump(exclude=exclude) != empty.model_dump(exclude=exclude)
 
 
 def _strictly_out_of_network(result: EligibilityResult) -> bool:
@@ -320,12 +360,34 @@ def benefits_of(result: EligibilityResult) -> list[BenefitsOut]:
         return []
     out = []
     with_oon = _strictly_out_of_network(result)
-    for category, service_types in CATEGORY_SERVICE_TYPES.items():
-        in_network = _cost_share(summarise(result, service_types, Network.IN_NETWORK))
+
+    def shares(
+        service_types: Sequence[str], procedure: str | None
+    ) -> tuple[CostShareOut, CostShareOut | None]:
+        in_network = _cost_share(summarise(result, service_types, Network.IN_NETWORK, procedure))
         out_of_network = (
-            _cost_share(summarise(result, service_types, Network.OUT_OF_NETWORK)) if with_oon else None
+            _cost_share(summarise(result, service_types, Network.OUT_OF_NETWORK, procedure))
+            if with_oon
+            else None
         )
-        if not _says_anything(in_network) and (out_of_network is None or not _says_anything(out_of_network)):
+        return in_network, out_of_network
+
+    for category, service_types in CATEGORY_SERVICE_TYPES.items():
+        in_network, out_of_network = shares(service_types, None)
+        procedures = []
+        for named in procedures_named(result, service_types):
+            named_in, named_out = shares(service_types, named.code)
+            procedures.append(
+                ProcedureBenefitsOut(
+                    qualifier=named.qualifier,
+                    code=named.code,
+                    modifiers=list(named.modifiers),
+                    in_network=named_in,
+                    out_of_network=named_out,
+                )
+            )
+        says = _says_anything(in_network) or (out_of_network is not None and _says_anything(out_of_network))
+        if not says and not procedures:
             continue
         out.append(
             BenefitsOut(
@@ -333,6 +395,7 @@ def benefits_of(result: EligibilityResult) -> list[BenefitsOut]:
                 service_types=[s for s in service_types if s in _answered(result)] or list(service_types),
                 in_network=in_network,
                 out_of_network=out_of_network,
+                procedures=procedures,
             )
         )
     return out

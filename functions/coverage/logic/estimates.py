@@ -44,6 +44,7 @@ from functions.coverage.logic.costshare import (
     FeeSchedule,
     LineItem,
     NetworkTier,
+    PartKind,
     PlanBenefits,
     Program,
     ServiceCategory,
@@ -52,7 +53,13 @@ from functions.coverage.logic.costshare import (
     claim_lines,
     self_pay,
 )
-from functions.coverage.logic.eligibility import AccumulatorOut, CostShareOut, EligibilityRecord
+from functions.coverage.logic.eligibility import (
+    AccumulatorOut,
+    BenefitLineOut,
+    BenefitsOut,
+    CostShareOut,
+    EligibilityRecord,
+)
 from functions.coverage.logic.plans import in_force
 from functions.coverage.models import PlanRecord
 from functions.coverage.vocabulary import NetworkStatus, PlanType
@@ -233,9 +240,7 @@ class Coverage:
         return ranked[0] if ranked else None
 
 
-def _terms(share: CostShareOut) -> BenefitTerms:
-    if share.not_covered:
-        return BenefitTerms(default_rule=CategoryRule(covered=False))
+def _office_rule(share: CostShareOut) -> CategoryRule:
     office = (
         CategoryRule(copay=share.copay_cents, deductible_applies=False, coinsurance_applies=False)
         if share.copay_cents
@@ -243,25 +248,88 @@ def _terms(share: CostShareOut) -> BenefitTerms:
     )
     if share.visit_limit is not None:
         office = replace(office, visit_limit=share.visit_limit)
+    return office
+
+
+def _procedure_rule(named: CostShareOut, category: CostShareOut) -> CategoryRule | None:
+    """The rule of a procedure a 271 line names, when it differs from its category's."""
+    if named.not_covered:
+        return CategoryRule(covered=False)
+    if named.model_dump(exclude={"sources"}) == category.model_dump(exclude={"sources"}):
+        return None
+    rule = _office_rule(named)
+    if named.coinsurance_rate is not None and named.coinsurance_rate != category.coinsurance_rate:
+        rule = replace(rule, coinsurance=named.coinsurance_rate)
+    return rule
+
+
+def _terms(share: CostShareOut, procedures: Mapping[str, CostShareOut] | None = None) -> BenefitTerms:
+    procedure_rules = {
+        code: rule for code, named in (procedures or {}).items() if (rule := _procedure_rule(named, share))
+    }
+    if share.not_covered:
+        return BenefitTerms(default_rule=CategoryRule(covered=False), procedure_rules=procedure_rules)
     return BenefitTerms(
         deductible_individual=share.deductible.individual_total_cents or 0,
         deductible_family=share.deductible.family_total_cents,
         coinsurance=share.coinsurance_rate if share.coinsurance_rate is not None else Decimal(0),
         oop_individual=share.out_of_pocket.individual_total_cents,
         oop_family=share.out_of_pocket.family_total_cents,
-        rules=dict.fromkeys(OFFICE_VISITS, office),
+        rules=dict.fromkeys(OFFICE_VISITS, _office_rule(share)),
+        procedure_rules=procedure_rules,
     )
+
+
+def _mental_health(record: EligibilityRecord) -> BenefitsOut | None:
+    return next((b for b in record.benefits if b.category == "mental_health"), None)
 
 
 def plan_benefits(record: EligibilityRecord) -> PlanBenefits | None:
-    """The mental-health benefits of a 271 as the engine's terms (None when it gave none)."""
-    benefits = next((b for b in record.benefits if b.category == "mental_health"), None)
+    """The mental-health benefits of a 271 as the engine's terms (None when it gave none).
+    A benefit that names a procedure (EB13) becomes that billing code's own rule."""
+    benefits = _mental_health(record)
     if benefits is None:
         return None
+    in_named = {p.code: p.in_network for p in benefits.procedures}
+    out_named = {p.code: p.out_of_network for p in benefits.procedures if p.out_of_network is not None}
     return PlanBenefits(
-        in_network=_terms(benefits.in_network),
-        out_of_network=_terms(benefits.out_of_network) if benefits.out_of_network else None,
+        in_network=_terms(benefits.in_network, in_named),
+        out_of_network=_terms(benefits.out_of_network, out_named) if benefits.out_of_network else None,
     )
+
+
+PART_TERMS: Mapping[PartKind, str] = {
+    PartKind.COPAY: "copay",
+    PartKind.DEDUCTIBLE: "deductible",
+    PartKind.COINSURANCE: "coinsurance",
+    PartKind.OUT_OF_POCKET_MAXIMUM: "out_of_pocket",
+    PartKind.NOT_COVERED: "not_covered",
+    PartKind.VISIT_LIMIT: "visit_limit",
+}
+
+
+def priced_by(record: EligibilityRecord, item: LineItem) -> tuple[tuple[str, BenefitLineOut], ...]:
+    """Which 271 lines priced a line: for each part of the participant's share, the line its term
+    was read from (the lines naming the line's procedure, when some do)."""
+    benefits = _mental_health(record)
+    if benefits is None:
+        return ()
+    named = benefits.for_procedure(item.service.code.value)
+    share: CostShareOut | None
+    if item.service.network is NetworkTier.IN_NETWORK:
+        share = named.in_network if named else benefits.in_network
+    else:
+        share = (named.out_of_network if named else None) or benefits.out_of_network
+    if share is None:
+        return ()
+    terms = [PART_TERMS[p.kind] for p in item.parts if p.kind in PART_TERMS]
+    if not terms and item.allowed:
+        terms = ["deductible", "coinsurance"]  # shared to $0: the terms that made it so
+    found: dict[tuple[str, int], BenefitLineOut] = {}
+    for term in terms:
+        for line in share.sources.get(term, []):
+            found.setdefault((term, line.line), line)
+    return tuple((term, line) for (term, _), line in found.items())
 
 
 def _met(accumulator: AccumulatorOut) -> tuple[int, int]:
@@ -285,7 +353,7 @@ def starting_accumulators(
     """The 271's figures plus the projected claims recorded since it (for this plan), except
     the claims of the services being priced now (`pricing`): those count once, as priced.
     Other family members' claims since it (`family`, their shares) fill the family figures."""
-    benefits = next((b for b in record.benefits if b.category == "mental_health"), None)
+    benefits = _mental_health(record)
     shares = {
         NetworkTier.IN_NETWORK: benefits.in_network if benefits else None,
         NetworkTier.OUT_OF_NETWORK: benefits.out_of_network if benefits else None,
@@ -351,6 +419,8 @@ class EstimateLine:
     item: LineItem | None
     """None for a line billed elsewhere (a couples session under the partner's plan)."""
     note: str | None = None
+    priced_by: tuple[tuple[str, BenefitLineOut], ...] = ()
+    """(term, 271 line) pairs: the eligibility lines whose terms priced this line."""
 
 
 @dataclass(frozen=True)
@@ -488,7 +558,12 @@ def estimate(
         denied = [replace(svc, covered=False) for _, _, claims in priced for svc in claims]
         result = apply(denied, PlanBenefits(in_network=BenefitTerms(), out_of_network=BenefitTerms()))
     items = iter(result.lines)
-    lines = [EstimateLine(sources, day, next(items)) for day, sources, claims in priced for _ in claims]
+    lines = []
+    for day, sources, claims in priced:
+        for _ in claims:
+            item = next(items)
+            by = priced_by(record, item) if basis == "insured" and record is not None else ()
+            lines.append(EstimateLine(sources, day, item, priced_by=by))
     return Estimate(
         basis,
         plan.plan_id,

@@ -526,6 +526,14 @@ class Rejection(X12Model):
         )
 
 
+class BenefitLine(X12Model):
+    """A 271 line a figure was read from: its position (ST is 1) and the EB segment itself.
+    EB segments carry codes and amounts only (never names or ids), so they may be shown."""
+
+    line: int
+    segment: str
+
+
 class Benefit(X12Model):
     """One EB segment for one service type (EB03 repetitions become separate benefits),
     with what follows it in its 2110 loop (DTP, MSG, HSD, III, REF, LS/LE 2120 entities)."""
@@ -553,10 +561,21 @@ class Benefit(X12Model):
     deliveries: tuple[Delivery, ...] = ()
     industry_codes: tuple[IndustryCode, ...] = ()
     references: tuple[Reference, ...] = ()
+    line: int | None = Field(
+        default=None, description="The EB segment's position in the transaction set (ST is 1)"
+    )
+    segment: str | None = Field(default=None, description="The EB segment as the payer sent it")
 
     @property
     def service_type_name(self) -> str | None:
         return service_type_name(self.service_type)
+
+    @property
+    def source(self) -> BenefitLine | None:
+        """Which 271 line this benefit came from (None for benefits built by hand)."""
+        if self.line is None or self.segment is None:
+            return None
+        return BenefitLine(line=self.line, segment=self.segment)
 
 
 def _network_rank(stated: Network | None, wanted: Network) -> int | None:
@@ -822,6 +841,8 @@ class _MemberDraft:
 class _BenefitDraft:
     eb: _Segment
     subject: Subject
+    line: int | None = None
+    text: str | None = None
     messages: list[str] = field(default_factory=list)
     dates: list[X12Date] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
@@ -861,6 +882,8 @@ class _BenefitDraft:
             "deliveries": tuple(self.deliveries),
             "industry_codes": tuple(self.industry_codes),
             "references": tuple(self.references),
+            "line": self.line,
+            "segment": self.text,
         }
         raw_types = eb.get(3)
         types = [t.strip() for t in raw_types.split(d.repetition)] if d.repetition else [raw_types]
@@ -897,6 +920,7 @@ class _Parser:
         self.members: dict[Subject, _MemberDraft] = {}
         self.rejections: list[Rejection] = []
         self.benefits: list[Benefit] = []
+        self.first_index = 1
 
     # -- helpers
 
@@ -931,6 +955,8 @@ class _Parser:
     # -- segments
 
     def feed(self, seg: _Segment) -> None:
+        if seg.tag == "ST":
+            self.first_index = seg.index
         handler = getattr(self, f"on_{seg.tag.lower()}", None)
         if handler is not None:
             handler(seg)
@@ -1044,7 +1070,12 @@ class _Parser:
 
     def on_eb(self, seg: _Segment) -> None:
         self.close_benefit()
-        self.draft = _BenefitDraft(eb=seg, subject=self.subject or Subject.SUBSCRIBER)
+        self.draft = _BenefitDraft(
+            eb=seg,
+            subject=self.subject or Subject.SUBSCRIBER,
+            line=seg.index - self.first_index + 1,
+            text=self.d.element.join(seg.elements).rstrip(self.d.element),
+        )
 
     def on_msg(self, seg: _Segment) -> None:
         if self.draft is not None and seg.get(1):
@@ -1101,6 +1132,11 @@ class _Parser:
         return draft.model_copy(update=_derived(draft))
 
 
+_PLAN_DATES = frozenset({"291", "292", "307", "346", "347", "356", "357"})
+"""DTP qualifiers that date the plan (plan, benefit, eligibility, plan begin/end, eligibility
+begin/end); 348/349 date one benefit (a deductible's year) and are not the plan's."""
+
+
 def _derived(result: EligibilityResult) -> dict[str, object]:
     """Status, plan dates and plan facts, read from the patient's loop first."""
     benefits = result.patient_benefits
@@ -1112,11 +1148,17 @@ def _derived(result: EligibilityResult) -> dict[str, object]:
         status = CoverageStatus.INACTIVE
     members = [m for m in (result.patient, result.subscriber, result.dependent) if m is not None]
     dates = [when for m in members for when in m.dates]
+    # Benefit-level plan dates (2110C/D), the coverage line's first, count when the member
+    # level (2100C/D) has none.
+    coverage_first = sorted(benefits, key=lambda b: b.info not in ACTIVE_INFO | INACTIVE_INFO)
+    benefit_dates = [when for b in coverage_first for when in b.dates if when.qualifier in _PLAN_DATES]
 
     def first(*qualifiers: str) -> X12Date | None:
-        return next((w for q in qualifiers for w in dates if w.qualifier == q), None)
+        return next((w for q in qualifiers for w in dates if w.qualifier == q), None) or next(
+            (w for q in qualifiers for w in benefit_dates if w.qualifier == q), None
+        )
 
-    eligibility = first("291", "307", "356")
+    eligibility = first("291", "307", "356", "292")
     begin, end = first("346", "356"), first("347", "357")
     plan = next((b for b in benefits if b.info in ACTIVE_INFO | INACTIVE_INFO), None)
     described = next((b for b in benefits if b.insurance_type or b.plan_description), None)
@@ -1169,6 +1211,7 @@ class BenefitSummary(X12Model):
     status: CoverageStatus
     network: Network
     service_types: tuple[str, ...]
+    procedure: str | None = Field(default=None, description="The procedure code summarised, if one")
     plan_begin: date | None = None
     plan_end: date | None = None
     plan_description: str | None = None
@@ -1185,6 +1228,9 @@ class BenefitSummary(X12Model):
     messages: tuple[str, ...] = ()
     contacts: tuple[Entity, ...] = ()
     rejections: tuple[Rejection, ...] = ()
+    sources: dict[str, tuple[BenefitLine, ...]] = Field(
+        default_factory=dict, description="Term (copay, deductible, ...) -> the 271 lines it was read from"
+    )
 
 
 INDIVIDUAL_LEVELS = (CoverageLevel.INDIVIDUAL, CoverageLevel.EMPLOYEE_ONLY)
@@ -1206,20 +1252,35 @@ _YEAR_TO_DATE = (TimePeriod.YEAR_TO_DATE,)
 
 
 class _Picker:
-    """Picks the benefit that best answers one question, by precedence."""
+    """Picks the benefit that best answers one question, by precedence.
 
-    def __init__(self, benefits: Sequence[Benefit], service_types: Sequence[str], network: Network) -> None:
+    A benefit that names procedures (EB13) applies to those procedures only: it answers for
+    `procedure` when it names that code (and then before any service-type-wide benefit), and is
+    ignored otherwise.
+    """
+
+    def __init__(
+        self,
+        benefits: Sequence[Benefit],
+        service_types: Sequence[str],
+        network: Network,
+        procedure: str | None = None,
+    ) -> None:
         self.benefits = benefits
         self.service_types: list[str | None] = [*service_types, None]
         self.network = network
+        self.procedure = procedure
 
-    def relevant(self, b: Benefit) -> tuple[int, int] | None:
+    def relevant(self, b: Benefit) -> tuple[int, int, int] | None:
+        if b.procedure is not None and b.procedure.code != self.procedure:
+            return None
         if b.service_type not in self.service_types:
             return None
         network = _network_rank(b.network, self.network)
         if network is None:
             return None
-        return self.service_types.index(b.service_type), network
+        named = 0 if b.procedure is not None else 1
+        return named, self.service_types.index(b.service_type), network
 
     def best(
         self,
@@ -1243,7 +1304,7 @@ class _Picker:
                 *rank,
                 levels.index(b.level) if levels is not None else 0,
                 periods.index(b.period) if periods is not None else 0,
-                1 if b.procedure or b.industry_codes else 0,
+                1 if b.industry_codes else 0,
                 order,
             )
             if best is None or key < best[0]:
@@ -1252,20 +1313,25 @@ class _Picker:
 
     def amount(
         self, info: BenefitInfo, levels: Sequence[CoverageLevel | None], periods: Sequence[TimePeriod | None]
-    ) -> Decimal | None:
-        b = self.best(info, lambda b: b.amount, levels, periods)
-        return b.amount if b else None
+    ) -> Benefit | None:
+        return self.best(info, lambda b: b.amount, levels, periods)
 
-    def accumulator(self, info: BenefitInfo) -> Accumulator:
+    def accumulator(self, info: BenefitInfo) -> tuple[Accumulator, list[Benefit]]:
         values: dict[str, Decimal | None] = {}
+        used_lines: list[Benefit] = []
         for name, levels in (("individual", INDIVIDUAL_LEVELS), ("family", FAMILY_LEVELS)):
-            total = self.amount(info, levels, TOTAL_PERIODS)
-            remaining = self.amount(info, levels, _REMAINING)
+            total_b = self.amount(info, levels, TOTAL_PERIODS)
+            remaining_b = self.amount(info, levels, _REMAINING)
+            total = total_b.amount if total_b else None
+            remaining = remaining_b.amount if remaining_b else None
+            used_lines += [b for b in (total_b, remaining_b) if b is not None]
             if remaining is None and total is not None:
-                used = self.amount(info, levels, _YEAR_TO_DATE)
-                remaining = max(total - used, Decimal(0)) if used is not None else None
+                used_b = self.amount(info, levels, _YEAR_TO_DATE)
+                if used_b is not None and used_b.amount is not None:
+                    used_lines.append(used_b)
+                    remaining = max(total - used_b.amount, Decimal(0))
             values[f"{name}_total"], values[f"{name}_remaining"] = total, remaining
-        return Accumulator.model_validate(values)
+        return Accumulator.model_validate(values), used_lines
 
 
 def _visits(b: Benefit) -> Decimal | None:
@@ -1278,20 +1344,26 @@ def summarise(
     result: EligibilityResult,
     service_types: Sequence[str] = ("MH", "30"),
     network: Network = Network.IN_NETWORK,
+    procedure: str | None = None,
 ) -> BenefitSummary:
-    """Deductible, out-of-pocket maximum, copay, coinsurance, visit limit and prior auth for a patient.
+    """Deductible, out-of-pocket maximum, copay, coinsurance, visit limit and prior auth for a patient,
+    for a service type (or, given `procedure`, for that procedure code within it).
+
+    Benefits that name procedures (EB13) apply to those procedures only: without `procedure`
+    they are left out; with it, the ones naming it come before every other.
 
     Precedence, most decisive first, when several EBs answer the same question:
-    1. service type: the order of `service_types` (specific before general, so MH beats 30), then
+    1. procedure: EBs naming `procedure` first;
+    2. service type: the order of `service_types` (specific before general, so MH beats 30), then
        EBs without a service type;
-    2. network: the exact EB12 flag, then `W` (not applicable, applies to both), then no flag;
-    3. coverage level: IND before EMP (individual), FAM before ESP/ECH/SPC/DEP (family);
-    4. time period: totals 23 calendar year, 22 service year, 25 contract, then none;
+    3. network: the exact EB12 flag, then `W` (not applicable, applies to both), then no flag;
+    4. coverage level: IND before EMP (individual), FAM before ESP/ECH/SPC/DEP (family);
+    5. time period: totals 23 calendar year, 22 service year, 25 contract, then none;
        remaining is 29 (else total minus 24 year-to-date);
-    5. EBs without a procedure code or III before specific ones; then document order.
+    6. EBs without III before specific ones; then document order.
     """
     benefits = result.patient_benefits
-    pick = _Picker(benefits, service_types, network)
+    pick = _Picker(benefits, service_types, network, procedure)
     copay = pick.best(BenefitInfo.CO_PAYMENT, lambda b: b.amount)
     coinsurance = pick.best(BenefitInfo.CO_INSURANCE, lambda b: b.percent)
     not_remaining = [
@@ -1302,29 +1374,58 @@ def summarise(
     ranked = sorted(
         ((rank, b) for b in benefits if (rank := pick.relevant(b)) is not None), key=lambda pair: pair[0]
     )
-    prior_auth = next(
-        (b.authorization_required for _, b in ranked if b.authorization_required is not None), None
-    )
-    not_covered = bool(ranked) and any(
-        b.info is BenefitInfo.NON_COVERED and rank[0] == ranked[0][0][0] for rank, b in ranked
-    )
+    auth = next((b for _, b in ranked if b.authorization_required is not None), None)
+    top = ranked[0][0][:2] if ranked else None
+    denial = next((b for rank, b in ranked if b.info is BenefitInfo.NON_COVERED and rank[:2] == top), None)
+    deductible, deductible_lines = pick.accumulator(BenefitInfo.DEDUCTIBLE)
+    out_of_pocket, oop_lines = pick.accumulator(BenefitInfo.OUT_OF_POCKET)
+    read_from: dict[str, Sequence[Benefit | None]] = {
+        "copay": (copay,),
+        "coinsurance": (coinsurance,),
+        "deductible": deductible_lines,
+        "out_of_pocket": oop_lines,
+        "visit_limit": (limit,),
+        "visits_remaining": (left,),
+        "prior_auth_required": (auth,),
+        "not_covered": (denial,),
+    }
+    sources = {
+        term: lines
+        for term, found in read_from.items()
+        if (lines := tuple(dict.fromkeys(s for b in found if b is not None and (s := b.source) is not None)))
+    }
     in_order = [b for b in benefits if pick.relevant(b) is not None]
     return BenefitSummary(
         status=result.status,
         network=network,
         service_types=tuple(service_types),
+        procedure=procedure,
         plan_begin=result.plan_begin,
         plan_end=result.plan_end,
         plan_description=result.plan_description,
-        deductible=pick.accumulator(BenefitInfo.DEDUCTIBLE),
-        out_of_pocket=pick.accumulator(BenefitInfo.OUT_OF_POCKET),
+        deductible=deductible,
+        out_of_pocket=out_of_pocket,
         copay=copay.amount if copay else None,
         coinsurance=coinsurance.percent if coinsurance else None,
         visit_limit=_visits(limit) if limit else None,
         visits_remaining=_visits(left) if left else None,
-        prior_auth_required=prior_auth,
-        not_covered=not_covered,
+        prior_auth_required=auth.authorization_required if auth else None,
+        not_covered=denial is not None,
         messages=tuple(dict.fromkeys(m for b in in_order for m in b.messages)),
         contacts=tuple(dict.fromkeys(e for b in in_order for e in b.entities)),
         rejections=result.rejections,
+        sources=sources,
+    )
+
+
+def procedures_named(result: EligibilityResult, service_types: Sequence[str]) -> tuple[Procedure, ...]:
+    """The procedures the patient's benefits name (EB13) within `service_types` (or with no service
+    type), in document order, each once."""
+    wanted = {*service_types, None}
+    return tuple(
+        dict.fromkeys(
+            b.procedure
+            for b in result.patient_benefits
+            if b.procedure is not None and b.service_type in wanted
+        )
     )

@@ -33,6 +33,7 @@ from functions.coverage.models import (
     GfeItemOut,
     GfeProviderOut,
     GoodFaithEstimateOut,
+    PricedByOut,
     WeekTotalsOut,
 )
 from functions.coverage.store import CoverageStore
@@ -147,6 +148,10 @@ def _out(
                 ],
                 note=line.note,
                 authorization_flags=(flags or {}).get(line.sources[0].source_id, []),
+                priced_by=[
+                    PricedByOut(term=term, line=source.line, segment=source.segment)
+                    for term, source in line.priced_by
+                ],
             )
         )
     return EstimateOut(
