@@ -36,7 +36,7 @@ from functions.common.circuits import Circuit
 from functions.common.config import Settings, load_settings
 from functions.common.errors import RETRY_SOON_SECONDS, ConfigurationError, DependencyUnavailable
 from functions.common.observability import logger, metrics
-from functions.coverage.logic.eligibility import ProviderIdentity, answers
+from functions.coverage.logic.eligibility import ProviderIdentity, Traced, trace_match
 from functions.coverage.logic.x12 import EligibilityRequest, EligibilityResult, X12Error, build_270, parse_271
 
 if TYPE_CHECKING:
@@ -352,6 +352,8 @@ class Answer:
     x12_270: str
     x12_271: str
     result: EligibilityResult
+    trace: Traced = "matched"
+    """Whether the 271 echoed the inquiry's trace number, or none (untraced)."""
 
 
 @dataclass(frozen=True)
@@ -379,14 +381,19 @@ class PayerLink:
                 retry_after=retry_after,
                 circuit_open=False,
             ) from None
-        if not answers(request, result):
-            logger.error("clearinghouse answer does not echo the inquiry's trace number")
+        # A real-time 271 answers the 270 sent on its own connection; a trace number it echoes
+        # must be ours, and one that echoes none is accepted and recorded as untraced.
+        match = trace_match(request, result)
+        if match == "mismatched":
+            logger.error("clearinghouse answer echoes another inquiry's trace number")
             raise ClearinghouseUnavailable(
                 "the clearinghouse answered another inquiry; try again later",
                 retry_after=retry_after,
                 circuit_open=False,
             )
-        return Answer(x12_270, x12_271, result)
+        if match == "untraced":
+            logger.warning("clearinghouse answer echoes no trace number; accepted as untraced")
+        return Answer(x12_270, x12_271, result, match)
 
 
 @cache

@@ -180,6 +180,7 @@ def _recheck_one(
         x12_271=answer.x12_271,
         stale_hours=stale_hours,
         source="recheck",
+        trace=answer.trace,
     )
     entry = audit.entry(_resource(person_id, plan_id), "success")
     store.save_check(write, audit_put=audit.writer.transact_put(entry))

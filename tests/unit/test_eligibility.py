@@ -199,9 +199,12 @@ def test_taylors_plan_needs_prior_auth_and_limits_visits_on_a_july_plan_year():
 def test_rejections_become_clear_statuses(member_id, code, category, retryable):
     record = _check(ALEX_PLAN.model_copy(update={"member_id": member_id}))
     assert record.status is CoverageStatus.REJECTED
-    assert record.rejection == RejectionOut(
+    assert record.rejection is not None
+    assert record.rejection.model_dump(include={"code", "category", "reason", "retryable"}) == RejectionOut(
         code=code, category=category, reason=record.rejection.reason, retryable=retryable
-    )
+    ).model_dump(include={"code", "category", "reason", "retryable"})
+    assert record.rejection.loop in ("2000A", "2100A", "2100C")
+    assert record.rejections == [record.rejection]
     assert record.benefits == []
     message = eligibility.status_message(record)
     assert message.startswith("The payer")

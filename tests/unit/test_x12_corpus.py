@@ -6,6 +6,7 @@ the estimate use, through the same path a check takes (parse -> benefits of the 
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,8 +14,8 @@ import pytest
 
 from functions.coverage.logic import eligibility
 from functions.coverage.logic.eligibility import CostShareOut
-from functions.coverage.logic.x12 import parse_271
-from tests.unit.x12_corpus import CASES, Case
+from functions.coverage.logic.x12 import EligibilityRequest, Subscriber, parse_271
+from tests.unit.x12_corpus import CASES, TRACE, Case
 
 
 def _share(share: CostShareOut | None) -> dict[str, Any] | None:
@@ -43,8 +44,25 @@ def _share(share: CostShareOut | None) -> dict[str, Any] | None:
     }
 
 
+def _request(trace: str) -> EligibilityRequest:
+    return EligibilityRequest(
+        control_number=1,
+        created=datetime(2025, 12, 1, 9, 30),
+        sender_id="TANDEMIOP",
+        receiver_id="CLEARHOUSE",
+        payer_name="PAYER",
+        payer_id="P1",
+        provider_name="TANDEM BEHAVIORAL HEALTH",
+        provider_npi="1234567893",
+        subscriber=Subscriber(first_name="A", last_name="B", member_id="M1", birth_date=date(1990, 1, 1)),
+        date_of_service=date(2025, 12, 1),
+        trace_number=trace,
+    )
+
+
 def extract(case: Case) -> dict[str, Any]:
     result = parse_271(case.text)
+    match = eligibility.trace_match(_request(case.trace or TRACE), result)
     benefits = {b.category: b for b in eligibility.benefits_of(result)}
     mh, su = benefits.get("mental_health"), benefits.get("substance_use")
     patient = result.patient
@@ -57,6 +75,7 @@ def extract(case: Case) -> dict[str, Any]:
         "rejections": [
             (r.code, r.loop, r.follow_up.value if r.follow_up else None) for r in result.rejections
         ],
+        "traced": {"matched": True, "untraced": False}.get(match, match),
         "mh_in": _share(mh.in_network) if mh else None,
         "mh_out": _share(mh.out_of_network) if mh else None,
         "su_in": _share(su.in_network) if su else None,
@@ -113,3 +132,17 @@ def test_a_procedure_copay_wins_over_the_service_type_for_that_procedure_only():
     assert named.in_network.copay_cents == 2000
     assert mh.for_procedure("90834") is None
     assert mh.in_network.coinsurance_rate == Decimal(".1")
+
+
+def test_every_traced_case_echoes_its_270_and_none_answers_another():
+    # A 271 answered on the 270's own connection: matched or untraced, never another inquiry's
+    for case in CASES:
+        assert extract(case)["traced"] in (True, False), case.name
+    other = next(c for c in CASES if c.name == "national_ppo")
+    assert eligibility.trace_match(_request("TRC-999999"), parse_271(other.text)) == "mismatched"
+    assert not eligibility.answers(_request("TRC-999999"), parse_271(other.text))
+
+
+def test_rejections_at_every_loop_keep_their_loop_and_follow_up():
+    loops = {r[1] for c in CASES for r in c.expected.get("rejections", [])}
+    assert loops >= {"2000A", "2100A", "2100B", "2100C", "2100D", "2110C"}

@@ -90,6 +90,7 @@ CASES: list[Case] = [
         samples.NATIONAL_PPO,
         trace="TRC-000123",
         status="active",
+        traced=True,
         insurance_type="PR",
         plan_begin="2025-01-01",
         plan_end="2025-12-31",
@@ -469,6 +470,7 @@ CASES: list[Case] = [
         "reachable, wait and resubmit)",
         interchange("HL*1**20*1~AAA*N**42*W~NM1*PR*2*BRIGHTPATH HEALTH PLAN*****PI*BPH01~"),
         status="rejected",
+        traced=False,
         rejections=[("42", "2000A", "wait_30_days")],
     ),
     _case(
@@ -584,5 +586,25 @@ CASES: list[Case] = [
         status="active",
         traced=False,
         mh_in={"copay_cents": 4500},
+    ),
+    _case(
+        "aaa_in_benefit_loop_2110c",
+        "Commercial PPO answering the plan but refusing one inquired service type with an AAA in "
+        "2110C (TR3: benefit inquiry inconsistent with provider type): coverage stands",
+        interchange(
+            payer("CRESTVIEW HEALTH", "CRV60")
+            + PROVIDER
+            + subscriber("IBARRA", "TOMAS", "W226600012")
+            + "DTP*346*D8*20250101~"
+            "EB*1*IND*30^MH*PR*CRESTVIEW OPEN CHOICE~"
+            "EB*B*IND*MH***27*35*****Y~"
+            "EB*1**AI~"
+            "AAA*Y**53*C~",
+            sender="CRESTVIEW",
+        ),
+        status="active",
+        traced=True,
+        rejections=[("53", "2110C", "correct_and_resubmit")],
+        mh_in={"copay_cents": 3500},
     ),
 ]

@@ -26,6 +26,7 @@ from functions.coverage.logic.x12 import (
     Dependent,
     EligibilityRequest,
     EligibilityResult,
+    FollowUp,
     Network,
     Rejection,
     RejectionCategory,
@@ -161,9 +162,24 @@ def build_request(
     )
 
 
+TraceMatch = Literal["matched", "untraced", "mismatched"]
+Traced = Literal["matched", "untraced"]
+
+
+def trace_match(request: EligibilityRequest, result: EligibilityResult) -> TraceMatch:
+    """How a real-time 271 ties to the 270 it came back for on the same connection: `matched`
+    when a TRN*2 echoes our trace number, `untraced` when it echoes none (payers may omit it, and
+    a rejection at 2000A/2100A/2100B has nowhere to put it), `mismatched` when its TRN*2 echoes
+    only other numbers (an answer to another inquiry). The payer's own trace (TRN*1) says nothing."""
+    echoed = {t.number for t in result.traces if t.trace_type == "2"}
+    if not echoed:
+        return "untraced"
+    return "matched" if request.trace_number in echoed else "mismatched"
+
+
 def answers(request: EligibilityRequest, result: EligibilityResult) -> bool:
-    """Whether the 271 answers this 270 (its TRN*2 echoes our trace number)."""
-    return result.trace_number == request.trace_number
+    """Whether the 271 may be taken as the answer to this 270 (see `trace_match`)."""
+    return trace_match(request, result) != "mismatched"
 
 
 # --------------------------------------------------------------------------- results
@@ -241,6 +257,19 @@ class BenefitsOut(BaseModel):
         return next((p for p in self.procedures if p.code == code), None)
 
 
+FOLLOW_UP_ACTIONS: dict[FollowUp, str] = {
+    FollowUp.CORRECT_AND_RESUBMIT: "Correct the inquiry and check again",
+    FollowUp.RESUBMISSION_NOT_ALLOWED: "Do not check again: the payer will not answer this inquiry",
+    FollowUp.RESUBMIT_ORIGINAL: "Check again with the same details",
+    FollowUp.RESUBMISSION_ALLOWED: "Check again later",
+    FollowUp.DO_NOT_RESUBMIT_INQUIRY_INITIATED: "Do not check again: the payer is looking into it",
+    FollowUp.WAIT_30_DAYS: "Wait 30 days, then check again",
+    FollowUp.WAIT_10_DAYS: "Wait 10 days, then check again",
+    FollowUp.DO_NOT_RESUBMIT_WILL_HAND_OVER: "Do not check again: the payer will send the answer",
+}
+"""AAA04 follow-up action codes, as what a coordinator does next."""
+
+
 class RejectionOut(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -248,6 +277,11 @@ class RejectionOut(BaseModel):
     category: RejectionCategory
     reason: str = Field(description="The code's meaning in the X12 code list")
     retryable: bool = Field(description="Whether the same inquiry may succeed later")
+    follow_up: FollowUp | None = Field(default=None, description="AAA04 follow-up action code, as a name")
+    follow_up_action: str | None = Field(default=None, description="What to do next, per AAA04")
+    loop: str | None = Field(
+        default=None, description="The 271 loop the AAA came from: 2000A, 2100A, 2100B, 2100C, 2100D, 2110C/D"
+    )
 
 
 class EligibilityRecord(StoredRecord):
@@ -262,6 +296,12 @@ class EligibilityRecord(StoredRecord):
     checked_at: datetime
     status: CoverageStatus
     rejection: RejectionOut | None = None
+    rejections: list[RejectionOut] = Field(
+        default_factory=list, description="Every AAA of the 271, in order, with its loop and follow-up"
+    )
+    trace: Traced | None = Field(
+        default=None, description="Whether the 271 echoed the 270's trace number (None: recorded before this)"
+    )
     plan_begin: date | None = None
     plan_end: date | None = None
     plan_description: str | None = None
@@ -411,6 +451,9 @@ def _rejection(rejection: Rejection) -> RejectionOut:
         category=rejection.category,
         reason=REJECT_REASONS.get(rejection.code, rejection.message),
         retryable=rejection.retryable,
+        follow_up=rejection.follow_up,
+        follow_up_action=FOLLOW_UP_ACTIONS.get(rejection.follow_up) if rejection.follow_up else None,
+        loop=rejection.loop,
     )
 
 
@@ -422,9 +465,11 @@ def record_from(
     checked_at: datetime,
     requested_by: str,
     source: Source = "coordinator",
+    trace: Traced | None = None,
 ) -> EligibilityRecord:
     """What a parsed 271 says about `plan`, as the program stores and reports it."""
     messages = [m for b in result.patient_benefits for m in b.messages]
+    blocking = result.blocking_rejections
     return EligibilityRecord(
         person_id=plan.person_id,
         plan_id=plan.plan_id,
@@ -432,7 +477,9 @@ def record_from(
         payer_name=plan.payer_name,
         checked_at=checked_at,
         status=result.status,
-        rejection=_rejection(result.rejections[0]) if result.rejections else None,
+        rejection=_rejection(blocking[0]) if blocking else None,
+        rejections=[_rejection(r) for r in result.rejections],
+        trace=trace,
         plan_begin=result.plan_begin,
         plan_end=result.plan_end,
         plan_description=result.plan_description,
@@ -522,10 +569,17 @@ def conclude(
     x12_271: str,
     stale_hours: int,
     source: Source = "coordinator",
+    trace: Traced | None = None,
 ) -> CheckWrite:
-    """The writes of a check whose 271 came back as `result`."""
+    """The writes of a check whose 271 came back as `result` (`trace`: see `trace_match`)."""
     record = record_from(
-        result, plan, check_id=check_id, checked_at=checked_at, requested_by=requested_by, source=source
+        result,
+        plan,
+        check_id=check_id,
+        checked_at=checked_at,
+        requested_by=requested_by,
+        source=source,
+        trace=trace,
     )
     exchange = X12Exchange(
         participant_id=plan.person_id,
@@ -617,6 +671,14 @@ class EligibilityOut(BaseModel):
     status: CoverageStatus
     message: str = Field(description="What the check found, in one sentence")
     rejection: RejectionOut | None = None
+    rejections: list[RejectionOut] = Field(
+        default_factory=list, description="Every AAA of the 271 with its loop and follow-up action"
+    )
+    trace: Traced | None = Field(
+        default=None,
+        description="matched: the 271 echoed the inquiry's trace number; untraced: it echoed none "
+        "(accepted: it came back on the inquiry's own connection)",
+    )
     plan_begin: date | None = None
     plan_end: date | None = None
     plan_description: str | None = None
@@ -654,6 +716,8 @@ def to_output(
         status=record.status,
         message=status_message(record),
         rejection=record.rejection,
+        rejections=record.rejections,
+        trace=record.trace,
         plan_begin=record.plan_begin,
         plan_end=record.plan_end,
         plan_description=record.plan_description,

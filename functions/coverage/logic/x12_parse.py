@@ -640,8 +640,16 @@ class EligibilityResult(X12Model):
         return PLAN_TYPES.get(self.insurance_type) if self.insurance_type else None
 
     @property
+    def blocking_rejections(self) -> tuple[Rejection, ...]:
+        """The AAAs that reject the inquiry (2000A..2100D). An AAA in a 2110 benefit loop
+        refuses that one benefit inquiry (a service type the payer does not answer) and leaves
+        the coverage it reports standing."""
+        return tuple(r for r in self.rejections if not r.loop.startswith("2110"))
+
+    @property
     def rejection_category(self) -> RejectionCategory | None:
-        return self.rejections[0].category if self.rejections else None
+        blocking = self.blocking_rejections
+        return blocking[0].category if blocking else None
 
     def find(
         self,
@@ -1140,7 +1148,7 @@ begin/end); 348/349 date one benefit (a deductible's year) and are not the plan'
 def _derived(result: EligibilityResult) -> dict[str, object]:
     """Status, plan dates and plan facts, read from the patient's loop first."""
     benefits = result.patient_benefits
-    if result.rejections:
+    if result.blocking_rejections:
         status = CoverageStatus.REJECTED
     elif any(b.info in ACTIVE_INFO for b in benefits):
         status = CoverageStatus.ACTIVE

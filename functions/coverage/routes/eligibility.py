@@ -137,6 +137,7 @@ def check_eligibility(
             x12_270=answer.x12_270,
             x12_271=answer.x12_271,
             stale_hours=stale_hours,
+            trace=answer.trace,
         )
         entry = audit.entry(caller, "coverage.eligibility.check", resource, "success")
         store.save_check(write, audit_put=audit.transact_put(entry))
