@@ -39,7 +39,19 @@ def _share(share: CostShareOut | None) -> dict[str, Any] | None:
             share.out_of_pocket.family_remaining_cents,
         ),
         "visit_limit": share.visit_limit,
+        "visit_limit_period": share.visit_limit_period.value if share.visit_limit_period else None,
         "visits_remaining": share.visits_remaining,
+        "limits": [
+            (
+                q.kind,
+                str(q.quantity),
+                q.unit_code,
+                q.period.value if q.period else None,
+                str(q.period_count) if q.period_count is not None else None,
+                q.procedure,
+            )
+            for q in share.limits
+        ],
         "not_covered": share.not_covered,
     }
 

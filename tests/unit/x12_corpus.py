@@ -99,8 +99,13 @@ CASES: list[Case] = [
             "coinsurance_rate": "0.2",
             "deductible": (150000, 110000, 300000, 240050),
             "visit_limit": 30,
+            "visit_limit_period": "calendar_year",
             "visits_remaining": 22,
             "not_covered": False,
+            "limits": [
+                ("limit", "30", "VS", "calendar_year", None, None),
+                ("remaining", "22", "VS", "remaining", None, None),
+            ],
         },
         mh_out={"coinsurance_rate": "0.4", "deductible": (300000, 300000, 600000, None)},
         procedures={"90837": {"copay_cents": 2500, "not_covered": False}},
@@ -227,18 +232,29 @@ CASES: list[Case] = [
             "EB*A*IND*MH***27**.1****Y~"
             "EB*A*IND*MH***27**.3****N~"
             "EB*C*IND*MH***23*750*****Y~"
-            "EB*C*IND*MH***23*1500*****N~",
+            "EB*C*IND*MH***23*1500*****N~"
+            "EB*F*IND*MH***23***VS*20**Y*HC:90853~",
             sender="BCBSPRAIRIE",
         ),
         status="active",
         insurance_type="PS",
         plan_begin="2025-07-01",
         plan_end="2026-06-30",
-        mh_in={"copay_cents": None, "coinsurance_rate": "0.1", "deductible": (75000, None, None, None)},
+        mh_in={
+            "copay_cents": None,
+            "coinsurance_rate": "0.1",
+            "deductible": (75000, None, None, None),
+            "visit_limit": None,
+            "limits": [],
+        },
         mh_out={"coinsurance_rate": "0.3", "deductible": (150000, None, None, None)},
         procedures={
             "90837": {"copay_cents": 4000, "coinsurance_rate": "0.1"},
-            "90853": {"copay_cents": 2000},
+            "90853": {
+                "copay_cents": 2000,
+                "visit_limit": 20,
+                "limits": [("limit", "20", "VS", "calendar_year", None, "HC:90853")],
+            },
             "90847": {"copay_cents": 4000},
         },
     ),
@@ -295,7 +311,12 @@ CASES: list[Case] = [
         insurance_type="MC",
         plan_begin="2025-04-01",
         traced=False,
-        mh_in={"copay_cents": 0, "visit_limit": 24},
+        mh_in={
+            "copay_cents": 0,
+            "visit_limit": 24,
+            "visit_limit_period": "service_year",
+            "limits": [("limit", "24", "VS", "service_year", None, None)],
+        },
     ),
     _case(
         "medicare_advantage_hmo",
@@ -384,7 +405,12 @@ CASES: list[Case] = [
         ),
         status="active",
         insurance_type="OT",
-        mh_in={"copay_cents": 0},
+        mh_in={
+            "copay_cents": 0,
+            "visit_limit": 6,
+            "visit_limit_period": "episode",
+            "limits": [("limit", "6", "VS", "episode", None, None)],
+        },
     ),
     _case(
         "behavioral_vendor_direct",
@@ -402,8 +428,14 @@ CASES: list[Case] = [
             sender="MINDBRIDGE",
         ),
         status="active",
-        mh_in={"coinsurance_rate": "0.2", "deductible": (50000, None, None, None)},
-        mh_out={"coinsurance_rate": "0.4"},
+        mh_in={
+            "coinsurance_rate": "0.2",
+            "deductible": (50000, None, None, None),
+            "visit_limit": 30,
+            "visit_limit_period": "calendar_year",
+            "limits": [("limit", "30", "VS", "calendar_year", None, None)],
+        },
+        mh_out={"coinsurance_rate": "0.4", "visit_limit": None},
     ),
     _case(
         "dependent_child_family_plan",
@@ -549,13 +581,20 @@ CASES: list[Case] = [
             "deductible": (200000, 120000, 400000, 250000),
             "out_of_pocket": (500000, 390000, None, None),
             "visit_limit": 40,
+            "visit_limit_period": "service_year",
             "visits_remaining": 31,
+            "limits": [
+                ("limit", "40", "VS", "service_year", None, None),
+                ("limit", "3", "VS", "week", "1", None),
+                ("remaining", "31", "VS", "remaining", None, None),
+            ],
         },
     ),
     _case(
         "iop_days_per_admission",
         "Commercial PPO (Cigna-style) for intensive outpatient: days per admission (EB09 DY on "
-        "the A8 line, period 36), telehealth copay with III place of service 02",
+        "a limitations line, period 36), telehealth copay with III place of service 02, no "
+        "coinsurance given",
         interchange(
             payer("NORTHSTAR HEALTH", "NSH42")
             + PROVIDER
@@ -563,14 +602,20 @@ CASES: list[Case] = [
             + "DTP*346*D8*20250101~"
             "EB*1*IND*30^MH^A8*PR*NORTHSTAR OPEN ACCESS PLUS~"
             "EB*C*IND*MH***23*1500*****Y~"
-            "EB*A*IND*A8***36**.2*DY*30**Y~"
+            "EB*F*IND*MH***36***DY*30**Y~"
             "EB*B*IND*MH***27*30*****Y~"
             "EB*B*IND*MH***27*15*****Y~"
             "III*ZZ*02~",
             sender="NORTHSTAR",
         ),
         status="active",
-        mh_in={"copay_cents": 3000, "coinsurance_rate": None, "deductible": (150000, None, None, None)},
+        mh_in={
+            "copay_cents": 3000,
+            "coinsurance_rate": None,
+            "deductible": (150000, None, None, None),
+            "visit_limit": None,
+            "limits": [("limit", "30", "DY", "admission", None, None)],
+        },
     ),
     _case(
         "payer_trace_only",

@@ -27,10 +27,13 @@ from functions.coverage.logic.x12 import (
     EligibilityRequest,
     EligibilityResult,
     FollowUp,
+    Limit,
     Network,
+    Procedure,
     Rejection,
     RejectionCategory,
     Subscriber,
+    TimePeriod,
     procedures_named,
     summarise,
 )
@@ -206,6 +209,27 @@ class BenefitLineOut(BaseModel):
     segment: str
 
 
+class LimitOut(BaseModel):
+    """A quantity limit (or what remains of one) a 271 line carries, with its period."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["limit", "remaining", "used"]
+    quantity: Decimal
+    unit: str = Field(description="What is counted: visits, days, hours, ...")
+    unit_code: str = Field(description="EB09 / HSD01 quantity qualifier, e.g. VS")
+    period: TimePeriod | None = Field(
+        default=None, description="calendar_year, service_year, remaining, admission, week, episode, ..."
+    )
+    period_count: Decimal | None = Field(default=None, description="HSD06: how many periods, e.g. 1 week")
+    service_type: str | None = None
+    procedure: str | None = Field(
+        default=None, description="The procedure the line names (EB13), e.g. HC:90837"
+    )
+    network: Network | None = None
+    source: BenefitLineOut | None = None
+
+
 class CostShareOut(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -214,7 +238,11 @@ class CostShareOut(BaseModel):
     copay_cents: int | None = Field(default=None, description="Per visit")
     coinsurance_rate: Decimal | None = Field(default=None, description="Fraction: 0.2 is 20 %")
     visit_limit: int | None = Field(default=None, description="Visits per benefit period")
+    visit_limit_period: TimePeriod | None = Field(default=None, description="The visit limit's period")
     visits_remaining: int | None = None
+    limits: list[LimitOut] = Field(
+        default_factory=list, description="Every quantity limit the payer gave here, with its period"
+    )
     prior_auth_required: bool | None = None
     not_covered: bool = False
     messages: list[str] = Field(default_factory=list, description="The payer's notes on these benefits")
@@ -353,6 +381,25 @@ def _count(value: Decimal | None) -> int | None:
     return int(value) if value is not None else None
 
 
+def _procedure_text(procedure: Procedure | None) -> str | None:
+    return f"{procedure.qualifier}:{procedure.code}" if procedure else None
+
+
+def _limit(limit: Limit) -> LimitOut:
+    return LimitOut(
+        kind=limit.kind,
+        quantity=limit.quantity,
+        unit=limit.unit,
+        unit_code=limit.unit_code,
+        period=limit.period,
+        period_count=limit.period_count,
+        service_type=limit.service_type,
+        procedure=_procedure_text(limit.procedure),
+        network=limit.network,
+        source=BenefitLineOut(line=limit.source.line, segment=limit.source.segment) if limit.source else None,
+    )
+
+
 def _accumulator(acc: Accumulator) -> AccumulatorOut:
     return AccumulatorOut(
         individual_total_cents=_cents(acc.individual_total),
@@ -369,7 +416,9 @@ def _cost_share(summary: BenefitSummary) -> CostShareOut:
         copay_cents=_cents(summary.copay),
         coinsurance_rate=summary.coinsurance,
         visit_limit=_count(summary.visit_limit),
+        visit_limit_period=summary.visit_limit_period,
         visits_remaining=_count(summary.visits_remaining),
+        limits=[_limit(q) for q in summary.limits],
         prior_auth_required=summary.prior_auth_required,
         not_covered=summary.not_covered,
         messages=list(summary.messages),
@@ -382,7 +431,7 @@ def _cost_share(summary: BenefitSummary) -> CostShareOut:
 
 def _says_anything(share: CostShareOut) -> bool:
     empty = CostShareOut()
-    exclude = {"messages", "sources"}
+    exclude = {"messages", "sources", "limits"}
     return share.model_dump(exclude=exclude) != empty.model_dump(exclude=exclude)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import Field
 
@@ -1228,7 +1229,11 @@ class BenefitSummary(X12Model):
     copay: Decimal | None = None
     coinsurance: Decimal | None = Field(default=None, description="Fraction: 0.2 is 20 %")
     visit_limit: Decimal | None = None
+    visit_limit_period: TimePeriod | None = None
     visits_remaining: Decimal | None = None
+    limits: tuple[Limit, ...] = Field(
+        default=(), description="Every quantity the lines for these service types carry, with its period"
+    )
     prior_auth_required: bool | None = None
     not_covered: bool = Field(
         default=False, description="An EB*I (non-covered) applies to the best-matching service type"
@@ -1292,14 +1297,14 @@ class _Picker:
 
     def best(
         self,
-        info: BenefitInfo,
+        info: BenefitInfo | None,
         value: Callable[[Benefit], object | None],
         levels: Sequence[CoverageLevel | None] | None = None,
         periods: Sequence[TimePeriod | None] | None = None,
     ) -> Benefit | None:
         best: tuple[tuple[int, ...], Benefit] | None = None
         for order, b in enumerate(self.benefits):
-            if b.info is not info or value(b) is None:
+            if (info is not None and b.info is not info) or value(b) is None:
                 continue
             rank = self.relevant(b)
             if rank is None:
@@ -1343,9 +1348,123 @@ class _Picker:
 
 
 def _visits(b: Benefit) -> Decimal | None:
-    if b.quantity is not None and (b.quantity_qualifier or "VS").upper() == "VS":
+    """Visits a line limits: EB09 VS / EB10 (on a limitations line EB09 may be left out), else HSD VS."""
+    qualifier = (b.quantity_qualifier or ("VS" if b.info is BenefitInfo.LIMITATIONS else "")).upper()
+    if b.quantity is not None and qualifier == "VS":
         return b.quantity
     return next((h.quantity for h in b.deliveries if h.quantity_qualifier == "VS" and h.quantity), None)
+
+
+def _visits_period(b: Benefit) -> TimePeriod | None:
+    if b.quantity is not None and b.period is not None:
+        return b.period
+    return next((h.period for h in b.deliveries if h.quantity_qualifier == "VS" and h.quantity), b.period)
+
+
+QUANTITY_UNITS: dict[str, str] = {
+    "8H": "minimum",
+    "99": "quantity used",
+    "CA": "covered days (actual)",
+    "CE": "covered days (estimated)",
+    "D3": "coinsurance days",
+    "DB": "deductible blood units",
+    "DY": "days",
+    "FL": "units",
+    "HS": "hours",
+    "LA": "lifetime reserve days (actual)",
+    "LE": "lifetime reserve days (estimated)",
+    "M2": "maximum",
+    "MN": "months",
+    "P6": "services or procedures",
+    "QA": "quantity approved",
+    "S7": "age, high value",
+    "S8": "age, low value",
+    "VS": "visits",
+    "YY": "years",
+}
+"""EB09 / HSD01 quantity qualifiers."""
+
+_REMAINING_PERIODS = (TimePeriod.REMAINING, TimePeriod.LIFETIME_REMAINING)
+
+
+LimitKind = Literal["limit", "remaining", "used"]
+
+
+class Limit(X12Model):
+    """A quantity a 271 line carries (EB09/EB10 on any EB, or an HSD under it), with its period:
+    e.g. 30 visits per calendar year, 22 visits remaining, 30 days per admission, 3 visits a week."""
+
+    kind: LimitKind
+    quantity: Decimal
+    unit_code: str = Field(description="EB09 / HSD01 quantity qualifier, e.g. VS")
+    unit: str = Field(description="What is counted: visits, days, hours, ...")
+    period: TimePeriod | None = None
+    period_count: Decimal | None = Field(default=None, description="HSD06: periods the quantity spans")
+    service_type: str | None = None
+    procedure: Procedure | None = None
+    network: Network | None = None
+    level: CoverageLevel | None = None
+    source: BenefitLine | None = None
+
+    @property
+    def counts_visits(self) -> bool:
+        return self.unit_code == "VS"
+
+
+def _kind(qualifier: str, period: TimePeriod | None) -> LimitKind:
+    if qualifier == "99":
+        return "used"
+    return "remaining" if period in _REMAINING_PERIODS else "limit"
+
+
+def limits_of(b: Benefit) -> tuple[Limit, ...]:
+    """Every quantity a benefit line carries: its own EB09/EB10 and each HSD under it."""
+    common = {
+        "service_type": b.service_type,
+        "procedure": b.procedure,
+        "network": b.network,
+        "level": b.level,
+        "source": b.source,
+    }
+    found: list[Limit] = []
+    qualifier = (b.quantity_qualifier or ("VS" if b.info is BenefitInfo.LIMITATIONS else "")).upper()
+    if b.quantity is not None and qualifier:
+        found.append(
+            Limit(
+                kind=_kind(qualifier, b.period),
+                quantity=b.quantity,
+                unit_code=qualifier,
+                unit=QUANTITY_UNITS.get(qualifier, qualifier),
+                period=b.period,
+                **common,
+            )
+        )
+    for h in b.deliveries:
+        if h.quantity is None or not h.quantity_qualifier:
+            continue
+        code = h.quantity_qualifier.upper()
+        period = h.period or b.period
+        found.append(
+            Limit(
+                kind=_kind(code, period),
+                quantity=h.quantity,
+                unit_code=code,
+                unit=QUANTITY_UNITS.get(code, code),
+                period=period,
+                period_count=h.period_count,
+                **common,
+            )
+        )
+    return tuple(found)
+
+
+def _distinct(limits: Iterable[Limit]) -> tuple[Limit, ...]:
+    """Each limit once: EB03 repetitions copy one line's limit onto every service type it names."""
+    seen: dict[tuple[object, ...], Limit] = {}
+    for q in limits:
+        key = (q.source, q.kind, q.quantity, q.unit_code, q.period, q.period_count, q.procedure, q.network)
+        seen.setdefault(key, q)
+    return tuple(seen.values())
 
 
 def summarise(
@@ -1377,8 +1496,14 @@ def summarise(
     not_remaining = [
         p for p in (*TimePeriod, None) if p not in (TimePeriod.REMAINING, TimePeriod.LIFETIME_REMAINING)
     ]
-    limit = pick.best(BenefitInfo.LIMITATIONS, _visits, periods=not_remaining)
-    left = pick.best(BenefitInfo.LIMITATIONS, _visits, periods=_REMAINING)
+    # Visit limits: a limitations line first, else a visit quantity on any other line (EB09/EB10
+    # or HSD), as payers put them on the coverage or coinsurance line too.
+    limit = pick.best(BenefitInfo.LIMITATIONS, _visits, periods=not_remaining) or pick.best(
+        None, _visits, periods=not_remaining
+    )
+    left = pick.best(BenefitInfo.LIMITATIONS, _visits, periods=_REMAINING) or pick.best(
+        None, _visits, periods=_REMAINING
+    )
     ranked = sorted(
         ((rank, b) for b in benefits if (rank := pick.relevant(b)) is not None), key=lambda pair: pair[0]
     )
@@ -1416,7 +1541,9 @@ def summarise(
         copay=copay.amount if copay else None,
         coinsurance=coinsurance.percent if coinsurance else None,
         visit_limit=_visits(limit) if limit else None,
+        visit_limit_period=_visits_period(limit) if limit else None,
         visits_remaining=_visits(left) if left else None,
+        limits=_distinct(q for b in in_order for q in limits_of(b)),
         prior_auth_required=auth.authorization_required if auth else None,
         not_covered=denial is not None,
         messages=tuple(dict.fromkeys(m for b in in_order for m in b.messages)),
