@@ -175,6 +175,13 @@ class PricedByOut(BaseModel):
     segment: str = Field(description="The EB segment as the payer sent it")
 
 
+class UndeterminedOut(BaseModel):
+    """A part of the participant's share the 271 left unknown (never taken as zero)."""
+
+    term: str = Field(description="coverage, deductible or coinsurance")
+    reason: str
+
+
 class EstimateLineOut(BaseModel):
     day: date
     sources: list[EstimateSourceOut]
@@ -191,6 +198,11 @@ class EstimateLineOut(BaseModel):
     )
     priced_by: list[PricedByOut] = Field(
         default_factory=list, description="The eligibility (271) lines whose terms priced this line"
+    )
+    undetermined: list[UndeterminedOut] = Field(
+        default_factory=list,
+        description="Parts of the participant's share that could not be determined, and why: "
+        "`you_pay` leaves them out",
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from functions.coverage.logic import eligibility
 from functions.coverage.logic.x12 import parse_271
+from functions.coverage.vocabulary import NetworkStatus
 from local import seed
 from tests.integration.test_estimates import ALEX, call, coverage, next_week, put_271, week_of
 from tests.unit.x12_corpus import PROVIDER, interchange, payer, subscriber
@@ -81,3 +82,46 @@ def test_a_procedure_copay_prices_that_procedure(coverage):
     assert group["you_pay"] == "15.00"
     assert group["priced_by"][0]["segment"] == "EB*B*IND*MH***27*15*****Y*HC:90853"
     assert _line(estimate, "90837")["you_pay"] == "30.00"
+
+
+def test_a_coinsurance_the_payer_did_not_give_is_undetermined_not_zero(coverage):
+    # Given a PPO that gives no coinsurance line for mental health
+    estimate = _estimate(coverage, PPO.replace("EB*A*IND*MH***27**.2****Y~", ""))
+    # Then a group session (deductible, then coinsurance) says its coinsurance is unknown, and why
+    group = _line(estimate, "90853")
+    assert group["undetermined"] == [
+        {"term": "coinsurance", "reason": "the payer gave no in-network coinsurance for mental health"}
+    ]
+    # And a copay visit has nothing undetermined
+    assert _line(estimate, "90837")["undetermined"] == []
+    assert any("could not be fully determined" in note for note in estimate["notes"])
+
+
+def test_with_every_term_given_nothing_is_undetermined(coverage):
+    estimate = _estimate(coverage, PPO)
+    assert all(line["undetermined"] == [] for line in estimate["lines"])
+    assert not any("could not be fully determined" in note for note in estimate["notes"])
+
+
+def test_out_of_network_without_a_coinsurance_says_so(coverage):
+    # Given Alex sees the program out of network, and the payer gave an out-of-network
+    # deductible but no out-of-network coinsurance
+    plan = next(p for p in seed.PLANS if p.plan_id == "pln_demorivera01")
+    coverage.put_plan(plan.model_copy(update={"network_status": NetworkStatus.OUT_OF_NETWORK}))
+    estimate = _estimate(coverage, PPO + "EB*C*IND*MH***23*3000*****N~")
+    # Then every covered line's coinsurance is undetermined, never 0 %
+    covered = [line for line in estimate["lines"] if line["code"] and line["allowed"] != "0.00"]
+    assert covered
+    for line in covered:
+        assert {
+            "term": "coinsurance",
+            "reason": "the payer gave no out-of-network coinsurance for mental health",
+        } in line["undetermined"]
+
+
+def test_the_coverage_summary_never_reads_a_missing_coinsurance_as_nothing(coverage):
+    put_271(coverage, _record(PPO.replace("EB*A*IND*MH***27**.2****Y~", "")))
+    reply = call("GET", "/participants/per_demoalex/coverage-summary", caller=ALEX)
+    assert reply.status == 200, reply
+    group = next(c for c in reply.json["categories"] if c["category"] == "group_therapy")
+    assert group["your_share"].startswith("an undetermined share after the deductible")

@@ -308,18 +308,50 @@ PART_TERMS: Mapping[PartKind, str] = {
 }
 
 
+def _share_for(benefits: BenefitsOut, item: LineItem) -> CostShareOut | None:
+    """The terms that price a line: the ones naming its procedure, else its category's, per tier."""
+    named = benefits.for_procedure(item.service.code.value)
+    if item.service.network is NetworkTier.IN_NETWORK:
+        return named.in_network if named else benefits.in_network
+    return (named.out_of_network if named else None) or benefits.out_of_network
+
+
+def undetermined(
+    record: EligibilityRecord, terms: PlanBenefits, item: LineItem
+) -> tuple[tuple[str, str], ...]:
+    """(term, why) for each part of a line's share the 271 left unknown: a term it did not give is
+    unknown, never zero (the engine reads it as zero, so the line shows the rest of the share)."""
+    benefits = _mental_health(record)
+    if benefits is None:
+        return ()
+    tier = "in-network" if item.service.network is NetworkTier.IN_NETWORK else "out-of-network"
+    share = _share_for(benefits, item)
+    if share is None:
+        return (("coverage", f"the payer gave no {tier} benefits for mental health"),)
+    tier_terms = terms.terms(item.service.network)
+    if tier_terms is None or not item.covered or not item.allowed:
+        return ()
+    rule = tier_terms.rule(item.service.category, item.service.code.value)
+    found = []
+    deductible = share.deductible
+    if (
+        rule.deductible_applies
+        and deductible.individual_total_cents is None
+        and deductible.family_total_cents is None
+    ):
+        found.append(("deductible", f"the payer gave no {tier} deductible for mental health"))
+    if rule.coinsurance_applies and rule.coinsurance is None and share.coinsurance_rate is None:
+        found.append(("coinsurance", f"the payer gave no {tier} coinsurance for mental health"))
+    return tuple(found)
+
+
 def priced_by(record: EligibilityRecord, item: LineItem) -> tuple[tuple[str, BenefitLineOut], ...]:
     """Which 271 lines priced a line: for each part of the participant's share, the line its term
     was read from (the lines naming the line's procedure, when some do)."""
     benefits = _mental_health(record)
     if benefits is None:
         return ()
-    named = benefits.for_procedure(item.service.code.value)
-    share: CostShareOut | None
-    if item.service.network is NetworkTier.IN_NETWORK:
-        share = named.in_network if named else benefits.in_network
-    else:
-        share = (named.out_of_network if named else None) or benefits.out_of_network
+    share = _share_for(benefits, item)
     if share is None:
         return ()
     terms = [PART_TERMS[p.kind] for p in item.parts if p.kind in PART_TERMS]
@@ -421,6 +453,8 @@ class EstimateLine:
     note: str | None = None
     priced_by: tuple[tuple[str, BenefitLineOut], ...] = ()
     """(term, 271 line) pairs: the eligibility lines whose terms priced this line."""
+    undetermined: tuple[tuple[str, str], ...] = ()
+    """(term, why): parts of the share the 271 left unknown (not counted in the line's amount)."""
 
 
 @dataclass(frozen=True)
@@ -562,8 +596,25 @@ def estimate(
     for day, sources, claims in priced:
         for _ in claims:
             item = next(items)
-            by = priced_by(record, item) if basis == "insured" and record is not None else ()
-            lines.append(EstimateLine(sources, day, item, priced_by=by))
+            if basis == "insured" and benefits is not None and record is not None:
+                lines.append(
+                    EstimateLine(
+                        sources,
+                        day,
+                        item,
+                        priced_by=priced_by(record, item),
+                        undetermined=undetermined(record, benefits, item),
+                    )
+                )
+            else:
+                lines.append(EstimateLine(sources, day, item))
+    unknown = dict.fromkeys(why for line in lines for _, why in line.undetermined)
+    if unknown:
+        notes.append(
+            "the participant's share could not be fully determined ("
+            + "; ".join(unknown)
+            + "): the amounts shown leave those parts out; ask the payer or confirm the plan's terms"
+        )
     return Estimate(
         basis,
         plan.plan_id,

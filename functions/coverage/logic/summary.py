@@ -56,7 +56,9 @@ def _share(category: str, share: CostShareOut) -> str:
         else " after the deductible"
     )
     coinsurance = (
-        f"{format_percent(share.coinsurance_rate)} coinsurance{after}"
+        f"an undetermined share{after} (the payer gave no coinsurance)"
+        if share.coinsurance_rate is None
+        else f"{format_percent(share.coinsurance_rate)} coinsurance{after}"
         if share.coinsurance_rate
         else f"nothing{after}"
     )

@@ -34,6 +34,7 @@ from functions.coverage.models import (
     GfeProviderOut,
     GoodFaithEstimateOut,
     PricedByOut,
+    UndeterminedOut,
     WeekTotalsOut,
 )
 from functions.coverage.store import CoverageStore
@@ -152,6 +153,7 @@ def _out(
                     PricedByOut(term=term, line=source.line, segment=source.segment)
                     for term, source in line.priced_by
                 ],
+                undetermined=[UndeterminedOut(term=term, reason=why) for term, why in line.undetermined],
             )
         )
     return EstimateOut(
