@@ -109,3 +109,49 @@ def test_an_active_answer_without_trn_is_accepted_untraced(moto_env, plans, monk
     reply = call("POST", ALEX_CHECK, caller=COORDINATOR)
     assert reply.status == 201, reply
     assert (reply.json["status"], reply.json["trace"]) == ("active", "untraced")
+
+
+def test_the_result_shows_what_coordinators_act_on(moto_env, plans, monkeypatch):
+    # Given Jamie, Alex's spouse on the family plan, with a procedure-specific line and limits
+    _answering(
+        monkeypatch,
+        lambda trace: (
+            payer("LONE STAR MUTUAL", "LSM01")
+            + PROVIDER
+            + subscriber("RIVERA", "ALEX", "LSM884201-01", children=True)
+            + dependent("RIVERA", "JAMIE").replace("TRC-C0RPUS", trace)
+            + "INS*N*01~"
+            "EB*1*FAM*30^MH^AI^A6*PR*LONE STAR MUTUAL PPO~"
+            "DTP*291*RD8*20260101-20261231~"
+            "EB*B*IND*MH***27*30*****Y~"
+            "EB*A*IND*MH***23**.2*VS*30**Y~"
+            "EB*F*IND*MH***29***VS*12**Y~"
+            "EB*I*IND*MH**********HC:90846~"
+            "EB*1**AI~AAA*Y**53*C~"
+        ),
+    )
+    reply = call("POST", JAMIE_CHECK, caller=COORDINATOR)
+    assert reply.status == 201, reply
+    body = reply.json
+    # Then the API shows the insurance type, the relationship and every active service type
+    assert (body["insurance_type"], body["insurance_type_name"]) == (
+        "PR",
+        "Preferred provider organization (PPO)",
+    )
+    assert (body["patient_relationship"], body["patient_relationship_code"]) == ("spouse", "01")
+    assert [s["code"] for s in body["active_service_types"]] == ["30", "MH", "AI", "A6"]
+    assert body["active_service_types"][1]["name"] == "Mental Health"
+    assert (body["plan_begin"], body["plan_end"]) == ("2026-01-01", "2026-12-31")
+    # And the AAA of the 2110D benefit loop with its follow-up, without rejecting the coverage
+    assert body["status"] == "active"
+    assert [(r["code"], r["loop"], r["follow_up"]) for r in body["rejections"]] == [
+        ("53", "2110D", "correct_and_resubmit")
+    ]
+    # And the limits with their periods, and the procedure a line names
+    mental = next(b for b in body["benefits"] if b["category"] == "mental_health")
+    limits = [(q["kind"], q["quantity"], q["unit"], q["period"]) for q in mental["in_network"]["limits"]]
+    assert limits == [("limit", "30", "visits", "calendar_year"), ("remaining", "12", "visits", "remaining")]
+    assert (mental["in_network"]["visit_limit"], mental["in_network"]["visits_remaining"]) == (30, 12)
+    assert mental["in_network"]["not_covered"] is False
+    (named,) = mental["procedures"]
+    assert (named["qualifier"], named["code"], named["in_network"]["not_covered"]) == ("HC", "90846", True)

@@ -334,6 +334,50 @@ def test_stored_attributes_read_back_unchanged():
     assert EligibilityRecord.from_attributes(record.attributes()) == record
 
 
+NEW_IN_ISSUE_10 = {
+    "rejections",
+    "trace",
+    "insurance_type",
+    "patient_relationship_code",
+    "active_service_types",
+}
+NEW_IN_COST_SHARE = {"sources", "limits", "visit_limit_period"}
+
+
+def _as_stored_before_issue_10(attributes: dict) -> dict:
+    old = {k: v for k, v in attributes.items() if k not in NEW_IN_ISSUE_10}
+    old["benefits"] = [
+        {
+            **{k: v for k, v in b.items() if k != "procedures"},
+            "in_network": {k: v for k, v in b["in_network"].items() if k not in NEW_IN_COST_SHARE},
+            "out_of_network": {k: v for k, v in b["out_of_network"].items() if k not in NEW_IN_COST_SHARE}
+            if b["out_of_network"]
+            else None,
+        }
+        for b in attributes["benefits"]
+    ]
+    if old.get("rejection"):
+        old["rejection"] = {
+            k: v for k, v in old["rejection"].items() if k in {"code", "category", "reason", "retryable"}
+        }
+    return old
+
+
+@pytest.mark.parametrize("member_id", ["LSM884201-01", "SIM-NOTFOUND"])
+def test_results_stored_before_issue_10_still_read(member_id: str):
+    # Given a result stored as older code wrote it (no trace, rejections, limits, procedures ...)
+    record = _check(ALEX_PLAN.model_copy(update={"member_id": member_id}))
+    old = _as_stored_before_issue_10(record.attributes())
+    # When it is read back and shown
+    read = EligibilityRecord.from_attributes(old)
+    out = eligibility.to_output(read, now=NOW, stale_hours=24, coordinator=True)
+    # Then it reads, with the new facts unknown rather than invented
+    assert (read.status, read.trace, read.rejections, read.insurance_type) == (record.status, None, [], None)
+    assert out.active_service_types == []
+    assert out.patient_relationship is None
+    assert [b.procedures for b in read.benefits] == [[] for _ in record.benefits]
+
+
 # --------------------------------------------------------------------------- circuit breaker
 
 

@@ -77,13 +77,13 @@ def extract(case: Case) -> dict[str, Any]:
     match = eligibility.trace_match(_request(case.trace or TRACE), result)
     benefits = {b.category: b for b in eligibility.benefits_of(result)}
     mh, su = benefits.get("mental_health"), benefits.get("substance_use")
-    patient = result.patient
     return {
         "status": result.status.value,
         "insurance_type": result.insurance_type,
         "plan_begin": result.plan_begin.isoformat() if result.plan_begin else None,
         "plan_end": result.plan_end.isoformat() if result.plan_end else None,
-        "relationship": patient.relationship_code if patient else None,
+        "relationship": result.patient_relationship_code,
+        "active_service_types": list(result.active_service_types),
         "rejections": [
             (r.code, r.loop, r.follow_up.value if r.follow_up else None) for r in result.rejections
         ],

@@ -92,6 +92,8 @@ CASES: list[Case] = [
         status="active",
         traced=True,
         insurance_type="PR",
+        relationship="18",
+        active_service_types=["30", "MH", "AI", "A6", "A7", "A8"],
         plan_begin="2025-01-01",
         plan_end="2025-12-31",
         mh_in={
@@ -129,6 +131,7 @@ CASES: list[Case] = [
         samples.CARVE_OUT,
         trace="TRC-000301",
         status="active",
+        active_service_types=["30"],
         insurance_type="HM",
         plan_begin="2024-07-01",
         mh_in={"deductible": (200000, 175000, None, None), "copay_cents": None},
@@ -405,6 +408,7 @@ CASES: list[Case] = [
         ),
         status="active",
         insurance_type="OT",
+        active_service_types=["MH"],
         mh_in={
             "copay_cents": 0,
             "visit_limit": 6,
@@ -493,6 +497,7 @@ CASES: list[Case] = [
             "DTP*347*D8*20251031~",
         ),
         status="inactive",
+        active_service_types=[],
         plan_end="2025-10-31",
         mh_in=None,
     ),

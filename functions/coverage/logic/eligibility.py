@@ -35,8 +35,11 @@ from functions.coverage.logic.x12 import (
     Subscriber,
     TimePeriod,
     procedures_named,
+    service_type_name,
     summarise,
 )
+from functions.coverage.logic.x12_build import RELATIONSHIP_BY_CODE
+from functions.coverage.logic.x12_parse import INSURANCE_TYPES
 from functions.coverage.models import InsuredPerson, PlanRecord
 from functions.coverage.vocabulary import PlanStatus, PlanType, SubscriberRelationship
 
@@ -312,6 +315,13 @@ class RejectionOut(BaseModel):
     )
 
 
+class ServiceTypeOut(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(description="X12 service type code (EB03), e.g. MH")
+    name: str | None = Field(default=None, description="The code's meaning, e.g. Mental Health")
+
+
 class EligibilityRecord(StoredRecord):
     """One check's result, as stored (history item, and the plan's latest pointer)."""
 
@@ -333,6 +343,12 @@ class EligibilityRecord(StoredRecord):
     plan_begin: date | None = None
     plan_end: date | None = None
     plan_description: str | None = None
+    insurance_type: str | None = Field(default=None, description="EB04 insurance type code, e.g. PR, HM, MC")
+    patient_relationship_code: str | None = Field(
+        default=None,
+        description="INS02: the patient's relationship to the subscriber (18 self, 01 spouse ...)",
+    )
+    active_service_types: list[ServiceTypeOut] = Field(default_factory=list)
     benefits: list[BenefitsOut] = Field(default_factory=list)
     payer_messages: list[str] = Field(default_factory=list)
     requested_by: str
@@ -532,6 +548,11 @@ def record_from(
         plan_begin=result.plan_begin,
         plan_end=result.plan_end,
         plan_description=result.plan_description,
+        insurance_type=result.insurance_type,
+        patient_relationship_code=result.patient_relationship_code,
+        active_service_types=[
+            ServiceTypeOut(code=code, name=service_type_name(code)) for code in result.active_service_types
+        ],
         benefits=benefits_of(result),
         payer_messages=list(dict.fromkeys(messages)),
         requested_by=requested_by,
@@ -731,6 +752,15 @@ class EligibilityOut(BaseModel):
     plan_begin: date | None = None
     plan_end: date | None = None
     plan_description: str | None = None
+    insurance_type: str | None = Field(default=None, description="EB04 insurance type code, e.g. PR, HM, MC")
+    insurance_type_name: str | None = Field(default=None, description="What the EB04 code means")
+    patient_relationship: SubscriberRelationship | None = Field(
+        default=None, description="The patient's relationship to the subscriber, as the payer has it (INS02)"
+    )
+    patient_relationship_code: str | None = Field(default=None, description="INS02 as sent")
+    active_service_types: list[ServiceTypeOut] = Field(
+        default_factory=list, description="Every service type the payer reports active coverage for"
+    )
     benefits: list[BenefitsOut] = Field(default_factory=list)
     payer_messages: list[str] = Field(default_factory=list)
     stale: bool
@@ -741,6 +771,12 @@ class EligibilityOut(BaseModel):
 
 class EligibilityList(BaseModel):
     items: list[EligibilityOut]
+
+
+def relationship_named(code: str | None) -> SubscriberRelationship | None:
+    if code is None:
+        return None
+    return RELATIONSHIP_BY_CODE.get(code, SubscriberRelationship.OTHER)
 
 
 def may_read(caller_id: str, is_coordinator: bool, participant_id: str) -> bool:
@@ -770,6 +806,11 @@ def to_output(
         plan_begin=record.plan_begin,
         plan_end=record.plan_end,
         plan_description=record.plan_description,
+        insurance_type=record.insurance_type,
+        insurance_type_name=INSURANCE_TYPES.get(record.insurance_type) if record.insurance_type else None,
+        patient_relationship=relationship_named(record.patient_relationship_code),
+        patient_relationship_code=record.patient_relationship_code,
+        active_service_types=record.active_service_types,
         benefits=record.benefits,
         payer_messages=record.payer_messages,
         stale=stale,

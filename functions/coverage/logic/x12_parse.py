@@ -641,6 +641,23 @@ class EligibilityResult(X12Model):
         return PLAN_TYPES.get(self.insurance_type) if self.insurance_type else None
 
     @property
+    def patient_relationship_code(self) -> str | None:
+        """INS02 of the patient: 18 (self) when the patient is the subscriber and the payer sent no INS."""
+        patient = self.patient
+        if patient is not None and patient.relationship_code:
+            return patient.relationship_code
+        return "18" if self.patient_subject is Subject.SUBSCRIBER and self.subscriber is not None else None
+
+    @property
+    def active_service_types(self) -> tuple[str, ...]:
+        """Every service type the patient's active-coverage lines (EB01 1-5) name, in order, once."""
+        return tuple(
+            dict.fromkeys(
+                b.service_type for b in self.patient_benefits if b.info in ACTIVE_INFO and b.service_type
+            )
+        )
+
+    @property
     def blocking_rejections(self) -> tuple[Rejection, ...]:
         """The AAAs that reject the inquiry (2000A..2100D). An AAA in a 2110 benefit loop
         refuses that one benefit inquiry (a service type the payer does not answer) and leaves
