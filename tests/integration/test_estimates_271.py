@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from functions.common import aws
+from functions.common.dynamo import to_item
 from functions.coverage.logic import eligibility
 from functions.coverage.logic.x12 import parse_271
 from functions.coverage.vocabulary import NetworkStatus
@@ -16,7 +18,12 @@ from tests.unit.x12_corpus import PROVIDER, interchange, payer, subscriber
 __all__ = ["coverage"]  # the fixture, imported for these tests
 
 
-def _record(body: str, person_id: str = "per_demoalex", plan_id: str = "pln_demorivera01") -> Any:
+def _record(
+    body: str,
+    person_id: str = "per_demoalex",
+    plan_id: str = "pln_demorivera01",
+    checked_at: datetime | None = None,
+) -> Any:
     text = interchange(
         payer("LONE STAR MUTUAL", "LSM01") + PROVIDER + subscriber("RIVERA", "ALEX", "LSM884201-01") + body
     )
@@ -25,7 +32,7 @@ def _record(body: str, person_id: str = "per_demoalex", plan_id: str = "pln_demo
         parse_271(text),
         plan,
         check_id="elg_corpus0001",
-        checked_at=datetime.now(UTC) - timedelta(hours=1),
+        checked_at=checked_at or datetime.now(UTC) - timedelta(hours=1),
         requested_by="per_democoordinator",
     )
 
@@ -40,8 +47,8 @@ PPO = (
 )
 
 
-def _estimate(coverage_store: Any, body: str) -> dict[str, Any]:
-    put_271(coverage_store, _record(body))
+def _estimate(coverage_store: Any, body: str, checked_at: datetime | None = None) -> dict[str, Any]:
+    put_271(coverage_store, _record(body, checked_at=checked_at))
     return week_of(call("GET", f"/participants/per_demoalex/estimates/week?week={next_week()}", caller=ALEX))
 
 
@@ -125,3 +132,77 @@ def test_the_coverage_summary_never_reads_a_missing_coinsurance_as_nothing(cover
     assert reply.status == 200, reply
     group = next(c for c in reply.json["categories"] if c["category"] == "group_therapy")
     assert group["your_share"].startswith("an undetermined share after the deductible")
+
+
+# Service-year limits (22): a calendar-year one resets at New Year, which the week may cross.
+LIMIT_30_LEFT_5 = "EB*F*IND*MH***22***VS*30**Y~EB*F*IND*MH***29***VS*5**Y~"
+
+
+def _covered(estimate: dict[str, Any]) -> list[str]:
+    return [
+        line["code"]
+        for line in estimate["lines"]
+        if line["code"] and line["parts"][0]["kind"] != "visit_limit"
+    ]
+
+
+def test_a_week_within_the_visits_left_is_covered_and_says_nothing(coverage):
+    # Given 5 visits left of 30, and Alex's week has 5 visits
+    estimate = _estimate(coverage, PPO + LIMIT_30_LEFT_5)
+    assert len(_covered(estimate)) == 5
+    assert not any("visit limit" in note for note in estimate["notes"])
+
+
+def test_booked_and_attended_sessions_count_against_the_visit_limit(coverage):
+    # Given the 271 (two days ago) left 5 visits, and since then one session was attended
+    # (claimed) and one more is booked before the week
+    checked = datetime.now(UTC) - timedelta(days=2)
+    day = checked.date().isoformat()
+    dynamodb = aws.client("dynamodb")
+    for item in (
+        {
+            "pk": "PERSON#per_demoalex",
+            "sk": "CLAIM#ses_attendedbefore",
+            "entity": "CLAIM",
+            "person_id": "per_demoalex",
+            "source_id": "ses_attendedbefore",
+            "plan_id": "pln_demorivera01",
+            "basis": "insured",
+            "network": "in_network",
+            "codes": ["90837"],
+            "units": [1],
+            "service_date": day,
+            "deductible_cents": 0,
+            "oop_cents": 3000,
+            "recorded_at": (checked + timedelta(hours=1)).isoformat(),
+        },
+        {
+            "pk": "PERSON#per_demoalex",
+            "sk": "BOOKED#ses_bookedbefore",
+            "entity": "BOOKED_USE",
+            "source_id": "ses_bookedbefore",
+            "service_date": day,
+            "codes": ["99214", "90833"],
+            "units": [1, 1],
+        },
+    ):
+        dynamodb.put_item(TableName=coverage.table, Item=to_item(item))
+    # When Alex's week (5 visits) is estimated
+    estimate = _estimate(coverage, PPO + LIMIT_30_LEFT_5, checked_at=checked)
+    # Then only 3 of its visits are within the limit (the add-on code is part of its visit)
+    assert len(_covered(estimate)) == 3
+    over = [line for line in estimate["lines"] if line["code"] and line["parts"][0]["kind"] == "visit_limit"]
+    assert len(over) == 2
+    assert all(line["you_pay"] == line["charge"] for line in over)
+    assert over[0]["priced_by"][0]["term"] == "visit_limit"
+    # And the estimate says the week crosses the limit, naming it with its period
+    (note,) = [n for n in estimate["notes"] if "visit limit" in n]
+    assert "crosses the plan's visit limit (30 visits per service year)" in note
+    assert f"from {over[0]['day']}" in note
+
+
+def test_a_weekly_visit_limit_is_reported_for_the_week_that_exceeds_it(coverage):
+    # Given a plan allowing 3 mental-health visits a week (HSD), and Alex's week has 5
+    estimate = _estimate(coverage, PPO + "EB*F*IND*MH~HSD*VS*3***35*1~")
+    (note,) = [n for n in estimate["notes"] if "a week" in n]
+    assert "has 5 visits; the plan allows 3 a week" in note

@@ -153,6 +153,9 @@ class CategoryRule:
     covered: bool = True
     coinsurance: Decimal | None = None
     """This rule's own coinsurance rate (a procedure-specific one); None: the tier's."""
+    visit_pool: str | None = None
+    """Rules naming the same pool share one visit count and limit (a payer's limit on all
+    mental-health visits); None: the limit counts this category's visits alone."""
 
     def __post_init__(self) -> None:
         _non_negative(copay=self.copay, visit_limit=self.visit_limit)
@@ -238,6 +241,8 @@ class Accumulators:
     out_of_network: TierAccumulators = field(default_factory=TierAccumulators)
     visits: Mapping[str, Mapping[ServiceCategory, int]] = field(default_factory=dict)
     """Member id -> category -> covered visits, both tiers together."""
+    pooled_visits: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    """Member id -> visit pool (`CategoryRule.visit_pool`) -> covered visits."""
 
     def tier(self, tier: NetworkTier) -> TierAccumulators:
         return self.in_network if tier is NetworkTier.IN_NETWORK else self.out_of_network
@@ -498,6 +503,7 @@ def apply(
     start = accumulators if accumulators is not None else Accumulators()
     pools = {tier: _Pool(start.tier(tier)) for tier in NetworkTier}
     visits: dict[str, dict[ServiceCategory, int]] = {m: dict(c) for m, c in start.visits.items()}
+    pooled: dict[str, dict[str, int]] = {m: dict(c) for m, c in start.pooled_visits.items()}
     visit_denied: dict[tuple[date, str, ServiceCategory], bool] = {}
     lines: list[LineItem] = []
     for service in sorted(services, key=lambda s: s.on):
@@ -512,12 +518,18 @@ def apply(
             lines.append(_denied(service, PartKind.NOT_COVERED, "not covered by the plan"))
             continue
         member_visits = visits.setdefault(service.member_id, {})
+        member_pools = pooled.setdefault(service.member_id, {})
         visit = (service.on, service.member_id, service.category)
         if rule.visit_limit is not None:
             if service.add_on:
                 over = visit_denied.get(visit, False)
             else:
-                over = member_visits.get(service.category, 0) >= rule.visit_limit
+                used = (
+                    member_pools.get(rule.visit_pool, 0)
+                    if rule.visit_pool
+                    else member_visits.get(service.category, 0)
+                )
+                over = used >= rule.visit_limit
                 visit_denied[visit] = over
             if over:
                 lines.append(
@@ -526,11 +538,14 @@ def apply(
                 continue
         if not service.add_on:
             member_visits[service.category] = member_visits.get(service.category, 0) + 1
+            if rule.visit_pool:
+                member_pools[rule.visit_pool] = member_pools.get(rule.visit_pool, 0) + 1
         lines.append(_share(service, terms, rule, pools[benefits.pool(service.network)]))
     final = Accumulators(
         in_network=pools[NetworkTier.IN_NETWORK].freeze(),
         out_of_network=pools[NetworkTier.OUT_OF_NETWORK].freeze(),
         visits={m: dict(c) for m, c in visits.items() if c},
+        pooled_visits={m: dict(c) for m, c in pooled.items() if c},
     )
     return CostShareResult(lines=tuple(lines), accumulators=final)
 

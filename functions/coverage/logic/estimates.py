@@ -36,6 +36,7 @@ from functions.coverage.logic.authorizations import AuthorizationRecord
 from functions.coverage.logic.costshare import (
     Accumulators,
     BenefitTerms,
+    BillingCode,
     BillingModel,
     BillingRule,
     CategoryRule,
@@ -61,6 +62,7 @@ from functions.coverage.logic.eligibility import (
     EligibilityRecord,
 )
 from functions.coverage.logic.plans import in_force
+from functions.coverage.logic.x12 import TimePeriod
 from functions.coverage.models import PlanRecord
 from functions.coverage.vocabulary import NetworkStatus, PlanType
 
@@ -240,14 +242,44 @@ class Coverage:
         return ranked[0] if ranked else None
 
 
+VISIT_POOL = "mental_health"
+"""A 271's visit limit counts every mental-health visit (office, group, per-diem day) together."""
+YEARLY = frozenset(
+    {None, TimePeriod.CALENDAR_YEAR, TimePeriod.SERVICE_YEAR, TimePeriod.CONTRACT, TimePeriod.YEARS}
+)
+"""Visit-limit periods the engine counts over the plan year; others (per week, per episode,
+per admission) are reported, not enforced."""
+PERIOD_WORDS: Mapping[TimePeriod, str] = {
+    TimePeriod.CALENDAR_YEAR: "calendar year",
+    TimePeriod.SERVICE_YEAR: "service year",
+    TimePeriod.CONTRACT: "contract",
+    TimePeriod.YEARS: "year",
+    TimePeriod.WEEK: "week",
+    TimePeriod.MONTH: "month",
+    TimePeriod.EPISODE: "episode",
+    TimePeriod.ADMISSION: "admission",
+    TimePeriod.VISIT: "visit",
+    TimePeriod.DAY: "day",
+}
+
+
+def visit_limit(share: CostShareOut) -> int | None:
+    """The visits the engine allows from the 271's count: the limit when it is yearly, else
+    (no total given) what the 271 says remains."""
+    if share.visit_limit is not None:
+        return share.visit_limit if share.visit_limit_period in YEARLY else None
+    return share.visits_remaining
+
+
 def _office_rule(share: CostShareOut) -> CategoryRule:
     office = (
         CategoryRule(copay=share.copay_cents, deductible_applies=False, coinsurance_applies=False)
         if share.copay_cents
         else CategoryRule()
     )
-    if share.visit_limit is not None:
-        office = replace(office, visit_limit=share.visit_limit)
+    limit = visit_limit(share)
+    if limit is not None:
+        office = replace(office, visit_limit=limit, visit_pool=VISIT_POOL)
     return office
 
 
@@ -269,12 +301,15 @@ def _terms(share: CostShareOut, procedures: Mapping[str, CostShareOut] | None = 
     }
     if share.not_covered:
         return BenefitTerms(default_rule=CategoryRule(covered=False), procedure_rules=procedure_rules)
+    limit = visit_limit(share)
+    default = CategoryRule(visit_limit=limit, visit_pool=VISIT_POOL) if limit is not None else CategoryRule()
     return BenefitTerms(
         deductible_individual=share.deductible.individual_total_cents or 0,
         deductible_family=share.deductible.family_total_cents,
         coinsurance=share.coinsurance_rate if share.coinsurance_rate is not None else Decimal(0),
         oop_individual=share.out_of_pocket.individual_total_cents,
         oop_family=share.out_of_pocket.family_total_cents,
+        default_rule=default,
         rules=dict.fromkeys(OFFICE_VISITS, _office_rule(share)),
         procedure_rules=procedure_rules,
     )
@@ -306,6 +341,13 @@ PART_TERMS: Mapping[PartKind, str] = {
     PartKind.NOT_COVERED: "not_covered",
     PartKind.VISIT_LIMIT: "visit_limit",
 }
+
+
+def _tier_share(record: EligibilityRecord, tier: NetworkTier) -> CostShareOut | None:
+    benefits = _mental_health(record)
+    if benefits is None:
+        return None
+    return benefits.in_network if tier is NetworkTier.IN_NETWORK else benefits.out_of_network
 
 
 def _share_for(benefits: BenefitsOut, item: LineItem) -> CostShareOut | None:
@@ -420,6 +462,105 @@ def starting_accumulators(
         in_network=_tier(member, tiers[NetworkTier.IN_NETWORK]),
         out_of_network=_tier(member, tiers[NetworkTier.OUT_OF_NETWORK]),
     )
+
+
+def _visits(codes: Iterable[object]) -> int:
+    """Visits a claim or booking makes: its lines less add-on codes (part of their visit)."""
+    return sum(1 for code in codes if str(code) != BillingCode.PSYCHOTHERAPY_ADD_ON_30.value)
+
+
+def visits_before(
+    record: EligibilityRecord,
+    share: CostShareOut,
+    claims: Iterable[Mapping[str, Any]],
+    booked: Iterable[Mapping[str, Any]],
+    *,
+    before: date,
+    pricing: frozenset[str] = frozenset(),
+) -> int:
+    """Mental-health visits counted against the 271's visit limit before `before`: those the 271
+    counted (its limit less what remains), the attended ones claimed since it, and the booked ones
+    between it and `before` (not yet attended). A calendar-year limit counts that year only."""
+    yearly = share.visit_limit_period is TimePeriod.CALENDAR_YEAR
+    same_period = not yearly or record.checked_at.year == before.year
+    used = 0
+    if same_period and share.visit_limit is not None and share.visits_remaining is not None:
+        used = max(share.visit_limit - share.visits_remaining, 0)
+
+    def counts(day: str | None) -> bool:
+        return day is None or not yearly or date.fromisoformat(day).year == before.year
+
+    claimed: set[str] = set()
+    for claim in claims:
+        if claim.get("plan_id") != record.plan_id or claim.get("basis", "insured") != "insured":
+            continue
+        source = str(claim.get("source_id"))
+        covers = {str(c) for c in claim.get("covers") or ()}
+        claimed |= {source, *covers}
+        if source in pricing or pricing.intersection(covers):
+            continue
+        if datetime.fromisoformat(str(claim["recorded_at"])) <= record.checked_at:
+            continue  # the 271 already counts it
+        if counts(claim.get("service_date")):
+            used += _visits(claim.get("codes") or ())
+    for booking in booked:
+        source = str(booking.get("source_id"))
+        day = date.fromisoformat(str(booking["service_date"]))
+        if source in pricing or source in claimed or not record.checked_at.date() <= day < before:
+            continue
+        if counts(day.isoformat()):
+            used += _visits(booking.get("codes") or ())
+    return used
+
+
+def limit_notes(share: CostShareOut, lines: Iterable[EstimateLine]) -> list[str]:
+    """What an estimate says about the 271's visit limits: when its sessions cross a yearly limit,
+    and each week that has more visits than a weekly limit allows."""
+    lines = [line for line in lines if line.item is not None]
+    notes = []
+    limit = visit_limit(share)
+    over = next(
+        (
+            line
+            for line in lines
+            if line.item and any(p.kind is PartKind.VISIT_LIMIT for p in line.item.parts)
+        ),
+        None,
+    )
+    if over is not None and limit is not None:
+        per = (
+            PERIOD_WORDS.get(share.visit_limit_period, "plan year")
+            if share.visit_limit_period
+            else "plan year"
+        )
+        stated = (
+            f"{share.visit_limit} visits per {per}"
+            if share.visit_limit is not None
+            else f"{limit} visits left"
+        )
+        year, number, _ = over.day.isocalendar()
+        monday = date.fromisocalendar(year, number, 1).isoformat()
+        notes.append(
+            f"the week of {monday} crosses the plan's visit limit ({stated}): from "
+            f"{over.day.isoformat()} sessions are beyond it and shown at the full charge"
+        )
+    for weekly in share.limits:
+        if weekly.kind != "limit" or weekly.unit_code != "VS" or weekly.period is not TimePeriod.WEEK:
+            continue
+        allowed = int(weekly.quantity)
+        weeks: dict[tuple[int, int], int] = {}
+        for line in lines:
+            if line.item and line.item.covered and not line.item.service.add_on:
+                year, number, _ = line.day.isocalendar()
+                weeks[(year, number)] = weeks.get((year, number), 0) + 1
+        for (year, number), count in sorted(weeks.items()):
+            if count > allowed:
+                monday = date.fromisocalendar(year, number, 1).isoformat()
+                notes.append(
+                    f"the week of {monday} has {count} visits; the plan allows {allowed} a week "
+                    "(visits beyond that may be denied)"
+                )
+    return notes
 
 
 def _tier(member: str, figures: list[int]) -> TierAccumulators:
@@ -582,11 +723,19 @@ def estimate(
         except ValueError as exc:  # a code the chargemaster has no price for
             raise MissingPrice(str(exc)) from None
         priced.append((day, sources, claims))
+    share = _tier_share(record, network) if basis == "insured" and record is not None else None
     if basis == "insured" and benefits is not None and record is not None:
         pricing = frozenset(s.source_id for s in billable)
-        start = accumulators or starting_accumulators(
-            person_id, record, coverage.claims, pricing=pricing, family=coverage.family_shares
-        )
+        start = accumulators
+        if start is None:
+            start = starting_accumulators(
+                person_id, record, coverage.claims, pricing=pricing, family=coverage.family_shares
+            )
+            if share is not None and visit_limit(share) is not None and units:
+                used = visits_before(
+                    record, share, coverage.claims, coverage.booked, before=units[0][0], pricing=pricing
+                )
+                start = replace(start, pooled_visits={person_id: {VISIT_POOL: used}})
         result = apply([svc for _, _, claims in priced for svc in claims], benefits, start)
     else:
         denied = [replace(svc, covered=False) for _, _, claims in priced for svc in claims]
@@ -608,6 +757,8 @@ def estimate(
                 )
             else:
                 lines.append(EstimateLine(sources, day, item))
+    if share is not None:
+        notes.extend(limit_notes(share, lines))
     unknown = dict.fromkeys(why for line in lines for _, why in line.undetermined)
     if unknown:
         notes.append(
