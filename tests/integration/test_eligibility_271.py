@@ -37,6 +37,17 @@ def _answering(monkeypatch: pytest.MonkeyPatch, body: Callable[[str], str]) -> N
     monkeypatch.setattr(inner, "submit", submit)
 
 
+def _jamie(trace: str, loop: str) -> str:
+    """Alex's family plan answering for Jamie (the dependent, 2000D), echoing `trace`."""
+    return (
+        payer("LONE STAR MUTUAL", "LSM01")
+        + PROVIDER
+        + subscriber("RIVERA", "ALEX", "LSM884201-01", children=True)
+        + dependent("RIVERA", "JAMIE").replace("TRC-C0RPUS", trace)
+        + loop
+    )
+
+
 def test_an_untraced_rejection_at_2000a_is_stored_with_its_follow_up(moto_env, plans, monkeypatch):
     # Given a clearinghouse that rejects at 2000A, before any loop that could carry a TRN
     _answering(monkeypatch, lambda trace: "HL*1**20*1~AAA*N**42*W~NM1*PR*2*LONE STAR MUTUAL*****PI*LSM01~")
@@ -63,13 +74,7 @@ def test_a_dependent_rejection_at_2100d_echoing_our_trace_is_stored(moto_env, pl
     # Given the payer finds the subscriber but not Jamie, the dependent (AAA in 2100D)
     _answering(
         monkeypatch,
-        lambda trace: (
-            payer("LONE STAR MUTUAL", "LSM01")
-            + PROVIDER
-            + subscriber("RIVERA", "ALEX", "LSM884201-01", children=True)
-            + dependent("RIVERA", "JAMIE").replace("TRC-C0RPUS", trace)
-            + "AAA*Y**67*C~"
-        ),
+        lambda trace: _jamie(trace, "AAA*Y**67*C~"),
     )
     reply = call("POST", JAMIE_CHECK, caller=COORDINATOR)
     assert reply.status == 201, reply
@@ -115,19 +120,16 @@ def test_the_result_shows_what_coordinators_act_on(moto_env, plans, monkeypatch)
     # Given Jamie, Alex's spouse on the family plan, with a procedure-specific line and limits
     _answering(
         monkeypatch,
-        lambda trace: (
-            payer("LONE STAR MUTUAL", "LSM01")
-            + PROVIDER
-            + subscriber("RIVERA", "ALEX", "LSM884201-01", children=True)
-            + dependent("RIVERA", "JAMIE").replace("TRC-C0RPUS", trace)
-            + "INS*N*01~"
+        lambda trace: _jamie(
+            trace,
+            "INS*N*01~"
             "EB*1*FAM*30^MH^AI^A6*PR*LONE STAR MUTUAL PPO~"
             "DTP*291*RD8*20260101-20261231~"
             "EB*B*IND*MH***27*30*****Y~"
             "EB*A*IND*MH***23**.2*VS*30**Y~"
             "EB*F*IND*MH***29***VS*12**Y~"
             "EB*I*IND*MH**********HC:90846~"
-            "EB*1**AI~AAA*Y**53*C~"
+            "EB*1**AI~AAA*Y**53*C~",
         ),
     )
     reply = call("POST", JAMIE_CHECK, caller=COORDINATOR)
