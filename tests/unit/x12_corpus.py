@@ -657,4 +657,27 @@ CASES: list[Case] = [
         rejections=[("53", "2110C", "correct_and_resubmit")],
         mh_in={"copay_cents": 3500},
     ),
+    _case(
+        "procedure_only_lines",
+        "TR3 example style: benefits stated by procedure (EB13) with no service type (EB03 empty), "
+        "as some payers answer a 270 that asked for procedure codes",
+        interchange(
+            payer("PINNACLE CARE", "PNC10")
+            + PROVIDER
+            + subscriber("GRANT", "IRIS", "PNC212123")
+            + "DTP*346*D8*20250101~"
+            "EB*1*IND*30*PR*PINNACLE PPO~"
+            "EB*B*IND****27*20*****Y*HC:90837~"
+            "EB*A*IND****27**.3****Y*HC:90853~",
+            sender="PINNACLE",
+        ),
+        status="active",
+        active_service_types=["30"],
+        mh_in={"copay_cents": None, "coinsurance_rate": None},
+        procedures={
+            "90837": {"copay_cents": 2000, "coinsurance_rate": None},
+            "90853": {"copay_cents": None, "coinsurance_rate": "0.3"},
+        },
+        su_in={"copay_cents": None},
+    ),
 ]
