@@ -74,3 +74,12 @@ def test_only_yearly_limits_are_enforced_and_remaining_alone_is_a_limit():
     assert visit_limit(YEARLY) == 30
     assert visit_limit(YEARLY.model_copy(update={"visit_limit_period": TimePeriod.EPISODE})) is None
     assert visit_limit(CostShareOut(visits_remaining=7)) == 7
+
+
+def test_a_per_diem_day_booked_is_one_visit():
+    per_diem = {"minimum_hours": "3", "below_minimum": "per_service", "program": "mental_health"}
+    booked = [
+        {"source_id": "ses_4", "service_date": "2026-12-22", "codes": ["90853"], "per_diem": per_diem},
+        {"source_id": "ses_5", "service_date": "2026-12-22", "codes": ["90837"], "per_diem": per_diem},
+    ]
+    assert visits_before(_record(YEARLY), YEARLY, [], booked, before=date(2026, 12, 28)) == 25 + 1

@@ -503,14 +503,19 @@ def visits_before(
             continue  # the 271 already counts it
         if counts(claim.get("service_date")):
             used += _visits(claim.get("codes") or ())
+    per_diem_days: set[date] = set()
     for booking in booked:
         source = str(booking.get("source_id"))
         day = date.fromisoformat(str(booking["service_date"]))
         if source in pricing or source in claimed or not record.checked_at.date() <= day < before:
             continue
-        if counts(day.isoformat()):
+        if not counts(day.isoformat()):
+            continue
+        if booking.get("per_diem"):
+            per_diem_days.add(day)  # a per-diem day is one visit, however many sessions it has
+        else:
             used += _visits(booking.get("codes") or ())
-    return used
+    return used + len(per_diem_days)
 
 
 def limit_notes(share: CostShareOut, lines: Iterable[EstimateLine]) -> list[str]:
