@@ -108,6 +108,15 @@ def test_with_every_term_given_nothing_is_undetermined(coverage):
     estimate = _estimate(coverage, PPO)
     assert all(line["undetermined"] == [] for line in estimate["lines"])
     assert not any("could not be fully determined" in note for note in estimate["notes"])
+    assert not any("out-of-pocket maximum" in note for note in estimate["notes"])
+
+
+def test_an_out_of_pocket_maximum_the_payer_did_not_give_is_said_not_assumed(coverage):
+    estimate = _estimate(coverage, PPO.replace("EB*G*IND*MH***23*6000*****Y~", ""))
+    assert (
+        "the payer gave no in-network out-of-pocket maximum: the shares shown are not capped by one"
+        in (estimate["notes"])
+    )
 
 
 def test_out_of_network_without_a_coinsurance_says_so(coverage):

@@ -764,6 +764,12 @@ def estimate(
                 lines.append(EstimateLine(sources, day, item))
     if share is not None:
         notes.extend(limit_notes(share, lines))
+        oop = share.out_of_pocket
+        if not share.not_covered and oop.individual_total_cents is None and oop.family_total_cents is None:
+            tier = "in-network" if network is NetworkTier.IN_NETWORK else "out-of-network"
+            notes.append(
+                f"the payer gave no {tier} out-of-pocket maximum: the shares shown are not capped by one"
+            )
     unknown = dict.fromkeys(why for line in lines for _, why in line.undetermined)
     if unknown:
         notes.append(
