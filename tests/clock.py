@@ -24,7 +24,7 @@ import os
 import runpy
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
 import time_machine
@@ -91,12 +91,21 @@ def start() -> datetime:
 _started_at = datetime.fromisoformat(DEFAULT)
 
 
+def controlled_now(zone: tzinfo = UTC) -> datetime:
+    """Now, as the test clock reads it, in `zone`: what a test calls for "now" (it is
+    `datetime.now`, which the clock controls from `tests/conftest.py` on; named so a reader
+    and a check see the clock is controlled)."""
+    if _traveller is None:
+        raise RuntimeError("the test clock has not started (tests/conftest.py starts it)")
+    return datetime.now(zone)
+
+
 def child_environment() -> dict[str, str]:
     """What a Python child process needs to run on this process's clock (and so do its own
     children): see the module's docstring."""
     path = [str(SITE), str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     return {
-        ENV: datetime.now(UTC).isoformat(),
+        ENV: controlled_now().isoformat(),
         EPOCH_ENV: repr(_real_time()),
         "PYTHONPATH": os.pathsep.join(dict.fromkeys(path)),
     }

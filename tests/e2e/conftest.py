@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import requests
 from local import seed
 from local.token import sign_in
 from tests import clock
+from tests.clock import controlled_now
 from tests.support import free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +123,7 @@ def start_runtime(
     api_port, free_aws_port = free_ports(2)
     env = runtime_env(api_port, aws_port or free_aws_port, state_dir, extra_env)
     started = time.monotonic()
-    started_at = datetime.now(UTC)
+    started_at = controlled_now()
     # Its output goes to a file: a pipe nobody reads fills up and stalls the runtime's prints.
     log = state_dir / "runtime.log"
     with log.open("wb") as out:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from tests.clock import controlled_now
 from tests.e2e.conftest import LocalRuntime
 
 T = TypeVar("T")
@@ -125,7 +126,7 @@ def new_clinician(runtime: LocalRuntime, coordinator: str, time_zone: str = "Ame
 
 def chicago_slot(weeks_ahead: int, weekday: int, hour: int) -> str:
     """A wall-clock time in Chicago `weeks_ahead` ISO weeks from now (always in the future)."""
-    today = dt.datetime.now(CHICAGO).date()
+    today = controlled_now(CHICAGO).date()
     day = today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=weeks_ahead, days=weekday)
     return dt.datetime.combine(day, dt.time(hour), tzinfo=CHICAGO).isoformat()
 

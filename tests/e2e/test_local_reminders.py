@@ -8,6 +8,7 @@ import time
 import uuid
 from typing import Any
 
+from tests.clock import controlled_now
 from tests.e2e.conftest import LocalRuntime
 from tests.e2e.support import history, post, put
 
@@ -25,7 +26,7 @@ def _midday_zone(now: dt.datetime) -> str:
 
 def test_a_reminder_booked_over_http_is_sent_once_due(local_runtime: LocalRuntime) -> None:
     coordinator = local_runtime.id_token("coordinator")
-    now = dt.datetime.now(UTC)
+    now = controlled_now()
     tag = uuid.uuid4().hex[:8]
     # Given a new participant, and a clinician whose working day it is now
     person = post(

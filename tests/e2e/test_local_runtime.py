@@ -21,6 +21,7 @@ import pytest
 import requests
 
 from functions.openapi import load_committed
+from tests.clock import controlled_now
 from tests.e2e.conftest import (
     READY_WITHIN_SECONDS,
     ROOT,
@@ -365,7 +366,7 @@ def test_booking_through_make_serve_sends_the_booked_notice(local_runtime: Local
     # Given Alex (contact details seeded in notify) and Sam's Monday hours two weeks ahead
     coordinator = local_runtime.id_token("coordinator")
     chicago = ZoneInfo("America/Chicago")
-    today = dt.datetime.now(chicago).date()
+    today = controlled_now(chicago).date()
     monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(days=14)
     start = dt.datetime.combine(monday, dt.time(11), tzinfo=chicago).isoformat()
     # When a coordinator books a session over HTTP

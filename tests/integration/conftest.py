@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -19,6 +18,7 @@ from functions.common.audit import AuditWriter
 from functions.common.tables import ALL_TABLES
 from functions.schedule.store import ScheduleStore
 from local import seed
+from tests.clock import controlled_now
 from tests.support import Reply, api_event, context
 
 SENDER = "no-reply@tandem.test"
@@ -110,5 +110,5 @@ def program(moto_env: dict[str, Any]) -> ScheduleStore:
     dynamodb = aws.client("dynamodb")
     store = ScheduleStore(moto_env["tables"]["schedule"], dynamodb)
     audit = AuditWriter(moto_env["tables"]["audit"], dynamodb, request_id="seed")
-    seed.seed_schedule(store, audit, now=datetime.now(UTC))
+    seed.seed_schedule(store, audit, now=controlled_now())
     return store

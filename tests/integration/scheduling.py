@@ -4,13 +4,14 @@ in conftest.py.)"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from functions.schedule.handler import lambda_handler
 from functions.schedule.store import ScheduleStore
 from local import seed
+from tests.clock import controlled_now
 from tests.integration.conftest import caller_of
 from tests.support import claims
 
@@ -29,13 +30,13 @@ CHICAGO = ZoneInfo("America/Chicago")
 def seeded_week(zone: ZoneInfo = CHICAGO) -> str:
     """The ISO week the seed booked the demo sessions in: the demo participants' next week, in
     their zone (never UTC's: early on a Monday in UTC it is still Sunday in Chicago)."""
-    year, week, _ = seed.next_week_monday(datetime.now(UTC), zone.key).isocalendar()
+    year, week, _ = seed.next_week_monday(controlled_now(), zone.key).isocalendar()
     return f"{year}-W{week:02d}"
 
 
 def next_week_day(weekday: int, zone: ZoneInfo = CHICAGO, weeks_ahead: int = 2) -> date:
     """A day `weeks_ahead` weeks from now (two by default: clear of the seeded sessions)."""
-    today = datetime.now(zone).date()
+    today = controlled_now(zone).date()
     return today - timedelta(days=today.weekday()) + timedelta(days=7 * weeks_ahead + weekday)
 
 

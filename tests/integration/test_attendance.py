@@ -13,6 +13,7 @@ from functions.common import aws
 from functions.schedule import events
 from functions.schedule.routes import sessions as session_routes
 from local.pollers import StreamPoller
+from tests.clock import controlled_now
 from tests.integration.scheduling import ALEX, CHICAGO, JAMIE, LEE, SAM, at, book, call, next_week_day
 
 pytestmark = pytest.mark.usefixtures("program")
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("program")
 
 class Clock:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.now = datetime.now(CHICAGO)
+        self.now = controlled_now(CHICAGO)
         for module in (session_routes, events):
             monkeypatch.setattr(module, "utc_now", lambda: self.now)
 

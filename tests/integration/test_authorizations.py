@@ -5,7 +5,7 @@ alerted (once) through the program's event bus when units run low or expiry is a
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from functions.coverage.alerts import EventBridgeAlerts
 from functions.schedule import events as schedule_events
 from functions.schedule.routes import sessions as session_routes
 from local.pollers import StreamPoller
+from tests.clock import controlled_now
 from tests.integration.scheduling import CHICAGO, SAM, at, book, next_week_day
 from tests.integration.scheduling import call as schedule_call
 from tests.integration.test_estimates import ALEX, COORDINATOR, JAMIE, call, coverage  # noqa: F401
@@ -47,7 +48,7 @@ def seen(queue_url: str) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def clock(monkeypatch):
-    state = {"now": datetime.now(CHICAGO)}
+    state = {"now": controlled_now(CHICAGO)}
     for module in (session_routes, schedule_events):
         monkeypatch.setattr(module, "utc_now", lambda: state["now"])
     return state
@@ -157,7 +158,7 @@ def test_attendance_consumes_units_and_the_low_alert_is_raised_once(coverage, cl
 
 
 def test_the_nightly_sweep_warns_a_week_before_expiry_once(coverage, alerts):  # noqa: F811
-    today = datetime.now(UTC).date()
+    today = controlled_now().date()
     auth = authorize(20, today - timedelta(days=30), today + timedelta(days=7))
     sink = EventBridgeAlerts(aws.client("events"), BUS)
     assert auth_alerts.expiry_sweep(coverage, sink, today) == 1
@@ -168,7 +169,7 @@ def test_the_nightly_sweep_warns_a_week_before_expiry_once(coverage, alerts):  #
 
 
 def test_authorizations_are_validated_and_private(coverage):  # noqa: F811
-    today = datetime.now(UTC).date()
+    today = controlled_now().date()
     body = {
         "authorization_number": "LSM-PA-1",
         "payer_id": "LSM01",

@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -48,6 +48,7 @@ from functions.schedule import events as schedule_events
 from functions.schedule.handler import lambda_handler as schedule_api
 from functions.schedule.store import ScheduleStore
 from local import seed
+from tests.clock import controlled_now
 from tests.integration import test_notify_pipeline as pipeline
 from tests.integration.conftest import provision, stream_records
 from tests.integration.test_notify_inbound import sns_event
@@ -447,7 +448,7 @@ def test_stream_consumers_fail_the_batch_for_a_retry_while_dynamodb_is_unreachab
     dynamodb = aws.client("dynamodb")
     store = ScheduleStore(outage.env["tables"]["schedule"], dynamodb)
     seed.seed_schedule(
-        store, AuditWriter(outage.env["tables"]["audit"], dynamodb, "seed"), now=datetime.now(UTC)
+        store, AuditWriter(outage.env["tables"]["audit"], dynamodb, "seed"), now=controlled_now()
     )
     sessions = [
         r
@@ -477,7 +478,7 @@ def test_stream_consumers_fail_the_batch_for_a_retry_while_dynamodb_is_unreachab
 
 def test_event_and_topic_consumers_raise_so_lambda_retries_them(outage, monkeypatch):
     monkeypatch.setenv("COORDINATOR_ALERT_IDS", "per_coord0001")
-    now = datetime.now(UTC).isoformat()
+    now = controlled_now().isoformat()
     deliveries: list[tuple[Callable[[dict[str, Any], Any], dict[str, Any]], dict[str, Any]]] = [
         (
             authorization_flags.lambda_handler,

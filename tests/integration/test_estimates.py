@@ -5,7 +5,7 @@ the payers' fee schedules; partners never see each other's costs."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,7 @@ from functions.coverage.logic.eligibility import (
 from functions.coverage.routes.estimates import forget_reference
 from functions.coverage.store import CoverageStore
 from local import seed
+from tests.clock import controlled_now
 from tests.integration.conftest import caller_of
 from tests.integration.scheduling import seeded_week
 from tests.support import claims
@@ -73,7 +74,7 @@ def lone_star_271(
         plan_id=plan_id,
         check_id="elg_test0001",
         payer_name="Lone Star Mutual PPO",
-        checked_at=datetime.now(UTC) - timedelta(hours=1),
+        checked_at=controlled_now() - timedelta(hours=1),
         status="active",
         benefits=[BenefitsOut(category="mental_health", service_types=["MH", "30"], in_network=in_network)],
         requested_by="per_democoordinator",
@@ -90,7 +91,7 @@ def coverage(program, moto_env) -> CoverageStore:
     for plan in seed.PLANS:
         store.put_plan(plan)
     seed.seed_billing(
-        store, AuditWriter(moto_env["tables"]["audit"], dynamodb, request_id="t"), now=datetime.now(UTC)
+        store, AuditWriter(moto_env["tables"]["audit"], dynamodb, request_id="t"), now=controlled_now()
     )
     for person_id in {plan.person_id for plan in seed.PLANS}:
         prices.copy_for(store, person_id)  # as saving the plan through the API does
@@ -232,7 +233,7 @@ class TestProjectedClaims:
         from functions.schedule.routes import sessions as session_routes
         from tests.integration.scheduling import CHICAGO
 
-        state = {"now": datetime.now(CHICAGO)}
+        state = {"now": controlled_now(CHICAGO)}
         for module in (session_routes, schedule_events):
             monkeypatch.setattr(module, "utc_now", lambda: state["now"])
         return state
@@ -312,7 +313,7 @@ class TestProjectedClaims:
         assert [p["kind"] for p in first["parts"]] == ["coinsurance"]
         # Until a fresh 271 (checked after the claim) replaces the projection
         fresh = lone_star_271("per_demoalex", "pln_demorivera01", deductible_met=140000, copay=None)
-        put_271(coverage, fresh.model_copy(update={"checked_at": datetime.now(UTC) + timedelta(minutes=1)}))
+        put_271(coverage, fresh.model_copy(update={"checked_at": controlled_now() + timedelta(minutes=1)}))
         estimate = week_of(
             call("GET", f"/participants/per_demoalex/estimates/week?week={next_week()}", caller=ALEX)
         )
@@ -470,7 +471,7 @@ def test_the_couple_chooses_whose_plan_bills_their_joint_sessions(coverage):
 
 
 def test_a_program_needs_a_booked_week_to_repeat(coverage):
-    year, number, _ = (datetime.now(UTC) + timedelta(weeks=20)).isocalendar()
+    year, number, _ = (controlled_now() + timedelta(weeks=20)).isocalendar()
     empty = f"{year}-W{number:02d}"
     reply = call("GET", f"/participants/per_demoalex/estimates/program?weeks=4&week={empty}", caller=ALEX)
     assert reply.status == 422

@@ -3,7 +3,7 @@ the 271 line behind each estimate line, unknown terms and limits."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from functions.common import aws
@@ -12,6 +12,7 @@ from functions.coverage.logic import eligibility
 from functions.coverage.logic.x12 import parse_271
 from functions.coverage.vocabulary import NetworkStatus
 from local import seed
+from tests.clock import controlled_now
 from tests.integration.test_estimates import ALEX, call, coverage, next_week, put_271, week_of
 from tests.unit.x12_corpus import PROVIDER, interchange, payer, subscriber
 
@@ -32,7 +33,7 @@ def _record(
         parse_271(text),
         plan,
         check_id="elg_corpus0001",
-        checked_at=checked_at or datetime.now(UTC) - timedelta(hours=1),
+        checked_at=checked_at or controlled_now() - timedelta(hours=1),
         requested_by="per_democoordinator",
     )
 
@@ -165,7 +166,7 @@ def test_a_week_within_the_visits_left_is_covered_and_says_nothing(coverage):
 def test_booked_and_attended_sessions_count_against_the_visit_limit(coverage):
     # Given the 271 (two days ago) left 5 visits, and since then one session was attended
     # (claimed) and one more is booked before the week
-    checked = datetime.now(UTC) - timedelta(days=2)
+    checked = controlled_now() - timedelta(days=2)
     day = checked.date().isoformat()
     dynamodb = aws.client("dynamodb")
     for item in (

@@ -14,11 +14,12 @@ from functions.schedule import events
 from functions.schedule.routes import groups as group_routes
 from functions.schedule.routes import sessions as session_routes
 from local.pollers import StreamPoller
+from tests.clock import controlled_now
 from tests.integration.scheduling import ALEX, CHICAGO, COORDINATOR, SAM, call
 
 pytestmark = pytest.mark.usefixtures("program")
 COUNSELOR = {"custom:person_id": "per_democounselor", "cognito:groups": "clinician", "token_use": "id"}
-TODAY = datetime.now(CHICAGO).date()
+TODAY = controlled_now(CHICAGO).date()
 MONDAY = TODAY - timedelta(days=TODAY.weekday()) + timedelta(days=14)
 
 

@@ -14,6 +14,7 @@ from functions.schedule.logic import booking
 from functions.schedule.models import SessionCreate
 from functions.schedule.store import GroupStore, ScheduleStore
 from functions.schedule.vocabulary import SessionType
+from tests.clock import controlled_now
 from tests.integration.scheduling import (
     ALEX,
     CHICAGO,
@@ -178,7 +179,7 @@ def test_an_enrolment_landing_between_a_bookings_read_and_write_fails_the_bookin
         couple=None,
         availability=program.get_availability("per_demotherapist1"),
         policy=booking.Policy(buffer=timedelta(minutes=10), cancel_cutoff=timedelta(hours=24)),
-        now=datetime.now(UTC),
+        now=controlled_now(),
     )
     guards = [program.commitments_unchanged(p, None) for p in session.people]
     # When the participant is enrolled in a group before the booking writes

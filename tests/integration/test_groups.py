@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.clock import controlled_now
 from tests.integration.scheduling import ALEX, CHICAGO, COORDINATOR, JAMIE, SAM, call
 
 pytestmark = pytest.mark.usefixtures("program")
@@ -37,7 +38,7 @@ def participant(i: int, state: str = "TX") -> str:
 def new_group(
     capacity: int = 5, rrule: str = "FREQ=WEEKLY;BYDAY=MO", first: str | None = None, **extra
 ) -> Any:
-    today = datetime.now(CHICAGO).date()
+    today = controlled_now(CHICAGO).date()
     monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
     body = {
         "type": "psychoeducation",
@@ -240,7 +241,7 @@ def test_roster_changes_apply_to_future_occurrences_only():
     person = participant(4)
     me = {"custom:person_id": person, "cognito:groups": "participant", "token_use": "id"}
     enrol(group["group_id"], person)
-    today = datetime.now(ZoneInfo("America/Chicago")).date()
+    today = controlled_now(ZoneInfo("America/Chicago")).date()
     last_week = week_of(today - timedelta(days=7))
     next_week = week_of(today + timedelta(days=7))
     # Joining now does not put past occurrences in the schedule
@@ -252,7 +253,7 @@ def test_roster_changes_apply_to_future_occurrences_only():
 
 
 def test_partners_see_their_shared_group_in_their_week():
-    week = week_of(datetime.now(CHICAGO).date() + timedelta(days=7))
+    week = week_of(controlled_now(CHICAGO).date() + timedelta(days=7))
     for caller in (ALEX, JAMIE):
         items = call("GET", f"/me/schedule?week={week}", caller=caller).json["items"]
         assert sum(1 for i in items if i["group_id"] == "grp_democbtevening") == 2

@@ -3,12 +3,13 @@ kept current through schedule's own stream consumer."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from functions.common import aws
 from local.pollers import StreamPoller
+from tests.clock import controlled_now
 from tests.integration.scheduling import (
     ALEX,
     CHICAGO,
@@ -65,7 +66,7 @@ def test_the_report_follows_bookings_through_the_stream(moto_env):
         moto_env["tables"]["schedule"],
         log=lambda _: None,
     )
-    week_day = datetime.now(CHICAGO).date() + timedelta(days=7)
+    week_day = controlled_now(CHICAGO).date() + timedelta(days=7)
     monday = week_day - timedelta(days=week_day.weekday())
     # When Casey gets an individual session in that week and the stream is delivered
     assert book(start=at(monday, 11), attendee_ids=["per_democasey"]).status == 201

@@ -5,11 +5,12 @@ corrected attendance leaves exactly the one right claim for the day."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
+from tests.clock import controlled_now
 from tests.integration.scheduling import SAM, at, book, next_week_day
 from tests.integration.scheduling import call as schedule_call
 from tests.integration.test_authorizations import clock, stream  # noqa: F401
@@ -211,7 +212,7 @@ def test_a_redelivered_day_after_a_fresh_271_is_not_counted_again(
     # And a fresh 271 that already counts the day ($500 met before it, $950 now)
     time.sleep(1.1)  # stamps are to the second: a claim priced again now would show it
     fresh = lone_star_271("per_demoalex", "pln_demorivera01", deductible_met=95000, copay=None)
-    put_271(per_diem, fresh.model_copy(update={"checked_at": datetime.now(UTC)}))
+    put_271(per_diem, fresh.model_copy(update={"checked_at": controlled_now()}))
     time.sleep(1.1)
     # When the stream redelivers the day's attendance
     for batch in delivered:

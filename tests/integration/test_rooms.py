@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
+from tests.clock import controlled_now
 from tests.integration.scheduling import ALEX, CHICAGO, COORDINATOR, JAMIE, PRIYA, SAM, TAYLOR, at, call
 
 pytestmark = pytest.mark.usefixtures("program")
@@ -19,7 +20,7 @@ def rooms_open_early(monkeypatch):
 
 def soon() -> date:
     """The next weekday after today (within the week the room is open for)."""
-    day = datetime.now(CHICAGO).date() + timedelta(days=1)
+    day = controlled_now(CHICAGO).date() + timedelta(days=1)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return day

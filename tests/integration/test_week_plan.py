@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.clock import controlled_now
 from tests.integration.scheduling import ALEX, CHICAGO, COORDINATOR, JAMIE, LEE, PRIYA, SAM, book, call
 
 pytestmark = pytest.mark.usefixtures("program")
@@ -16,7 +17,7 @@ PATH = "/couples/cpl_demorivera/week-plan"
 
 def plan_week() -> str:
     """Two weeks ahead: only the Riveras' evening group is there yet."""
-    year, week, _ = (datetime.now(CHICAGO).date() + timedelta(days=14)).isocalendar()
+    year, week, _ = (controlled_now(CHICAGO).date() + timedelta(days=14)).isocalendar()
     return f"{year}-W{week:02d}"
 
 
@@ -69,7 +70,7 @@ def test_a_plan_meeting_both_partners_plans():
 def test_the_unmet_requirement_is_named_when_no_plan_exists():
     # Given the couples therapist away for the whole planned week
     current = call("GET", "/clinicians/per_democouplestherapist/availability", caller=PRIYA)
-    year, week, _ = (datetime.now(CHICAGO).date() + timedelta(days=14)).isocalendar()
+    year, week, _ = (controlled_now(CHICAGO).date() + timedelta(days=14)).isocalendar()
     monday = datetime.fromisocalendar(year, week, 1).replace(tzinfo=CHICAGO)
     body = {
         "weekly": current.json["weekly"],

@@ -8,7 +8,6 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -37,6 +36,7 @@ from functions.coverage.logic.x12 import (
 )
 from functions.coverage.simulator import read_270
 from local.seed import PLANS
+from tests.clock import controlled_now
 
 PROVIDER = ProviderIdentity(
     npi="1234567893", name="TANDEM BEHAVIORAL HEALTH", sender_id="TANDEMIOP", receiver_id="CLEARHOUSE"
@@ -118,7 +118,7 @@ def _count_reads(client: Any) -> list[str]:
 
 def _request() -> EligibilityRequest:
     return eligibility.build_request(
-        ALEX_PLAN, PROVIDER, check_id=eligibility.new_check_id(), control_number=7, now=datetime.now(UTC)
+        ALEX_PLAN, PROVIDER, check_id=eligibility.new_check_id(), control_number=7, now=controlled_now()
     )
 
 
