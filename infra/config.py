@@ -72,10 +72,16 @@ class Settings:
     """An existing SNS topic (an on-call pager's, an organisation's operations topic) every alarm
     also notifies, when set. A `prod` stage needs this or `alarm_email`: synth refuses otherwise."""
     clearinghouse_url: str
-    """Where 270 eligibility inquiries are POSTed (the clearinghouse's HTTPS endpoint)."""
+    """The clearinghouse's CAQH CORE real-time endpoint (HTTPS): 270s are POSTed to it in CORE's
+    MIME multipart envelope (functions/coverage/core.py)."""
     clearinghouse_secret_arn: str
     """The complete ARN (with its 6-character suffix) of the Secrets Manager secret holding the
-    clearinghouse credentials. Empty: the secret named `CLEARINGHOUSE_SECRET_NAME` in the stack's
+    clearinghouse credentials, a JSON object of four strings:
+    `{"username": ..., "password": ..., "sender_id": ..., "receiver_id": ...}` (the CORE envelope's
+    Username, Password, SenderID and ReceiverID the clearinghouse issued). The functions read it
+    through Powertools parameters and read it again once their copy is older than
+    `CLEARINGHOUSE_SECRET_MAX_AGE_SECONDS` (5 minutes) or the clearinghouse refuses it, so rotating
+    it (put a new value) needs no redeploy. Empty: the secret named `CLEARINGHOUSE_SECRET_NAME` in the stack's
     own account and region (a placeholder until operations create it). The stack never creates
     it. A secret encrypted with a customer-managed KMS key also needs `kms:Decrypt` on that key
     for the coverage roles, which the stack does not grant (use the `aws/secretsmanager` key)."""

@@ -21,7 +21,11 @@ def main() -> int:
 
     faulthandler.register(signal.SIGUSR1, all_threads=True)
     started = time.monotonic()
-    settings = LocalSettings.from_env()
+    try:
+        settings = LocalSettings.from_env()
+    except ValueError as exc:
+        print(f"[tandem] could not start: {exc}", file=sys.stderr)
+        return 1
     stop = threading.Event()
     starting = True
 

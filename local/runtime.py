@@ -31,10 +31,27 @@ from functions.openapi import load_committed
 from functions.schedule.vocabulary import PersonKind
 from local import cognito_mfa, moto_dynamodb, moto_state, pollers, provision, seed, signals
 from local import gateway as gw
-from local.settings import PROGRAM_SMS_NUMBER, REGION, SENDER_EMAIL, LocalSettings
+from local.core_server import CoreSimulator
+from local.settings import (
+    CLEARINGHOUSE_SECRET_MAX_AGE_SECONDS,
+    CLEARINGHOUSE_SECRET_NAME,
+    PROGRAM_SMS_NUMBER,
+    REGION,
+    SENDER_EMAIL,
+    LocalSettings,
+)
 from local.workers import Invoke, WorkerPool
 
-CLIENT_SERVICES = ("dynamodb", "dynamodbstreams", "sqs", "ses", "sns", "cognito-idp", "events")
+CLIENT_SERVICES = (
+    "dynamodb",
+    "dynamodbstreams",
+    "sqs",
+    "ses",
+    "sns",
+    "cognito-idp",
+    "events",
+    "secretsmanager",
+)
 STOP_GRACE_SECONDS = 1.0
 """How long the loops get to finish a step once told to stop (they are daemon threads: one
 still busy is abandoned with the process)."""
@@ -63,7 +80,9 @@ def _environment(settings: LocalSettings) -> None:
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
             "TANDEM_STAGE": "local",
             "VIDEO_ROOMS": "fake",  # moto has no Chime SDK meetings
-            "CLEARINGHOUSE": "simulated",  # eligibility answers from the demo benefit profiles
+            # Eligibility goes over CAQH CORE to the local CORE simulator (or the endpoint
+            # TANDEM_CLEARINGHOUSE_URL names), as in AWS: see `clearinghouse` below.
+            "CLEARINGHOUSE": "https",
             "TANDEM_AWS_READ_TIMEOUT_SECONDS": "30",  # moto on a busy laptop is no DynamoDB
             WEB_ORIGINS_ENV: ",".join(settings.web_origins),
             SENDER_EMAIL_ENV: SENDER_EMAIL,
@@ -85,6 +104,37 @@ def function_environment(resources: provision.Resources) -> dict[str, str]:
     return env
 
 
+def clearinghouse(
+    settings: LocalSettings, secrets: Any, started: list[Callable[[], None]]
+) -> tuple[str, CoreSimulator | None]:
+    """Where eligibility checks go: the endpoint TANDEM_CLEARINGHOUSE_URL names, or the local CORE
+    simulator (started here). Its credentials go into moto's Secrets Manager and the functions'
+    environment names the secret, so the functions read them as they do in AWS."""
+    from functions.coverage.clearinghouse import SECRET_KEYS
+
+    simulator: CoreSimulator | None = None
+    if settings.clearinghouse is not None:
+        endpoint = settings.clearinghouse
+        url = endpoint.url
+        values = (endpoint.user, endpoint.password, endpoint.sender_id, endpoint.receiver_id)
+    else:
+        simulator = CoreSimulator(settings.host, settings.clearinghouse_port).start()
+        started.append(simulator.stop)
+        url, known = simulator.url, simulator.credentials
+        values = (known.username, known.password, known.sender_id, known.receiver_id)
+    secret = secrets.create_secret(
+        Name=CLEARINGHOUSE_SECRET_NAME, SecretString=json.dumps(dict(zip(SECRET_KEYS, values, strict=True)))
+    )
+    os.environ.update(
+        {
+            "CLEARINGHOUSE_URL": url,
+            "CLEARINGHOUSE_SECRET_ARN": secret["ARN"],
+            "CLEARINGHOUSE_SECRET_MAX_AGE_SECONDS": str(CLEARINGHOUSE_SECRET_MAX_AGE_SECONDS),
+        }
+    )
+    return url, simulator
+
+
 def sent_sms() -> list[dict[str, str]]:
     """The texts moto's SNS holds as sent (its in-process backend), oldest first."""
     from moto.core.models import DEFAULT_ACCOUNT_ID
@@ -102,6 +152,8 @@ class Runtime:
     moto: Any
     server: Any
     pool: WorkerPool
+    clearinghouse_url: str = ""
+    core_simulator: CoreSimulator | None = None
     loops: list[pollers.Loop] = field(default_factory=list)
     threads: list[threading.Thread] = field(default_factory=list)
 
@@ -122,6 +174,7 @@ class Runtime:
             "inbound_sms_topic_arn": self.resources.inbound_sms_topic_arn,
             "program_sms_number": PROGRAM_SMS_NUMBER,
             "sent_sms_url": f"{self.settings.api_url}{gw.SENT_SMS_PATH}",
+            "clearinghouse_url": self.clearinghouse_url,
             "users": [login.state() for login in self.logins],
         }
 
@@ -142,6 +195,8 @@ class Runtime:
         self.server.shutdown()
         self.server.server_close()
         self.pool.stop()
+        if self.core_simulator is not None:
+            self.core_simulator.stop()
         deadline = time.monotonic() + STOP_GRACE_SECONDS
         for loop in self.loops:
             loop.join(timeout=max(0.0, deadline - time.monotonic()))
@@ -204,6 +259,7 @@ def _start(settings: LocalSettings, moto: Any, started: list[Callable[[], None]]
 
     resources = provision.provision(clients)
     os.environ.update(function_environment(resources))
+    clearinghouse_url, core_simulator = clearinghouse(settings, clients["secretsmanager"], started)
     # The workers inherit the environment now complete, and import the functions while the
     # demo program is seeded.
     pool = WorkerPool(
@@ -236,7 +292,7 @@ def _start(settings: LocalSettings, moto: Any, started: list[Callable[[], None]]
     )
     server = gw.make_server(gateway, settings.host, settings.api_port, log)
     started.append(server.server_close)
-    runtime = Runtime(settings, resources, logins, moto, server, pool)
+    runtime = Runtime(settings, resources, logins, moto, server, pool, clearinghouse_url, core_simulator)
 
     def serve() -> None:
         signals.main_thread_only()
@@ -321,6 +377,12 @@ def banner(runtime: Runtime, started: float) -> str:
         f"{runtime.resources.staff_user_pool_client_id}   (clinicians, coordinators: TOTP required)",
         f"  State file   {s.state_dir / 'local.json'}",
         f"  Event bus    {runtime.resources.event_bus_name or '-'}   (alerts to {COORDINATOR_ALERT_IDS})",
+        f"  Eligibility  {runtime.clearinghouse_url}   (CAQH CORE; "
+        + (
+            "the local simulator: any member id is an active PPO, SIM-* patterns choose other answers)"
+            if runtime.core_simulator is not None
+            else "TANDEM_CLEARINGHOUSE_URL)"
+        ),
         f"  Two-way SMS  text {PROGRAM_SMS_NUMBER}: .venv/bin/python -m local.sms +15125550101 STOP"
         f"   (texts sent: {s.api_url}{gw.SENT_SMS_PATH})",
         "  Nightly      "

@@ -1,13 +1,16 @@
 """The clearinghouse adapter: a 270 goes out, a 271 comes back.
 
 - `Clearinghouse` is the port: `submit(x12_270) -> x12_271`.
-- `HttpsClearinghouse` POSTs the 270 to the clearinghouse over HTTPS (`urllib.request`, the
-  standard library: `requests` is not in the Lambda bundle), with credentials read once per
-  container from Secrets Manager and a timeout.
+- `HttpsClearinghouse` speaks CAQH CORE Connectivity (real-time, HTTP MIME multipart; see
+  functions.coverage.core) over HTTPS (`urllib.request`, the standard library: `requests` is
+  not in the Lambda bundle), with credentials from Secrets Manager through Powertools
+  parameters (cached for a maximum age, so a rotated secret takes effect without a redeploy)
+  and a timeout. Locally it talks to the CORE simulator `make serve` starts.
 - `SimulatedClearinghouse` (functions.coverage.simulator) answers from demo benefit profiles;
   it is the default locally and in tests.
 - Either is wrapped in `GuardedClearinghouse`: Powertools' circuit breaker, per container.
-  Timeouts, connection errors, 408/429 and 5xx are failures (`ClearinghouseFailure`); after
+  Timeouts, connection errors, 408/429, 5xx and the transient CORE error codes are failures
+  (`ClearinghouseFailure`); after
   `CLEARINGHOUSE_FAILURE_THRESHOLD` in a row the circuit opens for
   `CLEARINGHOUSE_COOLDOWN_SECONDS`, then one probe decides. Callers only ever see
   `ClearinghouseUnavailable` (503 with a retry-after) or a 271.
@@ -17,12 +20,14 @@ Nothing here logs member data or X12 text: only reasons such as "status 503" or 
 
 from __future__ import annotations
 
-import json
+import http.client
 import threading
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol
 from urllib.parse import urlsplit
 
 from aws_lambda_powertools.utilities.circuit_breaker import (
@@ -35,12 +40,18 @@ from pydantic import Field
 from functions.common.circuits import Circuit
 from functions.common.config import Settings, load_settings
 from functions.common.errors import RETRY_SOON_SECONDS, ConfigurationError, DependencyUnavailable
+from functions.common.models import utc_now
 from functions.common.observability import logger, metrics
+from functions.coverage import core
+from functions.coverage.core import CoreCredentials
 from functions.coverage.logic.eligibility import ProviderIdentity, Traced, trace_match
 from functions.coverage.logic.x12 import EligibilityRequest, EligibilityResult, X12Error, build_270, parse_271
 
 if TYPE_CHECKING:
+    import urllib.error
     import urllib.request
+
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 MAX_RESPONSE_BYTES = 1_000_000
 """A 271 for one patient is a few kilobytes; anything near this is not one."""
@@ -65,8 +76,11 @@ class ClearinghouseFailure(Exception):
 
 
 class ClearinghouseRefused(Exception):
-    """The clearinghouse answered but refused the request (a 4xx, a redirect): not transient, so
-    it does not open the circuit; an operator has to look."""
+    """The clearinghouse answered but refused the request (a 4xx, a redirect, a CORE envelope
+    error, our credentials, a 999 or TA1 instead of a 271), or its secret is unusable: not
+    transient, so it is not retried and does not open the circuit; an operator has to look.
+
+    `reason` names what happened (a status, a CORE error code), never what was sent."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -89,7 +103,9 @@ _X12_ID = r"^[A-Za-z0-9][A-Za-z0-9 .\-]*$"
 
 class ClearinghouseSettings(Settings):
     """How eligibility reaches payers. Every variable has a default that works locally; in AWS
-    set CLEARINGHOUSE=https with CLEARINGHOUSE_URL and CLEARINGHOUSE_SECRET_ARN.
+    set CLEARINGHOUSE=https with CLEARINGHOUSE_URL (the clearinghouse's CAQH CORE real-time
+    endpoint) and CLEARINGHOUSE_SECRET_ARN (the secret holding the CORE credentials, read
+    again once it is older than CLEARINGHOUSE_SECRET_MAX_AGE_SECONDS).
 
     The timeout stays well inside the API function's own (10 s): a slow clearinghouse costs one
     request its timeout, and after `failure_threshold` of them the circuit answers at once.
@@ -100,6 +116,9 @@ class ClearinghouseSettings(Settings):
     )
     url: str | None = Field(default=None, alias="CLEARINGHOUSE_URL")
     secret_arn: str | None = Field(default=None, alias="CLEARINGHOUSE_SECRET_ARN")
+    secret_max_age_seconds: int = Field(
+        default=300, ge=1, le=3600, alias="CLEARINGHOUSE_SECRET_MAX_AGE_SECONDS"
+    )
     timeout_seconds: float = Field(default=5, gt=0, le=25, alias="CLEARINGHOUSE_TIMEOUT_SECONDS")
     failure_threshold: int = Field(default=3, ge=1, le=50, alias="CLEARINGHOUSE_FAILURE_THRESHOLD")
     cooldown_seconds: int = Field(default=30, ge=1, le=3600, alias="CLEARINGHOUSE_COOLDOWN_SECONDS")
@@ -182,7 +201,8 @@ class Breaker:
             logger.error("clearinghouse refused the inquiry", extra={"reason": exc.reason})
             metrics.add_metric(name="ClearinghouseRefusals", unit="Count", value=1)
             raise ClearinghouseUnavailable(
-                "the clearinghouse refused the inquiry; the program's set-up needs attention",
+                f"the clearinghouse refused the inquiry ({exc.reason}); the program's set-up needs "
+                "attention, and trying again will not help until it is fixed",
                 retry_after=self.cooldown_seconds,
                 circuit_open=False,
             ) from None
@@ -212,7 +232,7 @@ class GuardedClearinghouse:
         return self.breaker.state != CircuitState.CLOSED
 
 
-# --------------------------------------------------------------------------- HTTPS
+# --------------------------------------------------------------------------- HTTPS (CAQH CORE)
 
 
 def _loopback(host: str | None) -> bool:
@@ -225,22 +245,52 @@ def _retry_after(value: str | None) -> int | None:
     return None
 
 
-class HttpsClearinghouse:
-    """POSTs the 270 (`application/EDI-X12`) to the clearinghouse and reads the 271 back.
+SECRET_KEYS = ("username", "password", "sender_id", "receiver_id")
+"""The clearinghouse secret is a JSON object with these four strings (see infra/config.py)."""
 
-    The secret (JSON) holds either `username` and `password` (HTTP Basic) or `token` (Bearer).
-    It is read once per container, and read again after a 401/403 (a rotated secret).
-    Redirects are refused, so credentials never follow a redirect to another host.
+
+def read_credentials(raw: object) -> CoreCredentials:
+    """The CORE credentials in the secret's (JSON-decoded) value; ClearinghouseRefused naming the
+    missing keys (never their values) when it lacks any."""
+    values = raw if isinstance(raw, Mapping) else {}
+    missing = [key for key in SECRET_KEYS if not isinstance(values.get(key), str) or not values[key].strip()]
+    if missing:
+        raise ClearinghouseRefused("the clearinghouse secret lacks " + ", ".join(missing))
+    return CoreCredentials(
+        username=values["username"],
+        password=values["password"],
+        sender_id=values["sender_id"],
+        receiver_id=values["receiver_id"],
+    )
+
+
+class HttpsClearinghouse:
+    """Sends the 270 to the clearinghouse over HTTPS as CAQH CORE Connectivity prescribes for
+    real-time exchanges (functions.coverage.core: a MIME multipart envelope with the credentials
+    in it), and reads the 271 out of the envelope that answers it.
+
+    - Credentials come from the Secrets Manager secret through Powertools parameters
+      (`SecretsProvider.get(..., transform="json", max_age=...)`): cached for `secret_max_age`
+      seconds, so a rotated secret takes effect within that age without a redeploy; after the
+      clearinghouse refuses our credentials the next call reads the secret afresh.
+    - HTTP: `urllib.request` (the standard library: `requests` is not in the Lambda bundle).
+      Redirects are refused, so credentials never follow a redirect to another host.
+    - Timeouts, connection errors, HTTP 408/429/5xx and the transient CORE error codes are
+      `ClearinghouseFailure` (they count toward the circuit); other refusals (a 4xx, an
+      envelope error, a 999 or TA1 instead of a 271, our credentials) are `ClearinghouseRefused`.
     """
 
     def __init__(
         self,
         url: str,
         *,
-        secret_arn: str,
-        secrets_client: Any,
+        secret_id: str,
+        secrets: SecretsProvider,
         timeout_seconds: float,
+        secret_max_age: int = 300,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
+        payload_ids: Callable[[], str] = lambda: str(uuid.uuid4()),
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         parts = urlsplit(url)
         if not parts.hostname or not (
@@ -249,48 +299,41 @@ class HttpsClearinghouse:
             raise ConfigurationError("CLEARINGHOUSE_URL must be an https URL")
         self.url = url
         self.timeout_seconds = timeout_seconds
-        self._secret_arn = secret_arn
-        self._secrets = secrets_client
+        self._secret_id = secret_id
+        self._secrets = secrets
+        self._max_age = secret_max_age
         self._max = max_response_bytes
-        self._authorization: str | None = None
-        self._lock = threading.Lock()
+        self._payload_ids = payload_ids
+        self._clock = clock
+        self._refetch = threading.Event()
         self._opener: urllib.request.OpenerDirector | None = None
 
-    def _credentials(self) -> str:
-        """The Authorization header value, from the secret (cached for the container's life)."""
-        with self._lock:
-            if self._authorization is None:
-                self._authorization = self._read_secret()
-            return self._authorization
+    def credentials(self) -> CoreCredentials:
+        """The credentials as the secret holds them now (Powertools' cache, at most
+        `secret_max_age` old; fresh after the clearinghouse refused the last ones)."""
+        from aws_lambda_powertools.utilities.parameters.exceptions import (
+            GetParameterError,
+            TransformParameterError,
+        )
+        from botocore.exceptions import ClientError
 
-    def _read_secret(self) -> str:
-        import base64
-
-        from botocore.exceptions import BotoCoreError, ClientError
-
+        force = self._refetch.is_set()
         try:
-            raw = self._secrets.get_secret_value(SecretId=self._secret_arn)["SecretString"]
-        except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code", ""))
+            raw = self._secrets.get(
+                self._secret_id, transform="json", max_age=self._max_age, force_fetch=force
+            )
+        except TransformParameterError:
+            raise ClearinghouseRefused("the clearinghouse secret is not JSON") from None
+        except GetParameterError as exc:
+            cause = exc.__context__
+            code = ""
+            if isinstance(cause, ClientError):
+                code = str(cause.response.get("Error", {}).get("Code", ""))
             if code in {"ResourceNotFoundException", "AccessDeniedException", "DecryptionFailure"}:
-                raise ConfigurationError(f"the clearinghouse secret cannot be read ({code})") from None
-            raise ClearinghouseFailure(f"secrets manager: {code or 'error'}") from None
-        except BotoCoreError as exc:
-            raise ClearinghouseFailure(f"secrets manager: {type(exc).__name__}") from None
-        try:
-            secret = json.loads(raw)
-        except (TypeError, ValueError):
-            secret = None
-        if isinstance(secret, Mapping) and secret.get("token"):
-            return f"Bearer {secret['token']}"
-        if isinstance(secret, Mapping) and secret.get("username") and secret.get("password"):
-            pair = f"{secret['username']}:{secret['password']}".encode()
-            return "Basic " + base64.b64encode(pair).decode("ascii")
-        raise ConfigurationError("the clearinghouse secret needs username and password, or token")
-
-    def _forget_credentials(self) -> None:
-        with self._lock:
-            self._authorization = None
+                raise ClearinghouseRefused(f"the clearinghouse secret cannot be read ({code})") from None
+            raise ClearinghouseFailure(f"secrets manager: {code or type(cause).__name__}") from None
+        self._refetch.clear()
+        return read_credentials(raw)
 
     def _open(self) -> urllib.request.OpenerDirector:
         import urllib.request
@@ -308,28 +351,21 @@ class HttpsClearinghouse:
         import urllib.error
         import urllib.request
 
+        payload_id = self._payload_ids()
+        fields = core.request_envelope(x12_270, self.credentials(), payload_id=payload_id, now=self._clock())
+        body, content_type = core.build_envelope(fields)
         request = urllib.request.Request(  # noqa: S310 - scheme checked in __init__ (https only)
             self.url,
-            data=x12_270.encode("utf-8"),
+            data=body,
             method="POST",
-            headers={
-                "Content-Type": "application/EDI-X12",
-                "Accept": "application/EDI-X12, text/plain",
-                "Authorization": self._credentials(),
-            },
+            headers={"Content-Type": content_type, "Accept": "multipart/form-data"},
         )
         try:
             with self._open().open(request, timeout=self.timeout_seconds) as response:
-                body: bytes = response.read(self._max + 1)
+                answer: bytes = response.read(self._max + 1)
+                answer_type = response.headers.get("Content-Type")
         except urllib.error.HTTPError as exc:
-            status = exc.code
-            if status in (401, 403):
-                self._forget_credentials()
-            if status in (408, 429) or status >= 500:
-                raise ClearinghouseFailure(
-                    f"status {status}", retry_after=_retry_after(exc.headers.get("Retry-After"))
-                ) from None
-            raise ClearinghouseRefused(f"status {status}") from None
+            self._refused_by_status(exc)
         except TimeoutError:
             raise ClearinghouseFailure("timeout") from None
         except urllib.error.URLError as exc:
@@ -337,9 +373,55 @@ class HttpsClearinghouse:
             raise ClearinghouseFailure("timeout" if timed_out else "connection failed") from None
         except (OSError, http.client.HTTPException) as exc:
             raise ClearinghouseFailure(f"connection failed ({type(exc).__name__})") from None
-        if len(body) > self._max:
+        if len(answer) > self._max:
             raise ClearinghouseRefused("response too large")
-        return body.decode("utf-8", errors="replace")
+        return self._read(answer, answer_type, payload_id)
+
+    def _refused_by_status(self, exc: urllib.error.HTTPError) -> NoReturn:
+        """An HTTP error status, with the CORE error code of its envelope when it has one."""
+        status = exc.code
+        retry_after = _retry_after(exc.headers.get("Retry-After"))
+        try:
+            fields = core.parse_envelope(exc.read(self._max), exc.headers.get("Content-Type"))
+        except (core.EnvelopeError, OSError, http.client.HTTPException):
+            fields = {}
+        code = fields.get("ErrorCode")
+        reason = f"status {status}" + (f", CORE {core.safe_code(code)}" if code else "")
+        if status in (401, 403) or (code and core.outcome(code) == "credentials"):
+            self._refetch.set()  # a rotated secret: read it afresh next time
+            raise ClearinghouseRefused(reason) from None
+        if status in (408, 429) or status >= 500 or (code and core.outcome(code) == "retry"):
+            raise ClearinghouseFailure(reason, retry_after=retry_after) from None
+        raise ClearinghouseRefused(reason) from None
+
+    def _read(self, answer: bytes, content_type: str | None, payload_id: str) -> str:
+        """The 271 in a response envelope, or why there is none."""
+        try:
+            fields = core.parse_envelope(answer, content_type)
+        except core.EnvelopeError as exc:
+            raise ClearinghouseRefused(f"the answer is not a CORE envelope ({exc})") from None
+        code = fields.get("ErrorCode")
+        match core.outcome(code):
+            case "credentials":
+                self._refetch.set()
+                raise ClearinghouseRefused(f"CORE {core.safe_code(code)}")
+            case "retry":
+                raise ClearinghouseFailure(f"CORE {core.safe_code(code)}")
+            case "refused":
+                raise ClearinghouseRefused(f"CORE {core.safe_code(code)}")
+        if fields.get("PayloadID", "").strip() != payload_id:
+            raise ClearinghouseRefused("the answer's PayloadID is not our request's")
+        payload_type = fields.get("PayloadType", "").strip()
+        if payload_type in (core.PAYLOAD_999, core.PAYLOAD_TA1) or payload_type.startswith(
+            ("X12_999", "X12_TA1")
+        ):
+            raise ClearinghouseRefused(f"the 270 was refused ({payload_type[:7]})")
+        if payload_type != core.PAYLOAD_271:
+            raise ClearinghouseRefused(f"unexpected PayloadType ({core.safe_code(payload_type)})")
+        payload = fields.get("Payload", "")
+        if not payload.strip():
+            raise ClearinghouseRefused("the answer carries no 271")
+        return payload
 
 
 # --------------------------------------------------------------------------- wiring
@@ -404,13 +486,16 @@ def _guarded(settings: ClearinghouseSettings) -> GuardedClearinghouse:
             raise ConfigurationError(
                 "CLEARINGHOUSE=https needs CLEARINGHOUSE_URL and CLEARINGHOUSE_SECRET_ARN"
             )
+        from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
         from functions.common import aws
 
         inner = HttpsClearinghouse(
             settings.url,
-            secret_arn=settings.secret_arn,
-            secrets_client=aws.client("secretsmanager"),
+            secret_id=settings.secret_arn,
+            secrets=SecretsProvider(boto3_client=aws.client("secretsmanager")),
             timeout_seconds=settings.timeout_seconds,
+            secret_max_age=settings.secret_max_age_seconds,
         )
     else:
         from functions.coverage.simulator import SimulatedClearinghouse

@@ -1,24 +1,42 @@
 """A simulated clearinghouse and payers: what `make serve` and the tests talk to.
 
-It reads the 270 it is sent (a small segment reader: just the elements `build_270` writes),
-finds the member by (payer id, member id) among the demo members below and answers with a
-271 rendered by `render_271`. Besides the seeded plans it knows members that answer the
-interesting ways:
+It reads the 270 it is sent (a small segment reader: just the elements `build_270` writes) and
+answers with a 271 rendered by `render_271`. It answers **any** payer and member id: the
+seeded demo members with their own plans, a few member-id patterns with the interesting
+answers, and everyone else with a plausible active PPO (a newcomer's new plan checks as
+active, as most real plans do).
+
+Member-id patterns (the member id starts with the pattern, in any case, so `SIM-HDHP-0042`
+and `sim-hdhp` both match; any payer id):
+
+| member id starts with       | answer                                                          |
+|-----------------------------|-----------------------------------------------------------------|
+| SIM-OUTAGE (or payer OUTAGE)| no answer at all: the clearinghouse is down (a transient        |
+|                             | failure; locally the CORE endpoint answers 503 + Retry-After)   |
+| SIM-NOTFOUND                | rejected: AAA 75 subscriber/insured not found                   |
+| SIM-BADDOB                  | rejected: AAA 58 invalid birth date                             |
+| SIM-BUSY                    | rejected: AAA 42 payer unable to respond now (retry later)      |
+| SIM-REJECT-<code>           | rejected with that AAA03 code, e.g. SIM-REJECT-72 (invalid      |
+|                             | member id); an unknown code is answered 75                      |
+| SIM-TERMED or SIM-INACTIVE  | inactive: coverage ended 30 days before the date of service     |
+| SIM-PERDIEM                 | active PPO whose payer pays intensive outpatient per diem (the  |
+|                             | 271 can only say so in a message: price it with the payer's     |
+|                             | per-diem fee schedule)                                          |
+| SIM-HDHP                    | active high-deductible plan: $3,300 deductible ($6,600 family), |
+|                             | nothing met, no copay, 10 % coinsurance after the deductible    |
+| anything else               | active PPO: $1,500 deductible ($3,000 family), $300 met, $30    |
+|                             | copay, 20 % coinsurance, $6,000 out-of-pocket maximum, 40 % out |
+|                             | of network                                                      |
+
+The seeded demo members answer with their own plans:
 
 | payer / member            | answer                                                        |
 |---------------------------|---------------------------------------------------------------|
 | LSM01 LSM884201-01 / -02  | Lone Star Mutual family PPO, embedded deductibles, some met   |
 | PCP22 PCX-55120934        | Pacific Crest PPO, July plan year, prior auth, 30-visit limit |
-| any   SIM-NOTFOUND        | AAA 75 subscriber not found (any other unknown member too)    |
-| any   SIM-BADDOB          | AAA 58 invalid birth date (a known member with another        |
-|                           | birth date gets AAA 71)                                       |
-| any   SIM-BUSY            | AAA 42 payer unable to respond now                            |
-| any   SIM-TERMED          | inactive: coverage ended                                      |
-| OUTAGE (payer) or         | no answer at all: the clearinghouse is down (a transient      |
-| any   SIM-OUTAGE          | failure, so the circuit breaker opens)                        |
-| unknown payer             | AAA T4 payer name or identifier missing                       |
 
-Plan years follow the date of service, so the demo stays current.
+(a seeded member whose 270 gives another birth date gets AAA 71). Plan years follow the date
+of service, so the demo stays current.
 """
 
 from __future__ import annotations
@@ -30,6 +48,7 @@ from decimal import Decimal
 
 from functions.coverage.clearinghouse import ClearinghouseFailure, ClearinghouseRefused
 from functions.coverage.logic.x12 import (
+    REJECT_REASONS,
     Accumulator,
     BenefitProfile,
     CostShare,
@@ -144,6 +163,68 @@ def _rejected(code: str) -> Callable[[date], BenefitProfile]:
     return lambda on: BenefitProfile(rejection_code=code)
 
 
+def _ppo(on: date) -> BenefitProfile:
+    """The plausible active PPO anyone the simulator does not otherwise know has."""
+    begin, end = _calendar_year(on)
+    return BenefitProfile(
+        plan_begin=begin,
+        plan_end=end,
+        plan_description="CHOICE PPO",
+        in_network=CostShare(
+            deductible=Accumulator(
+                individual_total=_usd("1500"),
+                individual_remaining=_usd("1200"),
+                family_total=_usd("3000"),
+                family_remaining=_usd("2700"),
+            ),
+            out_of_pocket=Accumulator(
+                individual_total=_usd("6000"),
+                individual_remaining=_usd("5700"),
+                family_total=_usd("12000"),
+                family_remaining=_usd("11700"),
+            ),
+            copay=_usd("30"),
+            coinsurance=Decimal("0.20"),
+        ),
+        out_of_network=_LSM_OUT_OF_NETWORK,
+        prior_auth_required=False,
+    )
+
+
+def _per_diem(on: date) -> BenefitProfile:
+    return _ppo(on).model_copy(
+        update={
+            "plan_description": "CHOICE PPO IOP PER DIEM",
+            "payer_message": "INTENSIVE OUTPATIENT PROGRAM REIMBURSED PER DIEM",
+        }
+    )
+
+
+def _high_deductible(on: date) -> BenefitProfile:
+    begin, end = _calendar_year(on)
+    return BenefitProfile(
+        plan_begin=begin,
+        plan_end=end,
+        plan_description="HSA QUALIFIED HDHP 3300",
+        in_network=CostShare(
+            deductible=Accumulator(
+                individual_total=_usd("3300"),
+                individual_remaining=_usd("3300"),
+                family_total=_usd("6600"),
+                family_remaining=_usd("6600"),
+            ),
+            out_of_pocket=Accumulator(
+                individual_total=_usd("7000"),
+                individual_remaining=_usd("7000"),
+                family_total=_usd("14000"),
+                family_remaining=_usd("14000"),
+            ),
+            coinsurance=Decimal("0.10"),
+        ),
+        prior_auth_required=False,
+    )
+
+
 def _terminated(on: date) -> BenefitProfile:
     return BenefitProfile(
         active=False,
@@ -162,7 +243,6 @@ class DemoMember:
     """The patient's birth date on the payer's file (None: not compared)."""
 
 
-DEMO_PAYERS = frozenset({"LSM01", "PCP22"})
 DEMO_MEMBERS: Mapping[tuple[str, str], DemoMember] = {
     ("LSM01", "LSM884201-01"): DemoMember(_lone_star("1100", "5420"), date(1988, 9, 30)),
     ("LSM01", "LSM884201-02"): DemoMember(_lone_star("1350", "5850"), date(1990, 4, 12)),
@@ -173,7 +253,25 @@ SPECIAL_MEMBERS: Mapping[str, DemoMember] = {
     "SIM-BADDOB": DemoMember(_rejected("58")),
     "SIM-BUSY": DemoMember(_rejected("42")),
     "SIM-TERMED": DemoMember(_terminated),
+    "SIM-INACTIVE": DemoMember(_terminated),
+    "SIM-PERDIEM": DemoMember(_per_diem),
+    "SIM-HDHP": DemoMember(_high_deductible),
 }
+"""Member-id prefixes (compared in upper case) and the answer each chooses."""
+REJECT_PREFIX = "SIM-REJECT-"
+
+
+def special_member(member_id: str) -> DemoMember | None:
+    """The pattern `member_id` matches (see the module docstring), if any."""
+    upper = member_id.upper()
+    if upper.startswith(REJECT_PREFIX):
+        code = upper[len(REJECT_PREFIX) :][:2]
+        return DemoMember(_rejected(code if code in REJECT_REASONS else "75"))
+    return next((m for prefix, m in SPECIAL_MEMBERS.items() if upper.startswith(prefix)), None)
+
+
+def is_outage(payer_id: str, member_id: str) -> bool:
+    return payer_id.upper() == OUTAGE_PAYER or member_id.upper().startswith(OUTAGE_MEMBER)
 
 
 class SimulatedClearinghouse:
@@ -182,31 +280,26 @@ class SimulatedClearinghouse:
     def __init__(
         self,
         members: Mapping[tuple[str, str], DemoMember] = DEMO_MEMBERS,
-        payers: frozenset[str] = DEMO_PAYERS,
     ) -> None:
         self.members = members
-        self.payers = payers
         self.received = 0
 
     def submit(self, x12_270: str) -> str:
         self.received += 1
         request = read_270(x12_270)
-        payer, member_id = request.payer_id, request.subscriber.member_id
-        if payer == OUTAGE_PAYER or member_id == OUTAGE_MEMBER:
+        if is_outage(request.payer_id, request.subscriber.member_id):
             raise ClearinghouseFailure("simulated outage")
         return render_271(self._profile(request), request, created=request.created)
 
     def _profile(self, request: EligibilityRequest) -> BenefitProfile:
         payer, member_id = request.payer_id, request.subscriber.member_id
         on = request.date_of_service
-        special = SPECIAL_MEMBERS.get(member_id)
+        special = special_member(member_id)
         if special is not None:
             return special.profile(on)
-        if payer not in self.payers:
-            return BenefitProfile(rejection_code="T4")
         member = self.members.get((payer, member_id))
         if member is None:
-            return BenefitProfile(rejection_code="75")
+            return _ppo(on)  # any other payer or member: a plausible active PPO
         patient_birth = (request.dependent or request.subscriber).birth_date
         if member.birth_date is not None and member.birth_date != patient_birth:
             return BenefitProfile(rejection_code="71")

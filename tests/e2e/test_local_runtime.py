@@ -398,3 +398,46 @@ def test_booking_through_make_serve_sends_the_booked_notice(local_runtime: Local
 
     assert eventually(booked_emails), "the booked notice was not sent"
     assert int(local_runtime.client("ses").get_send_quota()["SentLast24Hours"]) >= 1
+
+
+def test_a_newcomers_new_plan_checks_active_over_core_and_an_outage_is_a_503(local_runtime: LocalRuntime):
+    # Given make serve's eligibility going over CAQH CORE to the local CORE simulator
+    assert local_runtime.state["clearinghouse_url"].startswith("http://127.0.0.1:")
+    coordinator = local_runtime.id_token("coordinator")
+    headers = {"Authorization": coordinator}
+    patient = {"first_name": "Casey", "last_name": "Morgan", "birth_date": "1991-03-14"}
+
+    def new_plan(member_id: str) -> str:
+        created = requests.post(
+            local_runtime.api + "/participants/per_democasey/plans",
+            headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+            json={
+                "payer_name": "Gulf Coast Health",
+                "payer_id": "GCH77",
+                "plan_type": "PPO",
+                "member_id": member_id,
+                "patient": patient,
+                "network_status": "in_network",
+            },
+            timeout=10,
+        )
+        assert created.status_code == 201, created.text
+        return str(created.json()["plan_id"])
+
+    def check(plan_id: str) -> requests.Response:
+        return requests.post(
+            f"{local_runtime.api}/participants/per_democasey/plans/{plan_id}/eligibility-checks",
+            headers=headers,
+            timeout=20,
+        )
+
+    # When a coordinator checks a plan whose member id nobody seeded
+    checked = check(new_plan("GCH-40917733"))
+    # Then the payer (the CORE simulator) answers with an active PPO
+    assert checked.status_code == 201, checked.text
+    assert checked.json()["status"] == "active"
+    # And a member id of the outage pattern is a 503 with Retry-After (the payer is down)
+    down = check(new_plan("SIM-OUTAGE-1"))
+    assert down.status_code == 503, down.text
+    assert int(down.headers["Retry-After"]) >= 1
+    assert down.headers["Content-Type"].startswith("application/problem+json")

@@ -177,6 +177,16 @@ def test_without_a_verified_271_the_estimate_says_so_and_shows_full_charges(cove
     assert any("eligibility has not been checked" in note for note in estimate["notes"])
     individual = next(line for line in estimate["lines"] if line["code"] == "90837")
     assert individual["you_pay"] == individual["charge"] == "250.00"
+    # A plan not verified yet reads so everywhere, never "not covered by the plan" (issue 10)
+    reasons = [part["reason"] for line in estimate["lines"] if line["code"] for part in line["parts"]]
+    assert reasons
+    assert all(reason.startswith("not verified yet") for reason in reasons)
+    assert any(note.startswith("not verified yet") for note in estimate["notes"])
+    summary = call("GET", "/participants/per_demoalex/coverage-summary", caller=ALEX).json
+    unknown = [c for c in summary["categories"] if c["status"] == "unknown"]
+    assert unknown
+    assert all(c["your_share"].startswith("not verified yet") for c in unknown)
+    assert "not covered" not in str(estimate) + str(summary)
 
 
 def test_a_self_pay_participant_gets_the_cash_prices(coverage):

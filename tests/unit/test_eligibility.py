@@ -191,7 +191,7 @@ def test_taylors_plan_needs_prior_auth_and_limits_visits_on_a_july_plan_year():
     ("member_id", "code", "category", "retryable"),
     [
         ("SIM-NOTFOUND", "75", RejectionCategory.MEMBER_NOT_FOUND, False),
-        ("NOBODY-123", "75", RejectionCategory.MEMBER_NOT_FOUND, False),
+        ("SIM-REJECT-75-9", "75", RejectionCategory.MEMBER_NOT_FOUND, False),
         ("SIM-BADDOB", "58", RejectionCategory.INVALID_BIRTH_DATE, False),
         ("SIM-BUSY", "42", RejectionCategory.PAYER_UNAVAILABLE, True),
     ],
@@ -229,13 +229,23 @@ def test_terminated_coverage_is_inactive_with_its_end_date():
 
 
 def test_an_unknown_payer_is_an_other_rejection_naming_the_reason():
-    record = _check(ALEX_PLAN.model_copy(update={"payer_id": "ZZZ99"}))
+    record = _check(ALEX_PLAN.model_copy(update={"payer_id": "ZZZ99", "member_id": "SIM-REJECT-T4"}))
     assert record.rejection is not None
     assert record.rejection.category is RejectionCategory.OTHER
     assert (
         eligibility.status_message(record)
         == "The payer rejected the inquiry: Payer name or identifier missing."
     )
+
+
+@pytest.mark.parametrize("payer_id", ["LSM01", "ZZZ99"])
+def test_anyone_the_simulator_does_not_know_has_an_active_ppo(payer_id):
+    # A newcomer's new plan (member id never seeded, at a seeded payer or any other) checks active
+    record = _check(ALEX_PLAN.model_copy(update={"payer_id": payer_id, "member_id": "NOBODY-123"}))
+    assert record.status is CoverageStatus.ACTIVE
+    assert record.rejection is None
+    mental = _benefits(record)
+    assert (mental.in_network.copay_cents, mental.in_network.coinsurance_rate) == (3_000, Decimal("0.20"))
 
 
 # --------------------------------------------------------------------------- latest, due, stale

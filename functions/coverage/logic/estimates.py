@@ -702,10 +702,16 @@ def estimate(
         notes.append("no fee schedule for this payer: services are shown at the full charge")
     if record is None:
         basis = "unverified"
-        notes.append("eligibility has not been checked: shown at the full charge until it is")
+        notes.append(
+            f"{NOT_VERIFIED_YET}: eligibility has not been checked; shown at the full charge until it is"
+        )
     elif record.status != "active":
         basis = "inactive" if record.status == "inactive" else "unverified"
-        notes.append("the payer did not confirm active coverage: shown at the full charge")
+        notes.append(
+            "the payer did not confirm active coverage: shown at the full charge"
+            if basis == "inactive"
+            else f"{NOT_VERIFIED_YET}: the payer has not confirmed active coverage; shown at the full charge"
+        )
     elif benefits is None:
         basis = "unverified"
         notes.append("the payer gave no mental-health benefits: shown at the full charge")
@@ -761,7 +767,7 @@ def estimate(
                     )
                 )
             else:
-                lines.append(EstimateLine(sources, day, item))
+                lines.append(EstimateLine(sources, day, _unverified(item) if basis == "unverified" else item))
     if share is not None:
         notes.extend(limit_notes(share, lines))
         oop = share.out_of_pocket
@@ -786,6 +792,16 @@ def estimate(
         result.accumulators if basis == "insured" else None,
         per_diem,
     )
+
+
+NOT_VERIFIED_YET = "not verified yet"
+"""What a plan with no confirmed eligibility reads as (issue 10): never "not covered by the plan"."""
+
+
+def _unverified(item: LineItem) -> LineItem:
+    """A line of a plan not verified yet: at the full charge, and saying why (not "not covered")."""
+    reason = f"{NOT_VERIFIED_YET}: the full charge until the payer confirms coverage"
+    return replace(item, parts=tuple(replace(part, reason=reason) for part in item.parts))
 
 
 def per_diem_rule(

@@ -107,7 +107,12 @@ def summarise(
             items.append(CategorySummary(category, label, "not_covered", "the plan is not active"))
         elif share is None:
             items.append(
-                CategorySummary(category, label, "unknown", "not known until eligibility is checked")
+                CategorySummary(
+                    category,
+                    label,
+                    "unknown",
+                    "not verified yet: not known until the payer confirms coverage",
+                )
             )
         elif share.not_covered:
             items.append(
