@@ -91,6 +91,19 @@ class ConfigurationError(TandemError):
     status, title, slug = 500, "Internal Server Error", "internal"
 
 
+class UpstreamRefused(TandemError):
+    """A service Tandem depends on answered, but refused the request for a reason on Tandem's
+    side (its credentials, its set-up, a request it cannot read): 502, without Retry-After,
+    since trying again will not help until an operator fixes it. `dependency` names the
+    service, told to the client."""
+
+    status, title, slug = 502, "Bad Gateway", "upstream-refused"
+
+    def __init__(self, detail: str, *, dependency: str, **extensions: Any) -> None:
+        super().__init__(detail, dependency=dependency, **extensions)
+        self.dependency = dependency
+
+
 class DependencyUnavailable(TandemError):
     """Something Tandem depends on cannot answer now (down, timing out, throttling): 503 with a
     `Retry-After` header of `retry_after` seconds.

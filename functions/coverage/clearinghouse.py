@@ -39,7 +39,12 @@ from pydantic import Field
 
 from functions.common.circuits import Circuit
 from functions.common.config import Settings, load_settings
-from functions.common.errors import RETRY_SOON_SECONDS, ConfigurationError, DependencyUnavailable
+from functions.common.errors import (
+    RETRY_SOON_SECONDS,
+    ConfigurationError,
+    DependencyUnavailable,
+    UpstreamRefused,
+)
 from functions.common.models import utc_now
 from functions.common.observability import logger, metrics
 from functions.coverage import core
@@ -85,6 +90,14 @@ class ClearinghouseRefused(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class ClearinghouseRejected(UpstreamRefused):
+    """What routes and the re-check see when the clearinghouse refused the inquiry (502, no
+    Retry-After: the program's set-up needs attention first)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, dependency="clearinghouse")
 
 
 class ClearinghouseUnavailable(DependencyUnavailable):
@@ -200,11 +213,9 @@ class Breaker:
         except ClearinghouseRefused as exc:
             logger.error("clearinghouse refused the inquiry", extra={"reason": exc.reason})
             metrics.add_metric(name="ClearinghouseRefusals", unit="Count", value=1)
-            raise ClearinghouseUnavailable(
+            raise ClearinghouseRejected(
                 f"the clearinghouse refused the inquiry ({exc.reason}); the program's set-up needs "
-                "attention, and trying again will not help until it is fixed",
-                retry_after=self.cooldown_seconds,
-                circuit_open=False,
+                "attention, and trying again will not help until it is fixed"
             ) from None
 
     @staticmethod

@@ -29,6 +29,7 @@ from functions.common.observability import logger, metrics
 from functions.coverage import auth_alerts
 from functions.coverage.alerts import AlertSink, alerts_from_env
 from functions.coverage.clearinghouse import (
+    ClearinghouseRejected,
     ClearinghouseSettings,
     ClearinghouseUnavailable,
     PayerLink,
@@ -116,6 +117,11 @@ def recheck(
                 outcome = _recheck_one(
                     store, link, audit, due, now=now, stale_hours=stale_hours, alerts=alerts
                 )
+            except ClearinghouseRejected:
+                # Refused: the program's set-up (credentials, ids) or this plan's 270 (a 999).
+                # Logged and audited; the plan stays due, the others go on.
+                report.failed += 1
+                continue
             except ClearinghouseUnavailable as exc:
                 report.failed += 1
                 if exc.circuit_open:
@@ -165,7 +171,7 @@ def _recheck_one(
     )
     try:
         answer = link.ask(request)
-    except ClearinghouseUnavailable:
+    except (ClearinghouseUnavailable, ClearinghouseRejected):
         store.mark_refresh_failed(person_id, plan_id, now, eligibility.retry_keys(person_id, plan_id, now))
         audit.writer.record_entry(audit.entry(_resource(person_id, plan_id), "error"))
         raise

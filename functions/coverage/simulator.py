@@ -13,6 +13,8 @@ and `sim-hdhp` both match; any payer id):
 |-----------------------------|-----------------------------------------------------------------|
 | SIM-OUTAGE (or payer OUTAGE)| no answer at all: the clearinghouse is down (a transient        |
 |                             | failure; locally the CORE endpoint answers 503 + Retry-After)   |
+| SIM-REFUSED                 | the clearinghouse refuses the inquiry itself (a 999: as it      |
+|                             | would a malformed 270): 502, nothing stored, nothing retried    |
 | SIM-NOTFOUND                | rejected: AAA 75 subscriber/insured not found                   |
 | SIM-BADDOB                  | rejected: AAA 58 invalid birth date                             |
 | SIM-BUSY                    | rejected: AAA 42 payer unable to respond now (retry later)      |
@@ -63,6 +65,7 @@ from functions.coverage.logic.x12_build import RELATIONSHIP_BY_CODE
 
 OUTAGE_PAYER = "OUTAGE"
 OUTAGE_MEMBER = "SIM-OUTAGE"
+REFUSED_MEMBER = "SIM-REFUSED"
 
 
 def _calendar_year(on: date) -> tuple[date, date]:
@@ -289,6 +292,8 @@ class SimulatedClearinghouse:
         request = read_270(x12_270)
         if is_outage(request.payer_id, request.subscriber.member_id):
             raise ClearinghouseFailure("simulated outage")
+        if request.subscriber.member_id.upper().startswith(REFUSED_MEMBER):
+            raise ClearinghouseRefused("simulated refusal (999)")
         return render_271(self._profile(request), request, created=request.created)
 
     def _profile(self, request: EligibilityRequest) -> BenefitProfile:

@@ -24,6 +24,7 @@ from functions.coverage.clearinghouse import (
     Breaker,
     ClearinghouseFailure,
     ClearinghouseRefused,
+    ClearinghouseRejected,
     ClearinghouseUnavailable,
     GuardedClearinghouse,
     HttpsClearinghouse,
@@ -151,11 +152,13 @@ def test_refused_credentials_are_not_retried_nor_counted(simulator, secrets):
     x270 = build_270(_request())
     with pytest.raises(ClearinghouseRefused, match="status 401, CORE UnAuthorized"):
         adapter.submit(x270)
-    # Then callers get a clear refusal, and the circuit stays closed (it is not transient)
-    with pytest.raises(ClearinghouseUnavailable) as refused:
+    # Then callers get a clear refusal (502, no retry-after: retrying will not help), and the
+    # circuit stays closed (it is not transient)
+    with pytest.raises(ClearinghouseRejected) as refused:
         guarded.submit(x270)
     assert "refused the inquiry (status 401, CORE UnAuthorized)" in refused.value.detail
-    assert not refused.value.circuit_open
+    assert refused.value.status == 502
+    assert "retry_after" not in refused.value.extensions
     assert not guarded.circuit_open
 
 

@@ -237,6 +237,26 @@ def test_an_outage_opens_the_circuit_and_the_last_result_stays_readable_and_stal
     assert sorted(outcomes) == ["error", "error", "success"]
 
 
+def test_a_refused_inquiry_is_a_502_that_does_not_say_retry_and_opens_no_circuit(moto_env, plans):
+    # Given Alex's plan was checked, and the clearinghouse then refuses its inquiries (a 999)
+    assert call("POST", ALEX_CHECK, caller=COORDINATOR).status == 201
+    put_plan(plans, "pln_demorivera01", member_id="SIM-REFUSED-1")
+    # When a coordinator checks again, as often as the circuit's threshold
+    replies = [call("POST", ALEX_CHECK, caller=COORDINATOR) for _ in range(3)]
+    # Then each is a 502 problem naming the clearinghouse, with no Retry-After: trying again
+    # will not help until the program's set-up is fixed
+    for reply in replies:
+        assert reply.status == 502, reply
+        assert reply.content_type == "application/problem+json"
+        assert "retry-after" not in reply.headers
+        assert reply.json["dependency"] == "clearinghouse"
+        assert "refused the inquiry" in reply.json["detail"]
+        assert "the last known result stays readable" in reply.json["detail"]
+    # And no result was written, and the circuit stayed closed: Jamie's plan checks normally
+    assert len(items(moto_env, "per_demoalex", "ELIG#")) == 1
+    assert call("POST", JAMIE_CHECK, caller=COORDINATOR).status == 201
+
+
 def test_a_payer_that_cannot_answer_keeps_the_last_real_result(moto_env, plans):
     # Given an active result for Alex
     assert call("POST", ALEX_CHECK, caller=COORDINATOR).status == 201

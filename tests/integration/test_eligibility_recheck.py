@@ -159,6 +159,22 @@ def test_one_failing_plan_does_not_stop_the_others(moto_env, plans, elig):
     assert latest(elig, "pln_demorivera02").refresh_failed_at is None
 
 
+def test_a_refused_inquiry_fails_that_plan_only_and_opens_no_circuit(moto_env, plans, elig):
+    # Given three stale results, and the clearinghouse refusing two plans' inquiries (999s),
+    # as many as the circuit's threshold
+    week_ago = utc_now() - timedelta(days=7)
+    for plan_id in CHECKS:
+        checked(plan_id, week_ago)
+    change(plans, "pln_demorivera01", member_id="SIM-REFUSED-1")
+    change(plans, "pln_demorivera02", member_id="SIM-REFUSED-2")
+    # When the re-check runs
+    report = run()
+    # Then those two failed (stale, still due), the third was checked: refusals open no circuit
+    assert report == {"due": 3, "checked": 1, "failed": 2, "skipped": 0, "stopped_early": False}
+    assert latest(elig, "pln_demorivera01").refresh_failed_at is not None
+    assert latest(elig, "pln_demobrooks01").checked_at > week_ago
+
+
 def test_an_open_circuit_stops_the_run(moto_env, plans, elig):
     # Given three stale results and the clearinghouse down for all of them
     week_ago = utc_now() - timedelta(days=7)

@@ -24,7 +24,7 @@ from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import ResourceId, utc_now
 from functions.common.observability import logger
 from functions.coverage.alerts import alerts_from_env
-from functions.coverage.clearinghouse import ClearinghouseUnavailable
+from functions.coverage.clearinghouse import ClearinghouseRejected, ClearinghouseUnavailable
 from functions.coverage.deps import Audit, Caller, Eligibility, Payers, idempotently, settings
 from functions.coverage.logic import eligibility
 from functions.coverage.logic.eligibility import EligibilityList, EligibilityOut, X12Exchange
@@ -82,6 +82,11 @@ def _unavailable(exc: ClearinghouseUnavailable, detail: str) -> Response[Any]:
     security=AUTHENTICATED,
     responses={
         201: {"description": "Checked", "content": {"application/json": {"model": EligibilityOut}}},
+        502: {
+            "description": "The clearinghouse refused the inquiry for a reason on the program's side "
+            "(its credentials or ids): no result is written; retrying will not help until it is fixed",
+            "content": {PROBLEM_JSON: {"model": Problem}},
+        },
         503: _UNAVAILABLE,
     },
 )
@@ -121,7 +126,7 @@ def check_eligibility(
         )
         try:
             answer = payers.ask(request)
-        except ClearinghouseUnavailable:
+        except (ClearinghouseUnavailable, ClearinghouseRejected):
             if previous is not None:
                 store.mark_refresh_failed(
                     participant_id, plan_id, now, eligibility.retry_keys(participant_id, plan_id, now)
@@ -164,10 +169,15 @@ def check_eligibility(
                 router.lambda_context,
             )
     except ClearinghouseUnavailable as exc:
-        detail = exc.detail
-        if had_result:
-            detail += f"; the last known result stays readable at /participants/{participant_id}/eligibility"
-        return _unavailable(exc, detail)
+        return _unavailable(exc, _with_last_known(exc.detail, participant_id, had_result))
+    except ClearinghouseRejected as exc:
+        raise ClearinghouseRejected(_with_last_known(exc.detail, participant_id, had_result)) from None
+
+
+def _with_last_known(detail: str, participant_id: str, had_result: bool) -> str:
+    if had_result:
+        detail += f"; the last known result stays readable at /participants/{participant_id}/eligibility"
+    return detail
 
 
 @router.get(
