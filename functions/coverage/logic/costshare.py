@@ -31,10 +31,11 @@ coinsurance on what remains, and all of it capped at the remaining out-of-pocket
 (individual and family). A rule may take the copay after the deductible instead
 (`CategoryRule.copay_after_deductible`: the allowed amount goes to the deductible first and
 the copay applies to what is left, so a session that meets the deductible mid-way pays the
-rest of the deductible and then the copay, capped at what is left). The plan pays the rest of the allowed amount. Out of network the
-participant also owes the charge above the allowed amount (balance billing), which counts
-toward neither the deductible nor the out-of-pocket maximum. Non-covered services and visits
-beyond a visit limit are the participant's in full and count toward nothing.
+rest of the deductible and then the copay, capped at what is left). The plan pays the rest
+of the allowed amount. Out of network the participant also owes the charge above the allowed
+amount (balance billing), which counts toward neither the deductible nor the out-of-pocket
+maximum. Non-covered services and visits beyond a visit limit are the participant's in full
+and count toward nothing.
 """
 
 from __future__ import annotations
