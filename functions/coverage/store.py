@@ -8,6 +8,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from functions.common.dynamo import (
+    batch_get_by_sk,
     cancellation_reasons,
     error_code,
     from_item,
@@ -53,16 +54,7 @@ class CoverageStore:
         """A plan and its confirmed terms: one BatchGetItem (strongly consistent)."""
         plan_key = PlanRecord.key(person_id, plan_id)
         terms_key = ConfirmedTermsRecord.key(person_id, plan_id)
-        request: dict[str, Any] = {
-            self.table: {"Keys": [to_item(plan_key), to_item(terms_key)], "ConsistentRead": True}
-        }
-        found: dict[str, dict[str, Any]] = {}
-        while request:
-            response = self._client.batch_get_item(RequestItems=request)
-            for item in response.get("Responses", {}).get(self.table, []):
-                data = from_item(item)
-                found[data["sk"]] = data
-            request = response.get("UnprocessedKeys") or {}
+        found = batch_get_by_sk(self._client, self.table, [plan_key, terms_key])
         plan, terms = found.get(plan_key["sk"]), found.get(terms_key["sk"])
         return (
             PlanRecord.from_attributes(plan) if plan else None,
