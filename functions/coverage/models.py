@@ -269,6 +269,9 @@ class CategorySummaryOut(BaseModel):
     status: str = Field(description="covered, not_covered or unknown")
     your_share: str
     prior_authorization_required: bool | None = None
+    confirmed_terms: bool = Field(
+        default=False, description="The share follows the plan's confirmed terms (its SBC), not the 271 alone"
+    )
 
 
 class CoverageSummaryOut(BaseModel):

@@ -30,6 +30,7 @@ from functions.coverage.logic.eligibility import (
     EligibilityRecord,
 )
 from functions.coverage.logic.estimates import Coverage, Estimate, WeekService, estimate, per_diem_rule
+from functions.coverage.logic.summary import summarise
 from functions.coverage.models import PlanRecord
 from functions.coverage.vocabulary import NetworkStatus, PlanStatus, PlanType, SubscriberRelationship
 
@@ -429,3 +430,38 @@ def test_per_diem_without_a_per_diem_rate_is_priced_per_service_and_says_why():
     billing = _sources(result)["billing"]
     assert billing.source == "assumption"
     assert "no per-diem rate" in billing.detail
+
+
+# --- the coverage summary -------------------------------------------------------------------------
+
+
+def _summary(confirmed: terms.ConfirmedTermsRecord | None) -> dict[str, tuple[str, bool]]:
+    coverage = Coverage(
+        PLAN.person_id,
+        [PLAN],
+        {PLAN.plan_id: _record()},
+        confirmed={PLAN.plan_id: confirmed} if confirmed else {},
+    )
+    _, _, items = summarise(coverage, _reference(), on=MONDAY)
+    return {item.category: (item.your_share, item.confirmed_terms) for item in items}
+
+
+def test_the_coverage_summary_says_the_confirmed_order():
+    before = _summary(None)
+    assert before["individual_therapy"] == ("$30.00 copay per visit", False)
+    after = _summary(
+        _confirmed(
+            categories=[
+                {"category": "individual_therapy", "order": "deductible_then_copay", "copay": "30"},
+                {"category": "couples_therapy", "order": "copay_then_coinsurance", "copay": "40"},
+                {"category": "group_therapy", "coinsurance_percent": "10"},
+            ]
+        )
+    )
+    assert after["individual_therapy"] == (
+        "the deductible first ($100.00 of it left), then $30.00 copay per visit",
+        True,
+    )
+    assert after["couples_therapy"] == ("$40.00 copay, then 20% coinsurance on the rest", True)
+    assert after["group_therapy"] == ("10% coinsurance after the deductible ($100.00 of it left)", True)
+    assert after["medication_management"] == before["medication_management"]
