@@ -16,6 +16,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from functions.catalog import API_DOMAINS
+from functions.common import cors
 from infra import nag
 from infra.config import Settings
 from infra.data import Data
@@ -203,7 +204,7 @@ class Api(Construct):
             ),
         )
         self._execution_logs()
-        self._gateway_responses()
+        self._gateway_responses(settings.web_origins)
 
         self.authorizer = apigw.CognitoUserPoolsAuthorizer(
             self,
@@ -223,6 +224,12 @@ class Api(Construct):
         self.methods: dict[tuple[str, str], apigw.Method] = {}
         for route in routes(document):
             self.methods[(route.method, route.path)] = self._method(route, integrations[route.domain])
+        if settings.web_origins:
+            by_path: dict[str, list[str]] = {}
+            for method, path in self.methods:
+                by_path.setdefault(path, []).append(method)
+            for path, methods in sorted(by_path.items()):
+                self._preflight(path, methods, settings.web_origins)
 
         self._acknowledge_stage()
         self.web_acl = self._web_acl(settings)
@@ -357,8 +364,78 @@ class Api(Construct):
             "other APIs in the account. It is assumable only by apigateway.amazonaws.com.",
         )
 
-    def _gateway_responses(self) -> None:
-        """API Gateway's own errors as RFC 9457 problem details, like the functions' errors."""
+    def _preflight(self, path: str, methods: list[str], origins: tuple[str, ...]) -> apigw.Method:
+        """`OPTIONS` on a resource: a mock integration answering CORS preflights (no function,
+        no authorizer: browsers send preflights without credentials). The allowed origin is
+        named only when the request's `Origin` is exactly one of `origins`; CDK's own
+        `default_cors_preflight_options` compares with `matches` (a regular expression, where
+        the dots of `https://app.example.org` match any character), hence this one."""
+        test = " || ".join(f'$origin == "{origin}"' for origin in origins)
+        template = (
+            '#set($origin = $input.params().header.get("Origin"))\n'
+            f"#if({test})\n"
+            "#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)\n"
+            "#end"
+        )
+        static = {
+            "Access-Control-Allow-Methods": ", ".join(m for m in cors.ALLOW_METHODS if m in methods),
+            "Access-Control-Allow-Headers": ", ".join(cors.ALLOW_HEADERS),
+            "Access-Control-Max-Age": str(cors.MAX_AGE_SECONDS),
+            "Vary": "Origin",
+        }
+        resource = self.rest_api.root.resource_for_path(path)
+        method = resource.add_method(
+            "OPTIONS",
+            apigw.MockIntegration(
+                request_templates={"application/json": '{"statusCode": 204}'},
+                passthrough_behavior=apigw.PassthroughBehavior.WHEN_NO_MATCH,
+                integration_responses=[
+                    apigw.IntegrationResponse(
+                        status_code="204",
+                        response_parameters={
+                            f"method.response.header.{name}": f"'{value}'" for name, value in static.items()
+                        },
+                        response_templates={"application/json": template},
+                    )
+                ],
+            ),
+            authorization_type=apigw.AuthorizationType.NONE,
+            method_responses=[
+                apigw.MethodResponse(
+                    status_code="204",
+                    response_parameters={
+                        f"method.response.header.{name}": True
+                        for name in (*static, "Access-Control-Allow-Origin")
+                    },
+                )
+            ],
+        )
+        reason = (
+            "CORS preflight: browsers send OPTIONS without credentials, so it cannot be authorized; "
+            "a mock integration answers it with headers only (no function, no data)."
+        )
+        nag.acknowledge(method, "AwsSolutions-APIG4", reason)
+        nag.acknowledge(method, "AwsSolutions-COG4", reason)
+        return method
+
+    def _gateway_responses(self, origins: tuple[str, ...]) -> None:
+        """API Gateway's own errors as RFC 9457 problem details, like the functions' errors.
+
+        With web origins, they carry CORS headers so a web app can read why a request failed
+        (a 401 to refresh its token, a 429 to back off). A gateway response cannot choose among
+        origins, so it names the request's own `Origin`: these bodies are generic problems with
+        no data, and credentials (cookies) are never allowed, so a foreign page learns nothing
+        it would not from the failed request itself. Responses with data come from the
+        functions, which name an origin only when it is allowed."""
+        cors_headers = (
+            {
+                "Access-Control-Allow-Origin": "method.request.header.Origin",
+                "Access-Control-Expose-Headers": "'" + ", ".join(cors.EXPOSE_HEADERS) + "'",
+                "Vary": "'Origin'",
+            }
+            if origins
+            else {}
+        )
         responses: list[tuple[str, apigw.ResponseType, int | None, str]] = [
             ("Default4xx", apigw.ResponseType.DEFAULT_4_XX, None, "Request rejected"),
             ("Default5xx", apigw.ResponseType.DEFAULT_5_XX, None, "Gateway error"),
@@ -382,6 +459,7 @@ class Api(Construct):
                     "Content-Type": f"'{PROBLEM_JSON}'",
                     "Cache-Control": "'no-store'",
                     "X-Content-Type-Options": "'nosniff'",
+                    **cors_headers,
                 },
                 templates={"application/json": problem_template(title, status)},
             )

@@ -8,6 +8,7 @@ from typing import Any, Final
 
 from constructs import Construct
 
+from functions.common.cors import parse_origins
 from functions.notify.logic.inbound import DEFAULT_HELP_LINE, check_neutral
 from functions.notify.vocabulary import DEFAULT_APP_URL
 
@@ -29,6 +30,7 @@ DEFAULTS: Final[dict[str, Any]] = {
     "app_url": DEFAULT_APP_URL,
     "sms_help_line": DEFAULT_HELP_LINE,
     "backup_copy_vault_arn": "",
+    "web_origins": "https://app.tandem.health",
 }
 """Fallbacks when a key is absent from the context; `cdk.json` repeats them (a test checks they agree)."""
 
@@ -40,6 +42,15 @@ PRODUCTION_STAGE: Final = "prod"
 _TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}")
 _VAULT_ARN = re.compile(r"arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:[A-Za-z0-9_.-]{2,50}")
 _SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}")
+
+
+def _web_origins(value: Any) -> tuple[str, ...]:
+    try:
+        return parse_origins(
+            value if isinstance(value, str) else [str(v) for v in value], allow_http_loopback=False
+        )
+    except ValueError as exc:
+        raise ValueError(f"context web_origins: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,10 @@ class Settings:
     copies its recovery points to, e.g. `arn:aws:backup:us-west-2:222233334444:backup-vault:tandem-dr`.
     Empty: no copies. The destination vault's access policy must allow this account to copy into
     it (see the README's operators' notes)."""
+    web_origins: tuple[str, ...] = ()
+    """The web origins allowed to call the API from a browser (CORS), comma-separated in the
+    context: exact `https://host[:port]` origins, never a wildcard (e.g. the web app's
+    CloudFront domain). Empty: no browser app may call the stage (a `prod` stage refuses that)."""
 
     @classmethod
     def from_scope(cls, scope: Construct) -> Settings:
@@ -112,7 +127,13 @@ class Settings:
             app_url=str(get("app_url")),
             sms_help_line=" ".join(str(get("sms_help_line")).split()),
             backup_copy_vault_arn=str(get("backup_copy_vault_arn")).strip(),
+            web_origins=_web_origins(get("web_origins")),
         )
+        if settings.stage == PRODUCTION_STAGE and not settings.web_origins:
+            raise ValueError(
+                "stage prod needs its web app's origin: no browser could call the API. Set the context "
+                "web_origins (e.g. -c web_origins=https://app.example.org)."
+            )
         if "@" not in settings.sender_email:
             raise ValueError(f"context sender_email must be an email address, got {settings.sender_email!r}")
         settings._check_alarm_subscriber()

@@ -49,6 +49,7 @@ from functions.catalog import (
     dependencies,
 )
 from functions.common import tables
+from functions.common.cors import ORIGINS_ENV as WEB_ORIGINS_ENV
 from infra import nag, permissions
 from infra.config import CLEARINGHOUSE_SECRET_NAME, Settings
 from infra.data import Data
@@ -313,6 +314,8 @@ class Functions(Construct):
             env[APP_URL_ENV] = self._settings.app_url
         if entry.trigger == "topic":
             env[SMS_HELP_LINE_ENV] = self._settings.sms_help_line
+        if entry.trigger == "api":
+            env[WEB_ORIGINS_ENV] = ",".join(self._settings.web_origins)
         if entry.checks_readiness:
             env.update({name: value for name, (value, _arn) in self._dependency_resources().items()})
         env.update(entry.env)

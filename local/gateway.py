@@ -27,6 +27,7 @@ import jwt
 from chalice.local import LambdaEventConverter, RouteMatcher
 
 from functions.catalog import api_entrypoint
+from functions.common import cors
 from functions.common.errors import PROBLEM_BASE
 from functions.common.http import PROBLEM_JSON, problem_body
 from functions.openapi import FUNCTION_KEY
@@ -111,6 +112,9 @@ class Gateway:
     invoker: Invoke = invoke_in_process
     """Runs a function on an event: the runtime's worker pool (Lambda-like containers, one event
     at a time each); by default in this process, one event at a time."""
+    web_origins: tuple[str, ...] = ()
+    """Web origins allowed to call the API from a browser (`functions.common.cors`): the
+    gateway answers their preflights and adds CORS headers to its own errors."""
 
     def __post_init__(self) -> None:
         self.operations: dict[tuple[str, str], Operation] = {}
@@ -223,6 +227,23 @@ def complete_event(
     }
 
 
+def _header(headers: list[tuple[str, str]], name: str) -> str | None:
+    return next((v for k, v in headers if k.lower() == name.lower()), None)
+
+
+def with_cors(
+    headers: list[tuple[str, str]], request: list[tuple[str, str]], origins: tuple[str, ...]
+) -> list[tuple[str, str]]:
+    """The response's headers with CORS for the request's origin, unless the function already
+    gave them (its responses carry their own): the gateway's own answers (401, 404, 413, 502,
+    ...) are readable by an allowed web app, as API Gateway's gateway responses are."""
+    names = {name.lower() for name, _ in headers}
+    if "access-control-allow-origin" in names:
+        return headers
+    added = list(cors.response_headers(_header(request, "Origin"), origins).items())
+    return [*headers, *([] if "vary" in names else [("Vary", "Origin")]), *added]
+
+
 def _route_captures(resource: str, path: str) -> dict[str, str]:
     captures: dict[str, str] = {}
     for template, actual in zip(resource.split("/"), path.rstrip("/").split("/"), strict=False):
@@ -251,12 +272,15 @@ def handle(
     except ValueError:
         status, hdrs, payload = _problem(404, "Not Found", "not-found", "no such route", path)
         return status, list(hdrs.items()), payload
+    if method == "OPTIONS" and _header(headers, "Access-Control-Request-Method"):
+        # A CORS preflight: answered here, as API Gateway's mock integration answers it.
+        return 204, list(cors.preflight(dict(headers), gateway.web_origins).items()), b""
     operation = gateway.operations.get((match.route, method))
     if operation is None:
         return _not_allowed(method, path, gateway.allowed[match.route])
     claims = None
     if operation.protected:
-        authorization = next((v for k, v in headers if k.lower() == "authorization"), None)
+        authorization = _header(headers, "Authorization")
         claims = gateway.verifier.claims(authorization)
         if claims is None:
             status, hdrs, payload = _problem(
@@ -353,6 +377,8 @@ def make_server(gateway: Gateway, host: str, port: int, log: Callable[[str], Non
         def _answer(
             self, started: float, status: int, headers: list[tuple[str, str]], payload: bytes
         ) -> None:
+            if status != 204 or self.command != "OPTIONS":  # a preflight's answer is complete
+                headers = with_cors(headers, list(self.headers.items()), gateway.web_origins)
             try:
                 self.send_response(status)
                 for name, value in headers:

@@ -25,6 +25,7 @@ from functions.catalog import (
     SES_CONFIGURATION_SET_ENV,
     Entrypoint,
 )
+from functions.common.cors import ORIGINS_ENV as WEB_ORIGINS_ENV
 from functions.common.tables import ALL_TABLES
 from functions.openapi import load_committed
 from functions.schedule.vocabulary import PersonKind
@@ -64,6 +65,7 @@ def _environment(settings: LocalSettings) -> None:
             "VIDEO_ROOMS": "fake",  # moto has no Chime SDK meetings
             "CLEARINGHOUSE": "simulated",  # eligibility answers from the demo benefit profiles
             "TANDEM_AWS_READ_TIMEOUT_SECONDS": "30",  # moto on a busy laptop is no DynamoDB
+            WEB_ORIGINS_ENV: ",".join(settings.web_origins),
             SENDER_EMAIL_ENV: SENDER_EMAIL,
         }
     )
@@ -225,7 +227,12 @@ def _start(settings: LocalSettings, moto: Any, started: list[Callable[[], None]]
         more_pools=[(resources.staff_user_pool_id, resources.staff_user_pool_client_id)],
     )
     gateway = gw.Gateway(
-        document=document, verifier=verifier, api_url=settings.api_url, sent_sms=sent_sms, invoker=pool.invoke
+        document=document,
+        verifier=verifier,
+        api_url=settings.api_url,
+        sent_sms=sent_sms,
+        invoker=pool.invoke,
+        web_origins=settings.web_origins,
     )
     server = gw.make_server(gateway, settings.host, settings.api_port, log)
     started.append(server.server_close)

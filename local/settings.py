@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from functions.common.cors import parse_origins
 from functions.common.tables import TableDef
 
 REGION = "us-east-1"
@@ -29,6 +30,9 @@ class LocalSettings:
     """Where the functions reach AWS, when not moto itself (a proxy in front of it): the
     gateway's token checks and the loops' reads still go to moto, as API Gateway's authorizer
     and Lambda's event sources would."""
+    extra_web_origins: tuple[str, ...] = ()
+    """`TANDEM_WEB_ORIGINS` (comma-separated): web origins allowed to call the API from a
+    browser besides the runtime's own (a web app's dev server, say)."""
 
     @classmethod
     def from_env(cls) -> LocalSettings:
@@ -42,7 +46,15 @@ class LocalSettings:
             workers=max(1, int(os.environ.get("TANDEM_WORKERS", "4"))),
             worker_max_events=max(0, int(os.environ.get("TANDEM_WORKER_MAX_EVENTS", "1000"))),
             functions_aws_url=os.environ.get("TANDEM_FUNCTIONS_AWS_URL") or None,
+            extra_web_origins=_web_origins(os.environ.get("TANDEM_WEB_ORIGINS", "")),
         )
+
+    @property
+    def web_origins(self) -> tuple[str, ...]:
+        """The runtime's own origin (as `localhost` and as 127.0.0.1: the web app it serves),
+        then `TANDEM_WEB_ORIGINS`."""
+        own = (f"http://localhost:{self.api_port}", f"http://127.0.0.1:{self.api_port}")
+        return parse_origins([*own, *self.extra_web_origins])
 
     @property
     def api_url(self) -> str:
@@ -51,6 +63,13 @@ class LocalSettings:
     @property
     def aws_endpoint_url(self) -> str:
         return f"http://{self.host}:{self.aws_port}"
+
+
+def _web_origins(text: str) -> tuple[str, ...]:
+    try:
+        return parse_origins(text)
+    except ValueError as exc:
+        raise SystemExit(f"TANDEM_WEB_ORIGINS: {exc}") from None
 
 
 def table_name(table: TableDef) -> str:

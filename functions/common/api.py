@@ -24,7 +24,7 @@ from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.common import aws
+from functions.common import aws, cors
 from functions.common.audit import AuditWriter
 from functions.common.config import ApiSettings, load_settings
 from functions.common.errors import (
@@ -267,7 +267,8 @@ def lambda_entry(
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.append_keys(domain=domain)
         with aws.invocation(context):
-            return app.resolve(event, context)
+            response = app.resolve(event, context)
+        return cors.with_cors(response, event.get("headers"), cors.origins_from_env())
 
     return cast("Callable[[dict[str, Any], LambdaContext], dict[str, Any]]", handler)
 

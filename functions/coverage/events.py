@@ -183,19 +183,25 @@ def _alerts() -> AlertSink:
     return alerts_from_env(load_settings(EventsSettings).event_bus_name, aws.client)
 
 
+def _project(store: CoverageStore, new: dict[str, Any], person_id: str, zone: ZoneInfo) -> None:
+    """The session's projected use for one attendee (authorizations, visit limits): written
+    while it is booked and not yet attended, dropped otherwise."""
+    coverage = Coverage.from_items(person_id, store.person_items(person_id))
+    # their estimates will price with their own copy of the prices: made with the first booking
+    reference = coverage.reference or prices.copy_for(store, person_id)
+    day = datetime.fromisoformat(str(new["start"])).astimezone(zone).date()
+    use = booked_use(new, person_id, coverage, zone, per_diem_rule(coverage, reference, day))
+    if use is None:
+        store.drop_booked(person_id, str(new["session_id"]))
+    else:
+        store.put_booked(use)
+
+
 def _on_booking(store: CoverageStore, new: dict[str, Any], settings: EventsSettings) -> None:
     """A booked, moved or cancelled session: its projected use of authorizations."""
     for person_id in new.get("attendee_ids") or []:
         zone = ZoneInfo(str((new.get("time_zones") or {}).get(person_id) or settings.program_time_zone))
-        coverage = Coverage.from_items(person_id, store.person_items(person_id))
-        # their estimates will price with their own copy of the prices: made with the first booking
-        reference = coverage.reference or prices.copy_for(store, person_id)
-        day = datetime.fromisoformat(str(new["start"])).astimezone(zone).date()
-        use = booked_use(new, person_id, coverage, zone, per_diem_rule(coverage, reference, day))
-        if use is None:
-            store.drop_booked(person_id, str(new["session_id"]))
-        else:
-            store.put_booked(use)
+        _project(store, new, person_id, zone)
         review(store, person_id, zone, session_id=str(new["session_id"]))
 
 
@@ -215,6 +221,9 @@ def _on_session(change: Change) -> None:
             _record(
                 store, person_id, str(new["session_id"]), partial(session_service, new, person_id), zone, day
             )
+            # No longer a projection: attended, it is the claim just recorded; missed, it bills
+            # nothing and draws on no authorization or visit limit.
+            _project(store, new, person_id, zone)
         # Recording attendance rewrites every attendee's copy of the session on the schedule:
         # a flag it carried is told again (for each attendee, changed or not).
         review(store, person_id, zone, session_id=str(new["session_id"]))

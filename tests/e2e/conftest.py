@@ -152,8 +152,14 @@ def stop_runtime(runtime: LocalRuntime) -> None:
             runtime.process.kill()
 
 
+WEB_APP_ORIGIN = "http://localhost:5173"
+"""A web app's dev server the shared runtime allows besides its own origin (`TANDEM_WEB_ORIGINS`)."""
+
+
 @pytest.fixture(scope="session")
 def local_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
-    runtime = start_runtime(tmp_path_factory.mktemp("tandem-state"))
+    runtime = start_runtime(
+        tmp_path_factory.mktemp("tandem-state"), extra_env={"TANDEM_WEB_ORIGINS": WEB_APP_ORIGIN}
+    )
     yield runtime
     stop_runtime(runtime)

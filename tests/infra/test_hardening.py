@@ -27,11 +27,14 @@ pytestmark = pytest.mark.xdist_group("infra-template")
 
 ALARM_TOPIC = "arn:aws:sns:us-east-1:111122223333:ops-pager"
 COPY_VAULT = "arn:aws:backup:us-west-2:222233334444:backup-vault:tandem-dr"
+WEB_APP = "https://app.tandem.health"
+PREVIEW = "https://preview.tandem.health"
 PRODUCTION = {
     "stage": "prod",
     "alarm_email": "oncall@example.org",
     "alarm_topic_arn": ALARM_TOPIC,
     "backup_copy_vault_arn": COPY_VAULT,
+    "web_origins": f"{WEB_APP}, {PREVIEW}",
 }
 
 
@@ -324,3 +327,102 @@ def test_production_speaks_production_to_the_clearinghouse(production: Resources
     for entry in (e for e in ENTRYPOINTS if e.uses_clearinghouse):
         env = props(production[function_id(production, entry)])["Environment"]["Variables"]
         assert (env["TANDEM_STAGE"], env["CLEARINGHOUSE_USAGE"]) == ("prod", "P")
+
+
+# --- CORS (issue 11) ----------------------------------------------------------------------------
+
+
+def _preflights(resources: Resources) -> list[dict[str, Any]]:
+    return [
+        props(body)
+        for body in of_type(resources, "AWS::ApiGateway::Method").values()
+        if props(body)["HttpMethod"] == "OPTIONS"
+    ]
+
+
+def test_every_resource_answers_preflights_for_exactly_the_stages_origins(production: Resources) -> None:
+    methods = of_type(production, "AWS::ApiGateway::Method").values()
+    resources_with_routes = {
+        props(m)["ResourceId"]["Ref"] for m in methods if props(m)["HttpMethod"] != "OPTIONS"
+    }
+    preflights = _preflights(production)
+    # Given the production stage's two web origins: every resource with a route has a preflight
+    assert {p["ResourceId"]["Ref"] for p in preflights} == resources_with_routes
+    for preflight in preflights:
+        # Then it is a mock (no function), unauthenticated (browsers send no credentials)
+        assert preflight["AuthorizationType"] == "NONE"
+        integration = preflight["Integration"]
+        assert integration["Type"] == "MOCK"
+        (response,) = integration["IntegrationResponses"]
+        headers = response["ResponseParameters"]
+        allowed_headers = headers["method.response.header.Access-Control-Allow-Headers"]
+        assert "Authorization" in allowed_headers
+        assert "Idempotency-Key" in allowed_headers
+        assert headers["method.response.header.Vary"] == "'Origin'"
+        # And the origin is named only when it is exactly one of the two (no regex, no wildcard)
+        assert "method.response.header.Access-Control-Allow-Origin" not in headers
+        template = response["ResponseTemplates"]["application/json"]
+        assert f'$origin == "{WEB_APP}" || $origin == "{PREVIEW}"' in template
+        assert "matches" not in template
+        assert "*" not in template
+
+
+def test_a_preflight_allows_the_methods_its_resource_serves(production: Resources) -> None:
+    by_resource: dict[str, set[str]] = {}
+    for body in of_type(production, "AWS::ApiGateway::Method").values():
+        by_resource.setdefault(props(body)["ResourceId"]["Ref"], set()).add(props(body)["HttpMethod"])
+    for preflight in _preflights(production):
+        (response,) = preflight["Integration"]["IntegrationResponses"]
+        allowed = response["ResponseParameters"]["method.response.header.Access-Control-Allow-Methods"]
+        served = by_resource[preflight["ResourceId"]["Ref"]] - {"OPTIONS"}
+        assert set(allowed.strip("'").split(", ")) == served
+
+
+def test_gateway_errors_carry_cors_headers_without_credentials(production: Resources) -> None:
+    responses = of_type(production, "AWS::ApiGateway::GatewayResponse").values()
+    kinds = {props(r)["ResponseType"] for r in responses}
+    assert {"UNAUTHORIZED", "ACCESS_DENIED", "THROTTLED", "DEFAULT_4XX", "DEFAULT_5XX"} <= kinds
+    for response in responses:
+        headers = props(response)["ResponseParameters"]
+        assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == "method.request.header.Origin"
+        assert headers["gatewayresponse.header.Vary"] == "'Origin'"
+        assert not any("Credentials" in name for name in headers)
+
+
+def test_api_functions_are_told_the_stages_web_origins(production: Resources) -> None:
+    for entry in ENTRYPOINTS:
+        env = props(production[function_id(production, entry)])["Environment"]["Variables"]
+        if entry.trigger == "api":
+            assert env["WEB_ORIGINS"] == f"{WEB_APP},{PREVIEW}"
+        else:
+            assert "WEB_ORIGINS" not in env
+
+
+def test_a_stage_without_web_origins_has_no_preflights_and_prod_refuses_none(
+    document: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outdir = str(tmp_path_factory.mktemp("cdk-no-origins"))
+    _, stack = app_factory.build_app(
+        openapi=document, outdir=outdir, context={"web_origins": ""}, with_nag=False
+    )
+    resources: Resources = Template.from_stack(stack).to_json()["Resources"]
+    assert _preflights(resources) == []
+    for response in of_type(resources, "AWS::ApiGateway::GatewayResponse").values():
+        assert not any("Access-Control" in name for name in props(response)["ResponseParameters"])
+    with pytest.raises(ValueError, match="stage prod needs its web app's origin"):
+        Settings.from_scope(cdk.App(context={**PRODUCTION, "web_origins": ""}))
+
+
+@pytest.mark.parametrize(
+    "origins",
+    [
+        "*",
+        "https://*.tandem.health",
+        "https://app.tandem.health/",
+        "http://app.tandem.health",
+        "http://localhost:3000",
+    ],
+)
+def test_settings_refuse_a_web_origin_that_is_not_exact_https(origins: str) -> None:
+    with pytest.raises(ValueError, match="web_origins"):
+        Settings.from_scope(cdk.App(context={"web_origins": origins}))

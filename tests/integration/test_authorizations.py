@@ -157,6 +157,39 @@ def test_attendance_consumes_units_and_the_low_alert_is_raised_once(coverage, cl
     assert seen(alerts) == []
 
 
+def test_a_missed_session_draws_on_no_authorization_and_no_visit_limit(coverage, clock, stream):  # noqa: F811
+    # Given three units, and two sessions booked today: both projected
+    monday = next_week_day(0)
+    authorize(3, monday - timedelta(days=14), monday + timedelta(days=30))
+    clock["now"] = datetime.fromisoformat(at(monday, 7))
+    missed = book(start=at(monday, 9)).json
+    book(start=at(monday, 13))
+    stream.step()
+    assert standing()["items"][0]["projected"] == 2
+
+    # When Alex does not show up for the first
+    clock["now"] = datetime.fromisoformat(at(monday, 10, 30))
+    reply = schedule_call(
+        "POST",
+        f"/sessions/{missed['session_id']}/attendance",
+        caller=SAM,
+        body={"records": [{"person_id": "per_demoalex", "status": "no_show"}]},
+        headers={"If-Match": '"1"'},
+    )
+    assert reply.status == 200, reply
+    stream.step()
+    # Then it draws on nothing: neither a consumed unit nor a projected one
+    [auth] = standing()["items"]
+    assert (auth["consumed"], auth["projected"], auth["remaining"]) == (0, 1, 2)
+    # And coverage keeps no projected use of it (which visit limits would count too)
+    items = aws.client("dynamodb").query(
+        TableName=coverage.table,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :sk)",
+        ExpressionAttributeValues={":pk": {"S": "PERSON#per_demoalex"}, ":sk": {"S": "BOOKED#"}},
+    )["Items"]
+    assert missed["session_id"] not in {item["source_id"]["S"] for item in items}
+
+
 def test_the_nightly_sweep_warns_a_week_before_expiry_once(coverage, alerts):  # noqa: F811
     today = controlled_now().date()
     auth = authorize(20, today - timedelta(days=30), today + timedelta(days=7))

@@ -680,4 +680,31 @@ CASES: list[Case] = [
         },
         su_in={"copay_cents": None},
     ),
+    _case(
+        "carve_out_psychiatric_outpatient",
+        "Behavioral-health carve-out (Optum/Carelon-style) stating outpatient and intensive "
+        "outpatient benefits under A8 (psychiatric - outpatient) only, never MH, with a visit "
+        "quantity per calendar year on the coinsurance line",
+        interchange(
+            payer("RIVERBEND BEHAVIORAL", "RBB31")
+            + PROVIDER
+            + subscriber("OKAFOR", "ADA", "RBB7730021")
+            + "DTP*346*D8*20250101~"
+            "EB*1*IND*30^A8*HM*RIVERBEND BH~"
+            "EB*C*IND*A8***23*500*****Y~"
+            "EB*B*IND*A8***27*25*****Y~"
+            "EB*A*IND*A8***23**.1*VS*20**Y~",
+            sender="RIVERBEND",
+        ),
+        status="active",
+        insurance_type="HM",
+        active_service_types=["30", "A8"],
+        mh_in={
+            "copay_cents": 2500,
+            "coinsurance_rate": "0.1",
+            "deductible": (50000, None, None, None),
+            "visit_limit": 20,
+            "visit_limit_period": "calendar_year",
+        },
+    ),
 ]

@@ -75,12 +75,15 @@ def booked_use(
     zone: ZoneInfo,
     per_diem: tuple[BillingRule, Program] | None = None,
 ) -> dict[str, Any] | None:
-    """What a booked session is expected to draw on authorizations, or None when it is not
-    booked (any more) or bills nothing for this person. Coded per service; under a per-diem
+    """What a booked session is expected to draw on authorizations and visit limits, or None
+    when it is not booked (any more), its attendance is recorded for this person, or it bills
+    nothing for them. Coded per service; under a per-diem
     plan (`per_diem`, the plan's rule) it also carries what the day's coding needs (its
     category, minutes and the rule), and the day's booked sessions are coded together."""
     if image.get("status") != "booked":
         return None
+    if (image.get("attendance") or {}).get(person_id):
+        return None  # attendance recorded: attended is a claim now, missed bills nothing
     category = SESSION_CATEGORY.get(str(image.get("type")))
     if category is None:
         return None

@@ -55,7 +55,9 @@ INQUIRY_SERVICE_TYPES: tuple[str, ...] = ("30", "MH", "AI", "A6")
 BenefitCategory = Literal["mental_health", "substance_use"]
 CATEGORY_SERVICE_TYPES: dict[BenefitCategory, tuple[str, ...]] = {
     # Most specific first: `summarise` takes the first service type the payer answered.
-    "mental_health": ("MH", "A6", "30"),
+    # A8 (psychiatric - outpatient) is how some payers, carve-outs especially, state outpatient
+    # and intensive outpatient behavioral health instead of MH.
+    "mental_health": ("MH", "A6", "A8", "30"),
     "substance_use": ("AI", "30"),
 }
 

@@ -1,0 +1,208 @@
+"""Visit and day limits: which one the engine enforces, and what was used before a week."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from functions.coverage.logic import eligibility
+from functions.coverage.logic.eligibility import CostShareOut, LimitOut
+from functions.coverage.logic.limits import (
+    Allowance,
+    Counted,
+    Expected,
+    allowance,
+    booked_expected,
+    limit_notes,
+    used_before,
+)
+from functions.coverage.logic.x12 import TimePeriod, parse_271
+from tests.unit.x12_corpus import CASES
+
+CHECKED = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)  # a Monday's 271
+
+
+def _mh_in(name: str) -> CostShareOut:
+    case = next(c for c in CASES if c.name == name)
+    (mh,) = [b for b in eligibility.benefits_of(parse_271(case.text)) if b.category == "mental_health"]
+    return mh.in_network
+
+
+def _claim(source: str, day: str, recorded: datetime, codes: tuple[str, ...] = ("90837",)) -> dict[str, Any]:
+    return {
+        "source_id": source,
+        "plan_id": "pln_1",
+        "basis": "insured",
+        "codes": list(codes),
+        "service_date": day,
+        "recorded_at": recorded.isoformat(),
+    }
+
+
+def test_days_per_admission_are_an_allowance_over_the_stay():
+    # Given the corpus's intensive-outpatient plan: 30 days per admission (EB09 DY, period 36)
+    limit = allowance(_mh_in("iop_days_per_admission"))
+    # Then the engine counts days over the stay, and says so as the payer did
+    assert limit == Allowance(30, "day", "stay", TimePeriod.ADMISSION, "30 days per admission", None)
+
+
+def test_a_yearly_visit_limit_with_what_remains_counts_from_the_271():
+    share = CostShareOut(
+        visit_limit=30, visit_limit_period=TimePeriod.SERVICE_YEAR, visits_remaining=5, limits=[]
+    )
+    assert allowance(share) == Allowance(
+        30, "visit", "year", TimePeriod.SERVICE_YEAR, "30 visits per service year", 25
+    )
+
+
+def test_only_what_remains_is_an_allowance_from_the_271_on():
+    share = CostShareOut(visits_remaining=7)
+    assert allowance(share) == Allowance(7, "visit", "remaining", None, "7 visits left")
+
+
+def test_remaining_days_per_admission_give_the_271s_count():
+    share = CostShareOut(
+        limits=[
+            LimitOut(
+                kind="limit", quantity=Decimal(20), unit="days", unit_code="DY", period=TimePeriod.EPISODE
+            ),
+            LimitOut(
+                kind="remaining",
+                quantity=Decimal(12),
+                unit="days",
+                unit_code="DY",
+                period=TimePeriod.REMAINING,
+            ),
+        ]
+    )
+    limit = allowance(share)
+    assert limit is not None
+    assert (limit.scope, limit.used_by_271) == ("stay", 8)
+
+
+def test_weekly_and_procedure_limits_are_not_the_plans_allowance():
+    share = CostShareOut(
+        limits=[
+            LimitOut(
+                kind="limit", quantity=Decimal(3), unit="visits", unit_code="VS", period=TimePeriod.WEEK
+            ),
+            LimitOut(
+                kind="limit",
+                quantity=Decimal(10),
+                unit="visits",
+                unit_code="VS",
+                period=TimePeriod.ADMISSION,
+                procedure="HC:90853",
+            ),
+        ]
+    )
+    assert allowance(share) is None
+
+
+def test_a_day_limit_counts_each_day_once_however_many_sessions_it_had():
+    # Given 30 days per admission, no count from the payer, and since admission: a day with
+    # two attended sessions (claimed before the 271) and a day with one booked after it
+    limit = Allowance(30, "day", "stay", TimePeriod.ADMISSION, "30 days per admission")
+    claims = [
+        _claim("ses_a", "2026-10-27", datetime(2026, 10, 27, 18, tzinfo=UTC)),
+        _claim("ses_b", "2026-10-27", datetime(2026, 10, 27, 19, tzinfo=UTC), ("99214", "90833")),
+    ]
+    expected = [Expected("ses_c", date(2026, 11, 4)), Expected("ses_d", date(2026, 11, 4))]
+    # When the week of 9 November is estimated
+    used = used_before(
+        limit, plan_id="pln_1", checked_at=CHECKED, claims=claims, expected=expected, before=date(2026, 11, 9)
+    )
+    # Then two days are used (the stay's claims count: the 271 gave no count of its own)
+    assert used == 2
+    # And as visits the same would be four (the add-on code is part of its visit)
+    as_visits = Allowance(30, "visit", "stay", TimePeriod.ADMISSION, "30 visits per admission")
+    assert (
+        used_before(
+            as_visits,
+            plan_id="pln_1",
+            checked_at=CHECKED,
+            claims=claims,
+            expected=expected,
+            before=date(2026, 11, 9),
+        )
+        == 4
+    )
+
+
+def test_the_271s_count_stands_for_what_it_has_seen():
+    # Given the 271 counted 25 used, a claim recorded before it (already counted) and one after
+    limit = Allowance(30, "visit", "year", TimePeriod.SERVICE_YEAR, "30 visits per service year", 25)
+    claims = [
+        _claim("ses_a", "2026-10-30", datetime(2026, 10, 30, 18, tzinfo=UTC)),
+        _claim("ses_b", "2026-11-03", datetime(2026, 11, 3, 18, tzinfo=UTC)),
+        {**_claim("ses_x", "2026-11-03", datetime(2026, 11, 3, 18, tzinfo=UTC)), "plan_id": "pln_other"},
+        {**_claim("ses_y", "2026-11-03", datetime(2026, 11, 3, 18, tzinfo=UTC)), "basis": "self_pay"},
+    ]
+    used = used_before(
+        limit, plan_id="pln_1", checked_at=CHECKED, claims=claims, expected=[], before=date(2026, 11, 9)
+    )
+    assert used == 26
+
+
+def test_group_occurrences_and_booked_sessions_between_the_271_and_the_week_count_once():
+    # Given only 5 visits left, a booked session and a group occurrence before the week, the
+    # group's earlier occurrence already claimed, and the week's own services being priced
+    limit = Allowance(5, "visit", "remaining", None, "5 visits left")
+    booked = booked_expected(
+        [{"source_id": "ses_b", "service_date": "2026-11-05", "codes": ["90837"], "units": [1]}]
+    )
+    group = [
+        Expected("grp_1@2026-11-03T18:00:00+00:00", date(2026, 11, 3)),
+        Expected("grp_1@2026-11-05T18:00:00+00:00", date(2026, 11, 5)),
+        Expected("grp_1@2026-11-10T18:00:00+00:00", date(2026, 11, 10)),  # in the week: priced
+        Expected("ses_b", date(2026, 11, 5)),  # the same booking seen on the schedule too
+    ]
+    claims = [_claim("grp_1@2026-11-03T18:00:00+00:00", "2026-11-03", datetime(2026, 11, 3, 20, tzinfo=UTC))]
+    used = used_before(
+        limit,
+        plan_id="pln_1",
+        checked_at=CHECKED,
+        claims=claims,
+        expected=[*booked, *group],
+        before=date(2026, 11, 9),
+        pricing=frozenset({"grp_1@2026-11-10T18:00:00+00:00"}),
+    )
+    # Then: the claimed occurrence, the booked session and the later occurrence: 3
+    assert used == 3
+
+
+def test_a_calendar_year_limit_counts_that_year_only():
+    # Given 20 visits per calendar year and a 271 from December that counted 18
+    limit = Allowance(20, "visit", "year", TimePeriod.CALENDAR_YEAR, "20 visits per calendar year", 18)
+    checked = datetime(2026, 12, 28, 15, tzinfo=UTC)
+    expected = [Expected("ses_dec", date(2026, 12, 30)), Expected("ses_jan", date(2027, 1, 5))]
+    # When a January week is estimated: December's count and bookings are last year's
+    assert (
+        used_before(
+            limit, plan_id="pln_1", checked_at=checked, claims=[], expected=expected, before=date(2027, 1, 11)
+        )
+        == 1
+    )
+    # And a December week counts the 271's 18 and the booking after it
+    assert (
+        used_before(
+            limit,
+            plan_id="pln_1",
+            checked_at=checked,
+            claims=[],
+            expected=expected,
+            before=date(2026, 12, 31),
+        )
+        == 19
+    )
+
+
+def test_the_notes_name_the_limit_as_the_payer_stated_it():
+    limit = Allowance(30, "day", "stay", TimePeriod.ADMISSION, "30 days per admission")
+    lines = [Counted(date(2026, 11, 10), False, True), Counted(date(2026, 11, 11), True, True)]
+    (note,) = limit_notes(CostShareOut(), limit, lines)
+    assert note == (
+        "the week of 2026-11-09 crosses the plan's day limit (30 days per admission): from 2026-11-11 "
+        "sessions are beyond it and shown at the full charge"
+    )
