@@ -28,6 +28,7 @@ from functions.coverage.logic.eligibility import (
     BenefitsOut,
     CostShareOut,
     EligibilityRecord,
+    ProcedureBenefitsOut,
 )
 from functions.coverage.logic.estimates import Coverage, Estimate, WeekService, estimate, per_diem_rule
 from functions.coverage.logic.summary import summarise
@@ -94,7 +95,9 @@ def _reference(
     )
 
 
-def _record(share: CostShareOut = SHARE) -> EligibilityRecord:
+def _record(
+    share: CostShareOut = SHARE, procedures: list[ProcedureBenefitsOut] | None = None
+) -> EligibilityRecord:
     return EligibilityRecord(
         person_id=PLAN.person_id,
         plan_id=PLAN.plan_id,
@@ -102,7 +105,11 @@ def _record(share: CostShareOut = SHARE) -> EligibilityRecord:
         payer_name="Lone Star Mutual PPO",
         checked_at=CHECKED,
         status="active",
-        benefits=[BenefitsOut(category="mental_health", service_types=["MH"], in_network=share)],
+        benefits=[
+            BenefitsOut(
+                category="mental_health", service_types=["MH"], in_network=share, procedures=procedures or []
+            )
+        ],
         requested_by="per_coord001",
     )
 
@@ -135,11 +142,12 @@ def _estimate(
     *,
     share: CostShareOut = SHARE,
     reference: BillingReference | None = None,
+    procedures: list[ProcedureBenefitsOut] | None = None,
 ) -> Estimate:
     coverage = Coverage(
         PLAN.person_id,
         [PLAN],
-        {PLAN.plan_id: _record(share)},
+        {PLAN.plan_id: _record(share, procedures)},
         confirmed={PLAN.plan_id: confirmed} if confirmed else {},
     )
     return estimate(PLAN.person_id, services, coverage, reference or _reference(), zone=ZONE, on=MONDAY)
@@ -378,6 +386,32 @@ def test_a_confirmed_weekly_limit_is_reported():
     result = _estimate(sessions, confirmed)
     assert [line.item.participant_pays for line in result.lines if line.item] == [3000, 3000, 3000]
     assert any("has 3 visits; the plan allows 2 a week" in note for note in result.notes)
+
+
+def test_a_procedure_the_271_names_keeps_its_own_line_and_says_so():
+    # The 271 names a $15 copay for group psychotherapy (90853); the SBC confirms groups are
+    # deductible then 10 % coinsurance. The 271's procedure line still prices 90853: $15.
+    group_line = BenefitLineOut(line=9, segment="EB*B*IND*MH***27*15*****Y*HC:90853")
+    named = ProcedureBenefitsOut(
+        qualifier="HC",
+        code="90853",
+        in_network=SHARE.model_copy(update={"copay_cents": 1500, "sources": {"copay": [group_line]}}),
+    )
+    confirmed = _confirmed(
+        categories=[
+            {"category": "group_therapy", "order": "deductible_then_coinsurance", "coinsurance_percent": "10"}
+        ]
+    )
+    result = _estimate([GROUP], confirmed, procedures=[named])
+    assert result.lines[0].item is not None
+    assert result.lines[0].item.participant_pays == 1500
+    found = _sources(result)
+    assert (found["copay"].source, found["copay"].lines) == ("271", (group_line,))
+    assert found["order"].source == "assumption"
+    # A procedure line saying what its category says is no rule of its own: the SBC prices it
+    same = ProcedureBenefitsOut(qualifier="HC", code="90853", in_network=SHARE)
+    result = _estimate([GROUP], confirmed, procedures=[same])
+    assert _sources(result)["order"].source == "confirmed_terms"
 
 
 # --- per diem or per service ---------------------------------------------------------------------

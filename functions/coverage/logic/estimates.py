@@ -720,11 +720,7 @@ def estimate(
         )
     fees = reference.fee_schedules.get(plan.payer_id or "")
     record = coverage.eligibility.get(plan.plan_id)
-    network = (
-        NetworkTier.OUT_OF_NETWORK
-        if plan.network_status is NetworkStatus.OUT_OF_NETWORK
-        else NetworkTier.IN_NETWORK
-    )
+    network = network_of(plan)
     if plan.network_status is NetworkStatus.UNKNOWN:
         notes.append("the program's network status with this payer is unknown: estimated as in network")
     benefits = plan_benefits(record) if record and record.status == "active" else None
@@ -843,17 +839,20 @@ def per_diem_rule(
     if plan is None or plan.plan_type is PlanType.SELF_PAY:
         return None
     fees = reference.fee_schedules.get(plan.payer_id or "")
-    network = (
-        NetworkTier.OUT_OF_NETWORK
-        if plan.network_status is NetworkStatus.OUT_OF_NETWORK
-        else NetworkTier.IN_NETWORK
-    )
     if (
         fees is None
-        or billing_model(fees, coverage.confirmed.get(plan.plan_id), network) is not BillingModel.PER_DIEM
+        or billing_model(fees, coverage.confirmed.get(plan.plan_id), network_of(plan))
+        is not BillingModel.PER_DIEM
     ):
         return None
     return replace(fees.rule(), model=BillingModel.PER_DIEM), fees.program
+
+
+def network_of(plan: PlanRecord) -> NetworkTier:
+    """The tier the plan's services are priced in (an unknown network status: in network)."""
+    if plan.network_status is NetworkStatus.OUT_OF_NETWORK:
+        return NetworkTier.OUT_OF_NETWORK
+    return NetworkTier.IN_NETWORK
 
 
 PER_DIEM_CODES = {
@@ -895,11 +894,11 @@ def line_sources(
     if share is None or terms is None or denied:
         return ()
     service = item.service
-    named = mental_health.for_procedure(service.code.value) if mental_health else None
-    entry = confirmed.entry(service.category, service.network) if confirmed and named is None else None
+    named = service.code.value in terms.procedure_rules  # priced by its own 271 line
+    entry = confirmed.entry(service.category, service.network) if confirmed and not named else None
     return term_sources(
         rule=terms.rule(service.category, service.code.value),
-        share=limited_share(share, confirmed, service.network) if named is None else share,
+        share=share if named else limited_share(share, confirmed, service.network),
         entry=entry,
         document=confirmed.document if confirmed else None,
         billing=billing_source(model, confirmed, fee_schedule_model=fees.billing_model if fees else None),

@@ -9,10 +9,10 @@ from datetime import date
 from functions.coverage.billing import BillingReference
 from functions.coverage.logic.costshare import BillingCode, NetworkTier, ServiceCategory
 from functions.coverage.logic.eligibility import CostShareOut, EligibilityRecord
-from functions.coverage.logic.estimates import Coverage
+from functions.coverage.logic.estimates import Coverage, network_of
 from functions.coverage.logic.money import format_percent, format_usd
 from functions.coverage.logic.terms import CategoryTerms, ConfirmedTermsRecord
-from functions.coverage.vocabulary import CostShareOrder, NetworkStatus, PlanType
+from functions.coverage.vocabulary import CostShareOrder, PlanType
 
 CATEGORIES: tuple[tuple[str, str], ...] = (
     ("individual_therapy", "Individual therapy sessions"),
@@ -133,11 +133,7 @@ def summarise(
         else None
     )
     share = None
-    network = (
-        NetworkTier.OUT_OF_NETWORK
-        if plan.network_status is NetworkStatus.OUT_OF_NETWORK
-        else NetworkTier.IN_NETWORK
-    )
+    network = network_of(plan)
     if benefits is not None:
         share = benefits.out_of_network if network is NetworkTier.OUT_OF_NETWORK else benefits.in_network
     confirmed: ConfirmedTermsRecord | None = coverage.confirmed.get(plan.plan_id)
