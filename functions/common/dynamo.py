@@ -72,3 +72,19 @@ def get_item(
     response = client.get_item(TableName=table, Key=to_item(key), ConsistentRead=consistent)
     item = response.get("Item")
     return from_item(item) if item else None
+
+
+def batch_get_by_sk(
+    client: Any, table: str, keys: list[dict[str, str]], *, consistent: bool = True
+) -> dict[str, dict[str, Any]]:
+    """A few items of one table as plain dicts by their sort key: one BatchGetItem (repeated
+    only for keys DynamoDB leaves unprocessed); a key with no item is absent."""
+    request: dict[str, Any] = {table: {"Keys": [to_item(key) for key in keys], "ConsistentRead": consistent}}
+    found: dict[str, dict[str, Any]] = {}
+    while request:
+        response = client.batch_get_item(RequestItems=request)
+        for item in response.get("Responses", {}).get(table, []):
+            data = from_item(item)
+            found[str(data["sk"])] = data
+        request = response.get("UnprocessedKeys") or {}
+    return found

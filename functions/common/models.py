@@ -24,12 +24,14 @@ from functions.common.observability import logger, metrics
 
 
 def _check_zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError("not an IANA time zone") from exc
+    # The known names first: anything else never reaches the file system, where a name too
+    # long for a path is an OSError rather than a ValueError (a 500, not a 422).
     if value not in _zones():
         raise ValueError("not an IANA time zone")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ValueError("not an IANA time zone") from exc
     return value
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from functions.common.dynamo import cancellation_reasons, error_code, from_item, to_item
+from functions.common.dynamo import batch_get_by_sk, cancellation_reasons, error_code, from_item, to_item
 from functions.common.models import iso
 from functions.common.tables import GSI1
 from functions.coverage.logic.eligibility import (
@@ -64,16 +64,7 @@ class EligibilityStore:
         """A plan and its latest eligibility result: one BatchGetItem (strongly consistent)."""
         plan_key = PlanRecord.key(person_id, plan_id)
         latest_key = EligibilityRecord.latest_key(person_id, plan_id)
-        request: dict[str, Any] = {
-            self.table: {"Keys": [to_item(plan_key), to_item(latest_key)], "ConsistentRead": True}
-        }
-        found: dict[str, dict[str, Any]] = {}
-        while request:
-            response = self._client.batch_get_item(RequestItems=request)
-            for item in response.get("Responses", {}).get(self.table, []):
-                data = from_item(item)
-                found[data["sk"]] = data
-            request = response.get("UnprocessedKeys") or {}
+        found = batch_get_by_sk(self._client, self.table, [plan_key, latest_key])
         plan = found.get(plan_key["sk"])
         latest = found.get(latest_key["sk"])
         return (

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from functions.common.api import create_resolver, lambda_entry
 from functions.coverage.deps import CoverageSettings
-from functions.coverage.routes import authorizations, billing, eligibility, estimates, plans
+from functions.coverage.routes import authorizations, billing, eligibility, estimates, plans, terms
 
 SETTINGS = CoverageSettings
 app = create_resolver()
 app.include_router(plans.router)
+app.include_router(terms.router)
 app.include_router(eligibility.router)
 app.include_router(estimates.router)
 app.include_router(billing.router)

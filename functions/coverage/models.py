@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -182,6 +182,34 @@ class UndeterminedOut(BaseModel):
     reason: str
 
 
+class SourceLineOut(BaseModel):
+    """A 271 line a term was read from."""
+
+    line: int = Field(description="The EB segment's position in the 271 transaction set (ST is 1)")
+    segment: str = Field(description="The EB segment as the payer sent it")
+
+
+class SourceDocumentOut(BaseModel):
+    """The plan document (its Summary of Benefits and Coverage) confirmed terms were read from."""
+
+    name: str
+    version: str | None = None
+    issued_on: date | None = None
+    reference: str | None = Field(default=None, description="Where the document is kept")
+
+
+class TermSourceOut(BaseModel):
+    """Where one part of a line's share came from."""
+
+    part: Literal[
+        "order", "copay", "deductible", "coinsurance", "visit_limit", "billing", "out_of_pocket_maximum"
+    ] = Field(description="order is how the copay combines with the deductible and coinsurance")
+    source: Literal["271", "confirmed_terms", "assumption"]
+    detail: str = Field(description="The term in words; for an assumption, the assumption")
+    lines: list[SourceLineOut] = Field(default_factory=list, description="The 271 lines it was read from")
+    document: SourceDocumentOut | None = Field(default=None, description="For confirmed terms: the document")
+
+
 class EstimateLineOut(BaseModel):
     day: date
     sources: list[EstimateSourceOut]
@@ -203,6 +231,11 @@ class EstimateLineOut(BaseModel):
         default_factory=list,
         description="Parts of the participant's share that could not be determined, and why: "
         "`you_pay` leaves them out",
+    )
+    term_sources: list[TermSourceOut] = Field(
+        default_factory=list,
+        description="Each part of the share and where it came from: the 271 (with its lines), the plan's "
+        "confirmed terms (with their document) or an assumption (stated)",
     )
 
 
@@ -236,6 +269,9 @@ class CategorySummaryOut(BaseModel):
     status: str = Field(description="covered, not_covered or unknown")
     your_share: str
     prior_authorization_required: bool | None = None
+    confirmed_terms: bool = Field(
+        default=False, description="The share follows the plan's confirmed terms (its SBC), not the 271 alone"
+    )
 
 
 class CoverageSummaryOut(BaseModel):

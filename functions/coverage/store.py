@@ -8,6 +8,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from functions.common.dynamo import (
+    batch_get_by_sk,
     cancellation_reasons,
     error_code,
     from_item,
@@ -18,6 +19,7 @@ from functions.common.dynamo import (
 from functions.common.errors import FieldError, PreconditionFailed
 from functions.common.tables import GSI1, PARTICIPANT_WEEK_INDEX
 from functions.coverage.billing import BILLING_PK, PRICES_BUCKET
+from functions.coverage.logic.terms import ConfirmedTermsRecord
 from functions.coverage.models import PlanRecord
 
 
@@ -46,6 +48,23 @@ class CoverageStore:
         data = self.get_item(PlanRecord.key(person_id, plan_id))
         return PlanRecord.from_attributes(data) if data else None
 
+    def plan_and_terms(
+        self, person_id: str, plan_id: str
+    ) -> tuple[PlanRecord | None, ConfirmedTermsRecord | None]:
+        """A plan and its confirmed terms: one BatchGetItem (strongly consistent)."""
+        plan_key = PlanRecord.key(person_id, plan_id)
+        terms_key = ConfirmedTermsRecord.key(person_id, plan_id)
+        found = batch_get_by_sk(self._client, self.table, [plan_key, terms_key])
+        plan, terms = found.get(plan_key["sk"]), found.get(terms_key["sk"])
+        return (
+            PlanRecord.from_attributes(plan) if plan else None,
+            ConfirmedTermsRecord.from_attributes(terms) if terms else None,
+        )
+
+    def confirmed_terms(self, person_id: str, plan_id: str) -> ConfirmedTermsRecord | None:
+        data = self.get_item(ConfirmedTermsRecord.key(person_id, plan_id))
+        return ConfirmedTermsRecord.from_attributes(data) if data else None
+
     def get_item(self, key: dict[str, str]) -> dict[str, Any] | None:
         return get_item(self._client, self.table, key)
 
@@ -53,8 +72,8 @@ class CoverageStore:
         self, attributes: dict[str, Any], audit_put: dict[str, Any], *, expected_version: int | None
     ) -> None:
         """Create (`expected_version` None: only if new) or replace (only from the version
-        read) one versioned item (a plan, a fee schedule, the chargemaster, an
-        authorization), with its audit entry, in one transaction; 412 when it moved on."""
+        read) one versioned item (a plan, its confirmed terms, a fee schedule, the
+        chargemaster, an authorization), with its audit entry, in one transaction; 412 when it moved on."""
         put: dict[str, Any] = {"TableName": self.table, "Item": to_item(attributes)}
         if expected_version is None:
             put["ConditionExpression"] = "attribute_not_exists(pk)"

@@ -37,5 +37,19 @@ class NetworkStatus(StrEnum):
     UNKNOWN = "unknown"
 
 
+class CostShareOrder(StrEnum):
+    """How a plan combines a category's copay with the deductible and coinsurance (its SBC
+    says; a 271 cannot)."""
+
+    COPAY_BEFORE_DEDUCTIBLE = "copay_before_deductible"
+    """The copay is the whole share; the deductible does not apply and is left untouched."""
+    DEDUCTIBLE_THEN_COPAY = "deductible_then_copay"
+    """The allowed amount goes to the deductible first; once it is met, the copay applies."""
+    COPAY_THEN_COINSURANCE = "copay_then_coinsurance"
+    """The copay, then coinsurance on the rest of the allowed amount (no deductible)."""
+    DEDUCTIBLE_THEN_COINSURANCE = "deductible_then_coinsurance"
+    """No copay: the deductible, then coinsurance."""
+
+
 ENTITY_PLAN = "PLAN"
 ENTITY_BILLING_CHOICE = "BILLING_CHOICE"

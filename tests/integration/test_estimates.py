@@ -383,6 +383,7 @@ def test_the_coverage_summary_by_benefit_category(coverage):
         "status": "not_covered",
         "your_share": "$160.00 self-pay price (90837)",
         "prior_authorization_required": None,
+        "confirmed_terms": False,
     }
     # Before eligibility is checked, insured categories are unknown; a partner sees nothing
     jamie = call("GET", "/participants/per_demojamie/coverage-summary", caller=JAMIE).json

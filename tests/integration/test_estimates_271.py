@@ -13,7 +13,7 @@ from functions.coverage.logic.x12 import parse_271
 from functions.coverage.vocabulary import NetworkStatus
 from local import seed
 from tests.clock import controlled_now
-from tests.integration.test_estimates import ALEX, call, coverage, next_week, put_271, week_of
+from tests.integration.test_estimates import ALEX, COORDINATOR, call, coverage, next_week, put_271, week_of
 from tests.unit.x12_corpus import PROVIDER, interchange, payer, subscriber
 
 __all__ = ["coverage"]  # the fixture, imported for these tests
@@ -216,3 +216,45 @@ def test_a_weekly_visit_limit_is_reported_for_the_week_that_exceeds_it(coverage)
     estimate = _estimate(coverage, PPO + "EB*F*IND*MH~HSD*VS*3***35*1~")
     (note,) = [n for n in estimate["notes"] if "a week" in n]
     assert "has 5 visits; the plan allows 3 a week" in note
+
+
+def test_confirmed_terms_reprice_the_week_and_each_part_says_where_it_came_from(coverage):
+    # Given Alex's 271 ($30 office copay, $1,450 of the deductible left) and, confirmed by a
+    # coordinator from the plan's SBC, individual therapy is deductible first, then the copay
+    put_271(coverage, _record(PPO))
+    confirmed = call(
+        "PUT",
+        "/participants/per_demoalex/plans/pln_demorivera01/confirmed-terms",
+        caller=COORDINATOR,
+        body={
+            "document": {"name": "Lone Star Mutual PPO SBC", "version": "2027.1"},
+            "categories": [
+                {"category": "individual_therapy", "order": "deductible_then_copay", "copay": "30"}
+            ],
+        },
+    )
+    assert confirmed.status == 201, confirmed
+    # When Alex asks what next week costs
+    estimate = week_of(
+        call("GET", f"/participants/per_demoalex/estimates/week?week={next_week()}", caller=ALEX)
+    )
+    # Then the individual session's allowed $142.50 all goes to the deductible (the 271 alone: $30)
+    individual = _line(estimate, "90837")
+    assert individual["you_pay"] == individual["allowed"] == "142.50"
+    sources = {s["part"]: s for s in individual["term_sources"]}
+    assert sources["order"]["source"] == "confirmed_terms"
+    assert sources["order"]["document"] == {
+        "name": "Lone Star Mutual PPO SBC",
+        "version": "2027.1",
+        "issued_on": None,
+        "reference": None,
+    }
+    assert sources["deductible"]["source"] == "271"
+    assert [line["segment"] for line in sources["deductible"]["lines"]] == [
+        "EB*C*IND*MH***23*1500*****Y",
+        "EB*C*IND*MH***29*1450*****Y",
+    ]
+    # And the couples session, not confirmed, still takes the 271's copay, on an assumed order
+    couples = {s["part"]: s for s in _line(estimate, "90847")["term_sources"]}
+    assert (couples["order"]["source"], couples["copay"]["source"]) == ("assumption", "271")
+    assert _line(estimate, "90847")["you_pay"] == "30.00"

@@ -1,10 +1,12 @@
 """Properties of the cost-share engine over generated plans, accumulators and weeks
 (hypothesis): the participant never pays more than a service's charge, never more than the
 remaining out-of-pocket maximum in network, and a week equals its services applied one by
-one in date order."""
+one in date order, whatever the plan's copay ordering; and a session never costs less when
+its copay comes after the deductible than when it comes before."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -34,12 +36,28 @@ KINDS = [
 ]
 
 
+def copay_before_deductible(copay: int) -> CategoryRule:
+    return CategoryRule(copay=copay, deductible_applies=copay == 0, coinsurance_applies=copay == 0)
+
+
+def deductible_then_copay(copay: int) -> CategoryRule:
+    return CategoryRule(copay=copay, copay_after_deductible=True, coinsurance_applies=copay == 0)
+
+
+def copay_then_coinsurance(copay: int) -> CategoryRule:
+    return CategoryRule(copay=copay, deductible_applies=copay == 0)
+
+
+ORDERINGS = [copay_before_deductible, deductible_then_copay, copay_then_coinsurance]
+"""The office-visit orderings a plan's confirmed terms may state (`CategoryRule` for a copay)."""
+
+
 @st.composite
 def terms(draw: st.DrawFn) -> BenefitTerms:
     deductible = draw(st.integers(0, 500_000))
     oop = draw(st.integers(deductible, 1_500_000))
     copay = draw(st.sampled_from([0, 2000, 3000, 5000]))
-    office = CategoryRule(copay=copay, deductible_applies=copay == 0, coinsurance_applies=copay == 0)
+    office = draw(st.sampled_from(ORDERINGS))(copay)
     return BenefitTerms(
         deductible_individual=deductible,
         deductible_family=draw(st.one_of(st.none(), st.integers(deductible, 2 * deductible + 1))),
@@ -150,3 +168,39 @@ def test_a_week_equals_its_services_applied_one_by_one_in_order(
         carried = step.accumulators
     assert [line.participant_pays for line in together.lines] == one_by_one
     assert together.accumulators == carried
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    terms(),
+    st.sampled_from([2000, 3000, 5000]),
+    st.integers(0, 80_000),
+    st.integers(0, 80_000),
+    st.integers(0, 500_000),
+    st.integers(0, 1_500_000),
+)
+def test_deductible_then_copay_never_costs_less_than_copay_before_deductible(
+    plan_terms: BenefitTerms, copay: int, charge: int, allowed: int, met: int, oop_met: int
+) -> None:
+    # One office visit, the same plan and accumulators, copays counting toward the maximum
+    # (the ACA's rule): the deductible first can only add to what the copay alone costs.
+    base = replace(plan_terms, copays_count_toward_oop=True)
+    service = Service(
+        MONDAY, BillingCode.PSYCHOTHERAPY_60, ServiceCategory.INDIVIDUAL_THERAPY, "A", charge, allowed
+    )
+    start = Accumulators(
+        in_network=TierAccumulators(
+            {"A": min(met, base.deductible_individual)},
+            min(met, base.deductible_individual),
+            {"A": oop_met},
+            oop_met,
+        )
+    )
+
+    def pays(rule: CategoryRule) -> int:
+        plan = PlanBenefits(in_network=replace(base, rules={ServiceCategory.INDIVIDUAL_THERAPY: rule}))
+        [line] = apply([service], plan, start).lines
+        assert 0 <= line.participant_pays <= charge
+        return line.participant_pays
+
+    assert pays(deductible_then_copay(copay)) >= pays(copay_before_deductible(copay))

@@ -28,10 +28,14 @@ lesser of the fee schedule's and the charge; the participant's share within it i
 the copay (capped at the allowed amount; none on add-on codes), the deductible (embedded:
 capped at both the member's remaining individual and the family's remaining deductible),
 coinsurance on what remains, and all of it capped at the remaining out-of-pocket maximum
-(individual and family). The plan pays the rest of the allowed amount. Out of network the
-participant also owes the charge above the allowed amount (balance billing), which counts
-toward neither the deductible nor the out-of-pocket maximum. Non-covered services and visits
-beyond a visit limit are the participant's in full and count toward nothing.
+(individual and family). A rule may take the copay after the deductible instead
+(`CategoryRule.copay_after_deductible`: the allowed amount goes to the deductible first and
+the copay applies to what is left, so a session that meets the deductible mid-way pays the
+rest of the deductible and then the copay, capped at what is left). The plan pays the rest
+of the allowed amount. Out of network the participant also owes the charge above the allowed
+amount (balance billing), which counts toward neither the deductible nor the out-of-pocket
+maximum. Non-covered services and visits beyond a visit limit are the participant's in full
+and count toward nothing.
 """
 
 from __future__ import annotations
@@ -142,7 +146,10 @@ def _non_negative(**values: int | None) -> None:
 class CategoryRule:
     """How one service category is shared. The default (no copay, deductible then
     coinsurance) suits per-diem and group lines; a common PPO office-visit rule is
-    `CategoryRule(copay=3000, deductible_applies=False, coinsurance_applies=False)`."""
+    `CategoryRule(copay=3000, deductible_applies=False, coinsurance_applies=False)` (copay
+    before the deductible, which it leaves untouched). Deductible then copay:
+    `CategoryRule(copay=3000, copay_after_deductible=True, coinsurance_applies=False)`; copay then
+    coinsurance on the rest: `CategoryRule(copay=3000, deductible_applies=False)`."""
 
     copay: int = 0
     """Cents per visit (not on add-on codes)."""
@@ -156,9 +163,14 @@ class CategoryRule:
     visit_pool: str | None = None
     """Rules naming the same pool share one visit count and limit (a payer's limit on all
     mental-health visits); None: the limit counts this category's visits alone."""
+    copay_after_deductible: bool = False
+    """The deductible first, the copay on what it leaves (a copay-after-deductible plan);
+    False: the copay first."""
 
     def __post_init__(self) -> None:
         _non_negative(copay=self.copay, visit_limit=self.visit_limit)
+        if self.copay_after_deductible and not self.deductible_applies:
+            raise ValueError("a copay after the deductible needs the deductible to apply")
         if self.coinsurance is not None and not Decimal(0) <= self.coinsurance <= Decimal(1):
             raise ValueError(f"coinsurance must be a Decimal rate from 0 to 1, got {self.coinsurance!r}")
 
@@ -425,17 +437,24 @@ class _Draft:
     """Appended to the reason only when the out-of-pocket maximum leaves the part whole."""
 
 
+def _copay(drafts: list[_Draft], copay: int, within: int, terms: BenefitTerms, when: str) -> int:
+    """Draft the copay (capped at what is left of the allowed amount); returns it."""
+    copay = min(copay, within)
+    if copay:
+        reason = f"{format_usd(copay)} copay{when}"
+        drafts.append(_Draft(PartKind.COPAY, copay, reason, terms.copays_count_toward_oop))
+    return copay
+
+
 def _share(service: Service, terms: BenefitTerms, rule: CategoryRule, pool: _Pool) -> LineItem:
     member = service.member_id
     allowed = min(service.allowed, service.charge)
     drafts: list[_Draft] = []
 
-    copay = 0 if service.add_on else min(rule.copay, allowed)
-    if copay:
-        drafts.append(
-            _Draft(PartKind.COPAY, copay, f"{format_usd(copay)} copay", terms.copays_count_toward_oop)
-        )
-    rest = allowed - copay
+    rest = allowed
+    copay_charged = 0 if service.add_on else rule.copay
+    if not rule.copay_after_deductible:
+        rest -= _copay(drafts, copay_charged, rest, terms, "")
 
     if rule.deductible_applies and rest:
         left, label = _binding(
@@ -448,6 +467,9 @@ def _share(service: Service, terms: BenefitTerms, rule: CategoryRule, pool: _Poo
             met = f" ({label}deductible now met)" if deductible == left else ""
             drafts.append(_Draft(PartKind.DEDUCTIBLE, deductible, reason, note_when_paid=met))
         rest -= deductible
+
+    if rule.copay_after_deductible:
+        rest -= _copay(drafts, copay_charged, rest, terms, " after the deductible")
 
     rate = rule.coinsurance if rule.coinsurance is not None else terms.coinsurance
     if rule.coinsurance_applies and rest and rate:

@@ -31,7 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from functions.common.errors import Conflict
-from functions.coverage.billing import PRICES_SK, BillingReference, reference_of
+from functions.coverage.billing import PRICES_SK, BillingReference, FeeScheduleRecord, reference_of
 from functions.coverage.logic.authorizations import AuthorizationRecord
 from functions.coverage.logic.costshare import (
     Accumulators,
@@ -62,6 +62,16 @@ from functions.coverage.logic.eligibility import (
     EligibilityRecord,
 )
 from functions.coverage.logic.plans import in_force
+from functions.coverage.logic.terms import (
+    TERMS_PREFIX,
+    ConfirmedTermsRecord,
+    TermSource,
+    billing_source,
+    confirmed_note,
+    limited_share,
+    term_sources,
+    with_confirmed,
+)
 from functions.coverage.logic.x12 import TimePeriod
 from functions.coverage.models import PlanRecord
 from functions.coverage.vocabulary import NetworkStatus, PlanType
@@ -200,6 +210,8 @@ class Coverage:
     family_shares: list[dict[str, Any]] = field(default_factory=list)
     """What other members of the participant's insurance family have claimed toward its
     family deductible and out-of-pocket maximum (per plan of this participant)."""
+    confirmed: dict[str, ConfirmedTermsRecord] = field(default_factory=dict)
+    """Plan id -> the terms coordinators confirmed from its SBC."""
 
     @classmethod
     def from_items(cls, person_id: str, items: Iterable[Mapping[str, Any]]) -> Coverage:
@@ -207,6 +219,7 @@ class Coverage:
         authorizations, booked = [], []
         reference: BillingReference | None = None
         shares: list[dict[str, Any]] = []
+        confirmed: dict[str, ConfirmedTermsRecord] = {}
         for item in items:
             sk = str(item.get("sk", ""))
             if sk.startswith("PLAN#"):
@@ -226,7 +239,21 @@ class Coverage:
                 reference = reference_of(dict(item))
             elif sk.startswith("FAMSHARE#"):
                 shares.append(dict(item))
-        return cls(person_id, plans, eligibility, claims, choices, authorizations, booked, reference, shares)
+            elif sk.startswith(TERMS_PREFIX):
+                terms = ConfirmedTermsRecord.from_attributes(dict(item))
+                confirmed[terms.plan_id] = terms
+        return cls(
+            person_id,
+            plans,
+            eligibility,
+            claims,
+            choices,
+            authorizations,
+            booked,
+            reference,
+            shares,
+            confirmed,
+        )
 
     @property
     def payers(self) -> dict[str, str | None]:
@@ -601,6 +628,9 @@ class EstimateLine:
     """(term, 271 line) pairs: the eligibility lines whose terms priced this line."""
     undetermined: tuple[tuple[str, str], ...] = ()
     """(term, why): parts of the share the 271 left unknown (not counted in the line's amount)."""
+    term_sources: tuple[TermSource, ...] = ()
+    """Each part of the share (order, copay, deductible, coinsurance, visit limit, billing,
+    out-of-pocket maximum) and where it came from: the 271, confirmed terms or an assumption."""
 
 
 @dataclass(frozen=True)
@@ -690,14 +720,13 @@ def estimate(
         )
     fees = reference.fee_schedules.get(plan.payer_id or "")
     record = coverage.eligibility.get(plan.plan_id)
-    network = (
-        NetworkTier.OUT_OF_NETWORK
-        if plan.network_status is NetworkStatus.OUT_OF_NETWORK
-        else NetworkTier.IN_NETWORK
-    )
+    network = network_of(plan)
     if plan.network_status is NetworkStatus.UNKNOWN:
         notes.append("the program's network status with this payer is unknown: estimated as in network")
     benefits = plan_benefits(record) if record and record.status == "active" else None
+    confirmed = coverage.confirmed.get(plan.plan_id)
+    if benefits is not None and confirmed is not None:
+        benefits = with_confirmed(benefits, confirmed, visit_pool=VISIT_POOL)
     if fees is None:
         notes.append("no fee schedule for this payer: services are shown at the full charge")
     if record is None:
@@ -717,7 +746,8 @@ def estimate(
         notes.append("the payer gave no mental-health benefits: shown at the full charge")
     else:
         basis = "insured"
-    per_diem = fees is not None and fees.billing_model.value == "per_diem"
+    model = billing_model(fees, confirmed, network)
+    per_diem = model is BillingModel.PER_DIEM
     units = _units(billable, per_diem, zone)
     priced: list[tuple[date, tuple[WeekService, ...], list[Any]]] = []
     for day, sources in units:
@@ -727,6 +757,7 @@ def estimate(
             if fees
             else FeeSchedule(payer=plan.payer_id or "", network=network, allowed={})
         )
+        schedule = replace(schedule, billing=replace(schedule.billing, model=model))
         try:
             claims = claim_lines(
                 sessions, schedule, master, program=fees.program if fees else Program.MENTAL_HEALTH
@@ -735,6 +766,8 @@ def estimate(
             raise MissingPrice(str(exc)) from None
         priced.append((day, sources, claims))
     share = _tier_share(record, network) if basis == "insured" and record is not None else None
+    if share is not None:
+        share = limited_share(share, confirmed, network)
     if basis == "insured" and benefits is not None and record is not None:
         pricing = frozenset(s.source_id for s in billable)
         start = accumulators
@@ -757,13 +790,20 @@ def estimate(
         for _ in claims:
             item = next(items)
             if basis == "insured" and benefits is not None and record is not None:
+                found = line_sources(record, benefits, confirmed, item, model, fees)
+                confirmed_terms = {s.part for s in found if s.source == "confirmed_terms"}
                 lines.append(
                     EstimateLine(
                         sources,
                         day,
                         item,
-                        priced_by=priced_by(record, item),
+                        priced_by=tuple(
+                            (term, line)
+                            for term, line in priced_by(record, item)
+                            if term not in confirmed_terms
+                        ),
                         undetermined=undetermined(record, benefits, item),
+                        term_sources=found,
                     )
                 )
             else:
@@ -776,6 +816,8 @@ def estimate(
             notes.append(
                 f"the payer gave no {tier} out-of-pocket maximum: the shares shown are not capped by one"
             )
+    if confirmed is not None and basis == "insured":
+        notes.append(confirmed_note(confirmed))
     unknown = dict.fromkeys(why for line in lines for _, why in line.undetermined)
     if unknown:
         notes.append(
@@ -813,9 +855,71 @@ def per_diem_rule(
     if plan is None or plan.plan_type is PlanType.SELF_PAY:
         return None
     fees = reference.fee_schedules.get(plan.payer_id or "")
-    if fees is None or fees.billing_model is not BillingModel.PER_DIEM:
+    if (
+        fees is None
+        or billing_model(fees, coverage.confirmed.get(plan.plan_id), network_of(plan))
+        is not BillingModel.PER_DIEM
+    ):
         return None
-    return fees.rule(), fees.program
+    return replace(fees.rule(), model=BillingModel.PER_DIEM), fees.program
+
+
+def network_of(plan: PlanRecord) -> NetworkTier:
+    """The tier the plan's services are priced in (an unknown network status: in network)."""
+    if plan.network_status is NetworkStatus.OUT_OF_NETWORK:
+        return NetworkTier.OUT_OF_NETWORK
+    return NetworkTier.IN_NETWORK
+
+
+PER_DIEM_CODES = {
+    Program.MENTAL_HEALTH: BillingCode.PSYCHIATRIC_IOP_PER_DIEM,
+    Program.SUBSTANCE_USE: BillingCode.ALCOHOL_DRUG_IOP_PER_DIEM,
+}
+
+
+def billing_model(
+    fees: FeeScheduleRecord | None, confirmed: ConfirmedTermsRecord | None, network: NetworkTier
+) -> BillingModel:
+    """How a program day bills: as the plan's confirmed terms say (per diem only where the fee
+    schedule has a per-diem rate for the tier), else as the program's fee schedule says."""
+    if fees is None:
+        return BillingModel.PER_SERVICE
+    if confirmed is None or confirmed.iop_billing is None:
+        return fees.billing_model
+    if confirmed.iop_billing is BillingModel.PER_DIEM and PER_DIEM_CODES[fees.program] not in (
+        fees.schedule(network).allowed
+    ):
+        return BillingModel.PER_SERVICE
+    return confirmed.iop_billing
+
+
+def line_sources(
+    record: EligibilityRecord,
+    benefits: PlanBenefits,
+    confirmed: ConfirmedTermsRecord | None,
+    item: LineItem,
+    model: BillingModel,
+    fees: FeeScheduleRecord | None,
+) -> tuple[TermSource, ...]:
+    """Where each part of a priced line's share came from. A line a 271 line names by its
+    procedure keeps that line's terms (confirmed terms are per category)."""
+    mental_health = _mental_health(record)
+    terms = benefits.terms(item.service.network)
+    share = _share_for(mental_health, item) if mental_health else None
+    denied = any(p.kind in (PartKind.NOT_COVERED, PartKind.SELF_PAY) for p in item.parts)
+    if share is None or terms is None or denied:
+        return ()
+    service = item.service
+    named = service.code.value in terms.procedure_rules  # priced by its own 271 line
+    entry = confirmed.entry(service.category, service.network) if confirmed and not named else None
+    return term_sources(
+        rule=terms.rule(service.category, service.code.value),
+        share=share if named else limited_share(share, confirmed, service.network),
+        entry=entry,
+        document=confirmed.document if confirmed else None,
+        billing=billing_source(model, confirmed, fee_schedule_model=fees.billing_model if fees else None),
+        tier="in-network" if service.network is NetworkTier.IN_NETWORK else "out-of-network",
+    )
 
 
 def _ordered(lines: list[EstimateLine]) -> tuple[EstimateLine, ...]:

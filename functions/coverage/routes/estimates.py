@@ -22,6 +22,7 @@ from functions.coverage.deps import Audit, Caller, Store, settings
 from functions.coverage.logic import authorizations, estimates, summary
 from functions.coverage.logic import gfe as gfe_logic
 from functions.coverage.logic.money import to_dollars
+from functions.coverage.logic.terms import TermSource
 from functions.coverage.models import (
     CategorySummaryOut,
     CoverageSummaryOut,
@@ -34,6 +35,9 @@ from functions.coverage.models import (
     GfeProviderOut,
     GoodFaithEstimateOut,
     PricedByOut,
+    SourceDocumentOut,
+    SourceLineOut,
+    TermSourceOut,
     UndeterminedOut,
     WeekTotalsOut,
 )
@@ -154,6 +158,7 @@ def _out(
                     for term, source in line.priced_by
                 ],
                 undetermined=[UndeterminedOut(term=term, reason=why) for term, why in line.undetermined],
+                term_sources=[_term_source(source) for source in line.term_sources],
             )
         )
     return EstimateOut(
@@ -168,6 +173,26 @@ def _out(
         totals=_totals(lines),
         by_week=by_week or [],
         notes=list(result.notes),
+    )
+
+
+def _term_source(source: TermSource) -> TermSourceOut:
+    document = source.document
+    return TermSourceOut.model_validate(
+        {
+            "part": source.part,
+            "source": source.source,
+            "detail": source.detail,
+            "lines": [SourceLineOut(line=line.line, segment=line.segment) for line in source.lines],
+            "document": SourceDocumentOut(
+                name=document.name,
+                version=document.version,
+                issued_on=document.issued_on,
+                reference=document.reference,
+            )
+            if document
+            else None,
+        }
     )
 
 
