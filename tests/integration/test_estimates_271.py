@@ -3,12 +3,13 @@ the 271 line behind each estimate line, unknown terms and limits."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from functions.common import aws
 from functions.common.dynamo import to_item
-from functions.coverage.logic import eligibility
+from functions.coverage.logic import eligibility, estimates
+from functions.coverage.logic.costshare import NOT_BILLABLE
 from functions.coverage.logic.x12 import parse_271
 from functions.coverage.vocabulary import NetworkStatus
 from local import seed
@@ -148,6 +149,24 @@ def test_the_coverage_summary_never_reads_a_missing_coinsurance_as_nothing(cover
 LIMIT_30_LEFT_5 = "EB*F*IND*MH***22***VS*30**Y~EB*F*IND*MH***29***VS*5**Y~"
 
 
+def _next_monday() -> date:
+    year, number = next_week().split("-W")
+    return date.fromisocalendar(int(year), int(number), 1)
+
+
+def _between(coverage: Any, checked: datetime, before: date) -> list[estimates.WeekService]:
+    """Alex's billable services expected between a 271 checked at `checked` and `before`
+    (what an estimate of the week of `before` counts against the 271's visit limit)."""
+    return [
+        s
+        for week in estimates.earlier_weeks(checked.date(), before)
+        for s in estimates.week_services(
+            "per_demoalex", coverage.schedule_week("per_demoalex", week), identified_patients={}
+        )
+        if s.status == "expected" and s.start.date() >= checked.date() and s.category not in NOT_BILLABLE
+    ]
+
+
 def _covered(estimate: dict[str, Any]) -> list[str]:
     return [
         line["code"]
@@ -157,17 +176,21 @@ def _covered(estimate: dict[str, Any]) -> list[str]:
 
 
 def test_a_week_within_the_visits_left_is_covered_and_says_nothing(coverage):
-    # Given 5 visits left of 30, and Alex's week has 5 visits
-    estimate = _estimate(coverage, PPO + LIMIT_30_LEFT_5)
+    # Given Alex's week has 5 visits, and the 271 leaves 5 more than what comes before it
+    checked = controlled_now() - timedelta(hours=1)
+    left = 5 + len(_between(coverage, checked, _next_monday()))
+    limit = f"EB*F*IND*MH***22***VS*30**Y~EB*F*IND*MH***29***VS*{left}**Y~"
+    estimate = _estimate(coverage, PPO + limit, checked_at=checked)
     assert len(_covered(estimate)) == 5
     assert not any("visit limit" in note for note in estimate["notes"])
 
 
 def test_booked_and_attended_sessions_count_against_the_visit_limit(coverage):
-    # Given the 271 (two days ago) left 5 visits, and since then one session was attended
-    # (claimed) and one more is booked before the week
+    # Given the 271 (two days ago) left 5 visits more than the seeded groups and sessions before
+    # next week use, and since it one session was attended (claimed) and one more is booked
     checked = controlled_now() - timedelta(days=2)
     day = checked.date().isoformat()
+    left = 5 + len(_between(coverage, checked, _next_monday()))
     dynamodb = aws.client("dynamodb")
     for item in (
         {
@@ -198,7 +221,8 @@ def test_booked_and_attended_sessions_count_against_the_visit_limit(coverage):
     ):
         dynamodb.put_item(TableName=coverage.table, Item=to_item(item))
     # When Alex's week (5 visits) is estimated
-    estimate = _estimate(coverage, PPO + LIMIT_30_LEFT_5, checked_at=checked)
+    limit = f"EB*F*IND*MH***22***VS*30**Y~EB*F*IND*MH***29***VS*{left}**Y~"
+    estimate = _estimate(coverage, PPO + limit, checked_at=checked)
     # Then only 3 of its visits are within the limit (the add-on code is part of its visit)
     assert len(_covered(estimate)) == 3
     over = [line for line in estimate["lines"] if line["code"] and line["parts"][0]["kind"] == "visit_limit"]
@@ -209,6 +233,29 @@ def test_booked_and_attended_sessions_count_against_the_visit_limit(coverage):
     (note,) = [n for n in estimate["notes"] if "visit limit" in n]
     assert "crosses the plan's visit limit (30 visits per service year)" in note
     assert f"from {over[0]['day']}" in note
+
+
+def test_group_occurrences_and_sessions_of_the_weeks_before_count_against_the_limit(coverage):
+    # Given a 271 checked a week before next week, and what Alex has between it and the week
+    # after next (the seeded groups and sessions, none of them attended or claimed yet)
+    monday = _next_monday()
+    checked = datetime.combine(monday - timedelta(days=7), time(0, 0), tzinfo=UTC)
+    later = monday + timedelta(weeks=1)
+    between = _between(coverage, checked, later)
+    assert len(between) >= 2  # the seeded week at least (else this test would say nothing)
+    # And the 271 leaves exactly one visit more than those use
+    left = len(between) + 1
+    limit = f"EB*F*IND*MH***22***VS*30**Y~EB*F*IND*MH***29***VS*{left}**Y~"
+    put_271(coverage, _record(PPO + limit, checked_at=checked))
+    year, number, _ = later.isocalendar()
+    # When the week after next (two group occurrences) is estimated
+    estimate = week_of(
+        call("GET", f"/participants/per_demoalex/estimates/week?week={year}-W{number:02d}", caller=ALEX)
+    )
+    # Then only its first visit is within the limit: the weeks between used the rest
+    assert len([line for line in estimate["lines"] if line["code"]]) >= 2
+    assert len(_covered(estimate)) == 1
+    assert any("crosses the plan's visit limit" in note for note in estimate["notes"])
 
 
 def test_a_weekly_visit_limit_is_reported_for_the_week_that_exceeds_it(coverage):

@@ -6,7 +6,21 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from functions.coverage.logic import eligibility
+from functions.coverage.logic.costshare import (
+    Accumulators,
+    BenefitTerms,
+    BillingCode,
+    CategoryRule,
+    NetworkTier,
+    PartKind,
+    PlanBenefits,
+    Service,
+    ServiceCategory,
+    apply,
+)
 from functions.coverage.logic.eligibility import CostShareOut, LimitOut
 from functions.coverage.logic.limits import (
     Allowance,
@@ -206,3 +220,125 @@ def test_the_notes_name_the_limit_as_the_payer_stated_it():
         "the week of 2026-11-09 crosses the plan's day limit (30 days per admission): from 2026-11-11 "
         "sessions are beyond it and shown at the full charge"
     )
+
+
+# --- what the engine counted before (ported from the yearly-limit tests of test_estimate_limits) ---
+
+DECEMBER = datetime(2026, 12, 20, 15, 0, tzinfo=UTC)
+YEARLY = CostShareOut(visit_limit=30, visits_remaining=5, visit_limit_period=TimePeriod.CALENDAR_YEAR)
+CLAIM = {
+    "plan_id": "pln_1",
+    "basis": "insured",
+    "source_id": "ses_1",
+    "codes": ["90837"],
+    "service_date": "2026-12-21",
+    "recorded_at": "2026-12-21T18:00:00+00:00",
+}
+BOOKED = [
+    {"source_id": "ses_2", "service_date": "2026-12-23", "codes": ["99214", "90833"]},
+    {"source_id": "ses_3", "service_date": "2027-01-02", "codes": ["90837"]},
+    {"source_id": "ses_1", "service_date": "2026-12-21", "codes": ["90837"]},  # attended: its claim counts
+]
+
+
+def _used(
+    share: CostShareOut, claims: list[dict[str, Any]], booked: list[dict[str, Any]], before: date, **kw: Any
+) -> int:
+    limit = allowance(share)
+    assert limit is not None
+    return used_before(
+        limit,
+        plan_id="pln_1",
+        checked_at=DECEMBER,
+        claims=claims,
+        expected=booked_expected(booked),
+        before=before,
+        **kw,
+    )
+
+
+def test_the_271s_count_then_attended_then_booked_visits():
+    # 25 used per the 271, one attended since, one booked before the 28th (an add-on is no visit)
+    assert _used(YEARLY, [CLAIM], BOOKED, date(2026, 12, 28)) == 25 + 1 + 1
+
+
+def test_a_calendar_year_limit_starts_again_in_january():
+    # The week estimated is in 2027: December's visits (the 271's and since) do not count
+    assert _used(YEARLY, [CLAIM], BOOKED, date(2027, 1, 4)) == 1  # the booking of January 2
+
+
+def test_a_service_year_limit_counts_across_new_year():
+    share = YEARLY.model_copy(update={"visit_limit_period": TimePeriod.SERVICE_YEAR})
+    assert _used(share, [CLAIM], BOOKED, date(2027, 1, 4)) == 25 + 1 + 2
+
+
+def test_sessions_being_priced_are_not_counted_twice():
+    assert _used(YEARLY, [CLAIM], BOOKED, date(2026, 12, 28), pricing=frozenset({"ses_1", "ses_2"})) == 25
+
+
+def test_a_per_diem_day_booked_is_one_visit():
+    per_diem = {"minimum_hours": "3", "below_minimum": "per_service", "program": "mental_health"}
+    booked = [
+        {"source_id": "ses_4", "service_date": "2026-12-22", "codes": ["90853"], "per_diem": per_diem},
+        {"source_id": "ses_5", "service_date": "2026-12-22", "codes": ["90837"], "per_diem": per_diem},
+    ]
+    assert _used(YEARLY, [], booked, date(2026, 12, 28)) == 25 + 1
+
+
+# --- the engine counting days ------------------------------------------------------------------
+
+
+def _iop_day(on: date, code: BillingCode, charge: int = 20000) -> Service:
+    return Service(
+        on=on,
+        category=ServiceCategory.GROUP_THERAPY
+        if code is BillingCode.GROUP_PSYCHOTHERAPY
+        else ServiceCategory.INDIVIDUAL_THERAPY,
+        code=code,
+        units=1,
+        charge=charge,
+        allowed=charge,
+        network=NetworkTier.IN_NETWORK,
+        member_id="per_a",
+    )
+
+
+def test_a_day_limit_lets_a_counted_days_other_sessions_through_and_stops_at_a_new_day():
+    # Given 30 days per admission, 29 used before the week, and no cost share but the limit
+    rule = CategoryRule(
+        deductible_applies=False, coinsurance_applies=False, visit_limit=30, visit_pool="mh", visit_unit="day"
+    )
+    plan = PlanBenefits(in_network=BenefitTerms(default_rule=rule), out_of_network=None)
+    monday, tuesday = date(2026, 11, 9), date(2026, 11, 10)
+    services = [
+        _iop_day(monday, BillingCode.GROUP_PSYCHOTHERAPY),
+        _iop_day(monday, BillingCode.PSYCHOTHERAPY_60),
+        _iop_day(tuesday, BillingCode.GROUP_PSYCHOTHERAPY),
+    ]
+    start = Accumulators(pooled_visits={"per_a": {"mh": 29}})
+    # When the week is shared
+    result = apply(services, plan, start)
+    # Then Monday is the 30th day: both its sessions are covered; Tuesday is beyond the limit
+    kinds = [[p.kind for p in line.parts] for line in result.lines]
+    assert [line.covered for line in result.lines] == [True, True, False]
+    assert kinds[2] == [PartKind.VISIT_LIMIT]
+    assert result.lines[2].participant_pays == 20000
+    assert "day limit of 30 reached" in result.lines[2].parts[0].reason
+    assert result.accumulators.pooled_visits == {"per_a": {"mh": 30}}
+
+
+def test_a_visit_limit_counts_each_session():
+    rule = CategoryRule(deductible_applies=False, coinsurance_applies=False, visit_limit=30, visit_pool="mh")
+    plan = PlanBenefits(in_network=BenefitTerms(default_rule=rule), out_of_network=None)
+    monday = date(2026, 11, 9)
+    services = [
+        _iop_day(monday, BillingCode.GROUP_PSYCHOTHERAPY),
+        _iop_day(monday, BillingCode.PSYCHOTHERAPY_60),
+    ]
+    result = apply(services, plan, Accumulators(pooled_visits={"per_a": {"mh": 29}}))
+    assert [line.covered for line in result.lines] == [True, False]
+
+
+def test_a_day_limit_needs_a_pool():
+    with pytest.raises(ValueError, match="visit pool"):
+        CategoryRule(visit_limit=3, visit_unit="day")

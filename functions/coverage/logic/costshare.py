@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Literal
 
 from functions.coverage.logic.money import format_percent, format_usd, percent_of
 
@@ -166,9 +167,14 @@ class CategoryRule:
     copay_after_deductible: bool = False
     """The deductible first, the copay on what it leaves (a copay-after-deductible plan);
     False: the copay first."""
+    visit_unit: Literal["visit", "day"] = "visit"
+    """What `visit_limit` counts: visits, or days with any visit (a payer's days per admission:
+    a day's second session is within the day already counted). Days need a `visit_pool`."""
 
     def __post_init__(self) -> None:
         _non_negative(copay=self.copay, visit_limit=self.visit_limit)
+        if self.visit_unit == "day" and self.visit_pool is None:
+            raise ValueError("a limit counted in days needs a visit pool")
         if self.copay_after_deductible and not self.deductible_applies:
             raise ValueError("a copay after the deductible needs the deductible to apply")
         if self.coinsurance is not None and not Decimal(0) <= self.coinsurance <= Decimal(1):
@@ -527,6 +533,8 @@ def apply(
     visits: dict[str, dict[ServiceCategory, int]] = {m: dict(c) for m, c in start.visits.items()}
     pooled: dict[str, dict[str, int]] = {m: dict(c) for m, c in start.pooled_visits.items()}
     visit_denied: dict[tuple[date, str, ServiceCategory], bool] = {}
+    pool_days: dict[tuple[str, str], set[date]] = {}
+    """(member, pool) -> the days counted in a day-unit pool within this run."""
     lines: list[LineItem] = []
     for service in sorted(services, key=lambda s: s.on):
         terms = benefits.terms(service.network)
@@ -542,9 +550,13 @@ def apply(
         member_visits = visits.setdefault(service.member_id, {})
         member_pools = pooled.setdefault(service.member_id, {})
         visit = (service.on, service.member_id, service.category)
+        by_day = rule.visit_unit == "day" and rule.visit_pool is not None
+        days = pool_days.setdefault((service.member_id, rule.visit_pool or ""), set()) if by_day else set()
         if rule.visit_limit is not None:
             if service.add_on:
                 over = visit_denied.get(visit, False)
+            elif by_day and service.on in days:
+                over = False  # the day is counted already: its other sessions are within it
             else:
                 used = (
                     member_pools.get(rule.visit_pool, 0)
@@ -554,14 +566,16 @@ def apply(
                 over = used >= rule.visit_limit
                 visit_denied[visit] = over
             if over:
+                unit = "day" if by_day else "visit"
                 lines.append(
-                    _denied(service, PartKind.VISIT_LIMIT, f"visit limit of {rule.visit_limit} reached")
+                    _denied(service, PartKind.VISIT_LIMIT, f"{unit} limit of {rule.visit_limit} reached")
                 )
                 continue
         if not service.add_on:
             member_visits[service.category] = member_visits.get(service.category, 0) + 1
-            if rule.visit_pool:
+            if rule.visit_pool and not (by_day and service.on in days):
                 member_pools[rule.visit_pool] = member_pools.get(rule.visit_pool, 0) + 1
+                days.add(service.on)
         lines.append(_share(service, terms, rule, pools[benefits.pool(service.network)]))
     final = Accumulators(
         in_network=pools[NetworkTier.IN_NETWORK].freeze(),

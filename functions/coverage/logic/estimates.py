@@ -23,7 +23,7 @@ What the estimate assumes, and says in its notes:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -34,6 +34,7 @@ from functions.common.errors import Conflict
 from functions.coverage.billing import PRICES_SK, BillingReference, FeeScheduleRecord, reference_of
 from functions.coverage.logic.authorizations import AuthorizationRecord
 from functions.coverage.logic.costshare import (
+    NOT_BILLABLE,
     Accumulators,
     BenefitTerms,
     BillingCode,
@@ -61,6 +62,15 @@ from functions.coverage.logic.eligibility import (
     CostShareOut,
     EligibilityRecord,
 )
+from functions.coverage.logic.limits import (
+    VISIT_POOL,
+    Counted,
+    Expected,
+    allowance,
+    booked_expected,
+    limit_notes,
+    used_before,
+)
 from functions.coverage.logic.plans import in_force
 from functions.coverage.logic.terms import (
     TERMS_PREFIX,
@@ -72,7 +82,6 @@ from functions.coverage.logic.terms import (
     term_sources,
     with_confirmed,
 )
-from functions.coverage.logic.x12 import TimePeriod
 from functions.coverage.models import PlanRecord
 from functions.coverage.vocabulary import NetworkStatus, PlanType
 
@@ -269,33 +278,12 @@ class Coverage:
         return ranked[0] if ranked else None
 
 
-VISIT_POOL = "mental_health"
-"""A 271's visit limit counts every mental-health visit (office, group, per-diem day) together."""
-YEARLY = frozenset(
-    {None, TimePeriod.CALENDAR_YEAR, TimePeriod.SERVICE_YEAR, TimePeriod.CONTRACT, TimePeriod.YEARS}
-)
-"""Visit-limit periods the engine counts over the plan year; others (per week, per episode,
-per admission) are reported, not enforced."""
-PERIOD_WORDS: Mapping[TimePeriod, str] = {
-    TimePeriod.CALENDAR_YEAR: "calendar year",
-    TimePeriod.SERVICE_YEAR: "service year",
-    TimePeriod.CONTRACT: "contract",
-    TimePeriod.YEARS: "year",
-    TimePeriod.WEEK: "week",
-    TimePeriod.MONTH: "month",
-    TimePeriod.EPISODE: "episode",
-    TimePeriod.ADMISSION: "admission",
-    TimePeriod.VISIT: "visit",
-    TimePeriod.DAY: "day",
-}
-
-
-def visit_limit(share: CostShareOut) -> int | None:
-    """The visits the engine allows from the 271's count: the limit when it is yearly, else
-    (no total given) what the 271 says remains."""
-    if share.visit_limit is not None:
-        return share.visit_limit if share.visit_limit_period in YEARLY else None
-    return share.visits_remaining
+def _limited(rule: CategoryRule, share: CostShareOut) -> CategoryRule:
+    """`rule` with the plan's visit (or day) allowance, when the 271 states one the engine counts."""
+    limit = allowance(share)
+    if limit is None:
+        return rule
+    return replace(rule, visit_limit=limit.allowed, visit_pool=VISIT_POOL, visit_unit=limit.unit)
 
 
 def _office_rule(share: CostShareOut) -> CategoryRule:
@@ -304,10 +292,7 @@ def _office_rule(share: CostShareOut) -> CategoryRule:
         if share.copay_cents
         else CategoryRule()
     )
-    limit = visit_limit(share)
-    if limit is not None:
-        office = replace(office, visit_limit=limit, visit_pool=VISIT_POOL)
-    return office
+    return _limited(office, share)
 
 
 def _procedure_rule(named: CostShareOut, category: CostShareOut) -> CategoryRule | None:
@@ -328,8 +313,7 @@ def _terms(share: CostShareOut, procedures: Mapping[str, CostShareOut] | None = 
     }
     if share.not_covered:
         return BenefitTerms(default_rule=CategoryRule(covered=False), procedure_rules=procedure_rules)
-    limit = visit_limit(share)
-    default = CategoryRule(visit_limit=limit, visit_pool=VISIT_POOL) if limit is not None else CategoryRule()
+    default = _limited(CategoryRule(), share)
     return BenefitTerms(
         deductible_individual=share.deductible.individual_total_cents or 0,
         deductible_family=share.deductible.family_total_cents,
@@ -491,110 +475,6 @@ def starting_accumulators(
     )
 
 
-def _visits(codes: Iterable[object]) -> int:
-    """Visits a claim or booking makes: its lines less add-on codes (part of their visit)."""
-    return sum(1 for code in codes if str(code) != BillingCode.PSYCHOTHERAPY_ADD_ON_30.value)
-
-
-def visits_before(
-    record: EligibilityRecord,
-    share: CostShareOut,
-    claims: Iterable[Mapping[str, Any]],
-    booked: Iterable[Mapping[str, Any]],
-    *,
-    before: date,
-    pricing: frozenset[str] = frozenset(),
-) -> int:
-    """Mental-health visits counted against the 271's visit limit before `before`: those the 271
-    counted (its limit less what remains), the attended ones claimed since it, and the booked ones
-    between it and `before` (not yet attended). A calendar-year limit counts that year only."""
-    yearly = share.visit_limit_period is TimePeriod.CALENDAR_YEAR
-    same_period = not yearly or record.checked_at.year == before.year
-    used = 0
-    if same_period and share.visit_limit is not None and share.visits_remaining is not None:
-        used = max(share.visit_limit - share.visits_remaining, 0)
-
-    def counts(day: str | None) -> bool:
-        return day is None or not yearly or date.fromisoformat(day).year == before.year
-
-    claimed: set[str] = set()
-    for claim in claims:
-        if claim.get("plan_id") != record.plan_id or claim.get("basis", "insured") != "insured":
-            continue
-        source = str(claim.get("source_id"))
-        covers = {str(c) for c in claim.get("covers") or ()}
-        claimed |= {source, *covers}
-        if source in pricing or pricing.intersection(covers):
-            continue
-        if datetime.fromisoformat(str(claim["recorded_at"])) <= record.checked_at:
-            continue  # the 271 already counts it
-        if counts(claim.get("service_date")):
-            used += _visits(claim.get("codes") or ())
-    per_diem_days: set[date] = set()
-    for booking in booked:
-        source = str(booking.get("source_id"))
-        day = date.fromisoformat(str(booking["service_date"]))
-        if source in pricing or source in claimed or not record.checked_at.date() <= day < before:
-            continue
-        if not counts(day.isoformat()):
-            continue
-        if booking.get("per_diem"):
-            per_diem_days.add(day)  # a per-diem day is one visit, however many sessions it has
-        else:
-            used += _visits(booking.get("codes") or ())
-    return used + len(per_diem_days)
-
-
-def limit_notes(share: CostShareOut, lines: Iterable[EstimateLine]) -> list[str]:
-    """What an estimate says about the 271's visit limits: when its sessions cross a yearly limit,
-    and each week that has more visits than a weekly limit allows."""
-    lines = [line for line in lines if line.item is not None]
-    notes = []
-    limit = visit_limit(share)
-    over = next(
-        (
-            line
-            for line in lines
-            if line.item and any(p.kind is PartKind.VISIT_LIMIT for p in line.item.parts)
-        ),
-        None,
-    )
-    if over is not None and limit is not None:
-        per = (
-            PERIOD_WORDS.get(share.visit_limit_period, "plan year")
-            if share.visit_limit_period
-            else "plan year"
-        )
-        stated = (
-            f"{share.visit_limit} visits per {per}"
-            if share.visit_limit is not None
-            else f"{limit} visits left"
-        )
-        year, number, _ = over.day.isocalendar()
-        monday = date.fromisocalendar(year, number, 1).isoformat()
-        notes.append(
-            f"the week of {monday} crosses the plan's visit limit ({stated}): from "
-            f"{over.day.isoformat()} sessions are beyond it and shown at the full charge"
-        )
-    for weekly in share.limits:
-        if weekly.kind != "limit" or weekly.unit_code != "VS" or weekly.period is not TimePeriod.WEEK:
-            continue
-        allowed = int(weekly.quantity)
-        weeks: dict[tuple[int, int], int] = {}
-        for line in lines:
-            if line.item and line.item.covered and not line.item.service.add_on:
-                year, number, _ = line.day.isocalendar()
-                weeks[(year, number)] = weeks.get((year, number), 0) + 1
-        for (year, number), count in sorted(weeks.items()):
-            if count > allowed:
-                monday = date.fromisocalendar(year, number, 1).isoformat()
-                notes.append(
-                    f"the week of {monday} has {count} visits; the plan allows {allowed} a week "
-                    "(visits beyond that may be denied)"
-                )
-    return notes
-
-
 def _tier(member: str, figures: list[int]) -> TierAccumulators:
     deductible, family_deductible, oop, family_oop = figures
     return TierAccumulators(
@@ -690,8 +570,11 @@ def estimate(
     zone: ZoneInfo,
     on: date,
     accumulators: Accumulators | None = None,
+    earlier: Sequence[WeekService] = (),
 ) -> Estimate:
-    """Price `services` (by start) for the participant, with the plan in force on `on`."""
+    """Price `services` (by start) for the participant, with the plan in force on `on`.
+    `earlier`: their services of the weeks between the plan's 271 and these (what counts
+    against the 271's visit limits besides claims and booked sessions: group occurrences)."""
     notes: list[str] = []
     elsewhere = [
         EstimateLine(
@@ -775,9 +658,16 @@ def estimate(
             start = starting_accumulators(
                 person_id, record, coverage.claims, pricing=pricing, family=coverage.family_shares
             )
-            if share is not None and visit_limit(share) is not None and units:
-                used = visits_before(
-                    record, share, coverage.claims, coverage.booked, before=units[0][0], pricing=pricing
+            limit = allowance(share) if share is not None else None
+            if limit is not None and units:
+                used = used_before(
+                    limit,
+                    plan_id=record.plan_id,
+                    checked_at=record.checked_at,
+                    claims=coverage.claims,
+                    expected=[*booked_expected(coverage.booked), *_expected(earlier, zone, per_diem)],
+                    before=units[0][0],
+                    pricing=pricing,
                 )
                 start = replace(start, pooled_visits={person_id: {VISIT_POOL: used}})
         result = apply([svc for _, _, claims in priced for svc in claims], benefits, start)
@@ -809,7 +699,21 @@ def estimate(
             else:
                 lines.append(EstimateLine(sources, day, _unverified(item) if basis == "unverified" else item))
     if share is not None:
-        notes.extend(limit_notes(share, lines))
+        notes.extend(
+            limit_notes(
+                share,
+                allowance(share),
+                (
+                    Counted(
+                        line.day,
+                        any(p.kind is PartKind.VISIT_LIMIT for p in line.item.parts),
+                        line.item.covered and not line.item.service.add_on,
+                    )
+                    for line in lines
+                    if line.item is not None
+                ),
+            )
+        )
         oop = share.out_of_pocket
         if not share.not_covered and oop.individual_total_cents is None and oop.family_total_cents is None:
             tier = "in-network" if network is NetworkTier.IN_NETWORK else "out-of-network"
@@ -844,6 +748,53 @@ def _unverified(item: LineItem) -> LineItem:
     """A line of a plan not verified yet: at the full charge, and saying why (not "not covered")."""
     reason = f"{NOT_VERIFIED_YET}: the full charge until the payer confirms coverage"
     return replace(item, parts=tuple(replace(part, reason=reason) for part in item.parts))
+
+
+EARLIER_WEEKS = 6
+"""At most this many weeks before an estimate are read for what they will use of a visit limit:
+a 271 older than that is stale long before (re-checked nightly), so its earlier weeks are
+counted from the following one."""
+
+
+def limit_counted_since(coverage: Coverage, on: date) -> date | None:
+    """When the plan in force on `on` has a 271 stating a visit (or day) limit the engine
+    counts: the day that 271 was checked (the services of the weeks between it and `on` count
+    against the limit); else None, and no earlier week needs reading."""
+    plan = coverage.plan_on(on)
+    if plan is None or plan.plan_type is PlanType.SELF_PAY:
+        return None
+    record = coverage.eligibility.get(plan.plan_id)
+    if record is None or record.status != "active":
+        return None
+    confirmed = coverage.confirmed.get(plan.plan_id)
+    for tier in NetworkTier:
+        share = _tier_share(record, tier)
+        if share is not None and allowance(limited_share(share, confirmed, tier)) is not None:
+            return record.checked_at.date()
+    return None
+
+
+def earlier_weeks(since: date, on: date) -> list[str]:
+    """The ISO weeks from the one holding `since` up to the one before `on`'s, the latest
+    `EARLIER_WEEKS` of them."""
+    monday = on - timedelta(days=on.weekday())
+    first = max(since - timedelta(days=since.weekday()), monday - timedelta(weeks=EARLIER_WEEKS))
+    weeks = []
+    while first < monday:
+        year, number, _ = first.isocalendar()
+        weeks.append(f"{year}-W{number:02d}")
+        first += timedelta(weeks=1)
+    return weeks
+
+
+def _expected(earlier: Iterable[WeekService], zone: ZoneInfo, per_diem: bool) -> list[Expected]:
+    """Services of earlier weeks still expected (booked or enrolled, not yet recorded) that
+    would bill this participant: visits the 271 has not counted yet."""
+    return [
+        Expected(s.source_id, s.start.astimezone(zone).date(), per_diem=per_diem)
+        for s in earlier
+        if s.status == "expected" and not s.billed_to_partner and s.category not in NOT_BILLABLE
+    ]
 
 
 def per_diem_rule(

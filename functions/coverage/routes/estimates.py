@@ -215,6 +215,27 @@ def _template(services: list[estimates.WeekService]) -> None:
         )
 
 
+def _earlier(
+    store: CoverageStore, participant_id: str, coverage: estimates.Coverage, week: str
+) -> list[estimates.WeekService]:
+    """The participant's services of the weeks between their plan's 271 and `week`, when the
+    271 states a visit limit (what those weeks will use of it): one Query a week, at most
+    `estimates.EARLIER_WEEKS`; none without a limit."""
+    monday = _monday(week)
+    since = estimates.limit_counted_since(coverage, monday)
+    if since is None:
+        return []
+    return [
+        service
+        for earlier in estimates.earlier_weeks(since, monday)
+        for service in estimates.week_services(
+            participant_id,
+            store.schedule_week(participant_id, earlier),
+            identified_patients=coverage.identified_patients,
+        )
+    ]
+
+
 def _week_estimate(
     store: CoverageStore, participant_id: str, week: str | None
 ) -> tuple[str, ZoneInfo, list[estimates.WeekService], estimates.Coverage, BillingReference]:
@@ -245,7 +266,13 @@ def week_estimate(
         _may_see(caller, participant_id)
         week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
         result = estimates.estimate(
-            participant_id, services, coverage, reference, zone=zone, on=_monday(week)
+            participant_id,
+            services,
+            coverage,
+            reference,
+            zone=zone,
+            on=_monday(week),
+            earlier=_earlier(store, participant_id, coverage, week),
         )
         flags = _flags(coverage, result, utc_now().astimezone(zone).date())
     return _out(participant_id, "week", week, result, result.lines, flags=flags)
@@ -271,7 +298,13 @@ def session_estimate(
         if not any(s.source_id == session_id for s in services):
             raise NotFound("no such session in that week")
         result = estimates.estimate(
-            participant_id, services, coverage, reference, zone=zone, on=_monday(week)
+            participant_id,
+            services,
+            coverage,
+            reference,
+            zone=zone,
+            on=_monday(week),
+            earlier=_earlier(store, participant_id, coverage, week),
         )
         lines = tuple(line for line in result.lines if any(s.source_id == session_id for s in line.sources))
         flags = _flags(coverage, result, utc_now().astimezone(zone).date())
@@ -298,7 +331,13 @@ def program_estimate(
         _template(services)
         repeated = estimates.shifted(services, weeks)
         result = estimates.estimate(
-            participant_id, repeated, coverage, reference, zone=zone, on=_monday(week)
+            participant_id,
+            repeated,
+            coverage,
+            reference,
+            zone=zone,
+            on=_monday(week),
+            earlier=_earlier(store, participant_id, coverage, week),
         )
         monday = datetime.combine(_monday(week), clock(), tzinfo=zone)
         by_week = []
