@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from functions.common import aws
 from functions.common.dynamo import to_item
@@ -17,6 +18,7 @@ from tests.clock import controlled_now
 from tests.integration.test_estimates import ALEX, COORDINATOR, call, coverage, next_week, put_271, week_of
 from tests.unit.x12_corpus import PROVIDER, interchange, payer, subscriber
 
+CHICAGO = ZoneInfo("America/Chicago")  # Alex's zone
 __all__ = ["coverage"]  # the fixture, imported for these tests
 
 
@@ -163,7 +165,9 @@ def _between(coverage: Any, checked: datetime, before: date) -> list[estimates.W
         for s in estimates.week_services(
             "per_demoalex", coverage.schedule_week("per_demoalex", week), identified_patients={}
         )
-        if s.status == "expected" and s.start.date() >= checked.date() and s.category not in NOT_BILLABLE
+        if s.status == "expected"
+        and s.start.astimezone(CHICAGO).date() >= checked.date()
+        and s.category not in NOT_BILLABLE
     ]
 
 
@@ -256,6 +260,28 @@ def test_group_occurrences_and_sessions_of_the_weeks_before_count_against_the_li
     assert len([line for line in estimate["lines"] if line["code"]]) >= 2
     assert len(_covered(estimate)) == 1
     assert any("crosses the plan's visit limit" in note for note in estimate["notes"])
+
+
+def test_days_per_admission_count_days_not_sessions(coverage):
+    # Given an intensive-outpatient plan allowing 30 days per admission (EB09 DY, period 36),
+    # with two days left beyond the days Alex has booked before next week
+    checked = controlled_now() - timedelta(hours=1)
+    days_before = {s.start.astimezone(CHICAGO).date() for s in _between(coverage, checked, _next_monday())}
+    left = 2 + len(days_before)
+    limit = f"EB*F*IND*MH***36***DY*30**Y~EB*F*IND*MH***29***DY*{left}**Y~"
+    # When next week (several sessions on some days) is estimated
+    estimate = _estimate(coverage, PPO + limit, checked_at=checked)
+    lines = [line for line in estimate["lines"] if line["code"]]
+    days = sorted({line["day"] for line in lines})
+    assert len(days) >= 3
+    assert len(lines) > len(days)
+    # Then every session of its first two days is covered, however many a day has, and the
+    # sessions of the later days are beyond the limit
+    for line in lines:
+        beyond = line["parts"][0]["kind"] == "visit_limit"
+        assert beyond == (line["day"] not in days[:2]), line
+    # And the note names the limit as the payer stated it
+    assert any("crosses the plan's day limit (30 days per admission)" in n for n in estimate["notes"])
 
 
 def test_a_weekly_visit_limit_is_reported_for_the_week_that_exceeds_it(coverage):
