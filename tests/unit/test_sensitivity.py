@@ -85,11 +85,14 @@ def consent(**terms: object) -> Part2ConsentRecord:
     )
 
 
+DEFAULT = Part2Policy()
+
+
 def reader(
-    viewer: Principal, consents_given: list[Part2ConsentRecord] = (), policy: Part2Policy = Part2Policy()
-):  # type: ignore[assignment]
+    viewer: Principal, consents_given: list[Part2ConsentRecord] | None = None, policy: Part2Policy = DEFAULT
+) -> sensitivity.Audience:
     return sensitivity.audience(
-        viewer, ALEX.person_id, relations=ALEX_TEAM, consents=consents_given, policy=policy, today=TODAY
+        viewer, ALEX.person_id, relations=ALEX_TEAM, consents=consents_given or [], policy=policy, today=TODAY
     )
 
 
@@ -122,21 +125,25 @@ class TestProjection:
         shown = sensitivity.project(week, reader(PRIYA), Part2Policy())
         # Then the counseling is a busy block: its time, nothing else; no notice is owed
         individual, counseling = shown.items
-        assert individual.type is SessionType.INDIVIDUAL and individual.sensitivity is Sensitivity.STANDARD
+        assert individual.type is SessionType.INDIVIDUAL
+        assert individual.sensitivity is Sensitivity.STANDARD
         assert counseling.visibility == "busy"
         assert (counseling.start, counseling.end) == (week[1].start, week[1].end)
         dumped = counseling.model_dump()
         for hidden in ("session_id", "type", "group_id", "role", "sensitivity"):
             assert dumped[hidden] is None, hidden
         assert dumped["clinician_ids"] == dumped["attendee_ids"] == dumped["authorization_flags"] == []
-        assert not shown.discloses_part2 and shown.notice is None
+        assert not shown.discloses_part2
+        assert shown.notice is None
 
     def test_a_sober_group_is_busy_and_its_group_id_goes_too(self):
         group = entry(
             GroupType.SOBER_ACTIVITY, COUNSELOR, group_id="grp_sober001", session_id="grp_sober001@x"
         )
         (shown,) = sensitivity.project([group], reader(SAM), Part2Policy()).items
-        assert shown.visibility == "busy" and shown.group_id is None and shown.session_id is None
+        assert shown.visibility == "busy"
+        assert shown.group_id is None
+        assert shown.session_id is None
 
     def test_a_cancelled_part2_item_is_not_busy_time(self):
         cancelled = entry(SessionType.SUBSTANCE_USE_COUNSELING, COUNSELOR, status=SessionStatus.CANCELLED)
@@ -149,7 +156,8 @@ class TestProjection:
         (shown,) = sensitivity.project(
             [entry(SessionType.SUBSTANCE_USE_COUNSELING, COUNSELOR)], reader(viewer), Part2Policy()
         ).items
-        assert shown.visibility == "full" and shown.type is SessionType.SUBSTANCE_USE_COUNSELING
+        assert shown.visibility == "full"
+        assert shown.type is SessionType.SUBSTANCE_USE_COUNSELING
         assert shown.sensitivity is Sensitivity.PART2
 
     def test_the_notice_goes_to_everyone_but_the_participant(self):
@@ -175,7 +183,8 @@ class TestConsent:
         week = [entry(SessionType.SUBSTANCE_USE_COUNSELING, COUNSELOR)]
         given = [consent(recipient_ids=[PRIYA.person_id])]
         shown = sensitivity.project(week, reader(PRIYA, given), Part2Policy())
-        assert shown.items[0].visibility == "full" and shown.notice == REDISCLOSURE_NOTICE
+        assert shown.items[0].visibility == "full"
+        assert shown.notice == REDISCLOSURE_NOTICE
         # ... and nobody else on the team
         assert sensitivity.project(week, reader(SAM, given), Part2Policy()).items[0].visibility == "busy"
 
@@ -267,9 +276,12 @@ class TestRecordingConsents:
 
     def test_a_signed_consent_records_every_element_and_the_servers_time(self):
         record = consents.signed_in_app(self.terms(), principal=ALEX, people=PEOPLE, now=NOW, today=TODAY)
-        assert record.participant_id == ALEX.person_id and record.recorded_by == ALEX.person_id
-        assert record.attested_at == NOW and record.source == "electronic"
-        assert record.recipient_ids == [PRIYA.person_id] and record.scope == "part2_schedule"
+        assert record.participant_id == ALEX.person_id
+        assert record.recorded_by == ALEX.person_id
+        assert record.attested_at == NOW
+        assert record.source == "electronic"
+        assert record.recipient_ids == [PRIYA.person_id]
+        assert record.scope == "part2_schedule"
         assert consents.out(record, TODAY).status == "active"
 
     def test_each_missing_element_is_named(self):
@@ -310,7 +322,8 @@ class TestRecordingConsents:
             "DOC-2026-0042",
             date(2026, 11, 16),
         )
-        assert record.recorded_by == COORDINATOR.person_id and record.participant_id == ALEX.person_id
+        assert record.recorded_by == COORDINATOR.person_id
+        assert record.participant_id == ALEX.person_id
         future = terms.model_copy(update={"signed_on": TODAY + timedelta(days=1)})
         with pytest.raises(InvalidInput) as caught:
             consents.signed_on_paper(

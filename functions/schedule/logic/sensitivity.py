@@ -102,10 +102,6 @@ class Audience:
     sees_all_part2: bool
     """The participant, a coordinator the program names, or a consented recipient."""
 
-    @property
-    def is_subject(self) -> bool:
-        return self.viewer_id == self.subject_id
-
     def sees_in_full(self, clinician_ids: Iterable[str]) -> bool:
         """For a Part 2 item delivered by `clinician_ids`."""
         return self.sees_all_part2 or self.viewer_id in clinician_ids
@@ -150,7 +146,7 @@ def busy(entry: ScheduleEntry) -> ScheduleEntry:
 class Projection:
     items: list[ScheduleEntry]
     discloses_part2: bool
-    """True when an item is Part 2, in full, for someone other than the participant."""
+    """True when an item is Part 2, in full, for someone who does not attend it."""
 
     @property
     def notice(self) -> str | None:
@@ -168,8 +164,8 @@ def project(entries: Iterable[ScheduleEntry], reader: Audience, policy: Part2Pol
             if entry.status is SessionStatus.BOOKED:
                 shown.append(busy(entry))
             continue
-        if sensitivity is Sensitivity.PART2 and not reader.is_subject:
-            discloses = True
+        if sensitivity is Sensitivity.PART2 and reader.viewer_id not in entry.attendee_ids:
+            discloses = True  # someone else's record (a clinician's own week holds their patients')
         shown.append(entry.model_copy(update={"visibility": "full", "sensitivity": sensitivity}))
     return Projection(items=shown, discloses_part2=discloses)
 
