@@ -28,12 +28,14 @@ PART2_SESSION = "ses_demorivera04"  # Alex's substance-use counseling, the seede
 STANDARD_SESSION = "ses_demorivera02"  # Alex's individual therapy, the same week
 PART2_TYPE = "substance_use_counseling"
 
-# Reads that return a person's schedule items: each is checked item by item below.
+# Reads that carry Part 2 records (schedule items, the counselor on a care team): each is
+# checked reader by reader below.
 ITEM_READS = {
     "/people/{person_id}/schedule",
     "/me/schedule",
     "/sessions/{session_id}",
     "/calendar/{token}",
+    "/participants/{participant_id}/care-team",
 }
 # Reads whose bodies hold no schedule item (profiles, offerings, figures, consents, rooms): each
 # is still called as every reader, and none may name the Part 2 session or its type.
@@ -50,7 +52,6 @@ OTHER_READS = {
     "/me",
     "/me/makeups",
     "/me/part2-consents",
-    "/participants/{participant_id}/care-team",
     "/participants/{participant_id}/intensity",
     "/participants/{participant_id}/part2-consents",
     "/people",
@@ -160,9 +161,24 @@ def revoke(consent_id: str) -> None:
     assert reply.json["status"] == "revoked"
 
 
+def assert_counselor(caller: dict[str, str], *, shown: bool, notice: bool) -> None:
+    """The care team names Alex's substance-use counselor only to whom sees Part 2 in full."""
+    reply = call("GET", "/participants/per_demoalex/care-team", caller=caller)
+    assert reply.status == 200, reply
+    assert reply.json["substance_use_counselor_id"] == ("per_democounselor" if shown else None)
+    assert reply.json["couples_therapist_id"] == "per_democouplestherapist"  # the rest stays
+    assert reply.headers.get(REDISCLOSURE_HEADER.lower()) == (REDISCLOSURE_NOTICE if notice else None)
+
+
 def test_the_visibility_matrix(monkeypatch: pytest.MonkeyPatch, moto_env: dict[str, Any]):
     alex_week = week_path("/people/per_demoalex/schedule")
     session = f"/sessions/{PART2_SESSION}"
+    assert_counselor(ALEX, shown=True, notice=False)
+    assert_counselor(COUNSELOR, shown=True, notice=True)
+    assert_counselor(COORDINATOR, shown=True, notice=True)
+    assert_counselor(PRIYA, shown=False, notice=False)
+    assert_counselor(SAM, shown=False, notice=False)
+    assert call("GET", "/participants/per_demoalex/care-team", caller=JAMIE).status == 404
 
     # The participant: everything, no notice (it is their own)
     assert_full(call("GET", alex_week, caller=ALEX), notice=False)
@@ -191,6 +207,7 @@ def test_the_visibility_matrix(monkeypatch: pytest.MonkeyPatch, moto_env: dict[s
     monkeypatch.setenv("PART2_COORDINATORS", "per_somebodyelse")
     assert_busy(call("GET", alex_week, caller=COORDINATOR))
     assert call("GET", session, caller=COORDINATOR).status == 404
+    assert_counselor(COORDINATOR, shown=False, notice=False)
     to_coordinator = give_consent(recipient_ids=["per_democoordinator"])
     assert_full(call("GET", alex_week, caller=COORDINATOR), notice=True)
     assert_full(call("GET", session, caller=COORDINATOR), notice=True)
@@ -203,10 +220,13 @@ def test_the_visibility_matrix(monkeypatch: pytest.MonkeyPatch, moto_env: dict[s
     # notice); Sam, whom it does not name, still sees busy; revoking ends it at once
     to_couples_therapist = give_consent(recipient_roles=["couples_therapist"])
     assert_full(call("GET", alex_week, caller=PRIYA), notice=True)
+    assert_counselor(PRIYA, shown=True, notice=True)
     assert_busy(call("GET", alex_week, caller=SAM))
+    assert_counselor(SAM, shown=False, notice=False)
     assert call("GET", session, caller=PRIYA).status == 404  # consent widens the week, not session access
     revoke(to_couples_therapist)
     assert_busy(call("GET", alex_week, caller=PRIYA))
+    assert_counselor(PRIYA, shown=False, notice=False)
     # Both consents and their revocations are on the audit trail
     for consent_id in (to_coordinator, to_couples_therapist):
         actions = [

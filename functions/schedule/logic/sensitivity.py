@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from functions.common.auth import Principal, Role
 from functions.schedule.logic.teams import Relations
@@ -36,7 +36,21 @@ REDISCLOSURE_HEADER = "Tandem-Redisclosure-Notice"
 """The response header carrying `REDISCLOSURE_NOTICE` whenever the body holds Part 2 records
 for someone other than the participant."""
 
+NOTICE_HEADER_DOC: dict[str, Any] = {
+    REDISCLOSURE_HEADER: {
+        "description": "The 42 CFR 2.32 redisclosure notice, when the body holds Part 2 records "
+        "for someone other than the participant",
+        "schema": {"type": "string"},
+    }
+}
+"""The header as an OpenAPI response documents it."""
+
 ConsentStatus = Literal["active", "expired", "revoked"]
+
+
+def notice_headers(discloses: bool) -> dict[str, str]:
+    """The response headers a body holding Part 2 records for someone else carries."""
+    return {REDISCLOSURE_HEADER: REDISCLOSURE_NOTICE} if discloses else {}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from functions.common.api import AUTHENTICATED
 from functions.common.auth import Principal, Role
@@ -55,31 +55,20 @@ from functions.schedule.vocabulary import ENTITY_SESSION_MEMBER, PersonKind, Ses
 router = Router()  # type: ignore[no-untyped-call]
 SessionId = Annotated[str, Path(max_length=64)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=256)]
-NOTICE_HEADER: dict[str, OpenAPIResponseHeader] = {
-    sensitivity.REDISCLOSURE_HEADER: {
-        "description": "The 42 CFR 2.32 redisclosure notice, when the body holds Part 2 records "
-        "for someone other than the participant",
-        "schema": {"type": "string"},
-    }
-}
 _SESSION_RESPONSE: dict[int, OpenAPIResponse] = {
     200: {
         "description": "The session",
-        "headers": NOTICE_HEADER,
+        "headers": sensitivity.NOTICE_HEADER_DOC,
         "content": {"application/json": {"model": SessionOut}},
     }
 }
 _WEEK_RESPONSE: dict[int, OpenAPIResponse] = {
     200: {
         "description": "The week; Part 2 items the caller may not see in full are busy blocks",
-        "headers": NOTICE_HEADER,
+        "headers": sensitivity.NOTICE_HEADER_DOC,
         "content": {"application/json": {"model": WeekSchedule}},
     }
 }
-
-
-def notice_headers(discloses: bool) -> dict[str, str]:
-    return {sensitivity.REDISCLOSURE_HEADER: sensitivity.REDISCLOSURE_NOTICE} if discloses else {}
 
 
 def session_out(session: SessionRecord, viewer: Principal) -> SessionOut:
@@ -104,7 +93,7 @@ def _session_headers(
 ) -> dict[str, str]:
     return {
         "ETag": etag(session.version),
-        **notice_headers(sensitivity.session_discloses(session, viewer, policy)),
+        **sensitivity.notice_headers(sensitivity.session_discloses(session, viewer, policy)),
     }
 
 
@@ -365,7 +354,7 @@ def _week_schedule(
         status_code=200,
         content_type="application/json",
         body=body,
-        headers=notice_headers(shown.discloses_part2),
+        headers=sensitivity.notice_headers(shown.discloses_part2),
     )
 
 
