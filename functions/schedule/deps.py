@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from functions.common import aws
 from functions.common.api import audit_writer
@@ -17,8 +17,17 @@ from functions.common.config import ApiSettings, load_settings
 from functions.common.idempotency import bound_to
 from functions.common.models import ISO_WEEK_PATTERN, TimeZone
 from functions.schedule.logic.booking import Policy
+from functions.schedule.logic.sensitivity import Part2Policy
 from functions.schedule.rooms import VideoRooms, rooms_from_env
 from functions.schedule.store import ScheduleStore
+from functions.schedule.vocabulary import GroupType, SessionType
+
+
+def _listed(value: Any) -> Any:
+    """A comma-separated environment variable as a list (blank entries dropped)."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
 
 
 class ScheduleSettings(ApiSettings):
@@ -27,6 +36,21 @@ class ScheduleSettings(ApiSettings):
     cancel_cutoff_hours: int = Field(default=24, ge=0, le=168, alias="CANCEL_CUTOFF_HOURS")
     program_time_zone: TimeZone = Field(default="America/Chicago", alias="PROGRAM_TIME_ZONE")
     room_opens_minutes: int = Field(default=15, ge=0, le=7 * 24 * 60, alias="ROOM_OPENS_MINUTES")
+    part2_extra_types: Annotated[frozenset[SessionType | GroupType], BeforeValidator(_listed)] = Field(
+        default=frozenset(), alias="PART2_EXTRA_TYPES"
+    )
+    """Session or group types the program also treats as 42 CFR Part 2 (comma-separated)."""
+    part2_coordinators: Annotated[frozenset[str], BeforeValidator(_listed)] | None = Field(
+        default=None, alias="PART2_COORDINATORS"
+    )
+    """The coordinators who see Part 2 items in full (comma-separated person ids); unset: all,
+    empty: none."""
+
+    def part2_policy(self) -> Part2Policy:
+        return Part2Policy(
+            extra_types=frozenset(t.value for t in self.part2_extra_types),
+            coordinators=self.part2_coordinators,
+        )
 
     def policy(self) -> Policy:
         return Policy(
@@ -47,6 +71,10 @@ def booking_policy() -> Policy:
     return settings().policy()
 
 
+def part2_policy() -> Part2Policy:
+    return settings().part2_policy()
+
+
 def video_rooms() -> VideoRooms:
     return rooms_from_env(aws.client)
 
@@ -56,6 +84,7 @@ Store = Annotated[ScheduleStore, Depends(schedule_store)]
 Audit = Annotated[AuditWriter, Depends(audit_writer)]
 BookingPolicy = Annotated[Policy, Depends(booking_policy)]
 Rooms = Annotated[VideoRooms, Depends(video_rooms)]
+Part2 = Annotated[Part2Policy, Depends(part2_policy)]
 WeekQuery = Annotated[
     str | None,
     Query(max_length=8, pattern=ISO_WEEK_PATTERN, description="ISO week, e.g. 2026-W49; default: this week"),

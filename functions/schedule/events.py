@@ -125,7 +125,12 @@ def refresh_intensity(store: ScheduleStore, person_id: str, moments: list[dateti
             person_id,
             week,
             [
-                {"group_id": e.group_id, "type": e.type.value, "start": iso(e.start), "end": iso(e.end)}
+                {
+                    "group_id": e.group_id,
+                    "type": e.type.value if e.type else None,
+                    "start": iso(e.start),
+                    "end": iso(e.end),
+                }
                 for e in groups
             ],
         )

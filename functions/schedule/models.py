@@ -4,7 +4,7 @@ explicitly so a stored attribute never leaks into a response by accident."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -41,6 +41,7 @@ from functions.schedule.vocabulary import (
     ENTITY_COUPLE_MEMBERSHIP,
     ENTITY_GROUP,
     ENTITY_MAKEUP_OFFER,
+    ENTITY_PART2_CONSENT,
     ENTITY_PERSON,
     ENTITY_SESSION,
     ENTITY_SESSION_MEMBER,
@@ -48,11 +49,14 @@ from functions.schedule.vocabulary import (
     AttendanceStatus,
     CareRole,
     ClinicianRole,
+    ConsentScope,
+    ConsentSource,
     EnrolmentStatus,
     GroupType,
     JoinMode,
     MakeupKind,
     PersonKind,
+    Sensitivity,
     SessionEvent,
     SessionStatus,
     SessionType,
@@ -815,22 +819,36 @@ def room_key(session_id: str) -> dict[str, str]:
     return {"pk": f"SESSION#{session_id}", "sk": "ROOM"}
 
 
-class ScheduleEntry(BaseModel):
-    """One session or group occurrence in a person's week, in that person's own time zone."""
+Visibility = Literal["full", "busy"]
 
-    session_id: str = Field(description="A session id, or `<group_id>@<start>` for a group occurrence.")
-    type: SessionType | GroupType
+
+class ScheduleEntry(BaseModel):
+    """One session or group occurrence in a person's week, in that person's own time zone.
+
+    A `busy` entry is a Part 2 item the caller may not see in full (see
+    `logic/sensitivity.py`): its time only, every other field empty."""
+
+    session_id: str | None = Field(
+        description="A session id, or `<group_id>@<start>` for a group occurrence; null when busy."
+    )
+    type: SessionType | GroupType | None = Field(description="Null when busy.")
     group_id: str | None = None
     status: SessionStatus
     start: datetime
     end: datetime
-    role: str = Field(description="`attendee` or `clinician`.")
+    role: str | None = Field(description="`attendee` or `clinician`; null when busy.")
     clinician_ids: list[str]
     attendee_ids: list[str]
     authorization_flags: list[str] = Field(
         default_factory=list,
         description="For a participant's own session: outside every prior authorization's dates, "
         "or beyond its units (from coverage).",
+    )
+    visibility: Visibility = Field(
+        default="full", description="`busy`: a Part 2 item shown as time only to this caller."
+    )
+    sensitivity: Sensitivity | None = Field(
+        default=None, description="`part2` or `standard` for a full entry; null when busy."
     )
 
 
@@ -839,6 +857,11 @@ class WeekSchedule(BaseModel):
     week: str
     time_zone: str
     items: list[ScheduleEntry]
+    redisclosure_notice: str | None = Field(
+        default=None,
+        description="The 42 CFR 2.32 notice, present when the week shows Part 2 items in full to "
+        "someone other than the participant (also in the `Tandem-Redisclosure-Notice` header).",
+    )
 
 
 def member_attributes(session: SessionRecord, person_id: str, week: str) -> dict[str, Any]:
@@ -1064,3 +1087,111 @@ class CaseloadEntry(BaseModel):
 class CaseloadOut(BaseModel):
     clinician_id: str
     items: list[CaseloadEntry]
+
+
+# --- Part 2 consents ------------------------------------------------------------------------
+
+ConsentPurpose = Annotated[SingleLine, StringConstraints(min_length=3, max_length=300)]
+
+
+class _ConsentTerms(BaseModel):
+    """The elements 42 CFR 2.31 asks of a consent: who may receive, what, why, until when."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    recipient_ids: Annotated[list[ResourceId], Field(max_length=10)] = Field(
+        default_factory=list, description="Named staff (clinicians or coordinators) who may see them."
+    )
+    recipient_roles: Annotated[list[CareRole], Field(max_length=4)] = Field(
+        default_factory=list,
+        description="Positions on the participant's care team (whoever holds them when a read happens).",
+    )
+    scope: ConsentScope = Field(
+        default=ConsentScope.PART2_SCHEDULE, description="What they may see: the Part 2 schedule items."
+    )
+    purpose: ConsentPurpose = Field(description="Why, in the participant's words (e.g. to coordinate care).")
+    expires_on: date | None = Field(
+        default=None,
+        description="The last day it holds (the participant's zone); at most two years ahead. "
+        "`expires_on`, `expiry_event` or both are required.",
+    )
+    expiry_event: Annotated[SingleLine, StringConstraints(min_length=3, max_length=200)] | None = Field(
+        default=None,
+        description="An event it ends with (e.g. discharge). Tandem cannot observe it: revoke the "
+        "consent when it happens.",
+    )
+
+
+class Part2ConsentIn(_ConsentTerms):
+    """A participant's own consent, signed in the app."""
+
+    attest: Literal[True] = Field(
+        description="The participant's signature: they have read these terms and consent to them. "
+        "The server records the time."
+    )
+
+
+class PaperPart2ConsentIn(_ConsentTerms):
+    """A consent the participant signed on paper, recorded by a coordinator."""
+
+    document_reference: Annotated[SingleLine, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="Where the signed document is kept (an id in the document system)."
+    )
+    signed_on: date = Field(description="The date on the signed document (not in the future).")
+
+
+class Part2ConsentOut(BaseModel):
+    consent_id: str
+    participant_id: str
+    recipient_ids: list[str]
+    recipient_roles: list[CareRole]
+    scope: ConsentScope
+    purpose: str
+    expires_on: date | None = None
+    expiry_event: str | None = None
+    source: ConsentSource
+    document_reference: str | None = None
+    signed_on: date | None = None
+    attested_at: datetime = Field(description="When Tandem recorded the signature (server clock).")
+    recorded_by: str
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
+    status: Literal["active", "expired", "revoked"]
+
+
+class Part2ConsentList(BaseModel):
+    items: list[Part2ConsentOut]
+
+
+class Part2ConsentRecord(StoredRecord):
+    model_config = ConfigDict(frozen=True)
+
+    consent_id: str
+    participant_id: str
+    recipient_ids: list[str]
+    recipient_roles: list[CareRole]
+    scope: ConsentScope
+    purpose: str
+    expires_on: date | None = None
+    expiry_event: str | None = None
+    source: ConsentSource
+    document_reference: str | None = None
+    signed_on: date | None = None
+    attested_at: datetime
+    recorded_by: str
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
+    version: int = 1
+
+    @staticmethod
+    def key(participant_id: str, consent_id: str) -> dict[str, str]:
+        return {"pk": f"PERSON#{participant_id}", "sk": f"CONSENT#{consent_id}"}
+
+    def to_attributes(self) -> dict[str, Any]:
+        return {
+            **self.key(self.participant_id, self.consent_id),
+            "entity": ENTITY_PART2_CONSENT,
+            **self.model_dump(mode="json"),
+            "attested_at": iso(self.attested_at),
+            "revoked_at": iso(self.revoked_at) if self.revoked_at else None,
+        }

@@ -21,6 +21,7 @@ from functions.schedule.models import (
     CoupleRecord,
     GroupRecord,
     MakeupOfferRecord,
+    Part2ConsentRecord,
     PersonRecord,
     SessionRecord,
     commitment_attribute,
@@ -212,6 +213,14 @@ class ScheduleStore:
     def person_context(self, person_id: str) -> tuple[PersonRecord | None, Relations, list[dict[str, Any]]]:
         """A person's profile, care positions, couple and group enrolments: one Query over
         their items from CARE# to PROFILE (which also passes their makeup offers)."""
+        person, relations, enrolments, _ = self.reader_context(person_id)
+        return person, relations, enrolments
+
+    def reader_context(
+        self, person_id: str
+    ) -> tuple[PersonRecord | None, Relations, list[dict[str, Any]], list[Part2ConsentRecord]]:
+        """`person_context` and the person's Part 2 consents (CONSENT# sorts between CARE# and
+        PROFILE): still one Query, consistent, so a consent given or revoked a moment ago counts."""
         paginator = self._client.get_paginator("query")
         pages = paginator.paginate(
             TableName=self.table,
@@ -225,7 +234,76 @@ class ScheduleStore:
         profile = next((i for i in items if i["sk"] == "PROFILE"), None)
         enrolments = [i for i in items if i["sk"].startswith(("GROUP#", "FACILITATES#"))]
         person = PersonRecord.from_attributes(profile) if profile else None
-        return person, Relations.from_items(person_id, items), enrolments
+        consents = Part2ConsentRecord.readable(i for i in items if i["sk"].startswith("CONSENT#"))
+        return person, Relations.from_items(person_id, items), enrolments, consents
+
+    # --- Part 2 consents ---------------------------------------------------------------------
+
+    def consents(self, participant_id: str) -> list[Part2ConsentRecord]:
+        """The participant's Part 2 consents, any status: one consistent Query."""
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :c)",
+            ExpressionAttributeValues=to_item({":pk": f"PERSON#{participant_id}", ":c": "CONSENT#"}),
+            ConsistentRead=True,
+        )
+        return Part2ConsentRecord.readable(from_item(i) for page in pages for i in page.get("Items", []))
+
+    def add_consent(self, consent: Part2ConsentRecord, audit_put: dict[str, Any]) -> None:
+        """The consent, only while its participant exists (as a participant), with its audit entry."""
+        items = [
+            {
+                "ConditionCheck": {
+                    "TableName": self.table,
+                    "Key": to_item(PersonRecord.key(consent.participant_id)),
+                    "ConditionExpression": "#k = :participant",
+                    "ExpressionAttributeNames": {"#k": "kind"},
+                    "ExpressionAttributeValues": to_item({":participant": PersonKind.PARTICIPANT.value}),
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_item(consent.to_attributes()),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            audit_put,
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            reasons = cancellation_reasons(exc)
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                raise NotFound("no such participant") from exc
+            if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
+                raise Conflict("a concurrent change touched this consent; retry") from exc
+            raise
+
+    def revoke_consent(
+        self, current: Part2ConsentRecord, revoked: Part2ConsentRecord, audit_put: dict[str, Any]
+    ) -> None:
+        """The consent's revocation, only over the version read (a concurrent change is a 409)."""
+        items = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_item(revoked.to_attributes()),
+                    "ConditionExpression": "#v = :expected",
+                    "ExpressionAttributeNames": {"#v": "version"},
+                    "ExpressionAttributeValues": to_item({":expected": current.version}),
+                }
+            },
+            audit_put,
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            reasons = cancellation_reasons(exc)
+            if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
+                raise Conflict("the consent changed while it was revoked; read it and retry") from exc
+            raise
 
     def caseload(self, clinician_id: str) -> dict[str, list[CareRole]]:
         """Participant -> the clinician's positions on their team: one Query (GSI1 CASELOAD#)."""

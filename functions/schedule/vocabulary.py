@@ -45,6 +45,40 @@ class GroupType(StrEnum):
     SOBER_ACTIVITY = "sober_activity"
 
 
+class Sensitivity(StrEnum):
+    """How a session or group type's records are protected (see `logic/sensitivity.py`)."""
+
+    STANDARD = "standard"
+    """HIPAA: the participant, their care team and coordinators."""
+    PART2 = "part2"
+    """42 CFR Part 2: records that identify someone as receiving substance-use disorder
+    treatment. In full only to the participant, the clinicians delivering the item, the
+    coordinators the program names, and whoever the participant consented to; others see busy
+    time."""
+
+
+PART2_TYPES: frozenset[SessionType | GroupType] = frozenset(
+    {SessionType.SUBSTANCE_USE_COUNSELING, GroupType.SOBER_ACTIVITY}
+)
+"""Part 2 whatever the program says; `PART2_EXTRA_TYPES` adds to these, never removes."""
+
+
+class ConsentSource(StrEnum):
+    """How a Part 2 consent reached Tandem."""
+
+    ELECTRONIC = "electronic"
+    """Signed by the participant in the app (their attestation, timed by the server)."""
+    PAPER = "paper"
+    """Signed on paper and recorded by a coordinator, with the document's reference."""
+
+
+class ConsentScope(StrEnum):
+    """What a Part 2 consent lets its recipients see."""
+
+    PART2_SCHEDULE = "part2_schedule"
+    """The participant's Part 2 schedule items in full (type, clinician, time)."""
+
+
 class EnrolmentStatus(StrEnum):
     ENROLLED = "enrolled"
     WAITLISTED = "waitlisted"
@@ -158,5 +192,8 @@ ENTITY_COMMITMENTS = "GROUP_COMMITMENTS"
 ENTITY_GROUP_WEEK = "GROUP_WEEK"
 """A participant's group occurrences of one week, filed in their week for the coverage
 function (which reads only the participant/week index)."""
+ENTITY_PART2_CONSENT = "PART2_CONSENT"
+"""A participant's consent to share their Part 2 records, in their own partition (so the
+read of their profile and care team also reads it)."""
 ENTITY_GROUP_ATTENDEE = "GROUP_ATTENDEE"
 """A participant's attendance at one group occurrence, in their week (intensity)."""

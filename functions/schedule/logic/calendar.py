@@ -3,6 +3,12 @@
 Calendars live on phones and lock screens, so the text is PHI-minimal: no program name,
 no session type, no names; every event says "Appointment" and points to the app. Times
 are UTC; cancelled sessions stay in the feed as CANCELLED so subscribed calendars drop them.
+
+A feed is its owner's own calendar (what they attend, deliver or facilitate), and its events
+say no more than a busy block does, so Part 2 items need no projection here. A Part 2 event
+in the feed of someone who does not attend it (the counselor's, a sober group's facilitator's)
+carries the 42 CFR 2.32 notice in its description and as a COMMENT; a participant's own feed
+never does (it would name the care on their lock screen).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 
 from functions.schedule.logic.groups import week_entries
+from functions.schedule.logic.sensitivity import REDISCLOSURE_NOTICE, Part2Policy
 from functions.schedule.vocabulary import SessionStatus
 
 PAST = timedelta(weeks=4)
@@ -36,21 +43,29 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _event(uid: str, start: datetime, end: datetime, *, cancelled: bool, stamp: datetime) -> Event:
+def _event(
+    uid: str, start: datetime, end: datetime, *, cancelled: bool, stamp: datetime, notice: bool = False
+) -> Event:
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", stamp)
     event.add("dtstart", start)
     event.add("dtend", end)
     event.add("summary", SUMMARY)
-    event.add("description", DESCRIPTION)
+    event.add("description", f"{DESCRIPTION} {REDISCLOSURE_NOTICE}" if notice else DESCRIPTION)
+    if notice:
+        event.add("comment", REDISCLOSURE_NOTICE)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
     return event
 
 
-def feed(person_id: str, items: Iterable[dict[str, Any]], *, now: datetime) -> bytes:
-    """The person's calendar from PAST ago to AHEAD from now (sessions and group occurrences)."""
+def feed(
+    person_id: str, items: Iterable[dict[str, Any]], *, now: datetime, policy: Part2Policy
+) -> tuple[bytes, bool]:
+    """The person's calendar from PAST ago to AHEAD from now (sessions and group occurrences),
+    and whether it carries Part 2 events of someone else (so the redisclosure notice)."""
+    discloses = False
     calendar = Calendar()
     calendar.add("prodid", PRODUCT)
     calendar.add("version", "2.0")
@@ -64,6 +79,8 @@ def feed(person_id: str, items: Iterable[dict[str, Any]], *, now: datetime) -> b
             if not start <= begins < end:
                 continue
             status = item.get("status")
+            notice = policy.is_part2(item.get("type")) and item.get("role") != "attendee"
+            discloses = discloses or notice
             calendar.add_component(
                 _event(
                     f"{item['session_id']}@appointments",
@@ -71,10 +88,15 @@ def feed(person_id: str, items: Iterable[dict[str, Any]], *, now: datetime) -> b
                     datetime.fromisoformat(item["end"]).astimezone(utc),
                     cancelled=status != SessionStatus.BOOKED.value,
                     stamp=now,
+                    notice=notice,
                 )
             )
         elif item["sk"].startswith(("GROUP#", "FACILITATES#")):
             for entry in week_entries(item, person_id, start, end, utc):
                 uid = f"{entry.group_id}-{entry.start.strftime('%Y%m%dT%H%M%SZ')}@appointments"
-                calendar.add_component(_event(uid, entry.start, entry.end, cancelled=False, stamp=now))
-    return bytes(calendar.to_ical())
+                notice = policy.is_part2(entry.type) and entry.role != "attendee"
+                discloses = discloses or notice
+                calendar.add_component(
+                    _event(uid, entry.start, entry.end, cancelled=False, stamp=now, notice=notice)
+                )
+    return bytes(calendar.to_ical()), discloses

@@ -49,7 +49,7 @@ def figures(week_items: Iterable[dict[str, Any]], group_entries: Iterable[Schedu
         hours = _hours(entry.start, entry.end)
         totals.scheduled_sessions += 1
         totals.scheduled_hours += hours
-        if group_attendance.get(entry.session_id) == AttendanceStatus.ATTENDED.value:
+        if group_attendance.get(entry.session_id or "") == AttendanceStatus.ATTENDED.value:
             totals.attended_sessions += 1
             totals.attended_hours += hours
     totals.scheduled_hours = round(totals.scheduled_hours, 2)

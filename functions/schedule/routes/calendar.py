@@ -12,8 +12,9 @@ from aws_lambda_powertools.event_handler.request import Request
 from functions.common.api import AUTHENTICATED
 from functions.common.errors import NotFound
 from functions.common.models import utc_now
-from functions.schedule.deps import Audit, Caller, Store
+from functions.schedule.deps import Audit, Caller, Part2, Store
 from functions.schedule.logic import calendar
+from functions.schedule.logic.sensitivity import REDISCLOSURE_HEADER, REDISCLOSURE_NOTICE
 from functions.schedule.models import FeedOut
 
 router = Router()  # type: ignore[no-untyped-call]
@@ -69,10 +70,21 @@ def revoke_feed(caller: Caller, store: Store, audit: Audit) -> Response[str]:
     "/calendar/<token>",
     summary="A person's calendar (iCalendar). Public: the unguessable token is the credential",
     tags=["calendar"],
-    responses={200: {"description": "RFC 5545 calendar", "content": {"text/calendar": {}}}},
+    responses={
+        200: {
+            "description": "RFC 5545 calendar",
+            "headers": {
+                REDISCLOSURE_HEADER: {
+                    "description": "The 42 CFR 2.32 notice, when a staff member's feed holds Part 2 events",
+                    "schema": {"type": "string"},
+                }
+            },
+            "content": {"text/calendar": {}},
+        }
+    },
 )
 def calendar_feed(
-    token: Annotated[str, Path(min_length=20, max_length=100)], store: Store, audit: Audit
+    token: Annotated[str, Path(min_length=20, max_length=100)], store: Store, audit: Audit, part2: Part2
 ) -> Response[str]:
     owner = store.feed_owner(calendar.token_hash(token))
     if owner is None:
@@ -81,10 +93,10 @@ def calendar_feed(
     with audit.track(owner, "calendar_feed.read", f"person/{owner.person_id}/calendar-feed"):
         now = utc_now()
         items = store.calendar_items(owner.person_id, now - calendar.PAST)
-        body = calendar.feed(owner.person_id, items, now=now).decode()
+        ical, discloses = calendar.feed(owner.person_id, items, now=now, policy=part2)
+    headers = {"Cache-Control": "private, max-age=300"}
+    if discloses:
+        headers[REDISCLOSURE_HEADER] = REDISCLOSURE_NOTICE
     return Response(
-        status_code=200,
-        content_type="text/calendar; charset=utf-8",
-        body=body,
-        headers={"Cache-Control": "private, max-age=300"},
+        status_code=200, content_type="text/calendar; charset=utf-8", body=ical.decode(), headers=headers
     )

@@ -21,13 +21,14 @@ from functions.schedule.deps import (
     Audit,
     BookingPolicy,
     Caller,
+    Part2,
     Rooms,
     Store,
     WeekQuery,
     idempotently,
     settings,
 )
-from functions.schedule.logic import attendance, booking
+from functions.schedule.logic import attendance, booking, sensitivity
 from functions.schedule.logic.groups import commitment_clash, week_entries
 from functions.schedule.logic.makeups import makeup_request, week_bounds
 from functions.schedule.logic.teams import Relations, may_see_participant
@@ -55,7 +56,18 @@ router = Router()  # type: ignore[no-untyped-call]
 SessionId = Annotated[str, Path(max_length=64)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=256)]
 _SESSION_RESPONSE: dict[int, OpenAPIResponse] = {
-    200: {"description": "The session", "content": {"application/json": {"model": SessionOut}}}
+    200: {
+        "description": "The session",
+        "headers": sensitivity.NOTICE_HEADER_DOC,
+        "content": {"application/json": {"model": SessionOut}},
+    }
+}
+_WEEK_RESPONSE: dict[int, OpenAPIResponse] = {
+    200: {
+        "description": "The week; Part 2 items the caller may not see in full are busy blocks",
+        "headers": sensitivity.NOTICE_HEADER_DOC,
+        "content": {"application/json": {"model": WeekSchedule}},
+    }
 }
 
 
@@ -76,19 +88,42 @@ def session_out(session: SessionRecord, viewer: Principal) -> SessionOut:
     )
 
 
-def _session_response(session: SessionRecord, viewer: Principal, status: int = 200) -> Response[SessionOut]:
+def _session_headers(
+    session: SessionRecord, viewer: Principal, policy: sensitivity.Part2Policy
+) -> dict[str, str]:
+    return {
+        "ETag": etag(session.version),
+        **sensitivity.notice_headers(sensitivity.session_discloses(session, viewer, policy)),
+    }
+
+
+def _session_response(
+    session: SessionRecord, viewer: Principal, policy: sensitivity.Part2Policy, status: int = 200
+) -> Response[SessionOut]:
     return Response(
         status_code=status,
         content_type="application/json",
         body=session_out(session, viewer),
-        headers={"ETag": etag(session.version)},
+        headers=_session_headers(session, viewer, policy),
     )
 
 
-def _visible_session(store: ScheduleStore, caller: Principal, session_id: str) -> SessionRecord:
+def _visible_session(
+    store: ScheduleStore, caller: Principal, session_id: str, policy: sensitivity.Part2Policy
+) -> SessionRecord:
+    """Its people and coordinators see a session; a Part 2 one only coordinators the program
+    names, or whom every attendee consented to (read now: a revocation counts at once)."""
     session = store.get_session(session_id)
     if session is None or not booking.can_view(caller, session):
         raise NotFound("no such session")
+    if sensitivity.needs_consents(session, caller, policy):
+        now = utc_now()
+        consents = {a: store.consents(a) for a in session.attendee_ids}
+        today = {
+            a: now.astimezone(ZoneInfo(session.time_zones.get(a, "UTC"))).date() for a in session.attendee_ids
+        }
+        if not sensitivity.sees_session(session, caller, policy, consents, today):
+            raise NotFound("no such session")
     return session
 
 
@@ -121,6 +156,7 @@ def book_session(
     store: Store,
     audit: Audit,
     policy: BookingPolicy,
+    part2: Part2,
     idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER, max_length=255)] = None,
 ) -> Response[dict[str, object]]:
     def produce() -> Outcome:
@@ -158,7 +194,7 @@ def book_session(
         return Outcome(
             201,
             session_out(session, caller).model_dump(mode="json"),
-            {"ETag": etag(session.version), "Location": f"/sessions/{session.session_id}"},
+            {**_session_headers(session, caller, part2), "Location": f"/sessions/{session.session_id}"},
         )
 
     with audit.track(caller, "session.book", "sessions", success_in_transaction=True):
@@ -181,10 +217,12 @@ def book_session(
     security=AUTHENTICATED,
     responses=_SESSION_RESPONSE,
 )
-def get_session(session_id: SessionId, caller: Caller, store: Store, audit: Audit) -> Response[SessionOut]:
+def get_session(
+    session_id: SessionId, caller: Caller, store: Store, audit: Audit, part2: Part2
+) -> Response[SessionOut]:
     with audit.track(caller, "session.read", f"session/{session_id}"):
-        session = _visible_session(store, caller, session_id)
-    return _session_response(session, caller)
+        session = _visible_session(store, caller, session_id, part2)
+    return _session_response(session, caller, part2)
 
 
 @router.post(
@@ -200,11 +238,12 @@ def reschedule_session(
     caller: Caller,
     store: Store,
     audit: Audit,
+    part2: Part2,
     if_match: IfMatch = None,
 ) -> Response[SessionOut]:
     resource = f"session/{session_id}"
     with audit.track(caller, "session.reschedule", resource, success_in_transaction=True):
-        session = _visible_session(store, caller, session_id)
+        session = _visible_session(store, caller, session_id, part2)
         if not booking.can_manage(caller, session):
             raise Forbidden("only the session's clinician or a coordinator moves it")
         require_if_match(if_match, session.version)
@@ -225,7 +264,7 @@ def reschedule_session(
         guards = _avoid_groups(store, moved, items)
         entry = audit.entry(caller, "session.reschedule", resource, "success")
         store.reschedule(session, moved, audit.transact_put(entry), also=guards)
-    return _session_response(moved, caller)
+    return _session_response(moved, caller, part2)
 
 
 @router.post(
@@ -242,11 +281,12 @@ def cancel_session(
     store: Store,
     audit: Audit,
     policy: BookingPolicy,
+    part2: Part2,
     if_match: IfMatch = None,
 ) -> Response[SessionOut]:
     resource = f"session/{session_id}"
     with audit.track(caller, "session.cancel", resource, success_in_transaction=True):
-        session = _visible_session(store, caller, session_id)
+        session = _visible_session(store, caller, session_id, part2)
         if not booking.can_cancel(caller, session):
             raise Forbidden("you may not cancel this session")
         require_if_match(if_match, session.version)
@@ -255,22 +295,26 @@ def cancel_session(
         )
         entry = audit.entry(caller, "session.cancel", resource, "success")
         store.cancel(session, cancelled, audit.transact_put(entry))
-    return _session_response(cancelled, caller)
+    return _session_response(cancelled, caller, part2)
 
 
 # --- weeks -------------------------------------------------------------------------------------
 
 
-def _week_schedule(person_id: str, week: str | None, caller: Principal, store: ScheduleStore) -> WeekSchedule:
+def _week_schedule(
+    person_id: str, week: str | None, caller: Principal, store: ScheduleStore, policy: sensitivity.Part2Policy
+) -> Response[WeekSchedule]:
     """Two reads whoever asks: the person's own items (profile for the zone, care positions
-    for the caseload check, group enrolments) and their week in the participant/week index."""
+    for the caseload check, group enrolments, Part 2 consents) and their week in the
+    participant/week index. What the caller sees of Part 2 items is `sensitivity.project`'s."""
     week = booking.checked_week(week)
-    person, relations, enrolments = store.person_context(person_id)
+    person, relations, enrolments, consents = store.reader_context(person_id)
     trusted = caller.role is Role.COORDINATOR or caller.person_id == person_id
     if person is None or not (trusted or _clinician_may_see(caller, person.kind, person_id, relations)):
         raise NotFound("no such person")
     zone = ZoneInfo(person.time_zone)
-    week = week or booking.week_of(utc_now(), person.time_zone)
+    now = utc_now()
+    week = week or booking.week_of(now, person.time_zone)
     entries = [
         ScheduleEntry(
             session_id=item["session_id"],
@@ -290,7 +334,28 @@ def _week_schedule(person_id: str, week: str | None, caller: Principal, store: S
     for enrolment in enrolments:
         entries += week_entries(enrolment, person_id, week_start, week_end, zone)
     entries.sort(key=lambda e: e.start)
-    return WeekSchedule(person_id=person_id, week=week, time_zone=person.time_zone, items=entries)
+    reader = sensitivity.audience(
+        caller,
+        person_id,
+        relations=relations,
+        consents=consents,
+        policy=policy,
+        today=now.astimezone(zone).date(),
+    )
+    shown = sensitivity.project(entries, reader, policy)
+    body = WeekSchedule(
+        person_id=person_id,
+        week=week,
+        time_zone=person.time_zone,
+        items=shown.items,
+        redisclosure_notice=shown.notice,
+    )
+    return Response(
+        status_code=200,
+        content_type="application/json",
+        body=body,
+        headers=sensitivity.notice_headers(shown.discloses_part2),
+    )
 
 
 def _clinician_may_see(caller: Principal, kind: PersonKind, person_id: str, relations: Relations) -> bool:
@@ -304,16 +369,18 @@ def _clinician_may_see(caller: Principal, kind: PersonKind, person_id: str, rela
     summary="A person's sessions for an ISO week in their own time zone",
     tags=["sessions"],
     security=AUTHENTICATED,
+    responses=_WEEK_RESPONSE,
 )
 def person_schedule(
     person_id: Annotated[str, Path(max_length=64)],
     caller: Caller,
     store: Store,
     audit: Audit,
+    part2: Part2,
     week: WeekQuery = None,
-) -> WeekSchedule:
+) -> Response[WeekSchedule]:
     with audit.track(caller, "schedule.read", f"person/{person_id}/schedule"):
-        return _week_schedule(person_id, week, caller, store)
+        return _week_schedule(person_id, week, caller, store, part2)
 
 
 @router.get(
@@ -321,10 +388,13 @@ def person_schedule(
     summary="The caller's sessions for an ISO week in their own time zone",
     tags=["sessions"],
     security=AUTHENTICATED,
+    responses=_WEEK_RESPONSE,
 )
-def my_schedule(caller: Caller, store: Store, audit: Audit, week: WeekQuery = None) -> WeekSchedule:
+def my_schedule(
+    caller: Caller, store: Store, audit: Audit, part2: Part2, week: WeekQuery = None
+) -> Response[WeekSchedule]:
     with audit.track(caller, "schedule.read", f"person/{caller.person_id}/schedule"):
-        return _week_schedule(caller.person_id, week, caller, store)
+        return _week_schedule(caller.person_id, week, caller, store, part2)
 
 
 @router.get(
@@ -382,16 +452,17 @@ def record_attendance(
     caller: Caller,
     store: Store,
     audit: Audit,
+    part2: Part2,
     if_match: IfMatch = None,
 ) -> Response[SessionOut]:
     resource = f"session/{session_id}"
     with audit.track(caller, "session.attendance", resource, success_in_transaction=True):
-        session = _visible_session(store, caller, session_id)
+        session = _visible_session(store, caller, session_id, part2)
         require_if_match(if_match, session.version)
         updated = attendance.recorded(session, body, principal=caller, now=utc_now())
         entry = audit.entry(caller, "session.attendance", resource, "success")
         store.record_attendance(session, updated, audit.transact_put(entry))
-    return _session_response(updated, caller)
+    return _session_response(updated, caller, part2)
 
 
 @router.get(
@@ -420,6 +491,7 @@ def accept_makeup(
     store: Store,
     audit: Audit,
     policy: BookingPolicy,
+    part2: Part2,
 ) -> Response[SessionOut]:
     with audit.track(caller, "makeup.accept", f"session/{missed_session_id}", success_in_transaction=True):
         offer = next(
@@ -467,4 +539,4 @@ def accept_makeup(
                 # Someone else's booking (a partner's own session, say): never say whose or when.
                 raise Conflict("that time is no longer free; choose another offered time") from None
             raise
-    return _session_response(session, caller, status=201)
+    return _session_response(session, caller, part2, status=201)

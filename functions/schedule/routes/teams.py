@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -14,8 +15,8 @@ from functions.common.errors import NotFound
 from functions.common.http import etag, require_if_match
 from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import utc_now
-from functions.schedule.deps import Audit, Caller, Store, idempotently
-from functions.schedule.logic import teams
+from functions.schedule.deps import Audit, Caller, Part2, Store, idempotently
+from functions.schedule.logic import sensitivity, teams
 from functions.schedule.models import (
     AvailabilityIn,
     AvailabilityOut,
@@ -130,14 +131,43 @@ def put_availability(
     summary="A participant's care team and couple (self, their clinicians, coordinators)",
     tags=["care teams"],
     security=AUTHENTICATED,
-    responses={200: {"description": "Care team", "content": {"application/json": {"model": CareTeamOut}}}},
+    responses={
+        200: {
+            "description": "Care team; the substance-use counselor only to whom may see Part 2 items",
+            "headers": sensitivity.NOTICE_HEADER_DOC,
+            "content": {"application/json": {"model": CareTeamOut}},
+        }
+    },
 )
-def get_care_team(participant_id: PersonId, caller: Caller, store: Store, audit: Audit) -> CareTeamOut:
+def get_care_team(
+    participant_id: PersonId, caller: Caller, store: Store, audit: Audit, part2: Part2
+) -> Response[object]:
+    """Who the substance-use counselor is says the participant is in substance-use treatment:
+    it is Part 2, shown only to those who see the participant's Part 2 items in full."""
     with audit.track(caller, "care_team.read", f"person/{participant_id}/care-team"):
-        relations = store.relations(participant_id)
+        person, relations, _, consents = store.reader_context(participant_id)
         if not teams.may_see_participant(caller, participant_id, relations):
             raise NotFound("no such participant")
-    return relations.out()
+        zone = ZoneInfo(person.time_zone if person else "UTC")
+        reader = sensitivity.audience(
+            caller,
+            participant_id,
+            relations=relations,
+            consents=consents,
+            policy=part2,
+            today=utc_now().astimezone(zone).date(),
+        )
+    team = relations.out()
+    counselor = team.substance_use_counselor_id
+    if counselor and not reader.sees_in_full([counselor]):
+        team = team.model_copy(update={"substance_use_counselor_id": None})
+    discloses = team.substance_use_counselor_id is not None and caller.person_id != participant_id
+    return Response(
+        status_code=200,
+        content_type="application/json",
+        body=team,
+        headers=sensitivity.notice_headers(discloses),
+    )
 
 
 @router.put(

@@ -1,0 +1,219 @@
+"""Sensitive records: which items are 42 CFR Part 2, and what each reader may see of them. No boto3.
+
+Substance-use disorder treatment records (the `PART2_TYPES`, plus whatever the program adds
+with `PART2_EXTRA_TYPES`) are shown in full only to:
+
+- the participant themself;
+- the clinicians who deliver the item (a session's clinicians, a group's facilitator);
+- the coordinators the program names (`PART2_COORDINATORS`: every coordinator by default);
+- whoever the participant consented to (a `Part2ConsentRecord`, active today: by person id,
+  or by care-team position, resolved against the participant's team at the time of the read).
+
+Everyone else who may read the participant's schedule (the rest of the care team) sees a
+busy block: the time only. A cancelled Part 2 item is not busy time, so they do not see it at
+all. Partners never read each other's schedule (`teams.may_see_participant`), whatever this
+module says.
+
+Every response that carries a Part 2 item in full to someone other than the participant
+carries the 42 CFR 2.32 notice (`REDISCLOSURE_NOTICE`, header `REDISCLOSURE_HEADER`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from functions.common.auth import Principal, Role
+from functions.schedule.logic.teams import Relations
+from functions.schedule.models import Part2ConsentRecord, ScheduleEntry, SessionRecord
+from functions.schedule.vocabulary import PART2_TYPES, CareRole, Sensitivity, SessionStatus
+
+REDISCLOSURE_NOTICE = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
+"""42 CFR 2.32(a)(2), the short statement a disclosure may carry (as amended in 2024)."""
+REDISCLOSURE_HEADER = "Tandem-Redisclosure-Notice"
+"""The response header carrying `REDISCLOSURE_NOTICE` whenever the body holds Part 2 records
+for someone other than the participant."""
+
+NOTICE_HEADER_DOC: dict[str, Any] = {
+    REDISCLOSURE_HEADER: {
+        "description": "The 42 CFR 2.32 redisclosure notice, when the body holds Part 2 records "
+        "for someone other than the participant",
+        "schema": {"type": "string"},
+    }
+}
+"""The header as an OpenAPI response documents it."""
+
+ConsentStatus = Literal["active", "expired", "revoked"]
+
+
+def notice_headers(discloses: bool) -> dict[str, str]:
+    """The response headers a body holding Part 2 records for someone else carries."""
+    return {REDISCLOSURE_HEADER: REDISCLOSURE_NOTICE} if discloses else {}
+
+
+@dataclass(frozen=True)
+class Part2Policy:
+    """The program's Part 2 settings."""
+
+    extra_types: frozenset[str] = frozenset()
+    """Session or group types the program also treats as Part 2."""
+    coordinators: frozenset[str] | None = None
+    """The coordinators whose role needs Part 2 items (scheduling, billing); None: all of them."""
+
+    def sensitivity(self, item_type: str | None) -> Sensitivity:
+        if item_type is None:
+            return Sensitivity.STANDARD
+        if item_type in PART2_TYPES or item_type in self.extra_types:
+            return Sensitivity.PART2
+        return Sensitivity.STANDARD
+
+    def is_part2(self, item_type: str | None) -> bool:
+        return self.sensitivity(item_type) is Sensitivity.PART2
+
+    def coordinator_sees(self, principal: Principal) -> bool:
+        if principal.role is not Role.COORDINATOR:
+            return False
+        return self.coordinators is None or principal.person_id in self.coordinators
+
+
+def consent_status(consent: Part2ConsentRecord, today: date) -> ConsentStatus:
+    """`today` is the participant's date (their zone): a consent holds through `expires_on`."""
+    if consent.revoked_at is not None:
+        return "revoked"
+    if consent.expires_on is not None and today > consent.expires_on:
+        return "expired"
+    return "active"
+
+
+def _holder(relations: Relations, role: CareRole) -> str | None:
+    if role is CareRole.COUPLES_THERAPIST:
+        return relations.couples_therapist_id
+    return relations.care.get(role)
+
+
+def consented(
+    viewer_id: str, consents: Iterable[Part2ConsentRecord], relations: Relations, today: date
+) -> bool:
+    """Whether an active consent names the viewer, or a care-team position they hold now."""
+    for consent in consents:
+        if consent_status(consent, today) != "active":
+            continue
+        if viewer_id in consent.recipient_ids:
+            return True
+        if any(_holder(relations, role) == viewer_id for role in consent.recipient_roles):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Audience:
+    """One reader of one participant's records, and how much of the Part 2 ones they see."""
+
+    viewer_id: str
+    subject_id: str
+    sees_all_part2: bool
+    """The participant, a coordinator the program names, or a consented recipient."""
+
+    def sees_in_full(self, clinician_ids: Iterable[str]) -> bool:
+        """For a Part 2 item delivered by `clinician_ids`."""
+        return self.sees_all_part2 or self.viewer_id in clinician_ids
+
+
+def audience(
+    viewer: Principal,
+    subject_id: str,
+    *,
+    relations: Relations,
+    consents: Iterable[Part2ConsentRecord],
+    policy: Part2Policy,
+    today: date,
+) -> Audience:
+    sees_all = (
+        viewer.person_id == subject_id
+        or policy.coordinator_sees(viewer)
+        or consented(viewer.person_id, consents, relations, today)
+    )
+    return Audience(viewer_id=viewer.person_id, subject_id=subject_id, sees_all_part2=sees_all)
+
+
+def busy(entry: ScheduleEntry) -> ScheduleEntry:
+    """The time of `entry` and nothing else: no id, type, group, clinician or attendee."""
+    return ScheduleEntry(
+        session_id=None,
+        type=None,
+        group_id=None,
+        status=entry.status,
+        start=entry.start,
+        end=entry.end,
+        role=None,
+        clinician_ids=[],
+        attendee_ids=[],
+        authorization_flags=[],
+        visibility="busy",
+        sensitivity=None,
+    )
+
+
+@dataclass(frozen=True)
+class Projection:
+    items: list[ScheduleEntry]
+    discloses_part2: bool
+    """True when an item is Part 2, in full, for someone who does not attend it."""
+
+    @property
+    def notice(self) -> str | None:
+        return REDISCLOSURE_NOTICE if self.discloses_part2 else None
+
+
+def project(entries: Iterable[ScheduleEntry], reader: Audience, policy: Part2Policy) -> Projection:
+    """What `reader` sees of the participant's schedule entries: every read of a schedule goes
+    through here before it is rendered."""
+    shown: list[ScheduleEntry] = []
+    discloses = False
+    for entry in entries:
+        sensitivity = policy.sensitivity(entry.type)
+        if sensitivity is Sensitivity.PART2 and not reader.sees_in_full(entry.clinician_ids):
+            if entry.status is SessionStatus.BOOKED:
+                shown.append(busy(entry))
+            continue
+        if sensitivity is Sensitivity.PART2 and reader.viewer_id not in entry.attendee_ids:
+            discloses = True  # someone else's record (a clinician's own week holds their patients')
+        shown.append(entry.model_copy(update={"visibility": "full", "sensitivity": sensitivity}))
+    return Projection(items=shown, discloses_part2=discloses)
+
+
+def session_discloses(session: SessionRecord, viewer: Principal, policy: Part2Policy) -> bool:
+    """Whether showing `session` to `viewer` carries Part 2 records to someone not attending it."""
+    return policy.is_part2(session.type) and viewer.person_id not in session.attendee_ids
+
+
+def sees_session(
+    session: SessionRecord,
+    viewer: Principal,
+    policy: Part2Policy,
+    consents: dict[str, list[Part2ConsentRecord]],
+    today: dict[str, date],
+) -> bool:
+    """Whether `viewer` (already one of the session's people, or a coordinator) may see a Part 2
+    `session` in full: its people do; a coordinator the program names does; another coordinator
+    only with every attendee's consent naming them (`consents` and `today` per attendee)."""
+    if not policy.is_part2(session.type) or viewer.person_id in session.people:
+        return True
+    if policy.coordinator_sees(viewer):
+        return True
+    no_team = Relations(participant_id="")
+    return all(
+        consented(viewer.person_id, consents.get(attendee, []), no_team, today[attendee])
+        for attendee in session.attendee_ids
+    )
+
+
+def needs_consents(session: SessionRecord, viewer: Principal, policy: Part2Policy) -> bool:
+    """Whether `sees_session` needs the attendees' consents to decide (one read each)."""
+    return (
+        policy.is_part2(session.type)
+        and viewer.person_id not in session.people
+        and not policy.coordinator_sees(viewer)
+    )
