@@ -42,7 +42,13 @@ ALLOW_HEADERS: Final = (
     "If-None-Match",
 )
 """Request headers a web app may send (beyond the CORS-safelisted ones)."""
-EXPOSE_HEADERS: Final = ("ETag", "Idempotent-Replayed", "Location", "Retry-After")
+EXPOSE_HEADERS: Final = (
+    "ETag",
+    "Idempotent-Replayed",
+    "Location",
+    "Retry-After",
+    "Tandem-Redisclosure-Notice",  # 42 CFR 2.32: the app shows it with Part 2 records
+)
 """Response headers a web app may read (beyond the CORS-safelisted ones)."""
 ALLOW_METHODS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MAX_AGE_SECONDS: Final = 600

@@ -73,7 +73,9 @@ def test_multi_value_headers_are_kept_and_given_cors():
         "Content-Type": ["application/problem+json"],
         "Vary": ["Origin"],
         "Access-Control-Allow-Origin": [APP],
-        "Access-Control-Expose-Headers": ["ETag, Idempotent-Replayed, Location, Retry-After"],
+        "Access-Control-Expose-Headers": [
+            "ETag, Idempotent-Replayed, Location, Retry-After, Tandem-Redisclosure-Notice"
+        ],
     }
 
 
@@ -96,3 +98,9 @@ def test_a_preflight_from_another_origin_allows_nothing():
     assert cors.preflight(
         {"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}, ORIGINS
     ) == {"Vary": "Origin"}
+
+
+def test_a_web_app_may_read_the_redisclosure_notice():
+    from functions.schedule.logic.sensitivity import REDISCLOSURE_HEADER
+
+    assert REDISCLOSURE_HEADER in cors.EXPOSE_HEADERS
