@@ -14,6 +14,7 @@ from functions.coverage.clearinghouse import (
     Breaker,
     ClearinghouseFailure,
     ClearinghouseRefused,
+    ClearinghouseRejected,
     ClearinghouseSettings,
     ClearinghouseUnavailable,
     GuardedClearinghouse,
@@ -440,10 +441,11 @@ def test_a_refusal_does_not_count_toward_the_circuit():
     flaky = Flaky(ClearinghouseRefused("status 400"))
     guarded = GuardedClearinghouse(flaky, Breaker("test", failure_threshold=1, cooldown_seconds=30))
     for _ in range(3):
-        with pytest.raises(ClearinghouseUnavailable) as caught:
+        with pytest.raises(ClearinghouseRejected) as caught:
             guarded.submit("270")
-        assert not caught.value.circuit_open
+        assert caught.value.status == 502  # trying again will not help: no Retry-After
     assert flaky.calls == 3
+    assert not guarded.circuit_open
 
 
 def test_a_failure_counts_and_success_resets_the_count():
