@@ -28,10 +28,12 @@ from functions.coverage.logic.eligibility import (
     BenefitsOut,
     CostShareOut,
     EligibilityRecord,
+    LimitOut,
     ProcedureBenefitsOut,
 )
 from functions.coverage.logic.estimates import Coverage, Estimate, WeekService, estimate, per_diem_rule
 from functions.coverage.logic.summary import summarise
+from functions.coverage.logic.x12 import TimePeriod
 from functions.coverage.models import PlanRecord
 from functions.coverage.vocabulary import NetworkStatus, PlanStatus, PlanType, SubscriberRelationship
 
@@ -365,6 +367,32 @@ def test_a_confirmed_yearly_visit_limit_is_enforced():
     assert _sources(result, 2)["visit_limit"].source == "confirmed_terms"
     assert _sources(result, 2)["visit_limit"].detail == "2 visits per calendar year"
     assert any("crosses the plan's visit limit (2 visits per calendar year)" in note for note in result.notes)
+
+
+def test_a_confirmed_visit_limit_counts_visits_where_the_271_stated_days():
+    # The 271 allows 30 days per admission; the SBC confirms 2 individual visits a calendar year.
+    # Three sessions on one day: by the SBC's count, the third is beyond (by days, all would pass).
+    days = SHARE.model_copy(
+        update={
+            "limits": [
+                LimitOut(
+                    kind="limit",
+                    quantity=Decimal(30),
+                    unit="days",
+                    unit_code="DY",
+                    period=TimePeriod.ADMISSION,
+                )
+            ]
+        }
+    )
+    sessions = [_session(n, ServiceCategory.INDIVIDUAL_THERAPY, "individual", day=1) for n in (1, 2, 3)]
+    confirmed = _confirmed(
+        categories=[
+            {"category": "individual_therapy", "visit_limit": {"visits": 2, "period": "calendar_year"}}
+        ]
+    )
+    result = _estimate(sessions, confirmed, share=days)
+    assert [line.item.covered for line in result.lines if line.item] == [True, True, False]
 
 
 def test_a_confirmed_limit_keeps_what_the_271_counted():

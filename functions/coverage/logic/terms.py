@@ -340,7 +340,8 @@ def confirmed_rule(rule: CategoryRule, entry: CategoryTerms, *, visit_pool: str)
     if entry.coinsurance_rate is not None:
         rule = replace(rule, coinsurance=entry.coinsurance_rate)
     if _yearly(entry):
-        rule = replace(rule, visit_limit=entry.visit_limit, visit_pool=visit_pool)
+        # An SBC's limit counts visits, even where the 271 stated days per admission.
+        rule = replace(rule, visit_limit=entry.visit_limit, visit_pool=visit_pool, visit_unit="visit")
     return rule
 
 
