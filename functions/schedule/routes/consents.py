@@ -3,6 +3,7 @@ positions to see their Part 2 schedule items in full (see `logic/sensitivity.py`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -59,8 +60,32 @@ def _participant(store: ScheduleStore, participant_id: str) -> PersonRecord:
     return person
 
 
-def _created(record: Part2ConsentRecord, today: date, location: str) -> Outcome:
-    return Outcome(201, consents.out(record, today).model_dump(mode="json"), {"Location": location})
+def _add(
+    store: ScheduleStore,
+    audit: AuditWriter,
+    caller: Principal,
+    participant_id: str,
+    recipient_ids: list[str],
+    sign: Callable[[dict[str, PersonRecord], date], Part2ConsentRecord],
+    location: str,
+) -> Outcome:
+    """Record a consent `sign` makes from the people it names (one BatchGetItem) with its audit
+    entry (one transaction); 201 with its `Location` under `location`."""
+    people, _ = store.people([participant_id, *recipient_ids])
+    participant = people.get(participant_id)
+    if participant is None or participant.kind is not PersonKind.PARTICIPANT:
+        raise NotFound("no such participant")
+    today = _today(participant)
+    record = sign(people, today)
+    resource = f"person/{participant_id}/part2-consent/{record.consent_id}"
+    store.add_consent(
+        record, audit.transact_put(audit.entry(caller, "part2_consent.create", resource, "success"))
+    )
+    return Outcome(
+        201,
+        consents.out(record, today).model_dump(mode="json"),
+        {"Location": f"{location}/{record.consent_id}"},
+    )
 
 
 def _list(store: ScheduleStore, person: PersonRecord) -> Part2ConsentList:
@@ -104,17 +129,17 @@ def give_consent(
     idempotency_key: IdempotencyKey = None,
 ) -> Response[dict[str, object]]:
     def produce() -> Outcome:
-        people, _ = store.people([caller.person_id, *body.recipient_ids])
-        me = people.get(caller.person_id)
-        if me is None or me.kind is not PersonKind.PARTICIPANT:
-            raise NotFound("no profile exists for this login yet")
-        today = _today(me)
-        record = consents.signed_in_app(body, principal=caller, people=people, now=utc_now(), today=today)
-        resource = f"person/{caller.person_id}/part2-consent/{record.consent_id}"
-        store.add_consent(
-            record, audit.transact_put(audit.entry(caller, "part2_consent.create", resource, "success"))
+        return _add(
+            store,
+            audit,
+            caller,
+            caller.person_id,
+            body.recipient_ids,
+            lambda people, today: consents.signed_in_app(
+                body, principal=caller, people=people, now=utc_now(), today=today
+            ),
+            "/me/part2-consents",
         )
-        return _created(record, today, f"/me/part2-consents/{record.consent_id}")
 
     with audit.track(
         caller,
@@ -180,19 +205,22 @@ def record_paper_consent(
     idempotency_key: IdempotencyKey = None,
 ) -> Response[dict[str, object]]:
     def produce() -> Outcome:
-        people, _ = store.people([participant_id, *body.recipient_ids])
-        participant = people.get(participant_id)
-        if participant is None or participant.kind is not PersonKind.PARTICIPANT:
-            raise NotFound("no such participant")
-        today = _today(participant)
-        record = consents.signed_on_paper(
-            body, participant_id=participant_id, principal=caller, people=people, now=utc_now(), today=today
+        return _add(
+            store,
+            audit,
+            caller,
+            participant_id,
+            body.recipient_ids,
+            lambda people, today: consents.signed_on_paper(
+                body,
+                participant_id=participant_id,
+                principal=caller,
+                people=people,
+                now=utc_now(),
+                today=today,
+            ),
+            f"/participants/{participant_id}/part2-consents",
         )
-        resource = f"person/{participant_id}/part2-consent/{record.consent_id}"
-        store.add_consent(
-            record, audit.transact_put(audit.entry(caller, "part2_consent.create", resource, "success"))
-        )
-        return _created(record, today, f"/participants/{participant_id}/part2-consents/{record.consent_id}")
 
     with audit.track(
         caller, "part2_consent.create", f"person/{participant_id}/part2-consents", success_in_transaction=True
