@@ -280,8 +280,10 @@ def test_days_per_admission_count_days_not_sessions(coverage):
     for line in lines:
         beyond = line["parts"][0]["kind"] == "visit_limit"
         assert beyond == (line["day"] not in days[:2]), line
-    # And the note names the limit as the payer stated it
+    # And the note, and each line's account of its visit limit, name it as the payer stated it
     assert any("crosses the plan's day limit (30 days per admission)" in n for n in estimate["notes"])
+    (source,) = [t for t in lines[0]["term_sources"] if t["part"] == "visit_limit"]
+    assert (source["source"], source["detail"]) == ("271", "30 days per admission")
 
 
 def test_a_weekly_visit_limit_is_reported_for_the_week_that_exceeds_it(coverage):

@@ -27,6 +27,7 @@ from functions.coverage.logic.costshare import (
     ServiceCategory,
 )
 from functions.coverage.logic.eligibility import BenefitLineOut, CostShareOut, LimitOut
+from functions.coverage.logic.limits import allowance
 from functions.coverage.logic.money import format_percent, format_usd, to_cents, to_dollars
 from functions.coverage.logic.x12 import TimePeriod
 from functions.coverage.vocabulary import CostShareOrder
@@ -523,12 +524,15 @@ def term_sources(
         period = (entry.visit_limit_period or "").replace("_", " ")
         found.append(confirmed_source("visit_limit", f"{entry.visit_limit} visits per {period}"))
     else:
-        limit = (
-            f"{rule.visit_limit} visits"
-            if rule.visit_limit is not None
-            else (f"{share.visit_limit} visits" if share.visit_limit is not None else "")
+        stated = allowance(share)  # as the payer stated it: "30 days per admission"
+        found.append(
+            from_271(
+                "visit_limit",
+                "visit_limit",
+                stated.stated if stated else "",
+                "none: the payer gave no visit limit",
+            )
         )
-        found.append(from_271("visit_limit", "visit_limit", limit, "none: the payer gave no visit limit"))
     found.append(billing)
     oop = share.out_of_pocket
     caps = [
