@@ -766,12 +766,14 @@ def limit_counted_since(coverage: Coverage, on: date) -> date | None:
     record = coverage.eligibility.get(plan.plan_id)
     if record is None or record.status != "active":
         return None
-    confirmed = coverage.confirmed.get(plan.plan_id)
-    for tier in NetworkTier:
-        share = _tier_share(record, tier)
-        if share is not None and allowance(limited_share(share, confirmed, tier)) is not None:
-            return record.checked_at.date()
-    return None
+    network = network_of(plan)  # the tier `estimate` prices with
+    share = _tier_share(record, network)
+    if (
+        share is None
+        or allowance(limited_share(share, coverage.confirmed.get(plan.plan_id), network)) is None
+    ):
+        return None
+    return record.checked_at.date()
 
 
 def earlier_weeks(since: date, on: date) -> list[str]:
