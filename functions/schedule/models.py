@@ -85,6 +85,17 @@ class TreatmentPlan(BaseModel):
         return self
 
 
+class TreatmentPlanOut(TreatmentPlan):
+    """A treatment plan as a reader sees it: that the participant needs substance-use counseling
+    is Part 2 (42 CFR Part 2), so it is null to readers who do not see their Part 2 items."""
+
+    needs_substance_use_counseling: bool | None = Field(  # type: ignore[assignment]
+        default=False,
+        description="Null when the reader may not see the participant's Part 2 records "
+        "(see `functions/schedule/logic/sensitivity.py`).",
+    )
+
+
 ClinicianRoles = Annotated[list[ClinicianRole], Field(min_length=1, max_length=len(ClinicianRole))]
 LicensedStates = Annotated[list[UsState], Field(min_length=1, max_length=60)]
 
@@ -185,7 +196,7 @@ class PersonOut(BaseModel):
     time_zone: str
     state: str | None = None
     age_group: AgeGroup | None = None
-    treatment_plan: TreatmentPlan | None = None
+    treatment_plan: TreatmentPlanOut | None = None
     roles: list[ClinicianRole] | None = None
     licensed_states: list[str] | None = None
     created_at: datetime

@@ -3,29 +3,71 @@
 from __future__ import annotations
 
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
 from functions.common.api import AUTHENTICATED
-from functions.common.auth import Role
+from functions.common.auth import Principal, Role
 from functions.common.errors import NotFound
 from functions.common.http import etag, require_if_match
 from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import utc_now
-from functions.schedule.deps import Audit, Caller, Store, idempotently
-from functions.schedule.logic import people
-from functions.schedule.models import PeoplePage, PersonCreate, PersonOut, PersonPatch
+from functions.schedule.deps import Audit, Caller, Part2, Store, idempotently
+from functions.schedule.logic import people, sensitivity
+from functions.schedule.logic.teams import Relations
+from functions.schedule.models import (
+    Part2ConsentRecord,
+    PeoplePage,
+    PersonCreate,
+    PersonOut,
+    PersonPatch,
+    PersonRecord,
+)
 from functions.schedule.vocabulary import PersonKind
 
 router = Router()  # type: ignore[no-untyped-call]
 
 
-def _person_response(person: PersonOut, version: int, status: int = 200) -> Response[PersonOut]:
-    return Response(
-        status_code=status, content_type="application/json", body=person, headers={"ETag": etag(version)}
+def _person_response(
+    person: PersonOut, version: int, status: int = 200, *, reader: Principal | None = None
+) -> Response[PersonOut]:
+    headers = {"ETag": etag(version)}
+    if reader is not None:
+        headers.update(sensitivity.notice_headers(_discloses(person, reader)))
+    return Response(status_code=status, content_type="application/json", body=person, headers=headers)
+
+
+def _discloses(person: PersonOut, reader: Principal) -> bool:
+    """A plan saying someone else needs substance-use counseling is a Part 2 record."""
+    plan = person.treatment_plan
+    needs = plan is not None and plan.needs_substance_use_counseling is True
+    return needs and person.person_id != reader.person_id
+
+
+def _sees_need(
+    caller: Principal,
+    record: PersonRecord,
+    policy: sensitivity.Part2Policy,
+    relations: Relations | None,
+    consents: list[Part2ConsentRecord],
+) -> bool:
+    """Whether `caller` sees the participant's substance-use need."""
+    if record.kind is not PersonKind.PARTICIPANT or caller.person_id == record.person_id:
+        return True
+    if relations is None:
+        return policy.coordinator_sees(caller)
+    reader = sensitivity.audience(
+        caller,
+        record.person_id,
+        relations=relations,
+        consents=consents,
+        policy=policy,
+        today=utc_now().astimezone(ZoneInfo(record.time_zone)).date(),
     )
+    return sensitivity.sees_substance_use_need(reader, relations)
 
 
 @router.get(
@@ -50,19 +92,28 @@ def get_me(caller: Caller, store: Store, audit: Audit) -> Response[PersonOut]:
     summary="A person's profile (self, or any for coordinators)",
     tags=["people"],
     security=AUTHENTICATED,
-    responses={200: {"description": "The profile", "content": {"application/json": {"model": PersonOut}}}},
+    responses={
+        200: {
+            "description": "The profile; a participant's substance-use need only to whom may see Part 2",
+            "headers": sensitivity.NOTICE_HEADER_DOC,
+            "content": {"application/json": {"model": PersonOut}},
+        }
+    },
 )
 def get_person(
-    person_id: Annotated[str, Path(max_length=64)], caller: Caller, store: Store, audit: Audit
+    person_id: Annotated[str, Path(max_length=64)], caller: Caller, store: Store, audit: Audit, part2: Part2
 ) -> Response[PersonOut]:
     with audit.track(caller, "person.read", f"person/{person_id}"):
-        record = store.get_person(person_id)
-        relations = None
-        if people.needs_caseload_check(caller, record):
-            relations = store.relations(person_id)
+        relations: Relations | None = None
+        consents: list[Part2ConsentRecord] = []
+        if caller.role is Role.PARTICIPANT or caller.person_id == person_id:
+            record = store.get_person(person_id)
+        else:  # staff reading someone: the care team and consents come with it, one Query
+            record, relations, _, consents = store.reader_context(person_id)
         if record is None or not people.visible(caller, record, relations):
             raise NotFound("no such person")
-    return _person_response(people.to_output(record), record.version)
+        sees = _sees_need(caller, record, part2, relations, consents)
+    return _person_response(people.to_output(record, sees_part2=sees), record.version, reader=caller)
 
 
 @router.get(
@@ -70,19 +121,36 @@ def get_person(
     summary="List people of one kind (coordinators)",
     tags=["people"],
     security=AUTHENTICATED,
+    responses={
+        200: {
+            "description": "A page of people",
+            "headers": sensitivity.NOTICE_HEADER_DOC,
+            "content": {"application/json": {"model": PeoplePage}},
+        }
+    },
 )
 def list_people(
     caller: Caller,
     store: Store,
     audit: Audit,
+    part2: Part2,
     kind: Annotated[PersonKind, Query()] = PersonKind.PARTICIPANT,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
-) -> PeoplePage:
+) -> Response[PeoplePage]:
     with audit.track(caller, "person.list", f"people/{kind.value}"):
         caller.require(Role.COORDINATOR)
         records, next_cursor = store.list_people(kind, limit=limit, cursor=cursor)
-    return PeoplePage(items=[people.to_output(r) for r in records], next_cursor=next_cursor)
+    # A coordinator the program does not name sees no substance-use need here, consent or not
+    # (one read per person would be needed): `GET /people/{id}` shows it under consent.
+    sees = part2.coordinator_sees(caller)
+    page = PeoplePage(items=[people.to_output(r, sees_part2=sees) for r in records], next_cursor=next_cursor)
+    return Response(
+        status_code=200,
+        content_type="application/json",
+        body=page,
+        headers=sensitivity.notice_headers(any(_discloses(p, caller) for p in page.items)),
+    )
 
 
 @router.post(
@@ -128,7 +196,13 @@ def create_person(
     summary="Change a person's profile; If-Match with the ETag you read is required",
     tags=["people"],
     security=AUTHENTICATED,
-    responses={200: {"description": "Updated", "content": {"application/json": {"model": PersonOut}}}},
+    responses={
+        200: {
+            "description": "Updated",
+            "headers": sensitivity.NOTICE_HEADER_DOC,
+            "content": {"application/json": {"model": PersonOut}},
+        }
+    },
 )
 def patch_person(
     person_id: Annotated[str, Path(max_length=64)],
@@ -136,6 +210,7 @@ def patch_person(
     caller: Caller,
     store: Store,
     audit: Audit,
+    part2: Part2,
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=256)] = None,
 ) -> Response[PersonOut]:
     resource = f"person/{person_id}"
@@ -152,4 +227,5 @@ def patch_person(
             previous_email=current.email,
             audit_put=audit.transact_put(audit.entry(caller, "person.update", resource, "success")),
         )
-    return _person_response(people.to_output(updated), updated.version)
+    sees = caller.person_id == person_id or part2.coordinator_sees(caller)
+    return _person_response(people.to_output(updated, sees_part2=sees), updated.version, reader=caller)
