@@ -349,3 +349,31 @@ def test_a_profile_says_someone_needs_substance_use_counseling_only_to_part2_rea
     monkeypatch.delenv("PART2_COORDINATORS")
     assert need_shown(ALEX) == (True, None)
     assert call("GET", "/me", caller=ALEX).json["treatment_plan"]["sessions_per_week_max"] == 4
+
+
+def test_a_sober_activity_roster_names_its_members_only_to_part2_readers(monkeypatch: pytest.MonkeyPatch):
+    from tests.integration.test_groups import enrol, new_group
+
+    # Given a sober-activity group (Part 2) the counselor leads, Alex enrolled, and a
+    # psychoeducation group (standard) with him too
+    sober = new_group(type="sober_activity", title="Peer support")["group_id"]
+    standard = new_group(title="Communication")["group_id"]
+    for group in (sober, standard):
+        assert enrol(group, "per_demoalex").status == 201
+    sober_roster, standard_roster = f"/groups/{sober}/roster", f"/groups/{standard}/roster"
+    # Then its facilitator and the coordinators read the sober roster with the notice
+    for reader in (COUNSELOR, COORDINATOR):
+        reply = call("GET", sober_roster, caller=reader)
+        assert reply.status == 200, reply
+        assert [m["participant_id"] for m in reply.json["enrolled"]] == ["per_demoalex"]
+        assert reply.headers[REDISCLOSURE_HEADER.lower()] == REDISCLOSURE_NOTICE
+    # And the standard roster carries no notice
+    reply = call("GET", standard_roster, caller=COORDINATOR)
+    assert reply.status == 200 and REDISCLOSURE_HEADER.lower() not in reply.headers
+    # When the program names other coordinators for Part 2, Then this one finds no sober roster,
+    # and still reads the standard one
+    monkeypatch.setenv("PART2_COORDINATORS", "per_somebodyelse")
+    assert call("GET", sober_roster, caller=COORDINATOR).status == 404
+    assert call("GET", standard_roster, caller=COORDINATOR).status == 200
+    # And other clinicians never read it
+    assert call("GET", sober_roster, caller=SAM).status == 404
