@@ -28,6 +28,7 @@ from functions.catalog import (
 from functions.common.cors import ORIGINS_ENV as WEB_ORIGINS_ENV
 from functions.common.tables import ALL_TABLES
 from functions.openapi import load_committed
+from functions.schedule.accounts import STAFF_USER_POOL_ENV, USER_POOL_ENV
 from functions.schedule.vocabulary import PersonKind
 from local import cognito_mfa, moto_dynamodb, moto_state, pollers, provision, seed, signals
 from local import gateway as gw
@@ -99,6 +100,8 @@ def function_environment(resources: provision.Resources) -> dict[str, str]:
     if resources.event_bus_name:
         env[EVENT_BUS_ENV] = resources.event_bus_name
     env[COORDINATOR_ALERT_IDS_ENV] = COORDINATOR_ALERT_IDS
+    env[USER_POOL_ENV] = resources.user_pool_id
+    env[STAFF_USER_POOL_ENV] = resources.staff_user_pool_id
     if resources.email_configuration_set:
         env[SES_CONFIGURATION_SET_ENV] = resources.email_configuration_set
     return env

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from functions.common.auth import Principal, Role
 from functions.common.errors import FieldError, Forbidden, InvalidInput, NotFound
 from functions.schedule.logic.teams import Relations, may_see_participant
 from functions.schedule.models import (
+    AccountOut,
     PersonCreate,
     PersonOut,
     PersonPatch,
@@ -160,6 +162,29 @@ def to_output(record: PersonRecord, *, sees_part2: bool = True) -> PersonOut:
         treatment_plan=shown,
         roles=record.roles,
         licensed_states=record.licensed_states,
+        account=account_of(record),
         created_at=record.created_at,
         updated_at=record.updated_at,
     )
+
+
+def account_of(record: PersonRecord) -> AccountOut:
+    status: Literal["none", "invited", "deactivated"] = "none"
+    if record.deactivated_at is not None:
+        status = "deactivated"
+    elif record.invited_at is not None:
+        status = "invited"
+    return AccountOut(status=status, invited_at=record.invited_at, deactivated_at=record.deactivated_at)
+
+
+def with_account(
+    record: PersonRecord, *, now: datetime, invited: bool = False, active: bool | None = None
+) -> PersonRecord:
+    """The record after its account changed: `invited` (created or the invitation re-sent),
+    `active` False (deactivated) or True (reactivated); the version moves on."""
+    update: dict[str, object] = {"updated_at": now, "version": record.version + 1}
+    if invited:
+        update["invited_at"] = now
+    if active is not None:
+        update["deactivated_at"] = None if active else now
+    return record.model_copy(update=update)
