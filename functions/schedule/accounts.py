@@ -34,8 +34,17 @@ ROLE_OF_KIND: Final[dict[PersonKind, Role]] = {
     PersonKind.CLINICIAN: Role.CLINICIAN,
     PersonKind.COORDINATOR: Role.COORDINATOR,
 }
-USER_POOL_ENV: Final = "USER_POOL_ID"
-STAFF_USER_POOL_ENV: Final = "STAFF_USER_POOL_ID"
+SIGN_IN_ACTIONS: Final = (
+    "AdminCreateUser",
+    "AdminGetUser",
+    "AdminAddUserToGroup",
+    "AdminDeleteUser",
+    "AdminUpdateUserAttributes",
+    "AdminDisableUser",
+    "AdminEnableUser",
+    "AdminUserGlobalSignOut",
+)
+"""Every Cognito action this module calls: what the schedule API's IAM policy allows on the pools."""
 AWAITING_PASSWORD: Final = "FORCE_CHANGE_PASSWORD"  # noqa: S105 - a user status, not a secret
 """Cognito's status of a user who has not yet replaced the invitation's temporary password."""
 

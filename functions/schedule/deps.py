@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BeforeValidator, Field
 
+from functions.catalog import STAFF_USER_POOL_ENV, USER_POOL_ENV
 from functions.common import aws
 from functions.common.api import audit_writer
 from functions.common.audit import AuditWriter
@@ -16,7 +17,7 @@ from functions.common.auth import Principal, current_principal
 from functions.common.config import ApiSettings, load_settings
 from functions.common.idempotency import bound_to
 from functions.common.models import ISO_WEEK_PATTERN, TimeZone
-from functions.schedule.accounts import STAFF_USER_POOL_ENV, USER_POOL_ENV, Accounts
+from functions.schedule.accounts import Accounts
 from functions.schedule.logic.booking import Policy
 from functions.schedule.logic.sensitivity import Part2Policy
 from functions.schedule.rooms import VideoRooms, rooms_from_env

@@ -12,11 +12,10 @@ import pytest
 from moto import mock_aws
 from moto.dynamodb.models import DynamoDBBackend
 
-from functions.catalog import DLQ_URL_ENV, QUEUE_URL_ENV, SENDER_EMAIL_ENV
+from functions.catalog import DLQ_URL_ENV, QUEUE_URL_ENV, SENDER_EMAIL_ENV, STAFF_USER_POOL_ENV, USER_POOL_ENV
 from functions.common import aws
 from functions.common.audit import AuditWriter
 from functions.common.tables import ALL_TABLES
-from functions.schedule.accounts import STAFF_USER_POOL_ENV, USER_POOL_ENV
 from functions.schedule.store import ScheduleStore
 from local import moto_dynamodb, seed
 from local.provision import create_user_pool

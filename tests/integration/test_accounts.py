@@ -5,16 +5,27 @@ Through the schedule handler, without the seeded program."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from functions.schedule.handler import lambda_handler
+from local import cognito_mail
 from tests.integration.conftest import audit_entries, caller_of
 from tests.support import claims
 
 call = caller_of(lambda_handler)
+
+
+@pytest.fixture(autouse=True)
+def invitation_mail() -> Iterator[None]:
+    """Cognito's invitation email, which moto does not send (`local/cognito_mail.py`)."""
+    with cognito_mail.delivering():
+        yield
+
+
 COORDINATOR = claims("per_coordinator01", "coordinator")
 PASSWORD = "Chosen-Passw0rd!"
 
@@ -114,9 +125,17 @@ def test_a_person_whose_account_could_not_be_made_is_stored_and_invited_later(mo
 
 def test_the_invitation_is_resent_until_a_password_is_chosen(moto_env):
     person = create(person_body())
+    (first,) = cognito_mail.invitations()
+    assert (first["to"], first["kind"]) == ("river@example.com", "invitation")
     again = call("POST", f"/people/{person['person_id']}/invitation", caller=COORDINATOR)
     assert again.status == 200, again
     assert again.json["account"]["invited_at"] >= person["account"]["invited_at"]
+    # The same account gets a new temporary password (the first one no longer works)
+    _, second = cognito_mail.invitations()
+    assert second["kind"] == "resend"
+    assert second["temporary_password"] != first["temporary_password"]
+    river = user(moto_env, "USER_POOL_ID", "river@example.com")
+    assert river["attributes"]["custom:person_id"] == person["person_id"]
     # Once River has chosen a password there is nothing to re-send
     choose_password(moto_env, "river@example.com")
     done = call("POST", f"/people/{person['person_id']}/invitation", caller=COORDINATOR)
