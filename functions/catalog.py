@@ -268,10 +268,10 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         handler="functions.notify.events.lambda_handler",
         trigger="stream",
         grants=(TableGrant(tables.NOTIFY, "readwrite"), _IDEMPOTENCY),
-        stream_filters=(_entity_filter("SESSION", "MAKEUP_OFFER", "GROUP_ENROLMENT"),),
+        stream_filters=(_entity_filter("PERSON", "SESSION", "MAKEUP_OFFER", "GROUP_ENROLMENT"),),
         description=(
-            "Schedule-table stream consumer: session changes, makeup offers, group enrolments -> "
-            "reminders, messages, group series."
+            "Schedule-table stream consumer: profiles -> contact details and deactivation; session "
+            "changes, makeup offers, group enrolments -> reminders, messages, group series."
         ),
     ),
     Entrypoint(

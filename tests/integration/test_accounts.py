@@ -6,17 +6,26 @@ Through the schedule handler, without the seeded program."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from functions.catalog import ENTRYPOINTS
+from functions.common.models import utc_now
+from functions.notify import events as notify_events
+from functions.notify.handler import lambda_handler as notify_handler
+from functions.notify.store import NotifyStore
 from functions.schedule.handler import lambda_handler
 from local import cognito_mail
-from tests.integration.conftest import audit_entries, caller_of
-from tests.support import claims
+from local.filters import matches_any
+from tests.integration.conftest import audit_entries, caller_of, stream_records
+from tests.support import claims, context
 
 call = caller_of(lambda_handler)
+notify = caller_of(notify_handler)
 
 
 @pytest.fixture(autouse=True)
@@ -231,3 +240,83 @@ def test_an_email_change_the_profile_refuses_leaves_the_sign_in_as_it_was(moto_e
     assert reply.status == 409, reply
     assert call("GET", path, caller=COORDINATOR).json["email"] == "river@example.com"
     assert "IdToken" in sign_in(moto_env, "river@example.com")
+
+
+# --- one source of contact details: the profile ----------------------------------------------
+
+
+def deliver_profiles(moto_env: dict[str, Any]) -> None:
+    """The schedule table's stream so far, through notify's consumer (as Lambda would hand it)."""
+    streams = boto3.client("dynamodbstreams", region_name="us-east-1")
+    records = stream_records(moto_env["dynamodb"], streams, moto_env["tables"]["schedule"])
+    entry = next(e for e in ENTRYPOINTS if e.id == "NotifyEvents")
+    mine = [r for r in records if matches_any(entry.stream_filters, r)]
+    assert notify_events.lambda_handler({"Records": mine}, context("events")) == {"batchItemFailures": []}
+
+
+def test_the_contact_details_a_person_is_created_with_are_the_ones_notifications_use(moto_env):
+    # Given a coordinator creates a clinician with an email and a mobile number
+    person = create({**person_body("clinician", "dr.stone@example.com"), "phone": "+15125550188"})
+    path = f"/people/{person['person_id']}/notification-preferences"
+    # When notify takes the schedule stream (twice, as a retried batch would)
+    deliver_profiles(moto_env)
+    deliver_profiles(moto_env)
+    # Then their notification contact details are the profile's
+    prefs = notify("GET", path, caller=COORDINATOR)
+    assert prefs.status == 200, prefs
+    assert (prefs.json["email"], prefs.json["mobile_phone"]) == ("dr.stone@example.com", "+15125550188")
+    # And a preferences change may not make them differ (the profile is the one source)
+    refused = notify(
+        "PUT",
+        path,
+        caller=COORDINATOR,
+        body={"email": "x@example.com"},
+        headers={"If-Match": prefs.headers["etag"]},
+    )
+    assert refused.status == 409, refused
+    assert [e["field"] for e in refused.json["errors"]] == ["body.email"]
+    # When the coordinator changes the email on the profile, Then notifications follow
+    current = call("GET", f"/people/{person['person_id']}", caller=COORDINATOR)
+    changed = call(
+        "PATCH",
+        f"/people/{person['person_id']}",
+        caller=COORDINATOR,
+        body={"email": "dr.r.stone@example.com"},
+        headers={"If-Match": current.headers["etag"]},
+    )
+    assert changed.status == 200, changed
+    deliver_profiles(moto_env)
+    assert notify("GET", path, caller=COORDINATOR).json["email"] == "dr.r.stone@example.com"
+
+
+def test_a_deactivated_persons_pending_messages_are_cancelled_when_due(moto_env):
+    from functions.notify import send, sweep
+    from functions.notify.models import MessageRecord
+    from functions.notify.vocabulary import Channel, MessageStatus
+    from tests.integration.test_notify_reminders import receive_all, sqs_event
+
+    # Given a person with a message waiting in the outbox
+    person = create(person_body())
+    deliver_profiles(moto_env)
+    store = NotifyStore(moto_env["tables"]["notify"], moto_env["dynamodb"])
+    now = utc_now()
+    waiting = MessageRecord(
+        message_id="msg_discharge01",
+        person_id=person["person_id"],
+        channel=Channel.EMAIL,
+        subject="Your week",
+        text="Your sessions this week are in the app.",
+        due_at=now,
+    )
+    assert store.put_new_messages([waiting])
+    # When a coordinator deactivates them and notify takes the change
+    assert call("POST", f"/people/{person['person_id']}/deactivation", caller=COORDINATOR).status == 200
+    deliver_profiles(moto_env)
+    # Then, when the message comes due, the sender cancels it rather than send it
+    sweep.sweep(store, moto_env["sqs"], moto_env["queue_url"], now=now + timedelta(minutes=1))
+    queued = receive_all(moto_env)
+    assert len(queued) == 1
+    send.process_batch(sqs_event(queued), context("send"), clock=lambda: now + timedelta(minutes=1))
+    sent = store.get_message("msg_discharge01")
+    assert sent is not None
+    assert (sent.status, sent.status_reason) == (MessageStatus.CANCELLED, "person deactivated")
