@@ -43,6 +43,7 @@ SIGN_IN_ACTIONS: Final = (
     "AdminDisableUser",
     "AdminEnableUser",
     "AdminUserGlobalSignOut",
+    "AdminSetUserMFAPreference",
 )
 """Every Cognito action this module calls: what the schedule API's IAM policy allows on the pools."""
 AWAITING_PASSWORD: Final = "FORCE_CHANGE_PASSWORD"  # noqa: S105 - a user status, not a secret
@@ -151,6 +152,24 @@ class Accounts:
             else:
                 self.client.admin_disable_user(UserPoolId=pool, Username=person.email)
                 self.client.admin_user_global_sign_out(UserPoolId=pool, Username=person.email)
+        except ClientError as exc:
+            if error_code(exc) == "UserNotFoundException":
+                return False
+            raise
+        return True
+
+    def reset_second_factor(self, person: PersonRecord) -> bool:
+        """A lost device: forget the person's authenticator (TOTP) and sign them out everywhere.
+        In the staff pool their next sign-in sets a new one up (`MFA_SETUP`); a participant
+        signs in with their password alone until they turn it on again. False: no account."""
+        pool = self.pool_of(person)
+        try:
+            self.client.admin_set_user_mfa_preference(
+                UserPoolId=pool,
+                Username=person.email,
+                SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False},
+            )
+            self.client.admin_user_global_sign_out(UserPoolId=pool, Username=person.email)
         except ClientError as exc:
             if error_code(exc) == "UserNotFoundException":
                 return False

@@ -320,3 +320,40 @@ def test_a_deactivated_persons_pending_messages_are_cancelled_when_due(moto_env)
     sent = store.get_message("msg_discharge01")
     assert sent is not None
     assert (sent.status, sent.status_reason) == (MessageStatus.CANCELLED, "person deactivated")
+
+
+def test_a_coordinator_resets_a_lost_authenticator(moto_env):
+    from local import cognito_mfa, token
+
+    with cognito_mfa.enforced():
+        # Given a clinician who set TOTP up at their first sign-in
+        person = create(person_body("clinician", "dr.stone@example.com"))
+        cognito, pool = moto_env["cognito"], moto_env["pools"]["STAFF_USER_POOL_ID"]
+        cognito.admin_set_user_password(
+            UserPoolId=pool, Username="dr.stone@example.com", Password=PASSWORD, Permanent=True
+        )
+        client_id = cognito.list_user_pool_clients(UserPoolId=pool, MaxResults=5)["UserPoolClients"][0][
+            "ClientId"
+        ]
+        token.enrol_totp(cognito, client_id, "dr.stone@example.com", PASSWORD)
+
+        def challenge() -> str:
+            started = cognito.initiate_auth(
+                ClientId=client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": "dr.stone@example.com", "PASSWORD": PASSWORD},
+            )
+            return str(started["ChallengeName"])
+
+        assert challenge() == "SOFTWARE_TOKEN_MFA"
+        # When they lose their phone and a coordinator resets their second factor
+        reply = call("POST", f"/people/{person['person_id']}/second-factor-reset", caller=COORDINATOR)
+        # Then their next sign-in sets a new authenticator up, and the reset is audited
+        assert reply.status == 200, reply
+        assert challenge() == "MFA_SETUP"
+        actions = [e["action"] for e in audit_entries(moto_env, f"person/{person['person_id']}")]
+        assert "person.second_factor_reset" in actions
+        # Only coordinators reset it
+        clinician = claims(person["person_id"], "clinician")
+        path = f"/people/{person['person_id']}/second-factor-reset"
+        assert call("POST", path, caller=clinician).status == 403

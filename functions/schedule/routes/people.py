@@ -399,3 +399,25 @@ def _set_active(
                 audit=audit,
             )
     return _person_response(people.to_output(record), record.version)
+
+
+@router.post(
+    "/people/<person_id>/second-factor-reset",
+    summary="A lost authenticator: forget the person's TOTP and sign them out everywhere; staff set a "
+    "new one up at their next sign-in (coordinators)",
+    tags=["people"],
+    security=AUTHENTICATED,
+    responses=_ACCOUNT_RESPONSES,
+)
+def reset_second_factor(
+    person_id: Annotated[str, Path(max_length=64)],
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+    accounts: SignIns,
+) -> Response[PersonOut]:
+    with audit.track(caller, "person.second_factor_reset", f"person/{person_id}"):
+        record = _account_person(caller, store, person_id)
+        if not accounts.reset_second_factor(record):
+            raise Conflict("this person has no sign-in account yet: send the invitation")
+    return _person_response(people.to_output(record), record.version)
