@@ -36,6 +36,13 @@ def invitation_mail() -> Iterator[None]:
 
 
 COORDINATOR = claims("per_coordinator01", "coordinator")
+SUD_PLAN = {
+    "sessions_per_week_min": 3,
+    "sessions_per_week_max": 5,
+    "hours_per_week_min": 9,
+    "hours_per_week_max": 12,
+    "needs_substance_use_counseling": True,
+}
 PASSWORD = "Chosen-Passw0rd!"
 
 
@@ -357,3 +364,17 @@ def test_a_coordinator_resets_a_lost_authenticator(moto_env):
         clinician = claims(person["person_id"], "clinician")
         path = f"/people/{person['person_id']}/second-factor-reset"
         assert call("POST", path, caller=clinician).status == 403
+
+
+def test_account_routes_show_the_substance_use_need_only_to_coordinators_the_program_names(
+    moto_env, monkeypatch
+):
+    person = create({**person_body(), "treatment_plan": SUD_PLAN})
+    path = f"/people/{person['person_id']}/invitation"
+    reply = call("POST", path, caller=COORDINATOR)
+    assert reply.json["treatment_plan"]["needs_substance_use_counseling"] is True
+    assert reply.headers["tandem-redisclosure-notice"]
+    monkeypatch.setenv("PART2_COORDINATORS", "per_somebodyelse")
+    reply = call("POST", path, caller=COORDINATOR)
+    assert reply.json["treatment_plan"]["needs_substance_use_counseling"] is None
+    assert "tandem-redisclosure-notice" not in reply.headers

@@ -20,7 +20,7 @@ from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import utc_now
 from functions.common.observability import logger
 from functions.schedule.accounts import Accounts
-from functions.schedule.deps import Audit, Caller, Part2, SignIns, Store, idempotently
+from functions.schedule.deps import Audit, Caller, Part2, SignIns, Store, idempotently, part2_policy
 from functions.schedule.logic import people, sensitivity
 from functions.schedule.logic.teams import Relations
 from functions.schedule.models import (
@@ -297,6 +297,13 @@ def _record_account(
     return updated
 
 
+def _account_response(record: PersonRecord, caller: Principal) -> Response[PersonOut]:
+    """The person after an account change; the plan's substance-use need only to a coordinator
+    the program names (the routes read no consents: `GET /people/{id}` shows it under one)."""
+    sees = caller.person_id == record.person_id or part2_policy().coordinator_sees(caller)
+    return _person_response(people.to_output(record, sees_part2=sees), record.version, reader=caller)
+
+
 def _account_person(caller: Principal, store: ScheduleStore, person_id: str) -> PersonRecord:
     caller.require(Role.COORDINATOR)
     record = store.get_person(person_id)
@@ -333,7 +340,7 @@ def send_invitation(
         if record.deactivated_at is not None:
             raise Conflict("this person is deactivated: reactivate them first")
         record = _invite(record, caller=caller, store=store, audit=audit, accounts=accounts)
-    return _person_response(people.to_output(record), record.version)
+    return _account_response(record, caller)
 
 
 @router.post(
@@ -398,7 +405,7 @@ def _set_active(
                 store=store,
                 audit=audit,
             )
-    return _person_response(people.to_output(record), record.version)
+    return _account_response(record, caller)
 
 
 @router.post(
@@ -420,4 +427,4 @@ def reset_second_factor(
         record = _account_person(caller, store, person_id)
         if not accounts.reset_second_factor(record):
             raise Conflict("this person has no sign-in account yet: send the invitation")
-    return _person_response(people.to_output(record), record.version)
+    return _account_response(record, caller)
