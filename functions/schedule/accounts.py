@@ -50,6 +50,14 @@ AWAITING_PASSWORD: Final = "FORCE_CHANGE_PASSWORD"  # noqa: S105 - a user status
 """Cognito's status of a user who has not yet replaced the invitation's temporary password."""
 
 
+class EmailRefused(Conflict):
+    def __init__(self) -> None:
+        super().__init__(
+            "Cognito does not take this email as a sign-in: correct the person's email",
+            errors=[FieldError("body.email", "not accepted as a sign-in by Cognito")],
+        )
+
+
 class EmailTaken(Conflict):
     def __init__(self) -> None:
         super().__init__(
@@ -85,6 +93,8 @@ class Accounts:
                 DesiredDeliveryMediums=["EMAIL"],
             )
         except ClientError as exc:
+            if error_code(exc) == "InvalidParameterException":
+                raise EmailRefused() from None
             if error_code(exc) != "UsernameExistsException":
                 raise
             user = self._user(pool, person)
@@ -139,6 +149,8 @@ class Accounts:
                 return False
             if code in {"AliasExistsException", "UsernameExistsException"}:
                 raise EmailTaken() from None
+            if code == "InvalidParameterException":
+                raise EmailRefused() from None
             raise
         return True
 

@@ -378,3 +378,28 @@ def test_account_routes_show_the_substance_use_need_only_to_coordinators_the_pro
     reply = call("POST", path, caller=COORDINATOR)
     assert reply.json["treatment_plan"]["needs_substance_use_counseling"] is None
     assert "tandem-redisclosure-notice" not in reply.headers
+
+
+def test_an_email_cognito_will_not_take_as_a_sign_in_is_a_problem_not_a_failure(moto_env):
+    # (moto's Cognito refuses some addresses the profile accepts, e.g. a non-ASCII local part)
+    # When a coordinator creates a person with one, Then the person is stored without an account
+    person = create(person_body(email="jo\u00e9@example.com"))
+    assert person["account"]["status"] == "none"
+    # And sending the invitation says why it cannot be, naming the email
+    reply = call("POST", f"/people/{person['person_id']}/invitation", caller=COORDINATOR)
+    assert reply.status == 409, reply
+    assert [e["field"] for e in reply.json["errors"]] == ["body.email"]
+    # When a person with an account is given such an email, Then the change is refused whole
+    river = create(person_body())
+    current = call("GET", f"/people/{river['person_id']}", caller=COORDINATOR)
+    changed = call(
+        "PATCH",
+        f"/people/{river['person_id']}",
+        caller=COORDINATOR,
+        body={"email": "ren\u00e9@example.com"},
+        headers={"If-Match": current.headers["etag"]},
+    )
+    assert changed.status == 409, changed
+    assert (
+        call("GET", f"/people/{river['person_id']}", caller=COORDINATOR).json["email"] == "river@example.com"
+    )
