@@ -573,7 +573,9 @@ def person_record(person: DemoPerson, *, now: datetime) -> PersonRecord:
         roles=list(person.roles) if clinician else None,
         licensed_states=list(person.licensed_states) if clinician else None,
     )
-    return people.new_person(data, person_id=person.person_id, now=now)
+    record = people.new_person(data, person_id=person.person_id, now=now)
+    # A demo login is made with the seed (`demo_login`), already past its invitation
+    return record.model_copy(update={"invited_at": now}) if person.login else record
 
 
 def _audit_put(audit: AuditWriter, action: str, resource: str) -> dict[str, Any]:
