@@ -1199,10 +1199,13 @@ class Part2AccessOut(BaseModel):
     actor_id: str = Field(description="Who was shown them (a person id).")
     actor_role: str = Field(description="Their role then: `clinician` or `coordinator`.")
     at: datetime
-    action: str = Field(description="The read, e.g. `schedule.read`, `session.read`, `calendar_feed.read`.")
+    action: str = Field(
+        description="The read, e.g. `schedule.read`, `session.read`, `calendar_feed.read`, `person.read`."
+    )
     item_ids: list[str] = Field(
-        description="The Part 2 items shown: session ids, `<group_id>@<start>` for group occurrences "
-        "(empty for a care team naming the substance-use counselor)."
+        description="The Part 2 items shown: session ids, `<group_id>@<start>` for group occurrences, "
+        "a group id for a Part 2 group's roster; empty when the read names no item (a care team "
+        "naming the substance-use counselor, a profile saying the participant needs that counseling)."
     )
 
 

@@ -223,3 +223,43 @@ def test_the_list_pages_newest_first_and_filters_by_date():
     out_of_range = call("GET", f"{MINE}?from=1899-12-31", caller=ALEX)
     assert out_of_range.status == 422, out_of_range
     assert [e["field"] for e in out_of_range.json["errors"]] == ["query.from"]
+
+
+def test_profiles_and_part2_rosters_that_carry_the_notice_are_listed_too():
+    from tests.integration.test_groups import enrol, new_group
+
+    # Given a sober-activity group (Part 2) with Alex enrolled and Jamie waiting for the one
+    # seat, and a standard group with Alex in it
+    sober = new_group(type="sober_activity", title="Peer support", capacity=1)["group_id"]
+    standard = new_group(title="Communication")["group_id"]
+    for group in (sober, standard):
+        assert enrol(group, "per_demoalex").status == 201
+    assert enrol(sober, "per_demojamie").status == 201
+    # When the counselor reads Alex's profile (it says Alex needs substance-use counseling) and
+    # the couples therapist reads it (it does not say so to them)
+    shown = call("GET", "/people/per_demoalex", caller=COUNSELOR)
+    assert shown.json["treatment_plan"]["needs_substance_use_counseling"] is True
+    hidden = call("GET", "/people/per_demoalex", caller=PRIYA)
+    assert hidden.json["treatment_plan"]["needs_substance_use_counseling"] is None
+    # ...and a coordinator lists participants, and reads both rosters
+    listing = call("GET", "/people?kind=participant&limit=100", caller=COORDINATOR)
+    assert listing.headers[REDISCLOSURE_HEADER.lower()] == REDISCLOSURE_NOTICE
+    needing = {
+        p["person_id"]
+        for p in listing.json["items"]
+        if (p["treatment_plan"] or {}).get("needs_substance_use_counseling")
+    }
+    assert "per_demoalex" in needing
+    assert call("GET", f"/groups/{standard}/roster", caller=COORDINATOR).status == 200
+    sober_roster = call("GET", f"/groups/{sober}/roster", caller=COORDINATOR)
+    assert sober_roster.headers[REDISCLOSURE_HEADER.lower()] == REDISCLOSURE_NOTICE
+    # Then Alex's list holds the sober roster (by group), the list and the counselor's profile read
+    assert summary(listed()) == [
+        ("per_democoordinator", "coordinator", "group.roster.read", [sober]),
+        ("per_democoordinator", "coordinator", "person.list", []),
+        ("per_democounselor", "clinician", "person.read", []),
+    ]
+    # ...and Jamie's, waiting for a seat, the sober roster alone
+    assert summary(listed(caller=JAMIE)) == [
+        ("per_democoordinator", "coordinator", "group.roster.read", [sober])
+    ]
