@@ -58,12 +58,14 @@ class TableGrant:
     partition key starts with this prefix, e.g. `COUPLE#`, and nothing else."""
     attributes: tuple[str, ...] | None = None
     """With `partition`: the only attributes those reads may return (a projection)."""
+    query: bool = False
+    """With `partition`: the grant is Query of those partitions, not GetItem."""
 
     def __post_init__(self) -> None:
         if self.partition is not None and (self.access != "read" or self.index is not None):
             raise ValueError("a partition grant is a read of base-table items only")
-        if self.attributes is not None and self.partition is None:
-            raise ValueError("attributes narrow a partition grant only")
+        if (self.attributes is not None or self.query) and self.partition is None:
+            raise ValueError("attributes and query narrow a partition grant only")
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,13 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         domain="schedule",
         handler="functions.schedule.handler.lambda_handler",
         trigger="api",
-        grants=(TableGrant(tables.SCHEDULE, "readwrite"), _AUDIT, _IDEMPOTENCY),
+        grants=(
+            TableGrant(tables.SCHEDULE, "readwrite"),
+            _AUDIT,
+            # A participant's Part 2 disclosure list (42 CFR 2.24): the only audit it reads back
+            TableGrant(tables.AUDIT, "read", partition=tables.DISCLOSURE_PARTITION, query=True),
+            _IDEMPOTENCY,
+        ),
         uses_video_rooms=True,
         manages_sign_ins=True,
         checks_readiness=True,

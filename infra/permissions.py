@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Final
 
 from aws_cdk import aws_dynamodb as dynamodb
@@ -51,8 +52,11 @@ def grant_statements(grant: TableGrant, table: dynamodb.ITable) -> list[iam.Poli
     """Statements for one grant: item actions on the table, Query on its named indexes.
 
     An index-only grant yields a single `dynamodb:Query` on that index and nothing on the
-    base table. Append yields `PutItem` alone: the audit trail can be added to, never
-    read, changed or deleted by a function. Every index is named; no `index/*` wildcard.
+    base table. A partition grant yields `GetItem` (or, with `query`, `Query`) on the base
+    table's items whose partition key starts with the prefix (`dynamodb:LeadingKeys`).
+    Append yields `PutItem` alone: the audit trail can be added to, never changed or deleted
+    by a function (and read back only through a partition grant: disclosure lists). Every
+    index is named; no `index/*` wildcard.
     """
     name = grant.table.key
     if grant.partition is not None:
@@ -64,8 +68,9 @@ def grant_statements(grant: TableGrant, table: dynamodb.ITable) -> list[iam.Poli
             conditions["StringEqualsIfExists"] = {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"}
         return [
             iam.PolicyStatement(
-                sid=f"{sid(name)}{sid(grant.partition.strip('#').lower())}ItemsRead",
-                actions=["dynamodb:GetItem"],
+                sid=f"{sid(name)}{sid(re.sub('[^a-z0-9]+', '_', grant.partition.lower()))}"
+                + ("ItemsQuery" if grant.query else "ItemsRead"),
+                actions=["dynamodb:Query" if grant.query else "dynamodb:GetItem"],
                 resources=[table.table_arn],
                 conditions=conditions,
             )

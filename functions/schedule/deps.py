@@ -12,7 +12,7 @@ from pydantic import BeforeValidator, Field
 from functions.catalog import STAFF_USER_POOL_ENV, USER_POOL_ENV
 from functions.common import aws
 from functions.common.api import audit_writer
-from functions.common.audit import AuditWriter
+from functions.common.audit import AuditWriter, DisclosureLog
 from functions.common.auth import Principal, current_principal
 from functions.common.config import ApiSettings, load_settings
 from functions.common.idempotency import bound_to
@@ -86,6 +86,10 @@ def accounts() -> Accounts:
     return Accounts(aws.client("cognito-idp"), config.user_pool_id, config.staff_user_pool_id)
 
 
+def disclosure_log() -> DisclosureLog:
+    return DisclosureLog(settings().audit_table, aws.client("dynamodb"))
+
+
 def video_rooms() -> VideoRooms:
     return rooms_from_env(aws.client)
 
@@ -97,6 +101,7 @@ BookingPolicy = Annotated[Policy, Depends(booking_policy)]
 Rooms = Annotated[VideoRooms, Depends(video_rooms)]
 Part2 = Annotated[Part2Policy, Depends(part2_policy)]
 SignIns = Annotated[Accounts, Depends(accounts)]
+Disclosures = Annotated[DisclosureLog, Depends(disclosure_log)]
 WeekQuery = Annotated[
     str | None,
     Query(max_length=8, pattern=ISO_WEEK_PATTERN, description="ISO week, e.g. 2026-W49; default: this week"),

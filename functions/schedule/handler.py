@@ -16,7 +16,17 @@ from functions.common.http import PROBLEM_JSON, Problem
 from functions.common.models import utc_now
 from functions.schedule.deps import Caller, ScheduleSettings
 from functions.schedule.models import Health
-from functions.schedule.routes import calendar, consents, groups, intensity, people, planner, sessions, teams
+from functions.schedule.routes import (
+    calendar,
+    consents,
+    disclosures,
+    groups,
+    intensity,
+    people,
+    planner,
+    sessions,
+    teams,
+)
 
 SETTINGS = ScheduleSettings
 app = create_resolver()
@@ -28,6 +38,7 @@ app.include_router(intensity.router)
 app.include_router(calendar.router)
 app.include_router(planner.router)
 app.include_router(consents.router)
+app.include_router(disclosures.router)
 
 
 @app.get("/health", summary="Liveness check (no authentication)", tags=["platform"])

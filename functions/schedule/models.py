@@ -1193,6 +1193,27 @@ class Part2ConsentList(BaseModel):
     items: list[Part2ConsentOut]
 
 
+class Part2AccessOut(BaseModel):
+    """One read that showed the participant's Part 2 items in full to someone else (42 CFR 2.24)."""
+
+    actor_id: str = Field(description="Who was shown them (a person id).")
+    actor_role: str = Field(description="Their role then: `clinician` or `coordinator`.")
+    at: datetime
+    action: str = Field(
+        description="The read, e.g. `schedule.read`, `session.read`, `calendar_feed.read`, `person.read`."
+    )
+    item_ids: list[str] = Field(
+        description="The Part 2 items shown: session ids, `<group_id>@<start>` for group occurrences, "
+        "a group id for a Part 2 group's roster; empty when the read names no item (a care team "
+        "naming the substance-use counselor, a profile saying the participant needs that counseling)."
+    )
+
+
+class Part2AccessPage(BaseModel):
+    items: list[Part2AccessOut] = Field(description="Newest first.")
+    next_cursor: str | None = Field(default=None, description="Pass as `cursor` for the next (older) page.")
+
+
 class Part2ConsentRecord(StoredRecord):
     model_config = ConfigDict(frozen=True)
 

@@ -350,6 +350,8 @@ def test_coverage_api_reaches_the_schedule_table_only_through_the_participant_we
 
 
 def test_audit_grant_is_put_item_only(resources: Resources) -> None:
+    """Append-only: PutItem, never Update/Delete/BatchWrite; schedule's API alone may also Query,
+    and only participants' Part 2 disclosure lists (`dynamodb:LeadingKeys`)."""
     audit = table_ids(resources)[tables.AUDIT.key]
     granted = [e for e in ENTRYPOINTS if any(g.table is tables.AUDIT for g in e.grants)]
     assert granted
@@ -359,6 +361,14 @@ def test_audit_grant_is_put_item_only(resources: Resources) -> None:
             for s in role_statements(resources, function_id(resources, entry))
             if mentions(s.get("Resource"), audit)
         ]
+        if entry.id == "ScheduleApi":
+            append, lists = touching
+            assert as_list(lists["Action"]) == ["dynamodb:Query"]
+            assert as_list(lists["Resource"]) == [{"Fn::GetAtt": [audit, "Arn"]}]  # no index
+            assert lists["Condition"] == {
+                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{tables.DISCLOSURE_PARTITION}*"]}
+            }
+            touching = [append]
         assert [as_list(s["Action"]) for s in touching] == [["dynamodb:PutItem"]], entry.id
 
 

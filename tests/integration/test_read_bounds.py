@@ -37,6 +37,13 @@ ROUTES = [
     ("participant browses groups", ALEX, "/groups", 1),
     ("clinician lists own caseload", SAM, "/clinicians/per_demotherapist1/caseload", 1),
     ("clinician reads a caseload week", SAM, "/people/per_demoalex/schedule?week={week}", 2),
+    ("participant reads who saw their Part 2 items", ALEX, "/me/part2-access?from=2026-01-01", 2),
+    (
+        "coordinator reads a participant's Part 2 access list",
+        COORDINATOR,
+        "/participants/per_demoalex/part2-access",
+        2,
+    ),
 ]
 
 

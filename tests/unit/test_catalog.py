@@ -19,6 +19,7 @@ from functions.catalog import (
     EVENT_BUS_ENV,
     EVERY_MINUTE,
     Entrypoint,
+    TableGrant,
     Trigger,
     api_entrypoint,
     daily_at,
@@ -27,7 +28,15 @@ from functions.catalog import (
     topic_entrypoints,
 )
 from functions.common.config import Settings
-from functions.common.tables import AUDIT, COVERAGE, IDEMPOTENCY, NOTIFY, PARTICIPANT_WEEK_INDEX, SCHEDULE
+from functions.common.tables import (
+    AUDIT,
+    COVERAGE,
+    DISCLOSURE_PARTITION,
+    IDEMPOTENCY,
+    NOTIFY,
+    PARTICIPANT_WEEK_INDEX,
+    SCHEDULE,
+)
 from local import pollers
 
 ALWAYS_SET = {"AWS_REGION", "TANDEM_STAGE"}  # Lambda sets the region; CDK sets the stage
@@ -68,10 +77,24 @@ def test_coverage_reads_the_schedule_table_only_through_the_participant_week_ind
 
 
 def test_audit_is_append_only_for_everyone():
+    """Appended to, never changed; read back only as Part 2 disclosure lists, by schedule's API."""
     for entry in ENTRYPOINTS:
         for grant in entry.grants:
-            if grant.table is AUDIT:
-                assert grant.access == "append", entry.id
+            if grant.table is AUDIT and grant.access != "append":
+                assert entry.id == "ScheduleApi"
+                assert (grant.access, grant.index, grant.partition, grant.attributes, grant.query) == (
+                    "read",
+                    None,
+                    DISCLOSURE_PARTITION,
+                    None,
+                    True,
+                )
+    assert [g.access for g in entry_of("ScheduleApi").grants if g.table is AUDIT] == ["append", "read"]
+
+
+def test_query_narrows_a_partition_grant_only():
+    with pytest.raises(ValueError, match="narrow a partition grant only"):
+        TableGrant(AUDIT, "read", query=True)
 
 
 def entry_of(entry_id: str) -> Entrypoint:

@@ -17,7 +17,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
@@ -60,12 +60,19 @@ def _event(
     return event
 
 
-def feed(
-    person_id: str, items: Iterable[dict[str, Any]], *, now: datetime, policy: Part2Policy
-) -> tuple[bytes, bool]:
-    """The person's calendar from PAST ago to AHEAD from now (sessions and group occurrences),
-    and whether it carries Part 2 events of someone else (so the redisclosure notice)."""
+class Feed(NamedTuple):
+    ical: bytes
+    discloses: bool
+    """It carries Part 2 events of someone else (so the redisclosure notice)."""
+    shown: dict[str, list[str]]
+    """Whose Part 2 sessions it carries (participant id -> session ids): their disclosure lists.
+    A facilitator's group occurrences name no participant."""
+
+
+def feed(person_id: str, items: Iterable[dict[str, Any]], *, now: datetime, policy: Part2Policy) -> Feed:
+    """The person's calendar from PAST ago to AHEAD from now (sessions and group occurrences)."""
     discloses = False
+    shown: dict[str, list[str]] = {}
     calendar = Calendar()
     calendar.add("prodid", PRODUCT)
     calendar.add("version", "2.0")
@@ -81,6 +88,9 @@ def feed(
             status = item.get("status")
             notice = policy.is_part2(item.get("type")) and item.get("role") != "attendee"
             discloses = discloses or notice
+            if notice:
+                for attendee in item.get("attendee_ids") or []:
+                    shown.setdefault(attendee, []).append(item["session_id"])
             calendar.add_component(
                 _event(
                     f"{item['session_id']}@appointments",
@@ -99,4 +109,4 @@ def feed(
                 calendar.add_component(
                     _event(uid, entry.start, entry.end, cancelled=False, stamp=now, notice=notice)
                 )
-    return bytes(calendar.to_ical()), discloses
+    return Feed(bytes(calendar.to_ical()), discloses, shown)

@@ -90,13 +90,18 @@ def calendar_feed(
     if owner is None:
         raise NotFound("no such calendar")
     # The token stands for its owner: the read is audited as theirs, through the feed.
-    with audit.track(owner, "calendar_feed.read", f"person/{owner.person_id}/calendar-feed"):
+    resource = f"person/{owner.person_id}/calendar-feed"
+    with audit.track(owner, "calendar_feed.read", resource):
         now = utc_now()
         items = store.calendar_items(owner.person_id, now - calendar.PAST)
-        ical, discloses = calendar.feed(owner.person_id, items, now=now, policy=part2)
+        found = calendar.feed(owner.person_id, items, now=now, policy=part2)
+        audit.disclose(owner, "calendar_feed.read", resource, found.shown)
     headers = {"Cache-Control": "private, max-age=300"}
-    if discloses:
+    if found.discloses:
         headers[REDISCLOSURE_HEADER] = REDISCLOSURE_NOTICE
     return Response(
-        status_code=200, content_type="text/calendar; charset=utf-8", body=ical.decode(), headers=headers
+        status_code=200,
+        content_type="text/calendar; charset=utf-8",
+        body=found.ical.decode(),
+        headers=headers,
     )

@@ -133,7 +133,8 @@ def get_group(group_id: GroupId, caller: Caller, store: Store) -> GroupOut:
 def roster(
     group_id: GroupId, caller: Caller, store: Store, audit: Audit, part2: Part2
 ) -> Response[RosterOut]:
-    with audit.track(caller, "group.roster.read", f"group/{group_id}/roster"):
+    resource = f"group/{group_id}/roster"
+    with audit.track(caller, "group.roster.read", resource):
         groups_store = GroupStore(store)
         group = _group(groups_store, group_id)
         part2_group = part2.is_part2(group.type.value)
@@ -146,25 +147,32 @@ def roster(
             # them one by one; the roster is all or nothing)
             raise NotFound("no such group roster")
         members, waiting = groups_store.roster(group_id)
-    body = RosterOut(
-        group_id=group_id,
-        capacity=group.capacity,
-        enrolled=[
-            RosterEntry(participant_id=m["participant_id"], status=EnrolmentStatus.ENROLLED, since=m["since"])
-            for m in members
-            if m["status"] == EnrolmentStatus.ENROLLED.value
-        ],
-        waitlist=[
-            RosterEntry(
-                participant_id=person,
-                status=EnrolmentStatus.WAITLISTED,
-                since=w["since"],
-                waitlist_position=position,
+        body = RosterOut(
+            group_id=group_id,
+            capacity=group.capacity,
+            enrolled=[
+                RosterEntry(
+                    participant_id=m["participant_id"], status=EnrolmentStatus.ENROLLED, since=m["since"]
+                )
+                for m in members
+                if m["status"] == EnrolmentStatus.ENROLLED.value
+            ],
+            waitlist=[
+                RosterEntry(
+                    participant_id=person,
+                    status=EnrolmentStatus.WAITLISTED,
+                    since=w["since"],
+                    waitlist_position=position,
+                )
+                for position, w in enumerate(waiting, start=1)
+                for person in w["participant_ids"]
+            ],
+        )
+        if part2_group:  # who attends a Part 2 group: each member's disclosure list names it
+            named = [*body.enrolled, *body.waitlist]
+            audit.disclose(
+                caller, "group.roster.read", resource, {e.participant_id: [group_id] for e in named}
             )
-            for position, w in enumerate(waiting, start=1)
-            for person in w["participant_ids"]
-        ],
-    )
     return Response(
         status_code=200,
         content_type="application/json",

@@ -53,6 +53,11 @@ def _discloses(person: PersonOut, reader: Principal) -> bool:
     return needs and person.person_id != reader.person_id
 
 
+def _disclosed(shown: list[PersonOut], reader: Principal) -> dict[str, list[str]]:
+    """Whose substance-use need a response shows `reader`: their disclosure lists (no item)."""
+    return {person.person_id: [] for person in shown if _discloses(person, reader)}
+
+
 def _sees_need(
     caller: Principal,
     record: PersonRecord,
@@ -109,7 +114,8 @@ def get_me(caller: Caller, store: Store, audit: Audit) -> Response[PersonOut]:
 def get_person(
     person_id: Annotated[str, Path(max_length=64)], caller: Caller, store: Store, audit: Audit, part2: Part2
 ) -> Response[PersonOut]:
-    with audit.track(caller, "person.read", f"person/{person_id}"):
+    resource = f"person/{person_id}"
+    with audit.track(caller, "person.read", resource):
         relations: Relations | None = None
         consents: list[Part2ConsentRecord] = []
         if caller.role is Role.PARTICIPANT or caller.person_id == person_id:
@@ -118,8 +124,9 @@ def get_person(
             record, relations, _, consents = store.reader_context(person_id)
         if record is None or not people.visible(caller, record, relations):
             raise NotFound("no such person")
-        sees = _sees_need(caller, record, part2, relations, consents)
-    return _person_response(people.to_output(record, sees_part2=sees), record.version, reader=caller)
+        shown = people.to_output(record, sees_part2=_sees_need(caller, record, part2, relations, consents))
+        audit.disclose(caller, "person.read", resource, _disclosed([shown], caller))
+    return _person_response(shown, record.version, reader=caller)
 
 
 @router.get(
@@ -144,13 +151,17 @@ def list_people(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Response[PeoplePage]:
-    with audit.track(caller, "person.list", f"people/{kind.value}"):
+    resource = f"people/{kind.value}"
+    with audit.track(caller, "person.list", resource):
         caller.require(Role.COORDINATOR)
         records, next_cursor = store.list_people(kind, limit=limit, cursor=cursor)
-    # A coordinator the program does not name sees no substance-use need here, consent or not
-    # (one read per person would be needed): `GET /people/{id}` shows it under consent.
-    sees = part2.coordinator_sees(caller)
-    page = PeoplePage(items=[people.to_output(r, sees_part2=sees) for r in records], next_cursor=next_cursor)
+        # A coordinator the program does not name sees no substance-use need here, consent or
+        # not (one read per person would be needed): `GET /people/{id}` shows it under consent.
+        sees = part2.coordinator_sees(caller)
+        page = PeoplePage(
+            items=[people.to_output(r, sees_part2=sees) for r in records], next_cursor=next_cursor
+        )
+        audit.disclose(caller, "person.list", resource, _disclosed(page.items, caller))
     return Response(
         status_code=200,
         content_type="application/json",

@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from functions.common.api import AUTHENTICATED
+from functions.common.audit import AuditWriter
 from functions.common.auth import Principal, Role
 from functions.common.errors import Conflict, Forbidden, NotFound
 from functions.common.http import etag, require_if_match
@@ -28,7 +29,7 @@ from functions.schedule.deps import (
     idempotently,
     settings,
 )
-from functions.schedule.logic import attendance, booking, sensitivity
+from functions.schedule.logic import attendance, booking, disclosures, sensitivity
 from functions.schedule.logic.groups import commitment_clash, week_entries
 from functions.schedule.logic.makeups import makeup_request, week_bounds
 from functions.schedule.logic.teams import Relations, may_see_participant
@@ -220,8 +221,10 @@ def book_session(
 def get_session(
     session_id: SessionId, caller: Caller, store: Store, audit: Audit, part2: Part2
 ) -> Response[SessionOut]:
-    with audit.track(caller, "session.read", f"session/{session_id}"):
+    resource = f"session/{session_id}"
+    with audit.track(caller, "session.read", resource):
         session = _visible_session(store, caller, session_id, part2)
+        audit.disclose(caller, "session.read", resource, disclosures.of_session(session, caller, part2))
     return _session_response(session, caller, part2)
 
 
@@ -302,11 +305,18 @@ def cancel_session(
 
 
 def _week_schedule(
-    person_id: str, week: str | None, caller: Principal, store: ScheduleStore, policy: sensitivity.Part2Policy
+    person_id: str,
+    week: str | None,
+    caller: Principal,
+    store: ScheduleStore,
+    policy: sensitivity.Part2Policy,
+    audit: AuditWriter,
 ) -> Response[WeekSchedule]:
     """Two reads whoever asks: the person's own items (profile for the zone, care positions
     for the caseload check, group enrolments, Part 2 consents) and their week in the
-    participant/week index. What the caller sees of Part 2 items is `sensitivity.project`'s."""
+    participant/week index. What the caller sees of Part 2 items is `sensitivity.project`'s;
+    whose Part 2 items it shows someone else goes on their disclosure lists."""
+    resource = f"person/{person_id}/schedule"
     week = booking.checked_week(week)
     person, relations, enrolments, consents = store.reader_context(person_id)
     trusted = caller.role is Role.COORDINATOR or caller.person_id == person_id
@@ -350,6 +360,7 @@ def _week_schedule(
         items=shown.items,
         redisclosure_notice=shown.notice,
     )
+    audit.disclose(caller, "schedule.read", resource, disclosures.of_entries(shown.items, caller.person_id))
     return Response(
         status_code=200,
         content_type="application/json",
@@ -380,7 +391,7 @@ def person_schedule(
     week: WeekQuery = None,
 ) -> Response[WeekSchedule]:
     with audit.track(caller, "schedule.read", f"person/{person_id}/schedule"):
-        return _week_schedule(person_id, week, caller, store, part2)
+        return _week_schedule(person_id, week, caller, store, part2, audit)
 
 
 @router.get(
@@ -394,7 +405,7 @@ def my_schedule(
     caller: Caller, store: Store, audit: Audit, part2: Part2, week: WeekQuery = None
 ) -> Response[WeekSchedule]:
     with audit.track(caller, "schedule.read", f"person/{caller.person_id}/schedule"):
-        return _week_schedule(caller.person_id, week, caller, store, part2)
+        return _week_schedule(caller.person_id, week, caller, store, part2, audit)
 
 
 @router.get(

@@ -144,7 +144,8 @@ def get_care_team(
 ) -> Response[object]:
     """Who the substance-use counselor is says the participant is in substance-use treatment:
     it is Part 2, shown only to those who see the participant's Part 2 items in full."""
-    with audit.track(caller, "care_team.read", f"person/{participant_id}/care-team"):
+    resource = f"person/{participant_id}/care-team"
+    with audit.track(caller, "care_team.read", resource):
         person, relations, _, consents = store.reader_context(participant_id)
         if not teams.may_see_participant(caller, participant_id, relations):
             raise NotFound("no such participant")
@@ -157,11 +158,13 @@ def get_care_team(
             policy=part2,
             today=utc_now().astimezone(zone).date(),
         )
-    team = relations.out()
-    counselor = team.substance_use_counselor_id
-    if counselor and not reader.sees_in_full([counselor]):
-        team = team.model_copy(update={"substance_use_counselor_id": None})
-    discloses = team.substance_use_counselor_id is not None and caller.person_id != participant_id
+        team = relations.out()
+        counselor = team.substance_use_counselor_id
+        if counselor and not reader.sees_in_full([counselor]):
+            team = team.model_copy(update={"substance_use_counselor_id": None})
+        discloses = team.substance_use_counselor_id is not None and caller.person_id != participant_id
+        # Who the counselor is names no item, but says the participant is in treatment
+        audit.disclose(caller, "care_team.read", resource, {participant_id: []} if discloses else {})
     return Response(
         status_code=200,
         content_type="application/json",
