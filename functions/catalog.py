@@ -86,6 +86,9 @@ class Entrypoint:
     notifies_coordinators: bool = False
     """Addresses the program's coordinators, whose person ids it is given (comma-separated) in
     `COORDINATOR_ALERT_IDS_ENV` from the deployment setting `coordinator_alert_ids`."""
+    shows_part2: bool = False
+    """Shows participants' 42 CFR Part 2 records, so is given the program's Part 2 settings
+    (`PART2_EXTRA_TYPES`, `PART2_COORDINATORS`) from the deployment's `part2_*` context."""
     sends_to_queue: bool = False
     watches_dead_letters: bool = False
     """Reads how many messages wait on the send queue's dead-letter queue (`sqs:GetQueueAttributes`
@@ -171,6 +174,7 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         handler="functions.schedule.handler.lambda_handler",
         trigger="api",
         grants=(TableGrant(tables.SCHEDULE, "readwrite"), _AUDIT, _IDEMPOTENCY),
+        shows_part2=True,
         uses_video_rooms=True,
         checks_readiness=True,
         description="Scheduling routes: people, care teams, sessions, groups, plans, health and readiness.",
@@ -211,6 +215,7 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         ),
         uses_clearinghouse=True,
         emits_events=True,
+        shows_part2=True,
         description="Coverage routes: plans, eligibility, estimates, authorizations.",
     ),
     Entrypoint(
@@ -365,6 +370,10 @@ EVENT_BUS_ENV = "EVENT_BUS_NAME"
 """The program's EventBridge bus, given to every `emits_events` entry point."""
 COORDINATOR_ALERT_IDS_ENV = "COORDINATOR_ALERT_IDS"
 """Comma-separated person ids of the coordinators alerts go to (a setting, not a resource)."""
+PART2_EXTRA_TYPES_ENV = "PART2_EXTRA_TYPES"
+"""Session or group types the program adds to 42 CFR Part 2 (a setting; `shows_part2`)."""
+PART2_COORDINATORS_ENV = "PART2_COORDINATORS"
+"""The coordinators who see Part 2 records in full (a setting; unset: every coordinator)."""
 APP_URL_ENV = "TANDEM_APP_URL"
 """The app's address that messages link to (a setting), given to every entry point that sends
 email or SMS."""
