@@ -224,11 +224,11 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         handler="functions.coverage.events.lambda_handler",
         trigger="stream",
         grants=(TableGrant(tables.COVERAGE, "readwrite"), _IDEMPOTENCY),
-        stream_filters=(_entity_filter("SESSION", "GROUP_ATTENDANCE"),),
+        stream_filters=(_entity_filter("SESSION", "GROUP_ATTENDANCE", "PART2_CONSENT"),),
         emits_events=True,
         description=(
             "Schedule-table stream consumer: attendance on sessions and group occurrences "
-            "-> projected claims, authorization alerts."
+            "-> projected claims, authorization alerts; Part 2 consents -> coverage's copies."
         ),
     ),
     Entrypoint(

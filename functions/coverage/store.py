@@ -174,6 +174,24 @@ class CoverageStore:
         )
         return [from_item(item) for page in pages for item in page.get("Items", [])]
 
+    # --- Part 2 consents (copies from the schedule stream) ----------------------------------
+
+    def put_consent_copy(self, item: dict[str, Any]) -> bool:
+        """Write coverage's copy of a consent unless a later version is there already (a
+        redelivered older record never undoes a revocation)."""
+        try:
+            self._client.put_item(
+                TableName=self.table,
+                Item=to_item(item),
+                ConditionExpression="attribute_not_exists(sk) OR version <= :v",
+                ExpressionAttributeValues=to_item({":v": item["version"]}),
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
     # --- projected claims ------------------------------------------------------------------
 
     def put_claim(self, item: dict[str, Any]) -> bool:
