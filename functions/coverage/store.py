@@ -107,12 +107,17 @@ class CoverageStore:
 
     def put_prices(self, item: dict[str, Any]) -> bool:
         """Put a participant's copy of the prices unless the one there is as new or newer."""
+        return self._put_unless_newer(item, "attribute_not_exists(pk) OR revision < :r", item["revision"])
+
+    def _put_unless_newer(self, item: dict[str, Any], condition: str, mark: int) -> bool:
+        """Put `item` if `condition` (on `:r`, the item's revision or version) holds; False
+        when the one stored is newer."""
         try:
             self._client.put_item(
                 TableName=self.table,
                 Item=to_item(item),
-                ConditionExpression="attribute_not_exists(pk) OR revision < :r",
-                ExpressionAttributeValues=to_item({":r": item["revision"]}),
+                ConditionExpression=condition,
+                ExpressionAttributeValues=to_item({":r": mark}),
             )
         except ClientError as exc:
             if error_code(exc) != "ConditionalCheckFailedException":
@@ -179,18 +184,7 @@ class CoverageStore:
     def put_consent_copy(self, item: dict[str, Any]) -> bool:
         """Write coverage's copy of a consent unless a later version is there already (a
         redelivered older record never undoes a revocation)."""
-        try:
-            self._client.put_item(
-                TableName=self.table,
-                Item=to_item(item),
-                ConditionExpression="attribute_not_exists(sk) OR version <= :v",
-                ExpressionAttributeValues=to_item({":v": item["version"]}),
-            )
-        except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
-            return False
-        return True
+        return self._put_unless_newer(item, "attribute_not_exists(sk) OR version <= :r", item["version"])
 
     # --- projected claims ------------------------------------------------------------------
 

@@ -511,7 +511,7 @@ def test_coverage_events_filter_takes_group_attendance(resources: Resources) -> 
         for f in mapping["FilterCriteria"]["Filters"]
         for entity in json.loads(f["Pattern"])["dynamodb"]["NewImage"]["entity"]["S"]
     }
-    assert entities == {"SESSION", "GROUP_ATTENDANCE"}
+    assert entities == {"SESSION", "GROUP_ATTENDANCE", "PART2_CONSENT"}  # consents: coverage copies them
 
 
 # --- the program's event bus ----------------------------------------------------------------

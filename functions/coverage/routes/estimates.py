@@ -114,15 +114,23 @@ def _restricted_line(line: estimates.EstimateLine) -> EstimateLineOut:
             EstimateSourceOut(id=None, type=None, start=s.start, end=s.end, status=s.status)
             for s in line.sources
         ],
-        charge=_dollars(item.service.charge if item else 0),
-        allowed=_dollars(item.allowed if item else 0),
-        plan_pays=_dollars(item.plan_pays if item else 0),
-        you_pay=_dollars(item.participant_pays if item else 0),
+        **_amounts(line),
         parts=[
             EstimatePartOut(kind=p.kind.value, amount=_dollars(p.cents), reason=restricted.RESTRICTED)
             for p in (item.parts if item else ())
         ],
     )
+
+
+def _amounts(line: estimates.EstimateLine) -> dict[str, str]:
+    """A line's charge, allowed amount and shares (zero for one billed elsewhere)."""
+    item = line.item
+    return {
+        "charge": _dollars(item.service.charge if item else 0),
+        "allowed": _dollars(item.allowed if item else 0),
+        "plan_pays": _dollars(item.plan_pays if item else 0),
+        "you_pay": _dollars(item.participant_pays if item else 0),
+    }
 
 
 def _shown(body: EstimateOut) -> Response[EstimateOut]:
@@ -203,10 +211,7 @@ def _out(
                 ],
                 code=item.service.code.value if item else None,
                 units=item.service.units if item else None,
-                charge=_dollars(item.service.charge if item else 0),
-                allowed=_dollars(item.allowed if item else 0),
-                plan_pays=_dollars(item.plan_pays if item else 0),
-                you_pay=_dollars(item.participant_pays if item else 0),
+                **_amounts(line),
                 parts=[
                     EstimatePartOut(kind=p.kind.value, amount=_dollars(p.cents), reason=p.reason)
                     for p in (item.parts if item else ())
