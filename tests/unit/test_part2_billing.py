@@ -124,6 +124,8 @@ def test_schedule_and_coverage_read_one_policy():
         "SCHEDULE_TABLE": "s",
         "AUDIT_TABLE": "a",
         "IDEMPOTENCY_TABLE": "i",
+        "USER_POOL_ID": "p",
+        "STAFF_USER_POOL_ID": "s",
         "PART2_EXTRA_TYPES": "medication_management, ",
         "PART2_COORDINATORS": "per_a,per_b",
     }
@@ -144,5 +146,6 @@ def test_schedule_and_coverage_read_one_policy():
 @pytest.mark.parametrize("model", [ScheduleSettings, CoverageSettings])
 def test_a_malformed_extra_type_is_refused(model: type) -> None:
     environ = {"COVERAGE_TABLE": "c", "SCHEDULE_TABLE": "s", "AUDIT_TABLE": "a", "IDEMPOTENCY_TABLE": "i"}
+    environ |= {"USER_POOL_ID": "p", "STAFF_USER_POOL_ID": "s"}
     with pytest.raises(ConfigurationError, match="PART2_EXTRA_TYPES"):
         load_settings(model, {**environ, "PART2_EXTRA_TYPES": "Not A Type"})
