@@ -88,6 +88,9 @@ class Entrypoint:
     notifies_coordinators: bool = False
     """Addresses the program's coordinators, whose person ids it is given (comma-separated) in
     `COORDINATOR_ALERT_IDS_ENV` from the deployment setting `coordinator_alert_ids`."""
+    shows_part2: bool = False
+    """Shows participants' 42 CFR Part 2 records, so is given the program's Part 2 settings
+    (`PART2_EXTRA_TYPES`, `PART2_COORDINATORS`) from the deployment's `part2_*` context."""
     sends_to_queue: bool = False
     watches_dead_letters: bool = False
     """Reads how many messages wait on the send queue's dead-letter queue (`sqs:GetQueueAttributes`
@@ -182,6 +185,7 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
             TableGrant(tables.AUDIT, "read", partition=tables.DISCLOSURE_PARTITION, query=True),
             _IDEMPOTENCY,
         ),
+        shows_part2=True,
         uses_video_rooms=True,
         manages_sign_ins=True,
         checks_readiness=True,
@@ -223,6 +227,7 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         ),
         uses_clearinghouse=True,
         emits_events=True,
+        shows_part2=True,
         description="Coverage routes: plans, eligibility, estimates, authorizations.",
     ),
     Entrypoint(
@@ -231,11 +236,11 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         handler="functions.coverage.events.lambda_handler",
         trigger="stream",
         grants=(TableGrant(tables.COVERAGE, "readwrite"), _IDEMPOTENCY),
-        stream_filters=(_entity_filter("SESSION", "GROUP_ATTENDANCE"),),
+        stream_filters=(_entity_filter("SESSION", "GROUP_ATTENDANCE", "PART2_CONSENT"),),
         emits_events=True,
         description=(
             "Schedule-table stream consumer: attendance on sessions and group occurrences "
-            "-> projected claims, authorization alerts."
+            "-> projected claims, authorization alerts; Part 2 consents -> coverage's copies."
         ),
     ),
     Entrypoint(
@@ -381,6 +386,10 @@ STAFF_USER_POOL_ENV = "STAFF_USER_POOL_ID"
 """The clinicians' and coordinators' user pool (TOTP required), with `USER_POOL_ENV`."""
 COORDINATOR_ALERT_IDS_ENV = "COORDINATOR_ALERT_IDS"
 """Comma-separated person ids of the coordinators alerts go to (a setting, not a resource)."""
+PART2_EXTRA_TYPES_ENV = "PART2_EXTRA_TYPES"
+"""Session or group types the program adds to 42 CFR Part 2 (a setting; `shows_part2`)."""
+PART2_COORDINATORS_ENV = "PART2_COORDINATORS"
+"""The coordinators who see Part 2 records in full (a setting; unset: every coordinator)."""
 APP_URL_ENV = "TANDEM_APP_URL"
 """The app's address that messages link to (a setting), given to every entry point that sends
 email or SMS."""

@@ -31,17 +31,28 @@ DEFAULTS: Final[dict[str, Any]] = {
     "sms_help_line": DEFAULT_HELP_LINE,
     "backup_copy_vault_arn": "",
     "web_origins": "https://app.tandem.health",
+    "part2_extra_types": "",
+    "part2_coordinators": "*",
 }
 """Fallbacks when a key is absent from the context; `cdk.json` repeats them (a test checks they agree)."""
 
 CLEARINGHOUSE_SECRET_NAME: Final = "tandem/clearinghouse"  # noqa: S105 - a secret's name, not its value
 """The secret operations create (vendor-issued credentials) when `clearinghouse_secret_arn` is empty."""
 _PERSON_IDS = re.compile(r"(?:[A-Za-z0-9_-]+(?:,[A-Za-z0-9_-]+)*)?")
+_TYPE_NAMES = re.compile(r"(?:[a-z][a-z0-9_]{0,63}(?:,[a-z][a-z0-9_]{0,63})*)?")
+"""Empty, or session/group type names separated by commas."""
+EVERY_COORDINATOR: Final = "*"
+"""`part2_coordinators` naming no one in particular: every coordinator (PART2_COORDINATORS unset)."""
 """Empty, or person ids (letters, digits, `_`, `-`) separated by commas."""
 PRODUCTION_STAGE: Final = "prod"
 _TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}")
 _VAULT_ARN = re.compile(r"arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:[A-Za-z0-9_.-]{2,50}")
 _SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}")
+
+
+def _joined(value: Any) -> str:
+    """A comma-separated context value without blanks or surrounding spaces."""
+    return ",".join(part.strip() for part in str(value).split(",") if part.strip())
 
 
 def _web_origins(value: Any) -> tuple[str, ...]:
@@ -100,6 +111,13 @@ class Settings:
     copies its recovery points to, e.g. `arn:aws:backup:us-west-2:222233334444:backup-vault:tandem-dr`.
     Empty: no copies. The destination vault's access policy must allow this account to copy into
     it (see the README's operators' notes)."""
+    part2_extra_types: str
+    """Session or group types the program also treats as 42 CFR Part 2, comma-separated (e.g.
+    `medication_management`): `PART2_EXTRA_TYPES` of the schedule and coverage APIs."""
+    part2_coordinators: str
+    """The coordinators who see Part 2 items and bills in full, comma-separated person ids, given
+    the schedule and coverage APIs as `PART2_COORDINATORS`; `*` (the default): every coordinator
+    (the variable is left unset); empty: none (only with the participant's consent)."""
     web_origins: tuple[str, ...] = ()
     """The web origins allowed to call the API from a browser (CORS), comma-separated in the
     context: exact `https://host[:port]` origins, never a wildcard (e.g. the web app's
@@ -127,12 +145,14 @@ class Settings:
             alarm_topic_arn=str(get("alarm_topic_arn")).strip(),
             clearinghouse_url=str(get("clearinghouse_url")),
             clearinghouse_secret_arn=str(get("clearinghouse_secret_arn")),
-            coordinator_alert_ids=",".join(
-                part.strip() for part in str(get("coordinator_alert_ids")).split(",") if part.strip()
-            ),
+            coordinator_alert_ids=_joined(get("coordinator_alert_ids")),
             app_url=str(get("app_url")),
             sms_help_line=" ".join(str(get("sms_help_line")).split()),
             backup_copy_vault_arn=str(get("backup_copy_vault_arn")).strip(),
+            part2_extra_types=_joined(get("part2_extra_types")),
+            part2_coordinators=str(get("part2_coordinators")).strip()
+            if str(get("part2_coordinators")).strip() == EVERY_COORDINATOR
+            else _joined(get("part2_coordinators")),
             web_origins=_web_origins(get("web_origins")),
         )
         if settings.stage == PRODUCTION_STAGE and not settings.web_origins:
@@ -162,6 +182,18 @@ class Settings:
             raise ValueError(
                 "context coordinator_alert_ids must be person ids separated by commas, "
                 f"got {settings.coordinator_alert_ids!r}"
+            )
+        if not _TYPE_NAMES.fullmatch(settings.part2_extra_types):
+            raise ValueError(
+                "context part2_extra_types must be type names separated by commas, "
+                f"got {settings.part2_extra_types!r}"
+            )
+        if settings.part2_coordinators != EVERY_COORDINATOR and not _PERSON_IDS.fullmatch(
+            settings.part2_coordinators
+        ):
+            raise ValueError(
+                "context part2_coordinators must be * (every coordinator) or person ids separated by commas, "
+                f"got {settings.part2_coordinators!r}"
             )
         if not settings.app_url.startswith("https://"):
             raise ValueError(f"context app_url must be an https URL, got {settings.app_url!r}")

@@ -39,6 +39,8 @@ from functions.catalog import (
     DLQ_URL_ENV,
     ENTRYPOINTS,
     EVENT_BUS_ENV,
+    PART2_COORDINATORS_ENV,
+    PART2_EXTRA_TYPES_ENV,
     PROBE_ACTIONS,
     QUEUE_URL_ENV,
     SENDER_EMAIL_ENV,
@@ -51,7 +53,7 @@ from functions.catalog import (
 from functions.common import tables
 from functions.common.cors import ORIGINS_ENV as WEB_ORIGINS_ENV
 from infra import nag, permissions
-from infra.config import CLEARINGHOUSE_SECRET_NAME, Settings
+from infra.config import CLEARINGHOUSE_SECRET_NAME, EVERY_COORDINATOR, Settings
 from infra.data import Data
 from infra.messaging import Messaging
 
@@ -310,6 +312,10 @@ class Functions(Construct):
             env[EVENT_BUS_ENV] = self._messaging.event_bus.event_bus_name
         if entry.notifies_coordinators:
             env[COORDINATOR_ALERT_IDS_ENV] = self._settings.coordinator_alert_ids
+        if entry.shows_part2:
+            env[PART2_EXTRA_TYPES_ENV] = self._settings.part2_extra_types
+            if self._settings.part2_coordinators != EVERY_COORDINATOR:  # unset: every coordinator
+                env[PART2_COORDINATORS_ENV] = self._settings.part2_coordinators
         if entry.sends_email or entry.sends_sms:
             env[APP_URL_ENV] = self._settings.app_url
         if entry.trigger == "topic":

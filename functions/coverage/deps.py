@@ -14,13 +14,16 @@ from functions.common.auth import Principal, current_principal
 from functions.common.config import ApiSettings, load_settings
 from functions.common.errors import FieldError, NotFound
 from functions.common.idempotency import bound_to
-from functions.common.models import TimeZone
+from functions.common.models import TimeZone, utc_now
+from functions.common.part2 import Part2Policy, Part2Settings
 from functions.coverage.clearinghouse import PayerLink, payer_link
 from functions.coverage.eligibility_store import EligibilityStore
+from functions.coverage.logic import restricted
+from functions.coverage.logic.estimates import Coverage
 from functions.coverage.store import CoverageStore
 
 
-class CoverageSettings(ApiSettings):
+class CoverageSettings(ApiSettings, Part2Settings):
     coverage_table: str = Field(alias="COVERAGE_TABLE")
     schedule_table: str = Field(alias="SCHEDULE_TABLE")
     program_time_zone: TimeZone = Field(default="America/Chicago", alias="PROGRAM_TIME_ZONE")
@@ -46,6 +49,25 @@ def settings() -> CoverageSettings:
     return load_settings(CoverageSettings)
 
 
+def part2_policy() -> Part2Policy:
+    """The program's Part 2 settings, the same the schedule function is given."""
+    return settings().part2_policy()
+
+
+def part2_reader(
+    caller: Principal, participant_id: str, coverage: Coverage, policy: Part2Policy
+) -> restricted.Reader:
+    """How much of the participant's Part 2 services `caller` sees (consents read with their
+    coverage partition: a revocation the stream delivered counts at once)."""
+    return restricted.reader(
+        caller,
+        participant_id,
+        policy=policy,
+        consents=coverage.part2_consents,
+        today=utc_now().astimezone(restricted.CONSENT_DAY_ZONE).date(),
+    )
+
+
 def coverage_store() -> CoverageStore:
     config = settings()
     return CoverageStore(config.coverage_table, aws.client("dynamodb"), schedule_table=config.schedule_table)
@@ -65,6 +87,7 @@ Store = Annotated[CoverageStore, Depends(coverage_store)]
 Eligibility = Annotated[EligibilityStore, Depends(eligibility_store)]
 Payers = Annotated[PayerLink, Depends(payers)]
 Audit = Annotated[AuditWriter, Depends(audit_writer)]
+Part2 = Annotated[Part2Policy, Depends(part2_policy)]
 
 
 idempotently = bound_to(lambda: settings().idempotency_table)

@@ -1,6 +1,7 @@
 """Coverage's consumer of the schedule table's stream: attendance recorded on a session or a
 group occurrence becomes a projected claim per attendee (once, whatever the redelivery),
-which later estimates start from until a fresh 271 replaces it."""
+which later estimates start from until a fresh 271 replaces it; a Part 2 consent recorded or
+revoked becomes coverage's copy of it (who may see the participant's Part 2 lines)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from functions.coverage.logic.claims import (
 )
 from functions.coverage.logic.costshare import ServiceCategory
 from functions.coverage.logic.estimates import Coverage, MissingPrice, WeekService, per_diem_rule
+from functions.coverage.logic.restricted import consent_copy
 from functions.coverage.store import CoverageStore
 
 
@@ -255,7 +257,22 @@ def _on_group_attendance(change: Change) -> None:
         review(store, person_id, zone)
 
 
-HANDLERS: dict[str, ChangeHandler] = {"SESSION": _on_session, "GROUP_ATTENDANCE": _on_group_attendance}
+def _on_consent(change: Change) -> None:
+    """A Part 2 consent recorded or revoked on the schedule: coverage's copy follows it (who it
+    names, until when, whether revoked), so estimates decide with it at once."""
+    copy = consent_copy(change.new or {})
+    if copy is None:
+        return
+    store, _ = _store()
+    written = store.put_consent_copy(copy)
+    logger.info("part 2 consent copied", extra={"revoked": copy["revoked"], "written": written})
+
+
+HANDLERS: dict[str, ChangeHandler] = {
+    "SESSION": _on_session,
+    "GROUP_ATTENDANCE": _on_group_attendance,
+    "PART2_CONSENT": _on_consent,
+}
 
 
 def _consume(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

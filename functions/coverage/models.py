@@ -160,8 +160,10 @@ class EstimatePartOut(BaseModel):
 
 
 class EstimateSourceOut(BaseModel):
-    id: str = Field(description="A session id, or `<group id>@<occurrence start>`")
-    type: str
+    id: str | None = Field(
+        description="A session id, or `<group id>@<occurrence start>`; null on a restricted line"
+    )
+    type: str | None = Field(description="The session or group type; null on a restricted line")
     start: datetime
     end: datetime
     status: str = Field(description="expected, attended or missed")
@@ -212,6 +214,11 @@ class TermSourceOut(BaseModel):
 
 class EstimateLineOut(BaseModel):
     day: date
+    restricted: bool = Field(
+        default=False,
+        description="A 42 CFR Part 2 service this caller may not see: its time, status and amounts "
+        "only (no id, type, code, units, reasons or 271 lines)",
+    )
     sources: list[EstimateSourceOut]
     code: str | None = None
     units: int | None = None
@@ -261,6 +268,11 @@ class EstimateOut(BaseModel):
     totals: EstimateTotals
     by_week: list[WeekTotalsOut] = Field(default_factory=list)
     notes: list[str]
+    redisclosure_notice: str | None = Field(
+        default=None,
+        description="The 42 CFR 2.32 notice, present when the lines show Part 2 services in full to "
+        "someone other than the participant",
+    )
 
 
 class CategorySummaryOut(BaseModel):
@@ -282,10 +294,10 @@ class CoverageSummaryOut(BaseModel):
 
 
 class GfeItemOut(BaseModel):
-    code: str
+    code: str | None = Field(description="null for the restricted services (42 CFR Part 2)")
     description: str
     quantity: int
-    unit_price: Dollars
+    unit_price: Dollars | None = Field(description="null for the restricted services")
     expected_charge: Dollars
     dates: list[date]
 
@@ -313,6 +325,11 @@ class GoodFaithEstimateOut(BaseModel):
     items: list[GfeItemOut]
     total_expected_charges: Dollars
     disclaimers: list[str]
+    redisclosure_notice: str | None = Field(
+        default=None,
+        description="The 42 CFR 2.32 notice, present when the items show Part 2 services to "
+        "someone other than the participant",
+    )
 
 
 class AuthorizationFlagOut(BaseModel):
@@ -341,6 +358,11 @@ class AuthorizationList(BaseModel):
     items: list[AuthorizationOut]
     flagged: list[AuthorizationFlagOut] = Field(
         description="Booked or attended services no authorization covers (dates or units)"
+    )
+    redisclosure_notice: str | None = Field(
+        default=None,
+        description="The 42 CFR 2.32 notice, present when the list shows substance-use authorizations "
+        "to someone other than the participant (others do not see them)",
     )
 
 

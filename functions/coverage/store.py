@@ -107,12 +107,17 @@ class CoverageStore:
 
     def put_prices(self, item: dict[str, Any]) -> bool:
         """Put a participant's copy of the prices unless the one there is as new or newer."""
+        return self._put_unless_newer(item, "attribute_not_exists(pk) OR revision < :r", item["revision"])
+
+    def _put_unless_newer(self, item: dict[str, Any], condition: str, mark: int) -> bool:
+        """Put `item` if `condition` (on `:r`, the item's revision or version) holds; False
+        when the one stored is newer."""
         try:
             self._client.put_item(
                 TableName=self.table,
                 Item=to_item(item),
-                ConditionExpression="attribute_not_exists(pk) OR revision < :r",
-                ExpressionAttributeValues=to_item({":r": item["revision"]}),
+                ConditionExpression=condition,
+                ExpressionAttributeValues=to_item({":r": mark}),
             )
         except ClientError as exc:
             if error_code(exc) != "ConditionalCheckFailedException":
@@ -173,6 +178,13 @@ class CoverageStore:
             ExpressionAttributeValues=to_item({":pw": f"PW#{person_id}#{week}"}),
         )
         return [from_item(item) for page in pages for item in page.get("Items", [])]
+
+    # --- Part 2 consents (copies from the schedule stream) ----------------------------------
+
+    def put_consent_copy(self, item: dict[str, Any]) -> bool:
+        """Write coverage's copy of a consent unless a later version is there already (a
+        redelivered older record never undoes a revocation)."""
+        return self._put_unless_newer(item, "attribute_not_exists(sk) OR version <= :r", item["version"])
 
     # --- projected claims ------------------------------------------------------------------
 

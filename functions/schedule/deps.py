@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -17,46 +17,28 @@ from functions.common.auth import Principal, current_principal
 from functions.common.config import ApiSettings, load_settings
 from functions.common.idempotency import bound_to
 from functions.common.models import ISO_WEEK_PATTERN, TimeZone
+from functions.common.part2 import Part2Policy, Part2Settings, listed
 from functions.schedule.accounts import Accounts
 from functions.schedule.logic.booking import Policy
-from functions.schedule.logic.sensitivity import Part2Policy
 from functions.schedule.rooms import VideoRooms, rooms_from_env
 from functions.schedule.store import ScheduleStore
 from functions.schedule.vocabulary import GroupType, SessionType
 
 
-def _listed(value: Any) -> Any:
-    """A comma-separated environment variable as a list (blank entries dropped)."""
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
-
-
-class ScheduleSettings(ApiSettings):
+class ScheduleSettings(ApiSettings, Part2Settings):
     schedule_table: str = Field(alias="SCHEDULE_TABLE")
     buffer_minutes: int = Field(default=10, ge=0, le=60, alias="SESSION_BUFFER_MINUTES")
     cancel_cutoff_hours: int = Field(default=24, ge=0, le=168, alias="CANCEL_CUTOFF_HOURS")
     program_time_zone: TimeZone = Field(default="America/Chicago", alias="PROGRAM_TIME_ZONE")
     room_opens_minutes: int = Field(default=15, ge=0, le=7 * 24 * 60, alias="ROOM_OPENS_MINUTES")
-    part2_extra_types: Annotated[frozenset[SessionType | GroupType], BeforeValidator(_listed)] = Field(
+    part2_extra_types: Annotated[frozenset[SessionType | GroupType], BeforeValidator(listed)] = Field(
         default=frozenset(), alias="PART2_EXTRA_TYPES"
     )
-    """Session or group types the program also treats as 42 CFR Part 2 (comma-separated)."""
-    part2_coordinators: Annotated[frozenset[str], BeforeValidator(_listed)] | None = Field(
-        default=None, alias="PART2_COORDINATORS"
-    )
-    """The coordinators who see Part 2 items in full (comma-separated person ids); unset: all,
-    empty: none."""
+    """`Part2Settings`' types, checked against the schedule's (a misspelt one fails at once)."""
     user_pool_id: str = Field(alias=USER_POOL_ENV, min_length=1)
     """The participants' Cognito user pool (their sign-in accounts)."""
     staff_user_pool_id: str = Field(alias=STAFF_USER_POOL_ENV, min_length=1)
     """The clinicians' and coordinators' Cognito user pool (TOTP required)."""
-
-    def part2_policy(self) -> Part2Policy:
-        return Part2Policy(
-            extra_types=frozenset(t.value for t in self.part2_extra_types),
-            coordinators=self.part2_coordinators,
-        )
 
     def policy(self) -> Policy:
         return Policy(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import StrEnum
 
+from functions.common.part2 import Sensitivity as Sensitivity  # shared with coverage
+
 
 class PersonKind(StrEnum):
     PARTICIPANT = "participant"
@@ -43,18 +45,6 @@ class GroupType(StrEnum):
     PEER_SUPPORT = "peer_support"
     ART_THERAPY = "art_therapy"
     SOBER_ACTIVITY = "sober_activity"
-
-
-class Sensitivity(StrEnum):
-    """How a session or group type's records are protected (see `logic/sensitivity.py`)."""
-
-    STANDARD = "standard"
-    """HIPAA: the participant, their care team and coordinators."""
-    PART2 = "part2"
-    """42 CFR Part 2: records that identify someone as receiving substance-use disorder
-    treatment. In full only to the participant, the clinicians delivering the item, the
-    coordinators the program names, and whoever the participant consented to; others see busy
-    time."""
 
 
 PART2_TYPES: frozenset[SessionType | GroupType] = frozenset(

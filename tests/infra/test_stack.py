@@ -19,6 +19,8 @@ from functions.catalog import (
     ENTRYPOINTS,
     EVENT_BUS_ENV,
     EVERY_MINUTE,
+    PART2_COORDINATORS_ENV,
+    PART2_EXTRA_TYPES_ENV,
     PROBE_ACTIONS,
     QUEUE_URL_ENV,
     SENDER_EMAIL_ENV,
@@ -63,6 +65,8 @@ def configured(document: dict[str, Any], tmp_path_factory: pytest.TempPathFactor
         "clearinghouse_secret_arn": CONFIGURED_SECRET,
         "clearinghouse_url": "https://x12.vendor.example.com/270",
         "coordinator_alert_ids": " per_coordA1, per_coordB2 ",
+        "part2_extra_types": "medication_management",
+        "part2_coordinators": "per_coordB2",
     }
     _, stack = app_factory.build_app(openapi=document, outdir=outdir, context=context, with_nag=False)
     found: Resources = Template.from_stack(stack).to_json()["Resources"]
@@ -517,7 +521,7 @@ def test_coverage_events_filter_takes_group_attendance(resources: Resources) -> 
         for f in mapping["FilterCriteria"]["Filters"]
         for entity in json.loads(f["Pattern"])["dynamodb"]["NewImage"]["entity"]["S"]
     }
-    assert entities == {"SESSION", "GROUP_ATTENDANCE"}
+    assert entities == {"SESSION", "GROUP_ATTENDANCE", "PART2_CONSENT"}  # consents: coverage copies them
 
 
 # --- the program's event bus ----------------------------------------------------------------
@@ -671,6 +675,36 @@ def test_notify_alerts_is_given_the_coordinators(resources: Resources, configure
             else:
                 assert COORDINATOR_ALERT_IDS_ENV not in env, entry.id
     assert DEFAULTS["coordinator_alert_ids"] == ""
+
+
+def test_the_schedule_and_coverage_apis_share_the_programs_part2_settings(
+    resources: Resources, configured: Resources
+) -> None:
+    # Given the default stage (every coordinator, no extra types) and one naming both settings
+    for stack, extra, coordinators in (
+        (resources, "", None),
+        (configured, "medication_management", "per_coordB2"),
+    ):
+        for entry in ENTRYPOINTS:
+            env = props(stack[function_id(stack, entry)])["Environment"]["Variables"]
+            # Then both APIs that show Part 2 records are given the same, and no other function
+            if entry.id in ("ScheduleApi", "CoverageApi"):
+                assert entry.shows_part2
+                assert env[PART2_EXTRA_TYPES_ENV] == extra, entry.id
+                assert env.get(PART2_COORDINATORS_ENV) == coordinators, entry.id  # unset: all
+            else:
+                assert PART2_EXTRA_TYPES_ENV not in env, entry.id
+                assert PART2_COORDINATORS_ENV not in env, entry.id
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("part2_coordinators", "per_a;per_b"), ("part2_extra_types", "Bad Type")]
+)
+def test_malformed_part2_settings_are_refused_at_synth(key: str, value: str) -> None:
+    with pytest.raises(ValueError, match=key):
+        Settings.from_scope(cdk.App(context={key: value}))
+    # while empty (none) and "*" (every coordinator) are settings
+    assert Settings.from_scope(cdk.App(context={"part2_coordinators": ""})).part2_coordinators == ""
 
 
 def test_coverage_events_on_the_bus_invoke_notify_alerts_with_retries_and_a_dlq(

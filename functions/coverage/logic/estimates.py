@@ -83,7 +83,7 @@ from functions.coverage.logic.terms import (
     with_confirmed,
 )
 from functions.coverage.models import PlanRecord
-from functions.coverage.vocabulary import NetworkStatus, PlanType
+from functions.coverage.vocabulary import PART2_CONSENT_PREFIX, NetworkStatus, PlanType
 
 SESSION_CATEGORY: Mapping[str, ServiceCategory] = {
     "individual": ServiceCategory.INDIVIDUAL_THERAPY,
@@ -221,6 +221,8 @@ class Coverage:
     family deductible and out-of-pocket maximum (per plan of this participant)."""
     confirmed: dict[str, ConfirmedTermsRecord] = field(default_factory=dict)
     """Plan id -> the terms coordinators confirmed from its SBC."""
+    part2_consents: list[dict[str, Any]] = field(default_factory=list)
+    """Coverage's copies of the participant's Part 2 consents (`restricted.consent_copy`)."""
 
     @classmethod
     def from_items(cls, person_id: str, items: Iterable[Mapping[str, Any]]) -> Coverage:
@@ -229,6 +231,7 @@ class Coverage:
         reference: BillingReference | None = None
         shares: list[dict[str, Any]] = []
         confirmed: dict[str, ConfirmedTermsRecord] = {}
+        consents: list[dict[str, Any]] = []
         for item in items:
             sk = str(item.get("sk", ""))
             if sk.startswith("PLAN#"):
@@ -251,6 +254,8 @@ class Coverage:
             elif sk.startswith(TERMS_PREFIX):
                 terms = ConfirmedTermsRecord.from_attributes(dict(item))
                 confirmed[terms.plan_id] = terms
+            elif sk.startswith(PART2_CONSENT_PREFIX):
+                consents.append(dict(item))
         return cls(
             person_id,
             plans,
@@ -262,6 +267,7 @@ class Coverage:
             reference,
             shares,
             confirmed,
+            consents,
         )
 
     @property

@@ -6,12 +6,13 @@ details, the dates, the service codes and the disclaimers the rule requires. Pur
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from html import escape
 
 from functions.coverage.logic.costshare import BillingCode, Chargemaster
-from functions.coverage.logic.estimates import Estimate
+from functions.coverage.logic.estimates import Estimate, EstimateLine
 from functions.coverage.logic.money import format_usd
 
 CODE_DESCRIPTIONS: dict[BillingCode, str] = {
@@ -66,12 +67,17 @@ class Provider:
     phone: str
 
 
+RESTRICTED_DESCRIPTION = "Restricted service"
+"""The one item a reader who may not see 42 CFR Part 2 services gets for all of them."""
+
+
 @dataclass(frozen=True)
 class GfeItem:
-    code: BillingCode
+    code: BillingCode | None
+    """None for the restricted services."""
     description: str
     quantity: int
-    unit_price: int
+    unit_price: int | None
     total: int
     dates: tuple[date, ...]
 
@@ -87,6 +93,8 @@ class GoodFaithEstimate:
     provider: Provider
     items: tuple[GfeItem, ...]
     disclaimers: tuple[str, ...] = DISCLAIMERS
+    notice: str | None = None
+    """The 42 CFR 2.32 redisclosure notice, printed on the page when set."""
 
     @property
     def total(self) -> int:
@@ -102,13 +110,18 @@ def good_faith_estimate(
     patient_birth_date: date | None,
     issued_on: date,
     weeks: int,
+    restricted: Callable[[EstimateLine], bool] = lambda _line: False,
+    notice: str | None = None,
 ) -> GoodFaithEstimate:
-    """Group a self-pay program estimate by code: quantity, unit price, dates of service."""
+    """Group a self-pay program estimate by code: quantity, unit price, dates of service. The
+    `restricted` lines (Part 2 services the reader may not see) are one item, "Restricted
+    service": how many, their total and dates, no code, description or unit price."""
     quantities: Counter[BillingCode] = Counter()
     totals: Counter[BillingCode] = Counter()
     dates: dict[BillingCode, set[date]] = {}
+    hidden = [line for line in estimate.lines if line.item is not None and restricted(line)]
     for line in estimate.lines:
-        if line.item is None:
+        if line.item is None or any(line is h for h in hidden):
             continue
         code = line.item.service.code
         quantities[code] += line.item.service.units
@@ -125,6 +138,17 @@ def good_faith_estimate(
         )
         for code in sorted(quantities, key=lambda c: c.value)
     )
+    if hidden:
+        items += (
+            GfeItem(
+                code=None,
+                description=RESTRICTED_DESCRIPTION,
+                quantity=len(hidden),
+                unit_price=None,
+                total=sum(line.item.participant_pays for line in hidden if line.item),
+                dates=tuple(sorted({line.day for line in hidden})),
+            ),
+        )
     days = [line.day for line in estimate.lines if line.item]
     return GoodFaithEstimate(
         patient_name=patient_name,
@@ -135,17 +159,20 @@ def good_faith_estimate(
         weeks=weeks,
         provider=provider,
         items=items,
+        notice=notice,
     )
 
 
 def render_html(gfe: GoodFaithEstimate) -> str:
     """A printable page (print styles inline; every value escaped)."""
     rows = "\n".join(
-        f"<tr><td>{escape(i.code.value)}</td><td>{escape(i.description)}</td><td class=n>{i.quantity}</td>"
-        f"<td class=n>{escape(format_usd(i.unit_price))}</td>"
+        f"<tr><td>{escape(i.code.value if i.code else '')}</td><td>{escape(i.description)}</td>"
+        f"<td class=n>{i.quantity}</td>"
+        f"<td class=n>{escape(format_usd(i.unit_price)) if i.unit_price is not None else ''}</td>"
         f"<td class=n>{escape(format_usd(i.total))}</td></tr>"
         for i in gfe.items
     )
+    notice = f"<p class=notice role=note><strong>{escape(gfe.notice)}</strong></p>\n" if gfe.notice else ""
     notes = "\n".join(f"<li>{escape(text)}</li>" for text in gfe.disclaimers)
     patient = escape(gfe.patient_name or "(patient name on file)")
     born = escape(gfe.patient_birth_date.isoformat()) if gfe.patient_birth_date else "(on file)"
@@ -154,8 +181,9 @@ def render_html(gfe: GoodFaithEstimate) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>Good Faith Estimate</title>
 <style>body{{font-family:Georgia,serif;max-width:48rem;margin:2rem auto;color:#111}}
 table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #999;padding:.3rem .5rem;text-align:left}}
-.n{{text-align:right}}@media print{{body{{margin:0}}}}</style></head><body>
-<h1>Good Faith Estimate</h1>
+.n{{text-align:right}}.notice{{border:2px solid #111;padding:.5rem}}@media print{{body{{margin:0}}}}</style>
+</head><body>
+<h1>Good Faith Estimate</h1>{notice}
 <p>Issued {escape(gfe.issued_on.isoformat())}. Expected services from {escape(gfe.first_day.isoformat())}
 to {escape(gfe.last_day.isoformat())} ({gfe.weeks} weeks).</p>
 <h2>Patient</h2><p>{patient}, date of birth {born}</p>

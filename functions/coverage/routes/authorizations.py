@@ -1,5 +1,7 @@
 """Prior authorizations: coordinators record them; coordinators and the participant read how
-much is used, projected and left, and which sessions no authorization covers."""
+much is used, projected and left, and which sessions no authorization covers. A coordinator who
+may not see the participant's 42 CFR Part 2 services does not see substance-use authorizations
+(H0004, H0005, H0015) or the flags of those services."""
 
 from __future__ import annotations
 
@@ -18,10 +20,20 @@ from functions.common.http import etag, require_if_match
 from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import ResourceId, utc_now
 from functions.common.observability import logger
+from functions.common.part2 import NOTICE_HEADER_DOC, notice_headers
 from functions.coverage import auth_alerts
 from functions.coverage.alerts import alerts_from_env
-from functions.coverage.deps import Audit, Caller, Store, idempotently, require_participant, settings
-from functions.coverage.logic import authorizations, estimates
+from functions.coverage.deps import (
+    Audit,
+    Caller,
+    Part2,
+    Store,
+    idempotently,
+    part2_reader,
+    require_participant,
+    settings,
+)
+from functions.coverage.logic import authorizations, estimates, restricted
 from functions.coverage.logic.authorizations import AuthorizationIn, AuthorizationRecord
 from functions.coverage.models import AuthorizationFlagOut, AuthorizationList, AuthorizationOut
 from functions.coverage.store import CoverageStore
@@ -83,10 +95,17 @@ def _record(
     summary="A participant's prior authorizations: used, projected, left, and uncovered sessions",
     tags=["authorizations"],
     security=AUTHENTICATED,
+    responses={
+        200: {
+            "description": "The authorizations; substance-use ones only to whom may see Part 2 services",
+            "headers": NOTICE_HEADER_DOC,
+            "content": {"application/json": {"model": AuthorizationList}},
+        }
+    },
 )
 def list_authorizations(
-    participant_id: ParticipantId, caller: Caller, store: Store, audit: Audit
-) -> AuthorizationList:
+    participant_id: ParticipantId, caller: Caller, store: Store, audit: Audit, part2: Part2
+) -> Response[AuthorizationList]:
     with audit.track(caller, "coverage.authorizations.read", f"person/{participant_id}/authorizations"):
         if caller.role is not Role.COORDINATOR and caller.person_id != participant_id:
             raise NotFound("no such participant")
@@ -96,11 +115,22 @@ def list_authorizations(
             coverage.authorizations,
             authorizations.uses_from(coverage.claims, coverage.booked, today=today, payers=coverage.payers),
         )
-    return AuthorizationList(
+        reader = part2_reader(caller, participant_id, coverage, part2)
+        part2_sources = restricted.part2_sources([*coverage.claims, *coverage.booked])
+        part2_items = [
+            s for s in standings if any(restricted.is_part2_code(c) for c in s.record.billing_codes)
+        ]
+        if not reader.full:
+            standings = [s for s in standings if s not in part2_items]
+            flags = [f for f in flags if f.source_id not in part2_sources]
+        notice = reader.notice(bool(part2_items) or any(f.source_id in part2_sources for f in flags))
+    body = AuthorizationList(
         participant_id=participant_id,
         items=[_out(s) for s in standings],
         flagged=[AuthorizationFlagOut(source_id=f.source_id, reason=f.reason) for f in flags],
+        redisclosure_notice=notice,
     )
+    return Response(200, "application/json", body, headers=notice_headers(notice is not None))
 
 
 @router.post(

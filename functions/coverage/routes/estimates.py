@@ -1,9 +1,13 @@
 """Estimates: what a participant can expect to owe for a session, a week, or a whole program.
-The participant themself and coordinators only (a partner never sees the other's costs)."""
+The participant themself and coordinators only (a partner never sees the other's costs); a
+coordinator who may not see the participant's 42 CFR Part 2 services gets them as restricted
+lines (`logic/restricted.py`)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from typing import Annotated, Any
@@ -12,14 +16,16 @@ from zoneinfo import ZoneInfo
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from functions.common.api import AUTHENTICATED
 from functions.common.auth import Principal, Role
 from functions.common.errors import BadRequest, FieldError, InvalidInput, NotFound
 from functions.common.models import ISO_WEEK_PATTERN, ResourceId, utc_now
+from functions.common.part2 import NOTICE_HEADER_DOC, Part2Policy, notice_headers
 from functions.coverage.billing import BillingReference
-from functions.coverage.deps import Audit, Caller, Store, settings
-from functions.coverage.logic import authorizations, estimates, summary
+from functions.coverage.deps import Audit, Caller, Part2, Store, part2_reader, settings
+from functions.coverage.logic import authorizations, estimates, restricted, summary
 from functions.coverage.logic import gfe as gfe_logic
 from functions.coverage.logic.money import to_dollars
 from functions.coverage.logic.terms import TermSource
@@ -70,9 +76,67 @@ def forget_reference() -> None:
     _reference = None
 
 
+_ESTIMATE_RESPONSE: dict[int, OpenAPIResponse] = {
+    200: {
+        "description": "The estimate; Part 2 services the caller may not see are restricted lines",
+        "headers": NOTICE_HEADER_DOC,
+        "content": {"application/json": {"model": EstimateOut}},
+    }
+}
+
+
 def _may_see(caller: Principal, participant_id: str) -> None:
     if caller.role is not Role.COORDINATOR and caller.person_id != participant_id:
         raise NotFound("no such participant")
+
+
+@dataclass(frozen=True)
+class _View:
+    """What one reader sees of an estimate's lines."""
+
+    reader: restricted.Reader
+    policy: Part2Policy
+
+    def hides(self, line: estimates.EstimateLine) -> bool:
+        return not self.reader.full and restricted.is_part2_line(line, self.policy)
+
+    def notice(self, lines: Iterable[estimates.EstimateLine]) -> str | None:
+        return self.reader.notice(any(restricted.is_part2_line(line, self.policy) for line in lines))
+
+
+def _restricted_line(line: estimates.EstimateLine) -> EstimateLineOut:
+    """A Part 2 line for a reader who may not see it: time, status and amounts only."""
+    item = line.item
+    return EstimateLineOut(
+        day=line.day,
+        restricted=True,
+        sources=[
+            EstimateSourceOut(id=None, type=None, start=s.start, end=s.end, status=s.status)
+            for s in line.sources
+        ],
+        **_amounts(line),
+        parts=[
+            EstimatePartOut(kind=p.kind.value, amount=_dollars(p.cents), reason=restricted.RESTRICTED)
+            for p in (item.parts if item else ())
+        ],
+    )
+
+
+def _amounts(line: estimates.EstimateLine) -> dict[str, str]:
+    """A line's charge, allowed amount and shares (zero for one billed elsewhere)."""
+    item = line.item
+    return {
+        "charge": _dollars(item.service.charge if item else 0),
+        "allowed": _dollars(item.allowed if item else 0),
+        "plan_pays": _dollars(item.plan_pays if item else 0),
+        "you_pay": _dollars(item.participant_pays if item else 0),
+    }
+
+
+def _shown(body: EstimateOut) -> Response[EstimateOut]:
+    return Response(
+        200, "application/json", body, headers=notice_headers(body.redisclosure_notice is not None)
+    )
 
 
 def _monday(week: str) -> date:
@@ -127,12 +191,16 @@ def _out(
     result: estimates.Estimate,
     lines: tuple[estimates.EstimateLine, ...],
     *,
+    view: _View,
     weeks: int = 1,
     by_week: list[WeekTotalsOut] | None = None,
     flags: dict[str, list[str]] | None = None,
 ) -> EstimateOut:
     rendered = []
     for line in lines:
+        if view.hides(line):
+            rendered.append(_restricted_line(line))
+            continue
         item = line.item
         rendered.append(
             EstimateLineOut(
@@ -143,10 +211,7 @@ def _out(
                 ],
                 code=item.service.code.value if item else None,
                 units=item.service.units if item else None,
-                charge=_dollars(item.service.charge if item else 0),
-                allowed=_dollars(item.allowed if item else 0),
-                plan_pays=_dollars(item.plan_pays if item else 0),
-                you_pay=_dollars(item.participant_pays if item else 0),
+                **_amounts(line),
                 parts=[
                     EstimatePartOut(kind=p.kind.value, amount=_dollars(p.cents), reason=p.reason)
                     for p in (item.parts if item else ())
@@ -173,6 +238,7 @@ def _out(
         totals=_totals(lines),
         by_week=by_week or [],
         notes=list(result.notes),
+        redisclosure_notice=view.notice(lines),
     )
 
 
@@ -258,13 +324,20 @@ def _week_estimate(
     summary="What the participant can expect to owe for an ISO week, itemised (self, coordinators)",
     tags=["estimates"],
     security=AUTHENTICATED,
+    responses=_ESTIMATE_RESPONSE,
 )
 def week_estimate(
-    participant_id: ParticipantId, caller: Caller, store: Store, audit: Audit, week: WeekQuery = None
-) -> EstimateOut:
+    participant_id: ParticipantId,
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+    part2: Part2,
+    week: WeekQuery = None,
+) -> Response[EstimateOut]:
     with audit.track(caller, "coverage.estimate.read", f"person/{participant_id}/estimate"):
         _may_see(caller, participant_id)
         week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
+        view = _View(part2_reader(caller, participant_id, coverage, part2), part2)
         result = estimates.estimate(
             participant_id,
             services,
@@ -275,7 +348,7 @@ def week_estimate(
             earlier=_earlier(store, participant_id, coverage, week),
         )
         flags = _flags(coverage, result, utc_now().astimezone(zone).date())
-    return _out(participant_id, "week", week, result, result.lines, flags=flags)
+    return _shown(_out(participant_id, "week", week, result, result.lines, view=view, flags=flags))
 
 
 @router.get(
@@ -283,6 +356,7 @@ def week_estimate(
     summary="What one session (or, on a per-diem plan, its day) will cost, after the week's earlier ones",
     tags=["estimates"],
     security=AUTHENTICATED,
+    responses=_ESTIMATE_RESPONSE,
 )
 def session_estimate(
     participant_id: ParticipantId,
@@ -290,12 +364,16 @@ def session_estimate(
     caller: Caller,
     store: Store,
     audit: Audit,
+    part2: Part2,
     week: Annotated[str, Query(pattern=ISO_WEEK_PATTERN, description="The session's ISO week")],
-) -> EstimateOut:
+) -> Response[EstimateOut]:
     with audit.track(caller, "coverage.estimate.read", f"person/{participant_id}/estimate/{session_id}"):
         _may_see(caller, participant_id)
         week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
-        if not any(s.source_id == session_id for s in services):
+        view = _View(part2_reader(caller, participant_id, coverage, part2), part2)
+        asked = [s for s in services if s.source_id == session_id]
+        # A Part 2 session is not there for a reader who may not see it (as on the schedule).
+        if not asked or (not view.reader.full and part2.is_part2(asked[0].kind)):
             raise NotFound("no such session in that week")
         result = estimates.estimate(
             participant_id,
@@ -308,7 +386,7 @@ def session_estimate(
         )
         lines = tuple(line for line in result.lines if any(s.source_id == session_id for s in line.sources))
         flags = _flags(coverage, result, utc_now().astimezone(zone).date())
-    return _out(participant_id, "session", week, result, lines, flags=flags)
+    return _shown(_out(participant_id, "session", week, result, lines, view=view, flags=flags))
 
 
 @router.get(
@@ -316,18 +394,21 @@ def session_estimate(
     summary="A whole program: the week's schedule repeated for N weeks, accumulators carried along",
     tags=["estimates"],
     security=AUTHENTICATED,
+    responses=_ESTIMATE_RESPONSE,
 )
 def program_estimate(
     participant_id: ParticipantId,
     caller: Caller,
     store: Store,
     audit: Audit,
+    part2: Part2,
     weeks: Annotated[int, Query(ge=1, le=26, description="How many weeks the program runs")] = 8,
     week: WeekQuery = None,
-) -> EstimateOut:
+) -> Response[EstimateOut]:
     with audit.track(caller, "coverage.estimate.read", f"person/{participant_id}/estimate/program"):
         _may_see(caller, participant_id)
         week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
+        view = _View(part2_reader(caller, participant_id, coverage, part2), part2)
         _template(services)
         repeated = estimates.shifted(services, weeks)
         result = estimates.estimate(
@@ -346,7 +427,9 @@ def program_estimate(
             lines = tuple(line for line in result.lines if start <= line.sources[0].start < end)
             year, number, _ = start.date().isocalendar()
             by_week.append(WeekTotalsOut(week=f"{year}-W{number:02d}", **_totals(lines).model_dump()))
-    return _out(participant_id, "program", week, result, result.lines, weeks=weeks, by_week=by_week)
+    return _shown(
+        _out(participant_id, "program", week, result, result.lines, view=view, weeks=weeks, by_week=by_week)
+    )
 
 
 @router.get(
@@ -382,7 +465,9 @@ def coverage_summary(
     security=AUTHENTICATED,
     responses={
         200: {
-            "description": "The Good Faith Estimate",
+            "description": "The Good Faith Estimate; Part 2 services the caller may not see are one "
+            "restricted item",
+            "headers": NOTICE_HEADER_DOC,
             "content": {
                 "application/json": {"model": GoodFaithEstimateOut},
                 "text/html": {"schema": {"type": "string"}},
@@ -395,12 +480,14 @@ def good_faith_estimate(
     caller: Caller,
     store: Store,
     audit: Audit,
+    part2: Part2,
     weeks: Annotated[int, Query(ge=1, le=26, description="How many weeks the program runs")] = 8,
     week: WeekQuery = None,
 ) -> Response[Any]:
     with audit.track(caller, "coverage.gfe.read", f"person/{participant_id}/good-faith-estimate"):
         _may_see(caller, participant_id)
         week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
+        view = _View(part2_reader(caller, participant_id, coverage, part2), part2)
         _template(services)
         today = utc_now().astimezone(zone).date()
         plan = coverage.plan_on(today)
@@ -432,12 +519,15 @@ def good_faith_estimate(
             patient_birth_date=plan.patient.birth_date if plan and plan.patient else None,
             issued_on=today,
             weeks=weeks,
+            restricted=view.hides,
+            notice=view.notice(program.lines),
         )
+    headers = notice_headers(gfe.notice is not None)
     accept = (router.current_event.headers or {}).get("accept") or (router.current_event.headers or {}).get(
         "Accept", ""
     )
     if "text/html" in accept:
-        return Response(200, "text/html; charset=utf-8", gfe_logic.render_html(gfe))
+        return Response(200, "text/html; charset=utf-8", gfe_logic.render_html(gfe), headers=headers)
     body = GoodFaithEstimateOut(
         participant_id=participant_id,
         patient_name=gfe.patient_name,
@@ -449,10 +539,10 @@ def good_faith_estimate(
         provider=GfeProviderOut(**vars(gfe.provider)),
         items=[
             GfeItemOut(
-                code=i.code.value,
+                code=i.code.value if i.code else None,
                 description=i.description,
                 quantity=i.quantity,
-                unit_price=_dollars(i.unit_price),
+                unit_price=_dollars(i.unit_price) if i.unit_price is not None else None,
                 expected_charge=_dollars(i.total),
                 dates=list(i.dates),
             )
@@ -460,5 +550,6 @@ def good_faith_estimate(
         ],
         total_expected_charges=_dollars(gfe.total),
         disclaimers=list(gfe.disclaimers),
+        redisclosure_notice=gfe.notice,
     )
-    return Response(200, "application/json", body)
+    return Response(200, "application/json", body, headers=headers)

@@ -23,68 +23,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
 
-from functions.common.auth import Principal, Role
+from functions.common import part2
+from functions.common.auth import Principal
+from functions.common.part2 import NOTICE_HEADER_DOC as NOTICE_HEADER_DOC
+from functions.common.part2 import REDISCLOSURE_HEADER as REDISCLOSURE_HEADER
+from functions.common.part2 import REDISCLOSURE_NOTICE as REDISCLOSURE_NOTICE
+from functions.common.part2 import ConsentStatus
+from functions.common.part2 import Part2Policy as Part2Policy
+from functions.common.part2 import notice_headers as notice_headers
 from functions.schedule.logic.teams import Relations
 from functions.schedule.models import Part2ConsentRecord, ScheduleEntry, SessionRecord
-from functions.schedule.vocabulary import PART2_TYPES, CareRole, Sensitivity, SessionStatus
+from functions.schedule.vocabulary import CareRole, Sensitivity, SessionStatus
 
-REDISCLOSURE_NOTICE = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
-"""42 CFR 2.32(a)(2), the short statement a disclosure may carry (as amended in 2024)."""
-REDISCLOSURE_HEADER = "Tandem-Redisclosure-Notice"
-"""The response header carrying `REDISCLOSURE_NOTICE` whenever the body holds Part 2 records
-for someone other than the participant."""
-
-NOTICE_HEADER_DOC: dict[str, Any] = {
-    REDISCLOSURE_HEADER: {
-        "description": "The 42 CFR 2.32 redisclosure notice, when the body holds Part 2 records "
-        "for someone other than the participant",
-        "schema": {"type": "string"},
-    }
-}
-"""The header as an OpenAPI response documents it."""
-
-ConsentStatus = Literal["active", "expired", "revoked"]
-
-
-def notice_headers(discloses: bool) -> dict[str, str]:
-    """The response headers a body holding Part 2 records for someone else carries."""
-    return {REDISCLOSURE_HEADER: REDISCLOSURE_NOTICE} if discloses else {}
-
-
-@dataclass(frozen=True)
-class Part2Policy:
-    """The program's Part 2 settings."""
-
-    extra_types: frozenset[str] = frozenset()
-    """Session or group types the program also treats as Part 2."""
-    coordinators: frozenset[str] | None = None
-    """The coordinators whose role needs Part 2 items (scheduling, billing); None: all of them."""
-
-    def sensitivity(self, item_type: str | None) -> Sensitivity:
-        if item_type is None:
-            return Sensitivity.STANDARD
-        if item_type in PART2_TYPES or item_type in self.extra_types:
-            return Sensitivity.PART2
-        return Sensitivity.STANDARD
-
-    def is_part2(self, item_type: str | None) -> bool:
-        return self.sensitivity(item_type) is Sensitivity.PART2
-
-    def coordinator_sees(self, principal: Principal) -> bool:
-        if principal.role is not Role.COORDINATOR:
-            return False
-        return self.coordinators is None or principal.person_id in self.coordinators
+# The policy, the notice and its header live in functions.common.part2 (coverage shares them).
 
 
 def consent_status(consent: Part2ConsentRecord, today: date) -> ConsentStatus:
     """`today` is the participant's date (their zone): a consent holds through `expires_on`."""
-    if consent.revoked_at is not None:
-        return "revoked"
-    if consent.expires_on is not None and today > consent.expires_on:
-        return "expired"
-    return "active"
+    return part2.consent_status(consent.revoked_at is not None, consent.expires_on, today)
 
 
 def _holder(relations: Relations, role: CareRole) -> str | None:
