@@ -1066,6 +1066,11 @@ class WeekPlanOut(BaseModel):
     unmet: list[UnmetRequirement]
     partners: list[PartnerWeek] = Field(description="Each partner's week with the proposal taken up.")
     complete: bool = Field(description="True when the proposal meets every requirement.")
+    busy: list[ScheduleEntry] = Field(
+        default_factory=list,
+        description="Proposed sessions the caller may not see in full (a partner's Part 2 care): "
+        "their time only. Whoever may see them (a coordinator) books them.",
+    )
 
 
 class WeekPlanBook(BaseModel):

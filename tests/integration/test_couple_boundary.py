@@ -1,18 +1,22 @@
 """The couple boundary on the seeded program, through the schedule handler (moto): what a
 partner marks private in their individual work never shows in a joint view (the couples
-therapist reading their week, the couple, a week plan, the joint session, the other partner)."""
+therapist reading their week, the couple, a week plan, the joint session, the other partner);
+the week plan shows the couples therapist a partner's Part 2 care as busy time only."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
+from functions.schedule.logic.sensitivity import REDISCLOSURE_HEADER, REDISCLOSURE_NOTICE
+from tests.clock import controlled_now
 from tests.integration.conftest import audit_entries
 from tests.integration.scheduling import (
     ALEX,
+    CHICAGO,
     COORDINATOR,
     JAMIE,
     PRIYA,
@@ -200,3 +204,39 @@ def test_a_private_session_stays_out_of_every_joint_view(moto_env: dict[str, Any
     )
     assert couples.status == 422, couples
     assert "body.private" in [e["field"] for e in couples.json["errors"]]
+
+
+def plan_week() -> str:
+    """Two weeks ahead: the planner proposes Alex's substance-use counseling there."""
+    year, number, _ = (controlled_now(CHICAGO).date() + timedelta(days=14)).isocalendar()
+    return f"{year}-W{number:02d}"
+
+
+def test_the_week_plan_shows_the_couples_therapist_part2_care_as_busy_time():
+    propose = "/couples/cpl_demorivera/week-plan"
+    # A coordinator sees the proposed counseling in full, with the redisclosure notice
+    full = call("POST", propose, caller=COORDINATOR, body={"week": plan_week()})
+    assert full.status == 200, full
+    [counseling] = [s for s in full.json["sessions"] if s["type"] == "substance_use_counseling"]
+    assert full.json["busy"] == []
+    assert full.headers[REDISCLOSURE_HEADER.lower()] == REDISCLOSURE_NOTICE
+    # The couples therapist: the same proposal, the counseling as busy time only, no notice
+    shown = call("POST", propose, caller=PRIYA, body={"week": plan_week()})
+    assert shown.status == 200, shown
+    assert "substance_use_counseling" not in list(values(shown.json))
+    assert "per_democounselor" not in shown.text
+    assert REDISCLOSURE_HEADER.lower() not in shown.headers
+    [busy] = shown.json["busy"]
+    assert (busy["start"], busy["end"], busy["visibility"]) == (
+        counseling["start"],
+        counseling["end"],
+        "busy",
+    )
+    assert (busy["session_id"], busy["type"], busy["clinician_ids"], busy["attendee_ids"]) == (
+        None,
+        None,
+        [],
+        [],
+    )
+    others = [s for s in full.json["sessions"] if s != counseling]
+    assert shown.json["sessions"] == others
