@@ -5,7 +5,6 @@ the week plan shows the couples therapist a partner's Part 2 care as busy time o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +26,7 @@ from tests.integration.scheduling import (
     next_week_day,
     seeded_week,
 )
+from tests.integration.test_part2_visibility import values
 from tests.support import Reply, claims
 
 pytestmark = pytest.mark.usefixtures("program")
@@ -36,17 +36,6 @@ PRIVATE = "ses_demorivera02"  # Alex's individual therapy with Sam, the seeded w
 JOINT = "ses_demorivera01"  # the Riveras' couples session with Priya, the same day
 PART2 = "ses_demorivera04"  # Alex's substance-use counseling, the same week
 ALEX_WEEK = "/people/per_demoalex/schedule"
-
-
-def values(data: Any) -> Iterator[Any]:
-    if isinstance(data, dict):
-        for value in data.values():
-            yield from values(value)
-    elif isinstance(data, list):
-        for value in data:
-            yield from values(value)
-    else:
-        yield data
 
 
 def instants(reply: Reply) -> set[datetime]:
@@ -83,8 +72,11 @@ def changes(moto_env: dict[str, Any]) -> list[str]:
 
 def entry_at(reply: Reply, start: datetime) -> dict[str, Any]:
     assert reply.status == 200, reply
-    [found] = [i for i in reply.json["items"] if datetime.fromisoformat(i["start"]) == start]
-    return found
+    found: list[dict[str, Any]] = [
+        i for i in reply.json["items"] if datetime.fromisoformat(i["start"]) == start
+    ]
+    assert len(found) == 1, found
+    return found[0]
 
 
 def week(caller: dict[str, str], path: str = ALEX_WEEK) -> Reply:

@@ -151,6 +151,7 @@ class TestNotifications:
         assert together is not None
         for message in together.messages:
             assert message.session_id == joint.session_id
+            assert message.kind is not None
             text = render(
                 RenderContext(
                     kind=message.kind,
