@@ -605,6 +605,8 @@ class MakeupOfferRecord(StoredRecord):
     accepted_session_id: str | None = None
     created_at: datetime
     version: int = 1
+    private: bool = False
+    """The missed session was private: the makeup or check-in booked from this offer is too."""
 
     @staticmethod
     def key(person_id: str, missed_session_id: str) -> dict[str, str]:

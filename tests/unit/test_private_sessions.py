@@ -13,7 +13,7 @@ from functions.common.errors import Forbidden, InvalidInput
 from functions.notify.logic.reminders import Recipient, SessionSnapshot, plan_session_change
 from functions.notify.logic.templates import RenderContext, render
 from functions.notify.vocabulary import Channel, Language, MessageKind
-from functions.schedule.logic import booking, sensitivity
+from functions.schedule.logic import booking, makeups, sensitivity
 from functions.schedule.models import SessionRecord
 from functions.schedule.vocabulary import SessionStatus, SessionType
 from tests.unit.test_sensitivity import (
@@ -118,6 +118,26 @@ class TestMarking:
         assert [e.field for e in raised.value.errors] == ["body.private"]
         assert not booking.may_be_private(SessionType.COUPLES)
         assert all(booking.may_be_private(t) for t in SessionType if t is not SessionType.COUPLES)
+
+
+class TestMakeups:
+    @pytest.mark.parametrize("was_private", [True, False])
+    def test_the_makeup_of_a_private_session_is_private_too(self, was_private: bool):
+        missed = session(private=was_private)
+        later = missed.start + timedelta(days=1)
+        offer = makeups.offer(
+            person_id=ALEX.person_id,
+            missed=missed,
+            week="2026-W48",
+            makeup_slots=[(later, later + timedelta(hours=1))],
+            check_in_clinician=SAM.person_id,
+            check_in_slots=[(later + timedelta(hours=2), later + timedelta(hours=2, minutes=20))],
+            now=NOW,
+        )
+        stored = type(offer).from_attributes(offer.to_attributes())
+        for index, kind in enumerate((SessionType.INDIVIDUAL, SessionType.CHECK_IN)):
+            request = makeups.makeup_request(stored, index)
+            assert (request.type, request.private) == (kind, was_private)
 
 
 def recipients(snapshot: SessionSnapshot) -> list[Recipient]:
