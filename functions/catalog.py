@@ -97,6 +97,9 @@ class Entrypoint:
     uses_clearinghouse: bool = False
     """Sends 270 eligibility inquiries to the clearinghouse over HTTPS, with the vendor-issued
     credentials read from one Secrets Manager secret (the `CLEARINGHOUSE_ENV` variables)."""
+    manages_sign_ins: bool = False
+    """Keeps people's Cognito sign-ins in step with their profiles (`functions/schedule/accounts.py`):
+    names both user pools (`USER_POOL_ENV`, `STAFF_USER_POOL_ENV`) and may manage their users."""
     checks_readiness: bool = False
     """Serves the readiness check (`GET /health/ready`): probes every one of `dependencies()`
     with metadata-only calls (DescribeTable, GetQueueAttributes, GetSendQuota, GetSMSAttributes,
@@ -172,6 +175,7 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         trigger="api",
         grants=(TableGrant(tables.SCHEDULE, "readwrite"), _AUDIT, _IDEMPOTENCY),
         uses_video_rooms=True,
+        manages_sign_ins=True,
         checks_readiness=True,
         description="Scheduling routes: people, care teams, sessions, groups, plans, health and readiness.",
     ),
@@ -264,10 +268,10 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         handler="functions.notify.events.lambda_handler",
         trigger="stream",
         grants=(TableGrant(tables.NOTIFY, "readwrite"), _IDEMPOTENCY),
-        stream_filters=(_entity_filter("SESSION", "MAKEUP_OFFER", "GROUP_ENROLMENT"),),
+        stream_filters=(_entity_filter("PERSON", "SESSION", "MAKEUP_OFFER", "GROUP_ENROLMENT"),),
         description=(
-            "Schedule-table stream consumer: session changes, makeup offers, group enrolments -> "
-            "reminders, messages, group series."
+            "Schedule-table stream consumer: profiles -> contact details and deactivation; session "
+            "changes, makeup offers, group enrolments -> reminders, messages, group series."
         ),
     ),
     Entrypoint(
@@ -363,6 +367,10 @@ CLEARINGHOUSE_SECRET_ENV = "CLEARINGHOUSE_SECRET_ARN"  # noqa: S105 - a variable
 CLEARINGHOUSE_USAGE_ENV = "CLEARINGHOUSE_USAGE"
 EVENT_BUS_ENV = "EVENT_BUS_NAME"
 """The program's EventBridge bus, given to every `emits_events` entry point."""
+USER_POOL_ENV = "USER_POOL_ID"
+"""The participants' Cognito user pool, given to every `manages_sign_ins` entry point."""
+STAFF_USER_POOL_ENV = "STAFF_USER_POOL_ID"
+"""The clinicians' and coordinators' user pool (TOTP required), with `USER_POOL_ENV`."""
 COORDINATOR_ALERT_IDS_ENV = "COORDINATOR_ALERT_IDS"
 """Comma-separated person ids of the coordinators alerts go to (a setting, not a resource)."""
 APP_URL_ENV = "TANDEM_APP_URL"
@@ -453,6 +461,8 @@ def resource_env_vars(entry: Entrypoint) -> set[str]:
         names.update(CLEARINGHOUSE_ENV)
     if entry.emits_events:
         names.add(EVENT_BUS_ENV)
+    if entry.manages_sign_ins:
+        names.update((USER_POOL_ENV, STAFF_USER_POOL_ENV))
     return names
 
 

@@ -11,12 +11,14 @@ from typing import Any, Final
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from functions.catalog import API_DOMAINS
+from functions.catalog import API_DOMAINS, ENTRYPOINTS, STAFF_USER_POOL_ENV, USER_POOL_ENV
 from functions.common import cors
+from functions.schedule.accounts import SIGN_IN_ACTIONS
 from infra import nag
 from infra.config import Settings
 from infra.data import Data
@@ -145,6 +147,7 @@ class Api(Construct):
         self.user_pool_client = self._app_client(self.user_pool, "AppClient")
         self.staff_pool = self._user_pool("StaffUserPool", staff=True)
         self.staff_pool_client = self._app_client(self.staff_pool, "StaffAppClient")
+        self._manage_sign_ins(functions)
         for pool, groups in ((self.user_pool, PARTICIPANT_GROUPS), (self.staff_pool, STAFF_GROUPS)):
             for name, description in groups.items():
                 cognito.CfnUserPoolGroup(
@@ -233,6 +236,24 @@ class Api(Construct):
 
         self._acknowledge_stage()
         self.web_acl = self._web_acl(settings)
+
+    def _manage_sign_ins(self, functions: Functions) -> None:
+        """The schedule API keeps each person's sign-in in step with their profile
+        (`functions/schedule/accounts.py`): it names both pools and may manage their users, and
+        nothing else in Cognito (no pool or client settings, no passwords)."""
+        for entry in ENTRYPOINTS:
+            if not entry.manages_sign_ins:
+                continue
+            function = functions.functions[entry.id]
+            function.add_environment(USER_POOL_ENV, self.user_pool.user_pool_id)
+            function.add_environment(STAFF_USER_POOL_ENV, self.staff_pool.user_pool_id)
+            functions.policies[entry.id].add_statements(
+                iam.PolicyStatement(
+                    sid="ManageSignIns",
+                    actions=[f"cognito-idp:{action}" for action in SIGN_IN_ACTIONS],
+                    resources=[self.user_pool.user_pool_arn, self.staff_pool.user_pool_arn],
+                )
+            )
 
     def _user_pool(self, construct_id: str, *, staff: bool) -> cognito.UserPool:
         """A pool with email sign-in, the `person_id` attribute and TOTP as the only second factor:

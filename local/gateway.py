@@ -37,6 +37,9 @@ SentSms = Callable[[], list[dict[str, str]]]
 SENT_SMS_PATH = "/_local/sms"
 """Local only, not part of the API: the texts moto's SNS has "sent" (what a phone would have
 received), oldest first. The demo program's numbers are fictional."""
+INVITATIONS_PATH = "/_local/invitations"
+"""Local only, not part of the API: the sign-in invitations Cognito has "emailed" (username and
+temporary password, as the real email carries them; `local/cognito_mail.py`), oldest first."""
 _SWAGGER_DIR = Path(
     importlib.import_module("aws_lambda_powertools.event_handler.openapi.swagger_ui").__file__ or ""
 )
@@ -109,6 +112,8 @@ class Gateway:
     api_url: str
     sent_sms: SentSms | None = None
     """What `SENT_SMS_PATH` lists (the runtime reads moto's SNS); None: that path is 404."""
+    invitations: SentSms | None = None
+    """What `INVITATIONS_PATH` lists (`local.cognito_mail.invitations`); None: that path is 404."""
     invoker: Invoke = invoke_in_process
     """Runs a function on an event: the runtime's worker pool (Lambda-like containers, one event
     at a time each); by default in this process, one event at a time."""
@@ -262,10 +267,11 @@ def handle(
             return _not_allowed(method, path, list(LOCAL_METHODS))
         status, hdrs, payload = _docs(gateway, path, urlsplit(raw_path).query)
         return status, list(hdrs.items()), payload
-    if path == SENT_SMS_PATH and gateway.sent_sms is not None:
+    local_view = {SENT_SMS_PATH: gateway.sent_sms, INVITATIONS_PATH: gateway.invitations}.get(path)
+    if local_view is not None:
         if method not in LOCAL_METHODS:
             return _not_allowed(method, path, list(LOCAL_METHODS))
-        items = json.dumps({"items": gateway.sent_sms()}, indent=2)
+        items = json.dumps({"items": local_view()}, indent=2)
         return 200, [("Content-Type", "application/json")], items.encode()
     try:
         match = gateway.matcher.match_route(raw_path)

@@ -23,13 +23,15 @@ from functions.catalog import (
     QUEUE_URL_ENV,
     SENDER_EMAIL_ENV,
     SES_CONFIGURATION_SET_ENV,
+    STAFF_USER_POOL_ENV,
+    USER_POOL_ENV,
     Entrypoint,
 )
 from functions.common.cors import ORIGINS_ENV as WEB_ORIGINS_ENV
 from functions.common.tables import ALL_TABLES
 from functions.openapi import load_committed
 from functions.schedule.vocabulary import PersonKind
-from local import cognito_mfa, moto_dynamodb, moto_state, pollers, provision, seed, signals
+from local import cognito_mail, cognito_mfa, moto_dynamodb, moto_state, pollers, provision, seed, signals
 from local import gateway as gw
 from local.core_server import CoreSimulator
 from local.settings import (
@@ -99,6 +101,8 @@ def function_environment(resources: provision.Resources) -> dict[str, str]:
     if resources.event_bus_name:
         env[EVENT_BUS_ENV] = resources.event_bus_name
     env[COORDINATOR_ALERT_IDS_ENV] = COORDINATOR_ALERT_IDS
+    env[USER_POOL_ENV] = resources.user_pool_id
+    env[STAFF_USER_POOL_ENV] = resources.staff_user_pool_id
     if resources.email_configuration_set:
         env[SES_CONFIGURATION_SET_ENV] = resources.email_configuration_set
     return env
@@ -174,6 +178,7 @@ class Runtime:
             "inbound_sms_topic_arn": self.resources.inbound_sms_topic_arn,
             "program_sms_number": PROGRAM_SMS_NUMBER,
             "sent_sms_url": f"{self.settings.api_url}{gw.SENT_SMS_PATH}",
+            "invitations_url": f"{self.settings.api_url}{gw.INVITATIONS_PATH}",
             "clearinghouse_url": self.clearinghouse_url,
             "users": [login.state() for login in self.logins],
         }
@@ -243,6 +248,7 @@ def start(settings: LocalSettings | None = None) -> Runtime:
     moto_dynamodb.install()
     moto_state.install()
     cognito_mfa.install()
+    cognito_mail.install()
     moto = MotoServer(ip_address=settings.host, port=settings.aws_port, verbose=False)
     moto.start()
     started: list[Callable[[], None]] = [moto.stop]
@@ -287,6 +293,7 @@ def _start(settings: LocalSettings, moto: Any, started: list[Callable[[], None]]
         verifier=verifier,
         api_url=settings.api_url,
         sent_sms=sent_sms,
+        invitations=cognito_mail.invitations,
         invoker=pool.invoke,
         web_origins=settings.web_origins,
     )

@@ -506,9 +506,9 @@ a quarter of an hour ahead shows its reminder going out within minutes (`make se
 
 
 def seed_notify(notify: NotifyStore, *, now: datetime) -> None:
-    """Every demo person's contact details in notify (it never reads the schedule table's
-    profiles). Participants with a mobile number consented to texts, recorded as by a
-    coordinator from the intake form."""
+    """Every demo person's notification choices in notify, with the contact details of their
+    profile (which the schedule stream mirrors too). Participants with a mobile number consented
+    to texts, recorded as by a coordinator from the intake form."""
     for person in PEOPLE:
         if notify.get_preferences(person.person_id) is not None:
             continue
@@ -573,7 +573,9 @@ def person_record(person: DemoPerson, *, now: datetime) -> PersonRecord:
         roles=list(person.roles) if clinician else None,
         licensed_states=list(person.licensed_states) if clinician else None,
     )
-    return people.new_person(data, person_id=person.person_id, now=now)
+    record = people.new_person(data, person_id=person.person_id, now=now)
+    # A demo login is made with the seed (`demo_login`), already past its invitation
+    return record.model_copy(update={"invited_at": now}) if person.login else record
 
 
 def _audit_put(audit: AuditWriter, action: str, resource: str) -> dict[str, Any]:
@@ -709,6 +711,9 @@ def seed(
     coverage = CoverageStore(resources.tables["coverage"], dynamodb)
     audit = AuditWriter(resources.tables["audit"], dynamodb, request_id="seed")
     now = now or utc_now()  # one instant for the whole seed, so its parts agree on the week
+    # Notify's demo preferences (SMS consent, reminder offsets) first: the profiles' stream
+    # records then find them, and mirror the same contact details without touching the choices
+    seed_notify(NotifyStore(resources.tables["notify"], dynamodb), now=now)
     seed_schedule(schedule, audit, now=now)
     logins = [demo_login(clients["cognito-idp"], resources, person) for person in PEOPLE if person.login]
     for plan in PLANS:
@@ -717,5 +722,4 @@ def seed(
     seed_billing(coverage, audit, now=now)
     for person_id in sorted({plan.person_id for plan in PLANS}):
         prices.copy_for(coverage, person_id)  # as saving a plan through the API does
-    seed_notify(NotifyStore(resources.tables["notify"], dynamodb), now=now)
     return logins

@@ -25,6 +25,7 @@ from functions.common.observability import logger
 from functions.common.streams import Change, ChangeHandler, process_changes
 from functions.notify.logic.followups import is_new_offer, plan_missed_session
 from functions.notify.logic.groups import series_change
+from functions.notify.logic.preferences import ProfileContact, mirror_profile
 from functions.notify.logic.reminders import (
     ACTIONABLE_EVENTS,
     SessionSnapshot,
@@ -134,6 +135,26 @@ def apply_group_series(change: Change, store: NotifyStore) -> bool:
     return not outcome.stale
 
 
+def apply_profile(change: Change, store: NotifyStore, *, now: datetime) -> bool:
+    """Mirror a person's profile into their preferences (email, mobile number, deactivation);
+    False when the record is stale or changes nothing notify keeps. A person's own change of
+    their preferences between the read and the write makes the stream retry the record."""
+    if change.new is None:
+        return False
+    contact = ProfileContact.from_image(change.new)
+    current = store.get_preferences(contact.person_id)
+    record = mirror_profile(contact, current, now=now)
+    if record is None:
+        return False
+    store.put_preferences(
+        record,
+        expected_version=current.version if current else 0,
+        previous_phone=current.phone if current else None,
+    )
+    logger.info("profile mirrored", extra={"deactivated": contact.deactivated})
+    return True
+
+
 def _store() -> NotifyStore:
     return NotifyStore(load_settings(EventsSettings).notify_table, aws.client("dynamodb"))
 
@@ -152,7 +173,12 @@ def on_group_enrolment(change: Change) -> None:
     apply_group_enrolment(change, store, now=utc_now())
 
 
+def on_profile(change: Change) -> None:
+    apply_profile(change, _store(), now=utc_now())
+
+
 HANDLERS: dict[str, ChangeHandler] = {
+    "PERSON": on_profile,
     "SESSION": on_session,
     "MAKEUP_OFFER": on_makeup_offer,
     "GROUP_ENROLMENT": on_group_enrolment,

@@ -184,6 +184,11 @@ class PreferencesRecord(BaseModel):
     language: Language = Language.EN
     sms_consent: SmsConsent | None = None
     sms_reminder_offsets_minutes: tuple[ReminderOffset, ...] = DEFAULT_SMS_OFFSETS_MINUTES
+    profile_version: int | None = None
+    """The version of the person's profile (schedule) whose email and mobile number these are;
+    None: no profile mirrored yet (`logic/preferences.mirror_profile`)."""
+    deactivated: bool = False
+    """The person was deactivated (discharge, departure): nothing is sent to them."""
 
     # Stored beside the choices.
     CONTACT_FIELDS: ClassVar[tuple[str, ...]] = (
@@ -193,6 +198,8 @@ class PreferencesRecord(BaseModel):
         "language",
         "sms_consent",
         "sms_reminder_offsets_minutes",
+        "profile_version",
+        "deactivated",
     )
 
     @property

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BeforeValidator, Field
 
+from functions.catalog import STAFF_USER_POOL_ENV, USER_POOL_ENV
 from functions.common import aws
 from functions.common.api import audit_writer
 from functions.common.audit import AuditWriter
@@ -16,6 +17,7 @@ from functions.common.auth import Principal, current_principal
 from functions.common.config import ApiSettings, load_settings
 from functions.common.idempotency import bound_to
 from functions.common.models import ISO_WEEK_PATTERN, TimeZone
+from functions.schedule.accounts import Accounts
 from functions.schedule.logic.booking import Policy
 from functions.schedule.logic.sensitivity import Part2Policy
 from functions.schedule.rooms import VideoRooms, rooms_from_env
@@ -45,6 +47,10 @@ class ScheduleSettings(ApiSettings):
     )
     """The coordinators who see Part 2 items in full (comma-separated person ids); unset: all,
     empty: none."""
+    user_pool_id: str = Field(alias=USER_POOL_ENV, min_length=1)
+    """The participants' Cognito user pool (their sign-in accounts)."""
+    staff_user_pool_id: str = Field(alias=STAFF_USER_POOL_ENV, min_length=1)
+    """The clinicians' and coordinators' Cognito user pool (TOTP required)."""
 
     def part2_policy(self) -> Part2Policy:
         return Part2Policy(
@@ -75,6 +81,11 @@ def part2_policy() -> Part2Policy:
     return settings().part2_policy()
 
 
+def accounts() -> Accounts:
+    config = settings()
+    return Accounts(aws.client("cognito-idp"), config.user_pool_id, config.staff_user_pool_id)
+
+
 def video_rooms() -> VideoRooms:
     return rooms_from_env(aws.client)
 
@@ -85,6 +96,7 @@ Audit = Annotated[AuditWriter, Depends(audit_writer)]
 BookingPolicy = Annotated[Policy, Depends(booking_policy)]
 Rooms = Annotated[VideoRooms, Depends(video_rooms)]
 Part2 = Annotated[Part2Policy, Depends(part2_policy)]
+SignIns = Annotated[Accounts, Depends(accounts)]
 WeekQuery = Annotated[
     str | None,
     Query(max_length=8, pattern=ISO_WEEK_PATTERN, description="ISO week, e.g. 2026-W49; default: this week"),

@@ -85,6 +85,17 @@ class TreatmentPlan(BaseModel):
         return self
 
 
+class TreatmentPlanOut(TreatmentPlan):
+    """A treatment plan as a reader sees it: that the participant needs substance-use counseling
+    is Part 2 (42 CFR Part 2), so it is null to readers who do not see their Part 2 items."""
+
+    needs_substance_use_counseling: bool | None = Field(  # type: ignore[assignment]
+        default=False,
+        description="Null when the reader may not see the participant's Part 2 records "
+        "(see `functions/schedule/logic/sensitivity.py`).",
+    )
+
+
 ClinicianRoles = Annotated[list[ClinicianRole], Field(min_length=1, max_length=len(ClinicianRole))]
 LicensedStates = Annotated[list[UsState], Field(min_length=1, max_length=60)]
 
@@ -176,6 +187,18 @@ class PersonPatch(BaseModel):
 # --- people: output -------------------------------------------------------------------------
 
 
+class AccountOut(BaseModel):
+    """A person's sign-in account."""
+
+    status: Literal["none", "invited", "deactivated"] = Field(
+        description="`none`: no account yet (send the invitation); `invited`: the account exists "
+        "and its invitation went out at `invited_at` (whether or not they have signed in since); "
+        "`deactivated`: sign-in disabled at `deactivated_at`, records kept."
+    )
+    invited_at: datetime | None = None
+    deactivated_at: datetime | None = None
+
+
 class PersonOut(BaseModel):
     person_id: str
     kind: PersonKind
@@ -185,9 +208,10 @@ class PersonOut(BaseModel):
     time_zone: str
     state: str | None = None
     age_group: AgeGroup | None = None
-    treatment_plan: TreatmentPlan | None = None
+    treatment_plan: TreatmentPlanOut | None = None
     roles: list[ClinicianRole] | None = None
     licensed_states: list[str] | None = None
+    account: AccountOut
     created_at: datetime
     updated_at: datetime
 
@@ -221,6 +245,10 @@ class PersonRecord(StoredRecord):
     created_at: datetime
     updated_at: datetime
     version: int = 1
+    invited_at: datetime | None = None
+    """When their sign-in account was created and the invitation last sent; None: no account yet."""
+    deactivated_at: datetime | None = None
+    """Discharged or departed: sign-in disabled, records kept; None while active."""
 
     @staticmethod
     def key(person_id: str) -> dict[str, str]:
@@ -246,6 +274,8 @@ class PersonRecord(StoredRecord):
             "created_at": iso(self.created_at),
             "updated_at": iso(self.updated_at),
             "version": self.version,
+            "invited_at": iso(self.invited_at) if self.invited_at else None,
+            "deactivated_at": iso(self.deactivated_at) if self.deactivated_at else None,
         }
 
 

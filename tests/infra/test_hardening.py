@@ -13,8 +13,15 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from functions.catalog import ENTRYPOINTS, SES_CONFIGURATION_SET_ENV, Entrypoint
+from functions.catalog import (
+    ENTRYPOINTS,
+    SES_CONFIGURATION_SET_ENV,
+    STAFF_USER_POOL_ENV,
+    USER_POOL_ENV,
+    Entrypoint,
+)
 from functions.common import tables
+from functions.schedule.accounts import SIGN_IN_ACTIONS
 from infra import app_factory
 from infra.api import PATH_CREDENTIAL_ROUTES, STAFF_GROUPS
 from infra.config import Settings
@@ -426,3 +433,28 @@ def test_a_stage_without_web_origins_has_no_preflights_and_prod_refuses_none(
 def test_settings_refuse_a_web_origin_that_is_not_exact_https(origins: str) -> None:
     with pytest.raises(ValueError, match="web_origins"):
         Settings.from_scope(cdk.App(context={"web_origins": origins}))
+
+
+# --- accounts follow people (issue 11) ------------------------------------------------------------
+
+
+def test_only_the_schedule_api_manages_sign_ins_and_only_in_the_two_pools(resources: Resources) -> None:
+    pools = [{"Fn::GetAtt": [name, "Arn"]} for name in of_type(resources, "AWS::Cognito::UserPool")]
+    for entry in ENTRYPOINTS:
+        function = function_id(resources, entry)
+        cognito = [
+            s
+            for s in role_statements(resources, function)
+            if any(str(a).startswith("cognito-idp:") for a in as_list(s["Action"]))
+        ]
+        if entry.manages_sign_ins:
+            (statement,) = cognito
+            assert sorted(as_list(statement["Action"])) == sorted(f"cognito-idp:{a}" for a in SIGN_IN_ACTIONS)
+            assert sorted(map(json.dumps, as_list(statement["Resource"]))) == sorted(map(json.dumps, pools))
+            env = props(resources[function])["Environment"]["Variables"]
+            refs = {env[USER_POOL_ENV]["Ref"], env[STAFF_USER_POOL_ENV]["Ref"]}
+            assert refs == set(of_type(resources, "AWS::Cognito::UserPool"))
+            assert "Staff" in env[STAFF_USER_POOL_ENV]["Ref"]
+        else:
+            assert cognito == [], entry.id
+    assert [e.id for e in ENTRYPOINTS if e.manages_sign_ins] == ["ScheduleApi"]

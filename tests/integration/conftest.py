@@ -12,12 +12,13 @@ import pytest
 from moto import mock_aws
 from moto.dynamodb.models import DynamoDBBackend
 
-from functions.catalog import DLQ_URL_ENV, QUEUE_URL_ENV, SENDER_EMAIL_ENV
+from functions.catalog import DLQ_URL_ENV, QUEUE_URL_ENV, SENDER_EMAIL_ENV, STAFF_USER_POOL_ENV, USER_POOL_ENV
 from functions.common import aws
 from functions.common.audit import AuditWriter
 from functions.common.tables import ALL_TABLES
 from functions.schedule.store import ScheduleStore
 from local import moto_dynamodb, seed
+from local.provision import create_user_pool
 from tests.clock import controlled_now
 from tests.support import Reply, api_event, context
 
@@ -42,7 +43,22 @@ def provision(monkeypatch: pytest.MonkeyPatch, endpoint_url: str | None = None) 
     monkeypatch.setenv(DLQ_URL_ENV, dlq_url)
     monkeypatch.setenv(SENDER_EMAIL_ENV, SENDER)
     boto3.client("ses", **where).verify_email_identity(EmailAddress=SENDER)
-    return {"dynamodb": dynamodb, "sqs": sqs, "tables": names, "queue_url": queue_url, "dlq_url": dlq_url}
+    cognito = boto3.client("cognito-idp", **where)
+    pools = {
+        USER_POOL_ENV: create_user_pool(cognito)[0],
+        STAFF_USER_POOL_ENV: create_user_pool(cognito, staff=True)[0],
+    }
+    for env_var, pool_id in pools.items():
+        monkeypatch.setenv(env_var, pool_id)
+    return {
+        "dynamodb": dynamodb,
+        "sqs": sqs,
+        "cognito": cognito,
+        "pools": pools,
+        "tables": names,
+        "queue_url": queue_url,
+        "dlq_url": dlq_url,
+    }
 
 
 @pytest.fixture

@@ -36,6 +36,8 @@ ITEM_READS = {
     "/sessions/{session_id}",
     "/calendar/{token}",
     "/participants/{participant_id}/care-team",
+    "/people/{person_id}",  # the treatment plan's substance-use need
+    "/people",
 }
 # Reads whose bodies hold no schedule item (profiles, offerings, figures, consents, rooms): each
 # is still called as every reader, and none may name the Part 2 session or its type.
@@ -54,8 +56,6 @@ OTHER_READS = {
     "/me/part2-consents",
     "/participants/{participant_id}/intensity",
     "/participants/{participant_id}/part2-consents",
-    "/people",
-    "/people/{person_id}",
     "/sessions/{session_id}/join",
 }
 PATH_VALUES = {
@@ -288,3 +288,94 @@ def test_no_other_read_names_the_part2_session_to_anyone():
             if "json" in reply.content_type:
                 assert PART2_TYPE not in list(values(reply.json)), (path, name)
             assert REDISCLOSURE_HEADER.lower() not in reply.headers, (path, name)
+
+
+def need_shown(caller: dict[str, str]) -> tuple[bool | None, str | None]:
+    """What `caller` reads of Alex's substance-use need on his profile, and the notice."""
+    reply = call("GET", "/people/per_demoalex", caller=caller)
+    assert reply.status == 200, reply
+    assert reply.json["treatment_plan"]["sessions_per_week_min"] == 4  # the intensity always shows
+    return reply.json["treatment_plan"]["needs_substance_use_counseling"], reply.headers.get(
+        REDISCLOSURE_HEADER.lower()
+    )
+
+
+def listed_need(caller: dict[str, str]) -> tuple[bool | None, str | None]:
+    reply = call("GET", "/people?kind=participant&limit=100", caller=caller)
+    assert reply.status == 200, reply
+    (alex,) = [p for p in reply.json["items"] if p["person_id"] == "per_demoalex"]
+    return alex["treatment_plan"]["needs_substance_use_counseling"], reply.headers.get(
+        REDISCLOSURE_HEADER.lower()
+    )
+
+
+def test_a_profile_says_someone_needs_substance_use_counseling_only_to_part2_readers(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # Given Alex's treatment plan needs substance-use counseling (which says he is in
+    # substance-use treatment: a Part 2 record)
+    # Then Alex sees it without a notice; his counselor and the coordinators with it
+    assert need_shown(ALEX) == (True, None)
+    assert need_shown(COUNSELOR) == (True, REDISCLOSURE_NOTICE)
+    assert need_shown(COORDINATOR) == (True, REDISCLOSURE_NOTICE)
+    assert listed_need(COORDINATOR) == (True, REDISCLOSURE_NOTICE)
+    # And the rest of his care team sees the intensity, the need left null
+    assert need_shown(PRIYA) == (None, None)
+    assert need_shown(SAM) == (None, None)
+    assert call("GET", "/people/per_demoalex", caller=JAMIE).status == 404
+
+    # A coordinator the program does not name: null, in the list too, until Alex consents
+    monkeypatch.setenv("PART2_COORDINATORS", "per_somebodyelse")
+    assert need_shown(COORDINATOR) == (None, None)
+    assert listed_need(COORDINATOR) == (None, None)
+    consent = give_consent(recipient_ids=["per_democoordinator"])
+    assert need_shown(COORDINATOR) == (True, REDISCLOSURE_NOTICE)
+    revoke(consent)
+    assert need_shown(COORDINATOR) == (None, None)
+
+    # When that coordinator changes Alex's intensity, sending the plan as they read it (the
+    # need left out), Then the need they could not see is kept, not cleared
+    current = call("GET", "/people/per_demoalex", caller=COORDINATOR)
+    plan = {k: v for k, v in current.json["treatment_plan"].items() if v is not None}
+    changed = call(
+        "PATCH",
+        "/people/per_demoalex",
+        caller=COORDINATOR,
+        body={"treatment_plan": {**plan, "sessions_per_week_max": 4}},
+        headers={"If-Match": current.headers["etag"]},
+    )
+    assert changed.status == 200, changed
+    assert changed.json["treatment_plan"]["needs_substance_use_counseling"] is None
+    assert REDISCLOSURE_HEADER.lower() not in changed.headers
+    monkeypatch.delenv("PART2_COORDINATORS")
+    assert need_shown(ALEX) == (True, None)
+    assert call("GET", "/me", caller=ALEX).json["treatment_plan"]["sessions_per_week_max"] == 4
+
+
+def test_a_sober_activity_roster_names_its_members_only_to_part2_readers(monkeypatch: pytest.MonkeyPatch):
+    from tests.integration.test_groups import enrol, new_group
+
+    # Given a sober-activity group (Part 2) the counselor leads, Alex enrolled, and a
+    # psychoeducation group (standard) with him too
+    sober = new_group(type="sober_activity", title="Peer support")["group_id"]
+    standard = new_group(title="Communication")["group_id"]
+    for group in (sober, standard):
+        assert enrol(group, "per_demoalex").status == 201
+    sober_roster, standard_roster = f"/groups/{sober}/roster", f"/groups/{standard}/roster"
+    # Then its facilitator and the coordinators read the sober roster with the notice
+    for reader in (COUNSELOR, COORDINATOR):
+        reply = call("GET", sober_roster, caller=reader)
+        assert reply.status == 200, reply
+        assert [m["participant_id"] for m in reply.json["enrolled"]] == ["per_demoalex"]
+        assert reply.headers[REDISCLOSURE_HEADER.lower()] == REDISCLOSURE_NOTICE
+    # And the standard roster carries no notice
+    reply = call("GET", standard_roster, caller=COORDINATOR)
+    assert reply.status == 200
+    assert REDISCLOSURE_HEADER.lower() not in reply.headers
+    # When the program names other coordinators for Part 2, Then this one finds no sober roster,
+    # and still reads the standard one
+    monkeypatch.setenv("PART2_COORDINATORS", "per_somebodyelse")
+    assert call("GET", sober_roster, caller=COORDINATOR).status == 404
+    assert call("GET", standard_roster, caller=COORDINATOR).status == 200
+    # And other clinicians never read it
+    assert call("GET", sober_roster, caller=SAM).status == 404

@@ -53,9 +53,19 @@ def test_session_insert_and_modify_match(patterns):
 
 
 @pytest.mark.parametrize("patterns", STREAM_FILTERS)
-@pytest.mark.parametrize("entity", ["PERSON", "EMAIL", "session", "SESSIONS"])
+@pytest.mark.parametrize("entity", ["EMAIL", "session", "SESSIONS", "person"])
 def test_other_entities_do_not_match(patterns, entity):
     assert not matches_any(patterns, _record("INSERT", new_entity=entity))
+
+
+def test_only_notify_takes_profiles():
+    """Profiles (email, mobile number, deactivation) reach notify's consumer and no other."""
+    takers = [
+        e.id
+        for e in ENTRYPOINTS
+        if e.trigger == "stream" and matches_any(e.stream_filters, _record("MODIFY", new_entity="PERSON"))
+    ]
+    assert takers == ["NotifyEvents"]
 
 
 @pytest.mark.parametrize("patterns", STREAM_FILTERS)

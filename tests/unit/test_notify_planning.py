@@ -424,6 +424,7 @@ def test_decide_sends_an_sms_reminder_counting_against_the_limits():
         (prefs(consent=False), "current", pt(3, 16), MessageStatus.SKIPPED_NO_CONSENT),
         (prefs(sms=False), "current", pt(3, 16), MessageStatus.SKIPPED_NO_CONSENT),
         (prefs(phone=None), "current", pt(3, 16), MessageStatus.SKIPPED_NO_CONTACT),
+        (prefs(deactivated=True), "current", pt(3, 16), MessageStatus.CANCELLED),
     ],
 )
 def test_decide_skips(record, marker, now, status):

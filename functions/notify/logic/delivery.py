@@ -56,6 +56,8 @@ def decide(
 ) -> Decision:
     """`session`: a session reminder's marker; `series`: a group reminder's series item."""
     reminder = message.kind is MessageKind.REMINDER
+    if prefs is not None and prefs.deactivated:
+        return Skip(MessageStatus.CANCELLED, "person deactivated")
     if reminder and not reminder_still_current(message, session):
         return Skip(MessageStatus.CANCELLED, "session cancelled or moved")
     if reminder and not group_reminder_current(message, series):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from functions.common.auth import Principal, Role
 from functions.common.errors import FieldError, InvalidInput, NotFound
+from functions.notify.logic.contact import normalise_mobile
 from functions.notify.models import (
     Choices,
     PreferencesIn,
@@ -130,3 +132,87 @@ def consent_change(
     if before is not None and before.active and not record.sms_consented:
         return "revoke"
     return None
+
+
+@dataclass(frozen=True)
+class ProfileContact:
+    """What notify keeps of a person's profile (the schedule table's PERSON item, from its
+    stream): the one source of their email and mobile number, and whether they are active."""
+
+    person_id: str
+    version: int
+    email: str | None
+    phone: str | None
+    time_zone: str | None
+    deactivated: bool
+
+    @classmethod
+    def from_image(cls, image: dict[str, Any]) -> ProfileContact:
+        return cls(
+            person_id=str(image["person_id"]),
+            version=int(image["version"]),
+            email=str(image["email"]) if image.get("email") else None,
+            phone=str(image["phone"]) if image.get("phone") else None,
+            time_zone=str(image["time_zone"]) if image.get("time_zone") else None,
+            deactivated=bool(image.get("deactivated_at")),
+        )
+
+
+def textable(phone: str | None) -> str | None:
+    """The number if it can receive texts (a landline on a profile is no mobile number)."""
+    if phone is None:
+        return None
+    try:
+        return normalise_mobile(phone)
+    except ValueError:
+        return None
+
+
+MIRROR_SOURCE = "profile"
+"""How consent given for a number ends when the profile's number changes (`revoked_source`)."""
+
+
+def mirror_profile(
+    contact: ProfileContact, current: PreferencesRecord | None, *, now: datetime
+) -> PreferencesRecord | None:
+    """The preferences after a profile change: its email, mobile number and activity, the choices
+    and consent kept (consent is given for a number: a new number ends it). None when the change
+    is older than the one on file (a redelivered stream record) or changes none of these."""
+    was = current or PreferencesRecord(
+        person_id=contact.person_id, preferences=Choices(), updated_at=now, version=0
+    )
+    if was.profile_version is not None and contact.version <= was.profile_version:
+        return None
+    phone = textable(contact.phone)
+    consent = was.sms_consent
+    if phone != was.phone and consent is not None and consent.active:
+        consent = consent.model_copy(update={"revoked_at": now, "revoked_source": MIRROR_SOURCE})
+    mirrored = was.model_copy(
+        update={
+            "email": contact.email,
+            "phone": phone,
+            "time_zone": was.time_zone or contact.time_zone,
+            "sms_consent": consent,
+            "deactivated": contact.deactivated,
+            "profile_version": contact.version,
+        }
+    )
+    if mirrored == was.model_copy(update={"profile_version": contact.version}) and current is not None:
+        # Nothing notify keeps changed: remember the version without a new preferences version
+        return mirrored.model_copy(update={"updated_at": was.updated_at})
+    return mirrored.model_copy(update={"updated_at": now, "version": was.version + 1})
+
+
+def contact_conflicts(new: PreferencesIn, current: PreferencesRecord | None) -> list[FieldError]:
+    """A request changing the email or mobile number of someone whose profile is mirrored: those
+    are the profile's (one source of truth), changed with `PATCH /people/{id}` (or `/me`)."""
+    if current is None or current.profile_version is None:
+        return []
+    errors = []
+    if new.given("email") and new.email != current.email:
+        errors.append(FieldError("body.email", "the email is the profile's: change it on the profile"))
+    if new.given("mobile_phone") and new.mobile_phone != current.phone:
+        errors.append(
+            FieldError("body.mobile_phone", "the mobile number is the profile's phone: change it there")
+        )
+    return errors

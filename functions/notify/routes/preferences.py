@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from functions.common.api import AUTHENTICATED
 from functions.common.audit import AuditWriter
 from functions.common.auth import Principal
-from functions.common.errors import NotFound
+from functions.common.errors import Conflict, NotFound
 from functions.common.http import etag, require_if_match
 from functions.common.models import utc_now
 from functions.notify.deps import Audit, Caller, Store
@@ -76,6 +76,13 @@ def _replace(
         _require_person(caller, person_id, current, store)
         version = current.version if current else 0
         require_if_match(if_match, version)
+        conflicts = preferences.contact_conflicts(body, current)
+        if conflicts:
+            raise Conflict(
+                "email and mobile number come from the person's profile: change them there "
+                "(PATCH /people/{id}; the email, which is also the sign-in, by a coordinator)",
+                errors=conflicts,
+            )
         record = preferences.replace(
             person_id,
             body,

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from functions.common.auth import Principal, Role
 from functions.common.errors import FieldError, Forbidden, InvalidInput, NotFound
 from functions.schedule.logic.teams import Relations, may_see_participant
-from functions.schedule.models import PersonCreate, PersonOut, PersonPatch, PersonRecord, TreatmentPlan
+from functions.schedule.models import (
+    AccountOut,
+    PersonCreate,
+    PersonOut,
+    PersonPatch,
+    PersonRecord,
+    TreatmentPlan,
+    TreatmentPlanOut,
+)
 from functions.schedule.vocabulary import ASAM_HOURS_PER_WEEK, PROGRAM_SESSIONS_PER_WEEK, AgeGroup, PersonKind
 
 # What people may change about themselves; the rest (kind, state of residence, which
@@ -70,16 +79,6 @@ def new_person(data: PersonCreate, *, person_id: str, now: datetime) -> PersonRe
     )
 
 
-def needs_caseload_check(principal: Principal, record: PersonRecord | None) -> bool:
-    """A clinician reading someone else's participant record: is it on their caseload?"""
-    return (
-        record is not None
-        and principal.role is Role.CLINICIAN
-        and record.kind is PersonKind.PARTICIPANT
-        and record.person_id != principal.person_id
-    )
-
-
 def visible(principal: Principal, record: PersonRecord, relations: Relations | None) -> bool:
     """Self and coordinators; clinicians see staff and the participants on their caseload.
     A participant never sees another participant, their partner included."""
@@ -128,6 +127,12 @@ def apply_patch(
             errors=[FieldError(f"body.{name}", "not applicable") for name in foreign],
         )
     updates = {name: getattr(patch, name) for name in changed}
+    plan = updates.get("treatment_plan")
+    if plan is not None and "needs_substance_use_counseling" not in plan.model_fields_set:
+        # A plan sent without the substance-use need keeps the one stored: a reader to whom it
+        # shows null (Part 2) can change the intensity without clearing it unseen.
+        kept = record.treatment_plan.needs_substance_use_counseling if record.treatment_plan else False
+        updates["treatment_plan"] = plan.model_copy(update={"needs_substance_use_counseling": kept})
     updated = record.model_copy(update={**updates, "updated_at": now, "version": record.version + 1})
     age_group = updated.age_group
     if updated.kind is PersonKind.PARTICIPANT and age_group is not None:
@@ -137,7 +142,14 @@ def apply_patch(
     return updated
 
 
-def to_output(record: PersonRecord) -> PersonOut:
+def to_output(record: PersonRecord, *, sees_part2: bool = True) -> PersonOut:
+    """`sees_part2`: whether the reader may see the participant's Part 2 records
+    (`sensitivity.sees_substance_use_need`); if not, the plan's substance-use need is null."""
+    plan = record.treatment_plan
+    shown = None
+    if plan is not None:
+        need = plan.needs_substance_use_counseling if sees_part2 else None
+        shown = TreatmentPlanOut(**{**plan.model_dump(), "needs_substance_use_counseling": need})
     return PersonOut(
         person_id=record.person_id,
         kind=record.kind,
@@ -147,9 +159,32 @@ def to_output(record: PersonRecord) -> PersonOut:
         time_zone=record.time_zone,
         state=record.state,
         age_group=record.age_group,
-        treatment_plan=record.treatment_plan,
+        treatment_plan=shown,
         roles=record.roles,
         licensed_states=record.licensed_states,
+        account=account_of(record),
         created_at=record.created_at,
         updated_at=record.updated_at,
     )
+
+
+def account_of(record: PersonRecord) -> AccountOut:
+    status: Literal["none", "invited", "deactivated"] = "none"
+    if record.deactivated_at is not None:
+        status = "deactivated"
+    elif record.invited_at is not None:
+        status = "invited"
+    return AccountOut(status=status, invited_at=record.invited_at, deactivated_at=record.deactivated_at)
+
+
+def with_account(
+    record: PersonRecord, *, now: datetime, invited: bool = False, active: bool | None = None
+) -> PersonRecord:
+    """The record after its account changed: `invited` (created or the invitation re-sent),
+    `active` False (deactivated) or True (reactivated); the version moves on."""
+    update: dict[str, object] = {"updated_at": now, "version": record.version + 1}
+    if invited:
+        update["invited_at"] = now
+    if active is not None:
+        update["deactivated_at"] = None if active else now
+    return record.model_copy(update=update)

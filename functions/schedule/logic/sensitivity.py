@@ -246,3 +246,11 @@ def needs_consents(session: SessionRecord, viewer: Principal, policy: Part2Polic
         and viewer.person_id not in session.people
         and not policy.coordinator_sees(viewer)
     )
+
+
+def sees_substance_use_need(reader: Audience, relations: Relations) -> bool:
+    """Whether `reader` may see that the participant needs substance-use counseling (their
+    treatment plan says so): it identifies them as in substance-use treatment, so it is Part 2,
+    shown to whom sees their Part 2 items in full and to their substance-use counselor."""
+    counselor = relations.care.get(CareRole.SUBSTANCE_USE_COUNSELOR)
+    return reader.sees_in_full([counselor] if counselor else [])

@@ -13,8 +13,8 @@ from functions.common.auth import Role
 from functions.common.errors import FieldError, InvalidInput, NotFound
 from functions.common.http import etag
 from functions.common.models import SchedulingInstant, iso, utc_now
-from functions.schedule.deps import Audit, Caller, Store
-from functions.schedule.logic import groups
+from functions.schedule.deps import Audit, Caller, Part2, Store
+from functions.schedule.logic import groups, sensitivity
 from functions.schedule.logic.teams import Relations, may_see_participant
 from functions.schedule.models import (
     EnrolIn,
@@ -121,15 +121,32 @@ def get_group(group_id: GroupId, caller: Caller, store: Store) -> GroupOut:
     summary="Who is enrolled and who waits, in order (the facilitator and coordinators)",
     tags=["groups"],
     security=AUTHENTICATED,
+    responses={
+        200: {
+            "description": "The roster; a Part 2 group's only to its facilitator and the coordinators "
+            "the program names, with the redisclosure notice",
+            "headers": sensitivity.NOTICE_HEADER_DOC,
+            "content": {"application/json": {"model": RosterOut}},
+        }
+    },
 )
-def roster(group_id: GroupId, caller: Caller, store: Store, audit: Audit) -> RosterOut:
+def roster(
+    group_id: GroupId, caller: Caller, store: Store, audit: Audit, part2: Part2
+) -> Response[RosterOut]:
     with audit.track(caller, "group.roster.read", f"group/{group_id}/roster"):
         groups_store = GroupStore(store)
         group = _group(groups_store, group_id)
-        if caller.role is not Role.COORDINATOR and caller.person_id != group.facilitator_id:
+        part2_group = part2.is_part2(group.type.value)
+        delivers = caller.person_id == group.facilitator_id
+        if not delivers and not (
+            part2.coordinator_sees(caller) if part2_group else caller.role is Role.COORDINATOR
+        ):
+            # Who attends a Part 2 group says they are in substance-use treatment: a coordinator
+            # the program does not name learns nothing of it (each member's consent would name
+            # them one by one; the roster is all or nothing)
             raise NotFound("no such group roster")
         members, waiting = groups_store.roster(group_id)
-    return RosterOut(
+    body = RosterOut(
         group_id=group_id,
         capacity=group.capacity,
         enrolled=[
@@ -147,6 +164,12 @@ def roster(group_id: GroupId, caller: Caller, store: Store, audit: Audit) -> Ros
             for position, w in enumerate(waiting, start=1)
             for person in w["participant_ids"]
         ],
+    )
+    return Response(
+        status_code=200,
+        content_type="application/json",
+        body=body,
+        headers=sensitivity.notice_headers(part2_group and bool(members or waiting)),
     )
 
 
