@@ -1087,7 +1087,7 @@ class PartnerWeek(BaseModel):
     participant_id: str
     sessions: int
     hours: float
-    plan: TreatmentPlan
+    plan: TreatmentPlanOut
 
 
 class WeekPlanOut(BaseModel):

@@ -230,5 +230,14 @@ def test_the_week_plan_shows_the_couples_therapist_part2_care_as_busy_time():
         [],
         [],
     )
+    # Nor does a partner's plan say who needs substance-use counseling (null to the couples therapist)
+    needs = {p["participant_id"]: p["plan"]["needs_substance_use_counseling"] for p in shown.json["partners"]}
+    assert needs == {"per_demoalex": None, "per_demojamie": None}
+    assert {
+        p["participant_id"]: p["plan"]["needs_substance_use_counseling"] for p in full.json["partners"]
+    } == {
+        "per_demoalex": True,
+        "per_demojamie": False,
+    }
     others = [s for s in full.json["sessions"] if s != counseling]
     assert shown.json["sessions"] == others

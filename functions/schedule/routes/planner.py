@@ -18,7 +18,7 @@ from functions.schedule.deps import Audit, BookingPolicy, Caller, Part2, Store
 from functions.schedule.logic import booking, groups, intensity, planner, sensitivity
 from functions.schedule.logic.groups import week_entries
 from functions.schedule.logic.makeups import week_bounds
-from functions.schedule.logic.people import default_plan
+from functions.schedule.logic.people import default_plan, plan_out
 from functions.schedule.logic.teams import Relations
 from functions.schedule.models import (
     AvailabilityRecord,
@@ -72,10 +72,14 @@ def _planning_inputs(
     list[Offering],
     planner.Week,
     dict[str, sensitivity.Audience],
+    dict[str, bool],
 ]:
+    """What the planner needs, and per partner what the caller sees of their Part 2 care: the
+    reader and whether they see the plan's substance-use need."""
     partners: list[planner.Partner] = []
     contexts = {}
     readers: dict[str, sensitivity.Audience] = {}
+    sees_need: dict[str, bool] = {}
     for partner_id in couple.partner_ids:
         person, relations, enrolments, consents = store.reader_context(partner_id)
         if person is None:
@@ -89,6 +93,7 @@ def _planning_inputs(
             policy=part2,
             today=now.astimezone(ZoneInfo(person.time_zone)).date(),
         )
+        sees_need[partner_id] = sensitivity.sees_substance_use_need(readers[partner_id], relations)
     zone = contexts[couple.partner_ids[0]][0].time_zone
     start, end = week_bounds(request.week, zone)
     busy: dict[str, set[datetime]] = {}
@@ -150,19 +155,21 @@ def _planning_inputs(
     week = planner.week_of_bounds(
         request.week, zone, now, busy, buffer, planner.Preferences(request.evenings, request.weekends)
     )
-    return partners, clinicians, offered, week, readers
+    return partners, clinicians, offered, week, readers, sees_need
 
 
 def _projected(
     proposal: planner.Proposal,
     partners: list[planner.Partner],
     readers: dict[str, sensitivity.Audience],
+    sees_need: dict[str, bool],
     policy: sensitivity.Part2Policy,
-) -> tuple[list[PlannedSession], list[ScheduleEntry], list[UnmetRequirement], bool]:
+) -> tuple[list[PlannedSession], list[ScheduleEntry], list[UnmetRequirement], list[PartnerWeek], bool]:
     """What the caller sees of a proposal: each proposed session goes through
     `sensitivity.project` as its attendees' item, so one the caller may not see in full (a
     partner's substance-use counseling, to the couples therapist) is busy time only; an unmet
-    Part 2 requirement is left out for them too. The flag: Part 2 shown in full (the notice)."""
+    Part 2 requirement is left out for them too, and a partner's plan shows its substance-use
+    need as null. The flag: Part 2 shown in full (the notice)."""
     shown: list[PlannedSession] = []
     busy: list[ScheduleEntry] = []
     discloses = False
@@ -193,17 +200,23 @@ def _projected(
                 couple_id=s.couple_id,
             )
         )
-    counselors = {p.person_id: [p.counselor] if p.counselor else [] for p in partners}
     unmet: list[UnmetRequirement] = []
     for u in proposal.unmet:
         if u.participant_id and policy.is_part2(u.requirement):
-            if not readers[u.participant_id].sees_in_full(counselors.get(u.participant_id, [])):
+            if not sees_need.get(u.participant_id, False):
                 continue
             discloses = True
         unmet.append(
             UnmetRequirement(requirement=u.requirement, participant_id=u.participant_id, detail=u.detail)
         )
-    return shown, busy, unmet, discloses
+    weeks = []
+    for p in partners:
+        plan = plan_out(p.plan, sees_part2=sees_need[p.person_id])
+        discloses = discloses or plan.needs_substance_use_counseling is True
+        weeks.append(
+            PartnerWeek(participant_id=p.person_id, sessions=p.sessions, hours=round(p.hours, 2), plan=plan)
+        )
+    return shown, busy, unmet, weeks, discloses
 
 
 @router.post(
@@ -230,7 +243,7 @@ def propose_week(
 ) -> Response[WeekPlanOut]:
     with audit.track(caller, "couple.week_plan", f"couple/{couple_id}/week-plan"):
         couple = _couple_for(store, caller, couple_id)
-        partners, clinicians, offered, week, readers = _planning_inputs(
+        partners, clinicians, offered, week, readers, sees_need = _planning_inputs(
             store, couple, body, now=utc_now(), buffer=policy.buffer, caller=caller, part2=part2
         )
         proposal = planner.plan_week(
@@ -241,7 +254,7 @@ def propose_week(
             groups=offered,
             week=week,
         )
-    sessions, busy, unmet, discloses = _projected(proposal, partners, readers, part2)
+    sessions, busy, unmet, weeks, discloses = _projected(proposal, partners, readers, sees_need, part2)
     out = WeekPlanOut(
         couple_id=couple_id,
         week=body.week,
@@ -255,10 +268,7 @@ def propose_week(
             for g in proposal.groups
         ],
         unmet=unmet,
-        partners=[
-            PartnerWeek(participant_id=p.person_id, sessions=p.sessions, hours=round(p.hours, 2), plan=p.plan)
-            for p in partners
-        ],
+        partners=weeks,
         complete=not proposal.unmet,
         busy=busy,
     )
