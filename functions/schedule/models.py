@@ -511,6 +511,11 @@ class SessionCreate(BaseModel):
     clinician_id: ResourceId
     attendee_ids: Annotated[list[ResourceId], Field(min_length=1, max_length=2)]
     couple_id: ResourceId | None = Field(default=None, description="Required for couples sessions.")
+    private: bool = Field(
+        default=False,
+        description="Individual work the participant keeps private (not couples sessions): "
+        "see `PUT /sessions/{session_id}/privacy`.",
+    )
 
     @field_validator("attendee_ids")
     @classmethod
@@ -518,6 +523,18 @@ class SessionCreate(BaseModel):
         if len(set(value)) != len(value):
             raise ValueError("attendees must be different people")
         return value
+
+
+class SessionPrivacy(BaseModel):
+    """Mark a participant's individual session private, or no longer private."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    private: bool = Field(
+        description="True: only the participant, the session's clinicians and coordinators see it "
+        "in full; the rest of the care team (the couples therapist) sees busy time, and no "
+        "joint view shows it."
+    )
 
 
 class SessionReschedule(BaseModel):
@@ -547,6 +564,9 @@ class SessionOut(BaseModel):
     late_cancel: bool = False
     attendance: dict[str, AttendanceStatus] = Field(
         default_factory=dict, description="Per attendee; a participant sees only their own entry."
+    )
+    private: bool = Field(
+        default=False, description="The participant keeps this individual session out of joint views."
     )
 
 
@@ -615,6 +635,8 @@ class MakeupOfferRecord(StoredRecord):
     accepted_session_id: str | None = None
     created_at: datetime
     version: int = 1
+    private: bool = False
+    """The missed session was private: the makeup or check-in booked from this offer is too."""
 
     @staticmethod
     def key(person_id: str, missed_session_id: str) -> dict[str, str]:
@@ -808,6 +830,8 @@ class SessionRecord(StoredRecord):
     buffer_minutes: int = 0
     cancel_reason: str | None = None
     attendance: dict[str, AttendanceStatus] = Field(default_factory=dict)
+    private: bool = False
+    """Individual work the participant keeps out of joint views (`logic/sensitivity.py`)."""
     created_by: str
     updated_at: datetime
     version: int = 1
@@ -855,8 +879,8 @@ Visibility = Literal["full", "busy"]
 class ScheduleEntry(BaseModel):
     """One session or group occurrence in a person's week, in that person's own time zone.
 
-    A `busy` entry is a Part 2 item the caller may not see in full (see
-    `logic/sensitivity.py`): its time only, every other field empty."""
+    A `busy` entry is a Part 2 item, or a private individual session, the caller may not see
+    in full (see `logic/sensitivity.py`): its time only, every other field empty."""
 
     session_id: str | None = Field(
         description="A session id, or `<group_id>@<start>` for a group occurrence; null when busy."
@@ -875,10 +899,16 @@ class ScheduleEntry(BaseModel):
         "or beyond its units (from coverage).",
     )
     visibility: Visibility = Field(
-        default="full", description="`busy`: a Part 2 item shown as time only to this caller."
+        default="full",
+        description="`busy`: a Part 2 item or a private session shown as time only to this caller.",
     )
     sensitivity: Sensitivity | None = Field(
         default=None, description="`part2` or `standard` for a full entry; null when busy."
+    )
+    private: bool | None = Field(
+        default=None,
+        description="A full session entry: whether the participant keeps it private; null when "
+        "busy and for group occurrences.",
     )
 
 
@@ -917,6 +947,7 @@ def member_attributes(session: SessionRecord, person_id: str, week: str) -> dict
         "clinician_ids": list(session.clinician_ids),
         "attendee_ids": list(session.attendee_ids),
         "couple_id": session.couple_id,
+        "private": session.private,
     }
 
 
@@ -1056,7 +1087,7 @@ class PartnerWeek(BaseModel):
     participant_id: str
     sessions: int
     hours: float
-    plan: TreatmentPlan
+    plan: TreatmentPlanOut
 
 
 class WeekPlanOut(BaseModel):
@@ -1067,6 +1098,11 @@ class WeekPlanOut(BaseModel):
     unmet: list[UnmetRequirement]
     partners: list[PartnerWeek] = Field(description="Each partner's week with the proposal taken up.")
     complete: bool = Field(description="True when the proposal meets every requirement.")
+    busy: list[ScheduleEntry] = Field(
+        default_factory=list,
+        description="Proposed sessions the caller may not see in full (a partner's Part 2 care): "
+        "their time only. Whoever may see them (a coordinator) books them.",
+    )
 
 
 class WeekPlanBook(BaseModel):

@@ -588,6 +588,25 @@ class ScheduleStore:
     ) -> None:
         self._transact_session([self._session_update(before, after), *self._member_puts(after), audit_put])
 
+    def set_privacy(self, before: SessionRecord, after: SessionRecord, audit_put: dict[str, Any]) -> None:
+        """The session and each person's copy of it for their week say whether it is private:
+        one transaction. The copies are updated, not rewritten, so what coverage marked on them
+        (authorization flags) stays."""
+        members = [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": to_item({"pk": f"SESSION#{after.session_id}", "sk": f"MEMBER#{person}"}),
+                    "UpdateExpression": "SET #p = :p",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeNames": {"#p": "private"},
+                    "ExpressionAttributeValues": to_item({":p": after.private}),
+                }
+            }
+            for person in after.people
+        ]
+        self._transact_session([self._session_update(before, after), *members, audit_put])
+
     def busy_slots(self, person_id: str, start: datetime, end: datetime) -> set[datetime]:
         """The quarter-hours a person holds in [start, end): one Query of their reservations."""
         paginator = self._client.get_paginator("query")

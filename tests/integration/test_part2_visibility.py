@@ -144,6 +144,7 @@ def assert_busy(reply: Reply) -> None:
         "attendee_ids": [],
         "authorization_flags": [],
         "sensitivity": None,
+        "private": None,
     }
     # Standard items stay as they were: the rule hides Part 2 only
     assert STANDARD_SESSION in reply.text

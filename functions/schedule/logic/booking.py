@@ -170,6 +170,8 @@ def plan_session(
         errors.append(FieldError("body.attendee_ids", f"a {request.type.value} session has one attendee"))
     elif request.couple_id:
         errors.append(FieldError("body.couple_id", "only couples sessions name a couple"))
+    if request.private and not may_be_private(request.type):
+        errors.append(FieldError("body.private", NOT_PRIVATE))
     licensed = set(clinician.licensed_states or ())
     for index, attendee in enumerate(attendees):
         if attendee.state not in licensed:
@@ -194,6 +196,7 @@ def plan_session(
         clinician_ids=(clinician.person_id,),
         attendee_ids=tuple(request.attendee_ids),
         couple_id=request.couple_id,
+        private=request.private,
         join_mode=couple.join_mode if couple and request.type is SessionType.COUPLES else None,
         time_zones={p.person_id: p.time_zone for p in (clinician, *attendees)},
         buffer_minutes=int(policy.buffer.total_seconds() // 60),
@@ -319,3 +322,24 @@ def can_manage(principal: Principal, session: SessionRecord) -> bool:
 def can_cancel(principal: Principal, session: SessionRecord) -> bool:
     """Besides those who manage it, a participant may cancel a session they attend."""
     return can_manage(principal, session) or principal.person_id in session.attendee_ids
+
+
+NOT_PRIVATE = "only individual work is private: a couples session is the joint work itself"
+
+
+def may_be_private(kind: SessionType) -> bool:
+    """Sessions with one participant attendee (every type but couples; groups are never sessions)."""
+    return kind is not SessionType.COUPLES
+
+
+def privacy_changed(
+    session: SessionRecord, *, principal: Principal, private: bool, now: datetime
+) -> SessionRecord:
+    """The participant marks their own individual session private (or not); the session's
+    clinician may do it for them, at their request. The session's event stays what it was: a
+    change of privacy tells nobody anything (no notice, no reminder)."""
+    if principal.person_id not in (*session.attendee_ids, *session.clinician_ids):
+        raise Forbidden("only the participant, or the session's clinician at their request, marks it private")
+    if not may_be_private(session.type):
+        raise InvalidInput(NOT_PRIVATE, errors=[FieldError("body.private", NOT_PRIVATE)])
+    return session.model_copy(update={"private": private, "updated_at": now, "version": session.version + 1})

@@ -127,6 +127,7 @@ def offer(
         week=week,
         options=options,
         created_at=now,
+        private=missed.private,
     )
 
 
@@ -188,4 +189,5 @@ def makeup_request(offer: MakeupOfferRecord, index: int) -> SessionCreate:
         clinician_id=chosen.clinician_id,
         attendee_ids=chosen.attendee_ids,
         couple_id=chosen.couple_id,
+        private=offer.private,  # only ever set for individual work, so never for a couples session
     )

@@ -142,14 +142,17 @@ def apply_patch(
     return updated
 
 
+def plan_out(plan: TreatmentPlan, *, sees_part2: bool) -> TreatmentPlanOut:
+    """A plan as a reader sees it: its substance-use need null unless they may see Part 2."""
+    need = plan.needs_substance_use_counseling if sees_part2 else None
+    return TreatmentPlanOut(**{**plan.model_dump(), "needs_substance_use_counseling": need})
+
+
 def to_output(record: PersonRecord, *, sees_part2: bool = True) -> PersonOut:
     """`sees_part2`: whether the reader may see the participant's Part 2 records
     (`sensitivity.sees_substance_use_need`); if not, the plan's substance-use need is null."""
     plan = record.treatment_plan
-    shown = None
-    if plan is not None:
-        need = plan.needs_substance_use_counseling if sees_part2 else None
-        shown = TreatmentPlanOut(**{**plan.model_dump(), "needs_substance_use_counseling": need})
+    shown = plan_out(plan, sees_part2=sees_part2) if plan is not None else None
     return PersonOut(
         person_id=record.person_id,
         kind=record.kind,

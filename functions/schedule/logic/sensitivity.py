@@ -16,6 +16,12 @@ module says.
 
 Every response that carries a Part 2 item in full to someone other than the participant
 carries the 42 CFR 2.32 notice (`REDISCLOSURE_NOTICE`, header `REDISCLOSURE_HEADER`).
+
+The couple boundary is the projection's second reason: a session the participant marked
+**private** (individual work only, never a couples session) is shown in full only to the
+participant, the session's own clinicians and coordinators (who schedule it); everyone else
+(the couples therapist above all) sees the same busy block. Part 2 consent does not open it:
+consent is about substance-use records, privacy about what stays out of the joint work.
 """
 
 from __future__ import annotations
@@ -23,9 +29,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from functions.common import part2
-from functions.common.auth import Principal
+from functions.common.auth import Principal, Role
 from functions.common.part2 import NOTICE_HEADER_DOC as NOTICE_HEADER_DOC
 from functions.common.part2 import REDISCLOSURE_HEADER as REDISCLOSURE_HEADER
 from functions.common.part2 import REDISCLOSURE_NOTICE as REDISCLOSURE_NOTICE
@@ -37,6 +44,9 @@ from functions.schedule.models import Part2ConsentRecord, ScheduleEntry, Session
 from functions.schedule.vocabulary import CareRole, Sensitivity, SessionStatus
 
 # The policy, the notice and its header live in functions.common.part2 (coverage shares them).
+
+Withheld = Literal["part2", "private"]
+"""Why a reader sees an item as busy time: 42 CFR Part 2, or the participant's private work."""
 
 
 def consent_status(consent: Part2ConsentRecord, today: date) -> ConsentStatus:
@@ -72,10 +82,24 @@ class Audience:
     subject_id: str
     sees_all_part2: bool
     """The participant, a coordinator the program names, or a consented recipient."""
+    sees_all_private: bool = False
+    """The participant or a coordinator (who schedules): never by Part 2 consent."""
 
     def sees_in_full(self, clinician_ids: Iterable[str]) -> bool:
         """For a Part 2 item delivered by `clinician_ids`."""
         return self.sees_all_part2 or self.viewer_id in clinician_ids
+
+    def sees_private_in_full(self, clinician_ids: Iterable[str]) -> bool:
+        """For a private session delivered by `clinician_ids`."""
+        return self.sees_all_private or self.viewer_id in clinician_ids
+
+    def withholds(self, entry: ScheduleEntry, policy: Part2Policy) -> Withheld | None:
+        """Why this reader sees `entry` as busy time only (None: they see it in full)."""
+        if policy.is_part2(entry.type) and not self.sees_in_full(entry.clinician_ids):
+            return "part2"
+        if entry.private and not self.sees_private_in_full(entry.clinician_ids):
+            return "private"
+        return None
 
 
 def audience(
@@ -92,7 +116,12 @@ def audience(
         or policy.coordinator_sees(viewer)
         or consented(viewer.person_id, consents, relations, today)
     )
-    return Audience(viewer_id=viewer.person_id, subject_id=subject_id, sees_all_part2=sees_all)
+    return Audience(
+        viewer_id=viewer.person_id,
+        subject_id=subject_id,
+        sees_all_part2=sees_all,
+        sees_all_private=viewer.person_id == subject_id or viewer.role is Role.COORDINATOR,
+    )
 
 
 def busy(entry: ScheduleEntry) -> ScheduleEntry:
@@ -110,6 +139,7 @@ def busy(entry: ScheduleEntry) -> ScheduleEntry:
         authorization_flags=[],
         visibility="busy",
         sensitivity=None,
+        private=None,
     )
 
 
@@ -126,12 +156,13 @@ class Projection:
 
 def project(entries: Iterable[ScheduleEntry], reader: Audience, policy: Part2Policy) -> Projection:
     """What `reader` sees of the participant's schedule entries: every read of a schedule goes
-    through here before it is rendered."""
+    through here before it is rendered. A Part 2 item or a private session they may not see in
+    full is a busy block (the same block, whichever the reason)."""
     shown: list[ScheduleEntry] = []
     discloses = False
     for entry in entries:
         sensitivity = policy.sensitivity(entry.type)
-        if sensitivity is Sensitivity.PART2 and not reader.sees_in_full(entry.clinician_ids):
+        if reader.withholds(entry, policy):
             if entry.status is SessionStatus.BOOKED:
                 shown.append(busy(entry))
             continue

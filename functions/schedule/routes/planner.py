@@ -14,11 +14,11 @@ from functions.common.api import AUTHENTICATED
 from functions.common.auth import Principal, Role
 from functions.common.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from functions.common.models import utc_now
-from functions.schedule.deps import Audit, BookingPolicy, Caller, Store
-from functions.schedule.logic import booking, groups, intensity, planner
+from functions.schedule.deps import Audit, BookingPolicy, Caller, Part2, Store
+from functions.schedule.logic import booking, groups, intensity, planner, sensitivity
 from functions.schedule.logic.groups import week_entries
 from functions.schedule.logic.makeups import week_bounds
-from functions.schedule.logic.people import default_plan
+from functions.schedule.logic.people import default_plan, plan_out
 from functions.schedule.logic.teams import Relations
 from functions.schedule.models import (
     AvailabilityRecord,
@@ -27,6 +27,7 @@ from functions.schedule.models import (
     PartnerWeek,
     PlannedGroup,
     PlannedSession,
+    ScheduleEntry,
     SessionCreate,
     SessionRecord,
     UnmetRequirement,
@@ -57,20 +58,42 @@ def _couple_for(store: ScheduleStore, caller: Principal, couple_id: str) -> Coup
 
 
 def _planning_inputs(
-    store: ScheduleStore, couple: CoupleRecord, request: WeekPlanRequest, *, now: datetime, buffer: timedelta
+    store: ScheduleStore,
+    couple: CoupleRecord,
+    request: WeekPlanRequest,
+    *,
+    now: datetime,
+    buffer: timedelta,
+    caller: Principal,
+    part2: sensitivity.Part2Policy,
 ) -> tuple[
     list[planner.Partner],
     dict[str, planner.Clinician],
     list[Offering],
     planner.Week,
+    dict[str, sensitivity.Audience],
+    dict[str, bool],
 ]:
+    """What the planner needs, and per partner what the caller sees of their Part 2 care: the
+    reader and whether they see the plan's substance-use need."""
     partners: list[planner.Partner] = []
     contexts = {}
+    readers: dict[str, sensitivity.Audience] = {}
+    sees_need: dict[str, bool] = {}
     for partner_id in couple.partner_ids:
-        person, relations, enrolments = store.person_context(partner_id)
+        person, relations, enrolments, consents = store.reader_context(partner_id)
         if person is None:
             raise NotFound("a partner's record is missing")
         contexts[partner_id] = (person, relations, enrolments)
+        readers[partner_id] = sensitivity.audience(
+            caller,
+            partner_id,
+            relations=relations,
+            consents=consents,
+            policy=part2,
+            today=now.astimezone(ZoneInfo(person.time_zone)).date(),
+        )
+        sees_need[partner_id] = sensitivity.sees_substance_use_need(readers[partner_id], relations)
     zone = contexts[couple.partner_ids[0]][0].time_zone
     start, end = week_bounds(request.week, zone)
     busy: dict[str, set[datetime]] = {}
@@ -132,7 +155,68 @@ def _planning_inputs(
     week = planner.week_of_bounds(
         request.week, zone, now, busy, buffer, planner.Preferences(request.evenings, request.weekends)
     )
-    return partners, clinicians, offered, week
+    return partners, clinicians, offered, week, readers, sees_need
+
+
+def _projected(
+    proposal: planner.Proposal,
+    partners: list[planner.Partner],
+    readers: dict[str, sensitivity.Audience],
+    sees_need: dict[str, bool],
+    policy: sensitivity.Part2Policy,
+) -> tuple[list[PlannedSession], list[ScheduleEntry], list[UnmetRequirement], list[PartnerWeek], bool]:
+    """What the caller sees of a proposal: each proposed session goes through
+    `sensitivity.project` as its attendees' item, so one the caller may not see in full (a
+    partner's substance-use counseling, to the couples therapist) is busy time only; an unmet
+    Part 2 requirement is left out for them too, and a partner's plan shows its substance-use
+    need as null. The flag: Part 2 shown in full (the notice)."""
+    shown: list[PlannedSession] = []
+    busy: list[ScheduleEntry] = []
+    discloses = False
+    for s in sorted(proposal.sessions, key=lambda s: s.start):
+        entry = ScheduleEntry(
+            session_id=None,
+            type=s.type,
+            status=SessionStatus.BOOKED,
+            start=s.start,
+            end=s.end,
+            role="attendee",
+            clinician_ids=[s.clinician_id],
+            attendee_ids=list(s.attendee_ids),
+        )
+        views = [sensitivity.project([entry], readers[a], policy) for a in s.attendee_ids]
+        hidden = [item for view in views for item in view.items if item.visibility == "busy"]
+        if hidden:
+            busy.append(hidden[0])
+            continue
+        discloses = discloses or any(view.discloses_part2 for view in views)
+        shown.append(
+            PlannedSession(
+                type=s.type,
+                clinician_id=s.clinician_id,
+                attendee_ids=list(s.attendee_ids),
+                start=s.start,
+                end=s.end,
+                couple_id=s.couple_id,
+            )
+        )
+    unmet: list[UnmetRequirement] = []
+    for u in proposal.unmet:
+        if u.participant_id and policy.is_part2(u.requirement):
+            if not sees_need.get(u.participant_id, False):
+                continue
+            discloses = True
+        unmet.append(
+            UnmetRequirement(requirement=u.requirement, participant_id=u.participant_id, detail=u.detail)
+        )
+    weeks = []
+    for p in partners:
+        plan = plan_out(p.plan, sees_part2=sees_need[p.person_id])
+        discloses = discloses or plan.needs_substance_use_counseling is True
+        weeks.append(
+            PartnerWeek(participant_id=p.person_id, sessions=p.sessions, hours=round(p.hours, 2), plan=plan)
+        )
+    return shown, busy, unmet, weeks, discloses
 
 
 @router.post(
@@ -140,6 +224,13 @@ def _planning_inputs(
     summary="Propose a week for a couple that meets both partners' plans (coordinators, couples therapist)",
     tags=["couples"],
     security=AUTHENTICATED,
+    responses={
+        200: {
+            "description": "The proposal; sessions the caller may not see in full are busy blocks",
+            "headers": sensitivity.NOTICE_HEADER_DOC,
+            "content": {"application/json": {"model": WeekPlanOut}},
+        }
+    },
 )
 def propose_week(
     couple_id: CoupleId,
@@ -148,11 +239,12 @@ def propose_week(
     store: Store,
     audit: Audit,
     policy: BookingPolicy,
-) -> WeekPlanOut:
+    part2: Part2,
+) -> Response[WeekPlanOut]:
     with audit.track(caller, "couple.week_plan", f"couple/{couple_id}/week-plan"):
         couple = _couple_for(store, caller, couple_id)
-        partners, clinicians, offered, week = _planning_inputs(
-            store, couple, body, now=utc_now(), buffer=policy.buffer
+        partners, clinicians, offered, week, readers, sees_need = _planning_inputs(
+            store, couple, body, now=utc_now(), buffer=policy.buffer, caller=caller, part2=part2
         )
         proposal = planner.plan_week(
             couple_id=couple_id,
@@ -162,20 +254,11 @@ def propose_week(
             groups=offered,
             week=week,
         )
-    return WeekPlanOut(
+    sessions, busy, unmet, weeks, discloses = _projected(proposal, partners, readers, sees_need, part2)
+    out = WeekPlanOut(
         couple_id=couple_id,
         week=body.week,
-        sessions=[
-            PlannedSession(
-                type=s.type,
-                clinician_id=s.clinician_id,
-                attendee_ids=list(s.attendee_ids),
-                start=s.start,
-                end=s.end,
-                couple_id=s.couple_id,
-            )
-            for s in sorted(proposal.sessions, key=lambda s: s.start)
-        ],
+        sessions=sessions,
         groups=[
             PlannedGroup(
                 group_id=g.group_id,
@@ -184,15 +267,16 @@ def propose_week(
             )
             for g in proposal.groups
         ],
-        unmet=[
-            UnmetRequirement(requirement=u.requirement, participant_id=u.participant_id, detail=u.detail)
-            for u in proposal.unmet
-        ],
-        partners=[
-            PartnerWeek(participant_id=p.person_id, sessions=p.sessions, hours=round(p.hours, 2), plan=p.plan)
-            for p in partners
-        ],
+        unmet=unmet,
+        partners=weeks,
         complete=not proposal.unmet,
+        busy=busy,
+    )
+    return Response(
+        status_code=200,
+        content_type="application/json",
+        body=out,
+        headers=sensitivity.notice_headers(discloses),
     )
 
 

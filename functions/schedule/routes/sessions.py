@@ -44,6 +44,7 @@ from functions.schedule.models import (
     SessionCancel,
     SessionCreate,
     SessionOut,
+    SessionPrivacy,
     SessionRecord,
     SessionReschedule,
     WeekSchedule,
@@ -86,6 +87,7 @@ def session_out(session: SessionRecord, viewer: Principal) -> SessionOut:
         couple_id=session.couple_id,
         late_cancel=session.status is SessionStatus.LATE_CANCELLED,
         attendance={p: a for p, a in session.attendance.items() if staff or p == viewer.person_id},
+        private=session.private,
     )
 
 
@@ -301,6 +303,37 @@ def cancel_session(
     return _session_response(cancelled, caller, part2)
 
 
+@router.put(
+    "/sessions/<session_id>/privacy",
+    summary="Mark an individual session private, or not (the participant; its clinician at their request); "
+    "If-Match required",
+    tags=["sessions"],
+    security=AUTHENTICATED,
+    responses=_SESSION_RESPONSE,
+)
+def set_session_privacy(
+    session_id: SessionId,
+    body: Annotated[SessionPrivacy, Body()],
+    caller: Caller,
+    store: Store,
+    audit: Audit,
+    part2: Part2,
+    if_match: IfMatch = None,
+) -> Response[SessionOut]:
+    """A private session stays out of every joint view: the couples therapist and the rest of
+    the care team see busy time (`sensitivity.project`). Audited as `session.private` or
+    `session.not_private`."""
+    resource = f"session/{session_id}"
+    action = "session.private" if body.private else "session.not_private"
+    with audit.track(caller, action, resource, success_in_transaction=True):
+        session = _visible_session(store, caller, session_id, part2)
+        changed = booking.privacy_changed(session, principal=caller, private=body.private, now=utc_now())
+        require_if_match(if_match, session.version)
+        entry = audit.entry(caller, action, resource, "success")
+        store.set_privacy(session, changed, audit.transact_put(entry))
+    return _session_response(changed, caller, part2)
+
+
 # --- weeks -------------------------------------------------------------------------------------
 
 
@@ -336,6 +369,7 @@ def _week_schedule(
             clinician_ids=item["clinician_ids"],
             attendee_ids=item["attendee_ids"],
             authorization_flags=list(item.get("authorization_flags") or []),
+            private=bool(item.get("private")),
         )
         for item in store.week(person_id, week)
         if item.get("entity") == ENTITY_SESSION_MEMBER
