@@ -42,14 +42,19 @@ def post(runtime: LocalRuntime, path: str, token: str, body: dict[str, Any]) -> 
 
 
 def put(runtime: LocalRuntime, path: str, token: str, body: dict[str, Any]) -> None:
-    current = runtime.get(path, token)
-    assert current.status_code == 200, current.text
-    reply = requests.put(
-        runtime.api + path,
-        json=body,
-        headers={"Authorization": token, "If-Match": current.headers["ETag"]},
-        timeout=30,
-    )
+    """Read, then replace with the ETag read; a 412 (someone else wrote in between: for a new
+    person's preferences, notify mirroring their profile) reads again, as a client should."""
+    for _ in range(5):
+        current = runtime.get(path, token)
+        assert current.status_code == 200, current.text
+        reply = requests.put(
+            runtime.api + path,
+            json=body,
+            headers={"Authorization": token, "If-Match": current.headers["ETag"]},
+            timeout=30,
+        )
+        if reply.status_code != 412:
+            break
     assert reply.status_code == 200, reply.text
 
 

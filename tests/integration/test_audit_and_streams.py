@@ -78,7 +78,7 @@ def test_stream_consumer_reports_only_the_failed_record(moto_env, monkeypatch):
         "Records": [
             stream_record("100", "SESSION", "booked"),
             stream_record("200", "SESSION", "poison"),
-            stream_record("300", "PERSON", "n/a"),
+            stream_record("300", "EMAIL", "n/a"),
         ]
     }
     # When the batch is consumed

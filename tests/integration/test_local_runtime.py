@@ -139,11 +139,11 @@ def test_stream_poller_delivers_filtered_records_to_each_consumer(local_aws, mon
     poller = pollers.StreamPoller(
         clients["dynamodb"], clients["dynamodbstreams"], resources.tables["schedule"], log.append
     )
-    # When a session and a person are written to the schedule table
+    # When a session and an email claim are written to the schedule table
     _put_entity(clients, resources.tables["schedule"], "SESSION#1", "SESSION")
-    _put_entity(clients, resources.tables["schedule"], "PERSON#1", "PERSON")
+    _put_entity(clients, resources.tables["schedule"], "EMAIL#x", "EMAIL")
     poller.step()
-    # Then both consumers got the session only (the catalog's filter kept the person out)
+    # Then each consumer got the session only (the catalog's filters kept the email claim out)
     assert [c.new["pk"] for c in notify_seen] == ["SESSION#1"]
     assert [c.new["pk"] for c in coverage_seen] == ["SESSION#1"]
     assert [c.new["pk"] for c in schedule_seen] == ["SESSION#1"]
