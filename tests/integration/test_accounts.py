@@ -22,7 +22,7 @@ from functions.schedule.handler import lambda_handler
 from local import cognito_mail
 from local.filters import matches_any
 from tests.integration.conftest import audit_entries, caller_of, stream_records
-from tests.support import claims, context
+from tests.support import Reply, claims, context
 
 call = caller_of(lambda_handler)
 notify = caller_of(notify_handler)
@@ -207,19 +207,24 @@ def test_deactivation_disables_sign_in_and_revokes_sessions_and_reactivation_res
     assert actions.count("person.reactivate") == 1
 
 
-def test_an_email_change_moves_the_sign_in_with_the_profile(moto_env):
-    person = create(person_body())
-    choose_password(moto_env, "river@example.com")
-    path = f"/people/{person['person_id']}"
-    # When a coordinator changes River's email
+def change_email(person_id: str, email: str) -> Reply:
+    """A coordinator's PATCH of the person's email, with the ETag just read."""
+    path = f"/people/{person_id}"
     current = call("GET", path, caller=COORDINATOR)
-    reply = call(
+    return call(
         "PATCH",
         path,
         caller=COORDINATOR,
-        body={"email": "river.stone@example.com"},
+        body={"email": email},
         headers={"If-Match": current.headers["etag"]},
     )
+
+
+def test_an_email_change_moves_the_sign_in_with_the_profile(moto_env):
+    person = create(person_body())
+    choose_password(moto_env, "river@example.com")
+    # When a coordinator changes River's email
+    reply = change_email(person["person_id"], "river.stone@example.com")
     # Then River signs in with the new email (same account, same password), not the old one
     assert reply.status == 200, reply
     assert reply.json["email"] == "river.stone@example.com"
@@ -234,15 +239,8 @@ def test_an_email_change_the_profile_refuses_leaves_the_sign_in_as_it_was(moto_e
     create(person_body("clinician", "dr.stone@example.com"))
     choose_password(moto_env, "river@example.com")
     path = f"/people/{person['person_id']}"
-    current = call("GET", path, caller=COORDINATOR)
     # When a coordinator changes River's email to the clinician's
-    reply = call(
-        "PATCH",
-        path,
-        caller=COORDINATOR,
-        body={"email": "dr.stone@example.com"},
-        headers={"If-Match": current.headers["etag"]},
-    )
+    reply = change_email(person["person_id"], "dr.stone@example.com")
     # Then the profile refuses (the email is someone else's), and River's sign-in keeps the old one
     assert reply.status == 409, reply
     assert call("GET", path, caller=COORDINATOR).json["email"] == "river@example.com"
@@ -283,14 +281,7 @@ def test_the_contact_details_a_person_is_created_with_are_the_ones_notifications
     assert refused.status == 409, refused
     assert [e["field"] for e in refused.json["errors"]] == ["body.email"]
     # When the coordinator changes the email on the profile, Then notifications follow
-    current = call("GET", f"/people/{person['person_id']}", caller=COORDINATOR)
-    changed = call(
-        "PATCH",
-        f"/people/{person['person_id']}",
-        caller=COORDINATOR,
-        body={"email": "dr.r.stone@example.com"},
-        headers={"If-Match": current.headers["etag"]},
-    )
+    changed = change_email(person["person_id"], "dr.r.stone@example.com")
     assert changed.status == 200, changed
     deliver_profiles(moto_env)
     assert notify("GET", path, caller=COORDINATOR).json["email"] == "dr.r.stone@example.com"
