@@ -18,6 +18,7 @@ changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -117,11 +118,9 @@ class Accounts:
 
     def remove(self, person: PersonRecord) -> None:
         """Delete an account `invite` just created for a person who was then not stored."""
-        try:
-            self.client.admin_delete_user(UserPoolId=self.pool_of(person), Username=person.email)
-        except ClientError as exc:
-            if error_code(exc) != "UserNotFoundException":
-                raise
+        self._on_account(
+            person, lambda pool: self.client.admin_delete_user(UserPoolId=pool, Username=person.email)
+        )
 
     def _user(self, pool: str, person: PersonRecord) -> dict[str, Any]:
         """The existing account under the person's email; 409 when it is someone else's."""
@@ -134,15 +133,51 @@ class Accounts:
     def change_email(self, person: PersonRecord, new_email: str) -> bool:
         """Move the person's sign-in to `new_email` (verified: a coordinator vouches for it).
         False when the person has no account yet (nothing to keep in step)."""
-        try:
-            self.client.admin_update_user_attributes(
-                UserPoolId=self.pool_of(person),
+        return self._on_account(
+            person,
+            lambda pool: self.client.admin_update_user_attributes(
+                UserPoolId=pool,
                 Username=person.email,
                 UserAttributes=[
                     {"Name": "email", "Value": new_email},
                     {"Name": "email_verified", "Value": "true"},
                 ],
+            ),
+        )
+
+    def set_enabled(self, person: PersonRecord, enabled: bool) -> bool:
+        """Enable or disable the person's sign-in; disabling also revokes every refresh token
+        (signed out everywhere). False when the person has no account."""
+
+        def change(pool: str) -> None:
+            if enabled:
+                self.client.admin_enable_user(UserPoolId=pool, Username=person.email)
+            else:
+                self.client.admin_disable_user(UserPoolId=pool, Username=person.email)
+                self.client.admin_user_global_sign_out(UserPoolId=pool, Username=person.email)
+
+        return self._on_account(person, change)
+
+    def reset_second_factor(self, person: PersonRecord) -> bool:
+        """A lost device: forget the person's authenticator (TOTP) and sign them out everywhere.
+        In the staff pool their next sign-in sets a new one up (`MFA_SETUP`); a participant
+        signs in with their password alone until they turn it on again. False: no account."""
+
+        def reset(pool: str) -> None:
+            self.client.admin_set_user_mfa_preference(
+                UserPoolId=pool,
+                Username=person.email,
+                SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False},
             )
+            self.client.admin_user_global_sign_out(UserPoolId=pool, Username=person.email)
+
+        return self._on_account(person, reset)
+
+    def _on_account(self, person: PersonRecord, call: Callable[[str], object]) -> bool:
+        """Run `call` on the person's pool: False when they have no account; Cognito's refusals
+        of the email as problems naming it (409), never a 500."""
+        try:
+            call(self.pool_of(person))
         except ClientError as exc:
             code = error_code(exc)
             if code == "UserNotFoundException":
@@ -151,39 +186,5 @@ class Accounts:
                 raise EmailTaken() from None
             if code == "InvalidParameterException":
                 raise EmailRefused() from None
-            raise
-        return True
-
-    def set_enabled(self, person: PersonRecord, enabled: bool) -> bool:
-        """Enable or disable the person's sign-in; disabling also revokes every refresh token
-        (signed out everywhere). False when the person has no account."""
-        pool = self.pool_of(person)
-        try:
-            if enabled:
-                self.client.admin_enable_user(UserPoolId=pool, Username=person.email)
-            else:
-                self.client.admin_disable_user(UserPoolId=pool, Username=person.email)
-                self.client.admin_user_global_sign_out(UserPoolId=pool, Username=person.email)
-        except ClientError as exc:
-            if error_code(exc) == "UserNotFoundException":
-                return False
-            raise
-        return True
-
-    def reset_second_factor(self, person: PersonRecord) -> bool:
-        """A lost device: forget the person's authenticator (TOTP) and sign them out everywhere.
-        In the staff pool their next sign-in sets a new one up (`MFA_SETUP`); a participant
-        signs in with their password alone until they turn it on again. False: no account."""
-        pool = self.pool_of(person)
-        try:
-            self.client.admin_set_user_mfa_preference(
-                UserPoolId=pool,
-                Username=person.email,
-                SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False},
-            )
-            self.client.admin_user_global_sign_out(UserPoolId=pool, Username=person.email)
-        except ClientError as exc:
-            if error_code(exc) == "UserNotFoundException":
-                return False
             raise
         return True

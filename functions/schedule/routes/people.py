@@ -65,7 +65,8 @@ def _sees_need(
     relations: Relations | None,
     consents: list[Part2ConsentRecord],
 ) -> bool:
-    """Whether `caller` sees the participant's substance-use need."""
+    """Whether `caller` sees the participant's substance-use need; without `relations` (a read
+    that loads no care team or consents) only the participant and the named coordinators do."""
     if record.kind is not PersonKind.PARTICIPANT or caller.person_id == record.person_id:
         return True
     if relations is None:
@@ -267,7 +268,9 @@ def patch_person(
             if moved:  # the profile kept its email: so does the sign-in
                 accounts.change_email(updated, current.email)
             raise
-    sees = caller.person_id == person_id or part2.coordinator_sees(caller)
+    # (no consents read here: a coordinator the program does not name sees the need under one
+    # with `GET /people/{id}`)
+    sees = _sees_need(caller, updated, part2, relations=None, consents=[])
     return _person_response(people.to_output(updated, sees_part2=sees), updated.version, reader=caller)
 
 
@@ -311,7 +314,7 @@ def _record_account(
 def _account_response(record: PersonRecord, caller: Principal) -> Response[PersonOut]:
     """The person after an account change; the plan's substance-use need only to a coordinator
     the program names (the routes read no consents: `GET /people/{id}` shows it under one)."""
-    sees = caller.person_id == record.person_id or part2_policy().coordinator_sees(caller)
+    sees = _sees_need(caller, record, part2_policy(), relations=None, consents=[])
     return _person_response(people.to_output(record, sees_part2=sees), record.version, reader=caller)
 
 
