@@ -177,7 +177,9 @@ def mirror_profile(
 ) -> PreferencesRecord | None:
     """The preferences after a profile change: its email, mobile number and activity, the choices
     and consent kept (consent is given for a number: a new number ends it). None when the change
-    is older than the one on file (a redelivered stream record) or changes none of these."""
+    is older than the one on file (a redelivered stream record). A change of nothing notify keeps
+    (a new display name) only records the profile's version: the preferences' version, and so a
+    client's `If-Match`, stays."""
     was = current or PreferencesRecord(
         person_id=contact.person_id, preferences=Choices(), updated_at=now, version=0
     )
@@ -187,20 +189,17 @@ def mirror_profile(
     consent = was.sms_consent
     if phone != was.phone and consent is not None and consent.active:
         consent = consent.model_copy(update={"revoked_at": now, "revoked_source": MIRROR_SOURCE})
-    mirrored = was.model_copy(
-        update={
-            "email": contact.email,
-            "phone": phone,
-            "time_zone": was.time_zone or contact.time_zone,
-            "sms_consent": consent,
-            "deactivated": contact.deactivated,
-            "profile_version": contact.version,
-        }
-    )
-    if mirrored == was.model_copy(update={"profile_version": contact.version}) and current is not None:
-        # Nothing notify keeps changed: remember the version without a new preferences version
-        return mirrored.model_copy(update={"updated_at": was.updated_at})
-    return mirrored.model_copy(update={"updated_at": now, "version": was.version + 1})
+    kept: dict[str, Any] = {
+        "email": contact.email,
+        "phone": phone,
+        "time_zone": was.time_zone or contact.time_zone,
+        "sms_consent": consent,
+        "deactivated": contact.deactivated,
+    }
+    update = {**kept, "profile_version": contact.version}
+    if current is None or any(getattr(was, name) != value for name, value in kept.items()):
+        update |= {"updated_at": now, "version": was.version + 1}
+    return was.model_copy(update=update)
 
 
 def contact_conflicts(new: PreferencesIn, current: PreferencesRecord | None) -> list[FieldError]:
