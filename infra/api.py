@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -207,7 +207,7 @@ class Api(Construct):
             ),
         )
         self._execution_logs()
-        self._gateway_responses(settings.web_origins)
+        self._gateway_responses()
 
         self.authorizer = apigw.CognitoUserPoolsAuthorizer(
             self,
@@ -227,12 +227,7 @@ class Api(Construct):
         self.methods: dict[tuple[str, str], apigw.Method] = {}
         for route in routes(document):
             self.methods[(route.method, route.path)] = self._method(route, integrations[route.domain])
-        if settings.web_origins:
-            by_path: dict[str, list[str]] = {}
-            for method, path in self.methods:
-                by_path.setdefault(path, []).append(method)
-            for path, methods in sorted(by_path.items()):
-                self._preflight(path, methods, settings.web_origins)
+        self.preflights: dict[str, apigw.Method] = {}
 
         self._acknowledge_stage()
         self.web_acl = self._web_acl(settings)
@@ -385,6 +380,18 @@ class Api(Construct):
             "other APIs in the account. It is assumable only by apigateway.amazonaws.com.",
         )
 
+    def allow_web_origins(self, origins: Sequence[str]) -> None:
+        """Answer CORS preflights on every resource with a route, for exactly `origins`: the
+        stage's `web_origins` and the stack's own web app (whose CloudFront domain is a token, so
+        the stack calls this once the distribution exists; see `infra.web`)."""
+        if not origins:
+            raise ValueError("a stage serves its own web app: there is always an origin to allow")
+        by_path: dict[str, list[str]] = {}
+        for method, path in self.methods:
+            by_path.setdefault(path, []).append(method)
+        for path, methods in sorted(by_path.items()):
+            self.preflights[path] = self._preflight(path, methods, tuple(origins))
+
     def _preflight(self, path: str, methods: list[str], origins: tuple[str, ...]) -> apigw.Method:
         """`OPTIONS` on a resource: a mock integration answering CORS preflights (no function,
         no authorizer: browsers send preflights without credentials). The allowed origin is
@@ -439,24 +446,20 @@ class Api(Construct):
         nag.acknowledge(method, "AwsSolutions-COG4", reason)
         return method
 
-    def _gateway_responses(self, origins: tuple[str, ...]) -> None:
+    def _gateway_responses(self) -> None:
         """API Gateway's own errors as RFC 9457 problem details, like the functions' errors.
 
-        With web origins, they carry CORS headers so a web app can read why a request failed
+        They carry CORS headers so a web app can read why a request failed
         (a 401 to refresh its token, a 429 to back off). A gateway response cannot choose among
         origins, so it names the request's own `Origin`: these bodies are generic problems with
         no data, and credentials (cookies) are never allowed, so a foreign page learns nothing
         it would not from the failed request itself. Responses with data come from the
         functions, which name an origin only when it is allowed."""
-        cors_headers = (
-            {
-                "Access-Control-Allow-Origin": "method.request.header.Origin",
-                "Access-Control-Expose-Headers": "'" + ", ".join(cors.EXPOSE_HEADERS) + "'",
-                "Vary": "'Origin'",
-            }
-            if origins
-            else {}
-        )
+        cors_headers = {
+            "Access-Control-Allow-Origin": "method.request.header.Origin",
+            "Access-Control-Expose-Headers": "'" + ", ".join(cors.EXPOSE_HEADERS) + "'",
+            "Vary": "'Origin'",
+        }
         responses: list[tuple[str, apigw.ResponseType, int | None, str]] = [
             ("Default4xx", apigw.ResponseType.DEFAULT_4_XX, None, "Request rejected"),
             ("Default5xx", apigw.ResponseType.DEFAULT_5_XX, None, "Gateway error"),

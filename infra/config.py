@@ -31,6 +31,8 @@ DEFAULTS: Final[dict[str, Any]] = {
     "sms_help_line": DEFAULT_HELP_LINE,
     "backup_copy_vault_arn": "",
     "web_origins": "https://app.tandem.health",
+    "web_domain": "",
+    "web_certificate_arn": "",
     "part2_extra_types": "",
     "part2_coordinators": "*",
 }
@@ -47,6 +49,7 @@ EVERY_COORDINATOR: Final = "*"
 PRODUCTION_STAGE: Final = "prod"
 _TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}")
 _VAULT_ARN = re.compile(r"arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:[A-Za-z0-9_.-]{2,50}")
+_CERTIFICATE_ARN = re.compile(r"arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}")
 _SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}")
 
 
@@ -119,9 +122,16 @@ class Settings:
     the schedule and coverage APIs as `PART2_COORDINATORS`; `*` (the default): every coordinator
     (the variable is left unset); empty: none (only with the participant's consent)."""
     web_origins: tuple[str, ...] = ()
-    """The web origins allowed to call the API from a browser (CORS), comma-separated in the
-    context: exact `https://host[:port]` origins, never a wildcard (e.g. the web app's
-    CloudFront domain). Empty: no browser app may call the stage (a `prod` stage refuses that)."""
+    """More web origins allowed to call the API from a browser (CORS), comma-separated in the
+    context: exact `https://host[:port]` origins, never a wildcard (e.g. a preview of the app).
+    The stack's own web app (its CloudFront domain, and `web_domain` when set) is always allowed
+    besides these; empty: only that app."""
+    web_domain: str = ""
+    """A custom domain for the web app (e.g. `app.example.org`), given with `web_certificate_arn`:
+    the distribution answers on it (point a DNS alias at the distribution's domain) and the API
+    allows its origin. Empty: the app lives at the distribution's `*.cloudfront.net` domain."""
+    web_certificate_arn: str = ""
+    """The ACM certificate (in us-east-1, as CloudFront requires) covering `web_domain`."""
 
     @classmethod
     def from_scope(cls, scope: Construct) -> Settings:
@@ -154,12 +164,10 @@ class Settings:
             if str(get("part2_coordinators")).strip() == EVERY_COORDINATOR
             else _joined(get("part2_coordinators")),
             web_origins=_web_origins(get("web_origins")),
+            web_domain=str(get("web_domain")).strip().lower(),
+            web_certificate_arn=str(get("web_certificate_arn")).strip(),
         )
-        if settings.stage == PRODUCTION_STAGE and not settings.web_origins:
-            raise ValueError(
-                "stage prod needs its web app's origin: no browser could call the API. Set the context "
-                "web_origins (e.g. -c web_origins=https://app.example.org)."
-            )
+        settings._check_web_domain()
         if "@" not in settings.sender_email:
             raise ValueError(f"context sender_email must be an email address, got {settings.sender_email!r}")
         settings._check_alarm_subscriber()
@@ -204,6 +212,28 @@ class Settings:
         except ValueError as exc:
             raise ValueError(f"context sms_help_line: {exc}") from exc
         return settings
+
+    def _check_web_domain(self) -> None:
+        if bool(self.web_domain) != bool(self.web_certificate_arn):
+            raise ValueError(
+                "context web_domain and web_certificate_arn go together: CloudFront serves a custom "
+                "domain only with a certificate covering it"
+            )
+        if self.web_domain:
+            refusal = (
+                f"context web_domain must be a host name (no scheme, port or path), got {self.web_domain!r}"
+            )
+            try:
+                (origin,) = _web_origins(f"https://{self.web_domain}")
+            except ValueError as exc:
+                raise ValueError(refusal) from exc
+            if ":" in origin.removeprefix("https://"):
+                raise ValueError(refusal)
+        if self.web_certificate_arn and not _CERTIFICATE_ARN.fullmatch(self.web_certificate_arn):
+            raise ValueError(
+                "context web_certificate_arn must be an ACM certificate ARN in us-east-1 (CloudFront "
+                f"takes its certificates from there), got {self.web_certificate_arn!r}"
+            )
 
     def _check_alarm_subscriber(self) -> None:
         if self.alarm_email and ("@" not in self.alarm_email or any(c.isspace() for c in self.alarm_email)):

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
@@ -193,6 +194,14 @@ class Functions(Construct):
         for entry in ENTRYPOINTS:
             self._build(entry)
 
+    def allow_web_origins(self, origins: Sequence[str]) -> None:
+        """Tell every API function the web origins its responses may name (`WEB_ORIGINS`): the
+        stage's `web_origins` and the stack's own web app, whose CloudFront domain is a token
+        (the variable becomes an `Fn::Join`), so the stack calls this once the distribution exists."""
+        for entry_id, entry in self.entrypoints.items():
+            if entry.trigger == "api":
+                self.functions[entry_id].add_environment(WEB_ORIGINS_ENV, ",".join(origins))
+
     def api_function(self, domain: str) -> lambda_.Function:
         """The function serving `domain`'s API routes."""
         for entry_id, entry in self.entrypoints.items():
@@ -320,8 +329,6 @@ class Functions(Construct):
             env[APP_URL_ENV] = self._settings.app_url
         if entry.trigger == "topic":
             env[SMS_HELP_LINE_ENV] = self._settings.sms_help_line
-        if entry.trigger == "api":
-            env[WEB_ORIGINS_ENV] = ",".join(self._settings.web_origins)
         if entry.checks_readiness:
             env.update({name: value for name, (value, _arn) in self._dependency_resources().items()})
         env.update(entry.env)

@@ -1,4 +1,4 @@
-"""`TandemStack`: data, messaging, functions, API and monitoring composed into one stack."""
+"""`TandemStack`: data, messaging, functions, API, web app and monitoring composed into one stack."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from infra.data import Data
 from infra.functions import Functions
 from infra.messaging import Messaging
 from infra.monitoring import Monitoring
+from infra.web import Web
 
 
 class TandemStack(Stack):
@@ -45,6 +46,12 @@ class TandemStack(Stack):
         self.api = Api(
             self, "Api", document=openapi, settings=settings, data=self.data, functions=self.functions
         )
+        # The app's CSP names the API by its id; the API (preflights, functions) allows the app's
+        # origin: the distribution exists between the two (see infra/web.py).
+        self.web = Web(self, "Web", settings=settings, api=self.api, data=self.data)
+        origins = tuple(dict.fromkeys((*settings.web_origins, *self.web.origins)))
+        self.functions.allow_web_origins(origins)
+        self.api.allow_web_origins(origins)
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -73,6 +80,12 @@ class TandemStack(Stack):
             value=self.messaging.inbound_sms_topic.topic_arn,
             description="Two-way SMS: set this topic as the program phone number's two-way channel "
             "(AWS End User Messaging SMS) so inbound texts reach NotifyInbound",
+        )
+        CfnOutput(
+            self,
+            "WebAppUrl",
+            value=self.web.url,
+            description="The web app (config.json beside index.html names the API and both pools)",
         )
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
         CfnOutput(self, "EventBusName", value=self.messaging.event_bus.event_bus_name)

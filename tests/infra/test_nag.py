@@ -22,6 +22,9 @@ pytestmark = pytest.mark.xdist_group("infra-nag")
 # Every rule the stack acknowledges. A new acknowledgement must be added here on purpose.
 EXPECTED_ACKNOWLEDGED = {
     "AwsSolutions-APIG4",
+    "AwsSolutions-CFR1",
+    "AwsSolutions-CFR2",
+    "AwsSolutions-CFR4",
     "AwsSolutions-COG2",
     "AwsSolutions-COG4",
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]",
@@ -34,7 +37,29 @@ EXPECTED_ACKNOWLEDGED = {
     "HIPAA.Security-APIGWSSLEnabled",
     "HIPAA.Security-LambdaDLQ",
     "HIPAA.Security-LambdaInsideVPC",
+    # The web app (infra/web.py): its buckets, its distribution, CDK's deployment handler and role
+    "AwsSolutions-IAM5[Action::s3:Abort*]",
+    "AwsSolutions-IAM5[Action::s3:DeleteObject*]",
+    "AwsSolutions-IAM5[Action::s3:GetBucket*]",
+    "AwsSolutions-IAM5[Action::s3:GetObject*]",
+    "AwsSolutions-IAM5[Action::s3:List*]",
+    "AwsSolutions-IAM5[Resource::<WebAppBucketFD18DA1F.Arn>/*]",
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]",
+    "HIPAA.Security-IAMNoInlinePolicy",
+    "HIPAA.Security-LambdaConcurrency",
+    "HIPAA.Security-S3BucketReplicationEnabled",
+    "HIPAA.Security-S3DefaultEncryptionKMS",
 }
+WEB_DEPLOYMENT_ONLY = {
+    "AwsSolutions-IAM5[Action::s3:Abort*]",
+    "AwsSolutions-IAM5[Action::s3:DeleteObject*]",
+    "AwsSolutions-IAM5[Action::s3:GetBucket*]",
+    "AwsSolutions-IAM5[Action::s3:GetObject*]",
+    "AwsSolutions-IAM5[Action::s3:List*]",
+    "HIPAA.Security-IAMNoInlinePolicy",
+    "HIPAA.Security-LambdaConcurrency",
+}
+"""Acknowledged only on CDK's web deployment handler and its role, never on Tandem's own functions."""
 STREAM_LIST_PREFIX = "AwsSolutions-IAM5[Resource::<"
 
 
@@ -68,6 +93,17 @@ def test_acknowledged_rules_are_the_reviewed_set(synthesized: tuple[cdk.App, Pat
         rule for rule in ids if rule.startswith(STREAM_LIST_PREFIX) and rule.endswith("/stream/*]")
     }
     assert ids - stream_lists == EXPECTED_ACKNOWLEDGED
+
+
+def test_only_cdks_web_deployment_gets_wildcard_s3_actions_inline_policies_and_no_concurrency_limit(
+    synthesized: tuple[cdk.App, Path],
+) -> None:
+    app, _ = synthesized
+    for ack in nag.acknowledgements(app):
+        if ack.rule_id in WEB_DEPLOYMENT_ONLY:
+            assert ack.path.startswith(("Tandem/Web/DeploymentRole", "Tandem/Custom::CDKBucketDeployment")), (
+                ack
+            )
 
 
 def test_only_the_participant_pool_may_go_without_mfa(synthesized: tuple[cdk.App, Path]) -> None:
