@@ -4,6 +4,7 @@
 import { announce, fill, field, h, showFieldErrors } from "../dom.js";
 import { dateTime, money, t } from "../i18n.js";
 import { days, typeLabel, weekNav } from "../week.js";
+import { twoStepCard } from "./security.js";
 
 const REFRESH_JOIN_MS = 30000;
 
@@ -72,7 +73,7 @@ async function weekPage(root, ctx, week = null) {
     const no = h("button", { type: "button" }, t("participant.cancel_keep"));
     const box = h("div", { class: "card", role: "group", "aria-labelledby": "cancel-q" },
       h("h2", { id: "cancel-q", tabindex: "-1" }, t("participant.cancel_question", { when: dateTime(entry.start, zone), type: typeLabel(entry.type) })),
-      h("p", {}, t("participant.cancel_policy")), reason, h("div", { class: "actions" }, yes, no));
+      h("p", {}, t("participant.cancel_policy", { hours: ctx.config.cancel_cutoff_hours ?? 24 })), reason, h("div", { class: "actions" }, yes, no));
     fill(cancelArea, box);
     box.querySelector("h2").focus();
     no.addEventListener("click", () => fill(cancelArea));
@@ -258,7 +259,7 @@ async function settingsPage(root, ctx) {
     }
   }
 
-  fill(root, h("h1", { tabindex: "-1" }, t("participant.settings_title")), form, feed);
+  fill(root, h("h1", { tabindex: "-1" }, t("participant.settings_title")), form, feed, await twoStepCard(ctx));
 }
 
 function notice(text) {
