@@ -12,7 +12,10 @@ from local.webapp import WebApp
 APP = WebApp(
     cognito_endpoint="http://127.0.0.1:5000",
     region="us-east-1",
-    pools={"participant": {"user_pool_id": "p", "client_id": "pc"}, "staff": {"user_pool_id": "s", "client_id": "sc"}},
+    pools={
+        "participant": {"user_pool_id": "p", "client_id": "pc"},
+        "staff": {"user_pool_id": "s", "client_id": "sc"},
+    },
     api_url="http://127.0.0.1:8000",
     own_origins=("http://localhost:8000", "http://127.0.0.1:8000"),
     policy={"room_opens_minutes": 15, "cancel_cutoff_hours": 24},
@@ -65,7 +68,8 @@ def test_config_ignores_a_host_that_is_not_the_runtimes_own():
 
 
 @pytest.mark.parametrize(
-    "path", ["/app/../local/settings.py", "/app/%2e%2e/README.md", "/app//etc/passwd", "/app/js", "/app/nope.js"]
+    "path",
+    ["/app/../local/settings.py", "/app/%2e%2e/README.md", "/app//etc/passwd", "/app/js", "/app/nope.js"],
 )
 def test_nothing_outside_the_app_directory_is_served(path: str):
     status, _, body = APP.serve(path, "127.0.0.1:8000")
