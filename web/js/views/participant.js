@@ -39,14 +39,15 @@ async function weekPage(root, ctx, week = null) {
     const parts = [h("span", { class: "what" }, typeLabel(entry.type))];
     if (entry.status !== "booked") parts.push(h("span", { class: "badge" }, t(`participant.status_${entry.status}`)));
     if (entry.private) parts.push(h("span", { class: "badge" }, t("participant.private")));
-    if (entry.status === "booked" && entry.session_id) {
+    if (entry.status === "booked" && entry.session_id && !entry.group_id) {
+      // Sessions have video rooms (GET /sessions/{id}/join); group occurrences do not yet.
       parts.push(h("button", {
         type: "button", class: "primary", hidden: !roomOpen(entry.start, entry.end),
         "aria-label": t("participant.join_named", { type: typeLabel(entry.type) }),
         dataset: { opens: entry.start, ends: entry.end },
         onclick: () => join(entry),
       }, t("participant.join")));
-      if (!entry.group_id && Date.parse(entry.start) > Date.now()) {
+      if (Date.parse(entry.start) > Date.now()) {
         parts.push(h("button", {
           type: "button", class: "danger", onclick: () => askCancel(entry),
           "aria-label": t("participant.cancel_named", { type: typeLabel(entry.type), when: dateTime(entry.start, zone) }),
