@@ -31,6 +31,8 @@ from functions.common import cors
 from functions.common.errors import PROBLEM_BASE
 from functions.common.http import PROBLEM_JSON, problem_body
 from functions.openapi import FUNCTION_KEY
+from local.webapp import PREFIX as WEB_PREFIX
+from local.webapp import WebApp
 from local.workers import FunctionTimeout, Invoke, invoke_in_process
 
 SentSms = Callable[[], list[dict[str, str]]]
@@ -120,6 +122,8 @@ class Gateway:
     web_origins: tuple[str, ...] = ()
     """Web origins allowed to call the API from a browser (`functions.common.cors`): the
     gateway answers their preflights and adds CORS headers to its own errors."""
+    web_app: WebApp | None = None
+    """The web app served at `/app/` (`local.webapp`); None: those paths are 404."""
 
     def __post_init__(self) -> None:
         self.operations: dict[tuple[str, str], Operation] = {}
@@ -267,6 +271,10 @@ def handle(
             return _not_allowed(method, path, list(LOCAL_METHODS))
         status, hdrs, payload = _docs(gateway, path, urlsplit(raw_path).query)
         return status, list(hdrs.items()), payload
+    if gateway.web_app is not None and (path == WEB_PREFIX or path.startswith(WEB_PREFIX + "/")):
+        if method not in LOCAL_METHODS:
+            return _not_allowed(method, path, list(LOCAL_METHODS))
+        return gateway.web_app.serve(path, _header(headers, "Host"))
     local_view = {SENT_SMS_PATH: gateway.sent_sms, INVITATIONS_PATH: gateway.invitations}.get(path)
     if local_view is not None:
         if method not in LOCAL_METHODS:

@@ -42,6 +42,7 @@ from local.settings import (
     SENDER_EMAIL,
     LocalSettings,
 )
+from local.webapp import WebApp
 from local.workers import Invoke, WorkerPool
 
 CLIENT_SERVICES = (
@@ -296,6 +297,23 @@ def _start(settings: LocalSettings, moto: Any, started: list[Callable[[], None]]
         invitations=cognito_mail.invitations,
         invoker=pool.invoke,
         web_origins=settings.web_origins,
+        web_app=WebApp(
+            cognito_endpoint=settings.aws_endpoint_url,
+            region=REGION,
+            pools={
+                "participant": {
+                    "user_pool_id": resources.user_pool_id,
+                    "client_id": resources.user_pool_client_id,
+                },
+                "staff": {
+                    "user_pool_id": resources.staff_user_pool_id,
+                    "client_id": resources.staff_user_pool_client_id,
+                },
+            },
+            api_url=settings.api_url,
+            own_origins=settings.own_origins,
+            policy=web_policy(),
+        ),
     )
     server = gw.make_server(gateway, settings.host, settings.api_port, log)
     started.append(server.server_close)
@@ -370,12 +388,22 @@ def topic_pollers(
     return found
 
 
+def web_policy() -> dict[str, int]:
+    """The program rules the web app states, as the local schedule function applies them (its
+    settings' defaults: the runtime sets neither variable)."""
+    from functions.schedule.deps import ScheduleSettings
+
+    fields = ScheduleSettings.model_fields
+    return {name: int(fields[name].default) for name in ("room_opens_minutes", "cancel_cutoff_hours")}
+
+
 def banner(runtime: Runtime, started: float) -> str:
     s = runtime.settings
     lines = [
         "",
         f"Tandem local runtime ready in {time.monotonic() - started:.1f}s",
         f"  API          {s.api_url}",
+        f"  Web app      {s.api_url}/app/   (sign in as a demo person below)",
         f"  Swagger UI   {s.api_url}/docs",
         f"  AWS (moto)   {s.aws_endpoint_url}   region {REGION}",
         f"  User pool    {runtime.resources.user_pool_id}   client {runtime.resources.user_pool_client_id}"

@@ -58,11 +58,14 @@ class LocalSettings:
         )
 
     @property
+    def own_origins(self) -> tuple[str, ...]:
+        """The runtime's own origin, as `localhost` and as 127.0.0.1 (where the web app is served)."""
+        return (f"http://localhost:{self.api_port}", f"http://127.0.0.1:{self.api_port}")
+
+    @property
     def web_origins(self) -> tuple[str, ...]:
-        """The runtime's own origin (as `localhost` and as 127.0.0.1: the web app it serves),
-        then `TANDEM_WEB_ORIGINS`."""
-        own = (f"http://localhost:{self.api_port}", f"http://127.0.0.1:{self.api_port}")
-        return parse_origins([*own, *self.extra_web_origins])
+        """The runtime's own origins (the web app it serves), then `TANDEM_WEB_ORIGINS`."""
+        return parse_origins([*self.own_origins, *self.extra_web_origins])
 
     @property
     def api_url(self) -> str:
