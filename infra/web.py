@@ -16,8 +16,8 @@
   (CloudFront's caching-disabled policy on its path, `Cache-Control: no-store` to browsers). The
   other files are cached a day at the edge and revalidated by browsers on every load
   (`no-cache`: without a build step no file name carries a content hash); each deployment (one
-  sync of `web/` and `config.json`, pruning removed files) invalidates the distribution, so a
-  new version reaches everyone at once.
+  sync of `web/`, less `NOT_DEPLOYED`, and `config.json`, pruning removed files) invalidates the
+  distribution, so a new version reaches everyone at once.
 
 How the app's origin and the API's meet without a dependency cycle: the CSP's `connect-src`
 names the API exactly, `https://<rest api id>.execute-api.<region>.amazonaws.com`, built from
@@ -45,6 +45,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from functions.schedule.deps import STATED_RULES, stated_rules
 from infra import nag
 from infra.api import Api
 from infra.config import Settings
@@ -54,11 +55,15 @@ from infra.functions import LOG_RETENTION
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 WEB_DIR: Final = REPO_ROOT / "web"
 CONFIG_FILE: Final = "config.json"
-CONFIG_KEYS: Final = ("api_url", "region", "cognito_endpoint", "pools", "stage")
-"""What `config.json` holds: `api_url` (the stage's base URL, ending in `/`), `region`,
-`cognito_endpoint` (`https://cognito-idp.<region>.amazonaws.com/`, where the app calls
-InitiateAuth and the other public Cognito actions), `pools` (`participant` and `staff`, each
-`{"user_pool_id", "client_id"}`) and `stage`."""
+CONFIG_KEYS: Final = ("api_url", "region", "cognito_endpoint", "pools", "stage", *STATED_RULES)
+"""What `config.json` holds (as `local.webapp` serves it locally): `api_url` (the stage's base URL,
+ending in `/`), `region`, `cognito_endpoint` (`https://cognito-idp.<region>.amazonaws.com/`, where
+the app calls InitiateAuth and the other public Cognito actions), `pools` (`participant` and
+`staff`, each `{"user_pool_id", "client_id"}`), `stage`, and the program rules the app states
+(`room_opens_minutes`, `cancel_cutoff_hours`: what the schedule function enforces)."""
+NOT_DEPLOYED: Final = (".*", f"/{CONFIG_FILE}", "/tests/")
+"""What of `web/` stays home (gitignore patterns): dotfiles, a `config.json` of its own (the stack
+writes that one) and the app's unit tests."""
 CACHE_CONTROL: Final = {"app": "no-cache", "config": "no-store"}
 """What browsers are told (CloudFront's cache follows its cache policies, not these)."""
 HSTS_MAX_AGE: Final = Duration.days(730)
@@ -99,7 +104,6 @@ def content_security_policy(connect_origins: list[str]) -> str:
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
-        "manifest-src": ["'self'"],
         "connect-src": ["'self'", *connect_origins],
         "base-uri": ["'none'"],
         "form-action": ["'none'"],
@@ -349,16 +353,14 @@ class Web(Construct):
                 },
             },
             "stage": settings.stage,
+            **stated_rules(),
         }
         assert tuple(config) == CONFIG_KEYS
         self.deployment = s3deploy.BucketDeployment(
             self,
             "Deployment",
             sources=[
-                # Dotfiles (web/.gitkeep) stay home, and so would a web/config.json (this one wins).
-                s3deploy.Source.asset(
-                    str(WEB_DIR), exclude=[".*", f"/{CONFIG_FILE}"], ignore_mode=IgnoreMode.GIT
-                ),
+                s3deploy.Source.asset(str(WEB_DIR), exclude=list(NOT_DEPLOYED), ignore_mode=IgnoreMode.GIT),
                 s3deploy.Source.json_data(CONFIG_FILE, config),
             ],
             destination_bucket=self.bucket,

@@ -391,10 +391,9 @@ def topic_pollers(
 def web_policy() -> dict[str, int]:
     """The program rules the web app states, as the local schedule function applies them (its
     settings' defaults: the runtime sets neither variable)."""
-    from functions.schedule.deps import ScheduleSettings
+    from functions.schedule.deps import stated_rules
 
-    fields = ScheduleSettings.model_fields
-    return {name: int(fields[name].default) for name in ("room_opens_minutes", "cancel_cutoff_hours")}
+    return stated_rules()
 
 
 def banner(runtime: Runtime, started: float) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Final
 
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -45,6 +45,18 @@ class ScheduleSettings(ApiSettings, Part2Settings):
             buffer=timedelta(minutes=self.buffer_minutes),
             cancel_cutoff=timedelta(hours=self.cancel_cutoff_hours),
         )
+
+
+STATED_RULES: Final = ("room_opens_minutes", "cancel_cutoff_hours")
+"""The schedule settings the web app states to people (its `config.json`): how many minutes before
+a session its room opens, and the cancellation cutoff in hours."""
+
+
+def stated_rules() -> dict[str, int]:
+    """`STATED_RULES` as the schedule function applies them: their defaults, since no stage sets
+    `ROOM_OPENS_MINUTES` or `CANCEL_CUTOFF_HOURS` (neither the CDK stack nor the local runtime)."""
+    fields = ScheduleSettings.model_fields
+    return {name: int(fields[name].default) for name in STATED_RULES}
 
 
 def settings() -> ScheduleSettings:

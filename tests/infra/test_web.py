@@ -17,9 +17,11 @@ import pytest
 
 from functions.catalog import ENTRYPOINTS
 from functions.common.cors import ORIGINS_ENV
+from functions.schedule.deps import STATED_RULES, stated_rules
 from infra import nag
 from infra.config import Settings
 from infra.web import CONFIG_FILE, CONFIG_KEYS, WEB_DIR
+from local.webapp import security_headers as local_security_headers
 from tests.infra.conftest import Synth, synthesize
 from tests.infra.test_stack import WEB_DEPLOYMENT_HANDLER, Resources, function_id, of_type, props, rendered
 
@@ -306,6 +308,30 @@ def test_every_answer_carries_hsts_nosniff_no_framing_no_referrer_and_no_powerfu
         assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
 
 
+def test_the_local_runtime_serves_the_app_with_the_same_policy(resources: Resources) -> None:
+    """A page that breaks the policy breaks under `make serve` and in the browser tests too."""
+    local = dict(local_security_headers(("http://127.0.0.1:5000",)))
+    policy = headers_policy(resources, behaviors(resources)["*"])
+    cloud = csp_directives(policy)
+    served = {
+        name: sources
+        for name, sources in (d.split(maxsplit=1) for d in local["Content-Security-Policy"].split("; "))
+    }
+    assert set(served) == set(cloud)
+    for name, sources in served.items():
+        if name != "connect-src":  # the API and Cognito of each place
+            assert sources.split() == cloud[name], name
+    security = policy["SecurityHeadersConfig"]
+    assert local["X-Content-Type-Options"] == "nosniff"
+    assert security["ContentTypeOptions"] == {"Override": True}
+    assert local["X-Frame-Options"] == security["FrameOptions"]["FrameOption"]
+    assert local["Referrer-Policy"] == security["ReferrerPolicy"]["ReferrerPolicy"]
+    extra = custom_headers(policy)
+    assert local["Cross-Origin-Opener-Policy"] == extra["Cross-Origin-Opener-Policy"]
+    # CloudFront turns off every feature the local runtime does (and a few more the app never uses)
+    assert set(local["Permissions-Policy"].split(", ")) <= set(extra["Permissions-Policy"].split(", "))
+
+
 def test_config_json_is_never_cached_and_the_app_is_revalidated(resources: Resources) -> None:
     app, config = behaviors(resources)["*"], behaviors(resources)[f"/{CONFIG_FILE}"]
     # Given config.json: CloudFront does not cache it and browsers may not store it
@@ -325,14 +351,16 @@ def test_the_deployment_syncs_web_and_invalidates_the_whole_distribution(bare: S
     assert found["Prune"] is True
     assert found["DistributionId"] == {"Ref": only(bare.resources, "AWS::CloudFront::Distribution")}
     assert found["DistributionPaths"] == ["/*"]
-    # The web/ asset holds web/ without dotfiles (web/.gitkeep) and without a config.json of its own
+    # The web/ asset holds the app: web/ without dotfiles, a config.json of its own or the app's tests
+    relative = [path.relative_to(WEB_DIR) for path in WEB_DIR.rglob("*") if path.is_file()]
     expected = {
-        path.relative_to(WEB_DIR).as_posix()
-        for path in WEB_DIR.rglob("*")
-        if path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(WEB_DIR).parts)
-        and path.relative_to(WEB_DIR).as_posix() != CONFIG_FILE
+        path.as_posix()
+        for path in relative
+        if not any(part.startswith(".") for part in path.parts)
+        and path.as_posix() != CONFIG_FILE
+        and path.parts[0] != "tests"
     }
+    assert "index.html" in expected
     staged = [bare.outdir / f"asset.{key.removesuffix('.zip')}" for key in found["SourceObjectKeys"]]
     (web,) = [asset for asset in staged if not (asset / CONFIG_FILE).exists()]
     assert {path.relative_to(web).as_posix() for path in web.rglob("*") if path.is_file()} == expected
@@ -364,6 +392,12 @@ def test_config_json_names_the_stacks_api_region_and_both_pools(bare: Synth) -> 
     for name, (pool, client) in pools.items():
         assert config["pools"][name] == {"user_pool_id": "${" + pool + "}", "client_id": "${" + client + "}"}
     assert config["stage"] == "dev"
+    # And the rules it states are the ones the schedule function applies: no function is told others
+    assert set(STATED_RULES) == {"room_opens_minutes", "cancel_cutoff_hours"}  # what web/js reads
+    assert {name: config[name] for name in STATED_RULES} == stated_rules()
+    for body in of_type(resources, "AWS::Lambda::Function").values():
+        variables = props(body).get("Environment", {}).get("Variables", {})
+        assert not {"ROOM_OPENS_MINUTES", "CANCEL_CUTOFF_HOURS"} & set(variables)
 
 
 def test_the_deployment_handler_is_the_only_function_outside_the_catalog(resources: Resources) -> None:
