@@ -192,6 +192,23 @@ function accountText(account) {
   return status;
 }
 
+/** "More" of a paged list: `load()` fetches and draws the next page and answers how many are
+ * shown (announced); a failure is said under `area`. */
+function moreButton(load, area) {
+  return h("button", {
+    type: "button",
+    onclick: async (e) => {
+      e.target.disabled = true;
+      try {
+        announce(t("coordinator.more_loaded", { count: await load() }));
+      } catch (err) {
+        e.target.disabled = false;
+        area.append(alertText(problemText(err)));
+      }
+    },
+  }, t("coordinator.more"));
+}
+
 /** A question with Yes / No under `area`; `onYes` runs with the Yes button (disabled meanwhile). */
 function confirmStep(area, { question, explain, yes, onYes, back }) {
   const id = uid("confirm");
@@ -235,19 +252,7 @@ async function peoplePage(root, ctx) {
   }
 
   function drawList() {
-    const more = cursor ? h("button", {
-      type: "button",
-      onclick: async (e) => {
-        e.target.disabled = true;
-        try {
-          await loadList(true);
-          announce(t("coordinator.more_loaded", { count: items.length }));
-        } catch (err) {
-          e.target.disabled = false;
-          listArea.append(alertText(problemText(err)));
-        }
-      },
-    }, t("coordinator.more")) : null;
+    const more = cursor ? moreButton(async () => { await loadList(true); return items.length; }, listArea) : null;
     fill(listArea, items.length
       ? table(t("coordinator.people_caption", { kind: t(`coordinator.kinds_${s.kind}`) }),
         [t("coordinator.name"), t("coordinator.email"), t("coordinator.time_zone"), t("coordinator.state"), t("coordinator.account")],
@@ -288,6 +293,7 @@ async function peoplePage(root, ctx) {
     async function act(path, done) {
       const { data } = await ctx.api("POST", `/people/${id}/${path}`);
       replace(data);
+      detailArea.querySelector("h2")?.focus(); // the button pressed is gone: back to the person
       announce(t(done, { name: data.display_name }));
     }
 
@@ -774,7 +780,7 @@ async function intensityPage(root, ctx, week = undefined) {
       : h("p", {}, none));
   fill(root, heading(t("coordinator.intensity_title", { week: data.week })),
     weekNav(data.week, go),
-    h("p", { "aria-live": "polite" }, t("coordinator.within", { count: data.within })),
+    h("p", {}, t("coordinator.within", { count: data.within })),
     part("under-h", t("coordinator.under"), data.under, t("coordinator.under_none")),
     part("over-h", t("coordinator.over"), data.over, t("coordinator.over_none")));
 }
@@ -914,22 +920,13 @@ async function failuresPage(root, ctx, month = undefined) {
       h("td", {}, t(`coordinator.channel_${f.channel}`)),
       h("td", {}, f.reason),
       h("td", { class: "num" }, String(f.attempts)))));
-    const more = cursor ? h("button", {
-      type: "button",
-      onclick: async (e) => {
-        e.target.disabled = true;
-        try {
-          const { data: next } = await ctx.api("GET", "/notifications/failures", { query: { month: data.month, cursor } });
-          items = [...items, ...next.items];
-          cursor = next.next_cursor;
-          await draw();
-          announce(t("coordinator.more_loaded", { count: items.length }));
-        } catch (err) {
-          e.target.disabled = false;
-          listArea.append(alertText(problemText(err)));
-        }
-      },
-    }, t("coordinator.more")) : null;
+    const more = cursor ? moreButton(async () => {
+      const { data: next } = await ctx.api("GET", "/notifications/failures", { query: { month: data.month, cursor } });
+      items = [...items, ...next.items];
+      cursor = next.next_cursor;
+      await draw();
+      return items.length;
+    }, listArea) : null;
     fill(listArea, items.length
       ? [h("table", {}, h("caption", {}, t("coordinator.failures_caption", { zone })),
         h("thead", {}, h("tr", {}, [t("coordinator.failed_at"), t("coordinator.person"), t("coordinator.message_kind"),
