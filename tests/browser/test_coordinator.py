@@ -138,6 +138,27 @@ def test_a_coordinator_adds_two_partners_and_a_therapist_and_forms_the_couple(ap
     expect(people.get_by_role("row", name=re.compile("Sky Vega"))).to_contain_text("Deactivated")
     page.get_by_role("region", name="Sky Vega").get_by_role("button", name="Reactivate").click()
     expect(people.get_by_role("row", name=re.compile("Sky Vega"))).to_contain_text("Invited")
+    # When Casey, who has no account yet, is sent the invitation
+    people.get_by_role("button", name="Casey Brooks").click()
+    page.get_by_role("region", name="Casey Brooks").get_by_role("button", name="Send invitation").click()
+    # Then Casey's account is invited
+    expect(people.get_by_role("row", name=re.compile("Casey Brooks"))).to_contain_text("Invited")
+    # When Alex, who has chosen a password, would be invited again
+    people.get_by_role("button", name="Alex Rivera").click()
+    alex = page.get_by_role("region", name="Alex Rivera")
+    alex.get_by_role("button", name="Re-send invitation").click()
+    # Then the API's answer is shown: there is no invitation to resend
+    expect(alex.get_by_role("alert")).to_contain_text("already chosen a password")
+    # When Dr. Kim has lost her authenticator
+    page.get_by_label("Show").select_option("clinician")
+    people.get_by_role("button", name="Dr. Kim Lee").click()
+    kim = page.get_by_role("region", name="Dr. Kim Lee")
+    kim.get_by_role("button", name="Reset lost authenticator").click()
+    kim.get_by_role("group", name="Reset the authenticator of Dr. Kim Lee?").get_by_role(
+        "button", name="Yes, reset it"
+    ).click()
+    # Then the coordinator is told it is done
+    expect(page.get_by_role("status")).to_have_text("The authenticator of Dr. Kim Lee is reset.")
     # And nothing about whom the coordinator looked at is in the URL
     assert page.url.endswith("/app/#/people"), page.url
 
@@ -239,6 +260,10 @@ def test_a_coordinator_checks_eligibility_reads_failed_messages_and_works_in_spa
         notify.put_item(
             TableName=app.runtime.state["tables"]["notify"], Item=to_item(failure.to_attributes())
         )
+    # And a plan of Casey's whose member the payer does not know (the local clearinghouse's SIM-NOTFOUND)
+    casey = {"first_name": "Casey", "last_name": "Brooks", "birth_date": "1991-05-14"}
+    plan = {"payer_name": "Harbor Health HMO", "payer_id": "HHH01", "plan_type": "HMO", "patient": casey}
+    api_post(app, "/participants/per_democasey/plans", {**plan, "member_id": "SIM-NOTFOUND-0042"})
     app.open()
     app.sign_in_as("coordinator")
     page = app.page
@@ -256,6 +281,19 @@ def test_a_coordinator_checks_eligibility_reads_failed_messages_and_works_in_spa
     expect(result.get_by_role("table")).to_contain_text("Mental health, in network")
     expect(result.get_by_role("table")).to_contain_text("copay")
     app.check("eligibility-result")
+    # When the coordinator checks Casey's new plan
+    page.get_by_label("Participant").select_option(label="Casey Brooks · casey@tandem.example")
+    expect(plans.get_by_role("row", name=re.compile("Self-pay"))).to_contain_text(
+        "Self-pay: nothing to check"
+    )
+    plans.get_by_role("button", name="Check eligibility with Harbor Health HMO").click()
+    # Then the result is a rejection, with the payer's code and what to do about it
+    rejected = page.get_by_role("region", name="Latest result: Harbor Health HMO")
+    expect(rejected).to_contain_text("Rejected")
+    rejection = rejected.get_by_role("row", name=re.compile("^75"))
+    expect(rejection).to_contain_text("Subscriber/insured not found")
+    expect(rejection).to_contain_text("Correct the inquiry and check again")
+    app.check("eligibility-rejected")
 
     # When the coordinator opens the failed messages
     open_page(page, "Failed messages", "Failed messages")

@@ -140,9 +140,15 @@ function hoursBetween(start, end) {
 
 function locale() { return language() === "es" ? "es-US" : "en-US"; }
 
+/** From one calendar date to another (the end may be open); neither: not stated. */
+function dateRange(from, to) {
+  if (!from && !to) return t("coordinator.not_said");
+  return t("coordinator.date_range", { from: dateText(from), to: to ? dateText(to) : t("coordinator.open_ended") });
+}
+
 /** A calendar date ("2026-01-01") as the reader's language writes it. */
 function dateText(iso) {
-  if (!iso) return t("common.none");
+  if (!iso) return t("coordinator.not_said");
   return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeZone: "UTC" }).format(new Date(`${iso}T00:00:00Z`));
 }
 
@@ -838,7 +844,7 @@ async function coverage(area, ctx, participantId) {
           h("td", {}, plan.plan_type),
           h("td", {}, plan.member_id_last4 ? `…${plan.member_id_last4}` : t("common.none")),
           h("td", {}, t(`coordinator.plan_status_${plan.status}`)),
-          h("td", {}, t("coordinator.date_range", { from: dateText(plan.effective_from), to: plan.effective_to ? dateText(plan.effective_to) : t("coordinator.open_ended") })),
+          h("td", {}, dateRange(plan.effective_from, plan.effective_to)),
           h("td", {}, plan.plan_type === "SELF_PAY" ? t("coordinator.self_pay") : h("button", {
             type: "button", class: "primary", "aria-label": t("coordinator.check_named", { payer: plan.payer_name }),
             onclick: (e) => check(plan, e.target),
@@ -855,7 +861,7 @@ function eligibilityResult(r, zone) {
     r.stale ? h("p", { class: "notice" }, h("strong", {}, t("coordinator.stale")), r.stale_reason ? ` ${r.stale_reason}` : "") : null,
     h("dl", { class: "facts" },
       h("dt", {}, t("coordinator.checked_at")), h("dd", {}, dateTime(r.checked_at, zone)),
-      h("dt", {}, t("coordinator.plan_dates")), h("dd", {}, t("coordinator.date_range", { from: dateText(r.plan_begin), to: r.plan_end ? dateText(r.plan_end) : t("coordinator.open_ended") })),
+      h("dt", {}, t("coordinator.plan_dates")), h("dd", {}, dateRange(r.plan_begin, r.plan_end)),
       r.plan_description ? [h("dt", {}, t("coordinator.plan_description")), h("dd", {}, r.plan_description)] : null,
       r.insurance_type_name ? [h("dt", {}, t("coordinator.insurance_type")), h("dd", {}, r.insurance_type_name)] : null,
       (r.active_service_types || []).length
