@@ -250,7 +250,9 @@ async function peoplePage(root, ctx) {
   let cursor = null;
 
   async function loadList(more = false) {
-    const { data } = await ctx.api("GET", "/people", { query: { kind: s.kind, limit: PAGE_SIZE, cursor: more ? cursor : null } });
+    const kind = s.kind;
+    const { data } = await ctx.api("GET", "/people", { query: { kind, limit: PAGE_SIZE, cursor: more ? cursor : null } });
+    if (s.kind !== kind) return; // another kind was chosen meanwhile
     items = more ? [...items, ...data.items] : data.items;
     cursor = data.next_cursor;
     drawList();
@@ -546,9 +548,11 @@ async function couplesPage(root, ctx) {
       fill(out);
       error.hidden = true;
       fields.hidden = true;
-      if (!el.participant.value) return;
+      const participant = el.participant.value;
+      if (!participant) return;
       try {
-        const { data } = await ctx.api("GET", `/participants/${encodeURIComponent(el.participant.value)}/care-team`);
+        const { data } = await ctx.api("GET", `/participants/${encodeURIComponent(participant)}/care-team`);
+        if (el.participant.value !== participant) return; // chosen again meanwhile
         for (const [name] of slots) el[name].value = data[name] || "";
         fields.hidden = false;
       } catch (err) {
@@ -595,15 +599,19 @@ async function couplesPage(root, ctx) {
     async function findCouple() {
       couple = null;
       fill(coupleOut);
-      s.planPartner = el.partner.value;
-      if (!el.partner.value) return;
-      const { data: team } = await ctx.api("GET", `/participants/${encodeURIComponent(el.partner.value)}/care-team`);
+      fill(result); // a proposal for another couple no longer stands
+      const partner = el.partner.value;
+      s.planPartner = partner;
+      if (!partner) return;
+      const { data: team } = await ctx.api("GET", `/participants/${encodeURIComponent(partner)}/care-team`);
+      if (el.partner.value !== partner) return; // chosen again meanwhile: the newer choice answers
       if (!team.couple_id) {
-        fill(coupleOut, t("coordinator.no_couple", { name: dir.name(el.partner.value) }));
+        fill(coupleOut, t("coordinator.no_couple", { name: dir.name(partner) }));
         return;
       }
       const { data } = await ctx.api("GET", `/couples/${encodeURIComponent(team.couple_id)}`);
       await dir.load([...data.partner_ids, data.couples_therapist_id]);
+      if (el.partner.value !== partner) return;
       couple = data;
       fill(coupleOut, t("coordinator.couple_is", {
         a: dir.name(data.partner_ids[0]), b: dir.name(data.partner_ids[1]), therapist: dir.name(data.couples_therapist_id),
@@ -804,18 +812,22 @@ async function eligibilityPage(root, ctx) {
   const show = () => {
     s.eligibilityFor = select.value;
     if (!select.value) { fill(area); return Promise.resolve(); }
-    return coverage(area, ctx, select.value).catch((err) => fill(area, alertText(problemText(err))));
+    const wanted = select.value;
+    return coverage(area, ctx, wanted, () => select.value === wanted).catch((err) => fill(area, alertText(problemText(err))));
   };
   select.addEventListener("change", show);
   await show();
 }
 
-async function coverage(area, ctx, participantId) {
+/** A participant's plans, a check per plan, and each plan's latest result; `current()` says
+ * whether this participant is still the one chosen (a newer choice draws instead). */
+async function coverage(area, ctx, participantId, current) {
   const id = encodeURIComponent(participantId);
   const [{ data: plans }, { data: results }] = await Promise.all([
     ctx.api("GET", `/participants/${id}/plans`),
     ctx.api("GET", `/participants/${id}/eligibility`),
   ]);
+  if (!current()) return;
   const out = h("div", { "aria-live": "polite" });
   const latest = new Map(results.items.map((r) => [r.plan_id, r]));
 
@@ -824,7 +836,7 @@ async function coverage(area, ctx, participantId) {
     fill(out, h("p", {}, t("coordinator.checking", { payer: plan.payer_name })));
     try {
       const { data } = await ctx.api("POST", `/participants/${id}/plans/${encodeURIComponent(plan.plan_id)}/eligibility-checks`, { idempotent: true });
-      await coverage(area, ctx, participantId);
+      await coverage(area, ctx, participantId, current);
       announce(t("coordinator.checked", { payer: data.payer_name, message: data.message }));
       area.querySelector(`#result-${CSS.escape(data.plan_id)}`)?.focus();
     } catch (err) {
