@@ -120,7 +120,7 @@ def test_a_new_participant_chooses_a_password_and_may_turn_on_two_step_sign_in(a
     app.check("two-step-set-up")
     page.get_by_label("6-digit code").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_text("Two-step sign-in is on")).to_be_visible()
+    expect(page.get_by_role("main").get_by_text("Two-step sign-in is on")).to_be_visible()
     # Then the next sign-in asks for the code
     page.get_by_role("button", name="Sign out").click()
     page.get_by_label("Email").fill(person["email"])

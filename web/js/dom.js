@@ -92,9 +92,22 @@ function fieldName(err) {
   return typeof err.field === "string" ? err.field.split(".").pop() : null;
 }
 
-/** Say something to screen-reader users (and show it) without moving focus. */
+const ANNOUNCE_SHOWN_MS = 6000;
+let announced = null;
+
+/** Say something to screen-reader users (and show it a few seconds) without moving focus. */
 export function announce(text) {
   const status = document.getElementById("status");
   status.textContent = "";
-  setTimeout(() => { status.textContent = text; }, 50);
+  clearTimeout(announced);
+  setTimeout(() => {
+    status.textContent = text;
+    announced = setTimeout(() => { status.textContent = ""; }, ANNOUNCE_SHOWN_MS);
+  }, 50);
+}
+
+/** Forget what was announced (a new page). */
+export function clearAnnouncement() {
+  clearTimeout(announced);
+  document.getElementById("status").textContent = "";
 }

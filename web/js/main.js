@@ -5,7 +5,7 @@
 
 import { Cognito } from "./cognito.js";
 import { api, configure } from "./api.js";
-import { announce, h, fill } from "./dom.js";
+import { announce, clearAnnouncement, h, fill } from "./dom.js";
 import { initialLanguage, setLanguage, t } from "./i18n.js";
 import * as session from "./session.js";
 import { signIn } from "./views/signin.js";
@@ -78,6 +78,7 @@ async function render() {
     h("a", { href: `#/${p.id}`, "aria-current": p === page ? "page" : null }, t(p.label))))));
   document.title = `${t(page.label)} · Tandem`;
   const root = main();
+  clearAnnouncement();
   fill(root, h("p", { class: "loading" }, t("common.loading")));
   try {
     await page.render(root, ctx);
