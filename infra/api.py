@@ -125,6 +125,10 @@ def _request_parameters(path: str, parameters: list[Mapping[str, Any]]) -> dict[
     return dict(sorted(found.items()))
 
 
+TOKEN_MINUTES = 15
+"""ID and access token lifetime: how long a deactivated person's last token can still reach the API."""
+
+
 class Api(Construct):
     """Two user pools (participants: TOTP optional; staff: TOTP required), each with its groups and app
     client, the REST API stage `v1` whose Cognito authorizer accepts either, and its WAF web ACL."""
@@ -323,8 +327,10 @@ class Api(Construct):
             auth_flows=cognito.AuthFlow(user_password=True, user_srp=True),
             prevent_user_existence_errors=True,
             enable_token_revocation=True,
-            id_token_validity=Duration.minutes(60),
-            access_token_validity=Duration.minutes(60),
+            # Short-lived: the API cannot revoke an ID token, so a deactivation (refresh tokens
+            # revoked) ends API access within this; the web app refreshes silently.
+            id_token_validity=Duration.minutes(TOKEN_MINUTES),
+            access_token_validity=Duration.minutes(TOKEN_MINUTES),
             refresh_token_validity=Duration.days(1),
             auth_session_validity=Duration.minutes(3),
             read_attributes=cognito.ClientAttributes()

@@ -214,6 +214,10 @@ def create_user_pool(cognito: Any, *, staff: bool = False) -> tuple[str, str]:
             GenerateSecret=False,
             ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
             PreventUserExistenceErrors="ENABLED",
+            # As in AWS (infra.api.TOKEN_MINUTES); moto issues 60-minute tokens whatever it is told.
+            IdTokenValidity=15,
+            AccessTokenValidity=15,
+            TokenValidityUnits={"IdToken": "minutes", "AccessToken": "minutes"},
         )["UserPoolClient"]["ClientId"]
     return pool_id, client_id
 

@@ -312,6 +312,7 @@ def _start(settings: LocalSettings, moto: Any, started: list[Callable[[], None]]
             },
             api_url=settings.api_url,
             own_origins=settings.own_origins,
+            policy=web_policy(),
         ),
     )
     server = gw.make_server(gateway, settings.host, settings.api_port, log)
@@ -385,6 +386,15 @@ def topic_pollers(
             poller = pollers.TopicPoller(sqs, entry, queue.url, queue.dlq_url, log, invoker=invoker)
             found.append((entry, poller))
     return found
+
+
+def web_policy() -> dict[str, int]:
+    """The program rules the web app states, as the local schedule function applies them (its
+    settings' defaults: the runtime sets neither variable)."""
+    from functions.schedule.deps import ScheduleSettings
+
+    fields = ScheduleSettings.model_fields
+    return {name: int(fields[name].default) for name in ("room_opens_minutes", "cancel_cutoff_hours")}
 
 
 def banner(runtime: Runtime, started: float) -> str:

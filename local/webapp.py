@@ -74,6 +74,9 @@ class WebApp:
     """The runtime's API URL (what any unknown `Host` gets)."""
     own_origins: tuple[str, ...] = ()
     """The runtime's own origins: a `Host` naming one of them is where the API is called."""
+    policy: dict[str, int] | None = None
+    """What the app tells people about the program's rules (`room_opens_minutes`,
+    `cancel_cutoff_hours`): the schedule function's settings, which the API enforces."""
     root: Path = WEB_ROOT
 
     def config(self, api_url: str) -> dict[str, object]:
@@ -83,6 +86,7 @@ class WebApp:
             "cognito_endpoint": self.cognito_endpoint.rstrip("/") + "/",
             "pools": self.pools,
             "stage": "local",
+            **(self.policy or {}),
         }
 
     def serve(self, path: str, host: str | None) -> tuple[int, list[tuple[str, str]], bytes]:

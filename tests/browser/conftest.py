@@ -48,9 +48,10 @@ def chromium_path() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def web_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
-    """A runtime of the browser tests' own (they create people and book sessions)."""
+    """A runtime per test module (its tests create people, book and cancel sessions; another
+    module's story starts from the demo as seeded). It starts in a few seconds."""
     runtime = start_runtime(tmp_path_factory.mktemp("tandem-web"))
     yield runtime
     stop_runtime(runtime)

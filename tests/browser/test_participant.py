@@ -4,6 +4,7 @@ Spanish, every page passing axe-core."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -59,3 +60,54 @@ def test_the_app_speaks_spanish_and_keeps_the_choice(app: App):
     page.reload()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Iniciar sesión")
     app.check("iniciar-sesion")
+
+
+def test_a_participant_cancels_a_session_and_is_told_whether_it_was_late(app: App):
+    # Given Alex signed in, on the demo's week
+    week = app.runtime.seeded_week()
+    app.open()
+    app.sign_in_as("participant")
+    page = app.page
+    page.get_by_role("button", name="Next week").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(week)
+    # When Alex cancels the individual therapy session, confirming it
+    page.get_by_role("button", name=re.compile(r"^Cancel Individual therapy on ")).first.click()
+    expect(
+        page.get_by_role("heading", name=re.compile(r"^Cancel Individual therapy on .*\?$"))
+    ).to_be_visible()
+    expect(page.get_by_text("less than 24 hours before the start")).to_be_visible()
+    app.check("cancel-confirm")
+    page.get_by_label("Reason (optional)").fill("a work trip")
+    page.get_by_role("button", name="Yes, cancel it").click()
+    # Then the app says so (a late cancel when inside the cutoff), and the week shows it cancelled
+    expect(page.get_by_role("status")).to_contain_text("The session is cancelled.")
+    expect(page.get_by_text(re.compile(r"^(Cancelled|Late cancel)$")).first).to_be_visible()
+    token = app.runtime.id_token("participant")
+    items = app.runtime.get(f"/me/schedule?week={week}", token).json()["items"]
+    cancelled = [i for i in items if i["type"] == "individual" and i["status"] != "booked"]
+    assert len(cancelled) == 1
+    late = cancelled[0]["status"] == "late_cancelled"
+    said = page.get_by_role("status").inner_text()
+    assert ("late cancel" in said) == late
+
+
+def test_the_join_button_shows_only_while_the_room_is_open(app: App):
+    # Given Alex on the demo's week, before the room of the couple's session opens
+    week = app.runtime.seeded_week()
+    app.open()
+    app.sign_in_as("participant")
+    page = app.page
+    page.get_by_role("button", name="Next week").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(week)
+    token = app.runtime.id_token("participant")
+    items = app.runtime.get(f"/me/schedule?week={week}", token).json()["items"]
+    booked = [i for i in items if i["type"] == "couples" and i["status"] == "booked"]
+    first = min(booked, key=lambda i: i["start"])
+    join = page.get_by_role("button", name="Join Couples therapy")
+    expect(join).to_be_hidden()
+    # When the page's clock reaches ten minutes before its start (the room opens 15 minutes before)
+    page.clock.set_system_time(datetime.fromisoformat(first["start"]) - timedelta(minutes=10))
+    page.clock.run_for(31_000)  # the page looks again every 30 s
+    # Then its Join button shows
+    expect(join).to_be_visible()
+    app.check("join")

@@ -1032,8 +1032,9 @@ def test_app_clients_have_no_secret_and_short_tokens(resources: Resources) -> No
             "ALLOW_REFRESH_TOKEN_AUTH",
         }
         assert client["PreventUserExistenceErrors"] == "ENABLED"
-        assert client["IdTokenValidity"] == 60
-        assert client["AccessTokenValidity"] == 60
+        # A deactivated person's last ID token reaches the API for at most 15 minutes.
+        assert client["IdTokenValidity"] == 15
+        assert client["AccessTokenValidity"] == 15
         assert "custom:person_id" not in client["WriteAttributes"]
         assert "AllowedOAuthFlows" not in client
 

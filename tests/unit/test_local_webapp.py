@@ -12,9 +12,13 @@ from local.webapp import WebApp
 APP = WebApp(
     cognito_endpoint="http://127.0.0.1:5000",
     region="us-east-1",
-    pools={"participant": {"user_pool_id": "p", "client_id": "pc"}, "staff": {"user_pool_id": "s", "client_id": "sc"}},
+    pools={
+        "participant": {"user_pool_id": "p", "client_id": "pc"},
+        "staff": {"user_pool_id": "s", "client_id": "sc"},
+    },
     api_url="http://127.0.0.1:8000",
     own_origins=("http://localhost:8000", "http://127.0.0.1:8000"),
+    policy={"room_opens_minutes": 15, "cancel_cutoff_hours": 24},
 )
 
 
@@ -54,6 +58,8 @@ def test_config_names_the_api_at_the_pages_own_origin(host: str):
     assert config["api_url"] == f"http://{host}"
     assert config["cognito_endpoint"] == "http://127.0.0.1:5000/"
     assert config["pools"]["staff"] == {"user_pool_id": "s", "client_id": "sc"}
+    assert config["room_opens_minutes"] == 15
+    assert config["cancel_cutoff_hours"] == 24
 
 
 def test_config_ignores_a_host_that_is_not_the_runtimes_own():
@@ -62,7 +68,8 @@ def test_config_ignores_a_host_that_is_not_the_runtimes_own():
 
 
 @pytest.mark.parametrize(
-    "path", ["/app/../local/settings.py", "/app/%2e%2e/README.md", "/app//etc/passwd", "/app/js", "/app/nope.js"]
+    "path",
+    ["/app/../local/settings.py", "/app/%2e%2e/README.md", "/app//etc/passwd", "/app/js", "/app/nope.js"],
 )
 def test_nothing_outside_the_app_directory_is_served(path: str):
     status, _, body = APP.serve(path, "127.0.0.1:8000")
@@ -74,3 +81,14 @@ def test_the_bare_prefix_redirects_to_the_app():
     status, _, _ = reply = APP.serve("/app", None)
     assert status == 308
     assert headers_of(reply)["location"] == "/app/"
+
+
+def test_the_runtime_states_the_rules_the_schedule_function_applies():
+    from functions.schedule.deps import ScheduleSettings
+    from local.runtime import web_policy
+
+    fields = ScheduleSettings.model_fields
+    assert web_policy() == {
+        "room_opens_minutes": fields["room_opens_minutes"].default,
+        "cancel_cutoff_hours": fields["cancel_cutoff_hours"].default,
+    }

@@ -17,9 +17,15 @@ def test_the_web_apps_javascript_tests_pass():
     files = sorted(str(p) for p in (ROOT / "web" / "tests").glob("*.test.mjs"))
     assert files, "no JavaScript tests found"
     result = subprocess.run(
-        [str(NODE), "--test", "--test-reporter=tap", *files], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+        [str(NODE), "--test", "--test-reporter=tap", *files],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "# fail 0" in result.stdout
     passed = re.search(r"^# pass (\d+)$", result.stdout, re.MULTILINE)
-    assert passed and int(passed.group(1)) > 0, result.stdout
+    assert passed, result.stdout
+    assert int(passed.group(1)) > 0, result.stdout

@@ -1,6 +1,6 @@
 // Cognito's user-pool API, called directly from the browser with fetch (the public operations a
 // sign-in needs take no AWS signature). Hand-written rather than Amplify or
-// amazon-cognito-identity-js: the app has no bundler, and these six calls are all it needs.
+// amazon-cognito-identity-js: the app has no bundler, and these calls are all it needs.
 //
 // Flow: USER_PASSWORD_AUTH over HTTPS (the pool's client allows it and SRP), then Cognito's own
 // challenges: NEW_PASSWORD_REQUIRED at the first sign-in, MFA_SETUP (staff must enrol TOTP;
@@ -67,6 +67,29 @@ export class Cognito {
     const data = await this.call("VerifySoftwareToken", { Session: session, UserCode: code, FriendlyDeviceName: deviceName });
     if (data.Status !== "SUCCESS") throw new CognitoError("CodeMismatchException");
     return data.Session;
+  }
+
+  /** A signed-in person turning TOTP on for themself (participants may; staff must, at first
+   * sign-in): a new secret, then the code that proves it, then the preference. */
+  async associateForUser(accessToken) {
+    return (await this.call("AssociateSoftwareToken", { AccessToken: accessToken })).SecretCode;
+  }
+
+  async verifyForUser(accessToken, code, deviceName) {
+    const data = await this.call("VerifySoftwareToken", { AccessToken: accessToken, UserCode: code, FriendlyDeviceName: deviceName });
+    if (data.Status !== "SUCCESS") throw new CognitoError("CodeMismatchException");
+  }
+
+  async setTotp(accessToken, enabled) {
+    await this.call("SetUserMFAPreference", {
+      AccessToken: accessToken, SoftwareTokenMfaSettings: { Enabled: enabled, PreferredMfa: enabled },
+    });
+  }
+
+  /** Whether the signed-in person's sign-in asks for a TOTP code. */
+  async totpEnabled(accessToken) {
+    const data = await this.call("GetUser", { AccessToken: accessToken });
+    return (data.UserMFASettingList || []).includes("SOFTWARE_TOKEN_MFA");
   }
 
   /** New ID and access tokens from the refresh token (which stays the same). */

@@ -4,6 +4,7 @@
 import { announce, fill, field, h, showFieldErrors } from "../dom.js";
 import { dateTime, money, t } from "../i18n.js";
 import { days, typeLabel, weekNav } from "../week.js";
+import { twoStepCard } from "./security.js";
 
 const REFRESH_JOIN_MS = 30000;
 
@@ -38,14 +39,15 @@ async function weekPage(root, ctx, week = null) {
     const parts = [h("span", { class: "what" }, typeLabel(entry.type))];
     if (entry.status !== "booked") parts.push(h("span", { class: "badge" }, t(`participant.status_${entry.status}`)));
     if (entry.private) parts.push(h("span", { class: "badge" }, t("participant.private")));
-    if (entry.status === "booked" && entry.session_id) {
+    if (entry.status === "booked" && entry.session_id && !entry.group_id) {
+      // Sessions have video rooms (GET /sessions/{id}/join); group occurrences do not yet.
       parts.push(h("button", {
         type: "button", class: "primary", hidden: !roomOpen(entry.start, entry.end),
         "aria-label": t("participant.join_named", { type: typeLabel(entry.type) }),
         dataset: { opens: entry.start, ends: entry.end },
         onclick: () => join(entry),
       }, t("participant.join")));
-      if (!entry.group_id && Date.parse(entry.start) > Date.now()) {
+      if (Date.parse(entry.start) > Date.now()) {
         parts.push(h("button", {
           type: "button", class: "danger", onclick: () => askCancel(entry),
           "aria-label": t("participant.cancel_named", { type: typeLabel(entry.type), when: dateTime(entry.start, zone) }),
@@ -72,7 +74,7 @@ async function weekPage(root, ctx, week = null) {
     const no = h("button", { type: "button" }, t("participant.cancel_keep"));
     const box = h("div", { class: "card", role: "group", "aria-labelledby": "cancel-q" },
       h("h2", { id: "cancel-q", tabindex: "-1" }, t("participant.cancel_question", { when: dateTime(entry.start, zone), type: typeLabel(entry.type) })),
-      h("p", {}, t("participant.cancel_policy")), reason, h("div", { class: "actions" }, yes, no));
+      h("p", {}, t("participant.cancel_policy", { hours: ctx.config.cancel_cutoff_hours ?? 24 })), reason, h("div", { class: "actions" }, yes, no));
     fill(cancelArea, box);
     box.querySelector("h2").focus();
     no.addEventListener("click", () => fill(cancelArea));
@@ -258,7 +260,7 @@ async function settingsPage(root, ctx) {
     }
   }
 
-  fill(root, h("h1", { tabindex: "-1" }, t("participant.settings_title")), form, feed);
+  fill(root, h("h1", { tabindex: "-1" }, t("participant.settings_title")), form, feed, await twoStepCard(ctx));
 }
 
 function notice(text) {

@@ -22,7 +22,7 @@ export function signIn(root, ctx, { heading = t("common.sign_in_title"), intro =
   });
 }
 
-function errorText(err) {
+export function errorText(err) {
   const known = {
     NotAuthorizedException: "common.err_not_authorized",
     UserNotFoundException: "common.err_not_authorized",
@@ -96,7 +96,7 @@ function next(root, ctx, who, result, done) {
 
 function newPasswordStep(root, ctx, who, cognitoSession, done) {
   form(root, t("common.new_password_title"), t("common.new_password_intro"), [
-    field({ label: t("common.new_password"), name: "password", type: "password", required: true, autocomplete: "new-password", hint: t("common.password_hint"), attrs: { minlength: 12 } }),
+    field({ label: t("common.new_password"), name: "password", type: "password", required: true, autocomplete: "new-password", hint: t("common.password_hint") }),
     field({ label: t("common.confirm_password"), name: "confirm", type: "password", required: true, autocomplete: "new-password" }),
   ], t("common.save_password"), async (el) => {
     if (el.elements.password.value !== el.elements.confirm.value) {
@@ -111,8 +111,7 @@ function newPasswordStep(root, ctx, who, cognitoSession, done) {
 
 async function totpSetupStep(root, ctx, who, cognitoSession, done) {
   const { secret, session: associated } = await ctx.cognito.associateSoftwareToken(cognitoSession);
-  const issuer = "Tandem";
-  const uri = `otpauth://totp/${encodeURIComponent(issuer)}:${encodeURIComponent(who.username)}?secret=${secret}&issuer=${encodeURIComponent(issuer)}`;
+  const uri = otpauthUri(who.username, secret);
   const grouped = secret.match(/.{1,4}/g).join(" ");
   form(root, t("common.totp_setup_title"), t("common.totp_setup_intro"), [
     h("p", {}, t("common.totp_setup_key")),
@@ -135,4 +134,10 @@ function totpStep(root, ctx, who, cognitoSession, done) {
     });
     await next(root, ctx, who, result, done);
   });
+}
+
+/** The key as authenticator apps take it from a link (Key Uri Format). */
+export function otpauthUri(account, secret) {
+  const issuer = "Tandem";
+  return `otpauth://totp/${encodeURIComponent(issuer)}:${encodeURIComponent(account)}?secret=${secret}&issuer=${encodeURIComponent(issuer)}`;
 }
