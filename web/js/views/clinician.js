@@ -52,7 +52,8 @@ async function weekPage(root, ctx, week = null) {
     if (entry.group_id) parts.push(h("span", { class: "muted" }, t("clinician.group_you_lead")));
     else if (entry.attendee_ids.length) parts.push(h("span", { class: "people" }, entry.attendee_ids.map((id) => nameOf(names, id)).join(", ")));
     const when = dateTime(entry.start, zone);
-    if (entry.status === "booked" && entry.session_id) {
+    if (entry.status === "booked" && entry.session_id && !entry.group_id) {
+      // Sessions have video rooms (GET /sessions/{id}/join); group occurrences do not yet.
       parts.push(h("button", {
         type: "button", class: "primary", hidden: !roomOpen(entry.start, entry.end, opens),
         "aria-label": t("clinician.join_named", { type: what, when }),
