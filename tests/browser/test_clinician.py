@@ -62,6 +62,13 @@ def new_person(runtime: LocalRuntime, body: dict[str, Any]) -> tuple[str, str]:
     return str(person["person_id"]), email
 
 
+def new_clinician(runtime: LocalRuntime, name: str, role: str) -> tuple[str, str]:
+    """A clinician licensed in Texas, in one role."""
+    return new_person(
+        runtime, {"kind": "clinician", "display_name": name, "roles": [role], "licensed_states": ["TX"]}
+    )
+
+
 def new_participant(runtime: LocalRuntime, name: str, therapist: str) -> tuple[str, str]:
     """A participant in Texas whose individual therapist is `therapist`."""
     person, email = new_person(
@@ -77,20 +84,27 @@ def new_participant(runtime: LocalRuntime, name: str, therapist: str) -> tuple[s
     return person, email
 
 
-def participant_token(runtime: LocalRuntime, email: str) -> str:
-    """The participant's first sign-in from their invitation (a password of their own): their ID token."""
-    cognito, client = runtime.cognito(), runtime.state["user_pool_client_id"]
-    started = cognito.initiate_auth(
+def first_sign_in(runtime: LocalRuntime, email: str, client: str) -> dict[str, Any]:
+    """A first sign-in from the invitation: its temporary password, then one of their own
+    (`CHOSEN`). Cognito's answer to that: tokens, or the next challenge."""
+    started = runtime.cognito().initiate_auth(
         ClientId=client,
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": email, "PASSWORD": invitation(runtime, email)["temporary_password"]},
     )
-    done = cognito.respond_to_auth_challenge(
-        ClientId=client,
-        ChallengeName="NEW_PASSWORD_REQUIRED",
-        Session=started["Session"],
-        ChallengeResponses={"USERNAME": email, "NEW_PASSWORD": CHOSEN},
+    return dict(
+        runtime.cognito().respond_to_auth_challenge(
+            ClientId=client,
+            ChallengeName="NEW_PASSWORD_REQUIRED",
+            Session=started["Session"],
+            ChallengeResponses={"USERNAME": email, "NEW_PASSWORD": CHOSEN},
+        )
     )
+
+
+def participant_token(runtime: LocalRuntime, email: str) -> str:
+    """A participant's first sign-in (no second factor): their ID token."""
+    done = first_sign_in(runtime, email, runtime.state["user_pool_client_id"])
     return str(done["AuthenticationResult"]["IdToken"])
 
 
@@ -98,17 +112,7 @@ def staff_enrolled(runtime: LocalRuntime, email: str) -> str:
     """A new staff member's first sign-in done outside the browser (new password, TOTP set up, as
     the TOTP test does in it): their TOTP secret."""
     cognito, client = runtime.cognito(), runtime.state["staff_user_pool_client_id"]
-    started = cognito.initiate_auth(
-        ClientId=client,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": invitation(runtime, email)["temporary_password"]},
-    )
-    chosen = cognito.respond_to_auth_challenge(
-        ClientId=client,
-        ChallengeName="NEW_PASSWORD_REQUIRED",
-        Session=started["Session"],
-        ChallengeResponses={"USERNAME": email, "NEW_PASSWORD": CHOSEN},
-    )
+    chosen = first_sign_in(runtime, email, client)
     association = cognito.associate_software_token(Session=chosen["Session"])
     secret = str(association["SecretCode"])
     verified = cognito.verify_software_token(
@@ -191,15 +195,7 @@ def makeup_for(runtime: LocalRuntime, token: str, missed: str) -> dict[str, Any]
 
 def test_a_new_clinician_sets_up_totp_at_the_first_sign_in_and_is_asked_for_a_code_after(app: App):
     # Given a coordinator created a clinician through the API (Cognito invited them)
-    _, email = new_person(
-        app.runtime,
-        {
-            "kind": "clinician",
-            "display_name": "Dr. Robin Hale",
-            "roles": ["individual_therapist"],
-            "licensed_states": ["TX"],
-        },
-    )
+    _, email = new_clinician(app.runtime, "Dr. Robin Hale", "individual_therapist")
     temporary = invitation(app.runtime, email)["temporary_password"]
     page = app.open()
     app.check("sign-in")
@@ -282,15 +278,7 @@ def test_the_clinician_records_a_no_show_and_the_participant_is_offered_a_makeup
 def test_a_facilitator_takes_a_groups_attendance_from_its_roster_by_name(app: App):
     # Given a group facilitator (their first sign-in done), whose Tuesday group met last week
     # with Sky, seated the week before
-    facilitator, email = new_person(
-        app.runtime,
-        {
-            "kind": "clinician",
-            "display_name": "Dana Whitfield, LPC",
-            "roles": ["group_facilitator"],
-            "licensed_states": ["TX"],
-        },
-    )
+    facilitator, email = new_clinician(app.runtime, "Dana Whitfield, LPC", "group_facilitator")
     secret = staff_enrolled(app.runtime, email)
     participant, _ = new_participant(app.runtime, "Sky Moreno", PRIYA)
     start = last_week_day(1, 12)
