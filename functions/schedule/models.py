@@ -734,6 +734,10 @@ class EnrolOut(BaseModel):
 
 class RosterEntry(BaseModel):
     participant_id: str
+    display_name: str | None = Field(
+        default=None,
+        description="The participant's name, for whom runs the group (null if their profile is gone).",
+    )
     status: EnrolmentStatus
     since: datetime
     waitlist_position: int | None = None
@@ -1147,7 +1151,14 @@ def occurrence_key(group_id: str, start: datetime) -> dict[str, str]:
 
 class CaseloadEntry(BaseModel):
     participant_id: str
-    roles: list[CareRole] = Field(description="The clinician's positions on this participant's team.")
+    display_name: str | None = Field(
+        default=None, description="The participant's name (null if their profile is gone)."
+    )
+    roles: list[CareRole] = Field(
+        description="The clinician's positions on this participant's team; the substance-use "
+        "counselor's only to whom may see Part 2 items (the counselor, the coordinators the "
+        "program names)."
+    )
 
 
 class CaseloadOut(BaseModel):

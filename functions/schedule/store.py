@@ -53,6 +53,8 @@ from functions.schedule.vocabulary import (
 
 _PAGE_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
 MAX_TRANSACTION_ITEMS = 100
+BATCH_GET_LIMIT = 100
+"""Keys per BatchGetItem call (DynamoDB's limit)."""
 
 
 def _email_key(email: str) -> dict[str, str]:
@@ -173,16 +175,21 @@ class ScheduleStore:
     # --- batch reads -------------------------------------------------------------------------
 
     def get_many(self, keys: list[dict[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-        """Items by (pk, sk), in one BatchGetItem (retrying what DynamoDB leaves unprocessed)."""
+        """Items by (pk, sk), in one BatchGetItem per 100 keys (DynamoDB's limit; none for no
+        keys), retrying what DynamoDB leaves unprocessed."""
         unique = list({(k["pk"], k["sk"]): k for k in keys}.values())
         found: dict[tuple[str, str], dict[str, Any]] = {}
-        request: dict[str, Any] = {self.table: {"Keys": [to_item(k) for k in unique], "ConsistentRead": True}}
-        while request:
-            response = self._client.batch_get_item(RequestItems=request)
-            for item in response.get("Responses", {}).get(self.table, []):
-                data = from_item(item)
-                found[(data["pk"], data["sk"])] = data
-            request = response.get("UnprocessedKeys") or {}
+        for first in range(0, len(unique), BATCH_GET_LIMIT):
+            chunk = unique[first : first + BATCH_GET_LIMIT]
+            request: dict[str, Any] = {
+                self.table: {"Keys": [to_item(k) for k in chunk], "ConsistentRead": True}
+            }
+            while request:
+                response = self._client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self.table, []):
+                    data = from_item(item)
+                    found[(data["pk"], data["sk"])] = data
+                request = response.get("UnprocessedKeys") or {}
         return found
 
     def people(
@@ -195,6 +202,11 @@ class ScheduleStore:
         )
         people = {record.person_id: record for record in PersonRecord.readable(profiles)}
         return people, items
+
+    def display_names(self, person_ids: list[str]) -> dict[str, str]:
+        """Person id -> their name, for those whose profile exists (one batch read per 100)."""
+        people, _ = self.people(person_ids)
+        return {person_id: record.display_name for person_id, record in people.items()}
 
     # --- care teams, couples, caseloads ------------------------------------------------------
 
@@ -1038,6 +1050,14 @@ class GroupStore:
 
     def roster(self, group_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """(members, waitlist entries in order): one Query of the group's items."""
+        _, members, waiting = self.series_and_roster(group_id)
+        return members, waiting
+
+    def series_and_roster(
+        self, group_id: str
+    ) -> tuple[GroupRecord | None, list[dict[str, Any]], list[dict[str, Any]]]:
+        """The series, its members and its waitlist in order: one Query (SERIES sorts between
+        MEMBER# and WAIT#)."""
         paginator = self._client.get_paginator("query")
         pages = paginator.paginate(
             TableName=self.table,
@@ -1048,9 +1068,10 @@ class GroupStore:
             ConsistentRead=True,
         )
         items = [from_item(i) for page in pages for i in page.get("Items", [])]
+        series = next((i for i in items if i["sk"] == "SERIES"), None)
         members = [i for i in items if i["sk"].startswith("MEMBER#")]
         waiting = sorted((i for i in items if i["sk"].startswith("WAIT#")), key=lambda i: i["sk"])
-        return members, waiting
+        return (GroupRecord.from_attributes(series) if series else None), members, waiting
 
     # --- enrolment ---------------------------------------------------------------------------
 

@@ -160,6 +160,23 @@ def test_roster_is_for_the_facilitator_and_coordinators():
     assert call("GET", f"/groups/{group['group_id']}/roster", caller=ALEX).status == 404
 
 
+def test_the_facilitator_reads_the_roster_by_name():
+    # Given a group with one participant seated and one waiting
+    group = new_group(capacity=1)
+    assert enrol(group["group_id"], "per_demotaylor").status == 201
+    assert enrol(group["group_id"], "per_democasey").status == 201
+    # When its facilitator reads the roster
+    reply = call("GET", f"/groups/{group['group_id']}/roster", caller=COUNSELOR)
+    # Then each is named, so attendance can be taken by name
+    assert reply.status == 200, reply
+    assert [(e["participant_id"], e["display_name"]) for e in reply.json["enrolled"]] == [
+        ("per_demotaylor", "Taylor Brooks")
+    ]
+    assert [(e["participant_id"], e["display_name"]) for e in reply.json["waitlist"]] == [
+        ("per_democasey", "Casey Brooks")
+    ]
+
+
 class TestSeries:
     def test_flags_and_next_occurrences(self):
         group = new_group(rrule="FREQ=WEEKLY;BYDAY=MO,SA")

@@ -36,6 +36,7 @@ ITEM_READS = {
     "/sessions/{session_id}",
     "/calendar/{token}",
     "/participants/{participant_id}/care-team",
+    "/clinicians/{clinician_id}/caseload",  # who is on a substance-use counselor's caseload
     "/people/{person_id}",  # the treatment plan's substance-use need
     "/people",
 }
@@ -49,7 +50,6 @@ ACCESS_READS = {
 # is still called as every reader, and none may name the Part 2 session or its type.
 OTHER_READS = {
     "/clinicians/{clinician_id}/availability",
-    "/clinicians/{clinician_id}/caseload",
     "/couples/{couple_id}",
     "/groups",
     "/groups/{group_id}",
@@ -385,3 +385,35 @@ def test_a_sober_activity_roster_names_its_members_only_to_part2_readers(monkeyp
     assert call("GET", standard_roster, caller=COORDINATOR).status == 200
     # And other clinicians never read it
     assert call("GET", sober_roster, caller=SAM).status == 404
+
+
+def counselor_caseload(caller: dict[str, str]) -> tuple[dict[str, tuple[str, list[str]]], str | None]:
+    """The counselor's caseload as `caller` reads it (id -> name, positions), and the notice."""
+    reply = call("GET", "/clinicians/per_democounselor/caseload", caller=caller)
+    assert reply.status == 200, reply
+    items = {i["participant_id"]: (i["display_name"], i["roles"]) for i in reply.json["items"]}
+    return items, reply.headers.get(REDISCLOSURE_HEADER.lower())
+
+
+def test_a_counselors_caseload_names_its_participants_only_to_part2_readers(
+    monkeypatch: pytest.MonkeyPatch, moto_env: dict[str, Any]
+):
+    # Given Alex, on the counselor's caseload for substance-use counseling only (being there
+    # says he is in substance-use treatment: a Part 2 record)
+    alex = {"per_demoalex": ("Alex Rivera", ["substance_use_counselor"])}
+    # Then the counselor reads it by name, with the notice, and so do the coordinators
+    assert counselor_caseload(COUNSELOR) == (alex, REDISCLOSURE_NOTICE)
+    assert counselor_caseload(COORDINATOR) == (alex, REDISCLOSURE_NOTICE)
+    # And the read is on Alex's disclosure list (as the counselor on his care team is)
+    readers = {
+        e["actor_id"]
+        for e in audit_entries(moto_env, "part2-access/person/per_demoalex")
+        if e.get("via") == "person/per_democounselor/caseload"
+    }
+    assert readers == {"per_democounselor", "per_democoordinator"}
+    # When the program names other coordinators for Part 2, Then this one finds nobody on the
+    # counselor's caseload: neither Alex's id nor his name, and no notice
+    monkeypatch.setenv("PART2_COORDINATORS", "per_somebodyelse")
+    assert counselor_caseload(COORDINATOR) == ({}, None)
+    # And other clinicians read no one's caseload but their own
+    assert call("GET", "/clinicians/per_democounselor/caseload", caller=PRIYA).status == 404

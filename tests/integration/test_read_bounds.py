@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.scheduling import ALEX, COORDINATOR, SAM, at, book, call, next_week_day
+from tests.support import claims
 from tests.support import dynamodb_calls as counting
 
 READS = {"GetItem", "Query", "BatchGetItem", "Scan"}
+COUNSELOR = claims("per_democounselor", "clinician")  # facilitates the demo groups
 
 
 @pytest.fixture
@@ -35,7 +37,8 @@ ROUTES = [
     ("participant reads own intensity", ALEX, "/participants/per_demoalex/intensity", 2),
     ("coordinator reads the program report", COORDINATOR, "/intensity", 2),
     ("participant browses groups", ALEX, "/groups", 1),
-    ("clinician lists own caseload", SAM, "/clinicians/per_demotherapist1/caseload", 1),
+    ("clinician lists own caseload, by name", SAM, "/clinicians/per_demotherapist1/caseload", 2),
+    ("facilitator reads a roster, by name", COUNSELOR, "/groups/grp_democbtevening/roster", 2),
     ("clinician reads a caseload week", SAM, "/people/per_demoalex/schedule?week={week}", 2),
     ("participant reads who saw their Part 2 items", ALEX, "/me/part2-access?from=2026-01-01", 2),
     (
@@ -69,3 +72,15 @@ def test_booking_is_one_batch_read_and_one_transaction(program, dynamodb_calls):
     assert dynamodb_calls["BatchGetItem"] == 1
     assert dynamodb_calls["TransactWriteItems"] == 1
     assert dynamodb_calls["Scan"] == 0
+
+
+def test_a_batch_read_splits_at_dynamodbs_limit_of_100_keys(program, dynamodb_calls):
+    # Given 150 people to read (a long caseload or roster): one known, the rest unknown
+    wanted = ["per_demoalex", *(f"per_nobody{i:03d}" for i in range(149))]
+    # When their names are read, Then DynamoDB is asked twice (100 + 50 keys), not refused
+    assert program.display_names(wanted) == {"per_demoalex": "Alex Rivera"}
+    assert dynamodb_calls["BatchGetItem"] == 2
+    # And no keys, no call
+    dynamodb_calls.clear()
+    assert program.display_names([]) == {}
+    assert dynamodb_calls["BatchGetItem"] == 0

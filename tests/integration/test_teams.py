@@ -264,7 +264,11 @@ class TestCouples:
             team = call("GET", f"/participants/{partner}/care-team", caller=COORDINATOR).json
             assert team["couples_therapist_id"] == "per_demotherapist2"
         lee = call("GET", "/clinicians/per_demotherapist2/caseload", caller=COORDINATOR).json["items"]
-        assert {"participant_id": "per_demoalex", "roles": ["couples_therapist"]} in lee
+        assert {
+            "participant_id": "per_demoalex",
+            "display_name": "Alex Rivera",
+            "roles": ["couples_therapist"],
+        } in lee
         priya = call("GET", "/clinicians/per_democouplestherapist/caseload", caller=COORDINATOR).json
         assert "per_demoalex" not in {e["participant_id"] for e in priya["items"]}
         # And the old version cannot be written over
@@ -345,6 +349,15 @@ class TestCaseloadList:
             "per_demojamie": ["couples_therapist"],
             "per_demotaylor": ["individual_therapist"],
         }
+        # And by name: the people she treats (a clinician reads no directory of participants)
+        names = {i["participant_id"]: i["display_name"] for i in reply.json["items"]}
+        assert names == {
+            "per_demoalex": "Alex Rivera",
+            "per_demojamie": "Jamie Rivera",
+            "per_demotaylor": "Taylor Brooks",
+        }
+        # A standard caseload is no Part 2 record: no notice
+        assert "tandem-redisclosure-notice" not in reply.headers
 
     def test_only_the_clinician_and_coordinators_see_it(self):
         assert call("GET", "/clinicians/per_democouplestherapist/caseload", caller=COORDINATOR).status == 200

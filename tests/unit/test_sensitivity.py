@@ -353,3 +353,33 @@ class TestRecordingConsents:
             )
         with pytest.raises(ValidationError):
             self.terms(attest=False)
+
+
+class TestCaseloadShown:
+    """Being on a substance-use counselor's caseload says one is in substance-use treatment."""
+
+    # The counselor is also Casey's individual therapist; Alex sees them for substance use only
+    POSITIONS = {
+        "per_alex0001": [CareRole.SUBSTANCE_USE_COUNSELOR],
+        "per_casey001": [CareRole.INDIVIDUAL_THERAPIST, CareRole.SUBSTANCE_USE_COUNSELOR],
+        "per_taylor01": [CareRole.INDIVIDUAL_THERAPIST],
+    }
+
+    def shown(self, reader: Principal, policy: Part2Policy | None = None) -> dict[str, list[CareRole]]:
+        return sensitivity.caseload_shown(
+            self.POSITIONS, reader=reader, clinician_id=COUNSELOR.person_id, policy=policy or Part2Policy()
+        )
+
+    def test_the_counselor_and_the_named_coordinators_see_every_position(self):
+        assert self.shown(COUNSELOR) == self.POSITIONS
+        assert self.shown(COORDINATOR) == self.POSITIONS
+        assert sensitivity.caseload_discloses(self.POSITIONS) == {"per_alex0001": [], "per_casey001": []}
+
+    def test_another_coordinator_sees_the_other_positions_only(self):
+        policy = Part2Policy(coordinators=frozenset({"per_somebody"}))
+        shown = self.shown(COORDINATOR, policy)
+        assert shown == {
+            "per_casey001": [CareRole.INDIVIDUAL_THERAPIST],
+            "per_taylor01": [CareRole.INDIVIDUAL_THERAPIST],
+        }
+        assert sensitivity.caseload_discloses(shown) == {}

@@ -56,3 +56,13 @@ export function days(entries, zone, render) {
 export function typeLabel(type) {
   return type ? t(`participant.type_${type}`) : t("participant.type_busy");
 }
+
+/** Whether a session's video room is open at `now`: from `opensMinutes` before its start until its end. */
+export function roomOpen(start, end, opensMinutes, now = Date.now()) {
+  return now >= Date.parse(start) - opensMinutes * 60000 && now < Date.parse(end);
+}
+
+/** Whether a session has begun at `now` (its attendance can be taken from then on). */
+export function begun(start, now = Date.now()) {
+  return now >= Date.parse(start);
+}

@@ -213,3 +213,26 @@ def sees_substance_use_need(reader: Audience, relations: Relations) -> bool:
     shown to whom sees their Part 2 items in full and to their substance-use counselor."""
     counselor = relations.care.get(CareRole.SUBSTANCE_USE_COUNSELOR)
     return reader.sees_in_full([counselor] if counselor else [])
+
+
+def caseload_shown(
+    positions: dict[str, list[CareRole]], *, reader: Principal, clinician_id: str, policy: Part2Policy
+) -> dict[str, list[CareRole]]:
+    """A clinician's caseload (participant -> the clinician's positions on their team) as
+    `reader` sees it. A substance-use counselor's position says the participant is in
+    substance-use treatment (Part 2, as the counselor on a care team does): the clinician
+    themself (who delivers it) and the coordinators the program names see it; any other reader
+    sees the clinician's other positions only, and no participant it leaves none for."""
+    if reader.person_id == clinician_id or policy.coordinator_sees(reader):
+        return positions
+    kept: dict[str, list[CareRole]] = {}
+    for participant, roles in positions.items():
+        others = sorted(set(roles) - {CareRole.SUBSTANCE_USE_COUNSELOR})
+        if others:
+            kept[participant] = others
+    return kept
+
+
+def caseload_discloses(positions: dict[str, list[CareRole]]) -> dict[str, list[str]]:
+    """Whose substance-use treatment a caseload shows: their disclosure lists (no item)."""
+    return {p: [] for p, roles in positions.items() if CareRole.SUBSTANCE_USE_COUNSELOR in roles}

@@ -135,8 +135,10 @@ def roster(
 ) -> Response[RosterOut]:
     resource = f"group/{group_id}/roster"
     with audit.track(caller, "group.roster.read", resource):
-        groups_store = GroupStore(store)
-        group = _group(groups_store, group_id)
+        # Two reads: the series with its roster (one Query), then the names of whom it holds
+        group, members, waiting = GroupStore(store).series_and_roster(group_id)
+        if group is None:
+            raise NotFound("no such group")
         part2_group = part2.is_part2(group.type.value)
         delivers = caller.person_id == group.facilitator_id
         if not delivers and not (
@@ -146,20 +148,28 @@ def roster(
             # the program does not name learns nothing of it (each member's consent would name
             # them one by one; the roster is all or nothing)
             raise NotFound("no such group roster")
-        members, waiting = groups_store.roster(group_id)
+        enrolled = [m for m in members if m["status"] == EnrolmentStatus.ENROLLED.value]
+        # The names of whom the caller may already read the roster of: the facilitator runs
+        # the group with them, coordinators read every profile.
+        names = store.display_names(
+            [*(m["participant_id"] for m in enrolled), *(p for w in waiting for p in w["participant_ids"])]
+        )
         body = RosterOut(
             group_id=group_id,
             capacity=group.capacity,
             enrolled=[
                 RosterEntry(
-                    participant_id=m["participant_id"], status=EnrolmentStatus.ENROLLED, since=m["since"]
+                    participant_id=m["participant_id"],
+                    display_name=names.get(m["participant_id"]),
+                    status=EnrolmentStatus.ENROLLED,
+                    since=m["since"],
                 )
-                for m in members
-                if m["status"] == EnrolmentStatus.ENROLLED.value
+                for m in enrolled
             ],
             waitlist=[
                 RosterEntry(
                     participant_id=person,
+                    display_name=names.get(person),
                     status=EnrolmentStatus.WAITLISTED,
                     since=w["since"],
                     waitlist_position=position,

@@ -307,16 +307,47 @@ def update_couple(
 
 @router.get(
     "/clinicians/<clinician_id>/caseload",
-    summary="The participants a clinician treats, with their positions (the clinician, coordinators)",
+    summary="The participants a clinician treats: names and positions (the clinician, coordinators)",
     tags=["clinicians"],
     security=AUTHENTICATED,
+    responses={
+        200: {
+            "description": "The caseload; substance-use counseling positions only to whom may see Part 2",
+            "headers": sensitivity.NOTICE_HEADER_DOC,
+            "content": {"application/json": {"model": CaseloadOut}},
+        }
+    },
 )
-def caseload(clinician_id: PersonId, caller: Caller, store: Store, audit: Audit) -> CaseloadOut:
-    with audit.track(caller, "caseload.read", f"person/{clinician_id}/caseload"):
+def caseload(
+    clinician_id: PersonId, caller: Caller, store: Store, audit: Audit, part2: Part2
+) -> Response[object]:
+    """Two reads: the caseload index, then the participants' names (one batch). Names are what
+    the caseload's readers may see already (the clinician treats these people; coordinators
+    read every profile); the Part 2 rule is on positions (`sensitivity.caseload_shown`)."""
+    resource = f"person/{clinician_id}/caseload"
+    with audit.track(caller, "caseload.read", resource):
         if caller.role is not Role.COORDINATOR and caller.person_id != clinician_id:
             raise NotFound("no such caseload")
-        found = store.caseload(clinician_id)
-    return CaseloadOut(
-        clinician_id=clinician_id,
-        items=[CaseloadEntry(participant_id=p, roles=sorted(set(r))) for p, r in sorted(found.items())],
+        found = sensitivity.caseload_shown(
+            store.caseload(clinician_id), reader=caller, clinician_id=clinician_id, policy=part2
+        )
+        names = store.display_names(sorted(found))
+        body = CaseloadOut(
+            clinician_id=clinician_id,
+            items=[
+                CaseloadEntry(
+                    participant_id=p,
+                    display_name=names.get(p),
+                    roles=sorted(set(r)),
+                )
+                for p, r in sorted(found.items())
+            ],
+        )
+        disclosed = sensitivity.caseload_discloses(found)
+        audit.disclose(caller, "caseload.read", resource, disclosed)
+    return Response(
+        status_code=200,
+        content_type="application/json",
+        body=body,
+        headers=sensitivity.notice_headers(bool(disclosed)),
     )
