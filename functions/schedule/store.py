@@ -486,17 +486,20 @@ class ScheduleStore:
 
     # --- group commitments (what a booking must avoid) -------------------------------------
 
-    def commit(self, person_id: str, group: GroupRecord) -> dict[str, Any]:
-        """The person attends or leads `group` from now on (a transaction write)."""
+    def commit(self, person_id: str, *groups: GroupRecord) -> dict[str, Any]:
+        """The person attends or leads each of `groups` from now on: one transaction write, since a
+        transaction may touch the person's commitments item only once (seating someone in two
+        groups in one booking must not be two writes of it)."""
+        names = {f"#g{n}": commitment_attribute(g.group_id) for n, g in enumerate(groups)}
+        values: dict[str, Any] = {f":c{n}": g.commitment() for n, g in enumerate(groups)}
+        sets = ", ".join(f"#g{n} = :c{n}" for n in range(len(groups)))
         return {
             "Update": {
                 "TableName": self.table,
                 "Key": to_item(commitments_key(person_id)),
-                "UpdateExpression": "SET #g = :c, #e = :e ADD rev :one",
-                "ExpressionAttributeNames": {"#g": commitment_attribute(group.group_id), "#e": "entity"},
-                "ExpressionAttributeValues": to_item(
-                    {":c": group.commitment(), ":e": ENTITY_COMMITMENTS, ":one": 1}
-                ),
+                "UpdateExpression": f"SET {sets}, #e = :e ADD rev :one",
+                "ExpressionAttributeNames": {**names, "#e": "entity"},
+                "ExpressionAttributeValues": to_item({**values, ":e": ENTITY_COMMITMENTS, ":one": 1}),
             }
         }
 
@@ -1148,9 +1151,17 @@ class GroupStore:
         return {"Update": update}
 
     def seat_writes(
-        self, group: GroupRecord, participant_ids: list[str], *, couple_id: str | None, now: datetime
+        self,
+        group: GroupRecord,
+        participant_ids: list[str],
+        *,
+        couple_id: str | None,
+        now: datetime,
+        commit: bool = True,
     ) -> list[dict[str, Any]]:
-        """Seating participants, for someone else's transaction (no waitlist fallback)."""
+        """Seating participants, for someone else's transaction (no waitlist fallback). With
+        `commit=False` the participants' commitments are left to the caller, which seats them in
+        several groups at once and writes each person's commitments once (`ScheduleStore.commit`)."""
         return [
             self._seats(group, taken=len(participant_ids), waiting=0),
             *(self._member_put(group, p, now, couple_id) for p in participant_ids),
@@ -1158,7 +1169,7 @@ class GroupStore:
                 self._pointer_put(group, p, EnrolmentStatus.ENROLLED, now, guard=True)
                 for p in participant_ids
             ),
-            *(self._s.commit(p, group) for p in participant_ids),
+            *((self._s.commit(p, group) for p in participant_ids) if commit else ()),
         ]
 
     def enrol(

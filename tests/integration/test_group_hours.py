@@ -195,3 +195,52 @@ def test_an_enrolment_landing_between_a_bookings_read_and_write_fails_the_bookin
 
 def claims_principal() -> Principal:
     return Principal(person_id="per_democoordinator", role=Role.COORDINATOR, username="coordinator")
+
+
+def test_a_week_plan_seating_a_new_couple_in_two_groups_books_and_holds_both(program):
+    # Given a new couple, neither partner in any group yet
+    partners = [participant(901), participant(902)]
+    couple = call(
+        "POST",
+        "/couples",
+        caller=COORDINATOR,
+        body={"partner_ids": partners, "couples_therapist_id": "per_democouplestherapist"},
+    )
+    assert couple.status == 201, couple
+    first = datetime.combine(next_week_day(1, weeks_ahead=1), time(15), tzinfo=CHICAGO).isoformat()
+    afternoon = new_group(capacity=6, rrule="FREQ=WEEKLY;BYDAY=TU", first=first)["group_id"]
+    # When their week is booked with both partners seated in two groups (each partner's group
+    # commitments are then written for two groups in one transaction: once, not twice)
+    body = {
+        "week": week_two(),
+        "sessions": [],
+        "groups": [
+            {"group_id": CBT_EVENING, "participant_ids": partners},
+            {"group_id": afternoon, "participant_ids": partners},
+        ],
+    }
+    reply = call("POST", f"/couples/{couple.json['couple_id']}/week-plan/book", caller=COORDINATOR, body=body)
+    # Then it is booked (not a 500), and both groups now hold both partners' time
+    assert reply.status == 201, reply
+    assert sorted(reply.json["group_ids"]) == sorted([CBT_EVENING, afternoon])
+    for person in partners:
+        tuesday_evening = book(attendee_ids=[person], start=at(next_week_day(1), 18, 30))
+        assert tuesday_evening.status == 409, tuesday_evening
+        assert tuesday_evening.json["conflict"]["group_id"] == CBT_EVENING
+        tuesday_afternoon = book(attendee_ids=[person], start=at(next_week_day(1), 15))
+        assert tuesday_afternoon.status == 409, tuesday_afternoon
+        assert tuesday_afternoon.json["conflict"]["group_id"] == afternoon
+
+
+def test_a_week_plan_naming_one_group_twice_is_refused_naming_it(program):
+    # Given a booking that seats the Riveras' partners in the same new group twice
+    group = new_group(capacity=6)["group_id"]
+    seat = {"group_id": group, "participant_ids": ["per_demoalex", "per_demojamie"]}
+    body = {"week": week_two(), "sessions": [], "groups": [seat, seat]}
+    # When it is booked
+    reply = call("POST", "/couples/cpl_demorivera/week-plan/book", caller=COORDINATOR, body=body)
+    # Then it is refused, naming the repeated group, and nothing is seated
+    assert reply.status == 422, reply
+    assert reply.json["errors"] == [{"field": "body.groups", "message": "Value error, each group once"}]
+    members = call("GET", f"/groups/{group}/roster", caller=COORDINATOR).json
+    assert not members["enrolled"]

@@ -405,9 +405,16 @@ def book_week(
             )
             together = couple.couple_id if len(planned_group.participant_ids) == 2 else None
             writes += group_store.seat_writes(
-                group, planned_group.participant_ids, couple_id=together, now=now
+                group, planned_group.participant_ids, couple_id=together, now=now, commit=False
             )
             seated.append((group, planned_group.participant_ids))
+        # Each person's group commitments once, however many groups they are seated in: a
+        # transaction may write an item only once.
+        joined: dict[str, list[GroupRecord]] = {}
+        for group, participant_ids in seated:
+            for participant in participant_ids:
+                joined.setdefault(participant, []).append(group)
+        writes += [store.commit(participant, *their_groups) for participant, their_groups in joined.items()]
         _avoid_groups(sessions, items, seated)
         entry = audit.entry(caller, "couple.week_plan.book", resource, "success")
         store.book_all(writes, audit.transact_put(entry))
