@@ -102,13 +102,19 @@ async function makeupsPage(root, ctx) {
   const offers = data.items;
   fill(root, h("h1", { tabindex: "-1" }, t("participant.makeups_title")),
     offers.length ? null : h("p", { class: "card" }, t("participant.makeups_none")),
-    offers.map((offer) => h("section", { class: "card" },
-      h("h2", {}, t("participant.makeup_for", { type: typeLabel(offer.missed_type), week: offer.week })),
+    offers.map((offer, n) => h("section", { class: "card", "aria-labelledby": `offer-${n}` },
+      h("h2", { id: `offer-${n}` }, t("participant.makeup_for", { type: typeLabel(offer.missed_type), week: offer.week })),
       h("p", {}, h("span", { class: "badge" }, t(`participant.offer_${offer.status}`))),
-      offer.status === "offered"
+      offer.status === "open"
         ? h("ul", { class: "plain" }, offer.options.map((option, index) => h("li", { class: "entry" },
           h("span", {}, optionText(option, zone)),
-          h("button", { type: "button", class: "primary", onclick: (e) => accept(offer, index, e.target) }, t("participant.makeup_accept")))))
+          // A time can be taken up here; an untimed check-in is arranged by the team.
+          option.start
+            ? h("button", {
+              type: "button", class: "primary", onclick: (e) => accept(offer, index, e.target),
+              "aria-label": t("participant.makeup_accept_named", { option: optionText(option, zone) }),
+            }, t("participant.makeup_accept"))
+            : h("span", { class: "muted" }, t("participant.makeup_team_arranges")))))
         : null)));
 
   async function accept(offer, index, button) {
