@@ -122,7 +122,7 @@ def last_week_day(weekday: int, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=CHICAGO)
 
 
-def iso_week(moment: datetime) -> str:
+def iso_week(moment: date) -> str:
     year, week, _ = moment.isocalendar()
     return f"{year}-W{week:02d}"
 

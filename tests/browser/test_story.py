@@ -10,6 +10,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pyotp
@@ -62,7 +63,10 @@ def give_availability(runtime: LocalRuntime, clinician: str) -> None:
     path = f"{runtime.api}/clinicians/{clinician}/availability"
     current = requests.get(path, headers={"Authorization": token}, timeout=30)
     assert current.status_code == 200, current.text
-    body = {"weekly": [{"weekday": d, "start": "00:00", "end": "23:45"} for d in range(7)], "time_off": []}
+    body: dict[str, Any] = {
+        "weekly": [{"weekday": d, "start": "00:00", "end": "23:45"} for d in range(7)],
+        "time_off": [],
+    }
     reply = requests.put(
         path, json=body, headers={"Authorization": token, "If-Match": current.headers["ETag"]}, timeout=30
     )
@@ -71,11 +75,12 @@ def give_availability(runtime: LocalRuntime, clinician: str) -> None:
 
 def person_id(runtime: LocalRuntime, email: str, kind: str) -> str:
     token = runtime.id_token("coordinator")
-    cursor = None
+    cursor = ""
     while True:
+        params = {"kind": kind, "limit": "100", **({"cursor": cursor} if cursor else {})}
         page = requests.get(
             f"{runtime.api}/people",
-            params={"kind": kind, "limit": 100, **({"cursor": cursor} if cursor else {})},
+            params=params,
             headers={"Authorization": token},
             timeout=30,
         ).json()
