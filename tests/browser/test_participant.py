@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import App
 
@@ -62,14 +62,20 @@ def test_the_app_speaks_spanish_and_keeps_the_choice(app: App):
     app.check("iniciar-sesion")
 
 
-def test_a_participant_cancels_a_session_and_is_told_whether_it_was_late(app: App):
-    # Given Alex signed in, on the demo's week
+def alex_on_the_demo_week(app: App) -> tuple[Page, str]:
+    """Alex signed in, on the week the demo booked (next week): the page and that week."""
     week = app.runtime.seeded_week()
     app.open()
     app.sign_in_as("participant")
     page = app.page
     page.get_by_role("button", name="Next week").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(week)
+    return page, week
+
+
+def test_a_participant_cancels_a_session_and_is_told_whether_it_was_late(app: App):
+    # Given Alex signed in, on the demo's week
+    page, week = alex_on_the_demo_week(app)
     # When Alex cancels the individual therapy session, confirming it
     page.get_by_role("button", name=re.compile(r"^Cancel Individual therapy on ")).first.click()
     expect(
@@ -93,12 +99,7 @@ def test_a_participant_cancels_a_session_and_is_told_whether_it_was_late(app: Ap
 
 def test_the_join_button_shows_only_while_the_room_is_open(app: App):
     # Given Alex on the demo's week, before the room of the couple's session opens
-    week = app.runtime.seeded_week()
-    app.open()
-    app.sign_in_as("participant")
-    page = app.page
-    page.get_by_role("button", name="Next week").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(week)
+    page, week = alex_on_the_demo_week(app)
     token = app.runtime.id_token("participant")
     items = app.runtime.get(f"/me/schedule?week={week}", token).json()["items"]
     booked = [i for i in items if i["type"] == "couples" and i["status"] == "booked"]
