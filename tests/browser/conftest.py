@@ -24,7 +24,7 @@ from typing import Any
 import pyotp
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from tests.clock import controlled_now
 from tests.e2e.conftest import ROOT, LocalRuntime, start_runtime, stop_runtime
@@ -33,6 +33,12 @@ CHROMIUM_ENV = "TANDEM_CHROMIUM"
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 DEMO_PASSWORD = "Tandem-demo-2026!"
+ACTION_TIMEOUT_MS = 45_000
+EXPECT_TIMEOUT_MS = 20_000
+"""How long a click or an assertion waits for the page. Generous: on a loaded 2-core machine a
+function's first call in the runtime (its worker importing it) can take many seconds, and waiting
+on a condition costs nothing once it holds."""
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 def chromium_path() -> str:
@@ -152,7 +158,7 @@ def new_app(context: BrowserContext, runtime: LocalRuntime, request: pytest.Fixt
     page.clock.install(time=controlled_now())
     watch = PageWatch()
     watch.attach(page)
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(ACTION_TIMEOUT_MS)
     return App(page, runtime, request.node.name, watch)
 
 

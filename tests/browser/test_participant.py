@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+import requests
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import App
@@ -112,3 +113,29 @@ def test_the_join_button_shows_only_while_the_room_is_open(app: App):
     # Then its Join button shows
     expect(join).to_be_visible()
     app.check("join")
+
+
+def test_a_participant_creates_copies_and_turns_off_their_calendar_link(app: App):
+    # Given Alex signed in, on Settings
+    app.open()
+    app.sign_in_as("participant")
+    page = app.page
+    page.get_by_role("link", name="Settings").click()
+    # When Alex creates a calendar link
+    page.get_by_role("button", name="Create a new link").click()
+    link = page.get_by_label("Your calendar link")
+    expect(link).to_have_value(re.compile(r"^http://127\.0\.0\.1:\d+/calendar/"))
+    url = link.input_value()
+    app.check("calendar-link")
+    # Then it is a calendar any calendar app can read
+    feed = requests.get(url, timeout=30)
+    assert feed.status_code == 200, feed.text
+    assert feed.text.startswith("BEGIN:VCALENDAR")
+    # And Copy puts it on the clipboard
+    page.get_by_role("button", name="Copy link").click()
+    expect(page.get_by_role("status")).to_have_text("Link copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == url
+    # When Alex turns it off, the link stops working
+    page.get_by_role("button", name="Turn the link off").click()
+    expect(page.get_by_text("Your calendar link is turned off.")).to_be_visible()
+    assert requests.get(url, timeout=30).status_code == 404

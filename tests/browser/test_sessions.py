@@ -130,3 +130,32 @@ def test_a_new_participant_chooses_a_password_and_may_turn_on_two_step_sign_in(a
     page.get_by_label("6-digit code").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("My week")
+
+
+def test_someone_else_signing_in_over_the_page_does_not_get_the_previous_persons_change(app: App):
+    # Given Alex, with an unsaved change, whose session ended for good
+    app.open()
+    alex = app.sign_in_as("participant")
+    page = app.page
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_label("Quiet hours start").fill("23:45")
+    page.clock.fast_forward(TOKEN_LIFETIME)
+    app.runtime.cognito().admin_user_global_sign_out(
+        UserPoolId=app.runtime.state["user_pool_id"], Username=alex["username"]
+    )
+    jamie = next(u for u in app.runtime.state["users"] if u["username"].startswith("jamie"))
+    jamie_token = app.runtime.tokens(jamie["username"], jamie["password"])["IdToken"]
+    before = app.runtime.get("/me/notification-preferences", jamie_token).json()["quiet_hours_start"]
+    # When the save asks for a sign-in and Jamie signs in instead
+    page.get_by_role("button", name="Save", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Email").fill(jamie["username"])
+    dialog.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    dialog.get_by_role("button", name="Sign in").click()
+    # Then the app starts over as Jamie (on the same page, with Jamie's own settings), and
+    # Alex's change went to nobody
+    expect(page.get_by_role("banner")).to_contain_text("Jamie Rivera")
+    expect(page.get_by_label("Quiet hours start")).to_have_value(before[:5])
+    after = app.runtime.get("/me/notification-preferences", jamie_token).json()["quiet_hours_start"]
+    assert after == before
+    assert not str(saved_quiet_start(app)).startswith("23:45")

@@ -35,6 +35,8 @@ async function boot() {
     await render();
   });
   document.getElementById("sign-out").addEventListener("click", signOut);
+  // Escape would close the sign-in dialog and leave the request waiting for it hanging.
+  document.getElementById("reauth").addEventListener("cancel", (event) => event.preventDefault());
   window.addEventListener("hashchange", () => { render().catch(showFailure); });
   await shell();
 }
@@ -65,7 +67,13 @@ async function shell() {
   await render();
 }
 
+let renders = 0;
+
+/** Show the page the hash names. A page renders into a container of its own that replaces the
+ * one shown only if no later render started meanwhile (a language change, then a click: the
+ * slower, older one must not win). */
 async function render() {
+  const seq = ++renders;
   const nav = document.getElementById("nav");
   if (!session.signedIn()) {
     if (!ctx.pages.length) await shell();
@@ -80,11 +88,15 @@ async function render() {
   const root = main();
   clearAnnouncement();
   fill(root, h("p", { class: "loading" }, t("common.loading")));
+  const view = h("div", { class: "view" });
   try {
-    await page.render(root, ctx);
+    await page.render(view, ctx);
   } catch (err) {
-    showFailure(err);
+    if (seq === renders) showFailure(err);
+    return;
   }
+  if (seq !== renders) return;
+  fill(root, view);
   root.focus({ preventScroll: true });
 }
 
@@ -104,6 +116,11 @@ function reauthenticate() {
   fill(dialog, body);
   dialog.showModal();
   pending = signIn(body, ctx, { heading: t("common.reauth_title"), intro: t("common.reauth_intro"), email: before?.email || "" })
+    .then(() => {
+      // Someone else signed in at this computer: what waited was the previous person's (a form
+      // of theirs, say) and must not go on as the new one. The app starts over for them.
+      if (session.who()?.personId !== before?.personId) throw new Error(t("common.reauth_someone_else"));
+    })
     .finally(() => { dialog.close(); pending = null; });
   return pending;
 }

@@ -3,7 +3,7 @@
 
 import { announce, fill, field, h, showFieldErrors } from "../dom.js";
 import { dateTime, money, t } from "../i18n.js";
-import { days, typeLabel, weekNav } from "../week.js";
+import { days, roomOpen as opensAt, typeLabel, weekNav } from "../week.js";
 import { twoStepCard } from "./security.js";
 
 const REFRESH_JOIN_MS = 30000;
@@ -12,7 +12,7 @@ const REFRESH_JOIN_MS = 30000;
 async function weekPage(root, ctx, week = null) {
   const { data } = await ctx.api("GET", "/me/schedule", { query: { week } });
   const zone = data.time_zone;
-  const opensMs = (ctx.config.room_opens_minutes ?? 15) * 60000;
+  const opensMinutes = ctx.config.room_opens_minutes ?? 15;
   const joinArea = h("div", { "aria-live": "polite" });
   const cancelArea = h("div", {});
   const list = data.items.length
@@ -30,8 +30,7 @@ async function weekPage(root, ctx, week = null) {
   }, REFRESH_JOIN_MS);
 
   function roomOpen(start, end) {
-    const now = Date.now();
-    return now >= Date.parse(start) - opensMs && now < Date.parse(end);
+    return opensAt(start, end, opensMinutes);
   }
 
   function entryLine(entry) {
