@@ -10,7 +10,7 @@ from typing import Any
 import pyotp
 import pytest
 import requests
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import DEMO_PASSWORD, App
 
@@ -24,6 +24,24 @@ def saved_quiet_start(app: App) -> str:
     token = app.runtime.id_token("participant")
     reply = app.runtime.get("/me/notification-preferences", token)
     return str(reply.json()["quiet_hours_start"])
+
+
+def alex_changing_quiet_hours_when_the_session_ends(
+    app: App, quiet_start: str
+) -> tuple[Page, dict[str, str]]:
+    """Alex signed in, on Settings with `quiet_start` typed and not saved, when the session ends
+    for good: an hour passes (the ID token expires) and Alex is signed out everywhere (the refresh
+    token is revoked). The page, and Alex's demo login."""
+    app.open()
+    alex = app.sign_in_as("participant")
+    page = app.page
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_label("Quiet hours start").fill(quiet_start)
+    page.clock.fast_forward(TOKEN_LIFETIME)
+    app.runtime.cognito().admin_user_global_sign_out(
+        UserPoolId=app.runtime.state["user_pool_id"], Username=alex["username"]
+    )
+    return page, alex
 
 
 def test_an_expired_session_is_renewed_silently(app: App):
@@ -44,16 +62,8 @@ def test_an_expired_session_is_renewed_silently(app: App):
 
 def test_a_session_that_cannot_be_renewed_asks_again_over_the_page_and_goes_on(app: App):
     # Given Alex signed in, with an unsaved change on the settings page
-    app.open()
-    user = app.sign_in_as("participant")
-    page = app.page
-    page.get_by_role("link", name="Settings").click()
-    page.get_by_label("Quiet hours start").fill("22:15")
     # And the session ends for good: an hour passes and Alex is signed out everywhere
-    page.clock.fast_forward(TOKEN_LIFETIME)
-    app.runtime.cognito().admin_user_global_sign_out(
-        UserPoolId=app.runtime.state["user_pool_id"], Username=user["username"]
-    )
+    page, user = alex_changing_quiet_hours_when_the_session_ends(app, "22:15")
     # When Alex saves
     page.get_by_role("button", name="Save", exact=True).click()
     # Then a sign-in dialog opens over the page, which is still there underneath
@@ -134,15 +144,7 @@ def test_a_new_participant_chooses_a_password_and_may_turn_on_two_step_sign_in(a
 
 def test_someone_else_signing_in_over_the_page_does_not_get_the_previous_persons_change(app: App):
     # Given Alex, with an unsaved change, whose session ended for good
-    app.open()
-    alex = app.sign_in_as("participant")
-    page = app.page
-    page.get_by_role("link", name="Settings").click()
-    page.get_by_label("Quiet hours start").fill("23:45")
-    page.clock.fast_forward(TOKEN_LIFETIME)
-    app.runtime.cognito().admin_user_global_sign_out(
-        UserPoolId=app.runtime.state["user_pool_id"], Username=alex["username"]
-    )
+    page, _ = alex_changing_quiet_hours_when_the_session_ends(app, "23:45")
     jamie = next(u for u in app.runtime.state["users"] if u["username"].startswith("jamie"))
     jamie_token = app.runtime.tokens(jamie["username"], jamie["password"])["IdToken"]
     before = app.runtime.get("/me/notification-preferences", jamie_token).json()["quiet_hours_start"]
