@@ -1,13 +1,14 @@
 """The clearinghouse adapter: a 270 goes out, a 271 comes back.
 
-- `Clearinghouse` is the port: `submit(x12_270) -> x12_271`.
+- `Clearinghouse` is the port (`functions.coverage.port`): `submit(x12_270) -> x12_271`.
 - `HttpsClearinghouse` speaks CAQH CORE Connectivity (real-time, HTTP MIME multipart; see
   functions.coverage.core) over HTTPS (`urllib.request`, the standard library: `requests` is
   not in the Lambda bundle), with credentials from Secrets Manager through Powertools
   parameters (cached for a maximum age, so a rotated secret takes effect without a redeploy)
   and a timeout. Locally it talks to the CORE simulator `make serve` starts.
 - `SimulatedClearinghouse` (functions.coverage.simulator) answers from demo benefit profiles;
-  it is the default locally and in tests.
+  it is the default locally and in tests. The two share only the port, and this module loads
+  the simulator only when the configuration chooses it.
 - Either is wrapped in `GuardedClearinghouse`: Powertools' circuit breaker, per container.
   Timeouts, connection errors, 408/429, 5xx and the transient CORE error codes are failures
   (`ClearinghouseFailure`); after
@@ -27,7 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 from urllib.parse import urlsplit
 
 from aws_lambda_powertools.utilities.circuit_breaker import (
@@ -51,6 +52,7 @@ from functions.coverage import core
 from functions.coverage.core import CoreCredentials
 from functions.coverage.logic.eligibility import ProviderIdentity, Traced, trace_match
 from functions.coverage.logic.x12 import EligibilityRequest, EligibilityResult, X12Error, build_270, parse_271
+from functions.coverage.port import Clearinghouse, ClearinghouseFailure, ClearinghouseRefused
 
 if TYPE_CHECKING:
     import urllib.error
@@ -60,36 +62,6 @@ if TYPE_CHECKING:
 
 MAX_RESPONSE_BYTES = 1_000_000
 """A 271 for one patient is a few kilobytes; anything near this is not one."""
-
-
-class Clearinghouse(Protocol):
-    def submit(self, x12_270: str) -> str:
-        """Send one 270 interchange; return the 271 interchange that answers it."""
-        ...
-
-
-class ClearinghouseFailure(Exception):
-    """A transient failure (timeout, connection error, 408/429, 5xx): counts toward the circuit.
-
-    `reason` names what happened, never what was sent.
-    """
-
-    def __init__(self, reason: str, *, retry_after: int | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
-
-
-class ClearinghouseRefused(Exception):
-    """The clearinghouse answered but refused the request (a 4xx, a redirect, a CORE envelope
-    error, our credentials, a 999 or TA1 instead of a 271), or its secret is unusable: not
-    transient, so it is not retried and does not open the circuit; an operator has to look.
-
-    `reason` names what happened (a status, a CORE error code), never what was sent."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class ClearinghouseRejected(UpstreamRefused):

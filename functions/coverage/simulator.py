@@ -48,7 +48,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from functions.coverage.clearinghouse import ClearinghouseFailure, ClearinghouseRefused
 from functions.coverage.logic.x12 import (
     REJECT_REASONS,
     Accumulator,
@@ -62,6 +61,7 @@ from functions.coverage.logic.x12 import (
     render_271,
 )
 from functions.coverage.logic.x12_build import RELATIONSHIP_BY_CODE
+from functions.coverage.port import ClearinghouseFailure, ClearinghouseRefused
 
 OUTAGE_PAYER = "OUTAGE"
 OUTAGE_MEMBER = "SIM-OUTAGE"
