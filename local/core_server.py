@@ -32,8 +32,8 @@ from typing import Any
 
 from functions.common.models import utc_now
 from functions.coverage import core
-from functions.coverage.clearinghouse import ClearinghouseFailure, ClearinghouseRefused
 from functions.coverage.core import CoreCredentials
+from functions.coverage.port import ClearinghouseFailure, ClearinghouseRefused
 from functions.coverage.simulator import SimulatedClearinghouse
 
 OUTAGE_RETRY_AFTER_SECONDS = 5

@@ -22,8 +22,6 @@ from functions.common.errors import ConfigurationError
 from functions.coverage import core
 from functions.coverage.clearinghouse import (
     Breaker,
-    ClearinghouseFailure,
-    ClearinghouseRefused,
     ClearinghouseRejected,
     ClearinghouseUnavailable,
     GuardedClearinghouse,
@@ -33,6 +31,7 @@ from functions.coverage.clearinghouse import (
 from functions.coverage.logic import eligibility
 from functions.coverage.logic.eligibility import ProviderIdentity
 from functions.coverage.logic.x12 import CoverageStatus, EligibilityRequest, build_270
+from functions.coverage.port import ClearinghouseFailure, ClearinghouseRefused
 from local.core_server import DEFAULT_CREDENTIALS, CoreSimulator
 from local.seed import PLANS
 from tests.clock import controlled_now

@@ -12,8 +12,6 @@ import pytest
 from functions.common.errors import ConfigurationError
 from functions.coverage.clearinghouse import (
     Breaker,
-    ClearinghouseFailure,
-    ClearinghouseRefused,
     ClearinghouseRejected,
     ClearinghouseSettings,
     ClearinghouseUnavailable,
@@ -33,6 +31,7 @@ from functions.coverage.logic.x12 import (
     render_271,
 )
 from functions.coverage.models import InsuredPerson, PlanRecord
+from functions.coverage.port import ClearinghouseFailure, ClearinghouseRefused
 from functions.coverage.simulator import SimulatedClearinghouse, read_270
 from functions.coverage.vocabulary import SubscriberRelationship
 from local.seed import PLANS
