@@ -30,6 +30,7 @@ from functions.catalog import (
 from functions.common.cors import ORIGINS_ENV as WEB_ORIGINS_ENV
 from functions.common.tables import ALL_TABLES
 from functions.openapi import load_committed
+from functions.schedule.deps import stated_rules
 from functions.schedule.vocabulary import PersonKind
 from local import cognito_mail, cognito_mfa, moto_dynamodb, moto_state, pollers, provision, seed, signals
 from local import gateway as gw
@@ -312,7 +313,7 @@ def _start(settings: LocalSettings, moto: Any, started: list[Callable[[], None]]
             },
             api_url=settings.api_url,
             own_origins=settings.own_origins,
-            policy=web_policy(),
+            policy=stated_rules(),
         ),
     )
     server = gw.make_server(gateway, settings.host, settings.api_port, log)
@@ -386,14 +387,6 @@ def topic_pollers(
             poller = pollers.TopicPoller(sqs, entry, queue.url, queue.dlq_url, log, invoker=invoker)
             found.append((entry, poller))
     return found
-
-
-def web_policy() -> dict[str, int]:
-    """The program rules the web app states, as the local schedule function applies them (its
-    settings' defaults: the runtime sets neither variable)."""
-    from functions.schedule.deps import stated_rules
-
-    return stated_rules()
 
 
 def banner(runtime: Runtime, started: float) -> str:

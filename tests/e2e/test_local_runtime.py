@@ -21,6 +21,7 @@ import pytest
 import requests
 
 from functions.openapi import load_committed
+from functions.schedule.deps import STATED_RULES, stated_rules
 from tests.clock import controlled_now
 from tests.e2e.conftest import (
     READY_WITHIN_SECONDS,
@@ -441,3 +442,19 @@ def test_a_newcomers_new_plan_checks_active_over_core_and_an_outage_is_a_503(loc
     assert down.status_code == 503, down.text
     assert int(down.headers["Retry-After"]) >= 1
     assert down.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_the_web_app_is_served_with_its_configuration_and_policy(local_runtime: LocalRuntime):
+    # Given the running runtime (what `make serve` starts)
+    # When a browser loads the app and its configuration
+    page = requests.get(f"{local_runtime.api}/app/", timeout=10)
+    config = requests.get(f"{local_runtime.api}/app/config.json", timeout=10).json()
+    # Then the page comes with its Content-Security-Policy, and the configuration names this API,
+    # moto's Cognito, both pools' clients and the rules the schedule function applies
+    assert page.status_code == 200
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert config["api_url"] == local_runtime.api
+    assert config["cognito_endpoint"] == local_runtime.state["aws_endpoint_url"] + "/"
+    assert config["pools"]["participant"]["client_id"] == local_runtime.state["user_pool_client_id"]
+    assert config["pools"]["staff"]["client_id"] == local_runtime.state["staff_user_pool_client_id"]
+    assert {name: config[name] for name in STATED_RULES} == stated_rules()

@@ -81,14 +81,3 @@ def test_the_bare_prefix_redirects_to_the_app():
     status, _, _ = reply = APP.serve("/app", None)
     assert status == 308
     assert headers_of(reply)["location"] == "/app/"
-
-
-def test_the_runtime_states_the_rules_the_schedule_function_applies():
-    from functions.schedule.deps import ScheduleSettings
-    from local.runtime import web_policy
-
-    fields = ScheduleSettings.model_fields
-    assert web_policy() == {
-        "room_opens_minutes": fields["room_opens_minutes"].default,
-        "cancel_cutoff_hours": fields["cancel_cutoff_hours"].default,
-    }
