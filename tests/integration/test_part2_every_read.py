@@ -18,9 +18,9 @@ from functions.coverage.handler import lambda_handler as coverage_handler
 from functions.notify.handler import lambda_handler as notify_handler
 from functions.openapi import FUNCTION_KEY, generate
 from tests.integration.conftest import caller_of
-from tests.integration.scheduling import ALEX, COORDINATOR, JAMIE, PRIYA, SAM, seeded_week
+from tests.integration.scheduling import COORDINATOR, seeded_week
 from tests.integration.test_estimates import coverage  # noqa: F401 - the fixture
-from tests.integration.test_part2_visibility import COUNSELOR, PART2_SESSION, values
+from tests.integration.test_part2_visibility import PART2_SESSION, READERS, values
 from tests.support import Reply
 
 pytestmark = pytest.mark.usefixtures("coverage")  # the seeded program, its plans and prices
@@ -36,14 +36,6 @@ PATH_VALUES = {
     "plan_id": "pln_demorivera01",
     "check_id": "chk_demo0001",
     "payer_id": "DEMO",
-}
-READERS = {
-    "alex": ALEX,
-    "jamie": JAMIE,
-    "counselor": COUNSELOR,
-    "priya": PRIYA,
-    "sam": SAM,
-    "coordinator": COORDINATOR,
 }
 
 
