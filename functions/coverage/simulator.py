@@ -60,8 +60,8 @@ from functions.coverage.logic.x12 import (
     read_delimiters,
     render_271,
 )
-from functions.coverage.logic.x12_build import RELATIONSHIP_BY_CODE
 from functions.coverage.port import ClearinghouseFailure, ClearinghouseRefused
+from functions.coverage.x12.codes import RELATIONSHIP_BY_CODE
 
 OUTAGE_PAYER = "OUTAGE"
 OUTAGE_MEMBER = "SIM-OUTAGE"

@@ -38,10 +38,9 @@ from functions.coverage.logic.x12 import (
     service_type_name,
     summarise,
 )
-from functions.coverage.logic.x12_build import RELATIONSHIP_BY_CODE
-from functions.coverage.logic.x12_parse import INSURANCE_TYPES
 from functions.coverage.models import InsuredPerson, PlanRecord
 from functions.coverage.vocabulary import PlanStatus, PlanType, SubscriberRelationship
+from functions.coverage.x12.codes import INSURANCE_TYPES, RELATIONSHIP_BY_CODE
 
 ENTITY_ELIGIBILITY_CHECK = "ELIGIBILITY_CHECK"
 ENTITY_ELIGIBILITY_LATEST = "ELIGIBILITY_LATEST"

@@ -7,9 +7,7 @@ import from here.
 from __future__ import annotations
 
 from functions.coverage.logic.x12_build import (
-    DEFAULT_SERVICE_TYPES,
     IMPLEMENTATION,
-    SERVICE_TYPES,
     X12_DELIMITERS,
     Delimiters,
     Dependent,
@@ -18,28 +16,21 @@ from functions.coverage.logic.x12_build import (
     build_270,
 )
 from functions.coverage.logic.x12_parse import (
-    REJECT_REASONS,
     Accumulator,
     Benefit,
-    BenefitInfo,
     BenefitLine,
     BenefitSummary,
-    CoverageLevel,
     CoverageStatus,
     Delivery,
     EligibilityResult,
     Entity,
-    FollowUp,
     IndustryCode,
     Limit,
     Member,
-    Network,
     Procedure,
     Reference,
     Rejection,
-    RejectionCategory,
     Subject,
-    TimePeriod,
     Trace,
     X12Date,
     X12Error,
@@ -47,10 +38,19 @@ from functions.coverage.logic.x12_parse import (
     parse_271,
     procedures_named,
     read_delimiters,
-    service_type_name,
     summarise,
 )
 from functions.coverage.logic.x12_render import BenefitProfile, CostShare, render_271
+from functions.coverage.x12.codes import (
+    REJECT_REASONS,
+    BenefitInfo,
+    CoverageLevel,
+    FollowUp,
+    Network,
+    RejectionCategory,
+    TimePeriod,
+)
+from functions.coverage.x12.service_types import DEFAULT_SERVICE_TYPES, SERVICE_TYPES, service_type_name
 
 __all__ = [
     "DEFAULT_SERVICE_TYPES",

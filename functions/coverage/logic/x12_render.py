@@ -11,7 +11,6 @@ from decimal import Decimal
 from pydantic import Field, field_validator
 
 from functions.coverage.logic.x12_build import (
-    RELATIONSHIP_CODES,
     X12_DELIMITERS,
     Delimiters,
     EligibilityRequest,
@@ -22,10 +21,11 @@ from functions.coverage.logic.x12_build import (
     segment,
     wrap_interchange,
 )
-from functions.coverage.logic.x12_parse import (
+from functions.coverage.logic.x12_parse import Accumulator
+from functions.coverage.x12.codes import (
     REJECT_REASONS,
     REJECTION_CATEGORIES,
-    Accumulator,
+    RELATIONSHIP_CODES,
     RejectionCategory,
 )
 
