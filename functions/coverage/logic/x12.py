@@ -7,9 +7,6 @@ import from here.
 from __future__ import annotations
 
 from functions.coverage.logic.x12_build import (
-    IMPLEMENTATION,
-    X12_DELIMITERS,
-    Delimiters,
     Dependent,
     EligibilityRequest,
     Subscriber,
@@ -50,6 +47,8 @@ from functions.coverage.x12.codes import (
     RejectionCategory,
     TimePeriod,
 )
+from functions.coverage.x12.delimiters import X12_DELIMITERS, Delimiters
+from functions.coverage.x12.envelope import IMPLEMENTATION
 from functions.coverage.x12.service_types import DEFAULT_SERVICE_TYPES, SERVICE_TYPES, service_type_name
 
 __all__ = [

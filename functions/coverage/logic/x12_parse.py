@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from functions.coverage.logic.x12_build import Delimiters, X12Model
+from functions.coverage.logic.x12_build import X12Model
 from functions.coverage.vocabulary import PlanType, SubscriberRelationship
 from functions.coverage.x12.codes import (
     ACTIVE_INFO,
@@ -37,6 +37,7 @@ from functions.coverage.x12.codes import (
     RejectionCategory,
     TimePeriod,
 )
+from functions.coverage.x12.delimiters import Delimiters
 from functions.coverage.x12.service_types import service_type_name
 
 
