@@ -14,22 +14,8 @@ from functions.coverage.logic.x12_build import (
 )
 from functions.coverage.logic.x12_parse import (
     Accumulator,
-    Benefit,
-    BenefitLine,
     BenefitSummary,
-    CoverageStatus,
-    Delivery,
-    EligibilityResult,
-    Entity,
-    IndustryCode,
     Limit,
-    Member,
-    Procedure,
-    Reference,
-    Rejection,
-    Subject,
-    Trace,
-    X12Date,
     X12Error,
     limits_of,
     parse_271,
@@ -49,6 +35,22 @@ from functions.coverage.x12.codes import (
 )
 from functions.coverage.x12.delimiters import X12_DELIMITERS, Delimiters
 from functions.coverage.x12.envelope import IMPLEMENTATION
+from functions.coverage.x12.models import (
+    Benefit,
+    BenefitLine,
+    CoverageStatus,
+    Delivery,
+    EligibilityResult,
+    Entity,
+    IndustryCode,
+    Member,
+    Procedure,
+    Reference,
+    Rejection,
+    Subject,
+    Trace,
+    X12Date,
+)
 from functions.coverage.x12.service_types import DEFAULT_SERVICE_TYPES, SERVICE_TYPES, service_type_name
 
 __all__ = [

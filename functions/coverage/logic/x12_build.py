@@ -10,19 +10,14 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from functions.coverage.vocabulary import SubscriberRelationship
 from functions.coverage.x12.codes import RELATIONSHIP_CODES
 from functions.coverage.x12.delimiters import X12_DELIMITERS, Delimiters
 from functions.coverage.x12.envelope import check_text, d8, segment, wrap_interchange
+from functions.coverage.x12.models import X12Model
 from functions.coverage.x12.service_types import DEFAULT_SERVICE_TYPES, SERVICE_TYPES
-
-
-class X12Model(BaseModel):
-    """Base of every X12 shape: immutable, no unknown fields."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Subscriber(X12Model):
