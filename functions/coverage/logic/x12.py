@@ -16,11 +16,9 @@ from functions.coverage.logic.x12_parse import (
     Accumulator,
     BenefitSummary,
     Limit,
-    X12Error,
     limits_of,
     parse_271,
     procedures_named,
-    read_delimiters,
     summarise,
 )
 from functions.coverage.logic.x12_render import BenefitProfile, CostShare, render_271
@@ -52,6 +50,7 @@ from functions.coverage.x12.models import (
     X12Date,
 )
 from functions.coverage.x12.service_types import DEFAULT_SERVICE_TYPES, SERVICE_TYPES, service_type_name
+from functions.coverage.x12.tokenizer import X12Error, read_delimiters
 
 __all__ = [
     "DEFAULT_SERVICE_TYPES",

@@ -49,98 +49,12 @@ from functions.coverage.x12.models import (
     X12Model,
     network_rank,
 )
-
-
-class X12Error(ValueError):
-    """The text is not a readable 271 interchange."""
-
-
-# --------------------------------------------------------------------------- tokenising
-
-
-@dataclass(frozen=True)
-class _Segment:
-    index: int
-    elements: tuple[str, ...]
-
-    @property
-    def tag(self) -> str:
-        return self.elements[0]
-
-    def get(self, n: int) -> str:
-        return self.elements[n].strip() if n < len(self.elements) else ""
-
-    def opt(self, n: int) -> str | None:
-        return self.get(n) or None
-
-    def fail(self, what: str) -> X12Error:
-        return X12Error(f"segment {self.index} ({self.tag}): {what}")
-
-
-def read_delimiters(text: str) -> Delimiters:
-    """The delimiters an interchange declares in its ISA header."""
-    return _read_header(text)[0]
-
-
-def _read_header(text: str) -> tuple[Delimiters, int]:
-    start = text.find("ISA")
-    if start < 0 or len(text) < start + 4:
-        raise X12Error("not an X12 interchange: no ISA header")
-    element = text[start + 3]
-    # ISA has 16 elements; ISA16 (the component separator) follows the 16th element separator and
-    # the segment terminator follows ISA16. Counting separators tolerates unpadded headers.
-    pos = start
-    for _ in range(16):
-        pos = text.find(element, pos + 1)
-        if pos < 0:
-            raise X12Error("truncated ISA header")
-    if len(text) < pos + 3:
-        raise X12Error("truncated ISA header")
-    isa = text[start:pos].split(element)
-    repetition = isa[11].strip()
-    try:
-        d = Delimiters(
-            element=element,
-            repetition=repetition if len(repetition) == 1 and not repetition.isalnum() else None,
-            component=text[pos + 1],
-            segment=text[pos + 2],
-        )
-    except ValueError:
-        raise X12Error("ISA header declares unusable delimiters") from None
-    return d, start
-
-
-def _tokenise(text: str) -> tuple[Delimiters, list[_Segment]]:
-    d, start = _read_header(text)
-    body = text[start:]
-    if d.segment not in "\r\n":
-        body = body.replace("\r", "").replace("\n", "")
-    segments: list[_Segment] = []
-    for raw in body.split(d.segment):
-        raw = raw.strip()
-        if raw:
-            elements = tuple(raw.split(d.element))
-            segments.append(_Segment(len(segments) + 1, (elements[0].strip().upper(), *elements[1:])))
-    return d, segments
-
-
-def _transaction(segments: list[_Segment]) -> list[_Segment]:
-    """The segments of the first transaction set (ST through SE)."""
-    begin = next((i for i, s in enumerate(segments) if s.tag == "ST"), None)
-    if begin is None:
-        raise X12Error("no transaction set (ST) in the interchange")
-    kind = segments[begin].get(1)
-    if kind != "271":
-        shown = kind if kind.isalnum() and len(kind) <= 3 else "?"
-        raise X12Error(f"expected a 271 transaction set, got {shown}")
-    end = next((i for i in range(begin, len(segments)) if segments[i].tag == "SE"), len(segments) - 1)
-    return segments[begin : end + 1]
-
+from functions.coverage.x12.tokenizer import Segment, tokenise, transaction
 
 # --------------------------------------------------------------------------- element readers
 
 
-def _decimal(seg: _Segment, n: int) -> Decimal | None:
+def _decimal(seg: Segment, n: int) -> Decimal | None:
     raw = seg.get(n)
     if not raw:
         return None
@@ -153,7 +67,7 @@ def _decimal(seg: _Segment, n: int) -> Decimal | None:
     return value
 
 
-def _d8(seg: _Segment, raw: str) -> date:
+def _d8(seg: Segment, raw: str) -> date:
     raw = raw.strip()
     if len(raw) < 8 or not raw[:8].isdigit():
         raise seg.fail("malformed date")
@@ -163,7 +77,7 @@ def _d8(seg: _Segment, raw: str) -> date:
         raise seg.fail("malformed date") from None
 
 
-def _dtp(seg: _Segment) -> X12Date | None:
+def _dtp(seg: Segment) -> X12Date | None:
     qualifier, fmt, value = seg.get(1), seg.get(2).upper(), seg.get(3)
     if not qualifier or not value:
         return None
@@ -217,7 +131,7 @@ class _MemberDraft:
 
 @dataclass
 class _BenefitDraft:
-    eb: _Segment
+    eb: Segment
     subject: Subject
     line: int | None = None
     text: str | None = None
@@ -332,26 +246,26 @@ class _Parser:
 
     # -- segments
 
-    def feed(self, seg: _Segment) -> None:
+    def feed(self, seg: Segment) -> None:
         if seg.tag == "ST":
             self.first_index = seg.index
         handler = getattr(self, f"on_{seg.tag.lower()}", None)
         if handler is not None:
             handler(seg)
 
-    def on_bht(self, seg: _Segment) -> None:
+    def on_bht(self, seg: Segment) -> None:
         self.reference = seg.opt(3)
 
-    def on_hl(self, seg: _Segment) -> None:
+    def on_hl(self, seg: Segment) -> None:
         self.close_benefit()
         self.level = seg.get(3)
         self.named = False
 
-    def on_trn(self, seg: _Segment) -> None:
+    def on_trn(self, seg: Segment) -> None:
         if seg.get(2):
             self.traces.append(Trace(trace_type=seg.get(1), number=seg.get(2), originator=seg.opt(3)))
 
-    def on_nm1(self, seg: _Segment) -> None:
+    def on_nm1(self, seg: Segment) -> None:
         if self.in_ls or (self.draft is not None and self.named):
             # 2120: a benefit-related entity. Payers that omit LS/LE still get it attached.
             self.close_entity()
@@ -385,14 +299,14 @@ class _Parser:
             if seg.get(9):
                 member.member_id = seg.get(9)
 
-    def on_per(self, seg: _Segment) -> None:
+    def on_per(self, seg: Segment) -> None:
         phone = next((seg.get(n + 1) for n in (3, 5, 7) if seg.get(n) == "TE" and seg.get(n + 1)), None)
         if self.entity is not None:
             self.entity["phone"] = phone
         elif self.level == "20" and self.payer is not None and phone:
             self.payer = self.payer.model_copy(update={"phone": phone})
 
-    def on_ref(self, seg: _Segment) -> None:
+    def on_ref(self, seg: Segment) -> None:
         qualifier, value = seg.get(1), seg.get(2)
         if not qualifier or not value:
             return
@@ -407,18 +321,18 @@ class _Parser:
         elif qualifier == "18":
             member.plan_number = value
 
-    def on_dmg(self, seg: _Segment) -> None:
+    def on_dmg(self, seg: Segment) -> None:
         member = self.member()
         if member is not None and seg.get(1) == "D8" and seg.get(2):
             member.birth_date = _d8(seg, seg.get(2))
             member.gender = seg.opt(3)
 
-    def on_ins(self, seg: _Segment) -> None:
+    def on_ins(self, seg: Segment) -> None:
         member = self.member()
         if member is not None and seg.get(2):
             member.relationship_code = seg.get(2)
 
-    def on_dtp(self, seg: _Segment) -> None:
+    def on_dtp(self, seg: Segment) -> None:
         if self.in_ls:
             return
         when = _dtp(seg)
@@ -431,7 +345,7 @@ class _Parser:
         if member is not None:
             member.dates.append(when)
 
-    def on_aaa(self, seg: _Segment) -> None:
+    def on_aaa(self, seg: Segment) -> None:
         code = seg.get(3)
         follow_up = seg.get(4).upper()
         self.rejections.append(
@@ -446,7 +360,7 @@ class _Parser:
             )
         )
 
-    def on_eb(self, seg: _Segment) -> None:
+    def on_eb(self, seg: Segment) -> None:
         self.close_benefit()
         self.draft = _BenefitDraft(
             eb=seg,
@@ -455,11 +369,11 @@ class _Parser:
             text=self.d.element.join(seg.elements).rstrip(self.d.element),
         )
 
-    def on_msg(self, seg: _Segment) -> None:
+    def on_msg(self, seg: Segment) -> None:
         if self.draft is not None and seg.get(1):
             self.draft.messages.append(seg.get(1))
 
-    def on_hsd(self, seg: _Segment) -> None:
+    def on_hsd(self, seg: Segment) -> None:
         if self.draft is None:
             return
         period_code = seg.get(5)
@@ -476,18 +390,18 @@ class _Parser:
             )
         )
 
-    def on_iii(self, seg: _Segment) -> None:
+    def on_iii(self, seg: Segment) -> None:
         if self.draft is not None and seg.get(1) and seg.get(2):
             self.draft.industry_codes.append(IndustryCode(qualifier=seg.get(1), code=seg.get(2)))
 
-    def on_ls(self, seg: _Segment) -> None:
+    def on_ls(self, seg: Segment) -> None:
         self.in_ls = self.draft is not None
 
-    def on_le(self, seg: _Segment) -> None:
+    def on_le(self, seg: Segment) -> None:
         self.close_entity()
         self.in_ls = False
 
-    def on_se(self, seg: _Segment) -> None:
+    def on_se(self, seg: Segment) -> None:
         self.close_benefit()
 
     # -- result
@@ -564,9 +478,9 @@ def parse_271(text: str) -> EligibilityResult:
     Delimiters come from the ISA header; line breaks after (or inside) segments are ignored.
     Raises X12Error (a ValueError) when the text is not a readable 271.
     """
-    d, segments = _tokenise(text)
+    d, segments = tokenise(text)
     parser = _Parser(d)
-    for seg in _transaction(segments):
+    for seg in transaction(segments):
         parser.feed(seg)
     return parser.result()
 
