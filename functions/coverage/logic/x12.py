@@ -12,15 +12,7 @@ from functions.coverage.logic.x12_build import (
     Subscriber,
     build_270,
 )
-from functions.coverage.logic.x12_parse import (
-    Accumulator,
-    BenefitSummary,
-    Limit,
-    limits_of,
-    parse_271,
-    procedures_named,
-    summarise,
-)
+from functions.coverage.logic.x12_parse import parse_271
 from functions.coverage.logic.x12_render import BenefitProfile, CostShare, render_271
 from functions.coverage.x12.codes import (
     REJECT_REASONS,
@@ -50,6 +42,14 @@ from functions.coverage.x12.models import (
     X12Date,
 )
 from functions.coverage.x12.service_types import DEFAULT_SERVICE_TYPES, SERVICE_TYPES, service_type_name
+from functions.coverage.x12.summary import (
+    Accumulator,
+    BenefitSummary,
+    Limit,
+    limits_of,
+    procedures_named,
+    summarise,
+)
 from functions.coverage.x12.tokenizer import X12Error, read_delimiters
 
 __all__ = [

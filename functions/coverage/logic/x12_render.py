@@ -11,7 +11,6 @@ from decimal import Decimal
 from pydantic import Field, field_validator
 
 from functions.coverage.logic.x12_build import EligibilityRequest, check_request
-from functions.coverage.logic.x12_parse import Accumulator
 from functions.coverage.x12.codes import (
     REJECT_REASONS,
     REJECTION_CATEGORIES,
@@ -21,6 +20,7 @@ from functions.coverage.x12.codes import (
 from functions.coverage.x12.delimiters import X12_DELIMITERS, Delimiters
 from functions.coverage.x12.envelope import check_text, d8, segment, wrap_interchange
 from functions.coverage.x12.models import X12Model
+from functions.coverage.x12.summary import Accumulator
 
 _PAYER_LEVEL_CODES = frozenset({"42", "79", "80", "T4"})
 """AAA03 codes the payer reports about itself or the submitter (loop 2000A)."""
