@@ -12,7 +12,6 @@ from functions.coverage.logic.x12_build import (
     Subscriber,
     build_270,
 )
-from functions.coverage.logic.x12_parse import parse_271
 from functions.coverage.logic.x12_render import BenefitProfile, CostShare, render_271
 from functions.coverage.x12.codes import (
     REJECT_REASONS,
@@ -41,6 +40,7 @@ from functions.coverage.x12.models import (
     Trace,
     X12Date,
 )
+from functions.coverage.x12.parser import parse_271
 from functions.coverage.x12.service_types import DEFAULT_SERVICE_TYPES, SERVICE_TYPES, service_type_name
 from functions.coverage.x12.summary import (
     Accumulator,

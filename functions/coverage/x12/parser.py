@@ -1,4 +1,6 @@
-"""Parse an X12 005010X279A1 271 eligibility response. Pure: no I/O, no logging.
+"""Parse an X12 005010X279A1 271 eligibility response: its HL hierarchy (2000A payer, 2000B provider,
+2000C subscriber, 2000D dependent) and their loops (2100 names, 2110 benefits, 2120 benefit entities)
+become an `EligibilityResult`. Pure: no I/O, no logging.
 
 Error messages name segment positions and element numbers, never element values (they may be PHI).
 """
