@@ -6,13 +6,13 @@ import from here.
 
 from __future__ import annotations
 
-from functions.coverage.logic.x12_build import (
+from functions.coverage.logic.x12_render import BenefitProfile, CostShare, render_271
+from functions.coverage.x12.builder import (
     Dependent,
     EligibilityRequest,
     Subscriber,
     build_270,
 )
-from functions.coverage.logic.x12_render import BenefitProfile, CostShare, render_271
 from functions.coverage.x12.codes import (
     REJECT_REASONS,
     BenefitInfo,

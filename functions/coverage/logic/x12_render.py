@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from pydantic import Field, field_validator
 
-from functions.coverage.logic.x12_build import EligibilityRequest, check_request
+from functions.coverage.x12.builder import EligibilityRequest, check_request
 from functions.coverage.x12.codes import (
     REJECT_REASONS,
     REJECTION_CATEGORIES,

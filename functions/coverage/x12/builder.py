@@ -1,7 +1,7 @@
 """Build an X12 005010X279A1 270 eligibility inquiry. Pure: no I/O, no clock, no logging.
 
-Also holds what the 270 builder, the 271 parser and the 271 renderer share: delimiters, the
-envelope writer, the service type code table and the relationship codes.
+Also holds what a 270 says (`EligibilityRequest`, with its subscriber and dependent), which the
+271 renderer answers too.
 """
 
 from __future__ import annotations
