@@ -6,7 +6,6 @@ import from here.
 
 from __future__ import annotations
 
-from functions.coverage.logic.x12_render import BenefitProfile, CostShare, render_271
 from functions.coverage.x12.builder import (
     Dependent,
     EligibilityRequest,
@@ -41,6 +40,7 @@ from functions.coverage.x12.models import (
     X12Date,
 )
 from functions.coverage.x12.parser import parse_271
+from functions.coverage.x12.renderer import BenefitProfile, CostShare, render_271
 from functions.coverage.x12.service_types import DEFAULT_SERVICE_TYPES, SERVICE_TYPES, service_type_name
 from functions.coverage.x12.summary import (
     Accumulator,
