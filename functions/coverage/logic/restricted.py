@@ -25,9 +25,10 @@ from zoneinfo import ZoneInfo
 
 from functions.common.auth import Principal
 from functions.common.part2 import REDISCLOSURE_NOTICE, Part2Policy, consent_status
+from functions.coverage import keys
 from functions.coverage.logic.costshare import BillingCode
 from functions.coverage.logic.estimates import EstimateLine
-from functions.coverage.vocabulary import ENTITY_PART2_CONSENT_COPY, PART2_CONSENT_PREFIX
+from functions.coverage.vocabulary import ENTITY_PART2_CONSENT_COPY
 
 PART2_CODES: frozenset[BillingCode] = frozenset(
     {
@@ -52,8 +53,7 @@ def consent_copy(image: Mapping[str, Any]) -> dict[str, Any] | None:
     if not participant or not consent_id:
         return None
     return {
-        "pk": f"PERSON#{participant}",
-        "sk": f"{PART2_CONSENT_PREFIX}{consent_id}",
+        **keys.part2_consent_key(str(participant), str(consent_id)),
         "entity": ENTITY_PART2_CONSENT_COPY,
         "consent_id": str(consent_id),
         "recipient_ids": sorted(str(r) for r in image.get("recipient_ids") or []),
