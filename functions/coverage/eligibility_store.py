@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -33,6 +33,11 @@ from functions.coverage.logic.eligibility import (
     X12Exchange,
 )
 from functions.coverage.models import PlanRecord
+from functions.coverage.store import transact_element
+
+if TYPE_CHECKING:  # the stubs are a dev dependency: the Lambda runtime never imports them
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef, UpdateTypeDef
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ class DueCheck:
 
 
 class EligibilityStore:
-    def __init__(self, table_name: str, client: Any) -> None:
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
         self.table = table_name
         self._client = client
 
@@ -130,11 +135,11 @@ class EligibilityStore:
             **exchange.model_dump(mode="json"),
             "checked_at": iso(exchange.checked_at),
         }
-        items: list[dict[str, Any]] = [
+        items: list[TransactWriteItemTypeDef] = [
             self._put_new(history),
             self._put_new(raw),
         ]
-        pointer: dict[str, Any] | None = None
+        pointer: TransactWriteItemTypeDef | None = None
         if latest is not None:
             pointer = {
                 "Put": {
@@ -159,7 +164,7 @@ class EligibilityStore:
             }
         if pointer is not None:
             items.append(pointer)
-        status_update: dict[str, Any] | None = None
+        status_update: TransactWriteItemTypeDef | None = None
         if latest is not None and write.plan_status is not None:
             status_update = {
                 "Update": {
@@ -175,7 +180,7 @@ class EligibilityStore:
             }
             items.append(status_update)
         if audit_put is not None:
-            items.append(audit_put)
+            items.append(transact_element(audit_put))
         try:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as exc:
@@ -208,7 +213,7 @@ class EligibilityStore:
 
     def _refresh_failed_update(
         self, person_id: str, plan_id: str, at: datetime, due: dict[str, str]
-    ) -> dict[str, Any]:
+    ) -> UpdateTypeDef:
         values: dict[str, Any] = {":at": iso(at)}
         expression = "SET refresh_failed_at = :at"
         for name in keys.GSI1_ATTRIBUTES:
@@ -236,7 +241,7 @@ class EligibilityStore:
             if error_code(exc) != "ConditionalCheckFailedException":
                 raise
 
-    def _put_new(self, item: dict[str, Any]) -> dict[str, Any]:
+    def _put_new(self, item: dict[str, Any]) -> TransactWriteItemTypeDef:
         return {
             "Put": {
                 "TableName": self.table,

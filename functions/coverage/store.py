@@ -3,8 +3,9 @@ module of this function that speaks DynamoDB."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -27,9 +28,20 @@ from functions.coverage.logic.authorizations import AuthorizationRecord
 from functions.coverage.logic.terms import ConfirmedTermsRecord
 from functions.coverage.models import PlanRecord
 
+if TYPE_CHECKING:  # the stubs are a dev dependency: the Lambda runtime never imports them
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import PutTypeDef, TransactWriteItemTypeDef
+
+
+def transact_element(element: Mapping[str, Any]) -> TransactWriteItemTypeDef:
+    """A `TransactWriteItems` element built outside coverage (the audit writer's
+    `transact_put`), as the typed client takes it: `functions.common` builds it as a plain
+    dict, without the boto3 stubs, so it is taken on trust here."""
+    return cast("TransactWriteItemTypeDef", element)
+
 
 class CoverageStore:
-    def __init__(self, table_name: str, client: Any, *, schedule_table: str | None = None) -> None:
+    def __init__(self, table_name: str, client: DynamoDBClient, *, schedule_table: str | None = None) -> None:
         self.table = table_name
         self.schedule_table = schedule_table
         self._client = client
@@ -85,7 +97,7 @@ class CoverageStore:
         """Create (`expected_version` None: only if new) or replace (only from the version
         read) one versioned item (a plan, its confirmed terms, a fee schedule, the
         chargemaster, an authorization), with its audit entry, in one transaction; 412 when it moved on."""
-        put: dict[str, Any] = {"TableName": self.table, "Item": to_item(attributes)}
+        put: PutTypeDef = {"TableName": self.table, "Item": to_item(attributes)}
         if expected_version is None:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
         else:
@@ -93,7 +105,7 @@ class CoverageStore:
             put["ExpressionAttributeNames"] = {"#v": "version"}
             put["ExpressionAttributeValues"] = to_item({":v": expected_version})
         try:
-            self._client.transact_write_items(TransactItems=[{"Put": put}, audit_put])
+            self._client.transact_write_items(TransactItems=[{"Put": put}, transact_element(audit_put)])
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise
@@ -279,7 +291,7 @@ class CoverageStore:
     ) -> bool:
         """Replace (or, `claim` None, remove) a per-diem day's claim, only if the day's
         ledger is still at `rev`: a later attendance that day writes its own, newer claim."""
-        check: dict[str, Any] = {
+        check: TransactWriteItemTypeDef = {
             "ConditionCheck": {
                 "TableName": self.table,
                 "Key": to_item(keys.attended_day_key(person_id, day)),
@@ -287,7 +299,7 @@ class CoverageStore:
                 "ExpressionAttributeValues": to_item({":rev": rev}),
             }
         }
-        write: dict[str, Any] = (
+        write: TransactWriteItemTypeDef = (
             {"Put": {"TableName": self.table, "Item": to_item(claim)}}
             if claim
             else {"Delete": {"TableName": self.table, "Key": to_item(keys.claim_key(person_id, source_id))}}
@@ -393,7 +405,7 @@ class CoverageStore:
             }
             for partner in partner_ids
         ]
-        puts: list[dict[str, Any]] = [
+        puts: list[TransactWriteItemTypeDef] = [
             {"Put": {"TableName": self.table, "Item": to_item(item)}} for item in items
         ]
-        self._client.transact_write_items(TransactItems=[*puts, audit_put])
+        self._client.transact_write_items(TransactItems=[*puts, transact_element(audit_put)])
