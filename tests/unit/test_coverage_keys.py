@@ -10,8 +10,7 @@ import pytest
 
 from functions.coverage import keys
 from functions.coverage.keys import BillingItem, PersonItem
-from functions.coverage.models import InsuredPerson, PlanRecord
-from functions.coverage.vocabulary import PlanType, SubscriberRelationship
+from local.seed import PLANS
 
 
 @pytest.mark.parametrize(
@@ -42,28 +41,21 @@ def test_a_key_as_stored(built: dict[str, str], stored: dict[str, str]) -> None:
 
 
 def test_a_plan_of_a_family_is_in_its_family_bucket() -> None:
-    # Given a plan whose payer and subscriber are known
-    plan = PlanRecord(
-        person_id="per_a",
-        plan_id="pln_1",
-        payer_name="Lone Star",
-        payer_id="LSM01",
-        plan_type=PlanType.PPO,
-        group_number="G1",
-        subscriber_relationship=SubscriberRelationship.SELF,
-        patient=InsuredPerson(first_name="Alex", last_name="Rivera", birth_date=date(1990, 1, 2)),
-    )
-    # Then it is stored under its family's hashed bucket (the hash as it always was)
-    attributes = plan.to_attributes()
+    # Given Taylor's own plan (payer PCP22, no group) and Casey's self-pay one
+    taylor = next(plan for plan in PLANS if plan.person_id == "per_demotaylor")
+    casey = next(plan for plan in PLANS if plan.person_id == "per_democasey")
+    # Then Taylor's is stored under the bucket of its family's hash (as it always was:
+    # sha256 of "PCP22||brooks|taylor|1993-01-22", 24 hex digits)
+    attributes = taylor.to_attributes()
     assert {name: attributes[name] for name in ("pk", "sk", "gsi1pk", "gsi1sk")} == {
-        "pk": "PERSON#per_a",
-        "sk": "PLAN#pln_1",
-        "gsi1pk": "FAMILY#d63c44ad22dc1c68bdbb17ad",
-        "gsi1sk": "per_a#pln_1",
+        "pk": "PERSON#per_demotaylor",
+        "sk": "PLAN#pln_demobrooks01",
+        "gsi1pk": "FAMILY#8546ebe8981c64b1d333f5fd",
+        "gsi1sk": "per_demotaylor#pln_demobrooks01",
     }
-    assert keys.family_member(attributes) == ("per_a", "pln_1")
+    assert keys.family_member(attributes) == ("per_demotaylor", "pln_demobrooks01")
     # And a self-pay plan has no family, so it is stored without gsi1 attributes
-    self_pay = plan.model_copy(update={"plan_type": PlanType.SELF_PAY}).to_attributes()
+    self_pay = casey.to_attributes()
     assert self_pay.get("gsi1pk") is None
     assert self_pay.get("gsi1sk") is None
 
