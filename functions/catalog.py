@@ -15,11 +15,14 @@ from typing import Any, Final, Literal
 
 from functions.common import tables
 
-Trigger = Literal["api", "stream", "schedule", "queue", "event", "topic"]
+Trigger = Literal["api", "stream", "schedule", "queue", "event", "topic", "subscription"]
 """`event`: a rule on the program's event bus (`event_pattern`) invokes the function
 asynchronously with one EventBridge event. `topic`: a subscription to the inbound-SMS topic
 (AWS End User Messaging two-way SMS publishes each text people send to the program's number
-to it) invokes the function asynchronously with one SNS message."""
+to it) invokes the function asynchronously with one SNS message. `subscription`: the entry
+point's own SQS FIFO queue, subscribed to the schedule-events topic for the event types it
+`subscribes` to (`functions/contracts/schedule.py`), delivers them in batches, in order per
+subject."""
 Access = Literal["read", "write", "readwrite", "append"]
 
 EVERY_MINUTE: Final = "rate(1 minute)"
@@ -31,6 +34,7 @@ DEFAULT_TIMEOUT_SECONDS: Final[dict[Trigger, int]] = {
     "queue": 30,
     "event": 30,
     "topic": 30,
+    "subscription": 60,
 }
 """A function's timeout unless its entry point names its own."""
 MAX_TIMEOUT_SECONDS: Final = 900
@@ -79,6 +83,12 @@ class Entrypoint:
     grants: tuple[TableGrant, ...] = ()
     stream_filters: tuple[dict[str, Any], ...] = ()
     """Lambda event-source filter patterns over the schedule table's stream records."""
+    subscribes: tuple[str, ...] = ()
+    """For `trigger="subscription"`: the schedule event types (`functions.contracts.schedule.TYPES`)
+    its queue receives (the subscription's filter policy on the `type` message attribute)."""
+    publishes_schedule_events: bool = False
+    """Publishes schedule's domain events on the schedule-events topic (`sns:Publish` on that
+    topic alone, its ARN in `SCHEDULE_EVENTS_TOPIC_ENV`)."""
     event_pattern: dict[str, Any] = field(default_factory=dict)
     """For `trigger="event"`: the EventBridge event pattern of the rule on the program's bus
     that invokes this entry point (locally: the rule routing to its event queue)."""
@@ -126,6 +136,8 @@ class Entrypoint:
             raise ValueError(f"{self.id}: an event_pattern is required for, and only for, trigger 'event'")
         if self.stream_filters and self.trigger != "stream":
             raise ValueError(f"{self.id}: only stream-trigger entry points have stream_filters")
+        if (self.trigger == "subscription") != bool(self.subscribes):
+            raise ValueError(f"{self.id}: subscribes is required for, and only for, trigger 'subscription'")
         if self.timeout_seconds is not None and not 1 <= self.timeout_seconds <= MAX_TIMEOUT_SECONDS:
             raise ValueError(f"{self.id}: timeout_seconds must be 1..{MAX_TIMEOUT_SECONDS}")
 
@@ -161,6 +173,19 @@ _IDEMPOTENCY = TableGrant(tables.IDEMPOTENCY, "readwrite")
 _PERSON_KINDS = TableGrant(
     tables.SCHEDULE, "read", partition="PERSON#", attributes=tables.PERSON_KIND_ATTRIBUTES
 )
+
+
+PUBLISHED_ENTITIES: Final = (
+    "PERSON",
+    "COUPLE",
+    "SESSION",
+    "MAKEUP_OFFER",
+    "GROUP_ENROLMENT",
+    "GROUP_ATTENDANCE",
+    "GROUP_WEEK",
+    "PART2_CONSENT",
+)
+"""The schedule items whose changes schedule's translator publishes (its `TRANSLATORS`)."""
 
 
 def _entity_filter(*entities: str, events: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -201,6 +226,16 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         description="Schedule-table stream consumer: misses -> makeup offers; weeks -> intensity figures.",
     ),
     Entrypoint(
+        id="SchedulePublisher",
+        domain="schedule",
+        handler="functions.schedule.publish.lambda_handler",
+        trigger="stream",
+        stream_filters=(_entity_filter(*PUBLISHED_ENTITIES),),
+        publishes_schedule_events=True,
+        description="Schedule-table stream -> schedule's published domain events on the schedule-events "
+        "topic (SNS FIFO), in order per subject.",
+    ),
+    Entrypoint(
         id="ScheduleAuthorizationFlags",
         domain="schedule",
         handler="functions.schedule.authorization_flags.lambda_handler",
@@ -234,13 +269,21 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         id="CoverageEvents",
         domain="coverage",
         handler="functions.coverage.events.lambda_handler",
-        trigger="stream",
+        trigger="subscription",
         grants=(TableGrant(tables.COVERAGE, "readwrite"), _IDEMPOTENCY),
-        stream_filters=(_entity_filter("SESSION", "GROUP_ATTENDANCE", "PART2_CONSENT"),),
+        subscribes=(
+            "session.booked",
+            "session.rescheduled",
+            "session.cancelled",
+            "attendance.recorded",
+            "group_attendance.recorded",
+            "consent.changed",
+        ),
         emits_events=True,
         description=(
-            "Schedule-table stream consumer: attendance on sessions and group occurrences "
-            "-> projected claims, authorization alerts; Part 2 consents -> coverage's copies."
+            "Schedule-events subscriber: sessions booked, moved, cancelled -> projected use of "
+            "authorizations; attendance on sessions and group occurrences -> projected claims, "
+            "authorization alerts; Part 2 consents -> coverage's copies."
         ),
     ),
     Entrypoint(
@@ -279,11 +322,18 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         id="NotifyEvents",
         domain="notify",
         handler="functions.notify.events.lambda_handler",
-        trigger="stream",
-        grants=(TableGrant(tables.NOTIFY, "readwrite"), _IDEMPOTENCY),
-        stream_filters=(_entity_filter("PERSON", "SESSION", "MAKEUP_OFFER", "GROUP_ENROLMENT"),),
+        trigger="subscription",
+        grants=(TableGrant(tables.NOTIFY, "readwrite"),),
+        subscribes=(
+            "person.changed",
+            "session.booked",
+            "session.rescheduled",
+            "session.cancelled",
+            "makeup.offered",
+            "enrolment.changed",
+        ),
         description=(
-            "Schedule-table stream consumer: profiles -> contact details and deactivation; session "
+            "Schedule-events subscriber: profiles -> contact details and deactivation; session "
             "changes, makeup offers, group enrolments -> reminders, messages, group series."
         ),
     ),
@@ -378,6 +428,8 @@ CLEARINGHOUSE_MODE_ENV = "CLEARINGHOUSE"
 CLEARINGHOUSE_URL_ENV = "CLEARINGHOUSE_URL"
 CLEARINGHOUSE_SECRET_ENV = "CLEARINGHOUSE_SECRET_ARN"  # noqa: S105 - a variable's name, not a secret
 CLEARINGHOUSE_USAGE_ENV = "CLEARINGHOUSE_USAGE"
+SCHEDULE_EVENTS_TOPIC_ENV = "SCHEDULE_EVENTS_TOPIC_ARN"
+"""The schedule-events topic, given to every `publishes_schedule_events` entry point."""
 EVENT_BUS_ENV = "EVENT_BUS_NAME"
 """The program's EventBridge bus, given to every `emits_events` entry point."""
 USER_POOL_ENV = "USER_POOL_ID"
@@ -478,6 +530,8 @@ def resource_env_vars(entry: Entrypoint) -> set[str]:
         names.update(CLEARINGHOUSE_ENV)
     if entry.emits_events:
         names.add(EVENT_BUS_ENV)
+    if entry.publishes_schedule_events:
+        names.add(SCHEDULE_EVENTS_TOPIC_ENV)
     if entry.manages_sign_ins:
         names.update((USER_POOL_ENV, STAFF_USER_POOL_ENV))
     return names
@@ -486,6 +540,12 @@ def resource_env_vars(entry: Entrypoint) -> set[str]:
 def event_entrypoints() -> list[Entrypoint]:
     """The entry points a rule on the program's bus invokes (locally: the event poller)."""
     return [entry for entry in ENTRYPOINTS if entry.trigger == "event"]
+
+
+def subscription_entrypoints() -> list[Entrypoint]:
+    """The entry points fed by their own queue on the schedule-events topic (locally: one
+    subscription poller each)."""
+    return [entry for entry in ENTRYPOINTS if entry.trigger == "subscription"]
 
 
 def topic_entrypoints() -> list[Entrypoint]:

@@ -44,6 +44,7 @@ from functions.catalog import (
     PART2_EXTRA_TYPES_ENV,
     PROBE_ACTIONS,
     QUEUE_URL_ENV,
+    SCHEDULE_EVENTS_TOPIC_ENV,
     SENDER_EMAIL_ENV,
     SES_CONFIGURATION_SET_ENV,
     SMS_HELP_LINE_ENV,
@@ -68,6 +69,8 @@ POWERTOOLS_LAYER_ARN: Final = (
     "arn:aws:lambda:${{AWS::Region}}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:{version}"
 )
 ASYNC_TRIGGERS: Final[frozenset[Trigger]] = frozenset({"schedule", "event", "topic"})
+QUEUED_TRIGGERS: Final[frozenset[Trigger]] = frozenset({"queue", "subscription"})
+"""Triggers whose events wait on an SQS queue (a redrive policy dead-letters what keeps failing)."""
 """Triggers that invoke the function asynchronously (an EventBridge rule, an SNS subscription): the
 rule target (or SNS's delivery policy) and the function's own asynchronous-invocation config each
 retry, then dead-letter into the entry point's DLQ."""
@@ -86,19 +89,21 @@ def key_services(entry: Entrypoint, *, has_dead_letters: bool) -> list[str]:
     services = ["lambda"]
     if entry.grants or entry.trigger == "stream":
         services.append("dynamodb")
-    if entry.sends_to_queue or entry.trigger == "queue" or has_dead_letters:
+    if entry.sends_to_queue or entry.trigger in QUEUED_TRIGGERS or has_dead_letters:
         services.append("sqs")
     if entry.emits_events:
         services.append("events")
+    if entry.publishes_schedule_events:
+        services.append("sns")
     return services
 
 
 def stage_code(domain: str) -> Path:
     """A directory holding only what `domain`'s functions import from this repository.
 
-    `functions/__init__.py`, `functions/catalog.py`, `functions/common/` and
-    `functions/<domain>/`, without bytecode. Staging a copy (rather than excluding from
-    the repository root) keeps the asset fingerprint from walking `.venv`.
+    `functions/__init__.py`, `functions/catalog.py`, `functions/common/`, `functions/contracts/`
+    (the published events) and `functions/<domain>/`, without bytecode. Staging a copy (rather
+    than excluding from the repository root) keeps the asset fingerprint from walking `.venv`.
     """
     if domain in _STAGED and _STAGED[domain].exists():
         return _STAGED[domain]
@@ -110,7 +115,7 @@ def stage_code(domain: str) -> Path:
     package.mkdir()
     for name in ("__init__.py", "catalog.py"):
         shutil.copy2(source / name, package / name)
-    for name in ("common", domain):
+    for name in ("common", "contracts", domain):
         shutil.copytree(source / name, package / name, ignore=ignore)
     requirements = REPO_ROOT / "requirements" / f"lambda-{domain}.txt"
     if requirements.exists():
@@ -319,6 +324,8 @@ class Functions(Construct):
             env[CLEARINGHOUSE_USAGE_ENV] = "P" if self._settings.stage == "prod" else "T"
         if entry.emits_events:
             env[EVENT_BUS_ENV] = self._messaging.event_bus.event_bus_name
+        if entry.publishes_schedule_events:
+            env[SCHEDULE_EVENTS_TOPIC_ENV] = self._messaging.schedule_events_topic.topic_arn
         if entry.notifies_coordinators:
             env[COORDINATOR_ALERT_IDS_ENV] = self._settings.coordinator_alert_ids
         if entry.shows_part2:
@@ -487,6 +494,27 @@ class Functions(Construct):
                     conditions={"StringEquals": {"ses:FromAddress": self._settings.sender_email}},
                 )
             )
+        if entry.trigger == "subscription":
+            statements.append(
+                iam.PolicyStatement(
+                    sid="ConsumeOwnSubscription",
+                    actions=[
+                        "sqs:ReceiveMessage",
+                        "sqs:DeleteMessage",
+                        "sqs:ChangeMessageVisibility",
+                        "sqs:GetQueueAttributes",
+                    ],
+                    resources=[self._messaging.subscription_queue(entry).queue_arn],
+                )
+            )
+        if entry.publishes_schedule_events:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="PublishScheduleEvents",
+                    actions=["sns:Publish"],
+                    resources=[self._messaging.schedule_events_topic.topic_arn],
+                )
+            )
         if entry.emits_events:
             statements.append(
                 iam.PolicyStatement(
@@ -551,6 +579,15 @@ class Functions(Construct):
             function.add_event_source(
                 sources.SqsEventSource(
                     self._messaging.notify_queue,
+                    batch_size=QUEUE_BATCH_SIZE,
+                    report_batch_item_failures=True,
+                    max_concurrency=max(2, self._reserved_concurrency(entry)),
+                )
+            )
+        elif entry.trigger == "subscription":
+            function.add_event_source(
+                sources.SqsEventSource(
+                    self._messaging.subscription_queue(entry),
                     batch_size=QUEUE_BATCH_SIZE,
                     report_batch_item_failures=True,
                     max_concurrency=max(2, self._reserved_concurrency(entry)),
@@ -663,4 +700,12 @@ class Functions(Construct):
                 "Invoked by an SQS event source mapping, never asynchronously: a message that "
                 "keeps failing is moved by the send queue's redrive policy to its DLQ after "
                 "5 receives, which is alarmed on.",
+            )
+        elif entry.trigger == "subscription":
+            nag.acknowledge(
+                function,
+                "HIPAA.Security-LambdaDLQ",
+                "Invoked by an SQS event source mapping on its own FIFO queue of the schedule-events "
+                "topic, never asynchronously: an event that keeps failing is moved by that queue's "
+                "redrive policy to its FIFO DLQ after 5 receives, which is alarmed on.",
             )

@@ -16,6 +16,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from functions.catalog import Entrypoint
 from infra import nag
 from infra.data import Data
 
@@ -30,6 +31,11 @@ TARGET_MAX_EVENT_AGE = Duration.minutes(5)
 def email_configuration_set_name(stage: str) -> str:
     """The SES configuration set of a stage, e.g. `tandem-prod-email`."""
     return f"tandem-{stage}-email"
+
+
+def schedule_events_topic_name(stage: str) -> str:
+    """The schedule-events topic of a stage (FIFO), e.g. `tandem-prod-schedule-events.fifo`."""
+    return f"tandem-{stage}-schedule-events.fifo"
 
 
 def event_bus_name(stage: str) -> str:
@@ -87,6 +93,20 @@ class Messaging(Construct):
             )
         )
 
+        # Schedule's published domain events (functions/contracts/schedule.py): FIFO, so each
+        # subject's events reach every subscriber in the order schedule wrote them; encrypted
+        # with the CMK (a person's contact details travel in person.changed).
+        self.schedule_events_topic = sns.Topic(
+            self,
+            "ScheduleEventsTopic",
+            topic_name=schedule_events_topic_name(stage),
+            fifo=True,
+            content_based_deduplication=False,
+            master_key=data.key,
+            enforce_ssl=True,
+        )
+        self._subscriptions: dict[str, sqs.Queue] = {}
+
         # Every email goes through this configuration set: SES delivers it only over TLS (a receiving
         # server that cannot do TLS gets nothing, rather than PHI in clear text).
         self.email_configuration_set = ses.ConfigurationSet(
@@ -138,6 +158,46 @@ class Messaging(Construct):
         self.dead_letter_queues[construct_id] = queue
         return queue
 
+    def subscription_queue(self, entry: Entrypoint) -> sqs.Queue:
+        """`entry`'s own FIFO queue on the schedule-events topic, receiving the event types it
+        subscribes to (raw delivery: each message's body is the event) in order per subject;
+        what fails `MAX_RECEIVE_COUNT` times goes to its FIFO dead-letter queue (alarmed)."""
+        if entry.id in self._subscriptions:
+            return self._subscriptions[entry.id]
+        self._allow_sns_key()
+        dead_letters = self._encrypted_queue(f"{entry.id}Dlq", retention_period=DLQ_RETENTION, fifo=True)
+        self.dead_letter_queues[f"{entry.id}Dlq"] = dead_letters
+        queue = self._encrypted_queue(
+            f"{entry.id}Queue",
+            fifo=True,
+            visibility_timeout=Duration.seconds(entry.timeout * VISIBILITY_PER_TIMEOUT),
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=MAX_RECEIVE_COUNT, queue=dead_letters),
+        )
+        # The subscription and the queue policy by hand: CDK's SqsSubscription would add a
+        # statement naming this topic to the CMK's policy, and the topic is encrypted with that
+        # key (a cycle). The key lets SNS encrypt into the account's queues (`_allow_sns_key`);
+        # the queue policy lets this topic alone send to this queue.
+        sns.Subscription(
+            self,
+            f"{entry.id}Subscription",
+            topic=self.schedule_events_topic,
+            endpoint=queue.queue_arn,
+            protocol=sns.SubscriptionProtocol.SQS,
+            raw_message_delivery=True,
+            filter_policy={"type": sns.SubscriptionFilter.string_filter(allowlist=list(entry.subscribes))},
+        )
+        queue.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="ScheduleEventsTopicDelivers",
+                principals=[iam.ServicePrincipal("sns.amazonaws.com")],
+                actions=["sqs:SendMessage"],
+                resources=[queue.queue_arn],
+                conditions={"ArnEquals": {"aws:SourceArn": self.schedule_events_topic.topic_arn}},
+            )
+        )
+        self._subscriptions[entry.id] = queue
+        return queue
+
     def schedule(
         self,
         construct_id: str,
@@ -186,8 +246,14 @@ class Messaging(Construct):
         text, retrying a failed delivery to Lambda, and moves what it cannot deliver to
         `dead_letter_queue` (the subscription's redrive policy; CDK adds the queue policy letting
         this topic alone send to it)."""
+        self._allow_sns_key()
+        return self.inbound_sms_topic.add_subscription(
+            subscriptions.LambdaSubscription(function, dead_letter_queue=dead_letter_queue)
+        )
+
+    def _allow_sns_key(self) -> None:
+        """SNS encrypts what it delivers (or dead-letters) into the CMK-encrypted queues."""
         if not self._sns_uses_key:
-            # SNS encrypts what it dead-letters into the CMK-encrypted queue.
             self._data.allow_service(
                 "SnsDeadLetters",
                 "sns.amazonaws.com",
@@ -197,9 +263,6 @@ class Messaging(Construct):
                 source_arns=[Stack.of(self).format_arn(service="sns", resource="*")],
             )
             self._sns_uses_key = True
-        return self.inbound_sms_topic.add_subscription(
-            subscriptions.LambdaSubscription(function, dead_letter_queue=dead_letter_queue)
-        )
 
     def _invoke(self, rule: events.Rule, function: lambda_.IFunction, dead_letter_queue: sqs.IQueue) -> None:
         self._allow_eventbridge_dead_letters()
@@ -241,10 +304,12 @@ class Messaging(Construct):
         retention_period: Duration | None = None,
         visibility_timeout: Duration | None = None,
         dead_letter_queue: sqs.DeadLetterQueue | None = None,
+        fifo: bool = False,
     ) -> sqs.Queue:
         return sqs.Queue(
             self,
             construct_id,
+            fifo=fifo or None,
             encryption=sqs.QueueEncryption.KMS,
             encryption_master_key=self._data.key,
             data_key_reuse=Duration.minutes(5),

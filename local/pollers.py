@@ -134,12 +134,20 @@ class StreamPoller:
 
 
 class QueuePoller:
-    """Long-polls the send queue and deletes every message the sender did not report failed.
-    Like Lambda's SQS event source, it runs up to `concurrency` batches of 10 side by side and
-    keeps receiving while the queue has messages (up to `MAX_ROUNDS` rounds a step)."""
+    """Long-polls an SQS queue (the send queue, or a `consumer`'s subscription queue on the
+    schedule-events topic) and deletes every message the consumer did not report failed. Like
+    Lambda's SQS event source, it runs up to `concurrency` batches of 10 side by side and keeps
+    receiving while the queue has messages (up to `MAX_ROUNDS` rounds a step)."""
 
     def __init__(
-        self, sqs: Any, queue_url: str, log: Log, *, invoker: Invoke | None = None, concurrency: int = 2
+        self,
+        sqs: Any,
+        queue_url: str,
+        log: Log,
+        *,
+        invoker: Invoke | None = None,
+        concurrency: int = 2,
+        consumer: Entrypoint | None = None,
     ) -> None:
         self._invoker = invoker
         self._sqs = sqs
@@ -149,7 +157,7 @@ class QueuePoller:
         self._arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
-        self.consumer = next(e for e in ENTRYPOINTS if e.trigger == "queue")
+        self.consumer = consumer or next(e for e in ENTRYPOINTS if e.trigger == "queue")
 
     def step(self) -> None:
         for _ in range(MAX_ROUNDS):

@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from botocore.exceptions import ClientError
 
-from functions.catalog import Entrypoint, event_entrypoints, topic_entrypoints
+from functions.catalog import Entrypoint, event_entrypoints, subscription_entrypoints, topic_entrypoints
 from functions.common.auth import PERSON_ID_CLAIM, Role
 from functions.common.tables import ALL_TABLES
 from local import settings as names
@@ -20,6 +20,12 @@ EVENT_BUS_NAME: Final = f"{names.PREFIX}-events"
 STAFF_USER_POOL_NAME: Final = f"{names.PREFIX}-staff"
 """Clinicians and coordinators sign in here (TOTP required); participants in `names.USER_POOL_NAME`."""
 STAFF_ROLES: Final = frozenset({Role.CLINICIAN, Role.COORDINATOR})
+SCHEDULE_EVENTS_TOPIC_NAME: Final = f"{names.PREFIX}-schedule-events.fifo"
+"""Schedule's published events (in AWS `tandem-<stage>-schedule-events.fifo`)."""
+SUBSCRIPTION_VISIBILITY_SECONDS: Final = 2
+"""How soon an event a subscriber failed is delivered again locally (AWS: six times its timeout)."""
+SUBSCRIPTION_MAX_RECEIVES: Final = 5
+"""Deliveries of one event before it goes to the subscriber's dead-letter queue (as in AWS)."""
 EMAIL_CONFIGURATION_SET: Final = f"{names.PREFIX}-email"
 """The SES configuration set emails go through (in AWS `tandem-<stage>-email`, requiring TLS)."""
 
@@ -56,6 +62,10 @@ class Resources:
     provisioned without an SNS client."""
     topic_queues: dict[str, EventQueue] = field(default_factory=dict)
     """`topic` entry point id -> its queue (subscribed to the inbound-SMS topic)."""
+    schedule_events_topic_arn: str = ""
+    """Schedule's published events (FIFO); empty when provisioned without an SNS client."""
+    subscription_queues: dict[str, EventQueue] = field(default_factory=dict)
+    """`subscription` entry point id -> its FIFO queue on the schedule-events topic."""
 
     def pool_of(self, role: Role) -> tuple[str, str]:
         """The user pool and app client a person with `role` signs in with."""
@@ -149,6 +159,47 @@ def create_inbound_sms_topic(sns: Any, sqs: Any) -> tuple[str, dict[str, EventQu
         queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
         # SNS never subscribes the same endpoint twice: provisioning again changes nothing.
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=_queue_arn(sqs, queue_url))
+        queues[entry.id] = EventQueue(queue_url, dlq_url)
+    return topic_arn, queues
+
+
+def create_schedule_events_topic(sns: Any, sqs: Any) -> tuple[str, dict[str, EventQueue]]:
+    """The schedule-events topic (FIFO) and, per `subscription` entry point, its FIFO queue with
+    a FIFO dead-letter queue, subscribed with raw delivery and a filter on the event types it
+    subscribes to, as CDK builds them (`infra/messaging.py`)."""
+    topic_arn: str = sns.create_topic(
+        Name=SCHEDULE_EVENTS_TOPIC_NAME,
+        Attributes={"FifoTopic": "true", "ContentBasedDeduplication": "false"},
+    )["TopicArn"]
+    queues: dict[str, EventQueue] = {}
+    for entry in subscription_entrypoints():
+        name = event_queue_name(entry)
+        fifo = {"FifoQueue": "true"}
+        dlq_url = sqs.create_queue(QueueName=f"{name}-dlq.fifo", Attributes=fifo)["QueueUrl"]
+        redrive = {
+            "deadLetterTargetArn": _queue_arn(sqs, dlq_url),
+            "maxReceiveCount": SUBSCRIPTION_MAX_RECEIVES,
+        }
+        queue_url = sqs.create_queue(
+            QueueName=f"{name}.fifo",
+            Attributes={
+                **fifo,
+                "VisibilityTimeout": str(SUBSCRIPTION_VISIBILITY_SECONDS),
+                "RedrivePolicy": json.dumps(redrive),
+            },
+        )["QueueUrl"]
+        endpoint = _queue_arn(sqs, queue_url)
+        subscribed = sns.list_subscriptions_by_topic(TopicArn=topic_arn).get("Subscriptions", [])
+        if not any(s["Endpoint"] == endpoint for s in subscribed):
+            sns.subscribe(
+                TopicArn=topic_arn,
+                Protocol="sqs",
+                Endpoint=endpoint,
+                Attributes={
+                    "RawMessageDelivery": "true",
+                    "FilterPolicy": json.dumps({"type": list(entry.subscribes)}),
+                },
+            )
         queues[entry.id] = EventQueue(queue_url, dlq_url)
     return topic_arn, queues
 
@@ -256,8 +307,11 @@ def provision(clients: dict[str, Any]) -> Resources:
         bus_name, event_queues = create_event_bus(clients["events"], clients["sqs"])
     topic_arn = ""
     topic_queues: dict[str, EventQueue] = {}
+    events_topic_arn = ""
+    subscription_queues: dict[str, EventQueue] = {}
     if "sns" in clients:
         topic_arn, topic_queues = create_inbound_sms_topic(clients["sns"], clients["sqs"])
+        events_topic_arn, subscription_queues = create_schedule_events_topic(clients["sns"], clients["sqs"])
     return Resources(
         tables=tables,
         queue_url=queue_url,
@@ -271,4 +325,6 @@ def provision(clients: dict[str, Any]) -> Resources:
         event_queues=event_queues,
         inbound_sms_topic_arn=topic_arn,
         topic_queues=topic_queues,
+        schedule_events_topic_arn=events_topic_arn,
+        subscription_queues=subscription_queues,
     )

@@ -21,6 +21,7 @@ from functions.catalog import (
     ENTRYPOINTS,
     EVENT_BUS_ENV,
     QUEUE_URL_ENV,
+    SCHEDULE_EVENTS_TOPIC_ENV,
     SENDER_EMAIL_ENV,
     SES_CONFIGURATION_SET_ENV,
     STAFF_USER_POOL_ENV,
@@ -102,6 +103,8 @@ def function_environment(resources: provision.Resources) -> dict[str, str]:
     env[DLQ_URL_ENV] = resources.dlq_url
     if resources.event_bus_name:
         env[EVENT_BUS_ENV] = resources.event_bus_name
+    if resources.schedule_events_topic_arn:
+        env[SCHEDULE_EVENTS_TOPIC_ENV] = resources.schedule_events_topic_arn
     env[COORDINATOR_ALERT_IDS_ENV] = COORDINATOR_ALERT_IDS
     env[USER_POOL_ENV] = resources.user_pool_id
     env[STAFF_USER_POOL_ENV] = resources.staff_user_pool_id
@@ -353,6 +356,10 @@ def _start(settings: LocalSettings, moto: Any, started: list[Callable[[], None]]
         for entry, poller in event_pollers(clients["sqs"], resources, log, pool.invoke)
     ]
     runtime.loops += [
+        pollers.Loop(f"subscription-poller-{entry.id}", settings.poll_seconds, poller.step, log)
+        for entry, poller in subscription_pollers(clients["sqs"], resources, log, pool.invoke)
+    ]
+    runtime.loops += [
         pollers.Loop(f"topic-poller-{entry.id}", settings.poll_seconds, poller.step, log)
         for entry, poller in topic_pollers(clients["sqs"], resources, log, pool.invoke)
     ]
@@ -374,6 +381,18 @@ def event_pollers(
             poller = pollers.EventPoller(sqs, entry, queue.url, queue.dlq_url, log, invoker=invoker)
             found.append((entry, poller))
     return found
+
+
+def subscription_pollers(
+    sqs: Any, resources: provision.Resources, log: pollers.Log, invoker: Invoke | None = None
+) -> list[tuple[Entrypoint, pollers.QueuePoller]]:
+    """One poller per `subscription` entry point, reading its FIFO queue on the schedule-events
+    topic (one batch at a time: the queue's order per subject holds)."""
+    return [
+        (entry, pollers.QueuePoller(sqs, queue.url, log, invoker=invoker, consumer=entry, concurrency=1))
+        for entry in ENTRYPOINTS
+        if entry.trigger == "subscription" and (queue := resources.subscription_queues.get(entry.id))
+    ]
 
 
 def topic_pollers(

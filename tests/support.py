@@ -151,3 +151,50 @@ def put_person(dynamodb: Any, table: str, person_id: str, kind: str = "participa
             "kind": {"S": kind},
         },
     )
+
+
+def published(raw: dict[str, Any]) -> Any:
+    """The one event schedule's translator publishes for a stream record of its table (raw item
+    images, as DynamoDB Streams carries them): what a subscriber is handed for that change."""
+    from functions.common.streams import to_change
+    from functions.schedule.publish import translate
+    from tests.contracts import check_event
+
+    (event,) = translate(to_change(raw))
+    check_event(json.loads(event.model_dump_json()))
+    return event
+
+
+def sqs_records(
+    events: list[Any], *, queue_arn: str = "arn:aws:sqs:us-east-1:123456789012:test.fifo"
+) -> dict[str, Any]:
+    """The SQS event Lambda hands a subscriber for these events, read off its FIFO queue (each
+    checked against its committed schema: a consumer is only ever handed what the contract allows)."""
+    from tests.contracts import check_event
+
+    for event in events:
+        check_event(json.loads(event.model_dump_json()))
+    return {
+        "Records": [
+            {
+                "messageId": f"m{n}",
+                "receiptHandle": f"r{n}",
+                "body": event.model_dump_json(),
+                "attributes": {"MessageGroupId": event.subject, "MessageDeduplicationId": event.id},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": "us-east-1",
+            }
+            for n, event in enumerate(events)
+        ]
+    }
+
+
+def published_images(new: dict[str, Any], old: dict[str, Any] | None = None) -> Any:
+    """The event schedule publishes when an item of its table becomes `new` (was `old`)."""
+    from functions.common.dynamo import to_item
+
+    images = {"NewImage": to_item(new), **({"OldImage": to_item(old)} if old else {})}
+    return published({"eventName": "MODIFY" if old else "INSERT", "dynamodb": images})

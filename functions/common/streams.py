@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -31,6 +32,8 @@ class Change:
     old: dict[str, Any] | None
     new: dict[str, Any] | None
     sequence_number: str
+    created_at: datetime | None = None
+    """When DynamoDB wrote the change (the record's approximate creation time)."""
 
 
 ChangeHandler = Callable[[Change], None]
@@ -47,7 +50,17 @@ def to_change(raw: dict[str, Any]) -> Change:
         old=old,
         new=new,
         sequence_number=str(ddb.get("SequenceNumber", "")),
+        created_at=_created(ddb.get("ApproximateCreationDateTime")),
     )
+
+
+def _created(value: Any) -> datetime | None:
+    """The record's creation time: epoch seconds from Lambda, a datetime from boto3's reader."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC)
+    return None
 
 
 def process_changes(

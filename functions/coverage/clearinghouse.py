@@ -51,8 +51,11 @@ from functions.common.observability import logger, metrics
 from functions.coverage import core
 from functions.coverage.core import CoreCredentials
 from functions.coverage.logic.eligibility import ProviderIdentity, Traced, trace_match
-from functions.coverage.logic.x12 import EligibilityRequest, EligibilityResult, X12Error, build_270, parse_271
 from functions.coverage.port import Clearinghouse, ClearinghouseFailure, ClearinghouseRefused
+from functions.coverage.x12.builder import EligibilityRequest, build_270
+from functions.coverage.x12.models import EligibilityResult
+from functions.coverage.x12.parser import parse_271
+from functions.coverage.x12.tokenizer import X12Error
 
 if TYPE_CHECKING:
     import urllib.error

@@ -1,7 +1,9 @@
-"""Coverage's consumer of the schedule table's stream: attendance recorded on a session or a
-group occurrence becomes a projected claim per attendee (once, whatever the redelivery),
-which later estimates start from until a fresh 271 replaces it; a Part 2 consent recorded or
-revoked becomes coverage's copy of it (who may see the participant's Part 2 lines)."""
+"""Coverage's subscriber to schedule's published events (`functions/contracts/schedule.py`):
+attendance recorded on a session or a group occurrence becomes a projected claim per attendee
+(once, whatever the redelivery), which later estimates start from until a fresh 271 replaces
+it; a booked, moved or cancelled session its projected use of authorizations; a Part 2
+consent recorded or revoked becomes coverage's copy of it (who may see the participant's
+Part 2 lines). Coverage reads the events alone, never schedule's items."""
 
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ from functions.common.config import Settings, load_settings
 from functions.common.entry import background_entry
 from functions.common.models import TimeZone, iso, utc_now
 from functions.common.observability import logger
-from functions.common.streams import Change, ChangeHandler, process_changes
+from functions.common.published import EventHandler, process_events
+from functions.contracts import schedule as contract
 from functions.coverage import auth_alerts, prices
 from functions.coverage.alerts import AlertSink, alerts_from_env
 from functions.coverage.billing import BillingReference
@@ -185,98 +188,91 @@ def _alerts() -> AlertSink:
     return alerts_from_env(load_settings(EventsSettings).event_bus_name, aws.client)
 
 
-def _project(store: CoverageStore, new: dict[str, Any], person_id: str, zone: ZoneInfo) -> None:
+def _project(store: CoverageStore, session: dict[str, Any], person_id: str, zone: ZoneInfo) -> None:
     """The session's projected use for one attendee (authorizations, visit limits): written
     while it is booked and not yet attended, dropped otherwise."""
     coverage = Coverage.from_items(person_id, store.person_items(person_id))
     # their estimates will price with their own copy of the prices: made with the first booking
     reference = coverage.reference or prices.copy_for(store, person_id)
-    day = datetime.fromisoformat(str(new["start"])).astimezone(zone).date()
-    use = booked_use(new, person_id, coverage, zone, per_diem_rule(coverage, reference, day))
+    day = datetime.fromisoformat(str(session["start"])).astimezone(zone).date()
+    use = booked_use(session, person_id, coverage, zone, per_diem_rule(coverage, reference, day))
     if use is None:
-        store.drop_booked(person_id, str(new["session_id"]))
+        store.drop_booked(person_id, str(session["session_id"]))
     else:
         store.put_booked(use)
 
 
-def _on_booking(store: CoverageStore, new: dict[str, Any], settings: EventsSettings) -> None:
-    """A booked, moved or cancelled session: its projected use of authorizations."""
-    for person_id in new.get("attendee_ids") or []:
-        zone = ZoneInfo(str((new.get("time_zones") or {}).get(person_id) or settings.program_time_zone))
-        _project(store, new, person_id, zone)
-        review(store, person_id, zone, session_id=str(new["session_id"]))
+def _zone(data: contract.SessionData, person_id: str, settings: EventsSettings) -> ZoneInfo:
+    return ZoneInfo(data.time_zones.get(person_id) or settings.program_time_zone)
 
 
-def _on_session(change: Change) -> None:
-    new = change.new
-    if new is None:
-        return
+def on_session(event: contract.SessionEvent) -> None:
+    """A booked, moved or cancelled session: its projected use of authorizations. Attendance
+    recorded: a claim for each attendee whose attendance changed."""
     store, settings = _store()
-    if new.get("event") != "attendance_recorded":
-        _on_booking(store, new, settings)
+    data = event.data
+    session = data.model_dump(mode="json", exclude={"previous", "weeks"})
+    if event.type != "attendance.recorded":
+        for person_id in data.attendee_ids:
+            zone = _zone(data, person_id, settings)
+            _project(store, session, person_id, zone)
+            review(store, person_id, zone, session_id=data.session_id)
         return
-    before = (change.old or {}).get("attendance") or {}
-    for person_id in new.get("attendee_ids") or []:
-        zone = ZoneInfo(str((new.get("time_zones") or {}).get(person_id) or settings.program_time_zone))
-        if (new.get("attendance") or {}).get(person_id) != before.get(person_id):
-            day = datetime.fromisoformat(str(new["start"])).astimezone(zone).date()
+    before = data.previous.attendance if data.previous else {}
+    for person_id in data.attendee_ids:
+        zone = _zone(data, person_id, settings)
+        if data.attendance.get(person_id) != before.get(person_id):
+            day = data.start.astimezone(zone).date()
             _record(
-                store, person_id, str(new["session_id"]), partial(session_service, new, person_id), zone, day
+                store, person_id, data.session_id, partial(session_service, session, person_id), zone, day
             )
             # No longer a projection: attended, it is the claim just recorded; missed, it bills
             # nothing and draws on no authorization or visit limit.
-            _project(store, new, person_id, zone)
+            _project(store, session, person_id, zone)
         # Recording attendance rewrites every attendee's copy of the session on the schedule:
         # a flag it carried is told again (for each attendee, changed or not).
-        review(store, person_id, zone, session_id=str(new["session_id"]))
+        review(store, person_id, zone, session_id=data.session_id)
 
 
-def _occurrence_service(image: dict[str, Any], person_id: str, _coverage: Coverage) -> WeekService | None:
-    return occurrence_service(image, person_id)
+def _occurrence_service(
+    occurrence: dict[str, Any], person_id: str, _coverage: Coverage
+) -> WeekService | None:
+    return occurrence_service(occurrence, person_id)
 
 
-def _on_group_attendance(change: Change) -> None:
-    new = change.new
-    if new is None:
-        return
+def on_group_attendance(event: contract.GroupAttendanceRecorded) -> None:
     store, settings = _store()
-    before = (change.old or {}).get("attendance") or {}
-    source = f"{new['group_id']}@{new['occurrence_start']}"
-    for person_id, status in (new.get("attendance") or {}).items():
-        if status == before.get(person_id):
+    data = event.data
+    occurrence = data.model_dump(mode="json", exclude={"previous_attendance"})
+    source = f"{data.group_id}@{occurrence['occurrence_start']}"
+    zone = ZoneInfo(settings.program_time_zone)
+    for person_id, status in data.attendance.items():
+        if status == data.previous_attendance.get(person_id):
             continue
-        zone = ZoneInfo(settings.program_time_zone)
-        _record(
-            store,
-            person_id,
-            source,
-            partial(_occurrence_service, new, person_id),
-            zone,
-            datetime.fromisoformat(str(new["occurrence_start"])).astimezone(zone).date(),
-        )
+        day = data.occurrence_start.astimezone(zone).date()
+        _record(store, person_id, source, partial(_occurrence_service, occurrence, person_id), zone, day)
         review(store, person_id, zone)
 
 
-def _on_consent(change: Change) -> None:
+def on_consent(event: contract.ConsentChanged) -> None:
     """A Part 2 consent recorded or revoked on the schedule: coverage's copy follows it (who it
     names, until when, whether revoked), so estimates decide with it at once."""
-    copy = consent_copy(change.new or {})
-    if copy is None:
-        return
+    copy = consent_copy(event.data)
     store, _ = _store()
     written = store.put_consent_copy(copy)
     logger.info("part 2 consent copied", extra={"revoked": copy["revoked"], "written": written})
 
 
-HANDLERS: dict[str, ChangeHandler] = {
-    "SESSION": _on_session,
-    "GROUP_ATTENDANCE": _on_group_attendance,
-    "PART2_CONSENT": _on_consent,
+HANDLERS: dict[str, EventHandler] = {
+    **dict.fromkeys(contract.SESSION_TYPES, on_session),
+    "group_attendance.recorded": on_group_attendance,
+    "consent.changed": on_consent,
 }
+"""The event types coverage subscribes to (its catalog entry's `subscribes`) and their handlers."""
 
 
 def _consume(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_changes(event, context, HANDLERS)
+    return process_events(event, context, contract.parse, HANDLERS)
 
 
 lambda_handler = background_entry("coverage", _consume)

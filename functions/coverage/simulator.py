@@ -48,20 +48,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from functions.coverage.logic.x12 import (
-    REJECT_REASONS,
-    Accumulator,
-    BenefitProfile,
-    CostShare,
-    Dependent,
-    EligibilityRequest,
-    Subscriber,
-    X12Error,
-    read_delimiters,
-    render_271,
-)
-from functions.coverage.logic.x12_build import RELATIONSHIP_BY_CODE
 from functions.coverage.port import ClearinghouseFailure, ClearinghouseRefused
+from functions.coverage.x12.builder import Dependent, EligibilityRequest, Subscriber
+from functions.coverage.x12.codes import REJECT_REASONS, RELATIONSHIP_BY_CODE
+from functions.coverage.x12.renderer import BenefitProfile, CostShare, render_271
+from functions.coverage.x12.summary import Accumulator
+from functions.coverage.x12.tokenizer import X12Error, read_delimiters
 
 OUTAGE_PAYER = "OUTAGE"
 OUTAGE_MEMBER = "SIM-OUTAGE"

@@ -1,13 +1,15 @@
-"""Notify's consumer of the schedule table's stream: session changes -> reminders and notices,
-makeup offers -> missed-session follow-ups, group enrolments -> the person's series item
-and their facilitator's (which the hourly job plans occurrence reminders from; a withdrawal
-retires the person's, and the last participant's withdrawal, or the last one moving to
-another facilitator, the facilitator's) and, for those seated from the waitlist, promotion
-notices, all in the outbox (the minute sweep sends them when due).
+"""Notify's subscriber to schedule's published events (`functions/contracts/schedule.py`):
+session changes -> reminders and notices, makeup offers -> missed-session follow-ups, group
+enrolments -> the person's series item and their facilitator's (which the hourly job plans
+occurrence reminders from; a withdrawal retires the person's, and the last participant's
+withdrawal, or the last one moving to another facilitator, the facilitator's) and, for those
+seated from the waitlist, promotion notices, all in the outbox (the minute sweep sends them
+when due); profiles -> the contact details and activity kept in preferences.
 
-One stream record is applied as one transaction conditioned on notify's marker of the
-session, so redelivered records create nothing twice and a stale record never brings back
-reminders a later change removed."""
+Notify reads the events alone, never schedule's items. One session event is applied as one
+transaction conditioned on notify's marker of the session (its revision), so a redelivered
+event creates nothing twice and a stale one never brings back reminders a later change
+removed."""
 
 from __future__ import annotations
 
@@ -22,16 +24,12 @@ from functions.common.config import Settings, load_settings
 from functions.common.entry import background_entry
 from functions.common.models import utc_now
 from functions.common.observability import logger
-from functions.common.streams import Change, ChangeHandler, process_changes
-from functions.notify.logic.followups import is_new_offer, plan_missed_session
+from functions.common.published import EventHandler, process_events
+from functions.contracts import schedule as contract
+from functions.notify.logic.followups import plan_missed_session
 from functions.notify.logic.groups import series_change
 from functions.notify.logic.preferences import ProfileContact, mirror_profile
-from functions.notify.logic.reminders import (
-    ACTIONABLE_EVENTS,
-    SessionSnapshot,
-    plan_session_change,
-    recipients_of,
-)
+from functions.notify.logic.reminders import SessionSnapshot, plan_session_change, recipients_of
 from functions.notify.logic.waitlist import is_promotion, plan_promotion
 from functions.notify.store import Applied, NotifyStore
 
@@ -47,17 +45,16 @@ SETTINGS = EventsSettings
 
 
 class SessionChangeRaced(RuntimeError):
-    """The change could not be applied; the stream retries the record."""
+    """The change could not be applied; the queue delivers the event again."""
 
 
-def apply_session_change(change: Change, store: NotifyStore, *, now: datetime) -> Applied | None:
-    """Apply one SESSION stream record; None when it asks nothing of notify (or was applied)."""
-    if change.new is None:
-        return None
-    session = SessionSnapshot.from_image(change.new)
-    if session.event not in ACTIONABLE_EVENTS:
-        return None
-    old = SessionSnapshot.from_image(change.old) if change.old else None
+def apply_session_change(
+    event: contract.SessionEvent, store: NotifyStore, *, now: datetime
+) -> Applied | None:
+    """Apply one session event; None when it asks nothing of notify (or was applied)."""
+    if event.type == "attendance.recorded":
+        return None  # attendance is coverage's and schedule's business
+    session, old = SessionSnapshot.from_event(event)
     recipients = recipients_of(session, store.get_preferences_many(session.people))
     log = {"session_id": session.session_id, "version": session.version, "event": session.event}
     for _ in range(MAX_TRIES):
@@ -77,48 +74,51 @@ def apply_session_change(change: Change, store: NotifyStore, *, now: datetime) -
     raise SessionChangeRaced(f"session {session.session_id} v{session.version} kept racing")
 
 
-def apply_makeup_offer(change: Change, store: NotifyStore, *, now: datetime) -> bool:
-    """A new makeup offer -> the missed-session follow-up with its options; False when there
-    was nothing to do or it was written before."""
-    if not is_new_offer(change.new, change.old) or change.new is None:
-        return False
-    person_id = str(change.new["person_id"])
-    messages = plan_missed_session(change.new, store.get_preferences(person_id), now)
+def apply_makeup_offer(event: contract.MakeupOffered, store: NotifyStore, *, now: datetime) -> bool:
+    """A new makeup offer -> the missed-session follow-up with its options; False when it was
+    written before."""
+    offer = event.data.model_dump(mode="json")
+    messages = plan_missed_session(offer, store.get_preferences(event.data.person_id), now)
     written = store.put_new_messages(messages)
     logger.info(
         "missed-session follow-up planned" if written else "missed-session follow-up already planned",
-        extra={"session_id": change.new.get("missed_session_id"), "messages": len(messages)},
+        extra={"session_id": event.data.missed_session_id, "messages": len(messages)},
     )
     return written
 
 
-def apply_group_enrolment(change: Change, store: NotifyStore, *, now: datetime) -> bool:
+def _enrolment_images(event: contract.EnrolmentChanged) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The enrolment as it is and (its status) as it was, in the shape notify's group logic reads."""
+    new = event.data.model_dump(mode="json", exclude={"previous_status"})
+    old = {"status": event.data.previous_status} if event.data.previous_status else None
+    return new, old
+
+
+def apply_group_enrolment(event: contract.EnrolmentChanged, store: NotifyStore, *, now: datetime) -> bool:
     """A waitlisted participant seated -> the promotion notice naming the next occurrence;
     False when there was nothing to do or it was written before."""
-    if not is_promotion(change.new, change.old) or change.new is None:
+    new, old = _enrolment_images(event)
+    if not is_promotion(new, old):
         return False
-    person_id = str(change.new["participant_id"])
-    messages = plan_promotion(change.new, store.get_preferences(person_id), now)
+    messages = plan_promotion(new, store.get_preferences(event.data.participant_id), now)
     if not messages:
-        logger.info(
-            "waitlist promotion: nothing ahead to announce", extra={"group_id": change.new.get("group_id")}
-        )
+        logger.info("waitlist promotion: nothing ahead to announce", extra={"group_id": event.data.group_id})
         return False
     written = store.put_new_messages(messages)
     logger.info(
         "waitlist promotion planned" if written else "waitlist promotion already planned",
-        extra={"group_id": change.new.get("group_id"), "messages": len(messages)},
+        extra={"group_id": event.data.group_id, "messages": len(messages)},
     )
     return written
 
 
-def apply_group_series(change: Change, store: NotifyStore) -> bool:
+def apply_group_series(event: contract.EnrolmentChanged, store: NotifyStore) -> bool:
     """Keep notify's item of the person's place in the series (enrolled), or end it
     (withdrawn) and retire their group reminders still pending, with the facilitator's item
     kept in step (joined; left, and ended with its pending reminders when they were its
-    last participant); False when the record asks nothing of it or is older than what was
+    last participant); False when the event asks nothing of it or is older than what was
     applied."""
-    planned = series_change(change.new, change.old)
+    planned = series_change(*_enrolment_images(event))
     if planned is None:
         return False
     outcome = store.apply_series_change(planned)
@@ -135,13 +135,11 @@ def apply_group_series(change: Change, store: NotifyStore) -> bool:
     return not outcome.stale
 
 
-def apply_profile(change: Change, store: NotifyStore, *, now: datetime) -> bool:
+def apply_profile(event: contract.PersonChanged, store: NotifyStore, *, now: datetime) -> bool:
     """Mirror a person's profile into their preferences (email, mobile number, deactivation);
-    False when the record is stale or changes nothing notify keeps. A person's own change of
-    their preferences between the read and the write makes the stream retry the record."""
-    if change.new is None:
-        return False
-    contact = ProfileContact.from_image(change.new)
+    False when the event is stale or changes nothing notify keeps. A person's own change of
+    their preferences between the read and the write makes the queue deliver the event again."""
+    contact = ProfileContact.from_event(event.data)
     current = store.get_preferences(contact.person_id)
     record = mirror_profile(contact, current, now=now)
     if record is None:
@@ -159,34 +157,35 @@ def _store() -> NotifyStore:
     return NotifyStore(load_settings(EventsSettings).notify_table, aws.client("dynamodb"))
 
 
-def on_session(change: Change) -> None:
-    apply_session_change(change, _store(), now=utc_now())
+def _on_session(event: Any) -> None:
+    apply_session_change(event, _store(), now=utc_now())
 
 
-def on_makeup_offer(change: Change) -> None:
-    apply_makeup_offer(change, _store(), now=utc_now())
+def _on_makeup_offer(event: Any) -> None:
+    apply_makeup_offer(event, _store(), now=utc_now())
 
 
-def on_group_enrolment(change: Change) -> None:
+def _on_enrolment(event: Any) -> None:
     store = _store()
-    apply_group_series(change, store)
-    apply_group_enrolment(change, store, now=utc_now())
+    apply_group_series(event, store)
+    apply_group_enrolment(event, store, now=utc_now())
 
 
-def on_profile(change: Change) -> None:
-    apply_profile(change, _store(), now=utc_now())
+def _on_profile(event: Any) -> None:
+    apply_profile(event, _store(), now=utc_now())
 
 
-HANDLERS: dict[str, ChangeHandler] = {
-    "PERSON": on_profile,
-    "SESSION": on_session,
-    "MAKEUP_OFFER": on_makeup_offer,
-    "GROUP_ENROLMENT": on_group_enrolment,
+HANDLERS: dict[str, EventHandler] = {
+    "person.changed": _on_profile,
+    **dict.fromkeys(("session.booked", "session.rescheduled", "session.cancelled"), _on_session),
+    "makeup.offered": _on_makeup_offer,
+    "enrolment.changed": _on_enrolment,
 }
+"""The event types notify subscribes to (its catalog entry's `subscribes`) and their handlers."""
 
 
 def _consume(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_changes(event, context, HANDLERS)
+    return process_events(event, context, contract.parse, HANDLERS)
 
 
 lambda_handler = background_entry("notify", _consume)

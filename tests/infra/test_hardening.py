@@ -301,8 +301,11 @@ def test_functions_use_the_key_only_via_the_services_holding_their_data(resource
         assert services == [f"{service}." for service in expected], entry.id
         assert "lambda" in expected  # it decrypts its own environment
         assert ("sqs" in expected) == (
-            entry.sends_to_queue or entry.trigger in ("queue", "stream", "schedule", "event", "topic")
+            entry.sends_to_queue
+            or entry.trigger in ("queue", "subscription", "stream", "schedule", "event", "topic")
         ), entry.id
+        # Publishing to the (encrypted) schedule-events topic goes through SNS, and only that
+        assert ("sns" in expected) == entry.publishes_schedule_events, entry.id
 
 
 # --- backups --------------------------------------------------------------------------------------

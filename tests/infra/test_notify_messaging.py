@@ -238,7 +238,7 @@ def test_settings_refuse_a_help_line_naming_the_care_or_a_plain_http_app(
 
 def send_queues(resources: Resources) -> tuple[str, str]:
     """(send queue, its dead-letter queue) by logical id."""
-    (queue,) = [n for n, b in of_type(resources, "AWS::SQS::Queue").items() if "RedrivePolicy" in props(b)]
+    (queue,) = [n for n in of_type(resources, "AWS::SQS::Queue") if n.startswith("MessagingNotifySendQueue")]
     return queue, props(resources[queue])["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
 
 

@@ -22,7 +22,9 @@ from functions.catalog import (
     PART2_COORDINATORS_ENV,
     PART2_EXTRA_TYPES_ENV,
     PROBE_ACTIONS,
+    PUBLISHED_ENTITIES,
     QUEUE_URL_ENV,
+    SCHEDULE_EVENTS_TOPIC_ENV,
     SENDER_EMAIL_ENV,
     Entrypoint,
     dependencies,
@@ -313,15 +315,18 @@ def test_function_log_groups_encrypted_and_expiring(resources: Resources) -> Non
         assert props(body)["RetentionInDays"] >= 365, name
 
 
-def test_code_asset_holds_only_the_domain_and_common() -> None:
+def test_code_asset_holds_only_the_domain_common_and_the_contracts() -> None:
     root = stage_code("coverage")
     files = {path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()}
     assert "functions/__init__.py" in files
     assert "functions/catalog.py" in files
     assert any(name.startswith("functions/common/") for name in files)
     assert any(name.startswith("functions/coverage/") for name in files)
+    assert "functions/contracts/schedule.py" in files  # the published events coverage subscribes to
     for name in files:
-        assert name.startswith(("functions/common/", "functions/coverage/")) or name in {
+        assert name.startswith(
+            ("functions/common/", "functions/contracts/", "functions/coverage/")
+        ) or name in {
             "functions/__init__.py",
             "functions/catalog.py",
         }, name
@@ -463,7 +468,7 @@ def test_queues_encrypted_with_the_cmk_and_tls_only(resources: Resources) -> Non
 def test_send_queue_redrives_to_its_dlq(resources: Resources) -> None:
     sender = next(e for e in ENTRYPOINTS if e.trigger == "queue")
     queues = of_type(resources, "AWS::SQS::Queue")
-    (queue_name,) = [name for name, body in queues.items() if "RedrivePolicy" in props(body)]
+    (queue_name,) = [name for name in queues if name.startswith("MessagingNotifySendQueue")]
     queue = props(queues[queue_name])
     assert queue["RedrivePolicy"]["maxReceiveCount"] == MAX_RECEIVE_COUNT
     assert queue["VisibilityTimeout"] > sender.timeout
@@ -474,7 +479,7 @@ def test_send_queue_redrives_to_its_dlq(resources: Resources) -> None:
 def test_topics_encrypted(resources: Resources) -> None:
     key = key_id(resources)
     topics = of_type(resources, "AWS::SNS::Topic")
-    assert len(topics) == 2  # inbound SMS, alarms
+    assert len(topics) == 3  # inbound SMS, alarms, schedule events
     for body in topics.values():
         assert props(body)["KmsMasterKeyId"] == {"Fn::GetAtt": [key, "Arn"]}
 
@@ -532,19 +537,66 @@ def test_nightly_rule_invokes_the_recheck_with_a_dlq_and_a_long_timeout(resource
     assert sweep_rule["Targets"][0]["DeadLetterConfig"] != target["DeadLetterConfig"]
 
 
-def test_coverage_events_filter_takes_group_attendance(resources: Resources) -> None:
-    function = function_id(resources, entry_of("CoverageEvents"))
-    (mapping,) = [
+def _mappings(resources: Resources, entry: Entrypoint) -> list[dict[str, Any]]:
+    function = function_id(resources, entry)
+    return [
         props(body)
         for body in of_type(resources, "AWS::Lambda::EventSourceMapping").values()
         if props(body)["FunctionName"] == {"Ref": function}
     ]
+
+
+def test_the_publisher_reads_the_stream_of_published_entities_and_publishes_to_the_fifo_topic_alone(
+    resources: Resources,
+) -> None:
+    publisher = entry_of("SchedulePublisher")
+    (mapping,) = _mappings(resources, publisher)
     entities = {
         entity
         for f in mapping["FilterCriteria"]["Filters"]
         for entity in json.loads(f["Pattern"])["dynamodb"]["NewImage"]["entity"]["S"]
     }
-    assert entities == {"SESSION", "GROUP_ATTENDANCE", "PART2_CONSENT"}  # consents: coverage copies them
+    assert entities == set(PUBLISHED_ENTITIES)
+    (topic,) = [
+        n for n, b in of_type(resources, "AWS::SNS::Topic").items() if props(b).get("FifoTopic") is True
+    ]
+    assert props(resources[topic])["ContentBasedDeduplication"] is False  # the event id deduplicates
+    publishes = [
+        s
+        for entry in ENTRYPOINTS
+        for s in role_statements(resources, function_id(resources, entry))
+        if "sns:Publish" in as_list(s["Action"]) and s["Effect"] == "Allow"
+    ]
+    topic_grants = [s for s in publishes if as_list(s["Resource"]) == [{"Ref": topic}]]
+    assert len(topic_grants) == 1
+    env = props(resources[function_id(resources, publisher)])["Environment"]["Variables"]
+    assert env[SCHEDULE_EVENTS_TOPIC_ENV] == {"Ref": topic}
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRYPOINTS if e.trigger == "subscription"], ids=lambda e: e.id)
+def test_each_subscriber_reads_its_own_fifo_queue_of_the_types_it_subscribes_to(
+    resources: Resources, entry: Entrypoint
+) -> None:
+    # Its queue: FIFO, encrypted, redriving to a FIFO dead-letter queue
+    (mapping,) = _mappings(resources, entry)
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue = mapping["EventSourceArn"]["Fn::GetAtt"][0]
+    body = props(resources[queue])
+    assert body["FifoQueue"] is True
+    assert body["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id(resources), "Arn"]}
+    assert body["RedrivePolicy"]["maxReceiveCount"] == MAX_RECEIVE_COUNT
+    assert body["VisibilityTimeout"] >= 6 * entry.timeout
+    dlq = body["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+    assert props(resources[dlq])["FifoQueue"] is True
+    # subscribed to the topic, raw, filtered on exactly the types it handles
+    (subscription,) = [
+        props(b)
+        for b in of_type(resources, "AWS::SNS::Subscription").values()
+        if props(b)["Endpoint"] == {"Fn::GetAtt": [queue, "Arn"]}
+    ]
+    assert subscription["Protocol"] == "sqs"
+    assert subscription["RawMessageDelivery"] is True
+    assert sorted(subscription["FilterPolicy"]["type"]) == sorted(entry.subscribes)
 
 
 # --- the program's event bus ----------------------------------------------------------------
@@ -649,7 +701,7 @@ def test_readiness_probes_are_metadata_only_on_each_dependency(resources: Resour
     assert {e.id for e in ENTRYPOINTS if e.checks_readiness} == {"ScheduleApi"}
     ids = table_ids(resources)
     queues = of_type(resources, "AWS::SQS::Queue")
-    (queue,) = [name for name, body in queues.items() if "RedrivePolicy" in props(body)]
+    (queue,) = [name for name in queues if name.startswith("MessagingNotifySendQueue")]
     dlq = props(queues[queue])["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
 
     def arn(logical_id: str) -> dict[str, Any]:
@@ -1101,9 +1153,13 @@ def test_alarms_cover_errors_throttles_dlqs_and_api(resources: Resources) -> Non
         for name, body in of_type(resources, "AWS::SQS::Queue").items()
         if "RedrivePolicy" not in props(body)
     ]
-    # The send queue's, one per stream/schedule/event/topic entry point, and the event bus's.
-    assert (
-        len(dlqs) == 1 + sum(e.trigger in ("stream", "schedule", "event", "topic") for e in ENTRYPOINTS) + 1
+    # The send queue's, one per stream/schedule/event/topic entry point, one per subscriber's
+    # queue on the schedule-events topic, and the event bus's.
+    assert len(dlqs) == (
+        1
+        + sum(e.trigger in ("stream", "schedule", "event", "topic") for e in ENTRYPOINTS)
+        + sum(e.trigger == "subscription" for e in ENTRYPOINTS)
+        + 1
     )
     visible = watched("ApproximateNumberOfMessagesVisible")
     for dlq in dlqs:

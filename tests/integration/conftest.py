@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -12,13 +13,21 @@ import pytest
 from moto import mock_aws
 from moto.dynamodb.models import DynamoDBBackend
 
-from functions.catalog import DLQ_URL_ENV, QUEUE_URL_ENV, SENDER_EMAIL_ENV, STAFF_USER_POOL_ENV, USER_POOL_ENV
+from functions.catalog import (
+    DLQ_URL_ENV,
+    ENTRYPOINTS,
+    QUEUE_URL_ENV,
+    SCHEDULE_EVENTS_TOPIC_ENV,
+    SENDER_EMAIL_ENV,
+    STAFF_USER_POOL_ENV,
+    USER_POOL_ENV,
+)
 from functions.common import aws
 from functions.common.audit import AuditWriter
 from functions.common.tables import ALL_TABLES
 from functions.schedule.store import ScheduleStore
 from local import moto_dynamodb, seed
-from local.provision import create_user_pool
+from local.provision import create_schedule_events_topic, create_user_pool
 from tests.clock import controlled_now
 from tests.support import Reply, api_event, context
 
@@ -50,6 +59,9 @@ def provision(monkeypatch: pytest.MonkeyPatch, endpoint_url: str | None = None) 
     }
     for env_var, pool_id in pools.items():
         monkeypatch.setenv(env_var, pool_id)
+    sns = boto3.client("sns", **where)
+    topic_arn, subscriptions = create_schedule_events_topic(sns, sqs)
+    monkeypatch.setenv(SCHEDULE_EVENTS_TOPIC_ENV, topic_arn)
     return {
         "dynamodb": dynamodb,
         "sqs": sqs,
@@ -58,6 +70,9 @@ def provision(monkeypatch: pytest.MonkeyPatch, endpoint_url: str | None = None) 
         "tables": names,
         "queue_url": queue_url,
         "dlq_url": dlq_url,
+        "sns": sns,
+        "schedule_events_topic": topic_arn,
+        "subscriptions": subscriptions,
     }
 
 
@@ -83,6 +98,88 @@ def stream_records(dynamodb: Any, streams: Any, table: str) -> list[dict[str, An
         )["ShardIterator"]
         records += streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]
     return [{**record, "eventSourceARN": arn} for record in records]
+
+
+def publish(records: list[dict[str, Any]]) -> None:
+    """Schedule's publisher takes these records of its table's stream, as its event source
+    mapping would hand them over, and puts their events on the schedule-events topic."""
+    from functions.schedule import publish as publisher
+
+    assert publisher.lambda_handler({"Records": records}, context("publisher")) == {"batchItemFailures": []}
+
+
+def subscriber_handler(subscriber: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    entry = next(e for e in ENTRYPOINTS if e.id == subscriber)
+    handler: Callable[[dict[str, Any], Any], dict[str, Any]] = getattr(
+        importlib.import_module(entry.module), entry.function_name
+    )
+    return handler
+
+
+def deliver(
+    moto_env: dict[str, Any], subscriber: str, *, handed: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """What waits on `subscriber`'s queue (the topic filled it through its filter), handed to
+    its function ten at a time as its SQS event source would, each message it reports done
+    deleted; returns each invocation's result (and appends each event it handed to `handed`)."""
+    handler = subscriber_handler(subscriber)
+    sqs, queue_url = moto_env["sqs"], moto_env["subscriptions"][subscriber].url
+    results: list[dict[str, Any]] = []
+    while messages := sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]
+    ).get("Messages", []):
+        records = [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": m.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{subscriber}.fifo",
+                "awsRegion": "us-east-1",
+            }
+            for m in messages
+        ]
+        if handed is not None:
+            handed.append({"Records": records})
+        result = handler({"Records": records}, context(subscriber))
+        results.append(result)
+        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        for record in records:
+            if record["messageId"] not in failed:
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=record["receiptHandle"])
+    return results
+
+
+class ScheduleChanges:
+    """What AWS does after writes to the schedule table, one step at a time: the stream's records
+    to its readers (schedule's own consumer and its publisher), and the published events from
+    each subscriber's queue on the topic to the subscriber (coverage, notify)."""
+
+    def __init__(self, moto_env: dict[str, Any]) -> None:
+        from local.pollers import StreamPoller
+
+        self._env = moto_env
+        self.stream = StreamPoller(
+            aws.client("dynamodb"), aws.client("dynamodbstreams"), moto_env["tables"]["schedule"], log=print
+        )
+        self.handed: dict[str, list[dict[str, Any]]] = {s: [] for s in moto_env["subscriptions"]}
+        """Every batch each subscriber was handed, in order."""
+
+    def step(self) -> None:
+        self.stream.step()
+        for subscriber in self._env["subscriptions"]:
+            for result in deliver(self._env, subscriber, handed=self.handed[subscriber]):
+                assert result == {"batchItemFailures": []}, (subscriber, result)
+
+    def redeliver(self, subscriber: str) -> None:
+        """Every batch `subscriber` was handed so far, handed again (as a queue may after the
+        topic's deduplication window, or when a delete is lost)."""
+        handler = subscriber_handler(subscriber)
+        for batch in list(self.handed[subscriber]):
+            assert handler(batch, context(subscriber)) == {"batchItemFailures": []}
 
 
 def caller_of(handler: Callable[[dict[str, Any], Any], dict[str, Any]]) -> Call:

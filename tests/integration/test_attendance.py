@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 
-from functions.common import aws
 from functions.schedule import events
 from functions.schedule.routes import sessions as session_routes
-from local.pollers import StreamPoller
 from tests.clock import controlled_now
+from tests.integration.conftest import ScheduleChanges
 from tests.integration.scheduling import ALEX, CHICAGO, JAMIE, LEE, SAM, at, book, call, next_week_day
 
 pytestmark = pytest.mark.usefixtures("program")
@@ -36,15 +35,13 @@ def clock(monkeypatch):
 
 @pytest.fixture
 def stream(program, moto_env):
-    dynamodb = aws.client("dynamodb")
-    streams = aws.client("dynamodbstreams")
-    return StreamPoller(dynamodb, streams, moto_env["tables"]["schedule"], log=lambda line: None)
+    return ScheduleChanges(moto_env)
 
 
 MONDAY = next_week_day(0)
 
 
-def missed_session(clock: Clock, stream: StreamPoller) -> Any:
+def missed_session(clock: Clock, stream: ScheduleChanges) -> Any:
     # Given Alex's 09:00 Monday session with Sam, and the clock past its start
     clock.set(at(MONDAY, 8))
     session = book(start=at(MONDAY, 9)).json

@@ -11,7 +11,7 @@ from functions.common.auth import Principal, Role
 from functions.common.dynamo import to_item
 from functions.common.errors import Forbidden
 from functions.common.streams import Change
-from functions.notify import events as notify_events
+from functions.schedule import events as schedule_events
 from tests.integration.conftest import audit_entries
 from tests.support import context
 
@@ -73,7 +73,7 @@ def test_stream_consumer_reports_only_the_failed_record(moto_env, monkeypatch):
             raise ValueError("cannot handle")
         seen.append(change)
 
-    monkeypatch.setitem(notify_events.HANDLERS, "SESSION", on_session)
+    monkeypatch.setitem(schedule_events.HANDLERS, "SESSION", on_session)
     event = {
         "Records": [
             stream_record("100", "SESSION", "booked"),
@@ -82,7 +82,7 @@ def test_stream_consumer_reports_only_the_failed_record(moto_env, monkeypatch):
         ]
     }
     # When the batch is consumed
-    result = notify_events.lambda_handler(event, context("notify-events"))
+    result = schedule_events.lambda_handler(event, context("schedule-events"))
     # Then the good session was handled, the unknown entity acknowledged, the poison one reported
     assert result == {"batchItemFailures": [{"itemIdentifier": "200"}]}
     assert [c.sequence_number for c in seen] == ["100"]

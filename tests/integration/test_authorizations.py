@@ -15,8 +15,8 @@ from functions.coverage import auth_alerts
 from functions.coverage.alerts import EventBridgeAlerts
 from functions.schedule import events as schedule_events
 from functions.schedule.routes import sessions as session_routes
-from local.pollers import StreamPoller
 from tests.clock import controlled_now
+from tests.integration.conftest import ScheduleChanges
 from tests.integration.scheduling import CHICAGO, SAM, at, book, next_week_day
 from tests.integration.scheduling import call as schedule_call
 from tests.integration.test_estimates import ALEX, COORDINATOR, JAMIE, call, coverage  # noqa: F401
@@ -56,12 +56,7 @@ def clock(monkeypatch):
 
 @pytest.fixture
 def stream(coverage, moto_env):  # noqa: F811
-    return StreamPoller(
-        aws.client("dynamodb"),
-        aws.client("dynamodbstreams"),
-        moto_env["tables"]["schedule"],
-        log=lambda _: None,
-    )
+    return ScheduleChanges(moto_env)
 
 
 def authorize(units: int, start: date, end: date, codes: tuple[str, ...] = ("90837",)) -> dict[str, Any]:

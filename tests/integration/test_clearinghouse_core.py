@@ -30,8 +30,9 @@ from functions.coverage.clearinghouse import (
 )
 from functions.coverage.logic import eligibility
 from functions.coverage.logic.eligibility import ProviderIdentity
-from functions.coverage.logic.x12 import CoverageStatus, EligibilityRequest, build_270
 from functions.coverage.port import ClearinghouseFailure, ClearinghouseRefused
+from functions.coverage.x12.builder import EligibilityRequest, build_270
+from functions.coverage.x12.models import CoverageStatus
 from local.core_server import DEFAULT_CREDENTIALS, CoreSimulator
 from local.seed import PLANS
 from tests.clock import controlled_now

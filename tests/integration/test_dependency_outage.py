@@ -45,6 +45,7 @@ from functions.notify.logic.outbox import LEASE
 from functions.notify.vocabulary import MessageStatus
 from functions.schedule import authorization_flags
 from functions.schedule import events as schedule_events
+from functions.schedule import publish as publisher
 from functions.schedule.handler import lambda_handler as schedule_api
 from functions.schedule.store import ScheduleStore
 from local import seed
@@ -53,7 +54,7 @@ from tests.integration import test_notify_pipeline as pipeline
 from tests.integration.conftest import provision, stream_records
 from tests.integration.test_notify_inbound import sns_event
 from tests.integration.test_schedule_api import participant_body
-from tests.support import Reply, api_event, claims, free_ports
+from tests.support import Reply, api_event, claims, free_ports, published, sqs_records
 from tests.unit.test_coordinator_alerts import EVENT as ALERT
 
 API_TIMEOUT = DEFAULT_TIMEOUT_SECONDS["api"]
@@ -379,7 +380,7 @@ def test_readiness_reports_every_dependency_up_by_name(outage):
     assert found["sqs:send-queue"]["resource"] == "test-notify-send"
     assert found["eventbridge:program-bus"]["resource"] == BUS
     assert found["dynamodb:schedule"]["circuit"] == "closed"
-    assert "NotifyEvents" in found["dynamodb:schedule"]["used_by"]  # its stream
+    assert "SchedulePublisher" in found["dynamodb:schedule"]["used_by"]  # its stream
 
 
 def test_readiness_names_the_one_dependency_that_is_down(outage):
@@ -444,7 +445,7 @@ def background_context(name: str) -> Any:
     return LambdaContext(name, 512, max_runtime_ms=60_000)
 
 
-def test_stream_consumers_fail_the_batch_for_a_retry_while_dynamodb_is_unreachable(outage):
+def test_stream_and_subscription_consumers_fail_the_batch_for_a_retry_while_aws_is_unreachable(outage):
     # Given the demo program's bookings on the schedule table's stream
     dynamodb = aws.client("dynamodb")
     store = ScheduleStore(outage.env["tables"]["schedule"], dynamodb)
@@ -459,22 +460,33 @@ def test_stream_consumers_fail_the_batch_for_a_retry_while_dynamodb_is_unreachab
         if r["dynamodb"].get("NewImage", {}).get("entity") == {"S": "SESSION"}
     ]
     assert sessions
-    # When DynamoDB stops answering and the consumers get the batch
+    events = [published(r) for r in sessions]
+    # When AWS stops answering and the consumers get the batch
     outage.stop()
     every = {r["dynamodb"]["SequenceNumber"] for r in sessions}
-    for consumer in (schedule_events, notify_events, coverage_events):
+    messages = sqs_records(events)
+    batches = [
+        (schedule_events, {"Records": sessions}, every),
+        (notify_events, messages, {m["messageId"] for m in messages["Records"]}),
+        (coverage_events, messages, {m["messageId"] for m in messages["Records"]}),
+    ]
+    for consumer, batch, identifiers in batches:
         # Then each reports every record failed (Powertools then fails the invocation), so the
         # event source retries the batch and, in the end, sends it to the on-failure queue
         kinds: set[str] = set()
         try:
-            result = consumer.lambda_handler({"Records": sessions}, background_context(consumer.__name__))
+            result = consumer.lambda_handler(batch, background_context(consumer.__name__))
         except BatchProcessingError as failed:
             kinds = {str(value) for _, value, _ in failed.child_exceptions}
-            result = {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in every]}
+            result = {"batchItemFailures": [{"itemIdentifier": i} for i in identifiers]}
         reported = {item["itemIdentifier"] for item in result["batchItemFailures"]}
-        assert reported == every, (consumer.__name__, "let through", every - reported)
+        assert reported == identifiers, (consumer.__name__, "let through", identifiers - reported)
         # (each record's failure told by its type only: the dependency failure)
         assert kinds <= {"AwsUnavailable"}, (consumer.__name__, kinds)
+    # And schedule's publisher reports the batch's first record, so the stream retries from it
+    # and nothing after it is published ahead of it
+    result = publisher.lambda_handler({"Records": sessions}, background_context("publisher"))
+    assert result == {"batchItemFailures": [{"itemIdentifier": sessions[0]["dynamodb"]["SequenceNumber"]}]}
 
 
 def test_event_and_topic_consumers_raise_so_lambda_retries_them(outage, monkeypatch):

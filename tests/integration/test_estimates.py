@@ -250,14 +250,9 @@ class TestProjectedClaims:
 
     @pytest.fixture
     def stream(self, coverage, moto_env):
-        from local.pollers import StreamPoller
+        from tests.integration.conftest import ScheduleChanges
 
-        return StreamPoller(
-            aws.client("dynamodb"),
-            aws.client("dynamodbstreams"),
-            moto_env["tables"]["schedule"],
-            log=lambda _: None,
-        )
+        return ScheduleChanges(moto_env)
 
     def attend(self, clock, stream, status: str = "attended") -> dict[str, Any]:
         from tests.integration.scheduling import SAM as THERAPIST
@@ -286,20 +281,11 @@ class TestProjectedClaims:
         put_271(
             coverage, lone_star_271("per_demoalex", "pln_demorivera01", deductible_met=140000, copay=None)
         )
-        delivered: list[list[dict[str, Any]]] = []
-        deliver = stream.deliver
-
-        def recording(records: list[dict[str, Any]]) -> None:
-            delivered.append(records)
-            deliver(records)
-
-        stream.deliver = recording
-        # When Sam records Alex as attended and the stream delivers it, then redelivers it twice
+        # When Sam records Alex as attended and coverage takes the events, then takes them twice more
         session = self.attend(clock, stream)
         stream.step()
-        for records in list(delivered):
-            deliver(records)
-            deliver(records)
+        stream.redeliver("CoverageEvents")
+        stream.redeliver("CoverageEvents")
         # Then one claim: $100 toward the deductible and 20% of the remaining $42.50
         [claim] = self.claims(coverage)
         assert claim["source_id"] == session["session_id"]

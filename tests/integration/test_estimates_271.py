@@ -11,8 +11,8 @@ from functions.common import aws
 from functions.common.dynamo import to_item
 from functions.coverage.logic import eligibility, estimates
 from functions.coverage.logic.costshare import NOT_BILLABLE
-from functions.coverage.logic.x12 import parse_271
 from functions.coverage.vocabulary import NetworkStatus
+from functions.coverage.x12.parser import parse_271
 from local import seed
 from tests.clock import controlled_now
 from tests.integration.test_estimates import ALEX, COORDINATOR, call, coverage, next_week, put_271, week_of

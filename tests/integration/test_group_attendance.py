@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 
-from functions.common import aws
 from functions.common.models import iso
 from functions.schedule import events
 from functions.schedule.routes import groups as group_routes
 from functions.schedule.routes import sessions as session_routes
-from local.pollers import StreamPoller
 from tests.clock import controlled_now
+from tests.integration.conftest import ScheduleChanges
 from tests.integration.scheduling import ALEX, CHICAGO, COORDINATOR, SAM, call
 
 pytestmark = pytest.mark.usefixtures("program")
@@ -33,12 +32,7 @@ def clock(monkeypatch):
 
 @pytest.fixture
 def stream(moto_env):
-    return StreamPoller(
-        aws.client("dynamodb"),
-        aws.client("dynamodbstreams"),
-        moto_env["tables"]["schedule"],
-        log=lambda _: None,
-    )
+    return ScheduleChanges(moto_env)
 
 
 def new_group(weekday_offset: int, **extra: Any) -> Any:

@@ -7,9 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from functions.common import aws
-from local.pollers import StreamPoller
 from tests.clock import controlled_now
+from tests.integration.conftest import ScheduleChanges
 from tests.integration.scheduling import (
     ALEX,
     CHICAGO,
@@ -60,12 +59,7 @@ def test_the_program_report_lists_who_is_under_or_over():
 
 def test_the_report_follows_bookings_through_the_stream(moto_env):
     # Given the stream consumer listening
-    poller = StreamPoller(
-        aws.client("dynamodb"),
-        aws.client("dynamodbstreams"),
-        moto_env["tables"]["schedule"],
-        log=lambda _: None,
-    )
+    poller = ScheduleChanges(moto_env)
     week_day = controlled_now(CHICAGO).date() + timedelta(days=7)
     monday = week_day - timedelta(days=week_day.weekday())
     # When Casey gets an individual session in that week and the stream is delivered

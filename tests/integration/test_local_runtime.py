@@ -18,17 +18,16 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
 
-from functions.catalog import DLQ_URL_ENV, QUEUE_URL_ENV, SENDER_EMAIL_ENV
+from functions.catalog import DLQ_URL_ENV, QUEUE_URL_ENV, SCHEDULE_EVENTS_TOPIC_ENV, SENDER_EMAIL_ENV
 from functions.common import aws
 from functions.common.models import utc_now
 from functions.common.streams import Change
 from functions.common.tables import ALL_TABLES
-from functions.coverage import events as coverage_events
-from functions.notify import events as notify_events
 from functions.notify.models import MessageRecord
 from functions.notify.store import NotifyStore
 from functions.notify.vocabulary import Channel, MessageStatus
 from functions.schedule import events as schedule_events
+from functions.schedule import publish as publisher
 from functions.schedule.models import PersonRecord
 from local import cognito_mfa, moto_dynamodb, moto_state, pollers, provision, seed, token
 from local import settings as names
@@ -50,6 +49,7 @@ def local_aws(monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setenv(QUEUE_URL_ENV, resources.queue_url)
         monkeypatch.setenv(DLQ_URL_ENV, resources.dlq_url)
         monkeypatch.setenv(SENDER_EMAIL_ENV, names.SENDER_EMAIL)
+        monkeypatch.setenv(SCHEDULE_EVENTS_TOPIC_ENV, resources.schedule_events_topic_arn)
         yield clients, resources
         aws.reset_clients()
 
@@ -129,10 +129,12 @@ def _put_entity(clients: dict[str, Any], table: str, pk: str, entity: str) -> No
 def test_stream_poller_delivers_filtered_records_to_each_consumer(local_aws, monkeypatch):
     clients, resources = local_aws
     # Given consumers that record what reaches them
-    notify_seen: list[Change] = []
-    coverage_seen: list[Change] = []
-    monkeypatch.setitem(notify_events.HANDLERS, "SESSION", notify_seen.append)
-    monkeypatch.setitem(coverage_events.HANDLERS, "SESSION", coverage_seen.append)
+    published_seen: list[dict[str, Any]] = []
+
+    def publishes_nothing(new: dict[str, Any], _old: dict[str, Any] | None) -> None:
+        published_seen.append(new)
+
+    monkeypatch.setitem(publisher.TRANSLATORS, "SESSION", publishes_nothing)
     schedule_seen: list[Change] = []
     monkeypatch.setitem(schedule_events.HANDLERS, "SESSION", schedule_seen.append)
     log: list[str] = []
@@ -144,13 +146,12 @@ def test_stream_poller_delivers_filtered_records_to_each_consumer(local_aws, mon
     _put_entity(clients, resources.tables["schedule"], "EMAIL#x", "EMAIL")
     poller.step()
     # Then each consumer got the session only (the catalog's filters kept the email claim out)
-    assert [c.new["pk"] for c in notify_seen] == ["SESSION#1"]
-    assert [c.new["pk"] for c in coverage_seen] == ["SESSION#1"]
+    assert [new["pk"] for new in published_seen] == ["SESSION#1"]
     assert [c.new["pk"] for c in schedule_seen] == ["SESSION#1"]
-    assert notify_seen[0].event_name == "INSERT"
+    assert schedule_seen[0].event_name == "INSERT"
     # And nothing is delivered twice
     poller.step()
-    assert len(notify_seen) == 1
+    assert len(published_seen) == 1
     assert log == []
 
 
@@ -162,7 +163,7 @@ def test_stream_poller_retries_a_failing_record_then_gives_up(local_aws, monkeyp
         attempts.append(change.sequence_number)
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(notify_events.HANDLERS, "SESSION", always_fails)
+    monkeypatch.setitem(schedule_events.HANDLERS, "SESSION", always_fails)
     log: list[str] = []
     poller = pollers.StreamPoller(
         clients["dynamodb"],
@@ -467,7 +468,7 @@ def test_the_stream_poller_trims_what_it_delivered(local_aws, monkeypatch):
     clients, resources = local_aws
     table = resources.tables["schedule"]
     seen: list[Change] = []
-    monkeypatch.setitem(notify_events.HANDLERS, "SESSION", seen.append)
+    monkeypatch.setitem(schedule_events.HANDLERS, "SESSION", seen.append)
     with moto_dynamodb.installed():
         poller = pollers.StreamPoller(
             clients["dynamodb"],
@@ -711,7 +712,7 @@ def test_the_stream_poller_delivers_a_backlog_in_one_step(local_aws, monkeypatch
     clients, resources = local_aws
     table = resources.tables["schedule"]
     seen: list[Change] = []
-    monkeypatch.setitem(notify_events.HANDLERS, "SESSION", seen.append)
+    monkeypatch.setitem(schedule_events.HANDLERS, "SESSION", seen.append)
     poller = pollers.StreamPoller(clients["dynamodb"], clients["dynamodbstreams"], table, print)
     # Given more records than one batch holds
     count = pollers.READ_LIMIT + pollers.BATCH_SIZE + 10

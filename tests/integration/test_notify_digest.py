@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from functions.common.streams import to_change
 from functions.notify import digest, events
 from functions.notify.logic.digest import digest_id
 from functions.notify.models import Choices, PreferencesRecord, SmsConsent
@@ -34,7 +33,7 @@ from tests.integration.test_notify_reminders import (
     status_of,
     store,
 )
-from tests.support import context
+from tests.support import context, published
 
 CHICAGO = "America/Chicago"
 CASEY, ROBIN = "per_casey00001", "per_robin00001"
@@ -72,7 +71,7 @@ def people(moto_env: dict[str, Any]) -> dict[str, Any]:
     )
     apply(casey)  # Wed 9 June 10:00 CT
     enrolled = pointer(EnrolmentStatus.ENROLLED, NOW)
-    events.apply_group_series(to_change(record(enrolled, None)), store())
+    events.apply_group_series(published(record(enrolled, None)), store())
     return moto_env
 
 

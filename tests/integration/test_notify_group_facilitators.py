@@ -18,7 +18,6 @@ import pytest
 
 from functions.common.dynamo import to_item
 from functions.common.models import iso
-from functions.common.streams import to_change
 from functions.notify import events, group_reminders
 from functions.notify.logic.groups import group_reminder_id
 from functions.notify.logic.reminders import Recipient
@@ -47,6 +46,7 @@ from tests.integration.test_notify_reminders import (
     store,
     sweep_at,
 )
+from tests.support import published
 from tests.unit.test_notify_templates import PARTICIPANT_NAMES
 
 DENVER = "America/Denver"
@@ -123,7 +123,7 @@ def pointer(
 
 def enrol(person_id: str, at: datetime = NOW) -> dict[str, Any]:
     item = pointer(person_id, EnrolmentStatus.ENROLLED, at, joined=at)
-    assert events.apply_group_series(to_change(record(item, None)), store()) is True
+    assert events.apply_group_series(published(record(item, None)), store()) is True
     return item
 
 
@@ -136,14 +136,14 @@ def withdraw(enrolled: dict[str, Any], at: datetime) -> dict[str, Any]:
         left=at,
         facilitator=enrolled["facilitator_id"],
     )
-    assert events.apply_group_series(to_change(record(gone, enrolled)), store()) is True
+    assert events.apply_group_series(published(record(gone, enrolled)), store()) is True
     return gone
 
 
 def hand_over(enrolled: dict[str, Any], to: str, at: datetime) -> dict[str, Any]:
     """Schedule gives the series another facilitator: the participant's pointer, rewritten."""
     moved = {**enrolled, "facilitator_id": to, "since": iso(at)}
-    assert events.apply_group_series(to_change(record(moved, enrolled)), store()) is True
+    assert events.apply_group_series(published(record(moved, enrolled)), store()) is True
     return moved
 
 

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from functions.common.models import iso
-from functions.common.streams import to_change
 from functions.notify import events, group_reminders
 from functions.notify.logic.groups import group_reminder_id
 from functions.notify.logic.reminders import Recipient
@@ -38,7 +37,7 @@ from tests.integration.test_notify_reminders import (
     store,
     sweep_at,
 )
-from tests.support import context
+from tests.support import context, published
 
 PHI_WORDS = ("mindfulness", "group", "tuesday evening", "therapy", "couples")
 
@@ -74,7 +73,7 @@ def pointer(
 
 def enrol(at: datetime = NOW) -> dict[str, Any]:
     item = pointer(EnrolmentStatus.ENROLLED, at, joined=at)
-    assert events.apply_group_series(to_change(record(item, None)), store()) is True
+    assert events.apply_group_series(published(record(item, None)), store()) is True
     return item
 
 
@@ -82,7 +81,7 @@ def withdraw(enrolled: dict[str, Any], at: datetime) -> bool:
     gone = pointer(
         EnrolmentStatus.WITHDRAWN, at, joined=datetime.fromisoformat(enrolled["joined_at"]), left=at
     )
-    return events.apply_group_series(to_change(record(gone, enrolled)), store())
+    return events.apply_group_series(published(record(gone, enrolled)), store())
 
 
 def grem(start: datetime, channel: Channel, offset: int) -> str:
@@ -187,7 +186,7 @@ def test_an_older_enrolment_record_never_brings_the_series_back(alex):
     enrolled = enrol()
     withdraw(enrolled, pt(2, 9))
     # When the enrolment record arrives again (a retried stream batch)
-    assert events.apply_group_series(to_change(record(enrolled, None)), store()) is False
+    assert events.apply_group_series(published(record(enrolled, None)), store()) is False
     # Then the series stays ended and the job plans nothing for it
     assert series().status is SeriesStatus.WITHDRAWN
     assert group_reminders.remind_groups(store(), pt(2, 17))["planned"] == 0

@@ -9,7 +9,6 @@ import pytest
 
 from functions.common.dynamo import to_item
 from functions.common.models import iso
-from functions.common.streams import to_change
 from functions.notify import events
 from functions.notify.vocabulary import Channel, MessageKind
 from functions.schedule.models import GroupRecord
@@ -28,7 +27,7 @@ from tests.integration.test_notify_reminders import (
     sent_sms,
     store,
 )
-from tests.support import context
+from tests.support import context, published, sqs_records
 
 GROUP = GroupRecord(
     group_id="grp_mindful0001",
@@ -87,7 +86,7 @@ def test_a_seat_opening_up_tells_the_promoted_participant_once(alex):
     # Given Alex waitlisted for the group, then seated when a seat freed on Wednesday 2 June
     waiting = enrolment(EnrolmentStatus.WAITLISTED, iso(NOW - timedelta(days=3)))
     seated = enrolment(EnrolmentStatus.ENROLLED, iso(pt(2, 10)))
-    change = to_change(record(seated, waiting))
+    change = published(record(seated, waiting))
     # When notify consumes the stream record (three times, as a retried batch would)
     written = [events.apply_group_enrolment(change, store(), now=pt(2, 10)) for _ in range(3)]
     # Then one notice per channel was planned, once, for the next occurrence (Thursday 18:00 PT)
@@ -126,7 +125,7 @@ def test_a_seat_opening_up_tells_the_promoted_participant_once(alex):
 )
 def test_other_enrolment_changes_send_nothing(alex, new, old):
     since = iso(pt(2, 10))
-    change = to_change(record(enrolment(new, since), enrolment(old, since) if old else None))
+    change = published(record(enrolment(new, since), enrolment(old, since) if old else None))
     assert events.apply_group_enrolment(change, store(), now=pt(2, 10)) is False
     assert run_at(alex, pt(2, 10)) == []
 
@@ -134,14 +133,13 @@ def test_other_enrolment_changes_send_nothing(alex, new, old):
 def test_a_series_that_has_ended_sends_nothing(alex):
     waiting = enrolment(EnrolmentStatus.WAITLISTED, iso(NOW))
     seated = enrolment(EnrolmentStatus.ENROLLED, iso(NOW))
-    change = to_change(record(seated, waiting))
+    change = published(record(seated, waiting))
     assert events.apply_group_enrolment(change, store(), now=pt(1, 9) + timedelta(days=120)) is False
     assert run_at(alex, pt(1, 9) + timedelta(days=120)) == []
 
 
-def test_the_stream_consumer_routes_group_enrolments(alex):
+def test_the_subscriber_routes_group_enrolments(alex):
     waiting = enrolment(EnrolmentStatus.WAITLISTED, iso(NOW))
     seated = enrolment(EnrolmentStatus.ENROLLED, iso(NOW + timedelta(minutes=1)))
-    raw = {**record(seated, waiting), "eventSource": "aws:dynamodb", "eventID": "1", "awsRegion": "us-east-1"}
-    result = events.lambda_handler({"Records": [raw]}, context("events"))
+    result = events.lambda_handler(sqs_records([published(record(seated, waiting))]), context("events"))
     assert result == {"batchItemFailures": []}

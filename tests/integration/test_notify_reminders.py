@@ -23,7 +23,6 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
-from functions.catalog import ENTRYPOINTS
 from functions.common import aws
 from functions.common.dynamo import from_item, to_item
 from functions.common.models import utc_now
@@ -36,10 +35,10 @@ from functions.notify.models import Choices, MessageRecord, PreferencesRecord, S
 from functions.notify.store import Applied, NotifyStore
 from functions.notify.vocabulary import Channel, Language, MessageKind, MessageStatus
 from functions.schedule.models import MakeupOfferRecord, MakeupOption, SessionRecord
+from functions.schedule.publish import translate
 from functions.schedule.vocabulary import MakeupKind, SessionEvent, SessionStatus, SessionType
-from local.filters import matches_any
-from tests.integration.conftest import _ATOMIC, stream_records
-from tests.support import context, drain_queue
+from tests.integration.conftest import _ATOMIC, deliver, publish, stream_records
+from tests.support import context, drain_queue, published, sqs_records
 
 LA = "America/Los_Angeles"
 PT = ZoneInfo(LA)
@@ -175,7 +174,7 @@ def stream_record(new: SessionRecord, old: SessionRecord | None = None, sequence
 
 def apply(new: SessionRecord, old: SessionRecord | None = None, *, now: datetime = NOW) -> Applied | None:
     """The stream handler's work for one record, at `now`."""
-    return events.apply_session_change(to_change(stream_record(new, old)), store(), now=now)
+    return events.apply_session_change(published(stream_record(new, old)), store(), now=now)
 
 
 # --- the outbox and the channels -------------------------------------------------------------------
@@ -303,14 +302,14 @@ def test_booking_creates_reminders_for_both_partners_and_the_clinician(couple):
     assert {n.due_at for n in notices.values()} == {NOW}
 
 
-def test_a_record_delivered_three_times_creates_each_message_once(couple):
-    # Given the booking's stream record, delivered three times in one batch and twice more
+def test_an_event_delivered_three_times_creates_each_message_once(couple):
+    # Given the booking's event, delivered three times in one batch and twice more
     # (the handler runs on the real clock here)
     start = (utc_now() + timedelta(days=3)).replace(minute=0, second=0)
-    record = stream_record(couples_session(start))
-    for batch in ([record, record, record], [record], [record]):
-        # When the stream consumer processes it
-        result = events.lambda_handler({"Records": batch}, context("events"))
+    event = published(stream_record(couples_session(start)))
+    for batch in ([event, event, event], [event], [event]):
+        # When the subscriber takes it off its queue
+        result = events.lambda_handler(sqs_records(batch), context("events"))
         assert result == {"batchItemFailures": []}
     # Then the sweep, run when everything is due, queues each planned message exactly once
     queued = queued_ids(sweep_at(couple, start - timedelta(minutes=1)))
@@ -777,7 +776,7 @@ def test_a_missed_session_follow_up_offers_the_makeup_options_once(couple):
     # Given the makeup offer schedule made after Alex missed the couples session
     record = makeup_offer_record()
     # When its stream record arrives three times
-    written = [events.apply_makeup_offer(to_change(record), store(), now=NOW) for _ in range(3)]
+    written = [events.apply_makeup_offer(published(record), store(), now=NOW) for _ in range(3)]
     # Then one follow-up per channel was planned, once
     assert written == [True, False, False]
     ids = [followup_id(SESSION, ALEX, channel) for channel in (Channel.EMAIL, Channel.SMS)]
@@ -801,12 +800,14 @@ def test_a_missed_session_follow_up_offers_the_makeup_options_once(couple):
     }
 
 
-def test_an_accepted_offer_sends_nothing_more(couple):
+def test_an_accepted_offer_publishes_nothing_more(couple):
     record = makeup_offer_record()
     old = record["dynamodb"]["NewImage"]
     accepted = {**old, "status": {"S": "accepted"}}
-    change = to_change({"eventName": "MODIFY", "dynamodb": {"NewImage": accepted, "OldImage": old}})
-    assert events.apply_makeup_offer(change, store(), now=NOW) is False
+    assert (
+        translate(to_change({"eventName": "MODIFY", "dynamodb": {"NewImage": accepted, "OldImage": old}}))
+        == []
+    )
 
 
 # --- the contract with schedule ----------------------------------------------------------------------
@@ -816,17 +817,17 @@ def test_the_seeded_programs_real_stream_records_become_notices_and_reminders(pr
     # Given the demo program's bookings, as records on the schedule table's stream
     streams: Any = boto3.client("dynamodbstreams", region_name="us-east-1")
     records = stream_records(moto_env["dynamodb"], streams, moto_env["tables"]["schedule"])
-    notify_events = next(e for e in ENTRYPOINTS if e.id == "NotifyEvents")
-    mine = [r for r in records if matches_any(notify_events.stream_filters, r)]
     latest: dict[str, dict[str, Any]] = {}
-    for record in mine:
-        image = from_item(record["dynamodb"]["NewImage"])
-        if image["entity"] == "SESSION":
+    for record in records:
+        image = from_item(record["dynamodb"].get("NewImage") or {})
+        if image.get("entity") == "SESSION":
             latest[image["session_id"]] = image
     assert latest
-    # When notify's stream consumer takes them (twice, as a retried batch would)
+    # When schedule publishes their events (twice, as a retried batch would) and notify takes
+    # them off its queue on the topic
     for _ in range(2):
-        assert events.lambda_handler({"Records": mine}, context("events")) == {"batchItemFailures": []}
+        publish(records)
+        assert all(r == {"batchItemFailures": []} for r in deliver(moto_env, "NotifyEvents"))
     # Then notify's marker of every session has its latest status (attendance changes no marker)
     for session_id, image in latest.items():
         marker = store().get_session_notices(session_id)

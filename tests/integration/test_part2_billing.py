@@ -18,16 +18,18 @@ from functions.common.audit import AuditWriter
 from functions.common.dynamo import to_item
 from functions.common.models import iso
 from functions.common.part2 import REDISCLOSURE_NOTICE
+from functions.common.streams import to_change
 from functions.coverage import events as coverage_events
 from functions.coverage.handler import lambda_handler
 from functions.coverage.logic.authorizations import AuthorizationRecord
 from functions.coverage.routes.estimates import forget_reference
 from functions.coverage.store import CoverageStore
 from functions.schedule.models import Part2ConsentRecord
+from functions.schedule.publish import translate
 from local import seed
 from tests.clock import controlled_now
 from tests.integration.conftest import caller_of, stream_records
-from tests.support import claims, context
+from tests.support import claims, context, sqs_records
 
 call = caller_of(lambda_handler)
 CHICAGO = ZoneInfo("America/Chicago")
@@ -120,22 +122,16 @@ def consent(moto_env, *, revoked: bool = False) -> None:
 
 
 def deliver(moto_env) -> None:
-    """The schedule stream's records so far, through coverage's consumer with its filter (every
-    record again each time: redelivery must not undo a later version)."""
-    (entry,) = [e for e in ENTRYPOINTS if e.id == "CoverageEvents"]
-    wanted = {
-        entity
-        for pattern in entry.stream_filters
-        for entity in pattern["dynamodb"]["NewImage"]["entity"]["S"]
-    }
-    records = [
-        r
-        for r in stream_records(
-            moto_env["dynamodb"], aws.client("dynamodbstreams"), moto_env["tables"]["schedule"]
-        )
-        if r["dynamodb"].get("NewImage", {}).get("entity", {}).get("S") in wanted
-    ]
-    result = coverage_events.lambda_handler({"Records": records}, context("coverage-events"))
+    """The schedule stream's records so far, published by schedule and taken off coverage's queue
+    (every record again each time: redelivery must not undo a later version)."""
+    records = stream_records(
+        moto_env["dynamodb"], aws.client("dynamodbstreams"), moto_env["tables"]["schedule"]
+    )
+    events = [e for r in records for e in translate(to_change(r))]
+    wanted = next(e for e in ENTRYPOINTS if e.id == "CoverageEvents").subscribes
+    result = coverage_events.lambda_handler(
+        sqs_records([e for e in events if e.type in wanted]), context("coverage-events")
+    )
     assert result["batchItemFailures"] == []
 
 

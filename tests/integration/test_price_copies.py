@@ -11,7 +11,7 @@ from functions.common import aws
 from functions.coverage import prices
 from functions.coverage.billing import prices_item, reference_of
 from functions.coverage.routes.estimates import forget_reference
-from local.pollers import StreamPoller
+from tests.integration.conftest import ScheduleChanges
 from tests.integration.scheduling import at, book, next_week_day
 from tests.integration.test_authorizations import alerts, seen  # noqa: F401
 from tests.integration.test_estimates import (  # noqa: F401
@@ -120,12 +120,7 @@ def test_a_first_booked_session_gives_the_participant_a_copy_and_estimates_work_
         == 200
     )
     # When a session booked for him reaches coverage through the schedule stream
-    stream = StreamPoller(
-        aws.client("dynamodb"),
-        aws.client("dynamodbstreams"),
-        moto_env["tables"]["schedule"],
-        log=lambda _: None,
-    )
+    stream = ScheduleChanges(moto_env)
     book(start=at(next_week_day(2), 9))
     stream.step()
     # Then he has a copy

@@ -33,9 +33,9 @@ from functions.coverage.logic.eligibility import (
 )
 from functions.coverage.logic.estimates import Coverage, Estimate, WeekService, estimate, per_diem_rule
 from functions.coverage.logic.summary import summarise
-from functions.coverage.logic.x12 import TimePeriod
 from functions.coverage.models import PlanRecord
 from functions.coverage.vocabulary import NetworkStatus, PlanStatus, PlanType, SubscriberRelationship
+from functions.coverage.x12.codes import TimePeriod
 
 ZONE = ZoneInfo("America/Chicago")
 MONDAY = date(2027, 3, 1)

@@ -22,18 +22,15 @@ from functions.coverage.clearinghouse import (
 )
 from functions.coverage.logic import eligibility
 from functions.coverage.logic.eligibility import EligibilityRecord, ProviderIdentity, RejectionOut
-from functions.coverage.logic.x12 import (
-    BenefitProfile,
-    CoverageStatus,
-    RejectionCategory,
-    build_270,
-    parse_271,
-    render_271,
-)
 from functions.coverage.models import InsuredPerson, PlanRecord
 from functions.coverage.port import ClearinghouseFailure, ClearinghouseRefused
 from functions.coverage.simulator import SimulatedClearinghouse, read_270
 from functions.coverage.vocabulary import SubscriberRelationship
+from functions.coverage.x12.builder import build_270
+from functions.coverage.x12.codes import RejectionCategory
+from functions.coverage.x12.models import CoverageStatus
+from functions.coverage.x12.parser import parse_271
+from functions.coverage.x12.renderer import BenefitProfile, render_271
 from local.seed import PLANS
 
 NOW = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)

@@ -10,11 +10,8 @@ from functions.catalog import ENTRYPOINTS
 from local.filters import matches, matches_any
 
 STREAM_FILTERS = [e.stream_filters for e in ENTRYPOINTS if e.trigger == "stream"]
-# The other domains' consumers take every session change; schedule's own takes only attendance.
-DOMAIN_FILTERS = [e.stream_filters for e in ENTRYPOINTS if e.trigger == "stream" and e.domain != "schedule"]
 SCHEDULE_EVENTS = next(e.stream_filters for e in ENTRYPOINTS if e.id == "ScheduleEvents")
-COVERAGE_EVENTS = next(e.stream_filters for e in ENTRYPOINTS if e.id == "CoverageEvents")
-NOTIFY_EVENTS = next(e.stream_filters for e in ENTRYPOINTS if e.id == "NotifyEvents")
+PUBLISHER = next(e.stream_filters for e in ENTRYPOINTS if e.id == "SchedulePublisher")
 
 
 def _record(
@@ -46,10 +43,9 @@ def test_catalog_has_filtered_stream_consumers():
     assert all(STREAM_FILTERS), "every stream consumer should filter its records"
 
 
-@pytest.mark.parametrize("patterns", DOMAIN_FILTERS)
-def test_session_insert_and_modify_match(patterns):
-    assert matches_any(patterns, _record("INSERT", new_entity="SESSION"))
-    assert matches_any(patterns, _record("MODIFY", new_entity="SESSION", old_entity="SESSION"))
+def test_every_session_insert_and_modify_reaches_the_publisher():
+    assert matches_any(PUBLISHER, _record("INSERT", new_entity="SESSION"))
+    assert matches_any(PUBLISHER, _record("MODIFY", new_entity="SESSION", old_entity="SESSION"))
 
 
 @pytest.mark.parametrize("patterns", STREAM_FILTERS)
@@ -58,14 +54,15 @@ def test_other_entities_do_not_match(patterns, entity):
     assert not matches_any(patterns, _record("INSERT", new_entity=entity))
 
 
-def test_only_notify_takes_profiles():
-    """Profiles (email, mobile number, deactivation) reach notify's consumer and no other."""
+def test_only_the_publisher_takes_profiles():
+    """Profiles (email, mobile number, deactivation) reach schedule's publisher and no other
+    reader of the stream: notify has them from `person.changed`."""
     takers = [
         e.id
         for e in ENTRYPOINTS
         if e.trigger == "stream" and matches_any(e.stream_filters, _record("MODIFY", new_entity="PERSON"))
     ]
-    assert takers == ["NotifyEvents"]
+    assert takers == ["SchedulePublisher"]
 
 
 @pytest.mark.parametrize("patterns", STREAM_FILTERS)
@@ -81,20 +78,13 @@ def test_schedule_events_take_sessions_group_enrolments_and_attendance_only():
         assert not matches_any(SCHEDULE_EVENTS, _record("INSERT", new_entity=entity)), entity
 
 
-def test_coverage_events_take_sessions_and_group_attendance_only():
-    # Attendance on a group occurrence becomes projected claims, as attendance on a session does.
-    for event_name, old in (("INSERT", None), ("MODIFY", "GROUP_ATTENDANCE")):
-        record = _record(event_name, new_entity="GROUP_ATTENDANCE", old_entity=old)
-        assert matches_any(COVERAGE_EVENTS, record), event_name
-    assert matches_any(COVERAGE_EVENTS, _record("MODIFY", new_entity="SESSION", old_entity="SESSION"))
-    others = ("GROUP_ENROLMENT", "MAKEUP_OFFER", "RESERVATION", "INTENSITY", "PERSON", "group_attendance")
-    for entity in others:
-        assert not matches_any(COVERAGE_EVENTS, _record("INSERT", new_entity=entity)), entity
-    assert not matches_any(COVERAGE_EVENTS, _record("REMOVE", old_entity="GROUP_ATTENDANCE"))
+def test_the_publisher_takes_exactly_the_entities_it_translates():
+    from functions.schedule.publish import TRANSLATORS
 
-
-def test_notify_events_do_not_take_group_attendance():
-    assert not matches_any(NOTIFY_EVENTS, _record("INSERT", new_entity="GROUP_ATTENDANCE"))
+    for entity in TRANSLATORS:
+        assert matches_any(PUBLISHER, _record("INSERT", new_entity=entity)), entity
+    for entity in ("RESERVATION", "INTENSITY", "EMAIL", "CALENDAR_FEED", "GROUP_COMMITMENTS", "ROOM"):
+        assert not matches_any(PUBLISHER, _record("INSERT", new_entity=entity)), entity
 
 
 # --- grammar -------------------------------------------------------------------------------------

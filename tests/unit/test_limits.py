@@ -31,7 +31,8 @@ from functions.coverage.logic.limits import (
     limit_notes,
     used_before,
 )
-from functions.coverage.logic.x12 import TimePeriod, parse_271
+from functions.coverage.x12.codes import TimePeriod
+from functions.coverage.x12.parser import parse_271
 from tests.unit.x12_corpus import CASES
 
 CHECKED = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)  # a Monday's 271

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from functions.common.dynamo import to_item
+from functions.common.streams import to_change
 from functions.notify.logic import caps, delivery, followups
 from functions.notify.logic.quiet_hours import QuietHours, defer
 from functions.notify.logic.reminders import (
@@ -29,6 +31,8 @@ from functions.notify.models import (
     SmsConsent,
 )
 from functions.notify.vocabulary import Channel, Language, MessageKind, MessageStatus
+from functions.schedule.publish import translate
+from tests.support import published_images
 
 LA = "America/Los_Angeles"
 PT = ZoneInfo(LA)
@@ -366,7 +370,8 @@ def test_snapshot_reads_a_schedule_session_item():
         created_by="per_clin00001",
         updated_at=NOW,
     )
-    snapshot = SessionSnapshot.from_image(record.to_attributes())
+    snapshot, before = SessionSnapshot.from_event(published_images(record.to_attributes()))
+    assert before is None
     assert snapshot.start == pt(3, 18)
     assert (snapshot.status, snapshot.event, snapshot.type, snapshot.version) == (
         "booked",
@@ -476,12 +481,24 @@ def test_email_needs_an_address_and_the_switch_on():
 # --- missed-session follow-ups --------------------------------------------------------------------
 
 
-def test_only_a_new_open_offer_is_followed_up():
-    offer = {"person_id": "per_alex00001", "missed_session_id": "ses_1", "status": "open"}
-    assert followups.is_new_offer(offer, None)
-    assert not followups.is_new_offer({**offer, "status": "accepted"}, offer)
-    assert not followups.is_new_offer({**offer, "status": "expired"}, None)
-    assert not followups.is_new_offer(None, offer)
+def test_only_a_new_open_offer_is_published_for_a_follow_up():
+    offer = {
+        "entity": "MAKEUP_OFFER",
+        "person_id": "per_alex00001",
+        "missed_session_id": "ses_1",
+        "missed_type": "individual",
+        "week": "2027-W22",
+        "options": [],
+        "status": "open",
+    }
+
+    def published_types(new: dict[str, Any], old: dict[str, Any] | None) -> list[str]:
+        images = {"NewImage": to_item(new), **({"OldImage": to_item(old)} if old else {})}
+        return [e.type for e in translate(to_change({"eventName": "MODIFY", "dynamodb": images}))]
+
+    assert published_types(offer, None) == ["makeup.offered"]
+    assert published_types({**offer, "status": "accepted"}, offer) == []
+    assert published_types({**offer, "status": "expired"}, None) == []
 
 
 def test_a_follow_up_per_channel_keeps_only_option_kinds_and_times():

@@ -5,6 +5,7 @@ joint session beside it."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from functions.notify.vocabulary import Channel, Language, MessageKind
 from functions.schedule.logic import booking, makeups, sensitivity
 from functions.schedule.models import SessionRecord
 from functions.schedule.vocabulary import SessionStatus, SessionType
+from tests.support import published_images
 from tests.unit.test_sensitivity import (
     ALEX,
     COORDINATOR,
@@ -140,17 +142,23 @@ class TestMakeups:
             assert (request.type, request.private) == (kind, was_private)
 
 
+def snapshot_of(attributes: dict[str, Any]) -> SessionSnapshot:
+    """Notify's view of the session, from the event schedule publishes for it."""
+    snapshot, _ = SessionSnapshot.from_event(published_images(attributes))
+    return snapshot
+
+
 def recipients(snapshot: SessionSnapshot) -> list[Recipient]:
     return [Recipient(person_id=p, zone="America/Chicago") for p in snapshot.people]
 
 
 class TestNotifications:
     def test_marking_private_tells_nobody_anything(self):
-        before = SessionSnapshot.from_image(session().to_attributes())
+        before = snapshot_of(session().to_attributes())
         planned = plan_session_change(before, old=None, marker=None, recipients=recipients(before), now=NOW)
         assert planned is not None
         marked = booking.privacy_changed(session(), principal=ALEX, private=True, now=NOW)
-        after = SessionSnapshot.from_image(marked.to_attributes())
+        after = snapshot_of(marked.to_attributes())
         again = plan_session_change(
             after, old=before, marker=planned.marker, recipients=recipients(after), now=NOW
         )
@@ -158,8 +166,8 @@ class TestNotifications:
         assert (again.messages, again.retire) == ((), ())
 
     def test_a_private_session_is_told_to_its_own_people_and_the_joint_one_carries_nothing_of_it(self):
-        mine = SessionSnapshot.from_image(session(private=True).to_attributes())
-        joint = SessionSnapshot.from_image(
+        mine = snapshot_of(session(private=True).to_attributes())
+        joint = snapshot_of(
             session(
                 SessionType.COUPLES, start=mine.start + timedelta(hours=1), end=mine.end + timedelta(hours=1)
             ).to_attributes()

@@ -64,6 +64,8 @@ ALLOWED = {
     "functions/schedule/logic/disclosures.py": 3,
     "functions/schedule/logic/teams.py": 11,
     "functions/schedule/models.py": 72,
+    # schedule's translator tells its own items apart by their sort key (schedule's layout)
+    "functions/schedule/publish.py": 2,
     "functions/schedule/routes/planner.py": 3,
     "functions/schedule/routes/sessions.py": 7,
     "functions/schedule/routes/teams.py": 7,

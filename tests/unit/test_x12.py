@@ -8,31 +8,23 @@ from typing import Any
 
 import pytest
 
-from functions.coverage.logic.x12 import (
+from functions.coverage.vocabulary import PlanType, SubscriberRelationship
+from functions.coverage.x12.builder import Dependent, EligibilityRequest, Subscriber, build_270
+from functions.coverage.x12.codes import (
     REJECT_REASONS,
-    Accumulator,
     BenefitInfo,
-    BenefitProfile,
-    CostShare,
     CoverageLevel,
-    CoverageStatus,
-    Delimiters,
-    Dependent,
-    EligibilityRequest,
     FollowUp,
     Network,
     RejectionCategory,
-    Subject,
-    Subscriber,
     TimePeriod,
-    X12Error,
-    build_270,
-    parse_271,
-    read_delimiters,
-    render_271,
-    summarise,
 )
-from functions.coverage.vocabulary import PlanType, SubscriberRelationship
+from functions.coverage.x12.delimiters import Delimiters
+from functions.coverage.x12.models import CoverageStatus, Subject
+from functions.coverage.x12.parser import parse_271
+from functions.coverage.x12.renderer import BenefitProfile, CostShare, render_271
+from functions.coverage.x12.summary import Accumulator, summarise
+from functions.coverage.x12.tokenizer import X12Error, read_delimiters
 from tests.unit import x12_samples as samples
 
 # --------------------------------------------------------------------------- helpers

@@ -14,7 +14,8 @@ import pytest
 
 from functions.coverage.logic import eligibility
 from functions.coverage.logic.eligibility import CostShareOut
-from functions.coverage.logic.x12 import EligibilityRequest, Subscriber, parse_271
+from functions.coverage.x12.builder import EligibilityRequest, Subscriber
+from functions.coverage.x12.parser import parse_271
 from tests.unit.x12_corpus import CASES, TRACE, Case
 
 

@@ -19,30 +19,21 @@ from pydantic import BaseModel, ConfigDict, Field
 from functions.common.errors import FieldError
 from functions.common.models import StoredRecord, iso
 from functions.coverage import keys
-from functions.coverage.logic.x12 import (
-    REJECT_REASONS,
-    Accumulator,
-    BenefitSummary,
-    CoverageStatus,
-    Dependent,
-    EligibilityRequest,
-    EligibilityResult,
-    FollowUp,
-    Limit,
-    Network,
-    Procedure,
-    Rejection,
-    RejectionCategory,
-    Subscriber,
-    TimePeriod,
-    procedures_named,
-    service_type_name,
-    summarise,
-)
-from functions.coverage.logic.x12_build import RELATIONSHIP_BY_CODE
-from functions.coverage.logic.x12_parse import INSURANCE_TYPES
 from functions.coverage.models import InsuredPerson, PlanRecord
 from functions.coverage.vocabulary import PlanStatus, PlanType, SubscriberRelationship
+from functions.coverage.x12.builder import Dependent, EligibilityRequest, Subscriber
+from functions.coverage.x12.codes import (
+    INSURANCE_TYPES,
+    REJECT_REASONS,
+    RELATIONSHIP_BY_CODE,
+    FollowUp,
+    Network,
+    RejectionCategory,
+    TimePeriod,
+)
+from functions.coverage.x12.models import CoverageStatus, EligibilityResult, Procedure, Rejection
+from functions.coverage.x12.service_types import service_type_name
+from functions.coverage.x12.summary import Accumulator, BenefitSummary, Limit, procedures_named, summarise
 
 ENTITY_ELIGIBILITY_CHECK = "ELIGIBILITY_CHECK"
 ENTITY_ELIGIBILITY_LATEST = "ELIGIBILITY_LATEST"

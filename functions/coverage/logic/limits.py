@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from functions.coverage.logic.costshare import BillingCode
 from functions.coverage.logic.eligibility import CostShareOut, LimitOut
-from functions.coverage.logic.x12 import TimePeriod
+from functions.coverage.x12.codes import TimePeriod
 
 VISIT_POOL = "mental_health"
 """A 271's visit limit counts every mental-health visit (office, group, per-diem day) together."""

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from functions.common.auth import Principal
 from functions.common.part2 import REDISCLOSURE_NOTICE, Part2Policy, consent_status
+from functions.contracts.schedule import ConsentData
 from functions.coverage import keys
 from functions.coverage.logic.costshare import BillingCode
 from functions.coverage.logic.estimates import EstimateLine
@@ -46,20 +47,17 @@ RESTRICTED = "restricted service"
 """What a reader who may not see a Part 2 service is told it is."""
 
 
-def consent_copy(image: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Coverage's copy of a schedule `PART2_CONSENT` item (its stream image): who it names and
-    until when, nothing else (no purpose, no document). None when the image is not a consent."""
-    participant, consent_id = image.get("participant_id"), image.get("consent_id")
-    if not participant or not consent_id:
-        return None
+def consent_copy(consent: ConsentData) -> dict[str, Any]:
+    """Coverage's copy of a Part 2 consent schedule published (`consent.changed`): who it names
+    and until when, nothing else (the event carries no purpose, no document)."""
     return {
-        **keys.part2_consent_key(str(participant), str(consent_id)),
+        **keys.part2_consent_key(consent.participant_id, consent.consent_id),
         "entity": ENTITY_PART2_CONSENT_COPY,
-        "consent_id": str(consent_id),
-        "recipient_ids": sorted(str(r) for r in image.get("recipient_ids") or []),
-        "expires_on": image.get("expires_on"),
-        "revoked": image.get("revoked_at") is not None,
-        "version": int(image.get("version") or 1),
+        "consent_id": consent.consent_id,
+        "recipient_ids": sorted(consent.recipient_ids),
+        "expires_on": consent.expires_on.isoformat() if consent.expires_on else None,
+        "revoked": consent.revoked,
+        "version": consent.revision,
     }
 
 

@@ -30,8 +30,8 @@ from functions.coverage.logic.costshare import (
 from functions.coverage.logic.eligibility import BenefitLineOut, CostShareOut, LimitOut
 from functions.coverage.logic.limits import allowance
 from functions.coverage.logic.money import format_percent, format_usd, to_cents, to_dollars
-from functions.coverage.logic.x12 import TimePeriod
 from functions.coverage.vocabulary import CostShareOrder
+from functions.coverage.x12.codes import TimePeriod
 
 ENTITY_CONFIRMED_TERMS = "CONFIRMED_TERMS"
 

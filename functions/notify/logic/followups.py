@@ -1,5 +1,5 @@
 """The follow-up a missed session owes: the makeup offer schedule writes for the participant
-(its MAKEUP_OFFER item's stream record) becomes a message with the options. No boto3."""
+(published as `makeup.offered`) becomes a message with the options. No boto3."""
 
 from __future__ import annotations
 
@@ -11,16 +11,9 @@ from functions.notify.logic.reminders import Recipient, notice_due
 from functions.notify.models import MessageRecord, PreferencesRecord
 from functions.notify.vocabulary import Channel, MessageKind
 
-OPEN = "open"
-
 
 def followup_id(missed_session_id: str, person_id: str, channel: Channel) -> str:
     return f"mkp.{missed_session_id}.{person_id}.{channel.value}"
-
-
-def is_new_offer(new: Mapping[str, Any] | None, old: Mapping[str, Any] | None) -> bool:
-    """Only a freshly made, open offer is announced (accepting or expiring it is not)."""
-    return new is not None and old is None and new.get("status", OPEN) == OPEN
 
 
 def plan_missed_session(

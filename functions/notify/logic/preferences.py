@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from functions.common.auth import Principal, Role
 from functions.common.errors import FieldError, InvalidInput, NotFound
+from functions.contracts.schedule import PersonData
 from functions.notify.logic.contact import normalise_mobile
 from functions.notify.models import (
     Choices,
@@ -136,8 +137,8 @@ def consent_change(
 
 @dataclass(frozen=True)
 class ProfileContact:
-    """What notify keeps of a person's profile (the schedule table's PERSON item, from its
-    stream): the one source of their email and mobile number, and whether they are active."""
+    """What notify keeps of a person's profile (from schedule's `person.changed` events): the
+    one source of their email and mobile number, and whether they are active."""
 
     person_id: str
     version: int
@@ -147,14 +148,14 @@ class ProfileContact:
     deactivated: bool
 
     @classmethod
-    def from_image(cls, image: dict[str, Any]) -> ProfileContact:
+    def from_event(cls, person: PersonData) -> ProfileContact:
         return cls(
-            person_id=str(image["person_id"]),
-            version=int(image["version"]),
-            email=str(image["email"]) if image.get("email") else None,
-            phone=str(image["phone"]) if image.get("phone") else None,
-            time_zone=str(image["time_zone"]) if image.get("time_zone") else None,
-            deactivated=bool(image.get("deactivated_at")),
+            person_id=person.person_id,
+            version=person.revision,
+            email=person.email or None,
+            phone=person.phone or None,
+            time_zone=person.time_zone or None,
+            deactivated=not person.active,
         )
 
 

@@ -12,11 +12,12 @@ same record planned twice plans the same messages.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from functions.contracts.schedule import SessionEvent
 from functions.notify.logic.quiet_hours import QuietHours, defer
 from functions.notify.models import MessageRecord, PreferencesRecord, SessionNotices, UpcomingSession
 from functions.notify.vocabulary import (
@@ -31,6 +32,13 @@ from functions.notify.vocabulary import (
 )
 
 BOOKED = "booked"
+EVENT_OF_TYPE = {
+    "session.booked": "booked",
+    "session.rescheduled": "rescheduled",
+    "session.cancelled": "cancelled",
+    "attendance.recorded": "attendance_recorded",
+}
+"""The lifecycle change each published session event stands for."""
 ACTIONABLE_EVENTS = frozenset({"booked", "rescheduled", "cancelled"})
 """Session events notify acts on (attendance is coverage's and schedule's business)."""
 DROPPED = MessageStatus.DROPPED_QUIET_HOURS
@@ -46,7 +54,7 @@ def _moment(value: Any) -> datetime:
 
 @dataclass(frozen=True)
 class SessionSnapshot:
-    """The fields of a schedule SESSION item notify relies on (its contract with schedule)."""
+    """What notify plans from of a session (from schedule's published session events)."""
 
     session_id: str
     version: int
@@ -60,19 +68,25 @@ class SessionSnapshot:
     time_zones: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_image(cls, image: Mapping[str, Any]) -> SessionSnapshot:
-        return cls(
-            session_id=str(image["session_id"]),
-            version=int(image.get("version", 1)),
-            status=str(image.get("status", BOOKED)),
-            event=str(image.get("event", BOOKED)),
-            type=str(image.get("type", "")),
-            start=_moment(image["start"]),
-            end=_moment(image["end"]),
-            clinician_ids=tuple(str(p) for p in image.get("clinician_ids") or ()),
-            attendee_ids=tuple(str(p) for p in image.get("attendee_ids") or ()),
-            time_zones={str(k): str(v) for k, v in (image.get("time_zones") or {}).items()},
+    def from_event(cls, event: SessionEvent) -> tuple[SessionSnapshot, SessionSnapshot | None]:
+        """The session a session event tells of, and as it was before (None when new)."""
+        data = event.data
+        session = cls(
+            session_id=data.session_id,
+            version=data.revision,
+            status=data.status,
+            event=EVENT_OF_TYPE.get(event.type, ""),
+            type=data.type,
+            start=data.start,
+            end=data.end,
+            clinician_ids=data.clinician_ids,
+            attendee_ids=data.attendee_ids,
+            time_zones=dict(data.time_zones),
         )
+        before = data.previous
+        if before is None:
+            return session, None
+        return session, replace(session, status=before.status, start=before.start, end=before.end)
 
     @property
     def booked(self) -> bool:

@@ -10,24 +10,17 @@ from decimal import Decimal
 
 from pydantic import Field, field_validator
 
-from functions.coverage.logic.x12_build import (
-    RELATIONSHIP_CODES,
-    X12_DELIMITERS,
-    Delimiters,
-    EligibilityRequest,
-    X12Model,
-    check_request,
-    check_text,
-    d8,
-    segment,
-    wrap_interchange,
-)
-from functions.coverage.logic.x12_parse import (
+from functions.coverage.x12.builder import EligibilityRequest, check_request
+from functions.coverage.x12.codes import (
     REJECT_REASONS,
     REJECTION_CATEGORIES,
-    Accumulator,
+    RELATIONSHIP_CODES,
     RejectionCategory,
 )
+from functions.coverage.x12.delimiters import X12_DELIMITERS, Delimiters
+from functions.coverage.x12.envelope import check_text, d8, segment, wrap_interchange
+from functions.coverage.x12.models import X12Model
+from functions.coverage.x12.summary import Accumulator
 
 _PAYER_LEVEL_CODES = frozenset({"42", "79", "80", "T4"})
 """AAA03 codes the payer reports about itself or the submitter (loop 2000A)."""
