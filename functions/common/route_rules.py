@@ -30,6 +30,7 @@ from typing import Any, Final, ParamSpec, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel
 
 from functions.common.audit import AuditWriter
@@ -58,8 +59,9 @@ class RouteRules:
     action: Action
     """What the audit log calls the call (`session.cancel`), or how to tell it from the route's
     arguments (`session.private` or `session.not_private` by the body)."""
-    resource: str
-    """The audited resource, a format string over the route's parameters (`session/{session_id}`)."""
+    resource: Action
+    """The audited resource: a format string over the route's parameters (`session/{session_id}`),
+    or how to make it of them."""
     allow: frozenset[Role]
     refused: str
     """The 403's detail for a caller whose role is not allowed."""
@@ -84,19 +86,22 @@ def declared(
 
     def rules(
         action: Action,
-        resource: str,
+        resource: Action,
         *,
         allow: Collection[Role] = ANYONE,
-        refused: str = "you may not do this",
+        refused: str | None = None,
         in_transaction: bool = False,
         if_match: bool = False,
         idempotent: str | None = None,
     ) -> Callable[[Callable[P, R]], Callable[P, R]]:
+        allowed = frozenset(allow)
         declared_rules = RouteRules(
             action=action,
             resource=resource,
-            allow=frozenset(allow),
-            refused=refused,
+            allow=allowed,
+            # as `Principal.require` says it
+            refused=refused
+            or "this action needs the role " + " or ".join(r.value for r in Role if r in allowed),
             in_transaction=in_transaction,
             if_match=if_match,
             idempotent=idempotent,
@@ -113,22 +118,35 @@ def declared(
             missing = needed - names
             if missing:
                 raise TypeError(f"{route.__name__}: its rules need the parameters {sorted(missing)}")
-            fields = {_root(name) for _, name, _, _ in _formatter.parse(resource) if name}
+            fields = (
+                set() if callable(resource) else {_root(n) for _, n, _, _ in _formatter.parse(resource) if n}
+            )
             if not fields <= names:
                 raise TypeError(
                     f"{route.__name__}: the resource names unknown parameters {sorted(fields - names)}"
                 )
+
+            # The request an Idempotency-Key stands for: its path (whose resource) and its body
+            path_parameters = [
+                name
+                for name, parameter in signature.parameters.items()
+                if any(isinstance(m, Path) for m in typing.get_args(parameter.annotation)[1:])
+            ]
 
             @functools.wraps(route)
             def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
                 bound = signature.bind_partial(*args, **kwargs).arguments
                 caller: Principal = bound["caller"]
                 audit: AuditWriter = bound["audit"]
-                target = resource.format(**{name: bound[name] for name in fields})
+                target = (
+                    resource(bound)
+                    if callable(resource)
+                    else resource.format(**{n: bound[n] for n in fields})
+                )
                 named = action(bound) if callable(action) else action
                 with audit.track(caller, named, target, success_in_transaction=in_transaction):
                     if caller.role not in declared_rules.allow:
-                        raise Forbidden(refused)
+                        raise Forbidden(declared_rules.refused)
                     if if_match and not bound.get(IF_MATCH_PARAMETER):
                         raise PreconditionRequired(
                             "send If-Match with the ETag of the version you are updating",
@@ -138,7 +156,10 @@ def declared(
                         return route(*args, **kwargs)
                     assert idempotently is not None
                     body = bound["body"]
-                    payload = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
+                    payload = {
+                        **{name: bound[name] for name in path_parameters if name in bound},
+                        **(body.model_dump(mode="json") if isinstance(body, BaseModel) else body),
+                    }
                     produced: Any = idempotently(
                         caller,
                         bound.get(IDEMPOTENCY_PARAMETER),
