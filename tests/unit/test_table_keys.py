@@ -36,8 +36,9 @@ from functions.common.tables import ALL_TABLES, IDEMPOTENCY
 
 ROOT = Path(__file__).resolve().parents[2]
 
-KEYS_MODULES = frozenset({"functions/coverage/keys.py"})
-"""The modules that own a table layout: they may format its keys."""
+KEYS_MODULES = frozenset({"functions/coverage/keys.py", "functions/schedule/models/keys.py"})
+"""The modules that own a table layout: they may format its keys (schedule's owns part of its
+layout so far: its records' keys are still theirs, listed in `ALLOWED`)."""
 STRICT = ("functions/coverage/",)
 """Where only a keys module may format a key (no allow-list entry but `SCHEDULE_READS`)."""
 
@@ -63,13 +64,25 @@ ALLOWED = {
     "functions/schedule/logic/calendar.py": 5,
     "functions/schedule/logic/disclosures.py": 3,
     "functions/schedule/logic/teams.py": 11,
-    "functions/schedule/models.py": 72,
+    "functions/schedule/models/records.py": 55,
     # schedule's translator tells its own items apart by their sort key (schedule's layout)
     "functions/schedule/publish.py": 2,
     "functions/schedule/routes/planner.py": 3,
     "functions/schedule/routes/sessions.py": 7,
     "functions/schedule/routes/teams.py": 7,
-    "functions/schedule/store.py": 126,
+    "functions/schedule/store/base.py": 4,
+    "functions/schedule/store/consents.py": 2,
+    "functions/schedule/store/enrolment.py": 30,
+    "functions/schedule/store/feeds.py": 7,
+    "functions/schedule/store/group_attendance.py": 3,
+    "functions/schedule/store/group_series.py": 15,
+    "functions/schedule/store/intensity.py": 1,
+    "functions/schedule/store/makeups.py": 2,
+    "functions/schedule/store/people.py": 5,
+    "functions/schedule/store/reservations.py": 9,
+    "functions/schedule/store/sessions.py": 22,
+    "functions/schedule/store/teams.py": 11,
+    "functions/schedule/store/weeks.py": 15,
 }
 """Offenders per file outside the strict domains, as they stand: this list only shrinks."""
 
@@ -168,7 +181,7 @@ def test_coverage_is_held_to_its_keys_module() -> None:
     """No allow-list entry in a strict domain but the schedule reads of issue 17, part 1."""
     assert [name for name in ALLOWED if name.startswith(STRICT)] == []
     assert all(name.startswith(STRICT) for name in SCHEDULE_READS)
-    assert all(name.startswith(STRICT) for name in KEYS_MODULES)
+    assert all(any(module.startswith(domain) for module in KEYS_MODULES) for domain in STRICT)
 
 
 @pytest.mark.parametrize(
