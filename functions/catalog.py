@@ -250,16 +250,7 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         domain="coverage",
         handler="functions.coverage.handler.lambda_handler",
         trigger="api",
-        grants=(
-            TableGrant(tables.COVERAGE, "readwrite"),
-            TableGrant(tables.SCHEDULE, "read", index=tables.PARTICIPANT_WEEK_INDEX),
-            # A couple's profile, to check whose plan a coordinator says bills their sessions
-            TableGrant(tables.SCHEDULE, "read", partition="COUPLE#"),
-            # Whether a person exists and is a participant (plans, authorizations): kind alone
-            _PERSON_KINDS,
-            _AUDIT,
-            _IDEMPOTENCY,
-        ),
+        grants=(TableGrant(tables.COVERAGE, "readwrite"), _AUDIT, _IDEMPOTENCY),
         uses_clearinghouse=True,
         emits_events=True,
         shows_part2=True,
@@ -284,6 +275,27 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
             "Schedule-events subscriber: sessions booked, moved, cancelled -> projected use of "
             "authorizations; attendance on sessions and group occurrences -> projected claims, "
             "authorization alerts; Part 2 consents -> coverage's copies."
+        ),
+    ),
+    Entrypoint(
+        id="CoverageCopies",
+        domain="coverage",
+        handler="functions.coverage.copies.lambda_handler",
+        trigger="subscription",
+        grants=(TableGrant(tables.COVERAGE, "readwrite"),),
+        subscribes=(
+            "person.changed",
+            "couple.changed",
+            "session.booked",
+            "session.rescheduled",
+            "session.cancelled",
+            "attendance.recorded",
+            "group_week.planned",
+            "group_attendance.recorded",
+        ),
+        description=(
+            "Schedule-events subscriber: coverage's own copy of what its API reads of the schedule "
+            "(a person's kind and zone, a couple's partners, each participant's week)."
         ),
     ),
     Entrypoint(

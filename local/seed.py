@@ -10,9 +10,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from functions.catalog import ENTRYPOINTS
 from functions.common.audit import AuditWriter
 from functions.common.auth import Principal, Role
 from functions.common.models import utc_now
+from functions.common.streams import to_change
+from functions.coverage import copies as coverage_copies
 from functions.coverage import prices
 from functions.coverage.billing import (
     ChargemasterIn,
@@ -27,6 +30,7 @@ from functions.notify.logic import preferences
 from functions.notify.models import PreferencesIn
 from functions.notify.store import NotifyStore
 from functions.notify.vocabulary import ConsentSource
+from functions.schedule import publish
 from functions.schedule.events import refresh_intensity
 from functions.schedule.logic import booking, groups, people, teams
 from functions.schedule.models import (
@@ -703,6 +707,35 @@ def demo_login(cognito: Any, resources: provision.Resources, person: DemoPerson)
     )
 
 
+PROGRAM_TIME_ZONE = "America/Chicago"
+"""The program's zone (the functions' `PROGRAM_TIME_ZONE` default), for someone without one."""
+
+
+def seed_coverage_copies(dynamodb: Any, streams: Any, resources: provision.Resources) -> int:
+    """Coverage's copy of the seeded schedule: what its copy subscriber makes of the events the
+    seed's writes publish, written directly (the runtime's stream poller starts after the seed,
+    at the stream's end, as a new deployment's would after a backfill). Every later change goes
+    through the publisher, the topic and the subscriber's queue. Returns the events copied."""
+    arn = dynamodb.describe_table(TableName=resources.tables["schedule"])["Table"]["LatestStreamArn"]
+    records: list[dict[str, Any]] = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        while iterator:
+            page = streams.get_records(ShardIterator=iterator, Limit=1000)
+            records += page["Records"]
+            if len(page["Records"]) < 1000:
+                break
+            iterator = page.get("NextShardIterator")
+    entry = next(e for e in ENTRYPOINTS if e.id == "CoverageCopies")
+    store = CoverageStore(resources.tables["coverage"], dynamodb)
+    events = [e for r in records for e in publish.translate(to_change(r)) if e.type in entry.subscribes]
+    for event in events:
+        coverage_copies.apply(store, coverage_copies.copies_of(event, store, PROGRAM_TIME_ZONE))
+    return len(events)
+
+
 def seed(
     clients: dict[str, Any], resources: provision.Resources, *, now: datetime | None = None
 ) -> list[DemoLogin]:
@@ -715,6 +748,8 @@ def seed(
     # records then find them, and mirror the same contact details without touching the choices
     seed_notify(NotifyStore(resources.tables["notify"], dynamodb), now=now)
     seed_schedule(schedule, audit, now=now)
+    if "dynamodbstreams" in clients:
+        seed_coverage_copies(dynamodb, clients["dynamodbstreams"], resources)
     logins = [demo_login(clients["cognito-idp"], resources, person) for person in PEOPLE if person.login]
     for plan in PLANS:
         if plan.plan_id not in {p.plan_id for p in coverage.plans_of(plan.person_id)}:

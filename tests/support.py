@@ -140,15 +140,18 @@ def drain_queue(sqs: Any, queue_url: str, *, attributes: bool = False) -> list[d
 
 
 def put_person(dynamodb: Any, table: str, person_id: str, kind: str = "participant") -> None:
-    """A person's schedule profile reduced to what other domains may read of it (its kind),
-    for tests of coverage and notify that need the person to exist."""
+    """A person's schedule profile reduced to what schedule publishes of it (kind and zone), for
+    tests of coverage and notify that need the person to exist (once the change is delivered)."""
     dynamodb.put_item(
         TableName=table,
         Item={
             "pk": {"S": f"PERSON#{person_id}"},
             "sk": {"S": "PROFILE"},
+            "entity": {"S": "PERSON"},
             "person_id": {"S": person_id},
             "kind": {"S": kind},
+            "time_zone": {"S": "America/Chicago"},
+            "version": {"N": "1"},
         },
     )
 

@@ -73,6 +73,9 @@ class SessionBefore(_Data):
     start: AwareDatetime
     end: AwareDatetime
     attendance: dict[str, Attendance] = Field(default_factory=dict)
+    weeks: dict[str, Week] = Field(
+        default_factory=dict, description="Each person's ISO week of the session as it was, in their zone"
+    )
 
 
 class SessionData(_Data):

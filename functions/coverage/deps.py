@@ -16,6 +16,7 @@ from functions.common.errors import FieldError, NotFound
 from functions.common.idempotency import bound_to
 from functions.common.models import TimeZone, utc_now
 from functions.common.part2 import Part2Policy, Part2Settings
+from functions.common.route_rules import declared
 from functions.coverage.clearinghouse import PayerLink, payer_link
 from functions.coverage.eligibility_store import EligibilityStore
 from functions.coverage.logic import restricted
@@ -25,7 +26,6 @@ from functions.coverage.store import CoverageStore
 
 class CoverageSettings(ApiSettings, Part2Settings):
     coverage_table: str = Field(alias="COVERAGE_TABLE")
-    schedule_table: str = Field(alias="SCHEDULE_TABLE")
     program_time_zone: TimeZone = Field(default="America/Chicago", alias="PROGRAM_TIME_ZONE")
     provider_name: str = Field(default="TANDEM BEHAVIORAL HEALTH", max_length=60, alias="PROVIDER_NAME")
     provider_npi: str = Field(default="1234567893", pattern=r"^\d{10}$", alias="PROVIDER_NPI")
@@ -70,7 +70,7 @@ def part2_reader(
 
 def coverage_store() -> CoverageStore:
     config = settings()
-    return CoverageStore(config.coverage_table, aws.client("dynamodb"), schedule_table=config.schedule_table)
+    return CoverageStore(config.coverage_table, aws.client("dynamodb"))
 
 
 def eligibility_store() -> EligibilityStore:
@@ -92,3 +92,5 @@ Part2 = Annotated[Part2Policy, Depends(part2_policy)]
 
 idempotently = bound_to(lambda: settings().idempotency_table)
 """`run_idempotent` with this function's idempotency table and client filled in."""
+rules = declared(idempotently)
+"""Each coverage route's declared audit, roles, If-Match and idempotency (`functions.common.route_rules`)."""

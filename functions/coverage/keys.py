@@ -35,9 +35,15 @@ per-diem day (`DAY#<yyyy-mm-dd>`, `day_source`).
 Partition `BILLING`: the program's billing reference, `FEES#<payer>` (a payer's fee schedule)
 and `CHARGEMASTER`.
 
-Coverage also reads the schedule table (a person's kind, a couple's partners, a participant's
-week): those keys are the schedule's and stay in `CoverageStore` until coverage keeps its own
-projection of them (issue 17, part 1).
+Coverage's copy of what schedule publishes (`functions/coverage/copies.py`), each item with
+the revision it came from:
+
+    COPY#PERSON#<person> / PROFILE     a person's kind and zone (`person.changed`)
+    COPY#COUPLE#<couple> / PROFILE     a couple's partners (`couple.changed`)
+    WEEK#<participant>#<iso week>      a participant's week, in their zone (one Query):
+        SESSION#<session>              a session they attend (the session events)
+        GROUPS                         their group occurrences (`group_week.planned`)
+        GROUPATT#<group>@<start>       their attendance at one (`group_attendance.recorded`)
 """
 
 from __future__ import annotations
@@ -197,6 +203,35 @@ def fee_schedule_key(payer_id: str) -> dict[str, str]:
 
 def chargemaster_key() -> dict[str, str]:
     return _key(BILLING_PK, BillingItem.CHARGEMASTER)
+
+
+# --- coverage's copy of schedule's published data ----------------------------------------------
+
+COPY_SK: Final = "PROFILE"
+
+
+def person_copy_key(person_id: str) -> dict[str, str]:
+    return _key(_join("COPY", "PERSON", person_id), COPY_SK)
+
+
+def couple_copy_key(couple_id: str) -> dict[str, str]:
+    return _key(_join("COPY", "COUPLE", couple_id), COPY_SK)
+
+
+def week_pk(person_id: str, week: str) -> str:
+    return _join("WEEK", person_id, week)
+
+
+def week_session_key(person_id: str, week: str, session_id: str) -> dict[str, str]:
+    return _key(week_pk(person_id, week), _join("SESSION", session_id))
+
+
+def week_groups_key(person_id: str, week: str) -> dict[str, str]:
+    return _key(week_pk(person_id, week), "GROUPS")
+
+
+def week_group_attendance_key(person_id: str, week: str, source_id: str) -> dict[str, str]:
+    return _key(week_pk(person_id, week), _join("GROUPATT", source_id))
 
 
 # --- gsi1 ---------------------------------------------------------------------------------------

@@ -15,12 +15,11 @@ from functions.common.dynamo import (
     error_code,
     from_item,
     get_item,
-    person_kind,
     to_item,
 )
 from functions.common.errors import FieldError, PreconditionFailed
 from functions.common.models import iso
-from functions.common.tables import GSI1, PARTICIPANT_WEEK_INDEX
+from functions.common.tables import GSI1
 from functions.coverage import keys
 from functions.coverage.billing import ChargemasterRecord, FeeScheduleRecord
 from functions.coverage.keys import PersonItem
@@ -41,9 +40,8 @@ def transact_element(element: Mapping[str, Any]) -> TransactWriteItemTypeDef:
 
 
 class CoverageStore:
-    def __init__(self, table_name: str, client: DynamoDBClient, *, schedule_table: str | None = None) -> None:
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
         self.table = table_name
-        self.schedule_table = schedule_table
         self._client = client
 
     # --- plans -----------------------------------------------------------------------------
@@ -182,33 +180,49 @@ class CoverageStore:
         return [from_item(item) for page in pages for item in page.get("Items", [])]
 
     def person_kind(self, person_id: str) -> str | None:
-        """Whether the person exists, and their kind: their schedule profile's `kind` alone (a
-        read grant on `PERSON#` items limited to that attribute)."""
-        if not self.schedule_table:
-            raise RuntimeError("the schedule table is not configured")
-        return person_kind(self._client, self.schedule_table, person_id)
+        """Whether the person exists, and their kind: coverage's copy of their profile (from
+        `person.changed`); None for someone coverage has not heard of (yet)."""
+        copy = self.get_item(keys.person_copy_key(person_id))
+        return str(copy["kind"]) if copy else None
+
+    def person_zone(self, person_id: str) -> str | None:
+        copy = self.get_item(keys.person_copy_key(person_id))
+        return str(copy["time_zone"]) if copy else None
 
     def couple_partners(self, couple_id: str) -> list[str] | None:
-        """The partners of a couple, from its profile in the schedule table (a read grant on
-        `COUPLE#` items only); None when there is no such couple."""
-        if not self.schedule_table:
-            raise RuntimeError("the schedule table is not configured")
-        profile = get_item(self._client, self.schedule_table, {"pk": f"COUPLE#{couple_id}", "sk": "PROFILE"})
-        return [str(p) for p in profile.get("partner_ids") or []] if profile else None
+        """The partners of a couple, from coverage's copy (`couple.changed`); None when there is
+        no such couple (or coverage has not heard of it yet)."""
+        copy = self.get_item(keys.couple_copy_key(couple_id))
+        return [str(p) for p in copy.get("partner_ids") or []] if copy else None
 
     def schedule_week(self, person_id: str, week: str) -> list[dict[str, Any]]:
-        """The participant's week in the schedule table's participant/week index (read-only):
-        sessions, the week's group occurrences and group attendance. One Query."""
-        if not self.schedule_table:
-            raise RuntimeError("the schedule table is not configured")
+        """The participant's week as coverage keeps it from schedule's events: the sessions they
+        attend, the week's group occurrences and their attendance. One Query."""
         paginator = self._client.get_paginator("query")
         pages = paginator.paginate(
-            TableName=self.schedule_table,
-            IndexName=PARTICIPANT_WEEK_INDEX,
-            KeyConditionExpression="pw_pk = :pw",
-            ExpressionAttributeValues=to_item({":pw": f"PW#{person_id}#{week}"}),
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=to_item({":pk": keys.week_pk(person_id, week)}),
         )
         return [from_item(item) for page in pages for item in page.get("Items", [])]
+
+    def put_copy(self, item: dict[str, Any], revision: int) -> bool:
+        """Write one copied item unless a later revision of it is there (a redelivered or
+        older event changes nothing)."""
+        return self._put_unless_newer(item, "attribute_not_exists(sk) OR revision <= :r", revision)
+
+    def remove_copy(self, key: dict[str, str], revision: int) -> None:
+        """Remove a copied item written before `revision` (a session moved out of a week)."""
+        try:
+            self._client.delete_item(
+                TableName=self.table,
+                Key=to_item(key),
+                ConditionExpression="attribute_not_exists(sk) OR revision < :r",
+                ExpressionAttributeValues=to_item({":r": revision}),
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
 
     # --- Part 2 consents (copies from the schedule stream) ----------------------------------
 

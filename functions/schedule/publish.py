@@ -89,11 +89,17 @@ def _session(new: dict[str, Any], old: dict[str, Any] | None) -> tuple[str, str,
     people = dict.fromkeys((*(new.get("attendee_ids") or ()), *(new.get("clinician_ids") or ())))
     previous = None
     if old is not None:
+        was = datetime.fromisoformat(str(old["start"]))
+        old_zones = {str(p): str(z) for p, z in (old.get("time_zones") or {}).items()}
         previous = {
             "status": old.get("status") or "booked",
             "start": old["start"],
             "end": old["end"],
             "attendance": dict(old.get("attendance") or {}),
+            "weeks": {
+                str(p): week_of(was, old_zones.get(str(p), "UTC"))
+                for p in dict.fromkeys((*(old.get("attendee_ids") or ()), *(old.get("clinician_ids") or ())))
+            },
         }
     data = {
         "session_id": new["session_id"],

@@ -22,14 +22,14 @@ from functions.catalog import (
     STAFF_USER_POOL_ENV,
     USER_POOL_ENV,
 )
-from functions.common import aws
+from functions.common import aws, tables
 from functions.common.audit import AuditWriter
 from functions.common.tables import ALL_TABLES
 from functions.schedule.store import ScheduleStore
 from local import moto_dynamodb, seed
 from local.provision import create_schedule_events_topic, create_user_pool
 from tests.clock import controlled_now
-from tests.support import Reply, api_event, context
+from tests.support import Reply, api_event, context, sqs_records
 
 SENDER = "no-reply@tandem.test"
 
@@ -186,8 +186,15 @@ class ScheduleChanges:
             assert handler(batch, context(subscriber)) == {"batchItemFailures": []}
 
 
-def caller_of(handler: Callable[[dict[str, Any], Any], dict[str, Any]]) -> Call:
+def caller_of(
+    handler: Callable[[dict[str, Any], Any], dict[str, Any]], *, before: Callable[[], None] | None = None
+) -> Call:
+    """Calls of one API function; `before` runs first (coverage's: its copy of schedule's
+    changes so far, as the pipeline would have delivered them)."""
+
     def call(method: str, path: str, **kwargs: Any) -> Reply:
+        if before is not None:
+            before()
         return Reply(handler(api_event(method, path, **kwargs), context()))
 
     return call
@@ -232,4 +239,51 @@ def program(moto_env: dict[str, Any]) -> ScheduleStore:
     # (a quarter of the time: this fixture runs for every test the clock matrix repeats).
     with moto_dynamodb.installed():
         seed.seed_schedule(store, audit, now=controlled_now())
+    copy_schedule_into_coverage()
     return store
+
+
+_copied_up_to: dict[str, str] = {}
+"""Per stream shard, the last record `copy_schedule_into_coverage` handed on (this test's)."""
+
+
+@pytest.fixture(autouse=True)
+def _fresh_copy_cursor() -> Iterator[None]:
+    _copied_up_to.clear()
+    yield
+    _copied_up_to.clear()
+
+
+def copy_schedule_into_coverage() -> None:
+    """Coverage's copy subscriber takes the events of the schedule table's changes since the
+    last call (handed to it directly, ten at a time, without the topic): what the pipeline has
+    delivered by the time someone asks coverage's API, which reads only its own copy of
+    people, couples and weeks (the e2e tests go through the real pipeline)."""
+    from functions.common.streams import to_change
+    from functions.schedule.publish import translate
+
+    dynamodb, streams = aws.client("dynamodb"), aws.client("dynamodbstreams")
+    arn = dynamodb.describe_table(TableName=os.environ[tables.SCHEDULE.env_var])["Table"]["LatestStreamArn"]
+    records: list[dict[str, Any]] = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        after = _copied_up_to.get(shard["ShardId"])
+        where: dict[str, str] = {"ShardIteratorType": "TRIM_HORIZON"}
+        if after:
+            where = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], **where)[
+            "ShardIterator"
+        ]
+        while iterator:
+            page = streams.get_records(ShardIterator=iterator, Limit=1000)
+            records += page["Records"]
+            if page["Records"]:
+                _copied_up_to[shard["ShardId"]] = page["Records"][-1]["dynamodb"]["SequenceNumber"]
+            if len(page["Records"]) < 1000:
+                break
+            iterator = page.get("NextShardIterator")
+    entry = next(e for e in ENTRYPOINTS if e.id == "CoverageCopies")
+    events = [e for r in records for e in translate(to_change(r)) if e.type in entry.subscribes]
+    handler = subscriber_handler(entry.id)
+    for start in range(0, len(events), 10):
+        result = handler(sqs_records(events[start : start + 10]), context(entry.id))
+        assert result == {"batchItemFailures": []}, result

@@ -15,10 +15,10 @@ import pytest
 from functions.common.models import SCHEDULING_AHEAD, SCHEDULING_PAST, utc_now
 from functions.coverage.handler import lambda_handler as coverage_handler
 from functions.notify.handler import lambda_handler as notify_handler
-from tests.integration.conftest import caller_of
+from tests.integration.conftest import caller_of, copy_schedule_into_coverage
 from tests.integration.scheduling import ALEX, COORDINATOR, call
 
-coverage = caller_of(coverage_handler)
+coverage = caller_of(coverage_handler, before=copy_schedule_into_coverage)
 notify = caller_of(notify_handler)
 CHICAGO = ZoneInfo("America/Chicago")
 ANY = {"If-Match": "*"}

@@ -15,10 +15,10 @@ from functions.coverage.models import PlanRecord
 from functions.coverage.store import CoverageStore
 from functions.coverage.vocabulary import PlanStatus, PlanType, SubscriberRelationship
 from tests.clock import controlled_now
-from tests.integration.conftest import audit_entries, caller_of
+from tests.integration.conftest import audit_entries, caller_of, copy_schedule_into_coverage
 from tests.support import claims
 
-call = caller_of(lambda_handler)
+call = caller_of(lambda_handler, before=copy_schedule_into_coverage)
 COORDINATOR = claims("per_coord00001", "coordinator")
 ALEX = claims("per_alex00001", "participant")
 PATH = "/participants/per_alex00001/plans/pln_lonestar01/confirmed-terms"

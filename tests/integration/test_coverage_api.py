@@ -11,10 +11,10 @@ from functions.coverage.handler import lambda_handler
 from functions.coverage.models import PlanRecord
 from functions.coverage.store import CoverageStore
 from functions.coverage.vocabulary import PlanStatus, PlanType, SubscriberRelationship
-from tests.integration.conftest import audit_entries, caller_of
+from tests.integration.conftest import audit_entries, caller_of, copy_schedule_into_coverage
 from tests.support import claims, put_person
 
-call = caller_of(lambda_handler)
+call = caller_of(lambda_handler, before=copy_schedule_into_coverage)
 
 
 def plan(person_id: str, plan_id: str, **overrides) -> PlanRecord:

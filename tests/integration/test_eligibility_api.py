@@ -16,13 +16,13 @@ from functions.coverage.routes import eligibility as routes
 from functions.coverage.simulator import SimulatedClearinghouse
 from functions.coverage.store import CoverageStore
 from local.seed import PLANS
-from tests.integration.conftest import audit_entries, caller_of
+from tests.integration.conftest import audit_entries, caller_of, copy_schedule_into_coverage
 from tests.support import claims
 from tests.support import dynamodb_calls as counting
 
 pytestmark = pytest.mark.clock  # reads "now" (months, due times, staleness)
 
-call = caller_of(lambda_handler)
+call = caller_of(lambda_handler, before=copy_schedule_into_coverage)
 
 COORDINATOR = claims("per_democoordinator", "coordinator")
 ALEX = claims("per_demoalex", "participant")

@@ -19,12 +19,12 @@ from functions.coverage.simulator import SimulatedClearinghouse
 from functions.coverage.store import CoverageStore
 from functions.coverage.vocabulary import PlanType
 from local.seed import PLANS
-from tests.integration.conftest import audit_entries, caller_of
+from tests.integration.conftest import audit_entries, caller_of, copy_schedule_into_coverage
 from tests.support import claims, context
 
 pytestmark = pytest.mark.clock  # reads "now" (months, due times, staleness)
 
-call = caller_of(lambda_handler)
+call = caller_of(lambda_handler, before=copy_schedule_into_coverage)
 COORDINATOR = claims("per_democoordinator", "coordinator")
 SEEDED = {p.plan_id: p for p in PLANS}
 CHECKS = {

@@ -26,11 +26,11 @@ from functions.coverage.routes.estimates import forget_reference
 from functions.coverage.store import CoverageStore
 from local import seed
 from tests.clock import controlled_now
-from tests.integration.conftest import caller_of
+from tests.integration.conftest import caller_of, copy_schedule_into_coverage
 from tests.integration.scheduling import seeded_week
 from tests.support import claims
 
-call = caller_of(lambda_handler)
+call = caller_of(lambda_handler, before=copy_schedule_into_coverage)
 ALEX = claims("per_demoalex", "participant")
 JAMIE = claims("per_demojamie", "participant")
 CASEY = claims("per_democasey", "participant")
@@ -85,9 +85,7 @@ def lone_star_271(
 def coverage(program, moto_env) -> CoverageStore:
     forget_reference()
     dynamodb = aws.client("dynamodb")
-    store = CoverageStore(
-        moto_env["tables"]["coverage"], dynamodb, schedule_table=moto_env["tables"]["schedule"]
-    )
+    store = CoverageStore(moto_env["tables"]["coverage"], dynamodb)
     for plan in seed.PLANS:
         store.put_plan(plan)
     seed.seed_billing(

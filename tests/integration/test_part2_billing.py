@@ -16,7 +16,6 @@ from functions.catalog import ENTRYPOINTS
 from functions.common import aws
 from functions.common.audit import AuditWriter
 from functions.common.dynamo import to_item
-from functions.common.models import iso
 from functions.common.part2 import REDISCLOSURE_NOTICE
 from functions.common.streams import to_change
 from functions.coverage import events as coverage_events
@@ -24,14 +23,15 @@ from functions.coverage.handler import lambda_handler
 from functions.coverage.logic.authorizations import AuthorizationRecord
 from functions.coverage.routes.estimates import forget_reference
 from functions.coverage.store import CoverageStore
-from functions.schedule.models import Part2ConsentRecord
+from functions.schedule.models import Part2ConsentRecord, SessionRecord
 from functions.schedule.publish import translate
+from functions.schedule.vocabulary import SessionType
 from local import seed
 from tests.clock import controlled_now
-from tests.integration.conftest import caller_of, stream_records
+from tests.integration.conftest import caller_of, copy_schedule_into_coverage, stream_records
 from tests.support import claims, context, sqs_records
 
-call = caller_of(lambda_handler)
+call = caller_of(lambda_handler, before=copy_schedule_into_coverage)
 CHICAGO = ZoneInfo("America/Chicago")
 DANA = "per_p2dana001"
 DANA_CALLER = claims(DANA, "participant")
@@ -54,25 +54,19 @@ def _week() -> tuple[str, datetime]:
 WEEK, TUESDAY = _week()
 
 
-def _member(session_id: str, kind: str, start: datetime) -> dict[str, Any]:
-    """Dana's copy of a session in her week, as the schedule writes it (models.member_attributes)."""
-    return {
-        "pk": f"SESSION#{session_id}",
-        "sk": f"MEMBER#{DANA}",
-        "entity": "SESSION_MEMBER",
-        "pw_pk": f"PW#{DANA}#{WEEK}",
-        "pw_sk": f"{iso(start)}#{session_id}",
-        "person_id": DANA,
-        "role": "attendee",
-        "session_id": session_id,
-        "type": kind,
-        "status": "booked",
-        "start": iso(start),
-        "end": iso(start + timedelta(hours=1)),
-        "time_zone": "America/Chicago",
-        "clinician_ids": ["per_p2clin0001"],
-        "attendee_ids": [DANA],
-    }
+def _session(session_id: str, kind: str, start: datetime) -> dict[str, Any]:
+    """Dana's session as the schedule stores it (what its publisher turns into `session.booked`)."""
+    return SessionRecord(
+        session_id=session_id,
+        type=SessionType(kind),
+        start=start,
+        end=start + timedelta(hours=1),
+        clinician_ids=("per_p2clin0001",),
+        attendee_ids=(DANA,),
+        time_zones={DANA: "America/Chicago", "per_p2clin0001": "America/Chicago"},
+        created_by="per_p2named01",
+        updated_at=controlled_now(),
+    ).to_attributes()
 
 
 @pytest.fixture
@@ -82,9 +76,7 @@ def dana(moto_env, monkeypatch) -> CoverageStore:
     monkeypatch.setenv("PART2_COORDINATORS", NAMED["custom:person_id"])
     forget_reference()
     dynamodb = aws.client("dynamodb")
-    store = CoverageStore(
-        moto_env["tables"]["coverage"], dynamodb, schedule_table=moto_env["tables"]["schedule"]
-    )
+    store = CoverageStore(moto_env["tables"]["coverage"], dynamodb)
     seed.seed_billing(
         store, AuditWriter(moto_env["tables"]["audit"], dynamodb, request_id="t"), now=controlled_now()
     )
@@ -93,7 +85,7 @@ def dana(moto_env, monkeypatch) -> CoverageStore:
         (COUNSELING, "substance_use_counseling", TUESDAY + timedelta(hours=4)),
     ):
         dynamodb.put_item(
-            TableName=moto_env["tables"]["schedule"], Item=to_item(_member(session_id, kind, start))
+            TableName=moto_env["tables"]["schedule"], Item=to_item(_session(session_id, kind, start))
         )
     return store
 

@@ -17,7 +17,7 @@ from functions.common.part2 import REDISCLOSURE_HEADER, REDISCLOSURE_NOTICE
 from functions.coverage.handler import lambda_handler as coverage_handler
 from functions.notify.handler import lambda_handler as notify_handler
 from functions.openapi import FUNCTION_KEY, generate
-from tests.integration.conftest import caller_of
+from tests.integration.conftest import caller_of, copy_schedule_into_coverage
 from tests.integration.scheduling import COORDINATOR, seeded_week
 from tests.integration.test_estimates import coverage  # noqa: F401 - the fixture
 from tests.integration.test_part2_visibility import PART2_SESSION, READERS, values
@@ -25,7 +25,10 @@ from tests.support import Reply
 
 pytestmark = pytest.mark.usefixtures("coverage")  # the seeded program, its plans and prices
 
-HANDLERS = {"coverage": caller_of(coverage_handler), "notify": caller_of(notify_handler)}
+HANDLERS = {
+    "coverage": caller_of(coverage_handler, before=copy_schedule_into_coverage),
+    "notify": caller_of(notify_handler),
+}
 NAMES = ("substance_use_counseling", "H0004", "H0005", "H0015", PART2_SESSION, "per_democounselor")
 """What would say Alex is in substance-use care: his counseling session, its type, the codes
 that bill it, the counselor who delivers it."""

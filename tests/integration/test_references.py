@@ -11,10 +11,10 @@ import pytest
 
 from functions.coverage.handler import lambda_handler as coverage_handler
 from functions.notify.handler import lambda_handler as notify_handler
-from tests.integration.conftest import caller_of
+from tests.integration.conftest import caller_of, copy_schedule_into_coverage
 from tests.support import claims, put_person
 
-coverage = caller_of(coverage_handler)
+coverage = caller_of(coverage_handler, before=copy_schedule_into_coverage)
 notify = caller_of(notify_handler)
 COORDINATOR = claims("per_coord0001", "coordinator")
 PLAN = {

@@ -187,11 +187,7 @@ def _imports(path: Path) -> set[str]:
 
 
 READS_PENDING = {
-    "coverage": {
-        ("CoverageApi", "participant_week"),  # a participant's week, for estimates
-        ("CoverageApi", "COUPLE#"),  # a couple's partners: whose plan bills their sessions
-        ("CoverageApi", "PERSON#"),  # whether a person is a participant (their kind alone)
-    },
+    "coverage": set(),
     "notify": {("NotifyApi", "PERSON#")},  # whether a person exists (their kind alone)
 }
 """The API reads of schedule's table the subscribing domains still make (issue 17, part 1, still

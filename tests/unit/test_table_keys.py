@@ -13,8 +13,8 @@ a bare word (`"PROFILE"`, `"CHARGEMASTER"`) cannot be told from any other consta
 seen: keep those in the keys module all the same.
 
 Enforced strictly for coverage: nothing under `functions/coverage/` but `functions/coverage/keys.py`
-may format a key, save the schedule-table reads listed in `SCHEDULE_READS` (they go with issue
-17, part 1, which replaces them with coverage's own projection of published events).
+may format a key (coverage reads nothing of the schedule table: it keeps its own copy of
+schedule's published events).
 
 Every other module's offenders as they stand are recorded in `ALLOWED`, per file with their
 count. The list can only shrink: a new offender anywhere (a file not listed, or a count above
@@ -40,18 +40,11 @@ KEYS_MODULES = frozenset({"functions/coverage/keys.py", "functions/schedule/mode
 """The modules that own a table layout: they may format its keys (schedule's owns part of its
 layout so far: its records' keys are still theirs, listed in `ALLOWED`)."""
 STRICT = ("functions/coverage/",)
-"""Where only a keys module may format a key (no allow-list entry but `SCHEDULE_READS`)."""
-
-SCHEDULE_READS = {
-    # CoverageStore.couple_partners (`COUPLE#<couple>`/`PROFILE`: 3) and .schedule_week
-    # (`PW#<participant>#<week>`: 1) read the schedule table's items; issue 17, part 1 replaces
-    # them with coverage's own projection of schedule's published events.
-    "functions/coverage/store.py": 4,
-}
+"""Where only a keys module may format a key (no allow-list entry)."""
 
 ALLOWED = {
-    # The catalog grants reads of schedule partitions (`PERSON#`, `COUPLE#`): issue 17, part 1.
-    "functions/catalog.py": 2,
+    # The catalog grants notify's API a read of schedule's `PERSON#` partition: issue 17, part 1.
+    "functions/catalog.py": 1,
     "functions/common/audit.py": 7,
     # person_kind reads a schedule profile (`PERSON#<id>`/`PROFILE`) for every domain: part 1.
     "functions/common/dynamo.py": 4,
@@ -163,7 +156,7 @@ def _all_offences() -> dict[str, list[tuple[int, str]]]:
 def test_only_a_keys_module_formats_a_key() -> None:
     found = _all_offences()
     counts = Counter({name: len(places) for name, places in found.items()})
-    allowed = Counter({**ALLOWED, **SCHEDULE_READS})
+    allowed = Counter(ALLOWED)
     new = {name: found[name] for name in counts if counts[name] > allowed[name]}
     assert not new, (
         "only a domain's keys module may format a key of its table (move these there):\n"
@@ -178,9 +171,8 @@ def test_only_a_keys_module_formats_a_key() -> None:
 
 
 def test_coverage_is_held_to_its_keys_module() -> None:
-    """No allow-list entry in a strict domain but the schedule reads of issue 17, part 1."""
+    """No allow-list entry in a strict domain."""
     assert [name for name in ALLOWED if name.startswith(STRICT)] == []
-    assert all(name.startswith(STRICT) for name in SCHEDULE_READS)
     assert all(any(module.startswith(domain) for module in KEYS_MODULES) for domain in STRICT)
 
 

@@ -83,7 +83,13 @@ from functions.coverage.logic.terms import (
     with_confirmed,
 )
 from functions.coverage.models import PlanRecord
-from functions.coverage.vocabulary import NetworkStatus, PlanType
+from functions.coverage.vocabulary import (
+    ENTITY_WEEK_GROUP_ATTENDANCE,
+    ENTITY_WEEK_GROUPS,
+    ENTITY_WEEK_SESSION,
+    NetworkStatus,
+    PlanType,
+)
 
 SESSION_CATEGORY: Mapping[str, ServiceCategory] = {
     "individual": ServiceCategory.INDIVIDUAL_THERAPY,
@@ -138,18 +144,19 @@ class WeekService:
 def week_services(
     person_id: str, items: Iterable[Mapping[str, Any]], *, identified_patients: Mapping[str, str]
 ) -> list[WeekService]:
-    """The week's sessions and group occurrences the participant attends, by start time.
+    """The week's sessions and group occurrences the participant attends, by start time, from
+    coverage's copy of their week (`logic/copies.py`).
     `identified_patients` maps a couple id to the partner whose plan its sessions bill."""
     items = list(items)
     group_attendance = {
         f"{i['group_id']}@{i['occurrence_start']}": str(i.get("attendance"))
         for i in items
-        if i.get("entity") == "GROUP_ATTENDEE"
+        if i.get("entity") == ENTITY_WEEK_GROUP_ATTENDANCE
     }
     found: list[WeekService] = []
     for item in items:
         entity = item.get("entity")
-        if entity == "SESSION_MEMBER":
+        if entity == ENTITY_WEEK_SESSION:
             if item.get("role") != "attendee" or item.get("status") != "booked":
                 continue  # cancelled and late-cancelled sessions are not billed
             category = SESSION_CATEGORY.get(str(item.get("type")))
@@ -172,7 +179,7 @@ def week_services(
                     billed_to_partner=item.get("type") == "couples" and payer_partner != person_id,
                 )
             )
-        elif entity == "GROUP_WEEK":
+        elif entity == ENTITY_WEEK_GROUPS:
             for occurrence in item.get("occurrences") or []:
                 category = GROUP_CATEGORY.get(str(occurrence.get("type")))
                 if category is None:

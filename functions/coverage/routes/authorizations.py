@@ -28,9 +28,9 @@ from functions.coverage.deps import (
     Caller,
     Part2,
     Store,
-    idempotently,
     part2_reader,
     require_participant,
+    rules,
     settings,
 )
 from functions.coverage.logic import authorizations, estimates, restricted
@@ -103,27 +103,25 @@ def _record(
         }
     },
 )
+@rules("coverage.authorizations.read", "person/{participant_id}/authorizations")
 def list_authorizations(
     participant_id: ParticipantId, caller: Caller, store: Store, audit: Audit, part2: Part2
 ) -> Response[AuthorizationList]:
-    with audit.track(caller, "coverage.authorizations.read", f"person/{participant_id}/authorizations"):
-        if caller.role is not Role.COORDINATOR and caller.person_id != participant_id:
-            raise NotFound("no such participant")
-        coverage = estimates.Coverage.from_items(participant_id, store.person_items(participant_id))
-        today = utc_now().astimezone(ZoneInfo(settings().program_time_zone)).date()
-        standings, flags = authorizations.apply_uses(
-            coverage.authorizations,
-            authorizations.uses_from(coverage.claims, coverage.booked, today=today, payers=coverage.payers),
-        )
-        reader = part2_reader(caller, participant_id, coverage, part2)
-        part2_sources = restricted.part2_sources([*coverage.claims, *coverage.booked])
-        part2_items = [
-            s for s in standings if any(restricted.is_part2_code(c) for c in s.record.billing_codes)
-        ]
-        if not reader.full:
-            standings = [s for s in standings if s not in part2_items]
-            flags = [f for f in flags if f.source_id not in part2_sources]
-        notice = reader.notice(bool(part2_items) or any(f.source_id in part2_sources for f in flags))
+    if caller.role is not Role.COORDINATOR and caller.person_id != participant_id:
+        raise NotFound("no such participant")
+    coverage = estimates.Coverage.from_items(participant_id, store.person_items(participant_id))
+    today = utc_now().astimezone(ZoneInfo(settings().program_time_zone)).date()
+    standings, flags = authorizations.apply_uses(
+        coverage.authorizations,
+        authorizations.uses_from(coverage.claims, coverage.booked, today=today, payers=coverage.payers),
+    )
+    reader = part2_reader(caller, participant_id, coverage, part2)
+    part2_sources = restricted.part2_sources([*coverage.claims, *coverage.booked])
+    part2_items = [s for s in standings if any(restricted.is_part2_code(c) for c in s.record.billing_codes)]
+    if not reader.full:
+        standings = [s for s in standings if s not in part2_items]
+        flags = [f for f in flags if f.source_id not in part2_sources]
+    notice = reader.notice(bool(part2_items) or any(f.source_id in part2_sources for f in flags))
     body = AuthorizationList(
         participant_id=participant_id,
         items=[_out(s) for s in standings],
@@ -142,6 +140,13 @@ def list_authorizations(
         201: {"description": "Recorded", "content": {"application/json": {"model": AuthorizationOut}}}
     },
 )
+@rules(
+    "coverage.authorization.create",
+    "person/{participant_id}/authorizations",
+    in_transaction=True,
+    idempotent="coverage.create_authorization",
+    allow={Role.COORDINATOR},
+)
 def create_authorization(
     participant_id: ParticipantId,
     body: Annotated[AuthorizationIn, Body()],
@@ -149,35 +154,18 @@ def create_authorization(
     store: Store,
     audit: Audit,
     idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER, max_length=255)] = None,
-) -> Response[dict[str, object]]:
-    def produce() -> Outcome:
-        record = _record(participant_id, authorizations.new_authorization_id(), body, 1)
-        resource = f"person/{participant_id}/authorization/{record.authorization_id}"
-        entry = audit.entry(caller, "coverage.authorization.create", resource, "success")
-        store.save(record.to_attributes(), audit.transact_put(entry), expected_version=None)
-        _reflag(store, participant_id)
-        return Outcome(
-            201,
-            _out(authorizations.Standing(record)).model_dump(mode="json"),
-            {"ETag": etag(record.version)},
-        )
-
-    with audit.track(
-        caller,
-        "coverage.authorization.create",
-        f"person/{participant_id}/authorizations",
-        success_in_transaction=True,
-    ):
-        caller.require(Role.COORDINATOR)
-        require_participant(store, participant_id)
-        return idempotently(
-            caller,
-            idempotency_key,
-            "coverage.create_authorization",
-            {"participant_id": participant_id, **body.model_dump(mode="json")},
-            produce,
-            router.lambda_context,
-        )
+) -> Outcome:
+    require_participant(store, participant_id)
+    record = _record(participant_id, authorizations.new_authorization_id(), body, 1)
+    resource = f"person/{participant_id}/authorization/{record.authorization_id}"
+    entry = audit.entry(caller, "coverage.authorization.create", resource, "success")
+    store.save(record.to_attributes(), audit.transact_put(entry), expected_version=None)
+    _reflag(store, participant_id)
+    return Outcome(
+        201,
+        _out(authorizations.Standing(record)).model_dump(mode="json"),
+        {"ETag": etag(record.version)},
+    )
 
 
 @router.put(
@@ -189,6 +177,12 @@ def create_authorization(
         200: {"description": "Replaced", "content": {"application/json": {"model": AuthorizationOut}}}
     },
 )
+@rules(
+    "coverage.authorization.update",
+    "person/{participant_id}/authorization/{authorization_id}",
+    in_transaction=True,
+    allow={Role.COORDINATOR},
+)
 def replace_authorization(
     participant_id: ParticipantId,
     authorization_id: AuthorizationId,
@@ -199,17 +193,15 @@ def replace_authorization(
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=256)] = None,
 ) -> Response[AuthorizationOut]:
     resource = f"person/{participant_id}/authorization/{authorization_id}"
-    with audit.track(caller, "coverage.authorization.update", resource, success_in_transaction=True):
-        caller.require(Role.COORDINATOR)
-        current = store.get_authorization(participant_id, authorization_id)
-        if current is None:
-            raise NotFound("no such authorization")
-        require_if_match(if_match, current.version)
-        # A replaced authorization starts its alerts afresh (e.g. units were added).
-        record = _record(participant_id, authorization_id, body, current.version + 1)
-        entry = audit.entry(caller, "coverage.authorization.update", resource, "success")
-        store.save(record.to_attributes(), audit.transact_put(entry), expected_version=current.version)
-        _reflag(store, participant_id)
+    current = store.get_authorization(participant_id, authorization_id)
+    if current is None:
+        raise NotFound("no such authorization")
+    require_if_match(if_match, current.version)
+    # A replaced authorization starts its alerts afresh (e.g. units were added).
+    record = _record(participant_id, authorization_id, body, current.version + 1)
+    entry = audit.entry(caller, "coverage.authorization.update", resource, "success")
+    store.save(record.to_attributes(), audit.transact_put(entry), expected_version=current.version)
+    _reflag(store, participant_id)
     return Response(
         200, "application/json", _out(authorizations.Standing(record)), headers={"ETag": etag(record.version)}
     )

@@ -26,7 +26,7 @@ from functions.coverage.billing import (
     FeeScheduleOut,
     FeeScheduleRecord,
 )
-from functions.coverage.deps import Audit, Caller, Store, settings
+from functions.coverage.deps import Audit, Caller, Store, rules, settings
 from functions.coverage.models import CoupleBillingIn, CoupleBillingOut
 from functions.coverage.routes.estimates import forget_reference
 from functions.coverage.store import CoverageStore
@@ -95,14 +95,13 @@ def _reply(record: FeeScheduleRecord | ChargemasterRecord) -> Response[Any]:
         200: {"description": "The fee schedule", "content": {"application/json": {"model": FeeScheduleOut}}}
     },
 )
+@rules("billing.fee_schedule.read", "billing/fee-schedule/{payer_id}", allow={Role.COORDINATOR})
 def get_fee_schedule(
     payer_id: PayerId, caller: Caller, store: Store, audit: Audit
 ) -> Response[FeeScheduleOut]:
-    with audit.track(caller, "billing.fee_schedule.read", f"billing/fee-schedule/{payer_id}"):
-        caller.require(Role.COORDINATOR)
-        record = store.get_fee_schedule(payer_id)
-        if record is None:
-            raise NotFound("no fee schedule for that payer")
+    record = store.get_fee_schedule(payer_id)
+    if record is None:
+        raise NotFound("no fee schedule for that payer")
     return _reply(record)
 
 
@@ -115,6 +114,12 @@ def get_fee_schedule(
         200: {"description": "The fee schedule", "content": {"application/json": {"model": FeeScheduleOut}}}
     },
 )
+@rules(
+    "billing.fee_schedule.update",
+    "billing/fee-schedule/{payer_id}",
+    in_transaction=True,
+    allow={Role.COORDINATOR},
+)
 def put_fee_schedule(
     payer_id: PayerId,
     body: Annotated[FeeScheduleIn, Body()],
@@ -124,13 +129,9 @@ def put_fee_schedule(
     if_match: IfMatch = None,
 ) -> Response[FeeScheduleOut]:
     resource = f"billing/fee-schedule/{payer_id}"
-    with audit.track(caller, "billing.fee_schedule.update", resource, success_in_transaction=True):
-        caller.require(Role.COORDINATOR)
-        current = store.get_fee_schedule(payer_id)
-        record = FeeScheduleRecord.build(
-            payer_id, body, now=utc_now(), version=_next_version(current, if_match)
-        )
-        _save(caller, store, audit, "billing.fee_schedule.update", resource, record, current)
+    current = store.get_fee_schedule(payer_id)
+    record = FeeScheduleRecord.build(payer_id, body, now=utc_now(), version=_next_version(current, if_match))
+    _save(caller, store, audit, "billing.fee_schedule.update", resource, record, current)
     return _reply(record)
 
 
@@ -143,12 +144,11 @@ def put_fee_schedule(
         200: {"description": "The chargemaster", "content": {"application/json": {"model": ChargemasterOut}}}
     },
 )
+@rules("billing.chargemaster.read", "billing/chargemaster", allow={Role.COORDINATOR})
 def get_chargemaster(caller: Caller, store: Store, audit: Audit) -> Response[ChargemasterOut]:
-    with audit.track(caller, "billing.chargemaster.read", "billing/chargemaster"):
-        caller.require(Role.COORDINATOR)
-        record = store.get_chargemaster()
-        if record is None:
-            raise NotFound("no chargemaster yet")
+    record = store.get_chargemaster()
+    if record is None:
+        raise NotFound("no chargemaster yet")
     return _reply(record)
 
 
@@ -161,6 +161,7 @@ def get_chargemaster(caller: Caller, store: Store, audit: Audit) -> Response[Cha
         200: {"description": "The chargemaster", "content": {"application/json": {"model": ChargemasterOut}}}
     },
 )
+@rules("billing.chargemaster.update", "billing/chargemaster", in_transaction=True, allow={Role.COORDINATOR})
 def put_chargemaster(
     body: Annotated[ChargemasterIn, Body()],
     caller: Caller,
@@ -168,13 +169,9 @@ def put_chargemaster(
     audit: Audit,
     if_match: IfMatch = None,
 ) -> Response[ChargemasterOut]:
-    with audit.track(
-        caller, "billing.chargemaster.update", "billing/chargemaster", success_in_transaction=True
-    ):
-        caller.require(Role.COORDINATOR)
-        current = store.get_chargemaster()
-        record = ChargemasterRecord.build(body, now=utc_now(), version=_next_version(current, if_match))
-        _save(caller, store, audit, "billing.chargemaster.update", "billing/chargemaster", record, current)
+    current = store.get_chargemaster()
+    record = ChargemasterRecord.build(body, now=utc_now(), version=_next_version(current, if_match))
+    _save(caller, store, audit, "billing.chargemaster.update", "billing/chargemaster", record, current)
     return _reply(record)
 
 
@@ -184,6 +181,7 @@ def put_chargemaster(
     tags=["billing"],
     security=AUTHENTICATED,
 )
+@rules("billing.couple.update", "couple/{couple_id}/billing", in_transaction=True, allow={Role.COORDINATOR})
 def set_couple_billing(
     couple_id: Annotated[str, Path(pattern=r"^[a-z]{1,4}_[0-9a-z]{8,40}$")],
     body: Annotated[CoupleBillingIn, Body()],
@@ -192,26 +190,24 @@ def set_couple_billing(
     audit: Audit,
 ) -> CoupleBillingOut:
     resource = f"couple/{couple_id}/billing"
-    with audit.track(caller, "billing.couple.update", resource, success_in_transaction=True):
-        caller.require(Role.COORDINATOR)
-        errors = []
-        if body.partner_ids[0] == body.partner_ids[1]:
-            errors.append(FieldError("body.partner_ids", "two different partners"))
-        if body.identified_patient_id not in body.partner_ids:
-            errors.append(FieldError("body.identified_patient_id", "one of the partners"))
-        if errors:
-            raise InvalidInput("the billing choice is not valid", errors=errors)
-        partners = store.couple_partners(couple_id)
-        if partners is None:
-            raise NotFound("no such couple")
-        if sorted(partners) != sorted(body.partner_ids):
-            raise InvalidInput(
-                "those are not this couple's partners",
-                errors=[FieldError("body.partner_ids", "not this couple's partners")],
-            )
-        now = utc_now()
-        entry = audit.entry(caller, "billing.couple.update", resource, "success")
-        store.set_couple_billing(
-            couple_id, body.partner_ids, body.identified_patient_id, now, audit.transact_put(entry)
+    errors = []
+    if body.partner_ids[0] == body.partner_ids[1]:
+        errors.append(FieldError("body.partner_ids", "two different partners"))
+    if body.identified_patient_id not in body.partner_ids:
+        errors.append(FieldError("body.identified_patient_id", "one of the partners"))
+    if errors:
+        raise InvalidInput("the billing choice is not valid", errors=errors)
+    partners = store.couple_partners(couple_id)
+    if partners is None:
+        raise NotFound("no such couple")
+    if sorted(partners) != sorted(body.partner_ids):
+        raise InvalidInput(
+            "those are not this couple's partners",
+            errors=[FieldError("body.partner_ids", "not this couple's partners")],
         )
+    now = utc_now()
+    entry = audit.entry(caller, "billing.couple.update", resource, "success")
+    store.set_couple_billing(
+        couple_id, body.partner_ids, body.identified_patient_id, now, audit.transact_put(entry)
+    )
     return CoupleBillingOut(couple_id=couple_id, updated_at=now, **body.model_dump())

@@ -25,7 +25,7 @@ from functions.common.models import ResourceId, utc_now
 from functions.common.observability import logger
 from functions.coverage.alerts import alerts_from_env
 from functions.coverage.clearinghouse import ClearinghouseRejected, ClearinghouseUnavailable
-from functions.coverage.deps import Audit, Caller, Eligibility, Payers, idempotently, settings
+from functions.coverage.deps import Audit, Caller, Eligibility, Payers, idempotently, rules, settings
 from functions.coverage.logic import eligibility
 from functions.coverage.logic.eligibility import EligibilityList, EligibilityOut, X12Exchange
 
@@ -187,13 +187,13 @@ def _with_last_known(detail: str, participant_id: str, had_result: bool) -> str:
     tags=["coverage"],
     security=AUTHENTICATED,
 )
+@rules("coverage.eligibility.read", "person/{participant_id}/eligibility")
 def participant_eligibility(
     participant_id: ParticipantId, caller: Caller, store: Eligibility, audit: Audit
 ) -> EligibilityList:
-    with audit.track(caller, "coverage.eligibility.read", f"person/{participant_id}/eligibility"):
-        if not eligibility.may_read(caller.person_id, caller.is_coordinator, participant_id):
-            raise NotFound("no such participant")
-        records = eligibility.ordered(store.latest_of(participant_id))
+    if not eligibility.may_read(caller.person_id, caller.is_coordinator, participant_id):
+        raise NotFound("no such participant")
+    records = eligibility.ordered(store.latest_of(participant_id))
     now, stale_hours = utc_now(), settings().eligibility_stale_hours
     return EligibilityList(
         items=[
@@ -209,6 +209,7 @@ def participant_eligibility(
     tags=["coverage"],
     security=AUTHENTICATED,
 )
+@rules("coverage.eligibility.x12.read", "person/{participant_id}/plan/{plan_id}/eligibility/{check_id}/x12")
 def eligibility_x12(
     participant_id: ParticipantId,
     plan_id: PlanId,
@@ -217,11 +218,9 @@ def eligibility_x12(
     store: Eligibility,
     audit: Audit,
 ) -> X12Exchange:
-    resource = f"person/{participant_id}/plan/{plan_id}/eligibility/{check_id}/x12"
-    with audit.track(caller, "coverage.eligibility.x12.read", resource):
-        if not caller.is_coordinator:
-            raise NotFound("no such eligibility check")
-        exchange = store.exchange(participant_id, plan_id, check_id)
-        if exchange is None:
-            raise NotFound("no such eligibility check")
+    if not caller.is_coordinator:
+        raise NotFound("no such eligibility check")
+    exchange = store.exchange(participant_id, plan_id, check_id)
+    if exchange is None:
+        raise NotFound("no such eligibility check")
     return exchange

@@ -25,7 +25,7 @@ from functions.common.models import ISO_WEEK_PATTERN, ResourceId, utc_now
 from functions.common.part2 import NOTICE_HEADER_DOC, Part2Policy, notice_headers
 from functions.coverage import keys
 from functions.coverage.billing import BillingReference
-from functions.coverage.deps import Audit, Caller, Part2, Store, part2_reader, settings
+from functions.coverage.deps import Audit, Caller, Part2, Store, part2_reader, rules, settings
 from functions.coverage.logic import authorizations, estimates, restricted, summary
 from functions.coverage.logic import gfe as gfe_logic
 from functions.coverage.logic.money import to_dollars
@@ -49,7 +49,7 @@ from functions.coverage.models import (
     WeekTotalsOut,
 )
 from functions.coverage.store import CoverageStore
-from functions.coverage.vocabulary import PlanType
+from functions.coverage.vocabulary import ENTITY_WEEK_SESSION, PlanType
 
 router = Router()  # type: ignore[no-untyped-call]
 ParticipantId = Annotated[ResourceId, Path()]
@@ -312,7 +312,9 @@ def _week_estimate(
     week = week or _this_week(program_zone)
     _monday(week)
     items = store.schedule_week(participant_id, week)
-    zones = [str(i["time_zone"]) for i in items if i.get("entity") == "SESSION_MEMBER" and i.get("time_zone")]
+    zones = [
+        str(i["time_zone"]) for i in items if i.get("entity") == ENTITY_WEEK_SESSION and i.get("time_zone")
+    ]
     zone = ZoneInfo(zones[0]) if zones else program_zone
     services = estimates.week_services(
         participant_id, items, identified_patients=coverage.identified_patients
@@ -327,6 +329,7 @@ def _week_estimate(
     security=AUTHENTICATED,
     responses=_ESTIMATE_RESPONSE,
 )
+@rules("coverage.estimate.read", "person/{participant_id}/estimate")
 def week_estimate(
     participant_id: ParticipantId,
     caller: Caller,
@@ -335,20 +338,19 @@ def week_estimate(
     part2: Part2,
     week: WeekQuery = None,
 ) -> Response[EstimateOut]:
-    with audit.track(caller, "coverage.estimate.read", f"person/{participant_id}/estimate"):
-        _may_see(caller, participant_id)
-        week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
-        view = _View(part2_reader(caller, participant_id, coverage, part2), part2)
-        result = estimates.estimate(
-            participant_id,
-            services,
-            coverage,
-            reference,
-            zone=zone,
-            on=_monday(week),
-            earlier=_earlier(store, participant_id, coverage, week),
-        )
-        flags = _flags(coverage, result, utc_now().astimezone(zone).date())
+    _may_see(caller, participant_id)
+    week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
+    view = _View(part2_reader(caller, participant_id, coverage, part2), part2)
+    result = estimates.estimate(
+        participant_id,
+        services,
+        coverage,
+        reference,
+        zone=zone,
+        on=_monday(week),
+        earlier=_earlier(store, participant_id, coverage, week),
+    )
+    flags = _flags(coverage, result, utc_now().astimezone(zone).date())
     return _shown(_out(participant_id, "week", week, result, result.lines, view=view, flags=flags))
 
 
@@ -359,6 +361,7 @@ def week_estimate(
     security=AUTHENTICATED,
     responses=_ESTIMATE_RESPONSE,
 )
+@rules("coverage.estimate.read", "person/{participant_id}/estimate/{session_id}")
 def session_estimate(
     participant_id: ParticipantId,
     session_id: Annotated[str, Path(max_length=64)],
@@ -368,25 +371,24 @@ def session_estimate(
     part2: Part2,
     week: Annotated[str, Query(pattern=ISO_WEEK_PATTERN, description="The session's ISO week")],
 ) -> Response[EstimateOut]:
-    with audit.track(caller, "coverage.estimate.read", f"person/{participant_id}/estimate/{session_id}"):
-        _may_see(caller, participant_id)
-        week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
-        view = _View(part2_reader(caller, participant_id, coverage, part2), part2)
-        asked = [s for s in services if s.source_id == session_id]
-        # A Part 2 session is not there for a reader who may not see it (as on the schedule).
-        if not asked or (not view.reader.full and part2.is_part2(asked[0].kind)):
-            raise NotFound("no such session in that week")
-        result = estimates.estimate(
-            participant_id,
-            services,
-            coverage,
-            reference,
-            zone=zone,
-            on=_monday(week),
-            earlier=_earlier(store, participant_id, coverage, week),
-        )
-        lines = tuple(line for line in result.lines if any(s.source_id == session_id for s in line.sources))
-        flags = _flags(coverage, result, utc_now().astimezone(zone).date())
+    _may_see(caller, participant_id)
+    week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
+    view = _View(part2_reader(caller, participant_id, coverage, part2), part2)
+    asked = [s for s in services if s.source_id == session_id]
+    # A Part 2 session is not there for a reader who may not see it (as on the schedule).
+    if not asked or (not view.reader.full and part2.is_part2(asked[0].kind)):
+        raise NotFound("no such session in that week")
+    result = estimates.estimate(
+        participant_id,
+        services,
+        coverage,
+        reference,
+        zone=zone,
+        on=_monday(week),
+        earlier=_earlier(store, participant_id, coverage, week),
+    )
+    lines = tuple(line for line in result.lines if any(s.source_id == session_id for s in line.sources))
+    flags = _flags(coverage, result, utc_now().astimezone(zone).date())
     return _shown(_out(participant_id, "session", week, result, lines, view=view, flags=flags))
 
 
@@ -397,6 +399,7 @@ def session_estimate(
     security=AUTHENTICATED,
     responses=_ESTIMATE_RESPONSE,
 )
+@rules("coverage.estimate.read", "person/{participant_id}/estimate/program")
 def program_estimate(
     participant_id: ParticipantId,
     caller: Caller,
@@ -406,28 +409,27 @@ def program_estimate(
     weeks: Annotated[int, Query(ge=1, le=26, description="How many weeks the program runs")] = 8,
     week: WeekQuery = None,
 ) -> Response[EstimateOut]:
-    with audit.track(caller, "coverage.estimate.read", f"person/{participant_id}/estimate/program"):
-        _may_see(caller, participant_id)
-        week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
-        view = _View(part2_reader(caller, participant_id, coverage, part2), part2)
-        _template(services)
-        repeated = estimates.shifted(services, weeks)
-        result = estimates.estimate(
-            participant_id,
-            repeated,
-            coverage,
-            reference,
-            zone=zone,
-            on=_monday(week),
-            earlier=_earlier(store, participant_id, coverage, week),
-        )
-        monday = datetime.combine(_monday(week), clock(), tzinfo=zone)
-        by_week = []
-        for n in range(weeks):
-            start, end = monday + timedelta(weeks=n), monday + timedelta(weeks=n + 1)
-            lines = tuple(line for line in result.lines if start <= line.sources[0].start < end)
-            year, number, _ = start.date().isocalendar()
-            by_week.append(WeekTotalsOut(week=f"{year}-W{number:02d}", **_totals(lines).model_dump()))
+    _may_see(caller, participant_id)
+    week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
+    view = _View(part2_reader(caller, participant_id, coverage, part2), part2)
+    _template(services)
+    repeated = estimates.shifted(services, weeks)
+    result = estimates.estimate(
+        participant_id,
+        repeated,
+        coverage,
+        reference,
+        zone=zone,
+        on=_monday(week),
+        earlier=_earlier(store, participant_id, coverage, week),
+    )
+    monday = datetime.combine(_monday(week), clock(), tzinfo=zone)
+    by_week = []
+    for n in range(weeks):
+        start, end = monday + timedelta(weeks=n), monday + timedelta(weeks=n + 1)
+        lines = tuple(line for line in result.lines if start <= line.sources[0].start < end)
+        year, number, _ = start.date().isocalendar()
+        by_week.append(WeekTotalsOut(week=f"{year}-W{number:02d}", **_totals(lines).model_dump()))
     return _shown(
         _out(participant_id, "program", week, result, result.lines, view=view, weeks=weeks, by_week=by_week)
     )
@@ -439,17 +441,17 @@ def program_estimate(
     tags=["estimates"],
     security=AUTHENTICATED,
 )
+@rules("coverage.summary.read", "person/{participant_id}/coverage-summary")
 def coverage_summary(
     participant_id: ParticipantId, caller: Caller, store: Store, audit: Audit
 ) -> CoverageSummaryOut:
-    with audit.track(caller, "coverage.summary.read", f"person/{participant_id}/coverage-summary"):
-        _may_see(caller, participant_id)
-        coverage = estimates.Coverage.from_items(participant_id, store.person_items(participant_id))
-        basis, plan_id, items = summary.summarise(
-            coverage,
-            coverage.reference or billing_reference(store),
-            on=utc_now().astimezone(ZoneInfo(settings().program_time_zone)).date(),
-        )
+    _may_see(caller, participant_id)
+    coverage = estimates.Coverage.from_items(participant_id, store.person_items(participant_id))
+    basis, plan_id, items = summary.summarise(
+        coverage,
+        coverage.reference or billing_reference(store),
+        on=utc_now().astimezone(ZoneInfo(settings().program_time_zone)).date(),
+    )
     return CoverageSummaryOut(
         participant_id=participant_id,
         basis=basis,
@@ -476,6 +478,7 @@ def coverage_summary(
         }
     },
 )
+@rules("coverage.gfe.read", "person/{participant_id}/good-faith-estimate")
 def good_faith_estimate(
     participant_id: ParticipantId,
     caller: Caller,
@@ -485,44 +488,41 @@ def good_faith_estimate(
     weeks: Annotated[int, Query(ge=1, le=26, description="How many weeks the program runs")] = 8,
     week: WeekQuery = None,
 ) -> Response[Any]:
-    with audit.track(caller, "coverage.gfe.read", f"person/{participant_id}/good-faith-estimate"):
-        _may_see(caller, participant_id)
-        week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
-        view = _View(part2_reader(caller, participant_id, coverage, part2), part2)
-        _template(services)
-        today = utc_now().astimezone(zone).date()
-        plan = coverage.plan_on(today)
-        if plan is not None and plan.plan_type is not PlanType.SELF_PAY:
-            raise InvalidInput(
-                "the participant has insurance in force: see the estimates instead",
-                errors=[FieldError("path.participant_id", "insured, not self-pay")],
-            )
-        if reference.chargemaster is None:
-            raise NotFound("the program has no prices yet")
-        uninsured = estimates.Coverage(participant_id, [], {})
-        program = estimates.estimate(
-            participant_id, estimates.shifted(services, weeks), uninsured, reference, zone=zone, on=today
+    _may_see(caller, participant_id)
+    week, zone, services, coverage, reference = _week_estimate(store, participant_id, week)
+    view = _View(part2_reader(caller, participant_id, coverage, part2), part2)
+    _template(services)
+    today = utc_now().astimezone(zone).date()
+    plan = coverage.plan_on(today)
+    if plan is not None and plan.plan_type is not PlanType.SELF_PAY:
+        raise InvalidInput(
+            "the participant has insurance in force: see the estimates instead",
+            errors=[FieldError("path.participant_id", "insured, not self-pay")],
         )
-        config = settings()
-        gfe = gfe_logic.good_faith_estimate(
-            program,
-            reference.chargemaster.chargemaster(),
-            provider=gfe_logic.Provider(
-                config.provider_name,
-                config.provider_npi,
-                config.provider_tin,
-                config.provider_address,
-                config.provider_phone,
-            ),
-            patient_name=f"{plan.patient.first_name} {plan.patient.last_name}"
-            if plan and plan.patient
-            else None,
-            patient_birth_date=plan.patient.birth_date if plan and plan.patient else None,
-            issued_on=today,
-            weeks=weeks,
-            restricted=view.hides,
-            notice=view.notice(program.lines),
-        )
+    if reference.chargemaster is None:
+        raise NotFound("the program has no prices yet")
+    uninsured = estimates.Coverage(participant_id, [], {})
+    program = estimates.estimate(
+        participant_id, estimates.shifted(services, weeks), uninsured, reference, zone=zone, on=today
+    )
+    config = settings()
+    gfe = gfe_logic.good_faith_estimate(
+        program,
+        reference.chargemaster.chargemaster(),
+        provider=gfe_logic.Provider(
+            config.provider_name,
+            config.provider_npi,
+            config.provider_tin,
+            config.provider_address,
+            config.provider_phone,
+        ),
+        patient_name=f"{plan.patient.first_name} {plan.patient.last_name}" if plan and plan.patient else None,
+        patient_birth_date=plan.patient.birth_date if plan and plan.patient else None,
+        issued_on=today,
+        weeks=weeks,
+        restricted=view.hides,
+        notice=view.notice(program.lines),
+    )
     headers = notice_headers(gfe.notice is not None)
     accept = (router.current_event.headers or {}).get("accept") or (router.current_event.headers or {}).get(
         "Accept", ""

@@ -18,7 +18,7 @@ from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import ResourceId, utc_now
 from functions.common.observability import logger
 from functions.coverage import prices
-from functions.coverage.deps import Audit, Caller, Store, idempotently, require_participant
+from functions.coverage.deps import Audit, Caller, Store, require_participant, rules
 from functions.coverage.logic import plans
 from functions.coverage.models import PlanDetail, PlanDetailList, PlanIn, PlanList
 from functions.coverage.store import CoverageStore
@@ -54,9 +54,9 @@ def _detail_response(detail: PlanDetail, version: int, status: int = 200) -> Res
     tags=["coverage"],
     security=AUTHENTICATED,
 )
+@rules("coverage.plans.read", "person/{caller.person_id}/coverage")
 def my_plans(caller: Caller, store: Store, audit: Audit) -> PlanList:
-    with audit.track(caller, "coverage.plans.read", f"person/{caller.person_id}/coverage"):
-        records = plans.ordered(store.plans_of(caller.person_id), utc_now().date())
+    records = plans.ordered(store.plans_of(caller.person_id), utc_now().date())
     return PlanList(items=[plans.to_output(r) for r in records])
 
 
@@ -66,12 +66,11 @@ def my_plans(caller: Caller, store: Store, audit: Audit) -> PlanList:
     tags=["coverage"],
     security=AUTHENTICATED,
 )
+@rules("coverage.plans.read", "person/{participant_id}/coverage", allow={Role.COORDINATOR})
 def participant_plans(
     participant_id: ParticipantId, caller: Caller, store: Store, audit: Audit
 ) -> PlanDetailList:
-    with audit.track(caller, "coverage.plans.read", f"person/{participant_id}/coverage"):
-        caller.require(Role.COORDINATOR)
-        records = plans.ordered(store.plans_of(participant_id), utc_now().date())
+    records = plans.ordered(store.plans_of(participant_id), utc_now().date())
     return PlanDetailList(items=[plans.to_detail(r) for r in records])
 
 
@@ -82,6 +81,13 @@ def participant_plans(
     security=AUTHENTICATED,
     responses={201: {"description": "Recorded", "content": {"application/json": {"model": PlanDetail}}}},
 )
+@rules(
+    "coverage.plan.create",
+    "person/{participant_id}/coverage",
+    in_transaction=True,
+    idempotent="coverage.create_plan",
+    allow={Role.COORDINATOR},
+)
 def create_plan(
     participant_id: ParticipantId,
     body: Annotated[PlanIn, Body()],
@@ -89,36 +95,22 @@ def create_plan(
     store: Store,
     audit: Audit,
     idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER, max_length=255)] = None,
-) -> Response[dict[str, object]]:
-    def produce() -> Outcome:
-        plans.check_plan(body)
-        record = plans.record_from(body, person_id=participant_id, plan_id=plans.new_plan_id(), now=utc_now())
-        resource = f"person/{participant_id}/plan/{record.plan_id}"
-        entry = audit.entry(caller, "coverage.plan.create", resource, "success")
-        store.save(record.to_attributes(), audit.transact_put(entry), expected_version=None)
-        _copy_prices(store, participant_id)
-        return Outcome(
-            201,
-            plans.to_detail(record).model_dump(mode="json"),
-            {
-                "ETag": etag(record.version),
-                "Location": f"/participants/{participant_id}/plans/{record.plan_id}",
-            },
-        )
-
-    with audit.track(
-        caller, "coverage.plan.create", f"person/{participant_id}/coverage", success_in_transaction=True
-    ):
-        caller.require(Role.COORDINATOR)
-        require_participant(store, participant_id)
-        return idempotently(
-            caller,
-            idempotency_key,
-            "coverage.create_plan",
-            {"participant_id": participant_id, **body.model_dump(mode="json")},
-            produce,
-            router.lambda_context,
-        )
+) -> Outcome:
+    require_participant(store, participant_id)
+    plans.check_plan(body)
+    record = plans.record_from(body, person_id=participant_id, plan_id=plans.new_plan_id(), now=utc_now())
+    resource = f"person/{participant_id}/plan/{record.plan_id}"
+    entry = audit.entry(caller, "coverage.plan.create", resource, "success")
+    store.save(record.to_attributes(), audit.transact_put(entry), expected_version=None)
+    _copy_prices(store, participant_id)
+    return Outcome(
+        201,
+        plans.to_detail(record).model_dump(mode="json"),
+        {
+            "ETag": etag(record.version),
+            "Location": f"/participants/{participant_id}/plans/{record.plan_id}",
+        },
+    )
 
 
 @router.get(
@@ -128,14 +120,13 @@ def create_plan(
     security=AUTHENTICATED,
     responses=_DETAIL,
 )
+@rules("coverage.plan.read", "person/{participant_id}/plan/{plan_id}", allow={Role.COORDINATOR})
 def get_plan(
     participant_id: ParticipantId, plan_id: PlanId, caller: Caller, store: Store, audit: Audit
 ) -> Response[PlanDetail]:
-    with audit.track(caller, "coverage.plan.read", f"person/{participant_id}/plan/{plan_id}"):
-        caller.require(Role.COORDINATOR)
-        record = store.get_plan(participant_id, plan_id)
-        if record is None:
-            raise NotFound("no such plan")
+    record = store.get_plan(participant_id, plan_id)
+    if record is None:
+        raise NotFound("no such plan")
     return _detail_response(plans.to_detail(record), record.version)
 
 
@@ -145,6 +136,12 @@ def get_plan(
     tags=["coverage"],
     security=AUTHENTICATED,
     responses=_DETAIL,
+)
+@rules(
+    "coverage.plan.update",
+    "person/{participant_id}/plan/{plan_id}",
+    in_transaction=True,
+    allow={Role.COORDINATOR},
 )
 def replace_plan(
     participant_id: ParticipantId,
@@ -156,17 +153,15 @@ def replace_plan(
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=256)] = None,
 ) -> Response[PlanDetail]:
     resource = f"person/{participant_id}/plan/{plan_id}"
-    with audit.track(caller, "coverage.plan.update", resource, success_in_transaction=True):
-        caller.require(Role.COORDINATOR)
-        current = store.get_plan(participant_id, plan_id)
-        if current is None:
-            raise NotFound("no such plan")
-        require_if_match(if_match, current.version)
-        plans.check_plan(body)
-        record = plans.record_from(
-            body, person_id=participant_id, plan_id=plan_id, now=utc_now(), version=current.version + 1
-        )
-        entry = audit.entry(caller, "coverage.plan.update", resource, "success")
-        store.save(record.to_attributes(), audit.transact_put(entry), expected_version=current.version)
-        _copy_prices(store, participant_id)
+    current = store.get_plan(participant_id, plan_id)
+    if current is None:
+        raise NotFound("no such plan")
+    require_if_match(if_match, current.version)
+    plans.check_plan(body)
+    record = plans.record_from(
+        body, person_id=participant_id, plan_id=plan_id, now=utc_now(), version=current.version + 1
+    )
+    entry = audit.entry(caller, "coverage.plan.update", resource, "success")
+    store.save(record.to_attributes(), audit.transact_put(entry), expected_version=current.version)
+    _copy_prices(store, participant_id)
     return _detail_response(plans.to_detail(record), record.version)

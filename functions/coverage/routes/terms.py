@@ -15,7 +15,7 @@ from functions.common.auth import Role
 from functions.common.errors import FieldError, InvalidInput, NotFound, PreconditionFailed
 from functions.common.http import etag, require_if_match
 from functions.common.models import ResourceId, utc_now
-from functions.coverage.deps import Audit, Caller, Store
+from functions.coverage.deps import Audit, Caller, Store, rules
 from functions.coverage.logic import terms
 from functions.coverage.logic.terms import ConfirmedTermsIn, ConfirmedTermsOut
 from functions.coverage.vocabulary import PlanType
@@ -45,14 +45,13 @@ def _response(record: terms.ConfirmedTermsRecord, status: int = 200) -> Response
     security=AUTHENTICATED,
     responses=_TERMS,
 )
+@rules("coverage.terms.read", "person/{participant_id}/plan/{plan_id}/terms", allow={Role.COORDINATOR})
 def get_confirmed_terms(
     participant_id: ParticipantId, plan_id: PlanId, caller: Caller, store: Store, audit: Audit
 ) -> Response[ConfirmedTermsOut]:
-    with audit.track(caller, "coverage.terms.read", f"person/{participant_id}/plan/{plan_id}/terms"):
-        caller.require(Role.COORDINATOR)
-        record = store.confirmed_terms(participant_id, plan_id)
-        if record is None:
-            raise NotFound("no confirmed terms for this plan")
+    record = store.confirmed_terms(participant_id, plan_id)
+    if record is None:
+        raise NotFound("no confirmed terms for this plan")
     return _response(record)
 
 
@@ -67,6 +66,12 @@ def get_confirmed_terms(
         201: {"description": "Recorded", "content": {"application/json": {"model": ConfirmedTermsOut}}},
     },
 )
+@rules(
+    "coverage.terms.update",
+    "person/{participant_id}/plan/{plan_id}/terms",
+    in_transaction=True,
+    allow={Role.COORDINATOR},
+)
 def put_confirmed_terms(
     participant_id: ParticipantId,
     plan_id: PlanId,
@@ -77,36 +82,34 @@ def put_confirmed_terms(
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=256)] = None,
 ) -> Response[ConfirmedTermsOut]:
     resource = f"person/{participant_id}/plan/{plan_id}/terms"
-    with audit.track(caller, "coverage.terms.update", resource, success_in_transaction=True):
-        caller.require(Role.COORDINATOR)
-        plan, current = store.plan_and_terms(participant_id, plan_id)
-        if plan is None:
-            raise NotFound("no such plan")
-        if plan.plan_type is PlanType.SELF_PAY:
-            raise InvalidInput(
-                "a self-pay plan has no terms to confirm",
-                errors=[FieldError("path.plan_id", "a self-pay plan")],
-            )
-        if current is not None:
-            require_if_match(if_match, current.version)
-        elif if_match and if_match.strip() != "*":
-            raise PreconditionFailed(
-                "the plan has no confirmed terms yet: send none of If-Match to record them",
-                errors=[FieldError("header.If-Match", "nothing to match")],
-            )
-        terms.check_terms(body)
-        record = terms.record_from(
-            body,
-            person_id=participant_id,
-            plan_id=plan_id,
-            entered_by=caller.person_id,
-            now=utc_now(),
-            version=current.version + 1 if current else 1,
+    plan, current = store.plan_and_terms(participant_id, plan_id)
+    if plan is None:
+        raise NotFound("no such plan")
+    if plan.plan_type is PlanType.SELF_PAY:
+        raise InvalidInput(
+            "a self-pay plan has no terms to confirm",
+            errors=[FieldError("path.plan_id", "a self-pay plan")],
         )
-        entry = audit.entry(caller, "coverage.terms.update", resource, "success")
-        store.save(
-            record.to_attributes(),
-            audit.transact_put(entry),
-            expected_version=current.version if current else None,
+    if current is not None:
+        require_if_match(if_match, current.version)
+    elif if_match and if_match.strip() != "*":
+        raise PreconditionFailed(
+            "the plan has no confirmed terms yet: send none of If-Match to record them",
+            errors=[FieldError("header.If-Match", "nothing to match")],
         )
+    terms.check_terms(body)
+    record = terms.record_from(
+        body,
+        person_id=participant_id,
+        plan_id=plan_id,
+        entered_by=caller.person_id,
+        now=utc_now(),
+        version=current.version + 1 if current else 1,
+    )
+    entry = audit.entry(caller, "coverage.terms.update", resource, "success")
+    store.save(
+        record.to_attributes(),
+        audit.transact_put(entry),
+        expected_version=current.version if current else None,
+    )
     return _response(record, 200 if current else 201)
