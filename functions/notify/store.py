@@ -46,7 +46,6 @@ from functions.common.dynamo import (
     error_code,
     from_item,
     get_item,
-    person_kind,
     to_item,
 )
 from functions.common.errors import BadRequest, FieldError, PreconditionFailed
@@ -115,17 +114,9 @@ class Applied(StrEnum):
 
 
 class NotifyStore:
-    def __init__(self, table_name: str, client: Any, *, schedule_table: str | None = None) -> None:
+    def __init__(self, table_name: str, client: Any) -> None:
         self.table = table_name
         self._client = client
-        self.schedule_table = schedule_table
-
-    def person_exists(self, person_id: str) -> bool:
-        """Whether schedule knows the person: their profile's `kind` alone (a read grant on
-        `PERSON#` items limited to that attribute)."""
-        if not self.schedule_table:
-            raise RuntimeError("the schedule table is not configured")
-        return person_kind(self._client, self.schedule_table, person_id) is not None
 
     # --- preferences and contact data ----------------------------------------------------------
 

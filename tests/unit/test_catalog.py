@@ -73,7 +73,7 @@ def test_coverage_reads_the_schedule_table_only_through_the_participant_week_ind
                     # whether a person exists and their kind: no name, no contact detail
                     ("read", None, "PERSON#", ("pk", "sk", "kind")),
                 ), entry.id
-    assert any(g.partition == "PERSON#" for g in entry_of("NotifyApi").grants)
+    assert any(g.partition == "PERSON#" for g in entry_of("CoverageApi").grants)
 
 
 def test_audit_is_append_only_for_everyone():
