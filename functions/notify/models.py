@@ -8,6 +8,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from functions.common.models import Email, LocalTime, StoredRecord, TimeZone, iso
+from functions.notify import keys
 from functions.notify.logic.contact import normalise_mobile
 from functions.notify.vocabulary import (
     DEFAULT_REMINDER_OFFSETS_MINUTES,
@@ -206,18 +207,9 @@ class PreferencesRecord(BaseModel):
     def sms_consented(self) -> bool:
         return self.sms_consent is not None and self.sms_consent.active
 
-    @staticmethod
-    def key(person_id: str) -> dict[str, str]:
-        return {"pk": f"PERSON#{person_id}", "sk": "PREFERENCES"}
-
-    @staticmethod
-    def zone_bucket(zone: str) -> str:
-        """gsi1 `ZONE#<IANA zone>`: everyone whose saved preferences name this zone."""
-        return f"ZONE#{zone}"
-
     def to_attributes(self) -> dict[str, Any]:
         data = {
-            **self.key(self.person_id),
+            **keys.preferences_key(self.person_id),
             "entity": ENTITY_PREFERENCES,
             "person_id": self.person_id,
             **self.preferences.model_dump(mode="json"),
@@ -227,8 +219,7 @@ class PreferencesRecord(BaseModel):
         }
         if self.time_zone:
             # The weekly digest finds the people of a zone whose Sunday evening it is.
-            data["gsi1pk"] = self.zone_bucket(self.time_zone)
-            data["gsi1sk"] = self.person_id
+            data |= keys.zone_index(self.time_zone, self.person_id)
         if self.sms_consent is not None:
             data["sms_consent"] = {
                 "granted_at": iso(self.sms_consent.granted_at),
@@ -259,10 +250,6 @@ class PhoneNumbers(BaseModel):
     phone: str
     person_ids: tuple[str, ...] = ()
 
-    @staticmethod
-    def key(phone: str) -> dict[str, str]:
-        return {"pk": f"PHONE#{phone}", "sk": "PERSONS"}
-
 
 class UpcomingSession(StoredRecord):
     """One person's place in one booked session, kept while it is ahead: their next session
@@ -286,27 +273,14 @@ class UpcomingSession(StoredRecord):
 
     RETAIN_AFTER_END: ClassVar[timedelta] = timedelta(days=35)
 
-    @staticmethod
-    def key(person_id: str, session_id: str) -> dict[str, str]:
-        return {"pk": f"PERSON#{person_id}", "sk": f"UPCOMING#{session_id}"}
-
-    @staticmethod
-    def bucket(person_id: str) -> str:
-        return f"NEXT#{person_id}"
-
-    @staticmethod
-    def sort_key(start: datetime, session_id: str) -> str:
-        return f"{iso(start)}#{session_id}"
-
     def to_attributes(self) -> dict[str, Any]:
         data = {
-            **self.key(self.person_id, self.session_id),
+            **keys.upcoming_key(self.person_id, self.session_id),
             "entity": ENTITY_UPCOMING,
             **self.model_dump(mode="json"),
             "start": iso(self.start),
             "end": iso(self.end),
-            "gsi1pk": self.bucket(self.person_id),
-            "gsi1sk": self.sort_key(self.start, self.session_id),
+            **keys.upcoming_index(self.person_id, self.start, self.session_id),
             "expires_at": int((self.end.astimezone(UTC) + self.RETAIN_AFTER_END).timestamp()),
         }
         if self.confirmed_at is not None:
@@ -369,33 +343,9 @@ class MessageRecord(StoredRecord):
     finished_at: datetime | None = None
     """When it reached its final status (sent, skipped, failed ...)."""
 
-    @staticmethod
-    def key(message_id: str) -> dict[str, str]:
-        return {"pk": f"MESSAGE#{message_id}", "sk": "MESSAGE"}
-
-    @staticmethod
-    def due_bucket(moment: datetime) -> str:
-        return "DUE#" + iso(moment)[:10]
-
-    @staticmethod
-    def due_sort_key(moment: datetime, message_id: str) -> str:
-        return f"{iso(moment)}#{message_id}"
-
-    @staticmethod
-    def lease_bucket(moment: datetime) -> str:
-        return "LEASE#" + iso(moment)[:10]
-
-    @staticmethod
-    def history_bucket(person_id: str) -> str:
-        return f"HIST#{person_id}"
-
-    @staticmethod
-    def history_sort_key(moment: datetime, message_id: str) -> str:
-        return f"{iso(moment)}#{message_id}"
-
     def to_attributes(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            **self.key(self.message_id),
+            **keys.message_key(self.message_id),
             "entity": ENTITY_MESSAGE,
             **self.model_dump(mode="json"),
             "due_at": iso(self.due_at),
@@ -406,14 +356,12 @@ class MessageRecord(StoredRecord):
                 data[name] = iso(moment)
         if self.status is MessageStatus.PENDING:
             # Only pending messages sit in the due index the minute sweep reads.
-            data["gsi1pk"] = self.due_bucket(self.due_at)
-            data["gsi1sk"] = self.due_sort_key(self.due_at, self.message_id)
+            data |= keys.due_index(self.due_at, self.message_id)
         elif self.status in FINAL_STATUSES:
             # A finished message is part of its person's history (newest last in the index).
             finished = self.finished_at or self.created_at or self.due_at
             data["finished_at"] = iso(finished)
-            data["gsi1pk"] = self.history_bucket(self.person_id)
-            data["gsi1sk"] = self.history_sort_key(finished, self.message_id)
+            data |= keys.history_index(self.person_id, finished, self.message_id)
         return data
 
 
@@ -457,14 +405,9 @@ class FailureRecord(StoredRecord):
     failed_at: datetime
     attempts: int = 0
 
-    @staticmethod
-    def bucket(moment: datetime) -> str:
-        return "FAILED#" + iso(moment)[:7]
-
     def to_attributes(self) -> dict[str, Any]:
         return {
-            "pk": self.bucket(self.failed_at),
-            "sk": f"{iso(self.failed_at)}#{self.message_id}",
+            **keys.failure_key(self.failed_at, self.message_id),
             "entity": ENTITY_FAILURE,
             **self.model_dump(mode="json"),
             "failed_at": iso(self.failed_at),
@@ -492,13 +435,9 @@ class SessionNotices(StoredRecord):
 
     RETAIN_AFTER_END: ClassVar[timedelta] = timedelta(days=35)
 
-    @staticmethod
-    def key(session_id: str) -> dict[str, str]:
-        return {"pk": f"SESSION#{session_id}", "sk": "NOTICES"}
-
     def to_attributes(self) -> dict[str, Any]:
         return {
-            **self.key(self.session_id),
+            **keys.session_notices_key(self.session_id),
             "entity": ENTITY_SESSION_NOTICES,
             **self.model_dump(mode="json"),
             "start": iso(self.start),
@@ -581,23 +520,13 @@ class GroupSeries(StoredRecord):
     """A facilitator's item: the ids of the participants enrolled under them, sorted (never
     put on a message). Empty on a participant's item."""
 
-    BUCKET: ClassVar[str] = "GSERIES"
-
     @property
     def active(self) -> bool:
         return self.status is SeriesStatus.ENROLLED
 
-    @staticmethod
-    def key(person_id: str, group_id: str) -> dict[str, str]:
-        return {"pk": f"PERSON#{person_id}", "sk": f"GSERIES#{group_id}"}
-
-    @staticmethod
-    def sort_key(group_id: str, person_id: str) -> str:
-        return f"{group_id}#{person_id}"
-
     def to_attributes(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            **self.key(self.person_id, self.group_id),
+            **keys.group_series_key(self.person_id, self.group_id),
             "entity": ENTITY_GROUP_SERIES,
             **self.model_dump(mode="json"),
             "first_start": self.first_start.isoformat(),
@@ -605,8 +534,7 @@ class GroupSeries(StoredRecord):
             "left_at": iso(self.left_at) if self.left_at else None,
         }
         if self.active:
-            data["gsi1pk"] = self.BUCKET
-            data["gsi1sk"] = self.sort_key(self.group_id, self.person_id)
+            data |= keys.group_series_index(self.group_id, self.person_id)
         return data
 
 
@@ -623,13 +551,9 @@ class JobRun(StoredRecord):
 
     RETAIN: ClassVar[timedelta] = timedelta(days=2)
 
-    @staticmethod
-    def key(job: str, hour: str) -> dict[str, str]:
-        return {"pk": f"JOB#{job}", "sk": f"HOUR#{hour}"}
-
     def to_attributes(self) -> dict[str, Any]:
         return {
-            **self.key(self.job, self.hour),
+            **keys.job_run_key(self.job, self.hour),
             "entity": ENTITY_JOB_RUN,
             "job": self.job,
             "hour": self.hour,
@@ -652,13 +576,9 @@ class DlqIncident(StoredRecord):
     waiting: int
     """How many messages the queue held when the incident opened."""
 
-    @staticmethod
-    def key(queue: str) -> dict[str, str]:
-        return {"pk": f"ALERT#DLQ#{queue}", "sk": "INCIDENT"}
-
     def to_attributes(self) -> dict[str, Any]:
         return {
-            **self.key(self.queue),
+            **keys.dlq_incident_key(self.queue),
             "entity": ENTITY_DLQ_INCIDENT,
             "queue": self.queue,
             "incident_id": self.incident_id,

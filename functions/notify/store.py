@@ -52,6 +52,7 @@ from functions.common.errors import BadRequest, FieldError, PreconditionFailed
 from functions.common.http import decode_cursor, encode_cursor
 from functions.common.models import iso
 from functions.common.tables import GSI1
+from functions.notify import keys
 from functions.notify.logic.caps import CapCounter, CapName
 from functions.notify.logic.groups import (
     SeriesChange,
@@ -85,8 +86,6 @@ MAX_LEASES = 3
 """How many times a claim the sender never picked up is queued again."""
 _PENDING = MessageStatus.PENDING.value
 _QUEUED = MessageStatus.QUEUED.value
-_INDEX_PAGE_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
-_TABLE_PAGE_KEYS = {"pk", "sk"}
 _HISTORY_FIELDS = ("message_id", "kind", "channel", "status", "finished_at", "status_reason")
 
 
@@ -121,12 +120,14 @@ class NotifyStore:
     # --- preferences and contact data ----------------------------------------------------------
 
     def get_preferences(self, person_id: str) -> PreferencesRecord | None:
-        data = get_item(self._client, self.table, PreferencesRecord.key(person_id))
+        data = get_item(self._client, self.table, keys.preferences_key(person_id))
         return PreferencesRecord.from_attributes(data) if data else None
 
     def get_preferences_many(self, person_ids: Iterable[str]) -> dict[str, PreferencesRecord]:
-        keys = [PreferencesRecord.key(p) for p in dict.fromkeys(person_ids)]
-        return {item["person_id"]: PreferencesRecord.from_attributes(item) for item in self._batch_get(keys)}
+        wanted = [keys.preferences_key(p) for p in dict.fromkeys(person_ids)]
+        return {
+            item["person_id"]: PreferencesRecord.from_attributes(item) for item in self._batch_get(wanted)
+        }
 
     def put_preferences(
         self,
@@ -168,7 +169,7 @@ class NotifyStore:
         return {
             "Update": {
                 "TableName": self.table,
-                "Key": to_item(PhoneNumbers.key(phone)),
+                "Key": to_item(keys.phone_key(phone)),
                 "UpdateExpression": f"{action} person_ids :me SET entity = :entity",
                 "ExpressionAttributeValues": to_item({":me": {person_id}, ":entity": ENTITY_PHONE}),
             }
@@ -176,7 +177,7 @@ class NotifyStore:
 
     def people_with_phone(self, phone: str) -> PhoneNumbers:
         """Who has this mobile number on file (one GetItem); nobody: an empty tuple."""
-        data = get_item(self._client, self.table, PhoneNumbers.key(phone))
+        data = get_item(self._client, self.table, keys.phone_key(phone))
         people = sorted(str(p) for p in (data or {}).get("person_ids") or ())
         return PhoneNumbers(phone=phone, person_ids=tuple(people))
 
@@ -225,7 +226,7 @@ class NotifyStore:
         item = {
             "Update": {
                 "TableName": self.table,
-                "Key": to_item(PreferencesRecord.key(person_id)),
+                "Key": to_item(keys.preferences_key(person_id)),
                 "UpdateExpression": update,
                 "ConditionExpression": condition,
                 "ExpressionAttributeValues": to_item(values),
@@ -250,7 +251,7 @@ class NotifyStore:
             IndexName=GSI1,
             KeyConditionExpression="gsi1pk = :bucket AND gsi1sk > :now",
             ExpressionAttributeValues=to_item(
-                {":bucket": UpcomingSession.bucket(person_id), ":now": iso(now)}
+                {":bucket": keys.next_bucket(person_id), ":now": keys.since(now)}
             ),
             Limit=1,
         )
@@ -258,7 +259,7 @@ class NotifyStore:
         return UpcomingSession.from_attributes(from_item(items[0])) if items else None
 
     def get_upcoming(self, person_id: str, session_id: str) -> UpcomingSession | None:
-        data = get_item(self._client, self.table, UpcomingSession.key(person_id, session_id))
+        data = get_item(self._client, self.table, keys.upcoming_key(person_id, session_id))
         return UpcomingSession.from_attributes(data) if data else None
 
     def confirm_session(
@@ -269,14 +270,14 @@ class NotifyStore:
         item = {
             "Update": {
                 "TableName": self.table,
-                "Key": to_item(UpcomingSession.key(upcoming.person_id, upcoming.session_id)),
+                "Key": to_item(keys.upcoming_key(upcoming.person_id, upcoming.session_id)),
                 "UpdateExpression": "SET confirmed_at = :now, confirmed_via = :via",
                 "ConditionExpression": "gsi1sk = :sk",
                 "ExpressionAttributeValues": to_item(
                     {
                         ":now": iso(now),
                         ":via": via,
-                        ":sk": UpcomingSession.sort_key(upcoming.start, upcoming.session_id),
+                        ":sk": keys.upcoming_sort_key(upcoming.start, upcoming.session_id),
                     }
                 ),
             }
@@ -298,7 +299,7 @@ class NotifyStore:
     ) -> tuple[list[FinishedMessage], str | None]:
         """A person's finished messages, newest first (one Query of gsi1). Only what the
         history shows is read: never an address or a message's words."""
-        bucket = MessageRecord.history_bucket(person_id)
+        bucket = keys.history_bucket(person_id)
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "IndexName": GSI1,
@@ -309,9 +310,9 @@ class NotifyStore:
             "ScanIndexForward": False,
             "Limit": limit,
         }
-        start = decode_cursor(cursor, expected_keys=_INDEX_PAGE_KEYS)
+        start = decode_cursor(cursor, expected_keys=set(keys.INDEX_PAGE))
         if start:
-            _same_partition(start, "gsi1pk", bucket)
+            _same_partition(start, bucket, index=True)
             kwargs["ExclusiveStartKey"] = to_item(start)
         response = self._client.query(**kwargs)
         records = FinishedMessage.readable(from_item(raw) for raw in response.get("Items", []))
@@ -322,7 +323,7 @@ class NotifyStore:
         self, month: str, *, limit: int, cursor: str | None
     ) -> tuple[list[FailureRecord], str | None]:
         """Messages that failed for good in one UTC month, newest first (one Query)."""
-        bucket = f"FAILED#{month}"
+        bucket = keys.failures_pk(month)
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "pk = :bucket",
@@ -330,9 +331,9 @@ class NotifyStore:
             "ScanIndexForward": False,
             "Limit": limit,
         }
-        start = decode_cursor(cursor, expected_keys=_TABLE_PAGE_KEYS)
+        start = decode_cursor(cursor, expected_keys=set(keys.TABLE_PAGE))
         if start:
-            _same_partition(start, "pk", bucket)
+            _same_partition(start, bucket, index=False)
             kwargs["ExclusiveStartKey"] = to_item(start)
         response = self._client.query(**kwargs)
         records = FailureRecord.readable(from_item(raw) for raw in response.get("Items", []))
@@ -342,7 +343,7 @@ class NotifyStore:
     # --- sessions: reminders and notices -------------------------------------------------------
 
     def get_session_notices(self, session_id: str) -> SessionNotices | None:
-        data = get_item(self._client, self.table, SessionNotices.key(session_id))
+        data = get_item(self._client, self.table, keys.session_notices_key(session_id))
         return SessionNotices.from_attributes(data) if data else None
 
     def apply_session_plan(self, plan: SessionPlan) -> Applied:
@@ -370,7 +371,7 @@ class NotifyStore:
         for upcoming in plan.upcoming:
             items.append({"Put": {"TableName": self.table, "Item": to_item(upcoming.to_attributes())}})
         for person_id in plan.leave:
-            key = UpcomingSession.key(person_id, marker.session_id)
+            key = keys.upcoming_key(person_id, marker.session_id)
             items.append({"Delete": {"TableName": self.table, "Key": to_item(key)}})
         for retired in self.get_messages(plan.retire).values():
             if retired.status is MessageStatus.PENDING:
@@ -378,7 +379,7 @@ class NotifyStore:
                     {
                         "Delete": {
                             "TableName": self.table,
-                            "Key": to_item(MessageRecord.key(retired.message_id)),
+                            "Key": to_item(keys.message_key(retired.message_id)),
                             "ConditionExpression": "#s = :pending",
                             "ExpressionAttributeNames": {"#s": "status"},
                             "ExpressionAttributeValues": to_item({":pending": _PENDING}),
@@ -441,21 +442,21 @@ class NotifyStore:
         return True
 
     def get_message(self, message_id: str) -> MessageRecord | None:
-        data = get_item(self._client, self.table, MessageRecord.key(message_id))
+        data = get_item(self._client, self.table, keys.message_key(message_id))
         return MessageRecord.from_attributes(data) if data else None
 
     def get_messages(self, message_ids: Iterable[str]) -> dict[str, MessageRecord]:
-        keys = [MessageRecord.key(m) for m in dict.fromkeys(message_ids)]
-        return {record.message_id: record for record in MessageRecord.readable(self._batch_get(keys))}
+        wanted = [keys.message_key(m) for m in dict.fromkeys(message_ids)]
+        return {record.message_id: record for record in MessageRecord.readable(self._batch_get(wanted))}
 
     def due_messages(self, bucket_day: datetime, now: datetime, *, limit: int) -> list[tuple[str, str]]:
         """(message id, due-index sort key) of one day's pending messages due by `now`, oldest first."""
-        return self._index_range(MessageRecord.due_bucket(bucket_day), iso(now) + "#~", limit)
+        return self._index_range(keys.due_bucket(bucket_day), keys.up_to(now), limit)
 
     def stale_claims(self, bucket_day: datetime, before: datetime, *, limit: int) -> list[tuple[str, str]]:
         """(message id, lease sort key) of messages claimed before `before` that the sender
         never picked up (a sweep died between claiming and queueing them, or SQS lost them)."""
-        return self._index_range(MessageRecord.lease_bucket(bucket_day), iso(before) + "#~", limit)
+        return self._index_range(keys.lease_bucket(bucket_day), keys.up_to(before), limit)
 
     def _index_range(self, bucket: str, upto: str, limit: int) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []
@@ -474,7 +475,7 @@ class NotifyStore:
             response = self._client.query(**kwargs)
             for raw in response.get("Items", []):
                 item = from_item(raw)
-                found.append((str(item["message_id"]), str(item["gsi1sk"])))
+                found.append((str(item["message_id"]), keys.index_sort_key(item)))
             start = response.get("LastEvaluatedKey")
             if not start:
                 break
@@ -492,8 +493,8 @@ class NotifyStore:
                 ":queued": _QUEUED,
                 ":pending": _PENDING,
                 ":now": iso(now),
-                ":lease": MessageRecord.lease_bucket(now),
-                ":lease_sk": f"{iso(now)}#{message_id}",
+                ":lease": keys.lease_bucket(now),
+                ":lease_sk": keys.lease_sort_key(now, message_id),
                 ":one": 1,
             },
         )
@@ -506,8 +507,8 @@ class NotifyStore:
             ":old": claimed_sort_key,
             ":max": MAX_LEASES,
             ":now": iso(now),
-            ":lease": MessageRecord.lease_bucket(now),
-            ":lease_sk": f"{iso(now)}#{message_id}",
+            ":lease": keys.lease_bucket(now),
+            ":lease_sk": keys.lease_sort_key(now, message_id),
             ":one": 1,
         }
         stale = "#s = :queued AND gsi1sk = :old AND attribute_not_exists(received_at)"
@@ -535,7 +536,6 @@ class NotifyStore:
 
     def release_claim(self, message_id: str, now: datetime, due_sort_key: str) -> bool:
         """Give a claim back (SQS refused the message): pending again in the due index."""
-        due = due_sort_key.split("#", 1)[0]
         return self._update(
             message_id,
             "SET #s = :pending, gsi1pk = :bucket, gsi1sk = :due_sk REMOVE claimed_at",
@@ -544,7 +544,7 @@ class NotifyStore:
                 ":queued": _QUEUED,
                 ":pending": _PENDING,
                 ":now": iso(now),
-                ":bucket": "DUE#" + due[:10],
+                ":bucket": keys.due_bucket_of(due_sort_key),
                 ":due_sk": due_sort_key,
             },
         )
@@ -595,8 +595,8 @@ class NotifyStore:
                 ":queued": _QUEUED,
                 ":pending": _PENDING,
                 ":due": iso(until),
-                ":bucket": MessageRecord.due_bucket(until),
-                ":due_sk": MessageRecord.due_sort_key(until, message_id),
+                ":bucket": keys.due_bucket(until),
+                ":due_sk": keys.due_sort_key(until, message_id),
                 ":reason": reason,
                 ":empty": [],
                 ":entry": [_attempt(now, "deferred", reason)],
@@ -666,7 +666,7 @@ class NotifyStore:
         update = {
             "Update": {
                 "TableName": self.table,
-                "Key": to_item(MessageRecord.key(message.message_id)),
+                "Key": to_item(keys.message_key(message.message_id)),
                 "UpdateExpression": "SET #s = :failed, status_reason = :reason, attempt_log = list_append("
                 f"if_not_exists(attempt_log, :empty), :entry), {_INTO_HISTORY}",
                 "ConditionExpression": condition,
@@ -710,7 +710,7 @@ class NotifyStore:
             {
                 "Update": {
                     "TableName": self.table,
-                    "Key": to_item(_cap_key(person_id, counter)),
+                    "Key": to_item(keys.sms_cap_key(person_id, counter.sort_key)),
                     "UpdateExpression": "ADD ids :ids SET entity = :entity, expires_at = :expires",
                     "ConditionExpression": (
                         "attribute_not_exists(ids) OR contains(ids, :id) OR size(ids) < :limit"
@@ -743,19 +743,19 @@ class NotifyStore:
         for counter in counters:
             self._client.update_item(
                 TableName=self.table,
-                Key=to_item(_cap_key(person_id, counter)),
+                Key=to_item(keys.sms_cap_key(person_id, counter.sort_key)),
                 UpdateExpression="DELETE ids :ids",
                 ExpressionAttributeValues={":ids": {"SS": [message_id]}},
             )
 
     def sms_cap_count(self, person_id: str, counter: CapCounter) -> int:
-        data = get_item(self._client, self.table, _cap_key(person_id, counter))
+        data = get_item(self._client, self.table, keys.sms_cap_key(person_id, counter.sort_key))
         return len(data.get("ids", [])) if data else 0
 
     # --- group series and their reminders --------------------------------------------------------
 
     def get_group_series(self, person_id: str, group_id: str) -> GroupSeries | None:
-        data = get_item(self._client, self.table, GroupSeries.key(person_id, group_id))
+        data = get_item(self._client, self.table, keys.group_series_key(person_id, group_id))
         return GroupSeries.from_attributes(data) if data else None
 
     def apply_series_change(self, change: SeriesChange) -> SeriesApplied:
@@ -837,7 +837,7 @@ class NotifyStore:
         check = {
             "ConditionCheck": {
                 "TableName": self.table,
-                "Key": to_item(GroupSeries.key(participant.person_id, participant.group_id)),
+                "Key": to_item(keys.group_series_key(participant.person_id, participant.group_id)),
                 "ConditionExpression": "revision = :revision AND #s = :enrolled",
                 "ExpressionAttributeNames": {"#s": "status"},
                 "ExpressionAttributeValues": to_item(
@@ -872,7 +872,7 @@ class NotifyStore:
         return {
             "Delete": {
                 "TableName": self.table,
-                "Key": to_item(MessageRecord.key(message_id)),
+                "Key": to_item(keys.message_key(message_id)),
                 "ConditionExpression": "#s = :pending",
                 "ExpressionAttributeNames": {"#s": "status"},
                 "ExpressionAttributeValues": to_item({":pending": _PENDING}),
@@ -896,7 +896,7 @@ class NotifyStore:
                 "TableName": self.table,
                 "IndexName": GSI1,
                 "KeyConditionExpression": "gsi1pk = :bucket",
-                "ExpressionAttributeValues": to_item({":bucket": GroupSeries.BUCKET}),
+                "ExpressionAttributeValues": to_item({":bucket": keys.GROUP_SERIES_BUCKET}),
             }
             if start:
                 kwargs["ExclusiveStartKey"] = start
@@ -910,15 +910,17 @@ class NotifyStore:
         """The person's series items (one Query of their partition)."""
         items = self._query_all(
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues=to_item({":pk": f"PERSON#{person_id}", ":prefix": "GSERIES#"}),
+            ExpressionAttributeValues=to_item(
+                {":pk": keys.person_pk(person_id), ":prefix": keys.GROUP_SERIES_PREFIX}
+            ),
         )
         return GroupSeries.readable(items)
 
     def existing_messages(self, message_ids: Iterable[str]) -> set[str]:
         """Which of these messages exist (BatchGetItem, ids only)."""
-        keys = [MessageRecord.key(m) for m in dict.fromkeys(message_ids)]
+        wanted = [keys.message_key(m) for m in dict.fromkeys(message_ids)]
         found: set[str] = set()
-        for chunk in chunks(keys, BATCH_GET):
+        for chunk in chunks(wanted, BATCH_GET):
             request: dict[str, Any] = {
                 self.table: {
                     "Keys": [to_item(key) for key in chunk],
@@ -953,7 +955,7 @@ class NotifyStore:
             update = {
                 "Update": {
                     "TableName": self.table,
-                    "Key": to_item(GroupSeries.key(series.person_id, series.group_id)),
+                    "Key": to_item(keys.group_series_key(series.person_id, series.group_id)),
                     "UpdateExpression": "SET reminders = :reminders, revision = :next",
                     "ConditionExpression": "revision = :revision AND #s = :enrolled",
                     "ExpressionAttributeNames": {"#s": "status"},
@@ -995,7 +997,7 @@ class NotifyStore:
         items = self._query_all(
             IndexName=GSI1,
             KeyConditionExpression="gsi1pk = :bucket",
-            ExpressionAttributeValues=to_item({":bucket": PreferencesRecord.zone_bucket(zone)}),
+            ExpressionAttributeValues=to_item({":bucket": keys.zone_bucket(zone)}),
             ProjectionExpression="person_id",
         )
         return [str(item["person_id"]) for item in items]
@@ -1006,7 +1008,7 @@ class NotifyStore:
             IndexName=GSI1,
             KeyConditionExpression="gsi1pk = :bucket AND gsi1sk BETWEEN :from AND :to",
             ExpressionAttributeValues=to_item(
-                {":bucket": UpcomingSession.bucket(person_id), ":from": iso(start), ":to": iso(end)}
+                {":bucket": keys.next_bucket(person_id), ":from": keys.since(start), ":to": keys.since(end)}
             ),
         )
         return [u for u in UpcomingSession.readable(items) if start <= u.start < end]
@@ -1014,7 +1016,7 @@ class NotifyStore:
     # --- hourly jobs ---------------------------------------------------------------------------
 
     def job_done(self, job: str, hour: str) -> bool:
-        return get_item(self._client, self.table, JobRun.key(job, hour)) is not None
+        return get_item(self._client, self.table, keys.job_run_key(job, hour)) is not None
 
     def mark_job_done(self, run: JobRun) -> None:
         self._client.put_item(TableName=self.table, Item=to_item(run.to_attributes()))
@@ -1022,7 +1024,7 @@ class NotifyStore:
     # --- dead-letter incidents -----------------------------------------------------------------
 
     def get_dlq_incident(self, queue: str) -> DlqIncident | None:
-        data = get_item(self._client, self.table, DlqIncident.key(queue))
+        data = get_item(self._client, self.table, keys.dlq_incident_key(queue))
         return DlqIncident.from_attributes(data) if data else None
 
     def open_dlq_incident(self, incident: DlqIncident, alerts: Sequence[MessageRecord]) -> bool:
@@ -1035,7 +1037,7 @@ class NotifyStore:
         try:
             self._client.delete_item(
                 TableName=self.table,
-                Key=to_item(DlqIncident.key(incident.queue)),
+                Key=to_item(keys.dlq_incident_key(incident.queue)),
                 ConditionExpression="incident_id = :incident",
                 ExpressionAttributeValues=to_item({":incident": incident.incident_id}),
             )
@@ -1060,9 +1062,9 @@ class NotifyStore:
 
     # --- helpers -------------------------------------------------------------------------------
 
-    def _batch_get(self, keys: list[dict[str, str]]) -> list[dict[str, Any]]:
+    def _batch_get(self, wanted: list[dict[str, str]]) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
-        for chunk in chunks(keys, BATCH_GET):
+        for chunk in chunks(wanted, BATCH_GET):
             request: dict[str, Any] = {
                 self.table: {"Keys": [to_item(key) for key in chunk], "ConsistentRead": True}
             }
@@ -1076,7 +1078,7 @@ class NotifyStore:
         try:
             self._client.update_item(
                 TableName=self.table,
-                Key=to_item(MessageRecord.key(message_id)),
+                Key=to_item(keys.message_key(message_id)),
                 UpdateExpression=update,
                 ConditionExpression=condition,
                 ExpressionAttributeNames={"#s": "status"},
@@ -1096,8 +1098,8 @@ _INTO_HISTORY = "finished_at = :finished, gsi1pk = :hist, gsi1sk = :hist_sk"
 def _history_values(message: MessageRecord, now: datetime) -> dict[str, Any]:
     return {
         ":finished": iso(now),
-        ":hist": MessageRecord.history_bucket(message.person_id),
-        ":hist_sk": MessageRecord.history_sort_key(now, message.message_id),
+        ":hist": keys.history_bucket(message.person_id),
+        ":hist_sk": keys.history_sort_key(now, message.message_id),
     }
 
 
@@ -1109,15 +1111,11 @@ def _starts(messages: Sequence[MessageRecord]) -> dict[str, str]:
     }
 
 
-def _cap_key(person_id: str, counter: CapCounter) -> dict[str, str]:
-    return {"pk": f"PERSON#{person_id}", "sk": counter.sort_key}
-
-
 def _attempt(at: datetime, outcome: str, reason: str | None) -> dict[str, Any]:
     return Attempt(at=at, outcome=outcome, reason=reason).model_dump(mode="json") | {"at": iso(at)}
 
 
-def _same_partition(start: dict[str, Any], attribute: str, bucket: str) -> None:
+def _same_partition(start: dict[str, Any], bucket: str, *, index: bool) -> None:
     """A cursor is only good for the list it came from (never another person's)."""
-    if start.get(attribute) != bucket:
+    if not keys.in_partition(start, bucket, index=index):
         raise BadRequest("the cursor is not valid", errors=[FieldError("query.cursor", "not a cursor")])
