@@ -1,6 +1,6 @@
 """Every key of the notify table: the one module that spells them (partition and sort keys,
 gsi1's, `begins_with` prefixes, and reading a key back). Nothing else in `functions/notify/`
-formats a key; the stores and records pass these. Pure: no boto3.
+formats a key; the stores and records pass these. Functions of their arguments alone (no I/O).
 
 The table has `pk`/`sk` and one index, `gsi1` (`gsi1pk`/`gsi1sk`). Items (pk / sk, and the
 gsi1 bucket / sort key where an item has them):

@@ -3,13 +3,17 @@ writes they all use (paged queries, batched gets, all-or-nothing puts)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
 from functions.common.dynamo import cancellation_reasons, error_code, from_item, to_item
 from functions.notify.logic.outbox import chunks
+
+if TYPE_CHECKING:  # the stubs are a dev dependency: the Lambda bundle does not ship them
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 BATCH_GET = 100
 
@@ -17,7 +21,7 @@ BATCH_GET = 100
 class StoreBase:
     """The notify table and its client; the part stores (`functions.notify.store`) extend it."""
 
-    def __init__(self, table_name: str, client: Any) -> None:
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
         self.table = table_name
         self._client = client
 
@@ -46,26 +50,40 @@ class StoreBase:
                 request = response.get("UnprocessedKeys") or {}
         return found
 
-    def _put_all_new(self, items: Sequence[dict[str, Any]]) -> bool:
-        """Put `items` in one transaction, each only if it does not exist yet; False (and
-        nothing written) when any of them does."""
+    def _put_new(self, attributes: dict[str, Any]) -> TransactWriteItemTypeDef:
+        """A transaction's put of an item that must not exist yet."""
+        return {
+            "Put": {
+                "TableName": self.table,
+                "Item": to_item(attributes),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+
+    def _transact_unless_stale(
+        self, items: Sequence[TransactWriteItemTypeDef], *, first_only: bool = False
+    ) -> bool:
+        """Write `items` in one transaction; False (and nothing written) when a condition of
+        theirs failed (with `first_only`, the first item's: another's failing raises)."""
         try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self.table,
-                            "Item": to_item(item),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    }
-                    for item in items
-                ]
-            )
+            self._client.transact_write_items(TransactItems=items)
         except ClientError as exc:
-            if error_code(exc) == "TransactionCanceledException" and "ConditionalCheckFailed" in (
-                cancellation_reasons(exc)
-            ):
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            reasons = cancellation_reasons(exc)
+            if "ConditionalCheckFailed" in (reasons[:1] if first_only else reasons):
                 return False
             raise
         return True
+
+    def _put_all_new(self, items: Sequence[dict[str, Any]]) -> bool:
+        """Put `items` in one transaction, each only if it does not exist yet; False (and
+        nothing written) when any of them does."""
+        return self._transact_unless_stale([self._put_new(item) for item in items])
+
+
+def transact_element(element: Mapping[str, Any]) -> TransactWriteItemTypeDef:
+    """A `TransactWriteItems` element built outside notify (the audit writer's `transact_put`),
+    as the typed client takes it: `functions.common` builds it as a plain dict, without the
+    boto3 stubs, so it is taken on trust here."""
+    return cast("TransactWriteItemTypeDef", element)

@@ -4,6 +4,7 @@ the ids of the reminders it admitted (`logic/caps.py` has the rules)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
@@ -13,12 +14,15 @@ from functions.notify.logic.caps import CapCounter, CapName
 from functions.notify.store.base import StoreBase
 from functions.notify.vocabulary import ENTITY_SMS_CAP
 
+if TYPE_CHECKING:  # the stubs are a dev dependency: the Lambda bundle does not ship them
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
 
 class SmsCapStore(StoreBase):
     def reserve_sms(self, person_id: str, message_id: str, counters: Sequence[CapCounter]) -> CapName | None:
         """Count one SMS reminder against every limit at once, or against none: the name of
         the limit it would exceed, else None. Counting the same reminder again is free."""
-        items = [
+        items: list[TransactWriteItemTypeDef] = [
             {
                 "Update": {
                     "TableName": self.table,

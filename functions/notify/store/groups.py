@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from functions.common.dynamo import cancellation_reasons, error_code, from_item, get_item, to_item
+from functions.common.dynamo import error_code, from_item, get_item, to_item
 from functions.common.models import iso
 from functions.common.tables import GSI1
 from functions.notify import keys
@@ -25,6 +25,9 @@ from functions.notify.logic.reminders import MAX_WRITES
 from functions.notify.models import GroupSeries, MessageRecord
 from functions.notify.store.messages import OutboxStore
 from functions.notify.vocabulary import MessageStatus, SeriesRole, SeriesStatus
+
+if TYPE_CHECKING:  # the stubs are a dev dependency: the Lambda bundle does not ship them
+    from mypy_boto3_dynamodb.type_defs import PutTypeDef, TransactWriteItemTypeDef
 
 MAX_SERIES_TRIES = 5
 """Reads and plans of one enrolment record before the stream retries it: participants of one
@@ -83,7 +86,10 @@ class GroupSeriesStore(OutboxStore):
             puts = [self._series_put(record, current), *(self._series_put(a, b) for b, a in moves)]
             room = MAX_WRITES - len(puts)
             in_transaction, after_commit = retire[:room], retire[room:]
-            items = [*puts, *(self._delete_pending(ident) for ident in in_transaction)]
+            items: list[TransactWriteItemTypeDef] = [
+                *puts,
+                *(self._delete_pending(ident) for ident in in_transaction),
+            ]
             try:
                 self._client.transact_write_items(TransactItems=items)
             except ClientError as exc:
@@ -127,7 +133,7 @@ class GroupSeriesStore(OutboxStore):
         if after is None:
             held = before is not None and before.active and participant.person_id in before.participants
             return before if held else None
-        check = {
+        check: TransactWriteItemTypeDef = {
             "ConditionCheck": {
                 "TableName": self.table,
                 "Key": to_item(keys.group_series_key(participant.person_id, participant.group_id)),
@@ -146,9 +152,9 @@ class GroupSeriesStore(OutboxStore):
             raise
         return after
 
-    def _series_put(self, record: GroupSeries, current: GroupSeries | None) -> dict[str, Any]:
+    def _series_put(self, record: GroupSeries, current: GroupSeries | None) -> TransactWriteItemTypeDef:
         """A series item written over the revision read (or only if there was none)."""
-        put: dict[str, Any] = {"TableName": self.table, "Item": to_item(record.to_attributes())}
+        put: PutTypeDef = {"TableName": self.table, "Item": to_item(record.to_attributes())}
         if current is None:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
         else:
@@ -199,7 +205,7 @@ class GroupSeriesStore(OutboxStore):
             planned = (
                 reminders if last else {**series.reminders, **_starts(messages[: (index + 1) * chunk_size])}
             )
-            update = {
+            update: TransactWriteItemTypeDef = {
                 "Update": {
                     "TableName": self.table,
                     "Key": to_item(keys.group_series_key(series.person_id, series.group_id)),
@@ -216,24 +222,9 @@ class GroupSeriesStore(OutboxStore):
                     ),
                 }
             }
-            puts = [
-                {
-                    "Put": {
-                        "TableName": self.table,
-                        "Item": to_item(message.to_attributes()),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                }
-                for message in batch
-            ]
-            try:
-                self._client.transact_write_items(TransactItems=[update, *puts])
-            except ClientError as exc:
-                if error_code(exc) == "TransactionCanceledException" and "ConditionalCheckFailed" in (
-                    cancellation_reasons(exc)
-                ):
-                    return False
-                raise
+            puts = [self._put_new(message.to_attributes()) for message in batch]
+            if not self._transact_unless_stale([update, *puts]):
+                return False
             revision += 1
         return True
 

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from functions.common.dynamo import cancellation_reasons, error_code, from_item, get_item, to_item
+from functions.common.dynamo import error_code, from_item, get_item, to_item
 from functions.common.models import iso
 from functions.notify import keys
 from functions.notify.logic.outbox import chunks
 from functions.notify.models import Attempt, FailureRecord, MessageRecord
 from functions.notify.store.base import BATCH_GET, StoreBase
 from functions.notify.vocabulary import MessageStatus
+
+if TYPE_CHECKING:  # the stubs are a dev dependency: the Lambda bundle does not ship them
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 PENDING = MessageStatus.PENDING.value
 QUEUED = MessageStatus.QUEUED.value
@@ -71,7 +74,7 @@ class OutboxStore(StoreBase):
             m.message_id for m in self.get_messages(reminders).values() if m.status is MessageStatus.PENDING
         ]
 
-    def _delete_pending(self, message_id: str) -> dict[str, Any]:
+    def _delete_pending(self, message_id: str) -> TransactWriteItemTypeDef:
         return {
             "Delete": {
                 "TableName": self.table,
@@ -127,7 +130,7 @@ class OutboxStore(StoreBase):
             failed_at=now,
             attempts=attempts,
         )
-        update = {
+        update: TransactWriteItemTypeDef = {
             "Update": {
                 "TableName": self.table,
                 "Key": to_item(keys.message_key(message.message_id)),
@@ -148,22 +151,7 @@ class OutboxStore(StoreBase):
                 ),
             }
         }
-        put = {
-            "Put": {
-                "TableName": self.table,
-                "Item": to_item(failure.to_attributes()),
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        }
-        try:
-            self._client.transact_write_items(TransactItems=[update, put])
-        except ClientError as exc:
-            if error_code(exc) == "TransactionCanceledException" and "ConditionalCheckFailed" in (
-                cancellation_reasons(exc)
-            ):
-                return False
-            raise
-        return True
+        return self._transact_unless_stale([update, self._put_new(failure.to_attributes())])
 
 
 INTO_HISTORY = "finished_at = :finished, gsi1pk = :hist, gsi1sk = :hist_sk"

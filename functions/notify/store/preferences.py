@@ -5,18 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from functions.common.dynamo import cancellation_reasons, error_code, get_item, to_item
+from functions.common.dynamo import error_code, get_item, to_item
 from functions.common.errors import FieldError, PreconditionFailed
 from functions.common.models import iso
 from functions.common.tables import GSI1
 from functions.notify import keys
 from functions.notify.models import PhoneNumbers, PreferencesRecord, SmsConsent
-from functions.notify.store.base import StoreBase
+from functions.notify.store.base import StoreBase, transact_element
 from functions.notify.vocabulary import ENTITY_PHONE
+
+if TYPE_CHECKING:  # the stubs are a dev dependency: the Lambda bundle does not ship them
+    from mypy_boto3_dynamodb.type_defs import PutTypeDef, TransactWriteItemTypeDef
 
 
 class PreferencesStore(StoreBase):
@@ -40,22 +43,19 @@ class PreferencesStore(StoreBase):
     ) -> None:
         """Optimistic write (version 0 means: none saved yet), with its audit entries when a
         person's request made it, and the mobile-number lookup moved along with the number."""
-        condition: dict[str, Any]
+        put: PutTypeDef = {"TableName": self.table, "Item": to_item(record.to_attributes())}
         if expected_version == 0:
-            condition = {"ConditionExpression": "attribute_not_exists(pk)"}
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
         else:
-            condition = {
-                "ConditionExpression": "#v = :expected",
-                "ExpressionAttributeNames": {"#v": "version"},
-                "ExpressionAttributeValues": to_item({":expected": expected_version}),
-            }
-        put = {"Put": {"TableName": self.table, "Item": to_item(record.to_attributes()), **condition}}
-        items: list[dict[str, Any]] = [put]
+            put["ConditionExpression"] = "#v = :expected"
+            put["ExpressionAttributeNames"] = {"#v": "version"}
+            put["ExpressionAttributeValues"] = to_item({":expected": expected_version})
+        items: list[TransactWriteItemTypeDef] = [{"Put": put}]
         if record.phone:
             items.append(self._phone_update(record.phone, record.person_id, "ADD"))
         if previous_phone and previous_phone != record.phone:
             items.append(self._phone_update(previous_phone, record.person_id, "DELETE"))
-        items += audit_puts
+        items += [transact_element(entry) for entry in audit_puts]
         try:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as exc:
@@ -66,7 +66,7 @@ class PreferencesStore(StoreBase):
                 ) from exc
             raise
 
-    def _phone_update(self, phone: str, person_id: str, action: str) -> dict[str, Any]:
+    def _phone_update(self, phone: str, person_id: str, action: str) -> TransactWriteItemTypeDef:
         return {
             "Update": {
                 "TableName": self.table,
@@ -124,7 +124,7 @@ class PreferencesStore(StoreBase):
         values: dict[str, Any],
         audit_put: dict[str, Any],
     ) -> bool:
-        item = {
+        item: TransactWriteItemTypeDef = {
             "Update": {
                 "TableName": self.table,
                 "Key": to_item(keys.preferences_key(person_id)),
@@ -133,15 +133,7 @@ class PreferencesStore(StoreBase):
                 "ExpressionAttributeValues": to_item(values),
             }
         }
-        try:
-            self._client.transact_write_items(TransactItems=[item, audit_put])
-        except ClientError as exc:
-            if error_code(exc) == "TransactionCanceledException" and cancellation_reasons(exc)[:1] == [
-                "ConditionalCheckFailed"
-            ]:
-                return False
-            raise
-        return True
+        return self._transact_unless_stale([item, transact_element(audit_put)], first_only=True)
 
     def people_in_zone(self, zone: str) -> list[str]:
         """Everyone whose saved preferences name this zone (gsi1 `ZONE#<zone>`, paged)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -16,7 +16,11 @@ from functions.common.tables import GSI1
 from functions.notify import keys
 from functions.notify.logic.reminders import MAX_WRITES, SessionPlan
 from functions.notify.models import SessionNotices, UpcomingSession
+from functions.notify.store.base import transact_element
 from functions.notify.store.messages import OutboxStore
+
+if TYPE_CHECKING:  # the stubs are a dev dependency: the Lambda bundle does not ship them
+    from mypy_boto3_dynamodb.type_defs import PutTypeDef, TransactWriteItemTypeDef
 
 
 class Applied(StrEnum):
@@ -36,24 +40,15 @@ class SessionStore(OutboxStore):
         """Write a plan in one transaction, conditioned on the marker it was made against:
         new messages (each only once), the retired reminders deleted while still pending."""
         marker = plan.marker
-        put_marker: dict[str, Any] = {"TableName": self.table, "Item": to_item(marker.to_attributes())}
+        put_marker: PutTypeDef = {"TableName": self.table, "Item": to_item(marker.to_attributes())}
         if plan.expected_version is None:
             put_marker["ConditionExpression"] = "attribute_not_exists(pk)"
         else:
             put_marker["ConditionExpression"] = "#v = :expected"
             put_marker["ExpressionAttributeNames"] = {"#v": "version"}
             put_marker["ExpressionAttributeValues"] = to_item({":expected": plan.expected_version})
-        items: list[dict[str, Any]] = [{"Put": put_marker}]
-        for message in plan.messages:
-            items.append(
-                {
-                    "Put": {
-                        "TableName": self.table,
-                        "Item": to_item(message.to_attributes()),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                }
-            )
+        items: list[TransactWriteItemTypeDef] = [{"Put": put_marker}]
+        items += [self._put_new(message.to_attributes()) for message in plan.messages]
         for upcoming in plan.upcoming:
             items.append({"Put": {"TableName": self.table, "Item": to_item(upcoming.to_attributes())}})
         for person_id in plan.leave:
@@ -98,7 +93,7 @@ class SessionStore(OutboxStore):
     ) -> bool:
         """Record that the person confirmed the session at its current times; False when it
         moved or went meanwhile."""
-        item = {
+        item: TransactWriteItemTypeDef = {
             "Update": {
                 "TableName": self.table,
                 "Key": to_item(keys.upcoming_key(upcoming.person_id, upcoming.session_id)),
@@ -113,15 +108,7 @@ class SessionStore(OutboxStore):
                 ),
             }
         }
-        try:
-            self._client.transact_write_items(TransactItems=[item, audit_put])
-        except ClientError as exc:
-            if error_code(exc) == "TransactionCanceledException" and cancellation_reasons(exc)[:1] == [
-                "ConditionalCheckFailed"
-            ]:
-                return False
-            raise
-        return True
+        return self._transact_unless_stale([item, transact_element(audit_put)], first_only=True)
 
     def upcoming_between(self, person_id: str, start: datetime, end: datetime) -> list[UpcomingSession]:
         """The person's booked sessions beginning within [start, end) (one Query of gsi1)."""
