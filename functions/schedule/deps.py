@@ -18,6 +18,7 @@ from functions.common.config import ApiSettings, load_settings
 from functions.common.idempotency import bound_to
 from functions.common.models import ISO_WEEK_PATTERN, TimeZone
 from functions.common.part2 import Part2Policy, Part2Settings, listed
+from functions.common.route_rules import declared
 from functions.schedule.accounts import Accounts
 from functions.schedule.logic.booking import Policy
 from functions.schedule.rooms import VideoRooms, rooms_from_env
@@ -104,3 +105,5 @@ WeekQuery = Annotated[
 
 idempotently = bound_to(lambda: settings().idempotency_table)
 """`run_idempotent` with this function's idempotency table and client filled in."""
+rules = declared(idempotently)
+"""Each schedule route's declared audit, roles, If-Match and idempotency (`functions.common.route_rules`)."""

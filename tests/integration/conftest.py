@@ -174,11 +174,15 @@ class ScheduleChanges:
             for result in deliver(self._env, subscriber, handed=self.handed[subscriber]):
                 assert result == {"batchItemFailures": []}, (subscriber, result)
 
-    def redeliver(self, subscriber: str) -> None:
-        """Every batch `subscriber` was handed so far, handed again (as a queue may after the
-        topic's deduplication window, or when a delete is lost)."""
+    def mark(self, subscriber: str) -> int:
+        """Where `subscriber`'s batches stand now (for `redeliver(since=...)`)."""
+        return len(self.handed[subscriber])
+
+    def redeliver(self, subscriber: str, *, since: int = 0) -> None:
+        """Every batch `subscriber` was handed (since `mark`), handed again (as a queue may after
+        the topic's deduplication window, or when a delete is lost)."""
         handler = subscriber_handler(subscriber)
-        for batch in list(self.handed[subscriber]):
+        for batch in list(self.handed[subscriber][since:]):
             assert handler(batch, context(subscriber)) == {"batchItemFailures": []}
 
 

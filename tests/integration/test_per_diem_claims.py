@@ -116,14 +116,7 @@ def test_a_day_of_program_sessions_is_one_per_diem_claim_and_one_authorized_day(
     # When the other two are attended too
     record(sessions[1], "attended", '"1"')
     record(sessions[2], "attended", '"1"')
-    delivered: list[list[dict[str, Any]]] = []
-    deliver = stream.deliver
-
-    def recording(records: list[dict[str, Any]]) -> None:
-        delivered.append(records)
-        deliver(records)
-
-    stream.deliver = recording
+    mark = stream.mark("CoverageEvents")
     stream.step()
     # Then the day is one S9480 claim, priced through the deductible, covering all three
     [claim] = claims(per_diem).values()
@@ -134,10 +127,10 @@ def test_a_day_of_program_sessions_is_one_per_diem_claim_and_one_authorized_day(
     # And the authorization counts one consumed day, nothing projected
     assert (standing()["consumed"], standing()["projected"]) == (1, 0)
 
-    # When the stream redelivers those records twice
+    # When coverage is handed those events twice more
     before = claims(per_diem)
-    for batch in delivered * 2:
-        deliver(batch)
+    for _ in range(2):
+        stream.redeliver("CoverageEvents", since=mark)
     # Then nothing moves: the one claim, the same figures
     after = claims(per_diem)
     assert list(after) == [day]
@@ -199,14 +192,7 @@ def test_a_redelivered_day_after_a_fresh_271_is_not_counted_again(
     clock["now"] = datetime.fromisoformat(at(tuesday, 15))
     for session_id in sessions:
         record(session_id, "attended", '"1"')
-    delivered: list[list[dict[str, Any]]] = []
-    deliver = stream.deliver
-
-    def recording(records: list[dict[str, Any]]) -> None:
-        delivered.append(records)
-        deliver(records)
-
-    stream.deliver = recording
+    mark = stream.mark("CoverageEvents")
     stream.step()
     [before] = claims(per_diem).values()
     # And a fresh 271 that already counts the day ($500 met before it, $950 now)
@@ -214,9 +200,8 @@ def test_a_redelivered_day_after_a_fresh_271_is_not_counted_again(
     fresh = lone_star_271("per_demoalex", "pln_demorivera01", deductible_met=95000, copay=None)
     put_271(per_diem, fresh.model_copy(update={"checked_at": controlled_now()}))
     time.sleep(1.1)
-    # When the stream redelivers the day's attendance
-    for batch in delivered:
-        deliver(batch)
+    # When coverage is handed the day's attendance again
+    stream.redeliver("CoverageEvents", since=mark)
     # Then the day's claim stands as it was (not priced again, not re-stamped)
     assert list(claims(per_diem).values()) == [before]
     # And the next per-diem day starts from the 271's $550 left, not $100

@@ -328,6 +328,6 @@ def test_an_unexpected_failure_logs_where_but_never_what(moto_env):
     logged = stream.getvalue()
     assert "unhandled error" in logged
     assert "ValidationError" in logged
-    assert "store.py" in logged  # the frames name where it failed
+    assert "in get_person" in logged  # the frames name where it failed (the store's read)
     assert "Secretname" not in logged
     assert "Secretname" not in reply.text

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.request import Request
 from functions.common.api import AUTHENTICATED
 from functions.common.errors import NotFound
 from functions.common.models import utc_now
-from functions.schedule.deps import Audit, Caller, Part2, Store
+from functions.schedule.deps import Audit, Caller, Part2, Store, rules
 from functions.schedule.logic import calendar
 from functions.schedule.logic.sensitivity import REDISCLOSURE_HEADER, REDISCLOSURE_NOTICE
 from functions.schedule.models import FeedOut
@@ -38,13 +38,13 @@ def _base_url(request: Request) -> str:
     security=AUTHENTICATED,
     responses={201: {"description": "The new link", "content": {"application/json": {"model": FeedOut}}}},
 )
+@rules("calendar_feed.create", "person/{caller.person_id}/calendar-feed", in_transaction=True)
 def create_feed(caller: Caller, store: Store, audit: Audit, request: Request) -> Response[FeedOut]:
     resource = f"person/{caller.person_id}/calendar-feed"
-    with audit.track(caller, "calendar_feed.create", resource, success_in_transaction=True):
-        token = calendar.new_token()
-        now = utc_now()
-        entry = audit.entry(caller, "calendar_feed.create", resource, "success")
-        store.set_feed(caller, calendar.token_hash(token), now, audit.transact_put(entry))
+    token = calendar.new_token()
+    now = utc_now()
+    entry = audit.entry(caller, "calendar_feed.create", resource, "success")
+    store.set_feed(caller, calendar.token_hash(token), now, audit.transact_put(entry))
     path = f"/calendar/{token}"
     out = FeedOut(url=_base_url(request) + path, path=path, created_at=now)
     return Response(status_code=201, content_type="application/json", body=out)
@@ -57,12 +57,12 @@ def create_feed(caller: Caller, store: Store, audit: Audit, request: Request) ->
     security=AUTHENTICATED,
     responses={204: {"description": "Revoked"}},
 )
+@rules("calendar_feed.revoke", "person/{caller.person_id}/calendar-feed", in_transaction=True)
 def revoke_feed(caller: Caller, store: Store, audit: Audit) -> Response[str]:
     resource = f"person/{caller.person_id}/calendar-feed"
-    with audit.track(caller, "calendar_feed.revoke", resource, success_in_transaction=True):
-        entry = audit.entry(caller, "calendar_feed.revoke", resource, "success")
-        if not store.revoke_feed(caller.person_id, audit.transact_put(entry)):
-            raise NotFound("no calendar feed to revoke")
+    entry = audit.entry(caller, "calendar_feed.revoke", resource, "success")
+    if not store.revoke_feed(caller.person_id, audit.transact_put(entry)):
+        raise NotFound("no calendar feed to revoke")
     return Response(status_code=204, content_type=None, body="")
 
 

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
@@ -20,7 +19,7 @@ from functions.common.errors import NotFound
 from functions.common.http import PROBLEM_JSON, Problem
 from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import utc_now
-from functions.schedule.deps import Audit, Caller, Store, idempotently
+from functions.schedule.deps import Audit, Caller, Store, rules
 from functions.schedule.logic import consents
 from functions.schedule.models import (
     PaperPart2ConsentIn,
@@ -121,41 +120,31 @@ def _revoke(
     security=AUTHENTICATED,
     responses=_CREATED,
 )
+@rules(
+    "part2_consent.create",
+    "person/{caller.person_id}/part2-consents",
+    in_transaction=True,
+    idempotent="schedule.give_consent",
+    allow={Role.PARTICIPANT},
+)
 def give_consent(
     body: Annotated[Part2ConsentIn, Body()],
     caller: Caller,
     store: Store,
     audit: Audit,
     idempotency_key: IdempotencyKey = None,
-) -> Response[dict[str, object]]:
-    def produce() -> Outcome:
-        return _add(
-            store,
-            audit,
-            caller,
-            caller.person_id,
-            body.recipient_ids,
-            lambda people, today: consents.signed_in_app(
-                body, principal=caller, people=people, now=utc_now(), today=today
-            ),
-            "/me/part2-consents",
-        )
-
-    with audit.track(
+) -> Outcome:
+    return _add(
+        store,
+        audit,
         caller,
-        "part2_consent.create",
-        f"person/{caller.person_id}/part2-consents",
-        success_in_transaction=True,
-    ):
-        caller.require(Role.PARTICIPANT)
-        return idempotently(
-            caller,
-            idempotency_key,
-            "schedule.give_consent",
-            body.model_dump(mode="json"),
-            produce,
-            router.lambda_context,
-        )
+        caller.person_id,
+        body.recipient_ids,
+        lambda people, today: consents.signed_in_app(
+            body, principal=caller, people=people, now=utc_now(), today=today
+        ),
+        "/me/part2-consents",
+    )
 
 
 @router.get(
@@ -164,10 +153,9 @@ def give_consent(
     tags=["consents"],
     security=AUTHENTICATED,
 )
+@rules("part2_consent.list", "person/{caller.person_id}/part2-consents", allow={Role.PARTICIPANT})
 def my_consents(caller: Caller, store: Store, audit: Audit) -> Part2ConsentList:
-    with audit.track(caller, "part2_consent.list", f"person/{caller.person_id}/part2-consents"):
-        caller.require(Role.PARTICIPANT)
-        return _list(store, _participant(store, caller.person_id))
+    return _list(store, _participant(store, caller.person_id))
 
 
 @router.post(
@@ -177,11 +165,14 @@ def my_consents(caller: Caller, store: Store, audit: Audit) -> Part2ConsentList:
     security=AUTHENTICATED,
     responses=_REVOKED,
 )
+@rules(
+    "part2_consent.revoke",
+    "person/{caller.person_id}/part2-consent/{consent_id}",
+    in_transaction=True,
+    allow={Role.PARTICIPANT},
+)
 def revoke_my_consent(consent_id: ConsentId, caller: Caller, store: Store, audit: Audit) -> Part2ConsentOut:
-    resource = f"person/{caller.person_id}/part2-consent/{consent_id}"
-    with audit.track(caller, "part2_consent.revoke", resource, success_in_transaction=True):
-        caller.require(Role.PARTICIPANT)
-        return _revoke(store, audit, caller, _participant(store, caller.person_id), consent_id)
+    return _revoke(store, audit, caller, _participant(store, caller.person_id), consent_id)
 
 
 # --- coordinators: consents given on paper ----------------------------------------------------
@@ -196,6 +187,13 @@ def revoke_my_consent(consent_id: ConsentId, caller: Caller, store: Store, audit
     security=AUTHENTICATED,
     responses=_CREATED,
 )
+@rules(
+    "part2_consent.create",
+    "person/{participant_id}/part2-consents",
+    in_transaction=True,
+    idempotent="schedule.record_paper_consent",
+    allow={Role.COORDINATOR},
+)
 def record_paper_consent(
     participant_id: ParticipantId,
     body: Annotated[PaperPart2ConsentIn, Body()],
@@ -203,37 +201,23 @@ def record_paper_consent(
     store: Store,
     audit: Audit,
     idempotency_key: IdempotencyKey = None,
-) -> Response[dict[str, object]]:
-    def produce() -> Outcome:
-        return _add(
-            store,
-            audit,
-            caller,
-            participant_id,
-            body.recipient_ids,
-            lambda people, today: consents.signed_on_paper(
-                body,
-                participant_id=participant_id,
-                principal=caller,
-                people=people,
-                now=utc_now(),
-                today=today,
-            ),
-            f"/participants/{participant_id}/part2-consents",
-        )
-
-    with audit.track(
-        caller, "part2_consent.create", f"person/{participant_id}/part2-consents", success_in_transaction=True
-    ):
-        caller.require(Role.COORDINATOR)
-        return idempotently(
-            caller,
-            idempotency_key,
-            "schedule.record_paper_consent",
-            {"participant_id": participant_id, **body.model_dump(mode="json")},
-            produce,
-            router.lambda_context,
-        )
+) -> Outcome:
+    return _add(
+        store,
+        audit,
+        caller,
+        participant_id,
+        body.recipient_ids,
+        lambda people, today: consents.signed_on_paper(
+            body,
+            participant_id=participant_id,
+            principal=caller,
+            people=people,
+            now=utc_now(),
+            today=today,
+        ),
+        f"/participants/{participant_id}/part2-consents",
+    )
 
 
 @router.get(
@@ -242,12 +226,11 @@ def record_paper_consent(
     tags=["consents"],
     security=AUTHENTICATED,
 )
+@rules("part2_consent.list", "person/{participant_id}/part2-consents", allow={Role.COORDINATOR})
 def participant_consents(
     participant_id: ParticipantId, caller: Caller, store: Store, audit: Audit
 ) -> Part2ConsentList:
-    with audit.track(caller, "part2_consent.list", f"person/{participant_id}/part2-consents"):
-        caller.require(Role.COORDINATOR)
-        return _list(store, _participant(store, participant_id))
+    return _list(store, _participant(store, participant_id))
 
 
 @router.post(
@@ -258,10 +241,13 @@ def participant_consents(
     security=AUTHENTICATED,
     responses=_REVOKED,
 )
+@rules(
+    "part2_consent.revoke",
+    "person/{participant_id}/part2-consent/{consent_id}",
+    in_transaction=True,
+    allow={Role.COORDINATOR},
+)
 def revoke_participant_consent(
     participant_id: ParticipantId, consent_id: ConsentId, caller: Caller, store: Store, audit: Audit
 ) -> Part2ConsentOut:
-    resource = f"person/{participant_id}/part2-consent/{consent_id}"
-    with audit.track(caller, "part2_consent.revoke", resource, success_in_transaction=True):
-        caller.require(Role.COORDINATOR)
-        return _revoke(store, audit, caller, _participant(store, participant_id), consent_id)
+    return _revoke(store, audit, caller, _participant(store, participant_id), consent_id)

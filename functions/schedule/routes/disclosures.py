@@ -18,7 +18,7 @@ from functions.common.auth import Role
 from functions.common.errors import NotFound
 from functions.common.http import decode_cursor, encode_cursor
 from functions.common.models import CalendarDate
-from functions.schedule.deps import Audit, Caller, Disclosures, Part2, Store
+from functions.schedule.deps import Audit, Caller, Disclosures, Part2, Store, rules
 from functions.schedule.logic import disclosures, sensitivity
 from functions.schedule.models import Part2AccessOut, Part2AccessPage
 from functions.schedule.store import ScheduleStore
@@ -77,6 +77,7 @@ def _listing(
     tags=["consents"],
     security=AUTHENTICATED,
 )
+@rules("part2_access.list", "person/{caller.person_id}/part2-access", allow={Role.PARTICIPANT})
 def my_part2_access(
     caller: Caller,
     store: Store,
@@ -87,9 +88,7 @@ def my_part2_access(
     limit: Limit = 25,
     cursor: Cursor = None,
 ) -> Part2AccessPage:
-    with audit.track(caller, "part2_access.list", f"person/{caller.person_id}/part2-access"):
-        caller.require(Role.PARTICIPANT)
-        return _listing(store, log, caller.person_id, since=since, until=until, limit=limit, cursor=cursor)
+    return _listing(store, log, caller.person_id, since=since, until=until, limit=limit, cursor=cursor)
 
 
 @router.get(
@@ -107,6 +106,7 @@ def my_part2_access(
         }
     },
 )
+@rules("part2_access.list", "person/{participant_id}/part2-access")
 def participant_part2_access(
     participant_id: Annotated[str, Path(max_length=64)],
     caller: Caller,
@@ -119,13 +119,12 @@ def participant_part2_access(
     limit: Limit = 25,
     cursor: Cursor = None,
 ) -> Response[Part2AccessPage]:
-    with audit.track(caller, "part2_access.list", f"person/{participant_id}/part2-access"):
-        # The list itself says the participant is in substance-use treatment: only the
-        # coordinators whose role needs Part 2 records may produce it (and it carries the
-        # redisclosure notice); to anyone else it does not exist.
-        if not part2.coordinator_sees(caller):
-            raise NotFound("no such participant")
-        page = _listing(store, log, participant_id, since=since, until=until, limit=limit, cursor=cursor)
+    # The list itself says the participant is in substance-use treatment: only the
+    # coordinators whose role needs Part 2 records may produce it (and it carries the
+    # redisclosure notice); to anyone else it does not exist.
+    if not part2.coordinator_sees(caller):
+        raise NotFound("no such participant")
+    page = _listing(store, log, participant_id, since=since, until=until, limit=limit, cursor=cursor)
     return Response(
         status_code=200,
         content_type="application/json",

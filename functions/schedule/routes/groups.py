@@ -13,7 +13,7 @@ from functions.common.auth import Role
 from functions.common.errors import FieldError, InvalidInput, NotFound
 from functions.common.http import etag
 from functions.common.models import SchedulingInstant, iso, utc_now
-from functions.schedule.deps import Audit, Caller, Part2, Store
+from functions.schedule.deps import Audit, Caller, Part2, Store, rules
 from functions.schedule.logic import groups, sensitivity
 from functions.schedule.logic.teams import Relations, may_see_participant
 from functions.schedule.models import (
@@ -72,19 +72,18 @@ def _group(store: GroupStore, group_id: str) -> GroupRecord:
     security=AUTHENTICATED,
     responses={201: {"description": "Created", "content": {"application/json": {"model": GroupOut}}}},
 )
+@rules("group.create", "groups", in_transaction=True, allow={Role.COORDINATOR})
 def create_group(
     body: Annotated[GroupCreate, Body()], caller: Caller, store: Store, audit: Audit
 ) -> Response[GroupOut]:
-    with audit.track(caller, "group.create", "groups", success_in_transaction=True):
-        caller.require(Role.COORDINATOR)
-        group = groups.new_group(
-            body,
-            group_id=groups.new_group_id(),
-            facilitator=store.get_person(body.facilitator_id),
-            now=utc_now(),
-        )
-        entry = audit.entry(caller, "group.create", f"group/{group.group_id}", "success")
-        GroupStore(store).create(group, audit.transact_put(entry))
+    group = groups.new_group(
+        body,
+        group_id=groups.new_group_id(),
+        facilitator=store.get_person(body.facilitator_id),
+        now=utc_now(),
+    )
+    entry = audit.entry(caller, "group.create", f"group/{group.group_id}", "success")
+    GroupStore(store).create(group, audit.transact_put(entry))
     return Response(
         status_code=201,
         content_type="application/json",
@@ -130,59 +129,57 @@ def get_group(group_id: GroupId, caller: Caller, store: Store) -> GroupOut:
         }
     },
 )
+@rules("group.roster.read", "group/{group_id}/roster")
 def roster(
     group_id: GroupId, caller: Caller, store: Store, audit: Audit, part2: Part2
 ) -> Response[RosterOut]:
     resource = f"group/{group_id}/roster"
-    with audit.track(caller, "group.roster.read", resource):
-        # Two reads: the series with its roster (one Query), then the names of whom it holds
-        group, members, waiting = GroupStore(store).series_and_roster(group_id)
-        if group is None:
-            raise NotFound("no such group")
-        part2_group = part2.is_part2(group.type.value)
-        delivers = caller.person_id == group.facilitator_id
-        if not delivers and not (
-            part2.coordinator_sees(caller) if part2_group else caller.role is Role.COORDINATOR
-        ):
-            # Who attends a Part 2 group says they are in substance-use treatment: a coordinator
-            # the program does not name learns nothing of it (each member's consent would name
-            # them one by one; the roster is all or nothing)
-            raise NotFound("no such group roster")
-        enrolled = [m for m in members if m["status"] == EnrolmentStatus.ENROLLED.value]
-        # The names of whom the caller may already read the roster of: the facilitator runs
-        # the group with them, coordinators read every profile.
-        names = store.display_names(
-            [*(m["participant_id"] for m in enrolled), *(p for w in waiting for p in w["participant_ids"])]
-        )
-        body = RosterOut(
-            group_id=group_id,
-            capacity=group.capacity,
-            enrolled=[
-                RosterEntry(
-                    participant_id=m["participant_id"],
-                    display_name=names.get(m["participant_id"]),
-                    status=EnrolmentStatus.ENROLLED,
-                    since=m["since"],
-                )
-                for m in enrolled
-            ],
-            waitlist=[
-                RosterEntry(
-                    participant_id=person,
-                    display_name=names.get(person),
-                    status=EnrolmentStatus.WAITLISTED,
-                    since=w["since"],
-                    waitlist_position=position,
-                )
-                for position, w in enumerate(waiting, start=1)
-                for person in w["participant_ids"]
-            ],
-        )
-        if part2_group:  # who attends a Part 2 group: each member's disclosure list names it
-            named = [*body.enrolled, *body.waitlist]
-            audit.disclose(
-                caller, "group.roster.read", resource, {e.participant_id: [group_id] for e in named}
+    # Two reads: the series with its roster (one Query), then the names of whom it holds
+    group, members, waiting = GroupStore(store).series_and_roster(group_id)
+    if group is None:
+        raise NotFound("no such group")
+    part2_group = part2.is_part2(group.type.value)
+    delivers = caller.person_id == group.facilitator_id
+    if not delivers and not (
+        part2.coordinator_sees(caller) if part2_group else caller.role is Role.COORDINATOR
+    ):
+        # Who attends a Part 2 group says they are in substance-use treatment: a coordinator
+        # the program does not name learns nothing of it (each member's consent would name
+        # them one by one; the roster is all or nothing)
+        raise NotFound("no such group roster")
+    enrolled = [m for m in members if m["status"] == EnrolmentStatus.ENROLLED.value]
+    # The names of whom the caller may already read the roster of: the facilitator runs
+    # the group with them, coordinators read every profile.
+    names = store.display_names(
+        [*(m["participant_id"] for m in enrolled), *(p for w in waiting for p in w["participant_ids"])]
+    )
+    body = RosterOut(
+        group_id=group_id,
+        capacity=group.capacity,
+        enrolled=[
+            RosterEntry(
+                participant_id=m["participant_id"],
+                display_name=names.get(m["participant_id"]),
+                status=EnrolmentStatus.ENROLLED,
+                since=m["since"],
             )
+            for m in enrolled
+        ],
+        waitlist=[
+            RosterEntry(
+                participant_id=person,
+                display_name=names.get(person),
+                status=EnrolmentStatus.WAITLISTED,
+                since=w["since"],
+                waitlist_position=position,
+            )
+            for position, w in enumerate(waiting, start=1)
+            for person in w["participant_ids"]
+        ],
+    )
+    if part2_group:  # who attends a Part 2 group: each member's disclosure list names it
+        named = [*body.enrolled, *body.waitlist]
+        audit.disclose(caller, "group.roster.read", resource, {e.participant_id: [group_id] for e in named})
     return Response(
         status_code=200,
         content_type="application/json",
@@ -200,38 +197,38 @@ def roster(
         201: {"description": "Enrolled or waitlisted", "content": {"application/json": {"model": EnrolOut}}}
     },
 )
+@rules("group.enrol", "group/{group_id}", in_transaction=True)
 def enrol(
     group_id: GroupId, body: Annotated[EnrolIn, Body()], caller: Caller, store: Store, audit: Audit
 ) -> Response[EnrolOut]:
-    with audit.track(caller, "group.enrol", f"group/{group_id}", success_in_transaction=True):
-        groups_store = GroupStore(store)
-        group = _group(groups_store, group_id)
-        extra = [key for p in body.participant_ids for key in Relations.keys(p)]
-        people, items = store.people([group.facilitator_id, *body.participant_ids], extra=extra)
-        relations = {p: Relations.from_items(p, items.values()) for p in body.participant_ids}
-        caseload = {p for p in body.participant_ids if may_see_participant(caller, p, relations[p])}
-        groups.check_can_enrol(caller, body.participant_ids, caseload)
-        groups.check_members(group, people.get(group.facilitator_id), people, body.participant_ids)
-        couple_id = None
-        if len(body.participant_ids) == 2:
-            first, second = body.participant_ids
-            if relations[first].partner_id != second:
-                raise InvalidInput(
-                    "two participants enrol together only as partners",
-                    errors=[FieldError("body.participant_ids", "not a couple")],
-                )
-            couple_id = relations[first].couple_id
-        entries = [
-            audit.transact_put(audit.entry(caller, "group.enrol", f"person/{p}/group/{group_id}", "success"))
-            for p in body.participant_ids
-        ]
-        status, position = groups_store.enrol(
-            group,
-            body.participant_ids,
-            couple_id=couple_id,
-            now=utc_now(),
-            audit_puts=entries,
-        )
+    groups_store = GroupStore(store)
+    group = _group(groups_store, group_id)
+    extra = [key for p in body.participant_ids for key in Relations.keys(p)]
+    people, items = store.people([group.facilitator_id, *body.participant_ids], extra=extra)
+    relations = {p: Relations.from_items(p, items.values()) for p in body.participant_ids}
+    caseload = {p for p in body.participant_ids if may_see_participant(caller, p, relations[p])}
+    groups.check_can_enrol(caller, body.participant_ids, caseload)
+    groups.check_members(group, people.get(group.facilitator_id), people, body.participant_ids)
+    couple_id = None
+    if len(body.participant_ids) == 2:
+        first, second = body.participant_ids
+        if relations[first].partner_id != second:
+            raise InvalidInput(
+                "two participants enrol together only as partners",
+                errors=[FieldError("body.participant_ids", "not a couple")],
+            )
+        couple_id = relations[first].couple_id
+    entries = [
+        audit.transact_put(audit.entry(caller, "group.enrol", f"person/{p}/group/{group_id}", "success"))
+        for p in body.participant_ids
+    ]
+    status, position = groups_store.enrol(
+        group,
+        body.participant_ids,
+        couple_id=couple_id,
+        now=utc_now(),
+        audit_puts=entries,
+    )
     out = EnrolOut(
         group_id=group_id, participant_ids=body.participant_ids, status=status, waitlist_position=position
     )
@@ -245,6 +242,7 @@ def enrol(
     security=AUTHENTICATED,
     responses={204: {"description": "Withdrawn"}},
 )
+@rules("group.withdraw", "person/{participant_id}/group/{group_id}", in_transaction=True)
 def withdraw(
     group_id: GroupId,
     participant_id: Annotated[str, Path(max_length=64)],
@@ -253,13 +251,12 @@ def withdraw(
     audit: Audit,
 ) -> Response[str]:
     resource = f"person/{participant_id}/group/{group_id}"
-    with audit.track(caller, "group.withdraw", resource, success_in_transaction=True):
-        if caller.role is not Role.COORDINATOR and caller.person_id != participant_id:
-            raise NotFound("no such enrolment")
-        groups_store = GroupStore(store)
-        group = _group(groups_store, group_id)
-        entry = audit.entry(caller, "group.withdraw", resource, "success")
-        groups_store.withdraw(group, participant_id, now=utc_now(), audit_put=audit.transact_put(entry))
+    if caller.role is not Role.COORDINATOR and caller.person_id != participant_id:
+        raise NotFound("no such enrolment")
+    groups_store = GroupStore(store)
+    group = _group(groups_store, group_id)
+    entry = audit.entry(caller, "group.withdraw", resource, "success")
+    groups_store.withdraw(group, participant_id, now=utc_now(), audit_put=audit.transact_put(entry))
     return Response(status_code=204, content_type=None, body="")
 
 
@@ -268,6 +265,11 @@ def withdraw(
     summary="Record who attended one occurrence (its facilitator or a coordinator); misses get makeups",
     tags=["groups"],
     security=AUTHENTICATED,
+)
+@rules(
+    "group.attendance",
+    lambda arguments: f"group/{arguments['group_id']}/occurrence/{iso(arguments['occurrence_start'])}",
+    in_transaction=True,
 )
 def record_group_attendance(
     group_id: GroupId,
@@ -280,34 +282,31 @@ def record_group_attendance(
     audit: Audit,
 ) -> GroupAttendanceOut:
     resource = f"group/{group_id}/occurrence/{iso(occurrence_start)}"
-    with audit.track(caller, "group.attendance", resource, success_in_transaction=True):
-        groups_store = GroupStore(store)
-        group, previous = groups_store.series_and_attendance(group_id, occurrence_start)
-        if group is None or (
-            caller.role is not Role.COORDINATOR and caller.person_id != group.facilitator_id
-        ):
-            raise NotFound("no such group")
-        begins, _ = groups.occurrence_at(group, occurrence_start)
-        if begins > utc_now():
-            raise InvalidInput(
-                "the occurrence has not started yet",
-                errors=[FieldError("path.occurrence_start", "in the future")],
-            )
-        members, _ = groups_store.roster(group_id)
-        present = groups.members_at(members, begins)
-        errors = [
-            FieldError(f"body.records.{i}.person_id", "not enrolled at that occurrence")
-            for i, r in enumerate(body.records)
-            if r.person_id not in present
-        ]
-        if errors:
-            raise InvalidInput("attendance cannot be recorded as asked", errors=errors)
-        attendance = {
-            **(previous or {}).get("attendance", {}),
-            **{r.person_id: r.status.value for r in body.records},
-        }
-        entry = audit.entry(caller, "group.attendance", resource, "success")
-        groups_store.record_attendance(
-            group, begins, attendance, previous=previous, audit_put=audit.transact_put(entry)
+    groups_store = GroupStore(store)
+    group, previous = groups_store.series_and_attendance(group_id, occurrence_start)
+    if group is None or (caller.role is not Role.COORDINATOR and caller.person_id != group.facilitator_id):
+        raise NotFound("no such group")
+    begins, _ = groups.occurrence_at(group, occurrence_start)
+    if begins > utc_now():
+        raise InvalidInput(
+            "the occurrence has not started yet",
+            errors=[FieldError("path.occurrence_start", "in the future")],
         )
+    members, _ = groups_store.roster(group_id)
+    present = groups.members_at(members, begins)
+    errors = [
+        FieldError(f"body.records.{i}.person_id", "not enrolled at that occurrence")
+        for i, r in enumerate(body.records)
+        if r.person_id not in present
+    ]
+    if errors:
+        raise InvalidInput("attendance cannot be recorded as asked", errors=errors)
+    attendance = {
+        **(previous or {}).get("attendance", {}),
+        **{r.person_id: r.status.value for r in body.records},
+    }
+    entry = audit.entry(caller, "group.attendance", resource, "success")
+    groups_store.record_attendance(
+        group, begins, attendance, previous=previous, audit_put=audit.transact_put(entry)
+    )
     return GroupAttendanceOut(group_id=group_id, occurrence_start=begins, attendance=attendance)

@@ -13,7 +13,7 @@ from functions.common.api import AUTHENTICATED
 from functions.common.auth import Role
 from functions.common.errors import NotFound
 from functions.common.models import utc_now
-from functions.schedule.deps import Audit, Caller, Store, WeekQuery, settings
+from functions.schedule.deps import Audit, Caller, Store, WeekQuery, rules, settings
 from functions.schedule.logic import intensity
 from functions.schedule.logic.booking import checked_week, week_of
 from functions.schedule.logic.groups import week_entries
@@ -37,6 +37,7 @@ router = Router()  # type: ignore[no-untyped-call]
     tags=["intensity"],
     security=AUTHENTICATED,
 )
+@rules("intensity.read", "person/{participant_id}/intensity")
 def participant_intensity(
     participant_id: Annotated[str, Path(max_length=64)],
     caller: Caller,
@@ -44,23 +45,22 @@ def participant_intensity(
     audit: Audit,
     week: WeekQuery = None,
 ) -> IntensityOut:
-    with audit.track(caller, "intensity.read", f"person/{participant_id}/intensity"):
-        checked_week(week)
-        person, relations, enrolments = store.person_context(participant_id)
-        if person is None or person.kind is not PersonKind.PARTICIPANT:
-            raise NotFound("no such participant")
-        if not may_see_participant(caller, participant_id, relations):
-            raise NotFound("no such participant")
-        week = week or week_of(utc_now(), person.time_zone)
-        start, end = week_bounds(week, person.time_zone)
-        groups = [
-            e
-            for enrolment in enrolments
-            for e in week_entries(enrolment, participant_id, start, end, ZoneInfo(person.time_zone))
-        ]
-        totals = intensity.figures(store.week(participant_id, week), groups)
-        plan = person.treatment_plan or default_plan(person.age_group or AgeGroup.ADULT)
-        sessions_standing, hours_standing = intensity.assess(plan, totals)
+    checked_week(week)
+    person, relations, enrolments = store.person_context(participant_id)
+    if person is None or person.kind is not PersonKind.PARTICIPANT:
+        raise NotFound("no such participant")
+    if not may_see_participant(caller, participant_id, relations):
+        raise NotFound("no such participant")
+    week = week or week_of(utc_now(), person.time_zone)
+    start, end = week_bounds(week, person.time_zone)
+    groups = [
+        e
+        for enrolment in enrolments
+        for e in week_entries(enrolment, participant_id, start, end, ZoneInfo(person.time_zone))
+    ]
+    totals = intensity.figures(store.week(participant_id, week), groups)
+    plan = person.treatment_plan or default_plan(person.age_group or AgeGroup.ADULT)
+    sessions_standing, hours_standing = intensity.assess(plan, totals)
     return IntensityOut(
         participant_id=participant_id,
         week=week,
@@ -78,15 +78,14 @@ def participant_intensity(
     tags=["intensity"],
     security=AUTHENTICATED,
 )
+@rules("intensity.program.read", "intensity", allow={Role.COORDINATOR})
 def program_intensity(
     caller: Caller, store: Store, audit: Audit, week: WeekQuery = None
 ) -> ProgramIntensityOut:
-    with audit.track(caller, "intensity.program.read", "intensity"):
-        caller.require(Role.COORDINATOR)
-        checked_week(week)
-        week = week or week_of(utc_now(), settings().program_time_zone)
-        participants = store.all_participants()
-        figures = {item["participant_id"]: item for item in store.intensity_week(week)}
+    checked_week(week)
+    week = week or week_of(utc_now(), settings().program_time_zone)
+    participants = store.all_participants()
+    figures = {item["participant_id"]: item for item in store.intensity_week(week)}
     under: list[ProgramIntensityEntry] = []
     over: list[ProgramIntensityEntry] = []
     within = 0

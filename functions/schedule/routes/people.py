@@ -20,7 +20,7 @@ from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import utc_now
 from functions.common.observability import logger
 from functions.schedule.accounts import Accounts
-from functions.schedule.deps import Audit, Caller, Part2, SignIns, Store, idempotently, part2_policy
+from functions.schedule.deps import Audit, Caller, Part2, SignIns, Store, part2_policy, rules
 from functions.schedule.logic import people, sensitivity
 from functions.schedule.logic.teams import Relations
 from functions.schedule.models import (
@@ -91,11 +91,11 @@ def _sees_need(
         200: {"description": "The caller's profile", "content": {"application/json": {"model": PersonOut}}}
     },
 )
+@rules("person.read", "person/{caller.person_id}")
 def get_me(caller: Caller, store: Store, audit: Audit) -> Response[PersonOut]:
-    with audit.track(caller, "person.read", f"person/{caller.person_id}"):
-        record = store.get_person(caller.person_id)
-        if record is None:
-            raise NotFound("no profile exists for this login yet; a coordinator creates it")
+    record = store.get_person(caller.person_id)
+    if record is None:
+        raise NotFound("no profile exists for this login yet; a coordinator creates it")
     return _person_response(people.to_output(record), record.version)
 
 
@@ -112,21 +112,21 @@ def get_me(caller: Caller, store: Store, audit: Audit) -> Response[PersonOut]:
         }
     },
 )
+@rules("person.read", "person/{person_id}")
 def get_person(
     person_id: Annotated[str, Path(max_length=64)], caller: Caller, store: Store, audit: Audit, part2: Part2
 ) -> Response[PersonOut]:
     resource = f"person/{person_id}"
-    with audit.track(caller, "person.read", resource):
-        relations: Relations | None = None
-        consents: list[Part2ConsentRecord] = []
-        if caller.role is Role.PARTICIPANT or caller.person_id == person_id:
-            record = store.get_person(person_id)
-        else:  # staff reading someone: the care team and consents come with it, one Query
-            record, relations, _, consents = store.reader_context(person_id)
-        if record is None or not people.visible(caller, record, relations):
-            raise NotFound("no such person")
-        shown = people.to_output(record, sees_part2=_sees_need(caller, record, part2, relations, consents))
-        audit.disclose(caller, "person.read", resource, _disclosed([shown], caller))
+    relations: Relations | None = None
+    consents: list[Part2ConsentRecord] = []
+    if caller.role is Role.PARTICIPANT or caller.person_id == person_id:
+        record = store.get_person(person_id)
+    else:  # staff reading someone: the care team and consents come with it, one Query
+        record, relations, _, consents = store.reader_context(person_id)
+    if record is None or not people.visible(caller, record, relations):
+        raise NotFound("no such person")
+    shown = people.to_output(record, sees_part2=_sees_need(caller, record, part2, relations, consents))
+    audit.disclose(caller, "person.read", resource, _disclosed([shown], caller))
     return _person_response(shown, record.version, reader=caller)
 
 
@@ -143,6 +143,7 @@ def get_person(
         }
     },
 )
+@rules("person.list", "people/{kind.value}", allow={Role.COORDINATOR})
 def list_people(
     caller: Caller,
     store: Store,
@@ -153,16 +154,12 @@ def list_people(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Response[PeoplePage]:
     resource = f"people/{kind.value}"
-    with audit.track(caller, "person.list", resource):
-        caller.require(Role.COORDINATOR)
-        records, next_cursor = store.list_people(kind, limit=limit, cursor=cursor)
-        # A coordinator the program does not name sees no substance-use need here, consent or
-        # not (one read per person would be needed): `GET /people/{id}` shows it under consent.
-        sees = part2.coordinator_sees(caller)
-        page = PeoplePage(
-            items=[people.to_output(r, sees_part2=sees) for r in records], next_cursor=next_cursor
-        )
-        audit.disclose(caller, "person.list", resource, _disclosed(page.items, caller))
+    records, next_cursor = store.list_people(kind, limit=limit, cursor=cursor)
+    # A coordinator the program does not name sees no substance-use need here, consent or
+    # not (one read per person would be needed): `GET /people/{id}` shows it under consent.
+    sees = part2.coordinator_sees(caller)
+    page = PeoplePage(items=[people.to_output(r, sees_part2=sees) for r in records], next_cursor=next_cursor)
+    audit.disclose(caller, "person.list", resource, _disclosed(page.items, caller))
     return Response(
         status_code=200,
         content_type="application/json",
@@ -178,6 +175,13 @@ def list_people(
     security=AUTHENTICATED,
     responses={201: {"description": "Created", "content": {"application/json": {"model": PersonOut}}}},
 )
+@rules(
+    "person.create",
+    "people",
+    in_transaction=True,
+    idempotent="schedule.create_person",
+    allow={Role.COORDINATOR},
+)
 def create_person(
     body: Annotated[PersonCreate, Body()],
     caller: Caller,
@@ -185,44 +189,32 @@ def create_person(
     audit: Audit,
     accounts: SignIns,
     idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER, max_length=255)] = None,
-) -> Response[dict[str, object]]:
-    def produce() -> Outcome:
-        record = people.new_person(body, person_id=people.new_person_id(), now=utc_now())
-        resource = f"person/{record.person_id}"
-        # The account first, so the person is stored once, with it: if the write then fails
-        # (the email is another person's), the account just created is deleted again
-        created = False
-        try:
-            created = accounts.invite(record)
-            record = record.model_copy(update={"invited_at": record.created_at})
-        except (TandemError, ClientError) as exc:
-            # Stored without an account: `account.status` says `none`, and
-            # `POST /people/{id}/invitation` creates it later (no PHI in the log: the error's kind)
-            logger.warning("sign-in account not created", extra={"error": type(exc).__name__})
-        try:
-            store.create_person(
-                record, audit.transact_put(audit.entry(caller, "person.create", resource, "success"))
-            )
-        except Exception:
-            if created:
-                accounts.remove(record)
-            raise
-        return Outcome(
-            201,
-            people.to_output(record).model_dump(mode="json"),
-            {"ETag": etag(record.version), "Location": f"/people/{record.person_id}"},
+) -> Outcome:
+    record = people.new_person(body, person_id=people.new_person_id(), now=utc_now())
+    resource = f"person/{record.person_id}"
+    # The account first, so the person is stored once, with it: if the write then fails
+    # (the email is another person's), the account just created is deleted again
+    created = False
+    try:
+        created = accounts.invite(record)
+        record = record.model_copy(update={"invited_at": record.created_at})
+    except (TandemError, ClientError) as exc:
+        # Stored without an account: `account.status` says `none`, and
+        # `POST /people/{id}/invitation` creates it later (no PHI in the log: the error's kind)
+        logger.warning("sign-in account not created", extra={"error": type(exc).__name__})
+    try:
+        store.create_person(
+            record, audit.transact_put(audit.entry(caller, "person.create", resource, "success"))
         )
-
-    with audit.track(caller, "person.create", "people", success_in_transaction=True):
-        caller.require(Role.COORDINATOR)
-        return idempotently(
-            caller,
-            idempotency_key,
-            "schedule.create_person",
-            body.model_dump(mode="json"),
-            produce,
-            router.lambda_context,
-        )
+    except Exception:
+        if created:
+            accounts.remove(record)
+        raise
+    return Outcome(
+        201,
+        people.to_output(record).model_dump(mode="json"),
+        {"ETag": etag(record.version), "Location": f"/people/{record.person_id}"},
+    )
 
 
 @router.patch(
@@ -238,6 +230,7 @@ def create_person(
         }
     },
 )
+@rules("person.update", "person/{person_id}", in_transaction=True)
 def patch_person(
     person_id: Annotated[str, Path(max_length=64)],
     body: Annotated[PersonPatch, Body()],
@@ -249,25 +242,24 @@ def patch_person(
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=256)] = None,
 ) -> Response[PersonOut]:
     resource = f"person/{person_id}"
-    with audit.track(caller, "person.update", resource, success_in_transaction=True):
-        people.ensure_readable(caller, person_id)
-        current = store.get_person(person_id)
-        if current is None:
-            raise NotFound("no such person")
-        require_if_match(if_match, current.version)
-        updated = people.apply_patch(current, body, principal=caller, now=utc_now())
-        moved = updated.email != current.email and accounts.change_email(current, updated.email)
-        try:
-            store.update_person(
-                updated,
-                expected_version=current.version,
-                previous_email=current.email,
-                audit_put=audit.transact_put(audit.entry(caller, "person.update", resource, "success")),
-            )
-        except Exception:
-            if moved:  # the profile kept its email: so does the sign-in
-                accounts.change_email(updated, current.email)
-            raise
+    people.ensure_readable(caller, person_id)
+    current = store.get_person(person_id)
+    if current is None:
+        raise NotFound("no such person")
+    require_if_match(if_match, current.version)
+    updated = people.apply_patch(current, body, principal=caller, now=utc_now())
+    moved = updated.email != current.email and accounts.change_email(current, updated.email)
+    try:
+        store.update_person(
+            updated,
+            expected_version=current.version,
+            previous_email=current.email,
+            audit_put=audit.transact_put(audit.entry(caller, "person.update", resource, "success")),
+        )
+    except Exception:
+        if moved:  # the profile kept its email: so does the sign-in
+            accounts.change_email(updated, current.email)
+        raise
     # (no consents read here: a coordinator the program does not name sees the need under one
     # with `GET /people/{id}`)
     sees = _sees_need(caller, updated, part2, relations=None, consents=[])
@@ -342,6 +334,7 @@ _ACCOUNT_RESPONSES: dict[int, OpenAPIResponse] = {
     security=AUTHENTICATED,
     responses=_ACCOUNT_RESPONSES,
 )
+@rules("person.invite", "person/{person_id}", in_transaction=True)
 def send_invitation(
     person_id: Annotated[str, Path(max_length=64)],
     caller: Caller,
@@ -349,11 +342,10 @@ def send_invitation(
     audit: Audit,
     accounts: SignIns,
 ) -> Response[PersonOut]:
-    with audit.track(caller, "person.invite", f"person/{person_id}", success_in_transaction=True):
-        record = _account_person(caller, store, person_id)
-        if record.deactivated_at is not None:
-            raise Conflict("this person is deactivated: reactivate them first")
-        record = _invite(record, caller=caller, store=store, audit=audit, accounts=accounts)
+    record = _account_person(caller, store, person_id)
+    if record.deactivated_at is not None:
+        raise Conflict("this person is deactivated: reactivate them first")
+    record = _invite(record, caller=caller, store=store, audit=audit, accounts=accounts)
     return _account_response(record, caller)
 
 
@@ -430,6 +422,7 @@ def _set_active(
     security=AUTHENTICATED,
     responses=_ACCOUNT_RESPONSES,
 )
+@rules("person.second_factor_reset", "person/{person_id}")
 def reset_second_factor(
     person_id: Annotated[str, Path(max_length=64)],
     caller: Caller,
@@ -437,8 +430,7 @@ def reset_second_factor(
     audit: Audit,
     accounts: SignIns,
 ) -> Response[PersonOut]:
-    with audit.track(caller, "person.second_factor_reset", f"person/{person_id}"):
-        record = _account_person(caller, store, person_id)
-        if not accounts.reset_second_factor(record):
-            raise Conflict("this person has no sign-in account yet: send the invitation")
+    record = _account_person(caller, store, person_id)
+    if not accounts.reset_second_factor(record):
+        raise Conflict("this person has no sign-in account yet: send the invitation")
     return _account_response(record, caller)

@@ -14,7 +14,7 @@ from functions.common.api import AUTHENTICATED
 from functions.common.auth import Principal, Role
 from functions.common.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from functions.common.models import utc_now
-from functions.schedule.deps import Audit, BookingPolicy, Caller, Part2, Store
+from functions.schedule.deps import Audit, BookingPolicy, Caller, Part2, Store, rules
 from functions.schedule.logic import booking, groups, intensity, planner, sensitivity
 from functions.schedule.logic.groups import week_entries
 from functions.schedule.logic.makeups import week_bounds
@@ -232,6 +232,7 @@ def _projected(
         }
     },
 )
+@rules("couple.week_plan", "couple/{couple_id}/week-plan")
 def propose_week(
     couple_id: CoupleId,
     body: Annotated[WeekPlanRequest, Body()],
@@ -241,19 +242,18 @@ def propose_week(
     policy: BookingPolicy,
     part2: Part2,
 ) -> Response[WeekPlanOut]:
-    with audit.track(caller, "couple.week_plan", f"couple/{couple_id}/week-plan"):
-        couple = _couple_for(store, caller, couple_id)
-        partners, clinicians, offered, week, readers, sees_need = _planning_inputs(
-            store, couple, body, now=utc_now(), buffer=policy.buffer, caller=caller, part2=part2
-        )
-        proposal = planner.plan_week(
-            couple_id=couple_id,
-            partners=partners,
-            couples_therapist=clinicians.get(couple.couples_therapist_id),
-            clinicians=clinicians,
-            groups=offered,
-            week=week,
-        )
+    couple = _couple_for(store, caller, couple_id)
+    partners, clinicians, offered, week, readers, sees_need = _planning_inputs(
+        store, couple, body, now=utc_now(), buffer=policy.buffer, caller=caller, part2=part2
+    )
+    proposal = planner.plan_week(
+        couple_id=couple_id,
+        partners=partners,
+        couples_therapist=clinicians.get(couple.couples_therapist_id),
+        clinicians=clinicians,
+        groups=offered,
+        week=week,
+    )
     sessions, busy, unmet, weeks, discloses = _projected(proposal, partners, readers, sees_need, part2)
     out = WeekPlanOut(
         couple_id=couple_id,
@@ -309,6 +309,7 @@ def _avoid_groups(
     security=AUTHENTICATED,
     responses={201: {"description": "Booked", "content": {"application/json": {"model": WeekPlanBooked}}}},
 )
+@rules("couple.week_plan.book", "couple/{couple_id}/week-plan", in_transaction=True)
 def book_week(
     couple_id: CoupleId,
     body: Annotated[WeekPlanBook, Body()],
@@ -318,106 +319,103 @@ def book_week(
     policy: BookingPolicy,
 ) -> Response[WeekPlanBooked]:
     resource = f"couple/{couple_id}/week-plan"
-    with audit.track(caller, "couple.week_plan.book", resource, success_in_transaction=True):
-        couple = _couple_for(store, caller, couple_id)
-        members = set(couple.partner_ids)
-        errors = [
-            FieldError(f"body.sessions.{i}.attendee_ids", "only the couple's partners")
+    couple = _couple_for(store, caller, couple_id)
+    members = set(couple.partner_ids)
+    errors = [
+        FieldError(f"body.sessions.{i}.attendee_ids", "only the couple's partners")
+        for i, s in enumerate(body.sessions)
+        if not set(s.attendee_ids) <= members
+    ] + [
+        FieldError(f"body.groups.{i}.participant_ids", "only the couple's partners")
+        for i, g in enumerate(body.groups)
+        if not set(g.participant_ids) <= members
+    ]
+    if errors:
+        raise InvalidInput("the plan names people outside the couple", errors=errors)
+    clinician_ids = sorted({s.clinician_id for s in body.sessions})
+    people, items = store.people(
+        [*couple.partner_ids, *clinician_ids],
+        extra=[AvailabilityRecord.key(c) for c in clinician_ids]
+        + [key for p in couple.partner_ids for key in Relations.keys(p)]
+        + [commitments_key(p) for p in [*couple.partner_ids, *clinician_ids]],
+    )
+    if caller.role is Role.CLINICIAN:
+        # The couples therapist books their own sessions and those of each partner's own care team.
+        care = {p: set(Relations.from_items(p, items.values()).care.values()) for p in couple.partner_ids}
+        refused = [
+            FieldError(f"body.sessions.{i}.clinician_id", "not you, nor the attendee's own clinician")
             for i, s in enumerate(body.sessions)
-            if not set(s.attendee_ids) <= members
-        ] + [
-            FieldError(f"body.groups.{i}.participant_ids", "only the couple's partners")
-            for i, g in enumerate(body.groups)
-            if not set(g.participant_ids) <= members
+            if s.clinician_id != caller.person_id
+            and not all(s.clinician_id in care[a] for a in s.attendee_ids)
         ]
-        if errors:
-            raise InvalidInput("the plan names people outside the couple", errors=errors)
-        clinician_ids = sorted({s.clinician_id for s in body.sessions})
-        people, items = store.people(
-            [*couple.partner_ids, *clinician_ids],
-            extra=[AvailabilityRecord.key(c) for c in clinician_ids]
-            + [key for p in couple.partner_ids for key in Relations.keys(p)]
-            + [commitments_key(p) for p in [*couple.partner_ids, *clinician_ids]],
+        if refused:
+            raise Forbidden("a clinician books only sessions of the partners' own care teams", errors=refused)
+    now = utc_now()
+    sessions = []
+    for index, planned in enumerate(body.sessions):
+        request = SessionCreate(
+            type=planned.type,
+            start=planned.start,
+            duration_minutes=int((planned.end - planned.start).total_seconds() // 60),
+            clinician_id=planned.clinician_id,
+            attendee_ids=planned.attendee_ids,
+            couple_id=planned.couple_id,
         )
-        if caller.role is Role.CLINICIAN:
-            # The couples therapist books their own sessions and those of each partner's own care team.
-            care = {p: set(Relations.from_items(p, items.values()).care.values()) for p in couple.partner_ids}
-            refused = [
-                FieldError(f"body.sessions.{i}.clinician_id", "not you, nor the attendee's own clinician")
-                for i, s in enumerate(body.sessions)
-                if s.clinician_id != caller.person_id
-                and not all(s.clinician_id in care[a] for a in s.attendee_ids)
-            ]
-            if refused:
-                raise Forbidden(
-                    "a clinician books only sessions of the partners' own care teams", errors=refused
+        raw = items.get((f"PERSON#{planned.clinician_id}", "AVAILABILITY"))
+        try:
+            sessions.append(
+                booking.plan_session(
+                    request,
+                    session_id=booking.new_session_id(),
+                    principal=caller,
+                    people=people,
+                    couple=couple if planned.couple_id == couple.couple_id else None,
+                    availability=AvailabilityRecord.from_attributes(raw) if raw else None,
+                    policy=policy,
+                    now=now,
                 )
-        now = utc_now()
-        sessions = []
-        for index, planned in enumerate(body.sessions):
-            request = SessionCreate(
-                type=planned.type,
-                start=planned.start,
-                duration_minutes=int((planned.end - planned.start).total_seconds() // 60),
-                clinician_id=planned.clinician_id,
-                attendee_ids=planned.attendee_ids,
-                couple_id=planned.couple_id,
             )
-            raw = items.get((f"PERSON#{planned.clinician_id}", "AVAILABILITY"))
-            try:
-                sessions.append(
-                    booking.plan_session(
-                        request,
-                        session_id=booking.new_session_id(),
-                        principal=caller,
-                        people=people,
-                        couple=couple if planned.couple_id == couple.couple_id else None,
-                        availability=AvailabilityRecord.from_attributes(raw) if raw else None,
-                        policy=policy,
-                        now=now,
-                    )
-                )
-            except InvalidInput as exc:
-                raise InvalidInput(
-                    exc.detail,
-                    errors=[
-                        FieldError(e.field.replace("body.", f"body.sessions.{index}.", 1), e.message)
-                        for e in exc.errors
-                    ],
-                ) from exc
-        held = [(r.person_id, r.slot) for s in sessions for r in booking.reservations(s)]
-        if len(held) != len(set(held)):
-            raise Conflict(
-                "the plan's own sessions overlap for someone", errors=[FieldError("body.sessions", "overlap")]
+        except InvalidInput as exc:
+            raise InvalidInput(
+                exc.detail,
+                errors=[
+                    FieldError(e.field.replace("body.", f"body.sessions.{index}.", 1), e.message)
+                    for e in exc.errors
+                ],
+            ) from exc
+    held = [(r.person_id, r.slot) for s in sessions for r in booking.reservations(s)]
+    if len(held) != len(set(held)):
+        raise Conflict(
+            "the plan's own sessions overlap for someone", errors=[FieldError("body.sessions", "overlap")]
+        )
+    group_store = GroupStore(store)
+    writes = [w for s in sessions for w in store.session_writes(s)]
+    seated: list[tuple[GroupRecord, list[str]]] = []
+    for index, planned_group in enumerate(body.groups):
+        group = group_store.get(planned_group.group_id)
+        if group is None:
+            raise InvalidInput(
+                "no such group", errors=[FieldError(f"body.groups.{index}.group_id", "no such group")]
             )
-        group_store = GroupStore(store)
-        writes = [w for s in sessions for w in store.session_writes(s)]
-        seated: list[tuple[GroupRecord, list[str]]] = []
-        for index, planned_group in enumerate(body.groups):
-            group = group_store.get(planned_group.group_id)
-            if group is None:
-                raise InvalidInput(
-                    "no such group", errors=[FieldError(f"body.groups.{index}.group_id", "no such group")]
-                )
-            facilitator, _ = store.people([group.facilitator_id])
-            groups.check_members(
-                group, facilitator.get(group.facilitator_id), people, planned_group.participant_ids
-            )
-            together = couple.couple_id if len(planned_group.participant_ids) == 2 else None
-            writes += group_store.seat_writes(
-                group, planned_group.participant_ids, couple_id=together, now=now, commit=False
-            )
-            seated.append((group, planned_group.participant_ids))
-        # Each person's group commitments once, however many groups they are seated in: a
-        # transaction may write an item only once.
-        joined: dict[str, list[GroupRecord]] = {}
-        for group, participant_ids in seated:
-            for participant in participant_ids:
-                joined.setdefault(participant, []).append(group)
-        writes += [store.commit(participant, *their_groups) for participant, their_groups in joined.items()]
-        _avoid_groups(sessions, items, seated)
-        entry = audit.entry(caller, "couple.week_plan.book", resource, "success")
-        store.book_all(writes, audit.transact_put(entry))
+        facilitator, _ = store.people([group.facilitator_id])
+        groups.check_members(
+            group, facilitator.get(group.facilitator_id), people, planned_group.participant_ids
+        )
+        together = couple.couple_id if len(planned_group.participant_ids) == 2 else None
+        writes += group_store.seat_writes(
+            group, planned_group.participant_ids, couple_id=together, now=now, commit=False
+        )
+        seated.append((group, planned_group.participant_ids))
+    # Each person's group commitments once, however many groups they are seated in: a
+    # transaction may write an item only once.
+    joined: dict[str, list[GroupRecord]] = {}
+    for group, participant_ids in seated:
+        for participant in participant_ids:
+            joined.setdefault(participant, []).append(group)
+    writes += [store.commit(participant, *their_groups) for participant, their_groups in joined.items()]
+    _avoid_groups(sessions, items, seated)
+    entry = audit.entry(caller, "couple.week_plan.book", resource, "success")
+    store.book_all(writes, audit.transact_put(entry))
     booked = WeekPlanBooked(
         couple_id=couple_id,
         week=body.week,

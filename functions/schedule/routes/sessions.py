@@ -18,6 +18,7 @@ from functions.common.errors import Conflict, Forbidden, NotFound
 from functions.common.http import etag, require_if_match
 from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import utc_now
+from functions.common.route_rules import STAFF
 from functions.schedule.deps import (
     Audit,
     BookingPolicy,
@@ -26,7 +27,7 @@ from functions.schedule.deps import (
     Rooms,
     Store,
     WeekQuery,
-    idempotently,
+    rules,
     settings,
 )
 from functions.schedule.logic import attendance, booking, disclosures, sensitivity
@@ -153,6 +154,14 @@ def _avoid_groups(
     security=AUTHENTICATED,
     responses={201: {"description": "Booked", "content": {"application/json": {"model": SessionOut}}}},
 )
+@rules(
+    "session.book",
+    "sessions",
+    allow=STAFF,
+    refused="sessions are booked by coordinators and clinicians",
+    in_transaction=True,
+    idempotent="schedule.book_session",
+)
 def book_session(
     body: Annotated[SessionCreate, Body()],
     caller: Caller,
@@ -161,56 +170,43 @@ def book_session(
     policy: BookingPolicy,
     part2: Part2,
     idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER, max_length=255)] = None,
-) -> Response[dict[str, object]]:
-    def produce() -> Outcome:
-        # One batch read: the people, the clinician's availability, the couple, each
-        # attendee's care positions (the caseload check for a clinician booking) and
-        # everyone's group commitments (the group hours the session must avoid).
-        everyone = [body.clinician_id, *dict.fromkeys(body.attendee_ids)]
-        extra = [AvailabilityRecord.key(body.clinician_id), *(commitments_key(p) for p in everyone)]
-        if body.couple_id:
-            extra.append(CoupleRecord.key(body.couple_id))
-        for attendee in body.attendee_ids:
-            extra += Relations.keys(attendee)
-        people, items = store.people([body.clinician_id, *body.attendee_ids], extra=extra)
-        caseload = {
-            attendee
-            for attendee in body.attendee_ids
-            if may_see_participant(caller, attendee, Relations.from_items(attendee, items.values()))
-        }
-        booking.check_can_book(caller, body, caseload)
-        raw_availability = items.get((f"PERSON#{body.clinician_id}", "AVAILABILITY"))
-        raw_couple = items.get((f"COUPLE#{body.couple_id}", "PROFILE")) if body.couple_id else None
-        session = booking.plan_session(
-            body,
-            session_id=booking.new_session_id(),
-            principal=caller,
-            people=people,
-            couple=CoupleRecord.from_attributes(raw_couple) if raw_couple else None,
-            availability=AvailabilityRecord.from_attributes(raw_availability) if raw_availability else None,
-            policy=policy,
-            now=utc_now(),
-        )
-        guards = _avoid_groups(store, session, items)
-        entry = audit.entry(caller, "session.book", f"session/{session.session_id}", "success")
-        store.book(session, audit.transact_put(entry), also=guards)
-        return Outcome(
-            201,
-            session_out(session, caller).model_dump(mode="json"),
-            {**_session_headers(session, caller, part2), "Location": f"/sessions/{session.session_id}"},
-        )
-
-    with audit.track(caller, "session.book", "sessions", success_in_transaction=True):
-        if caller.role is Role.PARTICIPANT:
-            raise Forbidden("sessions are booked by coordinators and clinicians")
-        return idempotently(
-            caller,
-            idempotency_key,
-            "schedule.book_session",
-            body.model_dump(mode="json"),
-            produce,
-            router.lambda_context,
-        )
+) -> Outcome:
+    # One batch read: the people, the clinician's availability, the couple, each
+    # attendee's care positions (the caseload check for a clinician booking) and
+    # everyone's group commitments (the group hours the session must avoid).
+    everyone = [body.clinician_id, *dict.fromkeys(body.attendee_ids)]
+    extra = [AvailabilityRecord.key(body.clinician_id), *(commitments_key(p) for p in everyone)]
+    if body.couple_id:
+        extra.append(CoupleRecord.key(body.couple_id))
+    for attendee in body.attendee_ids:
+        extra += Relations.keys(attendee)
+    people, items = store.people([body.clinician_id, *body.attendee_ids], extra=extra)
+    caseload = {
+        attendee
+        for attendee in body.attendee_ids
+        if may_see_participant(caller, attendee, Relations.from_items(attendee, items.values()))
+    }
+    booking.check_can_book(caller, body, caseload)
+    raw_availability = items.get((f"PERSON#{body.clinician_id}", "AVAILABILITY"))
+    raw_couple = items.get((f"COUPLE#{body.couple_id}", "PROFILE")) if body.couple_id else None
+    session = booking.plan_session(
+        body,
+        session_id=booking.new_session_id(),
+        principal=caller,
+        people=people,
+        couple=CoupleRecord.from_attributes(raw_couple) if raw_couple else None,
+        availability=AvailabilityRecord.from_attributes(raw_availability) if raw_availability else None,
+        policy=policy,
+        now=utc_now(),
+    )
+    guards = _avoid_groups(store, session, items)
+    entry = audit.entry(caller, "session.book", f"session/{session.session_id}", "success")
+    store.book(session, audit.transact_put(entry), also=guards)
+    return Outcome(
+        201,
+        session_out(session, caller).model_dump(mode="json"),
+        {**_session_headers(session, caller, part2), "Location": f"/sessions/{session.session_id}"},
+    )
 
 
 @router.get(
@@ -220,13 +216,13 @@ def book_session(
     security=AUTHENTICATED,
     responses=_SESSION_RESPONSE,
 )
+@rules("session.read", "session/{session_id}")
 def get_session(
     session_id: SessionId, caller: Caller, store: Store, audit: Audit, part2: Part2
 ) -> Response[SessionOut]:
     resource = f"session/{session_id}"
-    with audit.track(caller, "session.read", resource):
-        session = _visible_session(store, caller, session_id, part2)
-        audit.disclose(caller, "session.read", resource, disclosures.of_session(session, caller, part2))
+    session = _visible_session(store, caller, session_id, part2)
+    audit.disclose(caller, "session.read", resource, disclosures.of_session(session, caller, part2))
     return _session_response(session, caller, part2)
 
 
@@ -237,6 +233,7 @@ def get_session(
     security=AUTHENTICATED,
     responses=_SESSION_RESPONSE,
 )
+@rules("session.reschedule", "session/{session_id}", in_transaction=True, if_match=True)
 def reschedule_session(
     session_id: SessionId,
     body: Annotated[SessionReschedule, Body()],
@@ -247,28 +244,27 @@ def reschedule_session(
     if_match: IfMatch = None,
 ) -> Response[SessionOut]:
     resource = f"session/{session_id}"
-    with audit.track(caller, "session.reschedule", resource, success_in_transaction=True):
-        session = _visible_session(store, caller, session_id, part2)
-        if not booking.can_manage(caller, session):
-            raise Forbidden("only the session's clinician or a coordinator moves it")
-        require_if_match(if_match, session.version)
-        clinician_id = session.clinician_ids[0]
-        people, items = store.people(
-            [clinician_id],
-            extra=[AvailabilityRecord.key(clinician_id), *(commitments_key(p) for p in session.people)],
-        )
-        raw_availability = items.get((f"PERSON#{clinician_id}", "AVAILABILITY"))
-        moved = booking.rescheduled(
-            session,
-            start=body.start,
-            duration_minutes=body.duration_minutes,
-            clinician=people[clinician_id],
-            availability=AvailabilityRecord.from_attributes(raw_availability) if raw_availability else None,
-            now=utc_now(),
-        )
-        guards = _avoid_groups(store, moved, items)
-        entry = audit.entry(caller, "session.reschedule", resource, "success")
-        store.reschedule(session, moved, audit.transact_put(entry), also=guards)
+    session = _visible_session(store, caller, session_id, part2)
+    if not booking.can_manage(caller, session):
+        raise Forbidden("only the session's clinician or a coordinator moves it")
+    require_if_match(if_match, session.version)
+    clinician_id = session.clinician_ids[0]
+    people, items = store.people(
+        [clinician_id],
+        extra=[AvailabilityRecord.key(clinician_id), *(commitments_key(p) for p in session.people)],
+    )
+    raw_availability = items.get((f"PERSON#{clinician_id}", "AVAILABILITY"))
+    moved = booking.rescheduled(
+        session,
+        start=body.start,
+        duration_minutes=body.duration_minutes,
+        clinician=people[clinician_id],
+        availability=AvailabilityRecord.from_attributes(raw_availability) if raw_availability else None,
+        now=utc_now(),
+    )
+    guards = _avoid_groups(store, moved, items)
+    entry = audit.entry(caller, "session.reschedule", resource, "success")
+    store.reschedule(session, moved, audit.transact_put(entry), also=guards)
     return _session_response(moved, caller, part2)
 
 
@@ -279,6 +275,7 @@ def reschedule_session(
     security=AUTHENTICATED,
     responses=_SESSION_RESPONSE,
 )
+@rules("session.cancel", "session/{session_id}", in_transaction=True, if_match=True)
 def cancel_session(
     session_id: SessionId,
     body: Annotated[SessionCancel, Body()],
@@ -290,16 +287,13 @@ def cancel_session(
     if_match: IfMatch = None,
 ) -> Response[SessionOut]:
     resource = f"session/{session_id}"
-    with audit.track(caller, "session.cancel", resource, success_in_transaction=True):
-        session = _visible_session(store, caller, session_id, part2)
-        if not booking.can_cancel(caller, session):
-            raise Forbidden("you may not cancel this session")
-        require_if_match(if_match, session.version)
-        cancelled = booking.cancelled(
-            session, principal=caller, reason=body.reason, policy=policy, now=utc_now()
-        )
-        entry = audit.entry(caller, "session.cancel", resource, "success")
-        store.cancel(session, cancelled, audit.transact_put(entry))
+    session = _visible_session(store, caller, session_id, part2)
+    if not booking.can_cancel(caller, session):
+        raise Forbidden("you may not cancel this session")
+    require_if_match(if_match, session.version)
+    cancelled = booking.cancelled(session, principal=caller, reason=body.reason, policy=policy, now=utc_now())
+    entry = audit.entry(caller, "session.cancel", resource, "success")
+    store.cancel(session, cancelled, audit.transact_put(entry))
     return _session_response(cancelled, caller, part2)
 
 
@@ -310,6 +304,12 @@ def cancel_session(
     tags=["sessions"],
     security=AUTHENTICATED,
     responses=_SESSION_RESPONSE,
+)
+@rules(
+    lambda arguments: "session.private" if arguments["body"].private else "session.not_private",
+    "session/{session_id}",
+    in_transaction=True,
+    if_match=True,
 )
 def set_session_privacy(
     session_id: SessionId,
@@ -325,12 +325,11 @@ def set_session_privacy(
     `session.not_private`."""
     resource = f"session/{session_id}"
     action = "session.private" if body.private else "session.not_private"
-    with audit.track(caller, action, resource, success_in_transaction=True):
-        session = _visible_session(store, caller, session_id, part2)
-        changed = booking.privacy_changed(session, principal=caller, private=body.private, now=utc_now())
-        require_if_match(if_match, session.version)
-        entry = audit.entry(caller, action, resource, "success")
-        store.set_privacy(session, changed, audit.transact_put(entry))
+    session = _visible_session(store, caller, session_id, part2)
+    changed = booking.privacy_changed(session, principal=caller, private=body.private, now=utc_now())
+    require_if_match(if_match, session.version)
+    entry = audit.entry(caller, action, resource, "success")
+    store.set_privacy(session, changed, audit.transact_put(entry))
     return _session_response(changed, caller, part2)
 
 
@@ -416,6 +415,7 @@ def _clinician_may_see(caller: Principal, kind: PersonKind, person_id: str, rela
     security=AUTHENTICATED,
     responses=_WEEK_RESPONSE,
 )
+@rules("schedule.read", "person/{person_id}/schedule")
 def person_schedule(
     person_id: Annotated[str, Path(max_length=64)],
     caller: Caller,
@@ -424,8 +424,7 @@ def person_schedule(
     part2: Part2,
     week: WeekQuery = None,
 ) -> Response[WeekSchedule]:
-    with audit.track(caller, "schedule.read", f"person/{person_id}/schedule"):
-        return _week_schedule(person_id, week, caller, store, part2, audit)
+    return _week_schedule(person_id, week, caller, store, part2, audit)
 
 
 @router.get(
@@ -435,11 +434,11 @@ def person_schedule(
     security=AUTHENTICATED,
     responses=_WEEK_RESPONSE,
 )
+@rules("schedule.read", "person/{caller.person_id}/schedule")
 def my_schedule(
     caller: Caller, store: Store, audit: Audit, part2: Part2, week: WeekQuery = None
 ) -> Response[WeekSchedule]:
-    with audit.track(caller, "schedule.read", f"person/{caller.person_id}/schedule"):
-        return _week_schedule(caller.person_id, week, caller, store, part2, audit)
+    return _week_schedule(caller.person_id, week, caller, store, part2, audit)
 
 
 @router.get(
@@ -448,26 +447,26 @@ def my_schedule(
     tags=["sessions"],
     security=AUTHENTICATED,
 )
+@rules("session.join", "session/{session_id}")
 def join_session(session_id: SessionId, caller: Caller, store: Store, audit: Audit, rooms: Rooms) -> JoinOut:
-    with audit.track(caller, "session.join", f"session/{session_id}"):
-        session, room_id = store.session_and_room(session_id)
-        if session is None or not booking.can_view(caller, session):
-            raise NotFound("no such session")
-        if session.couple_id:
-            # How the partners join follows the couple's current setting, not the one at booking.
-            couple = store.get_couple(session.couple_id)
-            if couple:
-                session = session.model_copy(update={"join_mode": couple.join_mode})
-        identity = booking.join_identity(
-            caller, session, now=utc_now(), opens_before=timedelta(minutes=settings().room_opens_minutes)
-        )
-        if room_id is None:
-            room_id = store.claim_room(session_id, rooms.create_room(session_id), replacing=None)
-        try:
-            join = rooms.join(room_id, identity.external_user_id)
-        except RoomGone:
-            room_id = store.claim_room(session_id, rooms.create_room(session_id), replacing=room_id)
-            join = rooms.join(room_id, identity.external_user_id)
+    session, room_id = store.session_and_room(session_id)
+    if session is None or not booking.can_view(caller, session):
+        raise NotFound("no such session")
+    if session.couple_id:
+        # How the partners join follows the couple's current setting, not the one at booking.
+        couple = store.get_couple(session.couple_id)
+        if couple:
+            session = session.model_copy(update={"join_mode": couple.join_mode})
+    identity = booking.join_identity(
+        caller, session, now=utc_now(), opens_before=timedelta(minutes=settings().room_opens_minutes)
+    )
+    if room_id is None:
+        room_id = store.claim_room(session_id, rooms.create_room(session_id), replacing=None)
+    try:
+        join = rooms.join(room_id, identity.external_user_id)
+    except RoomGone:
+        room_id = store.claim_room(session_id, rooms.create_room(session_id), replacing=room_id)
+        join = rooms.join(room_id, identity.external_user_id)
     return JoinOut(
         session_id=session_id,
         provider=rooms.provider,
@@ -491,6 +490,7 @@ def join_session(session_id: SessionId, caller: Caller, store: Store, audit: Aud
     security=AUTHENTICATED,
     responses=_SESSION_RESPONSE,
 )
+@rules("session.attendance", "session/{session_id}", in_transaction=True, if_match=True)
 def record_attendance(
     session_id: SessionId,
     body: Annotated[AttendanceIn, Body()],
@@ -501,12 +501,11 @@ def record_attendance(
     if_match: IfMatch = None,
 ) -> Response[SessionOut]:
     resource = f"session/{session_id}"
-    with audit.track(caller, "session.attendance", resource, success_in_transaction=True):
-        session = _visible_session(store, caller, session_id, part2)
-        require_if_match(if_match, session.version)
-        updated = attendance.recorded(session, body, principal=caller, now=utc_now())
-        entry = audit.entry(caller, "session.attendance", resource, "success")
-        store.record_attendance(session, updated, audit.transact_put(entry))
+    session = _visible_session(store, caller, session_id, part2)
+    require_if_match(if_match, session.version)
+    updated = attendance.recorded(session, body, principal=caller, now=utc_now())
+    entry = audit.entry(caller, "session.attendance", resource, "success")
+    store.record_attendance(session, updated, audit.transact_put(entry))
     return _session_response(updated, caller, part2)
 
 
@@ -516,9 +515,9 @@ def record_attendance(
     tags=["attendance"],
     security=AUTHENTICATED,
 )
+@rules("makeup.read", "person/{caller.person_id}/makeups")
 def my_makeups(caller: Caller, store: Store, audit: Audit) -> MakeupOfferList:
-    with audit.track(caller, "makeup.read", f"person/{caller.person_id}/makeups"):
-        offers = store.makeup_offers(caller.person_id)
+    offers = store.makeup_offers(caller.person_id)
     return MakeupOfferList(items=[offer.out() for offer in offers])
 
 
@@ -529,6 +528,7 @@ def my_makeups(caller: Caller, store: Store, audit: Audit) -> MakeupOfferList:
     security=AUTHENTICATED,
     responses={201: {"description": "Booked", "content": {"application/json": {"model": SessionOut}}}},
 )
+@rules("makeup.accept", "session/{missed_session_id}", in_transaction=True)
 def accept_makeup(
     missed_session_id: SessionId,
     body: Annotated[MakeupAccept, Body()],
@@ -538,50 +538,49 @@ def accept_makeup(
     policy: BookingPolicy,
     part2: Part2,
 ) -> Response[SessionOut]:
-    with audit.track(caller, "makeup.accept", f"session/{missed_session_id}", success_in_transaction=True):
-        offer = next(
-            (o for o in store.makeup_offers(caller.person_id) if o.missed_session_id == missed_session_id),
-            None,
+    offer = next(
+        (o for o in store.makeup_offers(caller.person_id) if o.missed_session_id == missed_session_id),
+        None,
+    )
+    if offer is None:
+        raise NotFound("no such makeup offer")
+    request = makeup_request(offer, body.option)
+    extra = [
+        AvailabilityRecord.key(request.clinician_id),
+        *(commitments_key(p) for p in [request.clinician_id, *request.attendee_ids]),
+    ]
+    if request.couple_id:
+        extra.append(CoupleRecord.key(request.couple_id))
+    people, items = store.people([request.clinician_id, *request.attendee_ids], extra=extra)
+    raw_availability = items.get((f"PERSON#{request.clinician_id}", "AVAILABILITY"))
+    raw_couple = items.get((f"COUPLE#{request.couple_id}", "PROFILE")) if request.couple_id else None
+    session = booking.plan_session(
+        request,
+        session_id=booking.new_session_id(),
+        principal=caller,
+        people=people,
+        couple=CoupleRecord.from_attributes(raw_couple) if raw_couple else None,
+        availability=AvailabilityRecord.from_attributes(raw_availability) if raw_availability else None,
+        policy=policy,
+        now=utc_now(),
+    )
+    accepted = offer.model_copy(
+        update={
+            "status": "accepted",
+            "accepted_session_id": session.session_id,
+            "version": offer.version + 1,
+        }
+    )
+    entry = audit.entry(caller, "makeup.accept", f"session/{session.session_id}", "success")
+    try:
+        guards = _avoid_groups(store, session, items)
+        store.book(
+            session, audit.transact_put(entry), also=[store.accepted_offer_put(offer, accepted), *guards]
         )
-        if offer is None:
-            raise NotFound("no such makeup offer")
-        request = makeup_request(offer, body.option)
-        extra = [
-            AvailabilityRecord.key(request.clinician_id),
-            *(commitments_key(p) for p in [request.clinician_id, *request.attendee_ids]),
-        ]
-        if request.couple_id:
-            extra.append(CoupleRecord.key(request.couple_id))
-        people, items = store.people([request.clinician_id, *request.attendee_ids], extra=extra)
-        raw_availability = items.get((f"PERSON#{request.clinician_id}", "AVAILABILITY"))
-        raw_couple = items.get((f"COUPLE#{request.couple_id}", "PROFILE")) if request.couple_id else None
-        session = booking.plan_session(
-            request,
-            session_id=booking.new_session_id(),
-            principal=caller,
-            people=people,
-            couple=CoupleRecord.from_attributes(raw_couple) if raw_couple else None,
-            availability=AvailabilityRecord.from_attributes(raw_availability) if raw_availability else None,
-            policy=policy,
-            now=utc_now(),
-        )
-        accepted = offer.model_copy(
-            update={
-                "status": "accepted",
-                "accepted_session_id": session.session_id,
-                "version": offer.version + 1,
-            }
-        )
-        entry = audit.entry(caller, "makeup.accept", f"session/{session.session_id}", "success")
-        try:
-            guards = _avoid_groups(store, session, items)
-            store.book(
-                session, audit.transact_put(entry), also=[store.accepted_offer_put(offer, accepted), *guards]
-            )
-        except Conflict as exc:
-            clash = exc.extensions.get("conflict") or {}
-            if clash.get("person_id") not in (None, caller.person_id):
-                # Someone else's booking (a partner's own session, say): never say whose or when.
-                raise Conflict("that time is no longer free; choose another offered time") from None
-            raise
+    except Conflict as exc:
+        clash = exc.extensions.get("conflict") or {}
+        if clash.get("person_id") not in (None, caller.person_id):
+            # Someone else's booking (a partner's own session, say): never say whose or when.
+            raise Conflict("that time is no longer free; choose another offered time") from None
+        raise
     return _session_response(session, caller, part2, status=201)

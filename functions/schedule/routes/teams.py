@@ -15,7 +15,7 @@ from functions.common.errors import NotFound
 from functions.common.http import etag, require_if_match
 from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import utc_now
-from functions.schedule.deps import Audit, Caller, Part2, Store, idempotently
+from functions.schedule.deps import Audit, Caller, Part2, Store, rules
 from functions.schedule.logic import sensitivity, teams
 from functions.schedule.models import (
     AvailabilityIn,
@@ -68,16 +68,16 @@ def _availability_out(
         200: {"description": "Availability", "content": {"application/json": {"model": AvailabilityOut}}}
     },
 )
+@rules("availability.read", "person/{clinician_id}/availability")
 def get_availability(clinician_id: PersonId, caller: Caller, store: Store, audit: Audit) -> Response[object]:
-    with audit.track(caller, "availability.read", f"person/{clinician_id}/availability"):
-        if caller.role is Role.PARTICIPANT:
-            raise NotFound("no such clinician")
-        found, items = store.people([clinician_id], extra=[AvailabilityRecord.key(clinician_id)])
-        clinician = found.get(clinician_id)
-        if clinician is None or clinician.kind is not PersonKind.CLINICIAN:
-            raise NotFound("no such clinician")
-        raw = items.get(("PERSON#" + clinician_id, "AVAILABILITY"))
-        record = AvailabilityRecord.from_attributes(raw) if raw else None
+    if caller.role is Role.PARTICIPANT:
+        raise NotFound("no such clinician")
+    found, items = store.people([clinician_id], extra=[AvailabilityRecord.key(clinician_id)])
+    clinician = found.get(clinician_id)
+    if clinician is None or clinician.kind is not PersonKind.CLINICIAN:
+        raise NotFound("no such clinician")
+    raw = items.get(("PERSON#" + clinician_id, "AVAILABILITY"))
+    record = AvailabilityRecord.from_attributes(raw) if raw else None
     return _json(
         _availability_out(clinician_id, clinician.time_zone, record), record.version if record else 0
     )
@@ -92,6 +92,7 @@ def get_availability(clinician_id: PersonId, caller: Caller, store: Store, audit
         200: {"description": "Availability", "content": {"application/json": {"model": AvailabilityOut}}}
     },
 )
+@rules("availability.update", "person/{clinician_id}/availability", in_transaction=True)
 def put_availability(
     clinician_id: PersonId,
     body: Annotated[AvailabilityIn, Body()],
@@ -101,25 +102,24 @@ def put_availability(
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=256)] = None,
 ) -> Response[object]:
     resource = f"person/{clinician_id}/availability"
-    with audit.track(caller, "availability.update", resource, success_in_transaction=True):
-        if caller.role is not Role.COORDINATOR and caller.person_id != clinician_id:
-            raise NotFound("no such clinician")
-        found, items = store.people([clinician_id], extra=[AvailabilityRecord.key(clinician_id)])
-        clinician = found.get(clinician_id)
-        if clinician is None or clinician.kind is not PersonKind.CLINICIAN:
-            raise NotFound("no such clinician")
-        raw = items.get(("PERSON#" + clinician_id, "AVAILABILITY"))
-        version = int(raw["version"]) if raw else 0
-        require_if_match(if_match, version)
-        record = AvailabilityRecord(
-            clinician_id=clinician_id,
-            weekly=body.weekly,
-            time_off=body.time_off,
-            updated_at=utc_now(),
-            version=version + 1,
-        )
-        entry = audit.entry(caller, "availability.update", resource, "success")
-        store.put_availability(record, expected_version=version, audit_put=audit.transact_put(entry))
+    if caller.role is not Role.COORDINATOR and caller.person_id != clinician_id:
+        raise NotFound("no such clinician")
+    found, items = store.people([clinician_id], extra=[AvailabilityRecord.key(clinician_id)])
+    clinician = found.get(clinician_id)
+    if clinician is None or clinician.kind is not PersonKind.CLINICIAN:
+        raise NotFound("no such clinician")
+    raw = items.get(("PERSON#" + clinician_id, "AVAILABILITY"))
+    version = int(raw["version"]) if raw else 0
+    require_if_match(if_match, version)
+    record = AvailabilityRecord(
+        clinician_id=clinician_id,
+        weekly=body.weekly,
+        time_off=body.time_off,
+        updated_at=utc_now(),
+        version=version + 1,
+    )
+    entry = audit.entry(caller, "availability.update", resource, "success")
+    store.put_availability(record, expected_version=version, audit_put=audit.transact_put(entry))
     return _json(_availability_out(clinician_id, clinician.time_zone, record), record.version)
 
 
@@ -139,32 +139,32 @@ def put_availability(
         }
     },
 )
+@rules("care_team.read", "person/{participant_id}/care-team")
 def get_care_team(
     participant_id: PersonId, caller: Caller, store: Store, audit: Audit, part2: Part2
 ) -> Response[object]:
     """Who the substance-use counselor is says the participant is in substance-use treatment:
     it is Part 2, shown only to those who see the participant's Part 2 items in full."""
     resource = f"person/{participant_id}/care-team"
-    with audit.track(caller, "care_team.read", resource):
-        person, relations, _, consents = store.reader_context(participant_id)
-        if not teams.may_see_participant(caller, participant_id, relations):
-            raise NotFound("no such participant")
-        zone = ZoneInfo(person.time_zone if person else "UTC")
-        reader = sensitivity.audience(
-            caller,
-            participant_id,
-            relations=relations,
-            consents=consents,
-            policy=part2,
-            today=utc_now().astimezone(zone).date(),
-        )
-        team = relations.out()
-        counselor = team.substance_use_counselor_id
-        if counselor and not reader.sees_in_full([counselor]):
-            team = team.model_copy(update={"substance_use_counselor_id": None})
-        discloses = team.substance_use_counselor_id is not None and caller.person_id != participant_id
-        # Who the counselor is names no item, but says the participant is in treatment
-        audit.disclose(caller, "care_team.read", resource, {participant_id: []} if discloses else {})
+    person, relations, _, consents = store.reader_context(participant_id)
+    if not teams.may_see_participant(caller, participant_id, relations):
+        raise NotFound("no such participant")
+    zone = ZoneInfo(person.time_zone if person else "UTC")
+    reader = sensitivity.audience(
+        caller,
+        participant_id,
+        relations=relations,
+        consents=consents,
+        policy=part2,
+        today=utc_now().astimezone(zone).date(),
+    )
+    team = relations.out()
+    counselor = team.substance_use_counselor_id
+    if counselor and not reader.sees_in_full([counselor]):
+        team = team.model_copy(update={"substance_use_counselor_id": None})
+    discloses = team.substance_use_counselor_id is not None and caller.person_id != participant_id
+    # Who the counselor is names no item, but says the participant is in treatment
+    audit.disclose(caller, "care_team.read", resource, {participant_id: []} if discloses else {})
     return Response(
         status_code=200,
         content_type="application/json",
@@ -179,21 +179,20 @@ def get_care_team(
     tags=["care teams"],
     security=AUTHENTICATED,
 )
+@rules("care_team.update", "person/{participant_id}/care-team", in_transaction=True, allow={Role.COORDINATOR})
 def put_care_team(
     participant_id: PersonId, body: Annotated[CareTeamIn, Body()], caller: Caller, store: Store, audit: Audit
 ) -> CareTeamOut:
     resource = f"person/{participant_id}/care-team"
-    with audit.track(caller, "care_team.update", resource, success_in_transaction=True):
-        caller.require(Role.COORDINATOR)
-        wanted = body.assignments()
-        membership_key = {"pk": f"PERSON#{participant_id}", "sk": "COUPLE"}
-        found, items = store.people([participant_id, *wanted.values()], extra=[membership_key])
-        participant = found.get(participant_id)
-        if participant is None or participant.kind is not PersonKind.PARTICIPANT:
-            raise NotFound("no such participant")
-        teams.check_care_team(body, participant, found)
-        entry = audit.entry(caller, "care_team.update", resource, "success")
-        store.set_care_team(participant_id, wanted, audit.transact_put(entry))
+    wanted = body.assignments()
+    membership_key = {"pk": f"PERSON#{participant_id}", "sk": "COUPLE"}
+    found, items = store.people([participant_id, *wanted.values()], extra=[membership_key])
+    participant = found.get(participant_id)
+    if participant is None or participant.kind is not PersonKind.PARTICIPANT:
+        raise NotFound("no such participant")
+    teams.check_care_team(body, participant, found)
+    entry = audit.entry(caller, "care_team.update", resource, "success")
+    store.set_care_team(participant_id, wanted, audit.transact_put(entry))
     couple = items.get((membership_key["pk"], membership_key["sk"]), {})
     return teams.Relations(
         participant_id=participant_id,
@@ -224,34 +223,29 @@ def _couple_out(couple: CoupleRecord) -> CoupleOut:
     security=AUTHENTICATED,
     responses={201: {"description": "Created", "content": {"application/json": {"model": CoupleOut}}}},
 )
+@rules(
+    "couple.create",
+    "couples",
+    in_transaction=True,
+    idempotent="schedule.create_couple",
+    allow={Role.COORDINATOR},
+)
 def create_couple(
     body: Annotated[CoupleCreate, Body()],
     caller: Caller,
     store: Store,
     audit: Audit,
     idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER, max_length=255)] = None,
-) -> Response[dict[str, object]]:
-    def produce() -> Outcome:
-        found, _ = store.people([*body.partner_ids, body.couples_therapist_id])
-        couple = teams.new_couple(body, couple_id=teams.new_couple_id(), people=found, now=utc_now())
-        entry = audit.entry(caller, "couple.create", f"couple/{couple.couple_id}", "success")
-        store.create_couple(couple, audit.transact_put(entry))
-        return Outcome(
-            201,
-            _couple_out(couple).model_dump(mode="json"),
-            {"ETag": etag(couple.version), "Location": f"/couples/{couple.couple_id}"},
-        )
-
-    with audit.track(caller, "couple.create", "couples", success_in_transaction=True):
-        caller.require(Role.COORDINATOR)
-        return idempotently(
-            caller,
-            idempotency_key,
-            "schedule.create_couple",
-            body.model_dump(mode="json"),
-            produce,
-            router.lambda_context,
-        )
+) -> Outcome:
+    found, _ = store.people([*body.partner_ids, body.couples_therapist_id])
+    couple = teams.new_couple(body, couple_id=teams.new_couple_id(), people=found, now=utc_now())
+    entry = audit.entry(caller, "couple.create", f"couple/{couple.couple_id}", "success")
+    store.create_couple(couple, audit.transact_put(entry))
+    return Outcome(
+        201,
+        _couple_out(couple).model_dump(mode="json"),
+        {"ETag": etag(couple.version), "Location": f"/couples/{couple.couple_id}"},
+    )
 
 
 @router.get(
@@ -261,14 +255,14 @@ def create_couple(
     security=AUTHENTICATED,
     responses={200: {"description": "The couple", "content": {"application/json": {"model": CoupleOut}}}},
 )
+@rules("couple.read", "couple/{couple_id}")
 def get_couple(
     couple_id: Annotated[str, Path(max_length=64)], caller: Caller, store: Store, audit: Audit
 ) -> Response[object]:
-    with audit.track(caller, "couple.read", f"couple/{couple_id}"):
-        couple = store.get_couple(couple_id)
-        members = {*couple.partner_ids, couple.couples_therapist_id} if couple else set()
-        if couple is None or (caller.role is not Role.COORDINATOR and caller.person_id not in members):
-            raise NotFound("no such couple")
+    couple = store.get_couple(couple_id)
+    members = {*couple.partner_ids, couple.couples_therapist_id} if couple else set()
+    if couple is None or (caller.role is not Role.COORDINATOR and caller.person_id not in members):
+        raise NotFound("no such couple")
     return _json(_couple_out(couple), couple.version)
 
 
@@ -279,6 +273,7 @@ def get_couple(
     security=AUTHENTICATED,
     responses={200: {"description": "The couple", "content": {"application/json": {"model": CoupleOut}}}},
 )
+@rules("couple.update", "couple/{couple_id}", in_transaction=True, allow={Role.COORDINATOR})
 def update_couple(
     couple_id: Annotated[str, Path(max_length=64)],
     body: Annotated[CoupleUpdate, Body()],
@@ -288,20 +283,18 @@ def update_couple(
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=256)] = None,
 ) -> Response[object]:
     resource = f"couple/{couple_id}"
-    with audit.track(caller, "couple.update", resource, success_in_transaction=True):
-        caller.require(Role.COORDINATOR)
-        couple = store.get_couple(couple_id)
-        if couple is None:
-            raise NotFound("no such couple")
-        require_if_match(if_match, couple.version)
-        # A new therapist's roles and licences are checked against both partners' states
-        # (one more read, only then).
-        people: dict[str, PersonRecord] = {}
-        if body.couples_therapist_id:
-            people, _ = store.people([*couple.partner_ids, body.couples_therapist_id])
-        changed = teams.changed_couple(couple, body, people=people)
-        entry = audit.entry(caller, "couple.update", resource, "success")
-        store.update_couple(couple, changed, audit.transact_put(entry))
+    couple = store.get_couple(couple_id)
+    if couple is None:
+        raise NotFound("no such couple")
+    require_if_match(if_match, couple.version)
+    # A new therapist's roles and licences are checked against both partners' states
+    # (one more read, only then).
+    people: dict[str, PersonRecord] = {}
+    if body.couples_therapist_id:
+        people, _ = store.people([*couple.partner_ids, body.couples_therapist_id])
+    changed = teams.changed_couple(couple, body, people=people)
+    entry = audit.entry(caller, "couple.update", resource, "success")
+    store.update_couple(couple, changed, audit.transact_put(entry))
     return _json(_couple_out(changed), changed.version)
 
 
@@ -318,6 +311,7 @@ def update_couple(
         }
     },
 )
+@rules("caseload.read", "person/{clinician_id}/caseload")
 def caseload(
     clinician_id: PersonId, caller: Caller, store: Store, audit: Audit, part2: Part2
 ) -> Response[object]:
@@ -325,26 +319,25 @@ def caseload(
     the caseload's readers may see already (the clinician treats these people; coordinators
     read every profile); the Part 2 rule is on positions (`sensitivity.caseload_shown`)."""
     resource = f"person/{clinician_id}/caseload"
-    with audit.track(caller, "caseload.read", resource):
-        if caller.role is not Role.COORDINATOR and caller.person_id != clinician_id:
-            raise NotFound("no such caseload")
-        found = sensitivity.caseload_shown(
-            store.caseload(clinician_id), reader=caller, clinician_id=clinician_id, policy=part2
-        )
-        names = store.display_names(sorted(found))
-        body = CaseloadOut(
-            clinician_id=clinician_id,
-            items=[
-                CaseloadEntry(
-                    participant_id=p,
-                    display_name=names.get(p),
-                    roles=sorted(set(r)),
-                )
-                for p, r in sorted(found.items())
-            ],
-        )
-        disclosed = sensitivity.caseload_discloses(found)
-        audit.disclose(caller, "caseload.read", resource, disclosed)
+    if caller.role is not Role.COORDINATOR and caller.person_id != clinician_id:
+        raise NotFound("no such caseload")
+    found = sensitivity.caseload_shown(
+        store.caseload(clinician_id), reader=caller, clinician_id=clinician_id, policy=part2
+    )
+    names = store.display_names(sorted(found))
+    body = CaseloadOut(
+        clinician_id=clinician_id,
+        items=[
+            CaseloadEntry(
+                participant_id=p,
+                display_name=names.get(p),
+                roles=sorted(set(r)),
+            )
+            for p, r in sorted(found.items())
+        ],
+    )
+    disclosed = sensitivity.caseload_discloses(found)
+    audit.disclose(caller, "caseload.read", resource, disclosed)
     return Response(
         status_code=200,
         content_type="application/json",
