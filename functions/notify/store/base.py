@@ -60,21 +60,31 @@ class StoreBase:
             }
         }
 
-    def _transact_unless_stale(
-        self, items: Sequence[TransactWriteItemTypeDef], *, first_only: bool = False
-    ) -> bool:
-        """Write `items` in one transaction; False (and nothing written) when a condition of
-        theirs failed (with `first_only`, the first item's: another's failing raises)."""
+    def _transact(self, items: Sequence[TransactWriteItemTypeDef]) -> ClientError | None:
+        """Write `items` in one transaction: None when written; when DynamoDB cancelled it
+        (nothing written), its TransactionCanceledException, whose `cancellation_reasons` say
+        why, item by item (the caller raises it when none is one it expects). Any other error
+        raises."""
         try:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise
-            reasons = cancellation_reasons(exc)
-            if "ConditionalCheckFailed" in (reasons[:1] if first_only else reasons):
-                return False
-            raise
-        return True
+            return exc
+        return None
+
+    def _transact_unless_stale(
+        self, items: Sequence[TransactWriteItemTypeDef], *, first_only: bool = False
+    ) -> bool:
+        """Write `items` in one transaction; False (and nothing written) when a condition of
+        theirs failed (with `first_only`, the first item's: another's failing raises)."""
+        cancelled = self._transact(items)
+        if cancelled is None:
+            return True
+        reasons = cancellation_reasons(cancelled)
+        if "ConditionalCheckFailed" in (reasons[:1] if first_only else reasons):
+            return False
+        raise cancelled
 
     def _put_all_new(self, items: Sequence[dict[str, Any]]) -> bool:
         """Put `items` in one transaction, each only if it does not exist yet; False (and

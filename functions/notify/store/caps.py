@@ -6,9 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
-from functions.common.dynamo import cancellation_reasons, error_code, get_item, to_item
+from functions.common.dynamo import cancellation_reasons, get_item, to_item
 from functions.notify import keys
 from functions.notify.logic.caps import CapCounter, CapName
 from functions.notify.store.base import StoreBase
@@ -42,17 +40,13 @@ class SmsCapStore(StoreBase):
             }
             for counter in counters
         ]
-        try:
-            self._client.transact_write_items(TransactItems=items)
-        except ClientError as exc:
-            if error_code(exc) != "TransactionCanceledException":
-                raise
-            reasons = cancellation_reasons(exc)
-            for counter, reason in zip(counters, reasons, strict=False):
-                if reason == "ConditionalCheckFailed":
-                    return counter.name
-            raise
-        return None
+        cancelled = self._transact(items)
+        if cancelled is None:
+            return None
+        for counter, reason in zip(counters, cancellation_reasons(cancelled), strict=False):
+            if reason == "ConditionalCheckFailed":
+                return counter.name
+        raise cancelled
 
     def release_sms(self, person_id: str, message_id: str, counters: Sequence[CapCounter]) -> None:
         """Give back what `reserve_sms` counted (the text did not go out)."""

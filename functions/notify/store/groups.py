@@ -8,9 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from functions.common.dynamo import error_code, from_item, get_item, to_item
+from functions.common.dynamo import from_item, get_item, to_item
 from functions.common.models import iso
 from functions.common.tables import GSI1
 from functions.notify import keys
@@ -90,11 +88,7 @@ class GroupSeriesStore(OutboxStore):
                 *puts,
                 *(self._delete_pending(ident) for ident in in_transaction),
             ]
-            try:
-                self._client.transact_write_items(TransactItems=items)
-            except ClientError as exc:
-                if error_code(exc) != "TransactionCanceledException":
-                    raise
+            if self._transact(items) is not None:
                 continue  # the series, a facilitator's item or a reminder moved: read and plan again
             for ident in after_commit:
                 self._delete_pending_now(ident)
@@ -144,12 +138,8 @@ class GroupSeriesStore(OutboxStore):
                 ),
             }
         }
-        try:
-            self._client.transact_write_items(TransactItems=[check, self._series_put(after, before)])
-        except ClientError as exc:
-            if error_code(exc) == "TransactionCanceledException":
-                return None  # the participant or the facilitator's item moved on; the next run sees
-            raise
+        if self._transact([check, self._series_put(after, before)]) is not None:
+            return None  # the participant or the facilitator's item moved on; the next run sees
         return after
 
     def _series_put(self, record: GroupSeries, current: GroupSeries | None) -> TransactWriteItemTypeDef:

@@ -22,49 +22,50 @@ class HistoryStore(StoreBase):
     ) -> tuple[list[FinishedMessage], str | None]:
         """A person's finished messages, newest first (one Query of gsi1). Only what the
         history shows is read: never an address or a message's words."""
-        bucket = keys.history_bucket(person_id)
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "IndexName": GSI1,
-            "KeyConditionExpression": "gsi1pk = :bucket",
-            "ExpressionAttributeValues": to_item({":bucket": bucket}),
-            "ExpressionAttributeNames": {f"#{name}": name for name in _HISTORY_FIELDS},
-            "ProjectionExpression": ", ".join(f"#{name}" for name in _HISTORY_FIELDS),
-            "ScanIndexForward": False,
-            "Limit": limit,
-        }
-        start = decode_cursor(cursor, expected_keys=set(keys.INDEX_PAGE))
-        if start:
-            _same_partition(start, bucket, index=True)
-            kwargs["ExclusiveStartKey"] = to_item(start)
-        response = self._client.query(**kwargs)
-        records = FinishedMessage.readable(from_item(raw) for raw in response.get("Items", []))
-        last = response.get("LastEvaluatedKey")
-        return records, encode_cursor(from_item(last) if last else None)
+        items, next_cursor = self._newest_first(
+            keys.history_bucket(person_id),
+            index=True,
+            limit=limit,
+            cursor=cursor,
+            ExpressionAttributeNames={f"#{name}": name for name in _HISTORY_FIELDS},
+            ProjectionExpression=", ".join(f"#{name}" for name in _HISTORY_FIELDS),
+        )
+        return FinishedMessage.readable(items), next_cursor
 
     def failures(
         self, month: str, *, limit: int, cursor: str | None
     ) -> tuple[list[FailureRecord], str | None]:
         """Messages that failed for good in one UTC month, newest first (one Query)."""
-        bucket = keys.failures_pk(month)
+        items, next_cursor = self._newest_first(
+            keys.failures_pk(month), index=False, limit=limit, cursor=cursor
+        )
+        return FailureRecord.readable(items), next_cursor
+
+    def _newest_first(
+        self, partition: str, *, index: bool, limit: int, cursor: str | None, **extra: Any
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of a partition of the table (of gsi1, with `index`), newest first, from
+        where `cursor` left off; a cursor is only good for the list it came from (never
+        another person's)."""
         kwargs: dict[str, Any] = {
             "TableName": self.table,
-            "KeyConditionExpression": "pk = :bucket",
-            "ExpressionAttributeValues": to_item({":bucket": bucket}),
+            "KeyConditionExpression": f"{keys.GSI1_PK if index else keys.PK} = :partition",
+            "ExpressionAttributeValues": to_item({":partition": partition}),
             "ScanIndexForward": False,
             "Limit": limit,
+            **extra,
         }
-        start = decode_cursor(cursor, expected_keys=set(keys.TABLE_PAGE))
+        if index:
+            kwargs["IndexName"] = GSI1
+        start = decode_cursor(cursor, expected_keys=set(keys.INDEX_PAGE if index else keys.TABLE_PAGE))
         if start:
-            _same_partition(start, bucket, index=False)
+            if not keys.in_partition(start, partition, index=index):
+                raise BadRequest(
+                    "the cursor is not valid", errors=[FieldError("query.cursor", "not a cursor")]
+                )
             kwargs["ExclusiveStartKey"] = to_item(start)
         response = self._client.query(**kwargs)
-        records = FailureRecord.readable(from_item(raw) for raw in response.get("Items", []))
         last = response.get("LastEvaluatedKey")
-        return records, encode_cursor(from_item(last) if last else None)
-
-
-def _same_partition(start: dict[str, Any], bucket: str, *, index: bool) -> None:
-    """A cursor is only good for the list it came from (never another person's)."""
-    if not keys.in_partition(start, bucket, index=index):
-        raise BadRequest("the cursor is not valid", errors=[FieldError("query.cursor", "not a cursor")])
+        return [from_item(raw) for raw in response.get("Items", [])], encode_cursor(
+            from_item(last) if last else None
+        )

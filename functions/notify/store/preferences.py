@@ -7,9 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from functions.common.dynamo import error_code, get_item, to_item
+from functions.common.dynamo import get_item, to_item
 from functions.common.errors import FieldError, PreconditionFailed
 from functions.common.models import iso
 from functions.common.tables import GSI1
@@ -56,15 +54,12 @@ class PreferencesStore(StoreBase):
         if previous_phone and previous_phone != record.phone:
             items.append(self._phone_update(previous_phone, record.person_id, "DELETE"))
         items += [transact_element(entry) for entry in audit_puts]
-        try:
-            self._client.transact_write_items(TransactItems=items)
-        except ClientError as exc:
-            if error_code(exc) == "TransactionCanceledException":
-                raise PreconditionFailed(
-                    "the preferences changed since you read them; fetch them again and retry",
-                    errors=[FieldError("header.If-Match", "stale")],
-                ) from exc
-            raise
+        cancelled = self._transact(items)
+        if cancelled is not None:
+            raise PreconditionFailed(
+                "the preferences changed since you read them; fetch them again and retry",
+                errors=[FieldError("header.If-Match", "stale")],
+            ) from cancelled
 
     def _phone_update(self, phone: str, person_id: str, action: str) -> TransactWriteItemTypeDef:
         return {

@@ -8,9 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from functions.common.dynamo import cancellation_reasons, error_code, from_item, get_item, to_item
+from functions.common.dynamo import cancellation_reasons, from_item, get_item, to_item
 from functions.common.models import iso
 from functions.common.tables import GSI1
 from functions.notify import keys
@@ -57,18 +55,15 @@ class SessionStore(OutboxStore):
         items += [self._delete_pending(message_id) for message_id in self._pending(plan.retire)]
         if len(items) > MAX_WRITES:
             raise ValueError(f"a session change of {len(items)} writes exceeds one transaction")
-        try:
-            self._client.transact_write_items(TransactItems=items)
-        except ClientError as exc:
-            if error_code(exc) != "TransactionCanceledException":
-                raise
-            reasons = cancellation_reasons(exc)
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                return Applied.STALE
-            if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
-                return Applied.RACED
-            raise
-        return Applied.APPLIED
+        cancelled = self._transact(items)
+        if cancelled is None:
+            return Applied.APPLIED
+        reasons = cancellation_reasons(cancelled)
+        if reasons and reasons[0] == "ConditionalCheckFailed":
+            return Applied.STALE
+        if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
+            return Applied.RACED
+        raise cancelled
 
     def next_session(self, person_id: str, now: datetime) -> UpcomingSession | None:
         """The person's next booked session that has not begun (one Query of gsi1)."""
