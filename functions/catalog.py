@@ -170,9 +170,6 @@ COVERAGE_EVENT_SOURCE: Final = "tandem.coverage"
 
 _AUDIT = TableGrant(tables.AUDIT, "append")
 _IDEMPOTENCY = TableGrant(tables.IDEMPOTENCY, "readwrite")
-_PERSON_KINDS = TableGrant(
-    tables.SCHEDULE, "read", partition="PERSON#", attributes=tables.PERSON_KIND_ATTRIBUTES
-)
 
 
 PUBLISHED_ENTITIES: Final = (
@@ -326,8 +323,9 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         domain="notify",
         handler="functions.notify.handler.lambda_handler",
         trigger="api",
-        # Whether a person exists (preferences of someone else): their kind alone
-        grants=(TableGrant(tables.NOTIFY, "readwrite"), _PERSON_KINDS, _AUDIT, _IDEMPOTENCY),
+        # Who exists is notify's own knowledge (the people `person.changed` told it of): no
+        # grant on schedule's table
+        grants=(TableGrant(tables.NOTIFY, "readwrite"), _AUDIT, _IDEMPOTENCY),
         description="Notification routes: contact preferences, consent, message history.",
     ),
     Entrypoint(

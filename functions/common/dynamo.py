@@ -52,19 +52,6 @@ def error_code(exc: Exception) -> str:
     return str(response.get("Error", {}).get("Code", ""))
 
 
-def person_kind(client: Any, schedule_table: str, person_id: str) -> str | None:
-    """The kind of the person with this id, or None when there is no such person: one GetItem
-    of their profile in the schedule table, projected to `kind` alone."""
-    response = client.get_item(
-        TableName=schedule_table,
-        Key=to_item({"pk": f"PERSON#{person_id}", "sk": "PROFILE"}),
-        ProjectionExpression="#kind",
-        ExpressionAttributeNames={"#kind": "kind"},
-    )
-    kind = response.get("Item", {}).get("kind", {}).get("S")
-    return str(kind) if kind else None
-
-
 def get_item(
     client: Any, table: str, key: dict[str, str], *, consistent: bool = True
 ) -> dict[str, Any] | None:

@@ -137,9 +137,3 @@ DISCLOSURE_PARTITION = "RESOURCE#part2-access/person/"
 """The audit partitions listing who was shown a participant's Part 2 items (42 CFR 2.24), one
 per participant (`RESOURCE#part2-access/person/<id>`): the only part of the audit table a
 function may read back, and the catalog grants exactly that (`Query` on these partitions)."""
-
-
-PERSON_KIND_ATTRIBUTES = ("pk", "sk", "kind")
-"""All another domain may read of a person's profile in the schedule table: whether it exists
-and its kind (participant, clinician, coordinator), never a name or contact detail. The
-catalog grants exactly this (`TableGrant(..., partition="PERSON#", attributes=...)`)."""

@@ -17,13 +17,11 @@ from functions.notify.store import NotifyStore
 
 class NotifySettings(ApiSettings):
     notify_table: str = Field(alias="NOTIFY_TABLE")
-    schedule_table: str = Field(alias="SCHEDULE_TABLE")
-    """People's kinds only (whether someone exists), never their profiles."""
 
 
 def notify_store() -> NotifyStore:
     settings = load_settings(NotifySettings)
-    return NotifyStore(settings.notify_table, aws.client("dynamodb"), schedule_table=settings.schedule_table)
+    return NotifyStore(settings.notify_table, aws.client("dynamodb"))
 
 
 Caller = Annotated[Principal, Depends(current_principal)]

@@ -42,10 +42,11 @@ def post(runtime: LocalRuntime, path: str, token: str, body: dict[str, Any]) -> 
 
 
 def put(runtime: LocalRuntime, path: str, token: str, body: dict[str, Any]) -> None:
-    """Read, then replace with the ETag read; a 412 (someone else wrote in between: for a new
-    person's preferences, notify mirroring their profile) reads again, as a client should."""
+    """Read, then replace with the ETag read; a 412 (someone else wrote in between) reads again,
+    as a client should. A person created a moment ago is 404 to notify until schedule's
+    `person.changed` reaches it: the read waits for that."""
     for _ in range(5):
-        current = runtime.get(path, token)
+        current = eventually(lambda: runtime.get(path, token))  # a Response is truthy when 2xx
         assert current.status_code == 200, current.text
         reply = requests.put(
             runtime.api + path,

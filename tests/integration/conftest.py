@@ -29,7 +29,7 @@ from functions.schedule.store import ScheduleStore
 from local import moto_dynamodb, seed
 from local.provision import create_schedule_events_topic, create_user_pool
 from tests.clock import controlled_now
-from tests.support import Reply, api_event, context, sqs_records
+from tests.support import Reply, api_event, claims, context, sqs_records
 
 SENDER = "no-reply@tandem.test"
 
@@ -198,6 +198,19 @@ def caller_of(
         return Reply(handler(api_event(method, path, **kwargs), context()))
 
     return call
+
+
+def create_person(body: dict[str, Any]) -> str:
+    """A person created as a coordinator creates one (schedule's `POST /people`, sign-in and all);
+    their id. Other domains hear of them when the change goes through the pipeline
+    (`ScheduleChanges.step`), as in AWS a moment later."""
+    from functions.schedule.handler import lambda_handler
+
+    reply = caller_of(lambda_handler)(
+        "POST", "/people", caller=claims("per_coord0001", "coordinator"), body=body
+    )
+    assert reply.status == 201, reply
+    return str(reply.json["person_id"])
 
 
 def audit_entries(moto_env: dict[str, Any], resource: str) -> list[dict[str, Any]]:

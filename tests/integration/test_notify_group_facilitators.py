@@ -18,7 +18,7 @@ import pytest
 
 from functions.common.dynamo import to_item
 from functions.common.models import iso
-from functions.notify import events, group_reminders
+from functions.notify import events, group_reminders, keys
 from functions.notify.logic.groups import group_reminder_id
 from functions.notify.logic.reminders import Recipient
 from functions.notify.models import Choices, GroupSeries, PreferencesRecord, SmsConsent
@@ -91,7 +91,7 @@ def group(moto_env: dict[str, Any]) -> dict[str, Any]:
 def texting_clinician(moto_env: dict[str, Any]) -> None:
     """Dr. Lee's preferences replaced: email a day before, and texts two hours before."""
     moto_env["dynamodb"].delete_item(
-        TableName=moto_env["tables"]["notify"], Key=to_item(PreferencesRecord.key(CLIN))
+        TableName=moto_env["tables"]["notify"], Key=to_item(keys.preferences_key(CLIN))
     )
     save_clinician(CLIN, CLIN_EMAIL, offsets=[1440], sms_offsets=(120,))
 
@@ -367,7 +367,7 @@ def test_a_catch_up_that_read_a_participant_before_they_withdrew_creates_nothing
     alex = enrol(ALEX)
     read = series_of(ALEX)
     group["dynamodb"].delete_item(
-        TableName=group["tables"]["notify"], Key=to_item(GroupSeries.key(CLIN, GROUP.group_id))
+        TableName=group["tables"]["notify"], Key=to_item(keys.group_series_key(CLIN, GROUP.group_id))
     )
     # When Alex withdraws before the job puts them into Dr. Lee's item
     withdraw(alex, pt(2, 17))

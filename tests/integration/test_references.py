@@ -1,7 +1,7 @@
 """References are checked: coverage records plans and prior authorizations for participants
-only, and notify keeps preferences only for people who exist. Both ask schedule the one thing
-they may (a person's kind, through a grant limited to that attribute) and write nothing
-otherwise."""
+only (asking schedule the one thing it may: a person's kind, through a grant limited to that
+attribute), and notify keeps preferences only for people it has heard of (schedule's
+`person.changed` events); neither writes anything otherwise."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 
 from functions.coverage.handler import lambda_handler as coverage_handler
 from functions.notify.handler import lambda_handler as notify_handler
-from tests.integration.conftest import caller_of, copy_schedule_into_coverage
+from functions.notify.routes.preferences import UNKNOWN_PERSON
+from tests.integration.conftest import ScheduleChanges, caller_of, copy_schedule_into_coverage, create_person
 from tests.support import claims, put_person
 
 coverage = caller_of(coverage_handler, before=copy_schedule_into_coverage)
@@ -70,7 +71,7 @@ def test_coverage_records_for_a_participant(moto_env, people, what, body):
     assert reply.status == 201, reply.json
 
 
-def test_preferences_of_someone_who_does_not_exist_are_404_not_defaults(moto_env, people):
+def test_preferences_of_someone_who_does_not_exist_are_404_not_defaults(moto_env):
     path = "/people/per_nobody0001/notification-preferences"
     # When a coordinator reads, then writes, the preferences of nobody
     read = notify("GET", path, caller=COORDINATOR)
@@ -82,7 +83,30 @@ def test_preferences_of_someone_who_does_not_exist_are_404_not_defaults(moto_env
     assert items_of(moto_env, "notify", "per_nobody0001") == []
 
 
-def test_preferences_of_a_person_who_exists_read_as_defaults(moto_env, people):
-    reply = notify("GET", "/people/per_clin00001/notification-preferences", caller=COORDINATOR)
+def test_a_new_person_is_known_to_notify_once_schedule_publishes_them(moto_env):
+    # Given a coordinator has just created a clinician (schedule's table has them)
+    changes = ScheduleChanges(moto_env)
+    person_id = create_person(
+        {
+            "kind": "clinician",
+            "display_name": "Dr. Rowan Vale",
+            "email": "rowan.vale@example.com",
+            "time_zone": "America/Chicago",
+            "state": "TX",
+            "roles": ["individual_therapist"],
+            "licensed_states": ["TX"],
+        }
+    )
+    path = f"/people/{person_id}/notification-preferences"
+    # When a coordinator reads their preferences before the event reached notify
+    early = notify("GET", path, caller=COORDINATOR)
+    # Then 404, saying that someone just created appears shortly (notify asks schedule nothing)
+    assert early.status == 404, early.json
+    assert early.json["detail"] == UNKNOWN_PERSON
+    # When schedule's person.changed goes through the publisher, the topic and notify's queue
+    changes.step()
+    # Then their preferences read as the program's defaults, with the profile's email
+    reply = notify("GET", path, caller=COORDINATOR)
     assert reply.status == 200, reply.json
-    assert reply.json["person_id"] == "per_clin00001"
+    assert (reply.json["person_id"], reply.json["email"]) == (person_id, "rowan.vale@example.com")
+    assert reply.json["quiet_hours_start"] == "21:00:00"

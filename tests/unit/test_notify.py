@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
+from functions.notify import keys
 from functions.notify.logic import outbox, preferences
 from functions.notify.models import Choices, MessageRecord, PreferencesIn, PreferencesRecord, SmsConsent
 from functions.notify.vocabulary import (
@@ -200,13 +201,13 @@ def test_a_message_planned_finished_dates_its_history_from_its_creation():
 
 
 def test_due_bucket_is_the_utc_day():
-    assert MessageRecord.due_bucket(datetime(2025, 5, 1, 0, 0, tzinfo=UTC)) == "DUE#2025-05-01"
+    assert keys.due_bucket(datetime(2025, 5, 1, 0, 0, tzinfo=UTC)) == "DUE#2025-05-01"
     # 20:00 in Chicago (CDT, UTC-5) on 1 May is 01:00 UTC on 2 May
     chicago = datetime(2025, 5, 1, 20, 0, tzinfo=ZoneInfo("America/Chicago"))
-    assert MessageRecord.due_bucket(chicago) == "DUE#2025-05-02"
+    assert keys.due_bucket(chicago) == "DUE#2025-05-02"
     # and east of UTC the day can go back
     tokyo = datetime(2025, 5, 2, 8, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
-    assert MessageRecord.due_bucket(tokyo) == "DUE#2025-05-01"
+    assert keys.due_bucket(tokyo) == "DUE#2025-05-01"
 
 
 def test_message_due_index_uses_utc_for_aware_local_times():
@@ -245,7 +246,7 @@ def test_sweep_days_reach_back_a_week_oldest_first():
     days = outbox.sweep_days(now)
     assert days[0] == now - timedelta(days=outbox.CATCH_UP_DAYS)
     assert days[-2:] == [now - timedelta(days=1), now]
-    assert [MessageRecord.due_bucket(d) for d in days] == [f"DUE#2025-04-{d}" for d in range(24, 31)] + [
+    assert [keys.due_bucket(d) for d in days] == [f"DUE#2025-04-{d}" for d in range(24, 31)] + [
         "DUE#2025-05-01"
     ]
 
@@ -254,7 +255,7 @@ def test_lease_days_end_a_lease_before_now():
     now = datetime(2025, 5, 1, 0, 5, tzinfo=UTC)
     days = outbox.lease_days(now)
     assert days[-1] == now - outbox.LEASE
-    assert MessageRecord.lease_bucket(days[-1]) == "LEASE#2025-04-30"
+    assert keys.lease_bucket(days[-1]) == "LEASE#2025-04-30"
 
 
 def test_preferences_record_keeps_contact_data_and_consent():

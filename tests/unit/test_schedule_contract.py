@@ -186,19 +186,10 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
-READS_PENDING = {
-    "coverage": set(),
-    "notify": {("NotifyApi", "PERSON#")},  # whether a person exists (their kind alone)
-}
-"""The API reads of schedule's table the subscribing domains still make (issue 17, part 1, still
-open: each keeps its own projection of them from `person.changed`, `couple.changed`, the session
-events and `group_week.planned`). Exact, so the list can only shrink."""
-
-
 @pytest.mark.parametrize("domain", ["notify", "coverage"])
 def test_a_subscribing_domain_never_reads_schedules_items(domain):
     """It takes schedule's data from the published events alone: no stream consumer, no grant on
-    schedule's table (but the reads still pending), no import of schedule's code or of the
+    schedule's table, no import of schedule's code or of the
     stream's raw records."""
     entries = [e for e in ENTRYPOINTS if e.domain == domain]
     assert not [e.id for e in entries if e.trigger == "stream"]
@@ -208,7 +199,7 @@ def test_a_subscribing_domain_never_reads_schedules_items(domain):
         for g in e.grants
         if g.table.key == "schedule"
     }
-    assert reads == READS_PENDING[domain]
+    assert reads == set()
     for path in (ROOT / "functions" / domain).rglob("*.py"):
         imported = _imports(path)
         assert not {m for m in imported if m.startswith("functions.schedule")}, path

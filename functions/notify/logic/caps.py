@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from functions.notify import keys
 from functions.notify.vocabulary import SMS_REMINDERS_PER_DAY, SMS_REMINDERS_PER_WEEK
 
 CapName = Literal["day", "week"]
@@ -22,7 +23,7 @@ CapName = Literal["day", "week"]
 class CapCounter:
     name: CapName
     sort_key: str
-    """The counter item's sort key under the person's partition."""
+    """The counter item's sort key under the person's partition (`keys.sms_cap_day` / `_week`)."""
     limit: int
     expires_at: datetime
     """When the counter can go (TTL): well after its period is over."""
@@ -38,13 +39,13 @@ def sms_reminder_counters(now: datetime, zone: str) -> tuple[CapCounter, CapCoun
     return (
         CapCounter(
             name="day",
-            sort_key=f"SMSCAP#D#{day.isoformat()}",
+            sort_key=keys.sms_cap_day(day),
             limit=SMS_REMINDERS_PER_DAY,
             expires_at=_after(day + timedelta(days=2), tz),
         ),
         CapCounter(
             name="week",
-            sort_key=f"SMSCAP#W#{year}-W{week:02d}",
+            sort_key=keys.sms_cap_week(year, week),
             limit=SMS_REMINDERS_PER_WEEK,
             expires_at=_after(week_end + timedelta(days=8), tz),
         ),

@@ -41,13 +41,18 @@ def _response(prefs: PreferencesOut, version: int) -> Response[PreferencesOut]:
     )
 
 
-def _require_person(
-    caller: Principal, person_id: str, current: PreferencesRecord | None, store: NotifyStore
-) -> None:
-    """404 for preferences of someone who does not exist (never program defaults for nobody).
-    Saved preferences, or the caller's own, need no look-up."""
-    if current is None and person_id != caller.person_id and not store.person_exists(person_id):
-        raise NotFound("no such person")
+UNKNOWN_PERSON = "no such person (someone created moments ago appears within seconds)"
+
+
+def _require_person(caller: Principal, person_id: str, current: PreferencesRecord | None) -> None:
+    """404 for preferences of someone notify has not heard of (never program defaults for
+    nobody). Who exists is notify's own knowledge: every `person.changed` schedule publishes
+    leaves the person a preferences record (`logic.preferences.mirror_profile`), so a person
+    without one is nobody, or someone created so moments ago that the event is still on its
+    way (well under a second in AWS): they are 404 until it arrives. The caller's own
+    preferences are never 404 (they signed in, so they exist)."""
+    if current is None and person_id != caller.person_id:
+        raise NotFound(UNKNOWN_PERSON)
 
 
 def _read(
@@ -56,7 +61,7 @@ def _read(
     with audit.track(caller, "notify.preferences.read", _resource(person_id)):
         preferences.require_access(caller, person_id)
         current = store.get_preferences(person_id)
-        _require_person(caller, person_id, current, store)
+        _require_person(caller, person_id, current)
         prefs, version = preferences.effective(person_id, current)
     return _response(prefs, version)
 
@@ -73,7 +78,7 @@ def _replace(
     with audit.track(caller, "notify.preferences.update", resource, success_in_transaction=True):
         preferences.require_access(caller, person_id)
         current = store.get_preferences(person_id)
-        _require_person(caller, person_id, current, store)
+        _require_person(caller, person_id, current)
         version = current.version if current else 0
         require_if_match(if_match, version)
         conflicts = preferences.contact_conflicts(body, current)
