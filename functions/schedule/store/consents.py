@@ -8,6 +8,7 @@ from botocore.exceptions import ClientError
 
 from functions.common.dynamo import cancellation_reasons, from_item, to_item
 from functions.common.errors import Conflict, NotFound
+from functions.schedule import keys
 from functions.schedule.models import Part2ConsentRecord, PersonRecord
 from functions.schedule.store.base import StoreBase
 from functions.schedule.vocabulary import PersonKind
@@ -20,7 +21,9 @@ class ConsentStore(StoreBase):
         pages = paginator.paginate(
             TableName=self.table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :c)",
-            ExpressionAttributeValues=to_item({":pk": f"PERSON#{participant_id}", ":c": "CONSENT#"}),
+            ExpressionAttributeValues=to_item(
+                {":pk": keys.person_pk(participant_id), ":c": keys.CONSENT_PREFIX}
+            ),
             ConsistentRead=True,
         )
         return Part2ConsentRecord.readable(from_item(i) for page in pages for i in page.get("Items", []))

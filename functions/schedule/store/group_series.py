@@ -7,6 +7,7 @@ from typing import Any
 
 from functions.common.dynamo import from_item, get_item, to_item
 from functions.common.tables import GSI1
+from functions.schedule import keys
 from functions.schedule.models import GroupRecord
 from functions.schedule.store.commitments import CommitmentStore
 from functions.schedule.vocabulary import ENTITY_GROUP_FACILITATION, EnrolmentStatus
@@ -36,12 +37,11 @@ class GroupSeriesStore:
                         "TableName": self.table,
                         "Item": to_item(
                             {
-                                "pk": f"PERSON#{group.facilitator_id}",
-                                "sk": f"FACILITATES#{group.group_id}",
+                                **keys.facilitation_key(group.facilitator_id, group.group_id),
                                 "entity": ENTITY_GROUP_FACILITATION,
                                 "status": EnrolmentStatus.ENROLLED.value,
                                 "joined_at": group.first_start.isoformat(),
-                                "gsi1pk": f"SCHED#{group.facilitator_id}",
+                                keys.GSI1_PK: keys.schedule_pk(group.facilitator_id),
                                 **group.schedule_attributes(),
                             }
                         ),
@@ -62,7 +62,7 @@ class GroupSeriesStore:
             TableName=self.table,
             IndexName=GSI1,
             KeyConditionExpression="gsi1pk = :g",
-            ExpressionAttributeValues=to_item({":g": "GROUPS"}),
+            ExpressionAttributeValues=to_item({":g": keys.GROUPS_BUCKET}),
         )
         return GroupRecord.readable(from_item(i) for page in pages for i in page.get("Items", []))
 
@@ -81,12 +81,12 @@ class GroupSeriesStore:
             TableName=self.table,
             KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
             ExpressionAttributeValues=to_item(
-                {":pk": f"GROUP#{group_id}", ":from": "MEMBER#", ":to": "WAIT#~"}
+                {":pk": keys.group_pk(group_id), ":from": keys.ROSTER_RANGE[0], ":to": keys.ROSTER_RANGE[1]}
             ),
             ConsistentRead=True,
         )
         items = [from_item(i) for page in pages for i in page.get("Items", [])]
-        series = next((i for i in items if i["sk"] == "SERIES"), None)
-        members = [i for i in items if i["sk"].startswith("MEMBER#")]
-        waiting = sorted((i for i in items if i["sk"].startswith("WAIT#")), key=lambda i: i["sk"])
+        series = next((i for i in items if keys.kind_of(i) is keys.ItemKind.GROUP), None)
+        members = [i for i in items if keys.kind_of(i) is keys.ItemKind.GROUP_MEMBER]
+        waiting = sorted((i for i in items if keys.kind_of(i) is keys.ItemKind.GROUP_WAIT), key=keys.sort_key)
         return (GroupRecord.from_attributes(series) if series else None), members, waiting
