@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from functions.common.dynamo import from_item, to_item
 from functions.schedule import keys
 from functions.schedule.models import AvailabilityRecord, CoupleRecord
 
-if TYPE_CHECKING:
-    pass
+if TYPE_CHECKING:  # the stubs are a dev dependency: the Lambda bundle does not ship them
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import KeysAndAttributesUnionTypeDef, TransactWriteItemTypeDef
 
 BATCH_GET_LIMIT = 100
 """Keys per BatchGetItem call (DynamoDB's limit)."""
@@ -47,7 +48,7 @@ class Batch(dict[keys.Ident, dict[str, Any]]):
 class StoreBase:
     """The schedule table and its (injectable) client."""
 
-    def __init__(self, table_name: str, client: Any) -> None:
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
         self.table = table_name
         self._client = client
 
@@ -58,7 +59,7 @@ class StoreBase:
         found = Batch()
         for first in range(0, len(unique), BATCH_GET_LIMIT):
             chunk = unique[first : first + BATCH_GET_LIMIT]
-            request: dict[str, Any] = {
+            request: Mapping[str, KeysAndAttributesUnionTypeDef] = {
                 self.table: {"Keys": [to_item(k) for k in chunk], "ConsistentRead": True}
             }
             while request:
@@ -68,3 +69,10 @@ class StoreBase:
                     found[keys.ident(data)] = data
                 request = response.get("UnprocessedKeys") or {}
         return found
+
+    def _transact_write(self, items: Sequence[Mapping[str, Any]]) -> None:
+        """One TransactWriteItems call. Its elements are plain dicts, built across modules (the
+        audit writer's `transact_put` in `functions.common`, the guards and `also` writes routes
+        hand in, each section's own): they are taken as the stubs' elements here, in one place,
+        rather than typed in every builder."""
+        self._client.transact_write_items(TransactItems=cast("list[TransactWriteItemTypeDef]", list(items)))

@@ -50,7 +50,7 @@ class ConsentStore(StoreBase):
             audit_put,
         ]
         try:
-            self._client.transact_write_items(TransactItems=items)
+            self._transact_write(items)
         except ClientError as exc:
             reasons = cancellation_reasons(exc)
             if reasons[:1] == ["ConditionalCheckFailed"]:
@@ -76,7 +76,7 @@ class ConsentStore(StoreBase):
             audit_put,
         ]
         try:
-            self._client.transact_write_items(TransactItems=items)
+            self._transact_write(items)
         except ClientError as exc:
             reasons = cancellation_reasons(exc)
             if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:

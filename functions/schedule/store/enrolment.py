@@ -126,7 +126,7 @@ class GroupEnrolmentStore(GroupSeriesStore):
         """Seat the participants together, or waitlist them together when the seats are not there."""
         seat = [*self.seat_writes(group, participant_ids, couple_id=couple_id, now=now), *audit_puts]
         try:
-            self._client.transact_write_items(TransactItems=seat)
+            self._transact_write(seat)
             return EnrolmentStatus.ENROLLED, None
         except ClientError as exc:
             reasons = cancellation_reasons(exc)
@@ -162,7 +162,7 @@ class GroupEnrolmentStore(GroupSeriesStore):
             *audit_puts,
         ]
         try:
-            self._client.transact_write_items(TransactItems=waitlist)
+            self._transact_write(waitlist)
         except ClientError as exc:
             if error_code(exc) == "TransactionCanceledException":
                 raise Conflict("already enrolled or waitlisted in this group") from exc
@@ -202,7 +202,7 @@ class GroupEnrolmentStore(GroupSeriesStore):
                 *(self._s.commit(p, group) for p in people),
             ]
             try:
-                self._client.transact_write_items(TransactItems=items)
+                self._transact_write(items)
                 seated += len(people)
             except ClientError as exc:
                 if error_code(exc) != "TransactionCanceledException":
@@ -278,7 +278,7 @@ class GroupEnrolmentStore(GroupSeriesStore):
                 audit_put,
             ]
         try:
-            self._client.transact_write_items(TransactItems=items)
+            self._transact_write(items)
         except ClientError as exc:
             if error_code(exc) == "TransactionCanceledException":
                 raise Conflict("the enrolment changed meanwhile; retry") from exc

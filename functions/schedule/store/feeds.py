@@ -68,7 +68,7 @@ class FeedStore(StoreBase):
         if old:
             items.append({"Delete": {"TableName": self.table, "Key": to_item(keys.feed_key(old))}})
         try:
-            self._client.transact_write_items(TransactItems=items)
+            self._transact_write(items)
         except ClientError as exc:
             if error_code(exc) == "TransactionCanceledException":
                 raise Conflict("the calendar link changed meanwhile; retry") from exc
@@ -81,8 +81,8 @@ class FeedStore(StoreBase):
             return False
         old = current["token_hash"]
         try:
-            self._client.transact_write_items(
-                TransactItems=[
+            self._transact_write(
+                [
                     {"Delete": {"TableName": self.table, "Key": to_item(keys.feed_key(old))}},
                     {
                         "Delete": {

@@ -55,7 +55,7 @@ class GroupAttendanceStore(GroupSeriesStore):
             put["ExpressionAttributeNames"] = {"#v": "version"}
             put["ExpressionAttributeValues"] = to_item({":v": version})
         try:
-            self._client.transact_write_items(TransactItems=[{"Put": put}, audit_put])
+            self._transact_write([{"Put": put}, audit_put])
         except ClientError as exc:
             if error_code(exc) == "TransactionCanceledException":
                 raise Conflict("attendance for this occurrence changed meanwhile; retry") from exc

@@ -3,6 +3,7 @@ series and rosters."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from functions.common.dynamo import from_item, get_item, to_item
@@ -21,9 +22,12 @@ class GroupSeriesStore:
         self.table = schedule.table
         self._client = schedule._client
 
+    def _transact_write(self, items: Sequence[Mapping[str, Any]]) -> None:
+        self._s._transact_write(items)
+
     def create(self, group: GroupRecord, audit_put: dict[str, Any]) -> None:
-        self._client.transact_write_items(
-            TransactItems=[
+        self._transact_write(
+            [
                 {
                     "Put": {
                         "TableName": self.table,

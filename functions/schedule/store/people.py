@@ -94,7 +94,7 @@ class PeopleStore(StoreBase):
 
     def _transact(self, items: list[dict[str, Any]], *, email: str) -> None:
         try:
-            self._client.transact_write_items(TransactItems=items)
+            self._transact_write(items)
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise

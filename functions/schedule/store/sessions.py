@@ -211,7 +211,7 @@ class SessionStore(ReservationStore):
 
     def _transact_session(self, items: list[dict[str, Any]]) -> None:
         try:
-            self._client.transact_write_items(TransactItems=items)
+            self._transact_write(items)
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise

@@ -94,7 +94,7 @@ class TeamStore(StoreBase):
                 key = CareAssignment.key(participant_id, role)
                 items.append({"Delete": {"TableName": self.table, "Key": to_item(key)}})
         items.append(audit_put)
-        self._client.transact_write_items(TransactItems=items)
+        self._transact_write(items)
 
     def get_couple(self, couple_id: str) -> CoupleRecord | None:
         data = get_item(self._client, self.table, CoupleRecord.key(couple_id))
@@ -124,7 +124,7 @@ class TeamStore(StoreBase):
             audit_put,
         ]
         try:
-            self._client.transact_write_items(TransactItems=items)
+            self._transact_write(items)
         except ClientError as exc:
             reasons = cancellation_reasons(exc)
             taken = [
@@ -157,7 +157,7 @@ class TeamStore(StoreBase):
             audit_put,
         ]
         try:
-            self._client.transact_write_items(TransactItems=items)
+            self._transact_write(items)
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise
