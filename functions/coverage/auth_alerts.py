@@ -8,12 +8,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from functions.coverage import keys
 from functions.coverage.alerts import AlertSink
 from functions.coverage.logic import authorizations
 from functions.coverage.logic.estimates import Coverage
 from functions.coverage.store import CoverageStore
-
-FLAGS_SK = "AUTHFLAGS"
 
 
 def review(
@@ -32,7 +31,7 @@ def review(
     Returns how many alerts were raised."""
     items = store.person_items(person_id)
     coverage = Coverage.from_items(person_id, items)
-    if not coverage.authorizations and not any(i.get("sk") == FLAGS_SK for i in items):
+    if not coverage.authorizations and not any(_is_flags(i) for i in items):
         return 0  # no authorization, and nothing ever flagged: nothing to say
     standings, drawn = authorizations.apply_uses(
         coverage.authorizations,
@@ -40,7 +39,7 @@ def review(
     )
     raised = _raise(store, sink, person_id, standings, today) if alerts else 0
     if flags:
-        told = next((i for i in items if i.get("sk") == FLAGS_SK), None)
+        told = next((i for i in items if _is_flags(i)), None)
         _publish(store, sink, person_id, session_flags(coverage, drawn), told, session_id)
     return raised
 
@@ -66,7 +65,7 @@ def _raise(
                 remaining=standing.remaining_after_consumed,
                 end=record.end,
             )
-            if store.mark_alerted(record.key(person_id, record.authorization_id), kind):
+            if store.mark_alerted(person_id, record.authorization_id, kind):
                 raised += 1
     return raised
 
@@ -76,7 +75,7 @@ def session_flags(coverage: Coverage, drawn: list[authorizations.Flag]) -> dict[
     lands on each of that day's sessions; group occurrences are not sessions)."""
     days: dict[str, list[str]] = {}
     for item in coverage.booked:
-        days.setdefault(authorizations.day_source(date.fromisoformat(str(item["service_date"]))), []).append(
+        days.setdefault(keys.day_source(date.fromisoformat(str(item["service_date"]))), []).append(
             str(item["source_id"])
         )
     for claim in coverage.claims:
@@ -84,7 +83,7 @@ def session_flags(coverage: Coverage, drawn: list[authorizations.Flag]) -> dict[
     found: dict[str, list[str]] = {}
     for flag in drawn:
         for session_id in days.get(flag.source_id) or [flag.source_id]:
-            if "@" in session_id or session_id.startswith("DAY#"):
+            if "@" in session_id or keys.is_day_source(session_id):
                 continue
             reasons = found.setdefault(session_id, [])
             if flag.reason not in reasons:
@@ -114,9 +113,12 @@ def _publish(
     # When the verdict was made, to the microsecond (the schedule keeps the newest it is told)
     made = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     sink.flags(participant_id=person_id, flags=changed, computed_at=made)
-    store.put_item(
-        {"pk": f"PERSON#{person_id}", "sk": FLAGS_SK, "entity": "AUTHORIZATION_FLAGS", "flags": current}
-    )
+    store.put_authorization_flags(person_id, current)
+
+
+def _is_flags(item: dict[str, Any]) -> bool:
+    """The item recording the sessions last flagged on the schedule."""
+    return keys.person_item(item) is keys.PersonItem.AUTHORIZATION_FLAGS
 
 
 def expiry_sweep(store: CoverageStore, sink: AlertSink, today: date, *, lookback_days: int = 7) -> int:
@@ -124,6 +126,6 @@ def expiry_sweep(store: CoverageStore, sink: AlertSink, today: date, *, lookback
     run left behind), found in their gsi1 buckets, never by Scan."""
     people: set[str] = set()
     for back in range(lookback_days + 1):
-        for item in store.expiring((today - timedelta(days=back)).isoformat()):
+        for item in store.expiring(today - timedelta(days=back)):
             people.add(str(item["person_id"]))
     return sum(review(store, sink, person_id, today, flags=False) for person_id in sorted(people))

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions.common.models import DisplayName, StoredRecord, iso
+from functions.coverage import keys
 from functions.coverage.logic.costshare import (
     BelowMinimum,
     BillingCode,
@@ -23,7 +24,6 @@ from functions.coverage.logic.costshare import (
 from functions.coverage.logic.money import to_cents, to_dollars
 
 Money = Annotated[Decimal, Field(ge=0, le=100000, decimal_places=2, description="US dollars, exact")]
-BILLING_PK = "BILLING"
 
 
 class FeeScheduleIn(BaseModel):
@@ -85,10 +85,6 @@ class FeeScheduleRecord(StoredRecord):
     updated_at: datetime
     version: int = 1
 
-    @staticmethod
-    def key(payer_id: str) -> dict[str, str]:
-        return {"pk": BILLING_PK, "sk": f"FEES#{payer_id}"}
-
     @classmethod
     def build(
         cls, payer_id: str, request: FeeScheduleIn, *, now: datetime, version: int
@@ -108,7 +104,7 @@ class FeeScheduleRecord(StoredRecord):
 
     def to_attributes(self) -> dict[str, Any]:
         return {
-            **self.key(self.payer_id),
+            **keys.fee_schedule_key(self.payer_id),
             "entity": "FEE_SCHEDULE",
             **self.model_dump(mode="json"),
             "per_diem_minimum_hours": str(self.per_diem_minimum_hours),
@@ -154,10 +150,6 @@ class ChargemasterRecord(StoredRecord):
     updated_at: datetime
     version: int = 1
 
-    @staticmethod
-    def key() -> dict[str, str]:
-        return {"pk": BILLING_PK, "sk": "CHARGEMASTER"}
-
     @classmethod
     def build(cls, request: ChargemasterIn, *, now: datetime, version: int) -> ChargemasterRecord:
         return cls(
@@ -169,7 +161,7 @@ class ChargemasterRecord(StoredRecord):
 
     def to_attributes(self) -> dict[str, Any]:
         return {
-            **self.key(),
+            **keys.chargemaster_key(),
             "entity": "CHARGEMASTER",
             **self.model_dump(mode="json"),
             "updated_at": iso(self.updated_at),
@@ -203,9 +195,9 @@ class BillingReference(BaseModel):
         fees = {
             str(i["payer_id"]): FeeScheduleRecord.from_attributes(i)
             for i in items
-            if str(i.get("sk", "")).startswith("FEES#")
+            if keys.billing_item(i) is keys.BillingItem.FEE_SCHEDULE
         }
-        master = next((i for i in items if i.get("sk") == "CHARGEMASTER"), None)
+        master = next((i for i in items if keys.billing_item(i) is keys.BillingItem.CHARGEMASTER), None)
         return cls(
             fee_schedules=fees, chargemaster=ChargemasterRecord.from_attributes(master) if master else None
         )
@@ -229,8 +221,6 @@ class BillingReference(BaseModel):
 # bucket `PRICES`) when a coordinator changes a fee schedule or the chargemaster. A copy is
 # only ever replaced by a newer one (`revision`).
 
-PRICES_SK = "PRICES"
-PRICES_BUCKET = "PRICES"
 ENTITY_PRICES = "PRICES"
 REFERENCE_CHANGED = "billing.reference.changed"
 """The event (source `tandem.coverage`) that has every participant's copy rewritten."""
@@ -240,17 +230,15 @@ def prices_item(person_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
     """The participant's copy of the billing reference `items` (one Query of the BILLING
     partition), ready to put."""
     return {
-        "pk": f"PERSON#{person_id}",
-        "sk": PRICES_SK,
+        **keys.prices_key(person_id),
         "entity": ENTITY_PRICES,
         "person_id": person_id,
-        "reference": [{k: v for k, v in i.items() if k not in ("pk",)} for i in items],
+        "reference": [keys.without_partition(i) for i in items],
         "revision": BillingReference.from_items(items).revision,
-        "gsi1pk": PRICES_BUCKET,
-        "gsi1sk": person_id,
+        **keys.prices_holder_index(person_id),
     }
 
 
 def reference_of(prices: dict[str, Any]) -> BillingReference:
     """The billing reference a participant's copy holds."""
-    return BillingReference.from_items([{"pk": BILLING_PK, **i} for i in prices.get("reference") or []])
+    return BillingReference.from_items([dict(i) for i in prices.get("reference") or []])

@@ -1,16 +1,9 @@
 """Eligibility results and their raw 270/271 pairs in the coverage table: the only module of
 eligibility that speaks DynamoDB.
 
-Items, all under the participant's partition `PERSON#<participant>`:
-
-| sk                                          | what                                          |
-|---------------------------------------------|-----------------------------------------------|
-| `ELIG#<plan>#<checked_at>#<check>`          | one check's result (history)                  |
-| `ELIGX12#<plan>#<check>`                    | that check's raw 270 and 271 (coordinators)   |
-| `ELIGLATEST#<plan>`                         | the plan's latest result (a copy), with       |
-|                                             | `gsi1pk = ELIG_DUE#<yyyy-mm-dd>` and          |
-|                                             | `gsi1sk = <due>#<participant>#<plan>` while a |
-|                                             | re-check is due                               |
+Items, all under the participant's partition (their keys: `functions.coverage.keys`): one
+check's result (history), that check's raw 270 and 271 (coordinators), and the plan's latest
+result (a copy), in a gsi1 bucket of its due date while a re-check is due.
 
 A check is one transaction: history, raw pair, latest pointer (unless a newer one is there)
 and the audit entry. A participant's latest results are one Query; a plan with its latest
@@ -22,24 +15,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from functions.common.dynamo import batch_get_by_sk, cancellation_reasons, error_code, from_item, to_item
 from functions.common.models import iso
 from functions.common.tables import GSI1
+from functions.coverage import keys
+from functions.coverage.keys import PersonItem
 from functions.coverage.logic.eligibility import (
     ENTITY_ELIGIBILITY_CHECK,
     ENTITY_ELIGIBILITY_LATEST,
     ENTITY_ELIGIBILITY_X12,
-    LATEST_PREFIX,
     CheckWrite,
     EligibilityRecord,
     X12Exchange,
-    due_bucket,
 )
 from functions.coverage.models import PlanRecord
+from functions.coverage.store import transact_element
+
+if TYPE_CHECKING:  # the stubs are a dev dependency: the Lambda runtime never imports them
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef, UpdateTypeDef
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ class DueCheck:
 
 
 class EligibilityStore:
-    def __init__(self, table_name: str, client: Any) -> None:
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
         self.table = table_name
         self._client = client
 
@@ -62,11 +60,11 @@ class EligibilityStore:
         self, person_id: str, plan_id: str
     ) -> tuple[PlanRecord | None, EligibilityRecord | None]:
         """A plan and its latest eligibility result: one BatchGetItem (strongly consistent)."""
-        plan_key = PlanRecord.key(person_id, plan_id)
-        latest_key = EligibilityRecord.latest_key(person_id, plan_id)
+        plan_key = keys.plan_key(person_id, plan_id)
+        latest_key = keys.eligibility_latest_key(person_id, plan_id)
         found = batch_get_by_sk(self._client, self.table, [plan_key, latest_key])
-        plan = found.get(plan_key["sk"])
-        latest = found.get(latest_key["sk"])
+        plan = found.get(keys.sort_key(plan_key))
+        latest = found.get(keys.sort_key(latest_key))
         return (
             PlanRecord.from_attributes(plan) if plan else None,
             EligibilityRecord.from_attributes(latest) if latest else None,
@@ -78,14 +76,16 @@ class EligibilityStore:
         pages = paginator.paginate(
             TableName=self.table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :latest)",
-            ExpressionAttributeValues=to_item({":pk": f"PERSON#{person_id}", ":latest": LATEST_PREFIX}),
+            ExpressionAttributeValues=to_item(
+                {":pk": keys.person_pk(person_id), ":latest": keys.sk_prefix(PersonItem.ELIGIBILITY_LATEST)}
+            ),
         )
         return EligibilityRecord.readable(from_item(item) for page in pages for item in page.get("Items", []))
 
     def exchange(self, person_id: str, plan_id: str, check_id: str) -> X12Exchange | None:
         """One check's raw 270/271 pair: one GetItem."""
         response = self._client.get_item(
-            TableName=self.table, Key=to_item(X12Exchange.key(person_id, plan_id, check_id))
+            TableName=self.table, Key=to_item(keys.eligibility_x12_key(person_id, plan_id, check_id))
         )
         item = response.get("Item")
         return X12Exchange.model_validate(from_item(item)) if item else None
@@ -97,7 +97,9 @@ class EligibilityStore:
             "TableName": self.table,
             "IndexName": GSI1,
             "KeyConditionExpression": "gsi1pk = :bucket AND gsi1sk <= :now",
-            "ExpressionAttributeValues": to_item({":bucket": due_bucket(day), ":now": iso(now) + "~"}),
+            "ExpressionAttributeValues": to_item(
+                {":bucket": keys.eligibility_due_bucket(day), ":now": keys.eligibility_due_until(now)}
+            ),
         }
         while len(out) < limit:
             response = self._client.query(**request, Limit=limit - len(out))
@@ -121,30 +123,30 @@ class EligibilityStore:
         record, exchange = write.record, write.exchange
         latest, refresh_failed = write.latest, write.refresh_failed
         history = {
-            **EligibilityRecord.history_key(
+            **keys.eligibility_check_key(
                 record.person_id, record.plan_id, record.checked_at, record.check_id
             ),
             "entity": ENTITY_ELIGIBILITY_CHECK,
             **record.attributes(),
         }
         raw = {
-            **X12Exchange.key(record.person_id, record.plan_id, record.check_id),
+            **keys.eligibility_x12_key(record.person_id, record.plan_id, record.check_id),
             "entity": ENTITY_ELIGIBILITY_X12,
             **exchange.model_dump(mode="json"),
             "checked_at": iso(exchange.checked_at),
         }
-        items: list[dict[str, Any]] = [
+        items: list[TransactWriteItemTypeDef] = [
             self._put_new(history),
             self._put_new(raw),
         ]
-        pointer: dict[str, Any] | None = None
+        pointer: TransactWriteItemTypeDef | None = None
         if latest is not None:
             pointer = {
                 "Put": {
                     "TableName": self.table,
                     "Item": to_item(
                         {
-                            **EligibilityRecord.latest_key(record.person_id, record.plan_id),
+                            **keys.eligibility_latest_key(record.person_id, record.plan_id),
                             "entity": ENTITY_ELIGIBILITY_LATEST,
                             **record.attributes(),
                             **latest,
@@ -162,12 +164,12 @@ class EligibilityStore:
             }
         if pointer is not None:
             items.append(pointer)
-        status_update: dict[str, Any] | None = None
+        status_update: TransactWriteItemTypeDef | None = None
         if latest is not None and write.plan_status is not None:
             status_update = {
                 "Update": {
                     "TableName": self.table,
-                    "Key": to_item(PlanRecord.key(record.person_id, record.plan_id)),
+                    "Key": to_item(keys.plan_key(record.person_id, record.plan_id)),
                     "UpdateExpression": "SET #st = :s, updated_at = :at ADD version :one",
                     "ConditionExpression": "attribute_exists(pk)",
                     "ExpressionAttributeNames": {"#st": "status"},
@@ -178,7 +180,7 @@ class EligibilityStore:
             }
             items.append(status_update)
         if audit_put is not None:
-            items.append(audit_put)
+            items.append(transact_element(audit_put))
         try:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as exc:
@@ -196,9 +198,11 @@ class EligibilityStore:
                 items.remove(status_update)
             self._client.transact_write_items(TransactItems=items)
 
-    def mark_refresh_failed(self, person_id: str, plan_id: str, at: datetime, due: dict[str, str]) -> bool:
-        """Note on the latest result that a newer check could not reach the payer (so it reads as
-        stale) and put it in `due`'s re-check bucket. False when the plan has no result yet."""
+    def mark_refresh_failed(self, person_id: str, plan_id: str, at: datetime) -> bool:
+        """Note on the latest result that a newer check could not reach the payer at `at` (so it
+        reads as stale) and put it in the re-check bucket of `at`, to be tried again on the next
+        run. False when the plan has no result yet."""
+        due = keys.eligibility_due_index(person_id, plan_id, at)
         try:
             self._client.update_item(**self._refresh_failed_update(person_id, plan_id, at, due))
         except ClientError as exc:
@@ -209,16 +213,16 @@ class EligibilityStore:
 
     def _refresh_failed_update(
         self, person_id: str, plan_id: str, at: datetime, due: dict[str, str]
-    ) -> dict[str, Any]:
+    ) -> UpdateTypeDef:
         values: dict[str, Any] = {":at": iso(at)}
         expression = "SET refresh_failed_at = :at"
-        for name in ("gsi1pk", "gsi1sk"):
+        for name in keys.GSI1_ATTRIBUTES:
             if name in due:
                 expression += f", {name} = :{name}"
                 values[f":{name}"] = due[name]
         return {
             "TableName": self.table,
-            "Key": to_item(EligibilityRecord.latest_key(person_id, plan_id)),
+            "Key": to_item(keys.eligibility_latest_key(person_id, plan_id)),
             "UpdateExpression": expression,
             "ConditionExpression": "attribute_exists(pk)",
             "ExpressionAttributeValues": to_item(values),
@@ -229,7 +233,7 @@ class EligibilityStore:
         try:
             self._client.update_item(
                 TableName=self.table,
-                Key=to_item(EligibilityRecord.latest_key(person_id, plan_id)),
+                Key=to_item(keys.eligibility_latest_key(person_id, plan_id)),
                 UpdateExpression="REMOVE gsi1pk, gsi1sk",
                 ConditionExpression="attribute_exists(pk)",
             )
@@ -237,7 +241,7 @@ class EligibilityStore:
             if error_code(exc) != "ConditionalCheckFailedException":
                 raise
 
-    def _put_new(self, item: dict[str, Any]) -> dict[str, Any]:
+    def _put_new(self, item: dict[str, Any]) -> TransactWriteItemTypeDef:
         return {
             "Put": {
                 "TableName": self.table,

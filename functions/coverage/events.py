@@ -26,7 +26,7 @@ from functions.contracts import schedule as contract
 from functions.coverage import auth_alerts, prices
 from functions.coverage.alerts import AlertSink, alerts_from_env
 from functions.coverage.billing import BillingReference
-from functions.coverage.logic.authorizations import day_source
+from functions.coverage.keys import day_source, key_of
 from functions.coverage.logic.claims import (
     booked_use,
     day_claim,
@@ -91,7 +91,7 @@ def _record(
             logger.warning("projected claim skipped: a code has no price", extra={"source_id": source_id})
             return
         if claim and not store.put_claim(claim):  # recorded meanwhile by a concurrent delivery
-            claim = store.get_item({"pk": claim["pk"], "sk": claim["sk"]}) or claim
+            claim = store.get_item(key_of(claim)) or claim
         logger.info("projected claim", extra={"source_id": source_id, "billed": claim is not None})
     _share(store, coverage, person_id, source_id, claim, day)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from functions.common.models import BirthDate, CalendarDate, DisplayName, ResourceId, StoredRecord, iso
+from functions.coverage import keys
 from functions.coverage.vocabulary import (
     ENTITY_PLAN,
     NetworkStatus,
@@ -111,10 +111,6 @@ class PlanRecord(StoredRecord):
     updated_at: datetime | None = None
     version: int = 1
 
-    @staticmethod
-    def key(person_id: str, plan_id: str) -> dict[str, str]:
-        return {"pk": f"PERSON#{person_id}", "sk": f"PLAN#{plan_id}"}
-
     def family(self) -> str | None:
         """The insurance family the plan belongs to: the payer, the group and the subscriber
         (the patient themself on their own plan). Partners on one family plan share its
@@ -134,17 +130,16 @@ class PlanRecord(StoredRecord):
                 holder.birth_date.isoformat(),
             )
         )
-        return f"FAMILY#{hashlib.sha256(identity.encode()).hexdigest()[:24]}"
+        return keys.family_bucket(identity)
 
     def to_attributes(self) -> dict[str, Any]:
         family = self.family()
         return {
-            **self.key(self.person_id, self.plan_id),
+            **keys.plan_key(self.person_id, self.plan_id),
             "entity": ENTITY_PLAN,
             **self.model_dump(mode="json"),
             "updated_at": iso(self.updated_at) if self.updated_at else None,
-            "gsi1pk": family,
-            "gsi1sk": f"{self.person_id}#{self.plan_id}" if family else None,
+            **(keys.family_index(family, self.person_id, self.plan_id) if family else {}),
         }
 
 

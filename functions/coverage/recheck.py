@@ -172,7 +172,7 @@ def _recheck_one(
     try:
         answer = link.ask(request)
     except (ClearinghouseUnavailable, ClearinghouseRejected):
-        store.mark_refresh_failed(person_id, plan_id, now, eligibility.retry_keys(person_id, plan_id, now))
+        store.mark_refresh_failed(person_id, plan_id, now)
         audit.writer.record_entry(audit.entry(_resource(person_id, plan_id), "error"))
         raise
     write = eligibility.conclude(

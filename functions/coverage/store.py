@@ -3,7 +3,9 @@ module of this function that speaks DynamoDB."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -17,14 +19,29 @@ from functions.common.dynamo import (
     to_item,
 )
 from functions.common.errors import FieldError, PreconditionFailed
+from functions.common.models import iso
 from functions.common.tables import GSI1, PARTICIPANT_WEEK_INDEX
-from functions.coverage.billing import BILLING_PK, PRICES_BUCKET
+from functions.coverage import keys
+from functions.coverage.billing import ChargemasterRecord, FeeScheduleRecord
+from functions.coverage.keys import PersonItem
+from functions.coverage.logic.authorizations import AuthorizationRecord
 from functions.coverage.logic.terms import ConfirmedTermsRecord
 from functions.coverage.models import PlanRecord
 
+if TYPE_CHECKING:  # the stubs are a dev dependency: the Lambda runtime never imports them
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import PutTypeDef, TransactWriteItemTypeDef
+
+
+def transact_element(element: Mapping[str, Any]) -> TransactWriteItemTypeDef:
+    """A `TransactWriteItems` element built outside coverage (the audit writer's
+    `transact_put`), as the typed client takes it: `functions.common` builds it as a plain
+    dict, without the boto3 stubs, so it is taken on trust here."""
+    return cast("TransactWriteItemTypeDef", element)
+
 
 class CoverageStore:
-    def __init__(self, table_name: str, client: Any, *, schedule_table: str | None = None) -> None:
+    def __init__(self, table_name: str, client: DynamoDBClient, *, schedule_table: str | None = None) -> None:
         self.table = table_name
         self.schedule_table = schedule_table
         self._client = client
@@ -37,7 +54,9 @@ class CoverageStore:
         pages = paginator.paginate(
             TableName=self.table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :plan)",
-            ExpressionAttributeValues=to_item({":pk": f"PERSON#{person_id}", ":plan": "PLAN#"}),
+            ExpressionAttributeValues=to_item(
+                {":pk": keys.person_pk(person_id), ":plan": keys.sk_prefix(PersonItem.PLAN)}
+            ),
         )
         return PlanRecord.readable(from_item(item) for page in pages for item in page.get("Items", []))
 
@@ -45,25 +64,29 @@ class CoverageStore:
         self._client.put_item(TableName=self.table, Item=to_item(record.to_attributes()))
 
     def get_plan(self, person_id: str, plan_id: str) -> PlanRecord | None:
-        data = self.get_item(PlanRecord.key(person_id, plan_id))
+        data = self.get_item(keys.plan_key(person_id, plan_id))
         return PlanRecord.from_attributes(data) if data else None
 
     def plan_and_terms(
         self, person_id: str, plan_id: str
     ) -> tuple[PlanRecord | None, ConfirmedTermsRecord | None]:
         """A plan and its confirmed terms: one BatchGetItem (strongly consistent)."""
-        plan_key = PlanRecord.key(person_id, plan_id)
-        terms_key = ConfirmedTermsRecord.key(person_id, plan_id)
+        plan_key = keys.plan_key(person_id, plan_id)
+        terms_key = keys.terms_key(person_id, plan_id)
         found = batch_get_by_sk(self._client, self.table, [plan_key, terms_key])
-        plan, terms = found.get(plan_key["sk"]), found.get(terms_key["sk"])
+        plan, terms = found.get(keys.sort_key(plan_key)), found.get(keys.sort_key(terms_key))
         return (
             PlanRecord.from_attributes(plan) if plan else None,
             ConfirmedTermsRecord.from_attributes(terms) if terms else None,
         )
 
     def confirmed_terms(self, person_id: str, plan_id: str) -> ConfirmedTermsRecord | None:
-        data = self.get_item(ConfirmedTermsRecord.key(person_id, plan_id))
+        data = self.get_item(keys.terms_key(person_id, plan_id))
         return ConfirmedTermsRecord.from_attributes(data) if data else None
+
+    def get_authorization(self, person_id: str, authorization_id: str) -> AuthorizationRecord | None:
+        data = self.get_item(keys.authorization_key(person_id, authorization_id))
+        return AuthorizationRecord.from_attributes(data) if data else None
 
     def get_item(self, key: dict[str, str]) -> dict[str, Any] | None:
         return get_item(self._client, self.table, key)
@@ -74,7 +97,7 @@ class CoverageStore:
         """Create (`expected_version` None: only if new) or replace (only from the version
         read) one versioned item (a plan, its confirmed terms, a fee schedule, the
         chargemaster, an authorization), with its audit entry, in one transaction; 412 when it moved on."""
-        put: dict[str, Any] = {"TableName": self.table, "Item": to_item(attributes)}
+        put: PutTypeDef = {"TableName": self.table, "Item": to_item(attributes)}
         if expected_version is None:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
         else:
@@ -82,7 +105,7 @@ class CoverageStore:
             put["ExpressionAttributeNames"] = {"#v": "version"}
             put["ExpressionAttributeValues"] = to_item({":v": expected_version})
         try:
-            self._client.transact_write_items(TransactItems=[{"Put": put}, audit_put])
+            self._client.transact_write_items(TransactItems=[{"Put": put}, transact_element(audit_put)])
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise
@@ -100,10 +123,18 @@ class CoverageStore:
         pages = paginator.paginate(
             TableName=self.table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues=to_item({":pk": BILLING_PK}),
+            ExpressionAttributeValues=to_item({":pk": keys.BILLING_PK}),
             ConsistentRead=consistent,
         )
         return [from_item(item) for page in pages for item in page.get("Items", [])]
+
+    def get_fee_schedule(self, payer_id: str) -> FeeScheduleRecord | None:
+        data = self.get_item(keys.fee_schedule_key(payer_id))
+        return FeeScheduleRecord.from_attributes(data) if data else None
+
+    def get_chargemaster(self) -> ChargemasterRecord | None:
+        data = self.get_item(keys.chargemaster_key())
+        return ChargemasterRecord.from_attributes(data) if data else None
 
     def put_prices(self, item: dict[str, Any]) -> bool:
         """Put a participant's copy of the prices unless the one there is as new or newer."""
@@ -133,9 +164,9 @@ class CoverageStore:
             TableName=self.table,
             IndexName=GSI1,
             KeyConditionExpression="gsi1pk = :b",
-            ExpressionAttributeValues=to_item({":b": PRICES_BUCKET}),
+            ExpressionAttributeValues=to_item({":b": keys.PRICES_BUCKET}),
         )
-        return [str(from_item(item)["gsi1sk"]) for page in pages for item in page.get("Items", [])]
+        return [keys.prices_holder(from_item(item)) for page in pages for item in page.get("Items", [])]
 
     # --- a participant's coverage and week -------------------------------------------------
 
@@ -146,7 +177,7 @@ class CoverageStore:
         pages = paginator.paginate(
             TableName=self.table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues=to_item({":pk": f"PERSON#{person_id}"}),
+            ExpressionAttributeValues=to_item({":pk": keys.person_pk(person_id)}),
         )
         return [from_item(item) for page in pages for item in page.get("Items", [])]
 
@@ -208,7 +239,7 @@ class CoverageStore:
         whether this changed it (a redelivered record does not: the revision stays, so the
         day's claim is not priced again). Atomic per service, so two attendances recorded at
         once both land."""
-        key = to_item({"pk": f"PERSON#{person_id}", "sk": f"ATTENDED#{day}"})
+        key = to_item(keys.attended_day_key(person_id, day))
         found = self._client.get_item(TableName=self.table, Key=key, ConsistentRead=True).get("Item")
         ledger = from_item(found) if found else {}
         filed = dict(ledger.get("services") or {})
@@ -260,19 +291,18 @@ class CoverageStore:
     ) -> bool:
         """Replace (or, `claim` None, remove) a per-diem day's claim, only if the day's
         ledger is still at `rev`: a later attendance that day writes its own, newer claim."""
-        check = {
+        check: TransactWriteItemTypeDef = {
             "ConditionCheck": {
                 "TableName": self.table,
-                "Key": to_item({"pk": f"PERSON#{person_id}", "sk": f"ATTENDED#{day}"}),
+                "Key": to_item(keys.attended_day_key(person_id, day)),
                 "ConditionExpression": "rev = :rev",
                 "ExpressionAttributeValues": to_item({":rev": rev}),
             }
         }
-        key = {"pk": f"PERSON#{person_id}", "sk": f"CLAIM#{source_id}"}
-        write = (
+        write: TransactWriteItemTypeDef = (
             {"Put": {"TableName": self.table, "Item": to_item(claim)}}
             if claim
-            else {"Delete": {"TableName": self.table, "Key": to_item(key)}}
+            else {"Delete": {"TableName": self.table, "Key": to_item(keys.claim_key(person_id, source_id))}}
         )
         try:
             self._client.transact_write_items(TransactItems=[check, write])
@@ -292,11 +322,7 @@ class CoverageStore:
             KeyConditionExpression="gsi1pk = :f",
             ExpressionAttributeValues=to_item({":f": family}),
         )
-        members = []
-        for item in response.get("Items", []):
-            person_id, plan_id = str(from_item(item)["gsi1sk"]).split("#", 1)
-            members.append((person_id, plan_id))
-        return members
+        return [keys.family_member(from_item(item)) for item in response.get("Items", [])]
 
     def share_with_family(self, shares: list[dict[str, Any]], drop: list[dict[str, str]]) -> None:
         """File (or withdraw) what a claim counts toward the family's accumulators with the
@@ -308,18 +334,17 @@ class CoverageStore:
 
     def drop_claim(self, person_id: str, source_id: str) -> None:
         """Attendance corrected away from `attended`: the projection no longer counts it."""
-        self._client.delete_item(
-            TableName=self.table, Key=to_item({"pk": f"PERSON#{person_id}", "sk": f"CLAIM#{source_id}"})
-        )
+        self._client.delete_item(TableName=self.table, Key=to_item(keys.claim_key(person_id, source_id)))
 
     # --- authorizations and booked use ------------------------------------------------------
 
-    def mark_alerted(self, key: dict[str, str], kind: str) -> bool:
-        """Record that an alert was raised, once: False when another consumer already did."""
+    def mark_alerted(self, person_id: str, authorization_id: str, kind: str) -> bool:
+        """Record that an authorization's alert was raised, once: False when another consumer
+        already did."""
         try:
             self._client.update_item(
                 TableName=self.table,
-                Key=to_item(key),
+                Key=to_item(keys.authorization_key(person_id, authorization_id)),
                 UpdateExpression="SET alerted = list_append(if_not_exists(alerted, :none), :kind)",
                 ConditionExpression="attribute_exists(pk) AND NOT contains(alerted, :k)",
                 ExpressionAttributeValues=to_item({":none": [], ":kind": [kind], ":k": kind}),
@@ -333,33 +358,54 @@ class CoverageStore:
     def put_item(self, item: dict[str, Any]) -> None:
         self._client.put_item(TableName=self.table, Item=to_item(item))
 
+    def put_authorization_flags(self, person_id: str, flags: dict[str, list[str]]) -> None:
+        """The participant's sessions flagged on the schedule, as last told."""
+        self._client.put_item(
+            TableName=self.table,
+            Item=to_item(
+                {**keys.authorization_flags_key(person_id), "entity": "AUTHORIZATION_FLAGS", "flags": flags}
+            ),
+        )
+
     def put_booked(self, item: dict[str, Any]) -> None:
         self._client.put_item(TableName=self.table, Item=to_item(item))
 
     def drop_booked(self, person_id: str, session_id: str) -> None:
-        self._client.delete_item(
-            TableName=self.table, Key=to_item({"pk": f"PERSON#{person_id}", "sk": f"BOOKED#{session_id}"})
-        )
+        self._client.delete_item(TableName=self.table, Key=to_item(keys.booked_key(person_id, session_id)))
 
-    def expiring(self, warn_on: str) -> list[dict[str, Any]]:
+    def expiring(self, warn_on: date) -> list[dict[str, Any]]:
         """Authorizations whose expiry warning falls on `warn_on`: one Query of a gsi1 bucket."""
         paginator = self._client.get_paginator("query")
         pages = paginator.paginate(
             TableName=self.table,
             IndexName=GSI1,
             KeyConditionExpression="gsi1pk = :b",
-            ExpressionAttributeValues=to_item({":b": f"AUTH_EXPIRY#{warn_on}"}),
+            ExpressionAttributeValues=to_item({":b": keys.authorization_expiry_bucket(warn_on)}),
         )
         return [from_item(item) for page in pages for item in page.get("Items", [])]
 
     def set_couple_billing(
-        self, couple_id: str, items: list[dict[str, Any]], audit_put: dict[str, Any]
+        self,
+        couple_id: str,
+        partner_ids: list[str],
+        identified_patient_id: str,
+        updated_at: datetime,
+        audit_put: dict[str, Any],
     ) -> None:
         """The couple's billing choice, filed with each partner (their estimates read it in
-        their own one Query)."""
-        self._client.transact_write_items(
-            TransactItems=[
-                *({"Put": {"TableName": self.table, "Item": to_item(item)}} for item in items),
-                audit_put,
-            ]
-        )
+        their own one Query), with its audit entry: one transaction."""
+        items = [
+            {
+                **keys.couple_billing_key(partner, couple_id),
+                "entity": "COUPLE_BILLING",
+                "couple_id": couple_id,
+                "partner_ids": partner_ids,
+                "identified_patient_id": identified_patient_id,
+                "updated_at": iso(updated_at),
+            }
+            for partner in partner_ids
+        ]
+        puts: list[TransactWriteItemTypeDef] = [
+            {"Put": {"TableName": self.table, "Item": to_item(item)}} for item in items
+        ]
+        self._client.transact_write_items(TransactItems=[*puts, transact_element(audit_put)])

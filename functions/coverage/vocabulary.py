@@ -54,5 +54,3 @@ class CostShareOrder(StrEnum):
 ENTITY_PLAN = "PLAN"
 ENTITY_BILLING_CHOICE = "BILLING_CHOICE"
 ENTITY_PART2_CONSENT_COPY = "PART2_CONSENT_COPY"
-PART2_CONSENT_PREFIX = "P2CONSENT#"
-"""Sort-key prefix of coverage's copies of a participant's Part 2 consents (their partition)."""

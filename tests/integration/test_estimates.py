@@ -14,7 +14,7 @@ import pytest
 from functions.common import aws
 from functions.common.audit import AuditWriter
 from functions.common.dynamo import to_item
-from functions.coverage import prices
+from functions.coverage import keys, prices
 from functions.coverage.handler import lambda_handler
 from functions.coverage.logic.eligibility import (
     AccumulatorOut,
@@ -100,7 +100,7 @@ def coverage(program, moto_env) -> CoverageStore:
 
 def put_271(store: CoverageStore, record: EligibilityRecord) -> None:
     item = {
-        **EligibilityRecord.latest_key(record.person_id, record.plan_id),
+        **keys.eligibility_latest_key(record.person_id, record.plan_id),
         "entity": "ELIGIBILITY_LATEST",
         **record.attributes(),
     }

@@ -9,7 +9,7 @@ from typing import Any
 
 from functions.common import aws
 from functions.coverage import prices
-from functions.coverage.billing import PRICES_SK, prices_item, reference_of
+from functions.coverage.billing import prices_item, reference_of
 from functions.coverage.routes.estimates import forget_reference
 from tests.integration.conftest import ScheduleChanges
 from tests.integration.scheduling import at, book, next_week_day
@@ -25,11 +25,11 @@ from tests.integration.test_estimates import (  # noqa: F401
 )
 from tests.support import context
 
-ALEX_KEY = {"pk": "PERSON#per_demoalex", "sk": PRICES_SK}
+ALEX_KEY = {"pk": "PERSON#per_demoalex", "sk": "PRICES"}
 
 
 def allowed_90837(store: Any, person_id: str = "per_demoalex") -> int:
-    copy = store.get_item({"pk": f"PERSON#{person_id}", "sk": PRICES_SK})
+    copy = store.get_item({"pk": f"PERSON#{person_id}", "sk": "PRICES"})
     assert copy is not None
     return reference_of(copy).fee_schedules["LSM01"].in_network_cents["90837"]
 
@@ -86,7 +86,7 @@ def test_an_older_copy_never_replaces_a_newer_one(coverage):  # noqa: F811
 def test_saving_a_plan_gives_the_participant_a_copy(coverage):  # noqa: F811
     # Given Alex has no copy of the prices (say, from before copies existed)
     aws.client("dynamodb").delete_item(
-        TableName=coverage.table, Key={"pk": {"S": ALEX_KEY["pk"]}, "sk": {"S": PRICES_SK}}
+        TableName=coverage.table, Key={"pk": {"S": ALEX_KEY["pk"]}, "sk": {"S": ALEX_KEY["sk"]}}
     )
     # When a coordinator updates his plan
     plan = call("GET", "/participants/per_demoalex/plans/pln_demorivera01", caller=COORDINATOR)
@@ -111,7 +111,7 @@ def test_a_first_booked_session_gives_the_participant_a_copy_and_estimates_work_
 ):
     # Given Alex has no copy of the prices
     aws.client("dynamodb").delete_item(
-        TableName=coverage.table, Key={"pk": {"S": ALEX_KEY["pk"]}, "sk": {"S": PRICES_SK}}
+        TableName=coverage.table, Key={"pk": {"S": ALEX_KEY["pk"]}, "sk": {"S": ALEX_KEY["sk"]}}
     )
     # Then his estimate still prices (from the program's reference, read on the side)
     forget_reference()

@@ -284,7 +284,11 @@ def test_conclude_marks_a_failed_refresh_when_the_payer_cannot_answer():
         stale_hours=72,
     )
     assert write.latest is None
-    assert write.refresh_failed == eligibility.retry_keys(plan.person_id, plan.plan_id, NOW)
+    # and the latest result goes to the re-check bucket of the day the payer could not answer
+    assert write.refresh_failed == {
+        "gsi1pk": "ELIG_DUE#2026-03-10",
+        "gsi1sk": f"2026-03-10T15:30:00Z#{plan.person_id}#{plan.plan_id}",
+    }
     assert write.exchange.x12_271 == x271
 
 

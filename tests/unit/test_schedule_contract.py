@@ -186,13 +186,33 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("domain", ["notify"])
+READS_PENDING = {
+    "coverage": {
+        ("CoverageApi", "participant_week"),  # a participant's week, for estimates
+        ("CoverageApi", "COUPLE#"),  # a couple's partners: whose plan bills their sessions
+        ("CoverageApi", "PERSON#"),  # whether a person is a participant (their kind alone)
+    },
+    "notify": {("NotifyApi", "PERSON#")},  # whether a person exists (their kind alone)
+}
+"""The API reads of schedule's table the subscribing domains still make (issue 17, part 1, still
+open: each keeps its own projection of them from `person.changed`, `couple.changed`, the session
+events and `group_week.planned`). Exact, so the list can only shrink."""
+
+
+@pytest.mark.parametrize("domain", ["notify", "coverage"])
 def test_a_subscribing_domain_never_reads_schedules_items(domain):
     """It takes schedule's data from the published events alone: no stream consumer, no grant on
-    schedule's table, no import of schedule's code or of the stream's raw records."""
+    schedule's table (but the reads still pending), no import of schedule's code or of the
+    stream's raw records."""
     entries = [e for e in ENTRYPOINTS if e.domain == domain]
     assert not [e.id for e in entries if e.trigger == "stream"]
-    assert not [e.id for e in entries for g in e.grants if g.table.key == "schedule" and g.partition is None]
+    reads = {
+        (e.id, g.index or g.partition or "the whole table")
+        for e in entries
+        for g in e.grants
+        if g.table.key == "schedule"
+    }
+    assert reads == READS_PENDING[domain]
     for path in (ROOT / "functions" / domain).rglob("*.py"):
         imported = _imports(path)
         assert not {m for m in imported if m.startswith("functions.schedule")}, path

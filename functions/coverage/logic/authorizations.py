@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from functions.common.errors import FieldError, InvalidInput
 from functions.common.models import CalendarDate, SingleLine, StoredRecord, iso
+from functions.coverage import keys
 from functions.coverage.logic.costshare import (
     BelowMinimum,
     BillingCode,
@@ -73,18 +74,13 @@ class AuthorizationRecord(StoredRecord):
     updated_at: datetime
     version: int = 1
 
-    @staticmethod
-    def key(person_id: str, authorization_id: str) -> dict[str, str]:
-        return {"pk": f"PERSON#{person_id}", "sk": f"AUTH#{authorization_id}"}
-
     def to_attributes(self) -> dict[str, Any]:
         warn_on = self.end - EXPIRY_WARNING
         return {
-            **self.key(self.person_id, self.authorization_id),
+            **keys.authorization_key(self.person_id, self.authorization_id),
             "entity": ENTITY_AUTHORIZATION,
             # The nightly sweep finds authorizations a week from expiry in one bucket.
-            "gsi1pk": f"AUTH_EXPIRY#{warn_on.isoformat()}",
-            "gsi1sk": f"{self.person_id}#{self.authorization_id}",
+            **keys.authorization_expiry_index(self.person_id, self.authorization_id, warn_on),
             **self.model_dump(mode="json"),
             "updated_at": iso(self.updated_at),
         }
@@ -219,15 +215,10 @@ def uses_from(
     return uses
 
 
-def day_source(day: date) -> str:
-    """The source id of a per-diem day's claim and of its projected use."""
-    return f"DAY#{day.isoformat()}"
-
-
 def _per_diem_day(day: date, items: list[Mapping[str, Any]], claimed: set[str]) -> list[Use]:
     """A per-diem day's booked sessions, coded together as the day's claim will be (one
     S9480/H0015 unit with the plan's hours); nothing once the day has its claim."""
-    source = day_source(day)
+    source = keys.day_source(day)
     if source in claimed:
         return []
     terms = items[0]["per_diem"]

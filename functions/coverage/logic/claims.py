@@ -11,8 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from functions.common.models import iso
+from functions.coverage import keys
 from functions.coverage.billing import BillingReference
-from functions.coverage.logic.authorizations import day_source
 from functions.coverage.logic.costshare import BillingRule, DaySession, PartKind, Program, code_session
 from functions.coverage.logic.estimates import (
     GROUP_CATEGORY,
@@ -101,8 +101,7 @@ def booked_use(
     if not lines:
         return None
     item: dict[str, Any] = {
-        "pk": f"PERSON#{person_id}",
-        "sk": f"BOOKED#{image['session_id']}",
+        **keys.booked_key(person_id, str(image["session_id"])),
         "entity": ENTITY_BOOKED_USE,
         "source_id": str(image["session_id"]),
         "service_date": start.astimezone(zone).date().isoformat(),
@@ -152,7 +151,7 @@ def day_claim(
     (None when they bill nothing): one S9480/H0015 line once the day has the plan's hours,
     its carve-outs beside it, or the services one by one below them. Priced after the
     participant's other claims, never after an earlier version of itself."""
-    source = day_source(day)
+    source = keys.day_source(day)
     others = replace(coverage, claims=[c for c in coverage.claims if c.get("source_id") != source])
     result = estimate(person_id, services, others, reference, zone=zone, on=day)
     return _claim_item(person_id, source, day, result, now=now, covers=[s.source_id for s in services])
@@ -166,9 +165,9 @@ def family_shares(
     keys to withdraw when the claim is gone or moves nothing. Figures only: no codes, no
     dates of service beyond the day, nothing clinical."""
     others = [(person, plan) for person, plan in members if person != person_id]
-    keys = [{"pk": f"PERSON#{person}", "sk": f"FAMSHARE#{person_id}#{source_id}"} for person, _ in others]
+    shared = [keys.family_share_key(person, person_id, source_id) for person, _ in others]
     if claim is None or claim.get("basis") != "insured":
-        return [], keys
+        return [], shared
     shares = [
         {
             **key,
@@ -181,7 +180,7 @@ def family_shares(
             "service_date": claim.get("service_date"),
             "recorded_at": claim["recorded_at"],
         }
-        for key, (_, plan) in zip(keys, others, strict=True)
+        for key, (_, plan) in zip(shared, others, strict=True)
     ]
     return shares, []
 
@@ -200,8 +199,7 @@ def _claim_item(
         return None
     deductible = sum(p.cents for i in items for p in i.parts if p.kind is PartKind.DEDUCTIBLE)
     claim = {
-        "pk": f"PERSON#{person_id}",
-        "sk": f"CLAIM#{source_id}",
+        **keys.claim_key(person_id, source_id),
         "entity": ENTITY_CLAIM,
         "person_id": person_id,
         "source_id": source_id,

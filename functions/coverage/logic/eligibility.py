@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from functions.common.errors import FieldError
 from functions.common.models import StoredRecord, iso
+from functions.coverage import keys
 from functions.coverage.models import InsuredPerson, PlanRecord
 from functions.coverage.vocabulary import PlanStatus, PlanType, SubscriberRelationship
 from functions.coverage.x12.builder import Dependent, EligibilityRequest, Subscriber
@@ -37,8 +38,6 @@ from functions.coverage.x12.summary import Accumulator, BenefitSummary, Limit, p
 ENTITY_ELIGIBILITY_CHECK = "ELIGIBILITY_CHECK"
 ENTITY_ELIGIBILITY_LATEST = "ELIGIBILITY_LATEST"
 ENTITY_ELIGIBILITY_X12 = "ELIGIBILITY_X12"
-LATEST_PREFIX = "ELIGLATEST#"
-DUE_PREFIX = "ELIG_DUE#"
 
 INQUIRY_SERVICE_TYPES: tuple[str, ...] = ("30", "MH", "AI", "A6")
 """What every 270 asks: plan coverage, mental health, substance abuse and psychotherapy."""
@@ -348,14 +347,6 @@ class EligibilityRecord(StoredRecord):
     source: Source = "coordinator"
     refresh_failed_at: datetime | None = None
 
-    @staticmethod
-    def history_key(person_id: str, plan_id: str, checked_at: datetime, check_id: str) -> dict[str, str]:
-        return {"pk": f"PERSON#{person_id}", "sk": f"ELIG#{plan_id}#{iso(checked_at)}#{check_id}"}
-
-    @staticmethod
-    def latest_key(person_id: str, plan_id: str) -> dict[str, str]:
-        return {"pk": f"PERSON#{person_id}", "sk": f"{LATEST_PREFIX}{plan_id}"}
-
     def attributes(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")
         data["checked_at"] = iso(self.checked_at)
@@ -374,10 +365,6 @@ class X12Exchange(BaseModel):
     checked_at: datetime
     x12_270: str
     x12_271: str
-
-    @staticmethod
-    def key(person_id: str, plan_id: str, check_id: str) -> dict[str, str]:
-        return {"pk": f"PERSON#{person_id}", "sk": f"ELIGX12#{plan_id}#{check_id}"}
 
 
 def _cents(amount: Decimal | None) -> int | None:
@@ -662,7 +649,9 @@ def conclude(
         )
     if previous is not None and previous.checked_at <= checked_at:
         return CheckWrite(
-            record, exchange, refresh_failed=retry_keys(plan.person_id, plan.plan_id, checked_at)
+            record,
+            exchange,
+            refresh_failed=keys.eligibility_due_index(plan.person_id, plan.plan_id, checked_at),
         )
     return CheckWrite(record, exchange)
 
@@ -689,16 +678,7 @@ def due_at(record: EligibilityRecord, stale_hours: int) -> datetime | None:
 def due_keys(record: EligibilityRecord, stale_hours: int) -> dict[str, str]:
     """The gsi1 attributes that put a latest result in its due-date bucket (none when never due)."""
     due = due_at(record, stale_hours)
-    return {} if due is None else retry_keys(record.person_id, record.plan_id, due)
-
-
-def retry_keys(person_id: str, plan_id: str, due: datetime) -> dict[str, str]:
-    """The gsi1 attributes of a latest result due for a re-check at `due`."""
-    return {"gsi1pk": due_bucket(due.date()), "gsi1sk": f"{iso(due)}#{person_id}#{plan_id}"}
-
-
-def due_bucket(day: date) -> str:
-    return f"{DUE_PREFIX}{day.isoformat()}"
+    return {} if due is None else keys.eligibility_due_index(record.person_id, record.plan_id, due)
 
 
 def recheck_days(now: datetime, lookback_days: int) -> list[date]:

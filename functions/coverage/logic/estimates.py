@@ -31,7 +31,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from functions.common.errors import Conflict
-from functions.coverage.billing import PRICES_SK, BillingReference, FeeScheduleRecord, reference_of
+from functions.coverage.billing import BillingReference, FeeScheduleRecord, reference_of
+from functions.coverage.keys import PersonItem, person_item
 from functions.coverage.logic.authorizations import AuthorizationRecord
 from functions.coverage.logic.costshare import (
     NOT_BILLABLE,
@@ -73,7 +74,6 @@ from functions.coverage.logic.limits import (
 )
 from functions.coverage.logic.plans import in_force
 from functions.coverage.logic.terms import (
-    TERMS_PREFIX,
     ConfirmedTermsRecord,
     TermSource,
     billing_source,
@@ -83,7 +83,7 @@ from functions.coverage.logic.terms import (
     with_confirmed,
 )
 from functions.coverage.models import PlanRecord
-from functions.coverage.vocabulary import PART2_CONSENT_PREFIX, NetworkStatus, PlanType
+from functions.coverage.vocabulary import NetworkStatus, PlanType
 
 SESSION_CATEGORY: Mapping[str, ServiceCategory] = {
     "individual": ServiceCategory.INDIVIDUAL_THERAPY,
@@ -233,28 +233,28 @@ class Coverage:
         confirmed: dict[str, ConfirmedTermsRecord] = {}
         consents: list[dict[str, Any]] = []
         for item in items:
-            sk = str(item.get("sk", ""))
-            if sk.startswith("PLAN#"):
+            kind = person_item(item)
+            if kind is PersonItem.PLAN:
                 plans.append(PlanRecord.from_attributes(dict(item)))
-            elif sk.startswith("ELIGLATEST#"):
+            elif kind is PersonItem.ELIGIBILITY_LATEST:
                 record = EligibilityRecord.from_attributes(dict(item))
                 eligibility[record.plan_id] = record
-            elif sk.startswith("CLAIM#"):
+            elif kind is PersonItem.CLAIM:
                 claims.append(dict(item))
-            elif sk.startswith("BILLING#"):
+            elif kind is PersonItem.COUPLE_BILLING:
                 choices[str(item["couple_id"])] = str(item["identified_patient_id"])
-            elif sk.startswith("AUTH#"):
+            elif kind is PersonItem.AUTHORIZATION:
                 authorizations.append(AuthorizationRecord.from_attributes(dict(item)))
-            elif sk.startswith("BOOKED#"):
+            elif kind is PersonItem.BOOKED_USE:
                 booked.append(dict(item))
-            elif sk == PRICES_SK:
+            elif kind is PersonItem.PRICES:
                 reference = reference_of(dict(item))
-            elif sk.startswith("FAMSHARE#"):
+            elif kind is PersonItem.FAMILY_SHARE:
                 shares.append(dict(item))
-            elif sk.startswith(TERMS_PREFIX):
+            elif kind is PersonItem.TERMS:
                 terms = ConfirmedTermsRecord.from_attributes(dict(item))
                 confirmed[terms.plan_id] = terms
-            elif sk.startswith(PART2_CONSENT_PREFIX):
+            elif kind is PersonItem.PART2_CONSENT:
                 consents.append(dict(item))
         return cls(
             person_id,

@@ -26,9 +26,10 @@ from zoneinfo import ZoneInfo
 from functions.common.auth import Principal
 from functions.common.part2 import REDISCLOSURE_NOTICE, Part2Policy, consent_status
 from functions.contracts.schedule import ConsentData
+from functions.coverage import keys
 from functions.coverage.logic.costshare import BillingCode
 from functions.coverage.logic.estimates import EstimateLine
-from functions.coverage.vocabulary import ENTITY_PART2_CONSENT_COPY, PART2_CONSENT_PREFIX
+from functions.coverage.vocabulary import ENTITY_PART2_CONSENT_COPY
 
 PART2_CODES: frozenset[BillingCode] = frozenset(
     {
@@ -50,8 +51,7 @@ def consent_copy(consent: ConsentData) -> dict[str, Any]:
     """Coverage's copy of a Part 2 consent schedule published (`consent.changed`): who it names
     and until when, nothing else (the event carries no purpose, no document)."""
     return {
-        "pk": f"PERSON#{consent.participant_id}",
-        "sk": f"{PART2_CONSENT_PREFIX}{consent.consent_id}",
+        **keys.part2_consent_key(consent.participant_id, consent.consent_id),
         "entity": ENTITY_PART2_CONSENT_COPY,
         "consent_id": consent.consent_id,
         "recipient_ids": sorted(consent.recipient_ids),

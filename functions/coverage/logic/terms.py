@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from functions.common.errors import FieldError, InvalidInput
 from functions.common.models import CalendarDate, DisplayName, SingleLine, StoredRecord, iso
+from functions.coverage import keys
 from functions.coverage.logic.costshare import (
     NOT_BILLABLE,
     BenefitTerms,
@@ -33,7 +34,6 @@ from functions.coverage.vocabulary import CostShareOrder
 from functions.coverage.x12.codes import TimePeriod
 
 ENTITY_CONFIRMED_TERMS = "CONFIRMED_TERMS"
-TERMS_PREFIX = "TERMS#"
 
 Dollars = Annotated[Decimal, Field(ge=0, le=100000, decimal_places=2, description="US dollars, exact")]
 Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=3, description="Percent: 20 is 20 %")]
@@ -203,13 +203,9 @@ class ConfirmedTermsRecord(StoredRecord):
     entered_at: datetime
     version: int = 1
 
-    @staticmethod
-    def key(person_id: str, plan_id: str) -> dict[str, str]:
-        return {"pk": f"PERSON#{person_id}", "sk": f"{TERMS_PREFIX}{plan_id}"}
-
     def to_attributes(self) -> dict[str, Any]:
         return {
-            **self.key(self.person_id, self.plan_id),
+            **keys.terms_key(self.person_id, self.plan_id),
             "entity": ENTITY_CONFIRMED_TERMS,
             **self.model_dump(mode="json"),
             "entered_at": iso(self.entered_at),

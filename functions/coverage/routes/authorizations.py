@@ -201,10 +201,9 @@ def replace_authorization(
     resource = f"person/{participant_id}/authorization/{authorization_id}"
     with audit.track(caller, "coverage.authorization.update", resource, success_in_transaction=True):
         caller.require(Role.COORDINATOR)
-        raw = store.get_item(AuthorizationRecord.key(participant_id, authorization_id))
-        if raw is None:
+        current = store.get_authorization(participant_id, authorization_id)
+        if current is None:
             raise NotFound("no such authorization")
-        current = AuthorizationRecord.from_attributes(raw)
         require_if_match(if_match, current.version)
         # A replaced authorization starts its alerts afresh (e.g. units were added).
         record = _record(participant_id, authorization_id, body, current.version + 1)

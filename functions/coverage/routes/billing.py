@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -15,7 +15,7 @@ from functions.common.audit import AuditWriter
 from functions.common.auth import Principal, Role
 from functions.common.errors import FieldError, InvalidInput, NotFound
 from functions.common.http import etag, require_if_match
-from functions.common.models import iso, utc_now
+from functions.common.models import utc_now
 from functions.common.observability import logger
 from functions.coverage import prices
 from functions.coverage.billing import (
@@ -52,12 +52,6 @@ def _prices_changed(store: CoverageStore) -> None:
 
 PayerId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,49}$")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=256)]
-Reference = TypeVar("Reference", FeeScheduleRecord, ChargemasterRecord)
-
-
-def _current(store: CoverageStore, kind: type[Reference], key: dict[str, str]) -> Reference | None:
-    raw = store.get_item(key)
-    return kind.from_attributes(raw) if raw else None
 
 
 def _next_version(current: FeeScheduleRecord | ChargemasterRecord | None, if_match: str | None) -> int:
@@ -106,7 +100,7 @@ def get_fee_schedule(
 ) -> Response[FeeScheduleOut]:
     with audit.track(caller, "billing.fee_schedule.read", f"billing/fee-schedule/{payer_id}"):
         caller.require(Role.COORDINATOR)
-        record = _current(store, FeeScheduleRecord, FeeScheduleRecord.key(payer_id))
+        record = store.get_fee_schedule(payer_id)
         if record is None:
             raise NotFound("no fee schedule for that payer")
     return _reply(record)
@@ -132,7 +126,7 @@ def put_fee_schedule(
     resource = f"billing/fee-schedule/{payer_id}"
     with audit.track(caller, "billing.fee_schedule.update", resource, success_in_transaction=True):
         caller.require(Role.COORDINATOR)
-        current = _current(store, FeeScheduleRecord, FeeScheduleRecord.key(payer_id))
+        current = store.get_fee_schedule(payer_id)
         record = FeeScheduleRecord.build(
             payer_id, body, now=utc_now(), version=_next_version(current, if_match)
         )
@@ -152,7 +146,7 @@ def put_fee_schedule(
 def get_chargemaster(caller: Caller, store: Store, audit: Audit) -> Response[ChargemasterOut]:
     with audit.track(caller, "billing.chargemaster.read", "billing/chargemaster"):
         caller.require(Role.COORDINATOR)
-        record = _current(store, ChargemasterRecord, ChargemasterRecord.key())
+        record = store.get_chargemaster()
         if record is None:
             raise NotFound("no chargemaster yet")
     return _reply(record)
@@ -178,7 +172,7 @@ def put_chargemaster(
         caller, "billing.chargemaster.update", "billing/chargemaster", success_in_transaction=True
     ):
         caller.require(Role.COORDINATOR)
-        current = _current(store, ChargemasterRecord, ChargemasterRecord.key())
+        current = store.get_chargemaster()
         record = ChargemasterRecord.build(body, now=utc_now(), version=_next_version(current, if_match))
         _save(caller, store, audit, "billing.chargemaster.update", "billing/chargemaster", record, current)
     return _reply(record)
@@ -216,18 +210,8 @@ def set_couple_billing(
                 errors=[FieldError("body.partner_ids", "not this couple's partners")],
             )
         now = utc_now()
-        items = [
-            {
-                "pk": f"PERSON#{partner}",
-                "sk": f"BILLING#{couple_id}",
-                "entity": "COUPLE_BILLING",
-                "couple_id": couple_id,
-                "partner_ids": body.partner_ids,
-                "identified_patient_id": body.identified_patient_id,
-                "updated_at": iso(now),
-            }
-            for partner in body.partner_ids
-        ]
         entry = audit.entry(caller, "billing.couple.update", resource, "success")
-        store.set_couple_billing(couple_id, items, audit.transact_put(entry))
+        store.set_couple_billing(
+            couple_id, body.partner_ids, body.identified_patient_id, now, audit.transact_put(entry)
+        )
     return CoupleBillingOut(couple_id=couple_id, updated_at=now, **body.model_dump())

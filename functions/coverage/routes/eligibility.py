@@ -128,9 +128,7 @@ def check_eligibility(
             answer = payers.ask(request)
         except (ClearinghouseUnavailable, ClearinghouseRejected):
             if previous is not None:
-                store.mark_refresh_failed(
-                    participant_id, plan_id, now, eligibility.retry_keys(participant_id, plan_id, now)
-                )
+                store.mark_refresh_failed(participant_id, plan_id, now)
             raise
         write = eligibility.conclude(
             answer.result,

@@ -23,6 +23,7 @@ from functions.common.auth import Principal, Role
 from functions.common.errors import BadRequest, FieldError, InvalidInput, NotFound
 from functions.common.models import ISO_WEEK_PATTERN, ResourceId, utc_now
 from functions.common.part2 import NOTICE_HEADER_DOC, Part2Policy, notice_headers
+from functions.coverage import keys
 from functions.coverage.billing import BillingReference
 from functions.coverage.deps import Audit, Caller, Part2, Store, part2_reader, settings
 from functions.coverage.logic import authorizations, estimates, restricted, summary
@@ -163,7 +164,7 @@ def _flags(coverage: estimates.Coverage, result: estimates.Estimate, today: date
         return {}
 
     def drawn_as(line: estimates.EstimateLine) -> str:
-        return authorizations.day_source(line.day) if result.per_diem else line.sources[0].source_id
+        return keys.day_source(line.day) if result.per_diem else line.sources[0].source_id
 
     lines = [
         (
