@@ -63,8 +63,7 @@ def offer_makeups(store: ScheduleStore, session: SessionRecord, person_id: str, 
         items.update(more_items)
 
     def availability(who: str) -> AvailabilityRecord | None:
-        raw = items.get((f"PERSON#{who}", "AVAILABILITY"))
-        return AvailabilityRecord.from_attributes(raw) if raw else None
+        return items.availability(who)
 
     busy = {
         p: store.busy_slots(p, week_start, week_end)
@@ -204,14 +203,13 @@ def offer_group_makeups(
     week = week_of(start, zone)
     week_start, week_end = makeups.week_bounds(week, zone)
     people, items = store.people([check_in], extra=[AvailabilityRecord.key(check_in)])
-    raw = items.get((f"PERSON#{check_in}", "AVAILABILITY"))
     slots_found = []
     if check_in in people:
         slots_found = makeups.free_slots(
             week=week,
             week_zone=zone,
             clinician_zone=people[check_in].time_zone,
-            availability=AvailabilityRecord.from_attributes(raw) if raw else None,
+            availability=items.availability(check_in),
             busy={p: store.busy_slots(p, week_start, week_end) for p in (person_id, check_in)},
             clinician_id=check_in,
             duration=makeups.check_in_duration(),

@@ -28,6 +28,7 @@ from functions.common.observability import logger
 from functions.common.published import TopicPublisher
 from functions.common.streams import Change, to_change
 from functions.contracts import schedule as contract
+from functions.schedule import keys
 from functions.schedule.logic.booking import week_of
 from functions.schedule.vocabulary import (
     ENTITY_COUPLE,
@@ -53,7 +54,7 @@ _SESSION_TYPES = {
 
 
 def _person(new: dict[str, Any], _old: dict[str, Any] | None) -> tuple[str, str, dict[str, Any]] | None:
-    if new.get("sk") != "PROFILE":
+    if keys.kind_of(new) is not keys.ItemKind.PERSON:
         return None
     data = {
         "person_id": new["person_id"],
@@ -68,7 +69,7 @@ def _person(new: dict[str, Any], _old: dict[str, Any] | None) -> tuple[str, str,
 
 
 def _couple(new: dict[str, Any], _old: dict[str, Any] | None) -> tuple[str, str, dict[str, Any]] | None:
-    if new.get("sk") != "PROFILE":
+    if keys.kind_of(new) is not keys.ItemKind.COUPLE:
         return None
     data = {
         "couple_id": new["couple_id"],

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
+from functions.schedule import keys
 from functions.schedule.logic.groups import week_entries
 from functions.schedule.logic.sensitivity import REDISCLOSURE_NOTICE, Part2Policy
 from functions.schedule.vocabulary import SessionStatus
@@ -81,7 +82,8 @@ def feed(person_id: str, items: Iterable[dict[str, Any]], *, now: datetime, poli
     start, end = now - PAST, now + AHEAD
     utc = ZoneInfo("UTC")
     for item in items:
-        if item["sk"].startswith("MEMBER#"):
+        kind = keys.kind_of(item)
+        if kind is keys.ItemKind.SESSION_MEMBER:
             begins = datetime.fromisoformat(item["start"]).astimezone(utc)
             if not start <= begins < end:
                 continue
@@ -101,7 +103,7 @@ def feed(person_id: str, items: Iterable[dict[str, Any]], *, now: datetime, poli
                     notice=notice,
                 )
             )
-        elif item["sk"].startswith(("GROUP#", "FACILITATES#")):
+        elif kind in keys.GROUP_POINTERS:
             for entry in week_entries(item, person_id, start, end, utc):
                 uid = f"{entry.group_id}-{entry.start.strftime('%Y%m%dT%H%M%SZ')}@appointments"
                 notice = policy.is_part2(entry.type) and entry.role != "attendee"

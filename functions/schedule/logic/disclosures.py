@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from functions.common.audit import disclosure_resource, stamp
+from functions.common.audit import stamp
 from functions.common.auth import Principal
 from functions.common.errors import BadRequest, FieldError, InvalidInput
+from functions.schedule import keys
 from functions.schedule.logic.sensitivity import Part2Policy, session_discloses
 from functions.schedule.models import ScheduleEntry, SessionRecord
 from functions.schedule.vocabulary import Sensitivity
@@ -89,6 +90,6 @@ def checked_start(start: dict[str, str] | None, subject_id: str, bounds: Window)
     """A cursor's key is only good for the list it came from: this participant's, these dates."""
     if start is None:
         return None
-    if start.get("pk") != "RESOURCE#" + disclosure_resource(subject_id) or not bounds.holds(start["sk"]):
+    if not keys.is_disclosure_start(start, subject_id) or not bounds.holds(keys.audit_sort_key(start)):
         raise BadRequest("the cursor is not valid", errors=[FieldError("query.cursor", "not a cursor")])
     return start

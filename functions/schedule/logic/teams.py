@@ -10,6 +10,7 @@ from typing import Any
 
 from functions.common.auth import Principal, Role
 from functions.common.errors import FieldError, InvalidInput
+from functions.schedule import keys
 from functions.schedule.models import (
     CareTeamIn,
     CareTeamOut,
@@ -56,11 +57,12 @@ class Relations:
         care: dict[CareRole, str] = {}
         couple: dict[str, Any] = {}
         for data in items:
-            if data.get("pk") != f"PERSON#{participant_id}":
+            if not keys.in_person_partition(data, participant_id):
                 continue
-            if data["sk"] == "COUPLE":
+            kind = keys.kind_of(data)
+            if kind is keys.ItemKind.COUPLE_MEMBERSHIP:
                 couple = data
-            elif data["sk"].startswith("CARE#"):
+            elif kind is keys.ItemKind.CARE:
                 care[CareRole(data["role"])] = data["clinician_id"]
         return cls(
             participant_id=participant_id,
@@ -73,9 +75,10 @@ class Relations:
     @staticmethod
     def keys(participant_id: str) -> list[dict[str, str]]:
         """The item keys `from_items` reads, for a batch read."""
-        pk = f"PERSON#{participant_id}"
         roles = [r for r in CareRole if r is not CareRole.COUPLES_THERAPIST]
-        return [{"pk": pk, "sk": f"CARE#{r.value}"} for r in roles] + [{"pk": pk, "sk": "COUPLE"}]
+        return [keys.care_key(participant_id, r) for r in roles] + [
+            keys.couple_membership_key(participant_id)
+        ]
 
     def out(self) -> CareTeamOut:
         return CareTeamOut(

@@ -18,7 +18,6 @@ The API models sit one module per feature, the stored items apart:
 - `consents`: Part 2 consents and the disclosures of a participant's Part 2 items
 - `records`: the table's stored items (a record class per entity, with its key) and a
   person's copy of a session for their week
-- `keys`: keys of the items without a record class of their own
 
 Every name importers use is re-exported here: import from `functions.schedule.models`.
 """
@@ -57,14 +56,6 @@ from functions.schedule.models.intensity import (
     IntensityOut,
     ProgramIntensityEntry,
     ProgramIntensityOut,
-)
-from functions.schedule.models.keys import (
-    commitment_attribute,
-    commitments_key,
-    feed_key,
-    intensity_key,
-    occurrence_key,
-    room_key,
 )
 from functions.schedule.models.makeups import MakeupAccept, MakeupOfferList, MakeupOfferOut, MakeupOption
 from functions.schedule.models.people import (
@@ -199,11 +190,5 @@ __all__ = [
     "WeekSchedule",
     "Weekday",
     "WeeklyWindow",
-    "commitment_attribute",
-    "commitments_key",
-    "feed_key",
-    "intensity_key",
     "member_attributes",
-    "occurrence_key",
-    "room_key",
 ]

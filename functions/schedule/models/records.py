@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions.common.models import StoredRecord, iso
+from functions.schedule import keys
 from functions.schedule.models.availability import TimeOff, WeeklyWindow
 from functions.schedule.models.makeups import MakeupOfferOut, MakeupOption
 from functions.schedule.models.people import TreatmentPlan
@@ -65,14 +66,13 @@ class PersonRecord(StoredRecord):
 
     @staticmethod
     def key(person_id: str) -> dict[str, str]:
-        return {"pk": f"PERSON#{person_id}", "sk": "PROFILE"}
+        return keys.person_key(person_id)
 
     def to_attributes(self) -> dict[str, Any]:
         return {
             **self.key(self.person_id),
             "entity": ENTITY_PERSON,
-            "gsi1pk": f"KIND#{self.kind.value}",
-            "gsi1sk": f"{self.display_name.casefold()}#{self.person_id}",
+            **keys.person_index(self.kind, self.display_name, self.person_id),
             "person_id": self.person_id,
             "kind": self.kind.value,
             "display_name": self.display_name,
@@ -106,7 +106,7 @@ class AvailabilityRecord(StoredRecord):
 
     @staticmethod
     def key(clinician_id: str) -> dict[str, str]:
-        return {"pk": f"PERSON#{clinician_id}", "sk": "AVAILABILITY"}
+        return keys.availability_key(clinician_id)
 
     def to_attributes(self) -> dict[str, Any]:
         return {
@@ -134,14 +134,13 @@ class CareAssignment(BaseModel):
 
     @staticmethod
     def key(participant_id: str, role: CareRole) -> dict[str, str]:
-        return {"pk": f"PERSON#{participant_id}", "sk": f"CARE#{role.value}"}
+        return keys.care_key(participant_id, role)
 
     def to_attributes(self) -> dict[str, Any]:
         return {
             **self.key(self.participant_id, self.role),
             "entity": ENTITY_CARE_TEAM,
-            "gsi1pk": f"CASELOAD#{self.clinician_id}",
-            "gsi1sk": f"PERSON#{self.participant_id}#{self.role.value}",
+            **keys.caseload_index(self.clinician_id, self.participant_id, self.role),
             "participant_id": self.participant_id,
             "role": self.role.value,
             "clinician_id": self.clinician_id,
@@ -160,7 +159,7 @@ class CoupleRecord(StoredRecord):
 
     @staticmethod
     def key(couple_id: str) -> dict[str, str]:
-        return {"pk": f"COUPLE#{couple_id}", "sk": "PROFILE"}
+        return keys.couple_key(couple_id)
 
     def to_attributes(self) -> dict[str, Any]:
         return {
@@ -179,11 +178,9 @@ class CoupleRecord(StoredRecord):
         caseload entry for them."""
         partner = next(p for p in self.partner_ids if p != participant_id)
         return {
-            "pk": f"PERSON#{participant_id}",
-            "sk": "COUPLE",
+            **keys.couple_membership_key(participant_id),
             "entity": ENTITY_COUPLE_MEMBERSHIP,
-            "gsi1pk": f"CASELOAD#{self.couples_therapist_id}",
-            "gsi1sk": f"PERSON#{participant_id}#{CareRole.COUPLES_THERAPIST.value}",
+            **keys.caseload_index(self.couples_therapist_id, participant_id, CareRole.COUPLES_THERAPIST),
             "participant_id": participant_id,
             "couple_id": self.couple_id,
             "partner_id": partner,
@@ -225,7 +222,7 @@ class SessionRecord(StoredRecord):
 
     @staticmethod
     def key(session_id: str) -> dict[str, str]:
-        return {"pk": f"SESSION#{session_id}", "sk": "SESSION"}
+        return keys.session_key(session_id)
 
     def to_attributes(self) -> dict[str, Any]:
         return {
@@ -241,14 +238,11 @@ class SessionRecord(StoredRecord):
 def member_attributes(session: SessionRecord, person_id: str, week: str) -> dict[str, Any]:
     """A person's copy of a session for their week (the participant/week index)."""
     return {
-        "pk": f"SESSION#{session.session_id}",
-        "sk": f"MEMBER#{person_id}",
+        **keys.session_member_key(session.session_id, person_id),
         "entity": ENTITY_SESSION_MEMBER,
-        "pw_pk": f"PW#{person_id}#{week}",
-        "pw_sk": f"{iso(session.start)}#{session.session_id}",
+        **keys.session_week_index(person_id, week, session.start, session.session_id),
         # A person's sessions by time, across weeks (their calendar feed).
-        "gsi1pk": f"SCHED#{person_id}",
-        "gsi1sk": f"{iso(session.start)}#{session.session_id}",
+        **keys.schedule_session_index(person_id, session.start, session.session_id),
         "person_id": person_id,
         "role": "clinician" if person_id in session.clinician_ids else "attendee",
         "session_id": session.session_id,
@@ -285,7 +279,7 @@ class MakeupOfferRecord(StoredRecord):
 
     @staticmethod
     def key(person_id: str, missed_session_id: str) -> dict[str, str]:
-        return {"pk": f"PERSON#{person_id}", "sk": f"MAKEUP#{missed_session_id}"}
+        return keys.makeup_offer_key(person_id, missed_session_id)
 
     def to_attributes(self) -> dict[str, Any]:
         return {
@@ -332,14 +326,13 @@ class GroupRecord(StoredRecord):
 
     @staticmethod
     def key(group_id: str) -> dict[str, str]:
-        return {"pk": f"GROUP#{group_id}", "sk": "SERIES"}
+        return keys.group_key(group_id)
 
     def to_attributes(self) -> dict[str, Any]:
         return {
             **self.key(self.group_id),
             "entity": ENTITY_GROUP,
-            "gsi1pk": "GROUPS",
-            "gsi1sk": f"{self.type.value}#{self.group_id}",
+            **keys.groups_index(self.type, self.group_id),
             **self.model_dump(mode="json"),
             "first_start": self.first_start.isoformat(),
             "created_at": iso(self.created_at),
@@ -348,13 +341,13 @@ class GroupRecord(StoredRecord):
     def commitment(self) -> dict[str, Any]:
         """What a person's commitments item keeps of the series: enough to expand it."""
         attributes = self.schedule_attributes()
-        del attributes["gsi1sk"]
+        del attributes[keys.GSI1_SK]
         return attributes
 
     def schedule_attributes(self) -> dict[str, Any]:
         """What a participant's enrolment carries so their week is read without the series."""
         return {
-            "gsi1sk": f"~GROUP#{self.group_id}",  # after every session time in SCHED#<person>
+            keys.GSI1_SK: keys.schedule_group_sk(self.group_id),
             "group_id": self.group_id,
             "group_type": self.type.value,
             "title": self.title,
@@ -391,7 +384,7 @@ class Part2ConsentRecord(StoredRecord):
 
     @staticmethod
     def key(participant_id: str, consent_id: str) -> dict[str, str]:
-        return {"pk": f"PERSON#{participant_id}", "sk": f"CONSENT#{consent_id}"}
+        return keys.consent_key(participant_id, consent_id)
 
     def to_attributes(self) -> dict[str, Any]:
         return {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.event_handler import Response
@@ -14,6 +14,7 @@ from functions.common.api import AUTHENTICATED
 from functions.common.auth import Principal, Role
 from functions.common.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from functions.common.models import utc_now
+from functions.schedule import keys
 from functions.schedule.deps import Audit, BookingPolicy, Caller, Part2, Store, rules
 from functions.schedule.logic import booking, groups, intensity, planner, sensitivity
 from functions.schedule.logic.groups import week_entries
@@ -35,10 +36,8 @@ from functions.schedule.models import (
     WeekPlanBooked,
     WeekPlanOut,
     WeekPlanRequest,
-    commitment_attribute,
-    commitments_key,
 )
-from functions.schedule.store import GroupStore, ScheduleStore
+from functions.schedule.store import Batch, GroupStore, ScheduleStore
 from functions.schedule.vocabulary import AgeGroup, CareRole, SessionStatus, SessionType
 
 router = Router()  # type: ignore[no-untyped-call]
@@ -138,11 +137,8 @@ def _planning_inputs(
     for clinician_id in clinician_ids:
         if clinician_id not in people:
             continue
-        raw = items.get((f"PERSON#{clinician_id}", "AVAILABILITY"))
         clinicians[clinician_id] = planner.Clinician(
-            clinician_id,
-            people[clinician_id].time_zone,
-            AvailabilityRecord.from_attributes(raw) if raw else None,
+            clinician_id, people[clinician_id].time_zone, items.availability(clinician_id)
         )
         busy[clinician_id] = store.busy_slots(clinician_id, start, end)
     states = {contexts[p][0].state for p in couple.partner_ids}
@@ -282,18 +278,17 @@ def propose_week(
 
 def _avoid_groups(
     sessions: list[SessionRecord],
-    items: dict[tuple[str, str], dict[str, Any]],
+    items: Batch,
     seated: list[tuple[GroupRecord, list[str]]],
 ) -> None:
     """409 when a planned session overlaps a group its people attend or lead, or one the
     same plan seats them in."""
-    commitments: dict[str, dict[str, Any]] = {}
-    for (pk, sk), item in items.items():
-        if sk == "COMMITMENTS":
-            commitments[pk.removeprefix("PERSON#")] = dict(item)
+    commitments = {person_id: dict(item) for person_id, item in items.commitments().items()}
     for group, participant_ids in seated:
         for person_id in participant_ids:
-            commitments.setdefault(person_id, {})[commitment_attribute(group.group_id)] = group.commitment()
+            commitments.setdefault(person_id, {})[keys.commitment_attribute(group.group_id)] = (
+                group.commitment()
+            )
     for index, session in enumerate(sessions):
         clash = groups.commitment_clash(
             {p: commitments[p] for p in session.people if p in commitments}, session.start, session.end
@@ -337,7 +332,7 @@ def book_week(
         [*couple.partner_ids, *clinician_ids],
         extra=[AvailabilityRecord.key(c) for c in clinician_ids]
         + [key for p in couple.partner_ids for key in Relations.keys(p)]
-        + [commitments_key(p) for p in [*couple.partner_ids, *clinician_ids]],
+        + [keys.commitments_key(p) for p in [*couple.partner_ids, *clinician_ids]],
     )
     if caller.role is Role.CLINICIAN:
         # The couples therapist books their own sessions and those of each partner's own care team.
@@ -361,7 +356,6 @@ def book_week(
             attendee_ids=planned.attendee_ids,
             couple_id=planned.couple_id,
         )
-        raw = items.get((f"PERSON#{planned.clinician_id}", "AVAILABILITY"))
         try:
             sessions.append(
                 booking.plan_session(
@@ -370,7 +364,7 @@ def book_week(
                     principal=caller,
                     people=people,
                     couple=couple if planned.couple_id == couple.couple_id else None,
-                    availability=AvailabilityRecord.from_attributes(raw) if raw else None,
+                    availability=items.availability(planned.clinician_id),
                     policy=policy,
                     now=now,
                 )

@@ -19,6 +19,7 @@ from functions.common.http import etag, require_if_match
 from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import utc_now
 from functions.common.route_rules import STAFF
+from functions.schedule import keys
 from functions.schedule.deps import (
     Audit,
     BookingPolicy,
@@ -49,10 +50,9 @@ from functions.schedule.models import (
     SessionRecord,
     SessionReschedule,
     WeekSchedule,
-    commitments_key,
 )
 from functions.schedule.rooms import RoomGone
-from functions.schedule.store import ScheduleStore
+from functions.schedule.store import Batch, ScheduleStore
 from functions.schedule.vocabulary import ENTITY_SESSION_MEMBER, PersonKind, SessionStatus, SessionType
 
 router = Router()  # type: ignore[no-untyped-call]
@@ -131,16 +131,11 @@ def _visible_session(
     return session
 
 
-def _avoid_groups(
-    store: ScheduleStore, session: SessionRecord, items: dict[tuple[str, str], dict[str, Any]]
-) -> list[dict[str, Any]]:
+def _avoid_groups(store: ScheduleStore, session: SessionRecord, items: Batch) -> list[dict[str, Any]]:
     """409 when one of the session's people attends or leads a group occurrence it overlaps;
     otherwise the transaction guards that the commitments read are still the current ones."""
-    commitments = {
-        p: items[key]
-        for p in session.people
-        if (key := (commitments_key(p)["pk"], commitments_key(p)["sk"])) in items
-    }
+    read = items.commitments()
+    commitments = {p: read[p] for p in session.people if p in read}
     clash = commitment_clash(commitments, session.start, session.end)
     if clash:
         raise clash.conflict("body.start")
@@ -175,7 +170,7 @@ def book_session(
     # attendee's care positions (the caseload check for a clinician booking) and
     # everyone's group commitments (the group hours the session must avoid).
     everyone = [body.clinician_id, *dict.fromkeys(body.attendee_ids)]
-    extra = [AvailabilityRecord.key(body.clinician_id), *(commitments_key(p) for p in everyone)]
+    extra = [AvailabilityRecord.key(body.clinician_id), *(keys.commitments_key(p) for p in everyone)]
     if body.couple_id:
         extra.append(CoupleRecord.key(body.couple_id))
     for attendee in body.attendee_ids:
@@ -187,15 +182,13 @@ def book_session(
         if may_see_participant(caller, attendee, Relations.from_items(attendee, items.values()))
     }
     booking.check_can_book(caller, body, caseload)
-    raw_availability = items.get((f"PERSON#{body.clinician_id}", "AVAILABILITY"))
-    raw_couple = items.get((f"COUPLE#{body.couple_id}", "PROFILE")) if body.couple_id else None
     session = booking.plan_session(
         body,
         session_id=booking.new_session_id(),
         principal=caller,
         people=people,
-        couple=CoupleRecord.from_attributes(raw_couple) if raw_couple else None,
-        availability=AvailabilityRecord.from_attributes(raw_availability) if raw_availability else None,
+        couple=items.couple(body.couple_id),
+        availability=items.availability(body.clinician_id),
         policy=policy,
         now=utc_now(),
     )
@@ -251,15 +244,14 @@ def reschedule_session(
     clinician_id = session.clinician_ids[0]
     people, items = store.people(
         [clinician_id],
-        extra=[AvailabilityRecord.key(clinician_id), *(commitments_key(p) for p in session.people)],
+        extra=[AvailabilityRecord.key(clinician_id), *(keys.commitments_key(p) for p in session.people)],
     )
-    raw_availability = items.get((f"PERSON#{clinician_id}", "AVAILABILITY"))
     moved = booking.rescheduled(
         session,
         start=body.start,
         duration_minutes=body.duration_minutes,
         clinician=people[clinician_id],
-        availability=AvailabilityRecord.from_attributes(raw_availability) if raw_availability else None,
+        availability=items.availability(clinician_id),
         now=utc_now(),
     )
     guards = _avoid_groups(store, moved, items)
@@ -547,20 +539,18 @@ def accept_makeup(
     request = makeup_request(offer, body.option)
     extra = [
         AvailabilityRecord.key(request.clinician_id),
-        *(commitments_key(p) for p in [request.clinician_id, *request.attendee_ids]),
+        *(keys.commitments_key(p) for p in [request.clinician_id, *request.attendee_ids]),
     ]
     if request.couple_id:
         extra.append(CoupleRecord.key(request.couple_id))
     people, items = store.people([request.clinician_id, *request.attendee_ids], extra=extra)
-    raw_availability = items.get((f"PERSON#{request.clinician_id}", "AVAILABILITY"))
-    raw_couple = items.get((f"COUPLE#{request.couple_id}", "PROFILE")) if request.couple_id else None
     session = booking.plan_session(
         request,
         session_id=booking.new_session_id(),
         principal=caller,
         people=people,
-        couple=CoupleRecord.from_attributes(raw_couple) if raw_couple else None,
-        availability=AvailabilityRecord.from_attributes(raw_availability) if raw_availability else None,
+        couple=items.couple(request.couple_id),
+        availability=items.availability(request.clinician_id),
         policy=policy,
         now=utc_now(),
     )

@@ -15,6 +15,7 @@ from functions.common.errors import NotFound
 from functions.common.http import etag, require_if_match
 from functions.common.idempotency import IDEMPOTENCY_HEADER, Outcome
 from functions.common.models import utc_now
+from functions.schedule import keys
 from functions.schedule.deps import Audit, Caller, Part2, Store, rules
 from functions.schedule.logic import sensitivity, teams
 from functions.schedule.models import (
@@ -76,8 +77,7 @@ def get_availability(clinician_id: PersonId, caller: Caller, store: Store, audit
     clinician = found.get(clinician_id)
     if clinician is None or clinician.kind is not PersonKind.CLINICIAN:
         raise NotFound("no such clinician")
-    raw = items.get(("PERSON#" + clinician_id, "AVAILABILITY"))
-    record = AvailabilityRecord.from_attributes(raw) if raw else None
+    record = items.availability(clinician_id)
     return _json(
         _availability_out(clinician_id, clinician.time_zone, record), record.version if record else 0
     )
@@ -108,8 +108,8 @@ def put_availability(
     clinician = found.get(clinician_id)
     if clinician is None or clinician.kind is not PersonKind.CLINICIAN:
         raise NotFound("no such clinician")
-    raw = items.get(("PERSON#" + clinician_id, "AVAILABILITY"))
-    version = int(raw["version"]) if raw else 0
+    current = items.availability(clinician_id)
+    version = current.version if current else 0
     require_if_match(if_match, version)
     record = AvailabilityRecord(
         clinician_id=clinician_id,
@@ -185,15 +185,16 @@ def put_care_team(
 ) -> CareTeamOut:
     resource = f"person/{participant_id}/care-team"
     wanted = body.assignments()
-    membership_key = {"pk": f"PERSON#{participant_id}", "sk": "COUPLE"}
-    found, items = store.people([participant_id, *wanted.values()], extra=[membership_key])
+    found, items = store.people(
+        [participant_id, *wanted.values()], extra=[keys.couple_membership_key(participant_id)]
+    )
     participant = found.get(participant_id)
     if participant is None or participant.kind is not PersonKind.PARTICIPANT:
         raise NotFound("no such participant")
     teams.check_care_team(body, participant, found)
     entry = audit.entry(caller, "care_team.update", resource, "success")
     store.set_care_team(participant_id, wanted, audit.transact_put(entry))
-    couple = items.get((membership_key["pk"], membership_key["sk"]), {})
+    couple = items.couple_membership(participant_id)
     return teams.Relations(
         participant_id=participant_id,
         care=wanted,

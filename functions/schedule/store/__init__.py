@@ -3,7 +3,8 @@
 Callers hold two objects, `ScheduleStore` and `GroupStore` (`stores`), each composed of one
 class per section of the table, which also works on its own:
 
-- `base`: the table, its client and batch reads (`StoreBase`, which every section extends)
+- `base`: the table, its client and batch reads (`StoreBase`, which every section extends;
+  `Batch`, a batch read's items and the records taken from them)
 - `people`: profiles, email uniqueness claims, people by kind or in batches
 - `teams`: care teams, couples, caseloads, and a reader's relations and consents in one read
 - `consents`: Part 2 consents
@@ -19,8 +20,8 @@ class per section of the table, which also works on its own:
   seats, waitlists and withdrawals; attendance at an occurrence)
 """
 
-from functions.schedule.store.base import BATCH_GET_LIMIT
+from functions.schedule.store.base import BATCH_GET_LIMIT, Batch
 from functions.schedule.store.sessions import MAX_TRANSACTION_ITEMS
 from functions.schedule.store.stores import GroupStore, ScheduleStore
 
-__all__ = ["BATCH_GET_LIMIT", "MAX_TRANSACTION_ITEMS", "GroupStore", "ScheduleStore"]
+__all__ = ["BATCH_GET_LIMIT", "MAX_TRANSACTION_ITEMS", "Batch", "GroupStore", "ScheduleStore"]

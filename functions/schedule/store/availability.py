@@ -28,7 +28,7 @@ class AvailabilityStore(StoreBase):
             put["ExpressionAttributeNames"] = {"#v": "version"}
             put["ExpressionAttributeValues"] = to_item({":expected": expected_version})
         try:
-            self._client.transact_write_items(TransactItems=[{"Put": put}, audit_put])
+            self._transact_write([{"Put": put}, audit_put])
         except ClientError as exc:
             if error_code(exc) == "TransactionCanceledException":
                 raise PreconditionFailed(

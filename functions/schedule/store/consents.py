@@ -8,6 +8,7 @@ from botocore.exceptions import ClientError
 
 from functions.common.dynamo import cancellation_reasons, from_item, to_item
 from functions.common.errors import Conflict, NotFound
+from functions.schedule import keys
 from functions.schedule.models import Part2ConsentRecord, PersonRecord
 from functions.schedule.store.base import StoreBase
 from functions.schedule.vocabulary import PersonKind
@@ -20,7 +21,9 @@ class ConsentStore(StoreBase):
         pages = paginator.paginate(
             TableName=self.table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :c)",
-            ExpressionAttributeValues=to_item({":pk": f"PERSON#{participant_id}", ":c": "CONSENT#"}),
+            ExpressionAttributeValues=to_item(
+                {":pk": keys.person_pk(participant_id), ":c": keys.CONSENT_PREFIX}
+            ),
             ConsistentRead=True,
         )
         return Part2ConsentRecord.readable(from_item(i) for page in pages for i in page.get("Items", []))
@@ -47,7 +50,7 @@ class ConsentStore(StoreBase):
             audit_put,
         ]
         try:
-            self._client.transact_write_items(TransactItems=items)
+            self._transact_write(items)
         except ClientError as exc:
             reasons = cancellation_reasons(exc)
             if reasons[:1] == ["ConditionalCheckFailed"]:
@@ -73,7 +76,7 @@ class ConsentStore(StoreBase):
             audit_put,
         ]
         try:
-            self._client.transact_write_items(TransactItems=items)
+            self._transact_write(items)
         except ClientError as exc:
             reasons = cancellation_reasons(exc)
             if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:

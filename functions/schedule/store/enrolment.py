@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from functions.common.dynamo import cancellation_reasons, error_code, get_item, to_item
 from functions.common.errors import Conflict, NotFound
 from functions.common.models import iso
+from functions.schedule import keys
 from functions.schedule.models import GroupRecord
 from functions.schedule.store.group_series import GroupSeriesStore
 from functions.schedule.vocabulary import (
@@ -25,8 +26,7 @@ class GroupEnrolmentStore(GroupSeriesStore):
         self, group: GroupRecord, person_id: str, now: datetime, couple_id: str | None
     ) -> dict[str, Any]:
         item = {
-            "pk": f"GROUP#{group.group_id}",
-            "sk": f"MEMBER#{person_id}",
+            **keys.group_member_key(group.group_id, person_id),
             "entity": ENTITY_GROUP_MEMBER,
             "participant_id": person_id,
             "status": EnrolmentStatus.ENROLLED.value,
@@ -56,8 +56,7 @@ class GroupEnrolmentStore(GroupSeriesStore):
         left_at: str | None = None,
     ) -> dict[str, Any]:
         item = {
-            "pk": f"PERSON#{person_id}",
-            "sk": f"GROUP#{group.group_id}",
+            **keys.enrolment_key(person_id, group.group_id),
             "entity": ENTITY_GROUP_ENROLMENT,
             "participant_id": person_id,
             "status": status.value,
@@ -65,7 +64,7 @@ class GroupEnrolmentStore(GroupSeriesStore):
             "joined_at": joined_at or (iso(now) if status is EnrolmentStatus.ENROLLED else None),
             "left_at": left_at,
             "wait_sk": wait_sk,
-            "gsi1pk": f"SCHED#{person_id}",
+            keys.GSI1_PK: keys.schedule_pk(person_id),
             **group.schedule_attributes(),
         }
         put: dict[str, Any] = {"TableName": self.table, "Item": to_item(item)}
@@ -127,7 +126,7 @@ class GroupEnrolmentStore(GroupSeriesStore):
         """Seat the participants together, or waitlist them together when the seats are not there."""
         seat = [*self.seat_writes(group, participant_ids, couple_id=couple_id, now=now), *audit_puts]
         try:
-            self._client.transact_write_items(TransactItems=seat)
+            self._transact_write(seat)
             return EnrolmentStatus.ENROLLED, None
         except ClientError as exc:
             reasons = cancellation_reasons(exc)
@@ -139,10 +138,9 @@ class GroupEnrolmentStore(GroupSeriesStore):
                 raise Conflict("a concurrent change touched this group; retry") from exc
         # The queue is ordered by the moment of queueing, to the microsecond (`now` is to the second).
         queued_at = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-        wait_sk = f"WAIT#{queued_at}#{participant_ids[0]}"
+        wait_sk = keys.wait_sort_key(queued_at, participant_ids[0])
         wait_item = {
-            "pk": f"GROUP#{group.group_id}",
-            "sk": wait_sk,
+            **keys.wait_key(group.group_id, wait_sk),
             "entity": ENTITY_GROUP_WAIT,
             "participant_ids": participant_ids,
             "couple_id": couple_id,
@@ -164,14 +162,14 @@ class GroupEnrolmentStore(GroupSeriesStore):
             *audit_puts,
         ]
         try:
-            self._client.transact_write_items(TransactItems=waitlist)
+            self._transact_write(waitlist)
         except ClientError as exc:
             if error_code(exc) == "TransactionCanceledException":
                 raise Conflict("already enrolled or waitlisted in this group") from exc
             raise
         self.promote_waiting(group.group_id, now=now)
         _, waiting = self.roster(group.group_id)
-        position = next((i + 1 for i, w in enumerate(waiting) if w["sk"] == wait_sk), None)
+        position = next((i + 1 for i, w in enumerate(waiting) if keys.sort_key(w) == wait_sk), None)
         return (EnrolmentStatus.WAITLISTED, position) if position else (EnrolmentStatus.ENROLLED, None)
 
     def promote_waiting(self, group_id: str, *, now: datetime, attempts: int = 5) -> int:
@@ -193,7 +191,7 @@ class GroupEnrolmentStore(GroupSeriesStore):
                 {
                     "Delete": {
                         "TableName": self.table,
-                        "Key": to_item({"pk": entry["pk"], "sk": entry["sk"]}),
+                        "Key": to_item(keys.primary_key(entry)),
                         # Exactly the entry read: a partner who left meanwhile is not seated.
                         "ConditionExpression": "participant_ids = :ids",
                         "ExpressionAttributeValues": to_item({":ids": people}),
@@ -204,7 +202,7 @@ class GroupEnrolmentStore(GroupSeriesStore):
                 *(self._s.commit(p, group) for p in people),
             ]
             try:
-                self._client.transact_write_items(TransactItems=items)
+                self._transact_write(items)
                 seated += len(people)
             except ClientError as exc:
                 if error_code(exc) != "TransactionCanceledException":
@@ -215,7 +213,7 @@ class GroupEnrolmentStore(GroupSeriesStore):
         self, group: GroupRecord, participant_id: str, *, now: datetime, audit_put: dict[str, Any]
     ) -> None:
         """Leave the group (or its waitlist) from now on; a freed seat goes to the waitlist."""
-        pointer_key = {"pk": f"PERSON#{participant_id}", "sk": f"GROUP#{group.group_id}"}
+        pointer_key = keys.enrolment_key(participant_id, group.group_id)
         pointer = get_item(self._client, self.table, pointer_key)
         if pointer is None or pointer["status"] == EnrolmentStatus.WITHDRAWN.value:
             raise NotFound("not enrolled in this group")
@@ -232,7 +230,7 @@ class GroupEnrolmentStore(GroupSeriesStore):
         left["Put"]["ExpressionAttributeNames"] = {"#s": "status"}
         left["Put"]["ExpressionAttributeValues"] = to_item({":was": pointer["status"]})
         if pointer["status"] == EnrolmentStatus.WAITLISTED.value:
-            wait_key = {"pk": f"GROUP#{group.group_id}", "sk": pointer["wait_sk"]}
+            wait_key = keys.wait_key(group.group_id, pointer["wait_sk"])
             entry = get_item(self._client, self.table, wait_key)
             if entry is None:
                 raise Conflict("the waitlist changed meanwhile; retry")
@@ -259,7 +257,7 @@ class GroupEnrolmentStore(GroupSeriesStore):
             member = {
                 "Update": {
                     "TableName": self.table,
-                    "Key": to_item({"pk": f"GROUP#{group.group_id}", "sk": f"MEMBER#{participant_id}"}),
+                    "Key": to_item(keys.group_member_key(group.group_id, participant_id)),
                     "UpdateExpression": "SET #s = :withdrawn, left_at = :now",
                     "ConditionExpression": "#s = :enrolled",
                     "ExpressionAttributeNames": {"#s": "status"},
@@ -280,7 +278,7 @@ class GroupEnrolmentStore(GroupSeriesStore):
                 audit_put,
             ]
         try:
-            self._client.transact_write_items(TransactItems=items)
+            self._transact_write(items)
         except ClientError as exc:
             if error_code(exc) == "TransactionCanceledException":
                 raise Conflict("the enrolment changed meanwhile; retry") from exc

@@ -12,7 +12,7 @@ from functions.common.dynamo import error_code, from_item, get_item, to_item
 from functions.common.errors import Conflict
 from functions.common.models import iso
 from functions.common.tables import GSI1
-from functions.schedule.models import feed_key
+from functions.schedule import keys
 from functions.schedule.store.base import StoreBase
 from functions.schedule.vocabulary import ENTITY_FEED
 
@@ -21,7 +21,7 @@ class FeedStore(StoreBase):
     def set_feed(self, owner: Principal, token_hash: str, now: datetime, audit_put: dict[str, Any]) -> None:
         """Point the person's feed at a new token; the old token stops working in the same write."""
         person_id = owner.person_id
-        pointer_key = {"pk": f"PERSON#{person_id}", "sk": "FEED"}
+        pointer_key = keys.feed_pointer_key(person_id)
         current = get_item(self._client, self.table, pointer_key)
         old = current["token_hash"] if current else None
         items: list[dict[str, Any]] = [
@@ -30,7 +30,7 @@ class FeedStore(StoreBase):
                     "TableName": self.table,
                     "Item": to_item(
                         {
-                            **feed_key(token_hash),
+                            **keys.feed_key(token_hash),
                             "entity": ENTITY_FEED,
                             "person_id": person_id,
                             "role": owner.role.value,
@@ -66,24 +66,24 @@ class FeedStore(StoreBase):
             audit_put,
         ]
         if old:
-            items.append({"Delete": {"TableName": self.table, "Key": to_item(feed_key(old))}})
+            items.append({"Delete": {"TableName": self.table, "Key": to_item(keys.feed_key(old))}})
         try:
-            self._client.transact_write_items(TransactItems=items)
+            self._transact_write(items)
         except ClientError as exc:
             if error_code(exc) == "TransactionCanceledException":
                 raise Conflict("the calendar link changed meanwhile; retry") from exc
             raise
 
     def revoke_feed(self, person_id: str, audit_put: dict[str, Any]) -> bool:
-        pointer_key = {"pk": f"PERSON#{person_id}", "sk": "FEED"}
+        pointer_key = keys.feed_pointer_key(person_id)
         current = get_item(self._client, self.table, pointer_key)
         if current is None:
             return False
         old = current["token_hash"]
         try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {"Delete": {"TableName": self.table, "Key": to_item(feed_key(old))}},
+            self._transact_write(
+                [
+                    {"Delete": {"TableName": self.table, "Key": to_item(keys.feed_key(old))}},
                     {
                         "Delete": {
                             "TableName": self.table,
@@ -102,7 +102,7 @@ class FeedStore(StoreBase):
         return True
 
     def feed_owner(self, token_hash: str) -> Principal | None:
-        data = get_item(self._client, self.table, feed_key(token_hash), consistent=False)
+        data = get_item(self._client, self.table, keys.feed_key(token_hash), consistent=False)
         if data is None:
             return None
         return Principal(person_id=data["person_id"], role=Role(data["role"]), username=data["username"])
@@ -114,6 +114,8 @@ class FeedStore(StoreBase):
             TableName=self.table,
             IndexName=GSI1,
             KeyConditionExpression="gsi1pk = :p AND gsi1sk >= :since",
-            ExpressionAttributeValues=to_item({":p": f"SCHED#{person_id}", ":since": iso(since)}),
+            ExpressionAttributeValues=to_item(
+                {":p": keys.schedule_pk(person_id), ":since": keys.schedule_from(since)}
+            ),
         )
         return [from_item(i) for page in pages for i in page.get("Items", [])]

@@ -10,7 +10,8 @@ from botocore.exceptions import ClientError
 from functions.common.dynamo import error_code, to_item
 from functions.common.errors import Conflict
 from functions.common.models import iso
-from functions.schedule.models import GroupRecord, occurrence_key
+from functions.schedule import keys
+from functions.schedule.models import GroupRecord
 from functions.schedule.store.group_series import GroupSeriesStore
 from functions.schedule.vocabulary import ENTITY_GROUP_ATTENDANCE
 
@@ -19,10 +20,10 @@ class GroupAttendanceStore(GroupSeriesStore):
     def series_and_attendance(
         self, group_id: str, start: datetime
     ) -> tuple[GroupRecord | None, dict[str, Any] | None]:
-        items = self._s.get_many([GroupRecord.key(group_id), occurrence_key(group_id, start)])
-        raw_group = items.get((f"GROUP#{group_id}", "SERIES"))
-        return (GroupRecord.from_attributes(raw_group) if raw_group else None), items.get(
-            (f"GROUP#{group_id}", f"OCC#{iso(start)}")
+        items = self._s.get_many([GroupRecord.key(group_id), keys.occurrence_key(group_id, start)])
+        raw_group = items.item(GroupRecord.key(group_id))
+        return (GroupRecord.from_attributes(raw_group) if raw_group else None), items.item(
+            keys.occurrence_key(group_id, start)
         )
 
     def record_attendance(
@@ -37,7 +38,7 @@ class GroupAttendanceStore(GroupSeriesStore):
         """One item per occurrence (a stream record for schedule's consumer: makeups)."""
         version = int(previous["version"]) if previous else 0
         item = {
-            **occurrence_key(group.group_id, start),
+            **keys.occurrence_key(group.group_id, start),
             "entity": ENTITY_GROUP_ATTENDANCE,
             "group_id": group.group_id,
             "group_type": group.type.value,
@@ -54,7 +55,7 @@ class GroupAttendanceStore(GroupSeriesStore):
             put["ExpressionAttributeNames"] = {"#v": "version"}
             put["ExpressionAttributeValues"] = to_item({":v": version})
         try:
-            self._client.transact_write_items(TransactItems=[{"Put": put}, audit_put])
+            self._transact_write([{"Put": put}, audit_put])
         except ClientError as exc:
             if error_code(exc) == "TransactionCanceledException":
                 raise Conflict("attendance for this occurrence changed meanwhile; retry") from exc

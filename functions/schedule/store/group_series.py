@@ -3,10 +3,12 @@ series and rosters."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from functions.common.dynamo import from_item, get_item, to_item
 from functions.common.tables import GSI1
+from functions.schedule import keys
 from functions.schedule.models import GroupRecord
 from functions.schedule.store.commitments import CommitmentStore
 from functions.schedule.vocabulary import ENTITY_GROUP_FACILITATION, EnrolmentStatus
@@ -20,9 +22,12 @@ class GroupSeriesStore:
         self.table = schedule.table
         self._client = schedule._client
 
+    def _transact_write(self, items: Sequence[Mapping[str, Any]]) -> None:
+        self._s._transact_write(items)
+
     def create(self, group: GroupRecord, audit_put: dict[str, Any]) -> None:
-        self._client.transact_write_items(
-            TransactItems=[
+        self._transact_write(
+            [
                 {
                     "Put": {
                         "TableName": self.table,
@@ -36,12 +41,11 @@ class GroupSeriesStore:
                         "TableName": self.table,
                         "Item": to_item(
                             {
-                                "pk": f"PERSON#{group.facilitator_id}",
-                                "sk": f"FACILITATES#{group.group_id}",
+                                **keys.facilitation_key(group.facilitator_id, group.group_id),
                                 "entity": ENTITY_GROUP_FACILITATION,
                                 "status": EnrolmentStatus.ENROLLED.value,
                                 "joined_at": group.first_start.isoformat(),
-                                "gsi1pk": f"SCHED#{group.facilitator_id}",
+                                keys.GSI1_PK: keys.schedule_pk(group.facilitator_id),
                                 **group.schedule_attributes(),
                             }
                         ),
@@ -62,7 +66,7 @@ class GroupSeriesStore:
             TableName=self.table,
             IndexName=GSI1,
             KeyConditionExpression="gsi1pk = :g",
-            ExpressionAttributeValues=to_item({":g": "GROUPS"}),
+            ExpressionAttributeValues=to_item({":g": keys.GROUPS_BUCKET}),
         )
         return GroupRecord.readable(from_item(i) for page in pages for i in page.get("Items", []))
 
@@ -81,12 +85,12 @@ class GroupSeriesStore:
             TableName=self.table,
             KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
             ExpressionAttributeValues=to_item(
-                {":pk": f"GROUP#{group_id}", ":from": "MEMBER#", ":to": "WAIT#~"}
+                {":pk": keys.group_pk(group_id), ":from": keys.ROSTER_RANGE[0], ":to": keys.ROSTER_RANGE[1]}
             ),
             ConsistentRead=True,
         )
         items = [from_item(i) for page in pages for i in page.get("Items", [])]
-        series = next((i for i in items if i["sk"] == "SERIES"), None)
-        members = [i for i in items if i["sk"].startswith("MEMBER#")]
-        waiting = sorted((i for i in items if i["sk"].startswith("WAIT#")), key=lambda i: i["sk"])
+        series = next((i for i in items if keys.kind_of(i) is keys.ItemKind.GROUP), None)
+        members = [i for i in items if keys.kind_of(i) is keys.ItemKind.GROUP_MEMBER]
+        waiting = sorted((i for i in items if keys.kind_of(i) is keys.ItemKind.GROUP_WAIT), key=keys.sort_key)
         return (GroupRecord.from_attributes(series) if series else None), members, waiting

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from functions.common.dynamo import from_item, to_item
-from functions.schedule.models import intensity_key
+from functions.schedule import keys
 from functions.schedule.store.base import StoreBase
 from functions.schedule.vocabulary import ENTITY_INTENSITY
 
@@ -15,7 +15,7 @@ class IntensityStore(StoreBase):
         """A participant's week figures, kept current by the stream consumer for the
         program-wide report (one Query per week instead of one per participant)."""
         item = {
-            **intensity_key(week, person_id),
+            **keys.intensity_key(week, person_id),
             "entity": ENTITY_INTENSITY,
             "participant_id": person_id,
             **figures,
@@ -27,6 +27,6 @@ class IntensityStore(StoreBase):
         pages = paginator.paginate(
             TableName=self.table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues=to_item({":pk": f"INTENSITY#{week}"}),
+            ExpressionAttributeValues=to_item({":pk": keys.intensity_pk(week)}),
         )
         return [from_item(i) for page in pages for i in page.get("Items", [])]

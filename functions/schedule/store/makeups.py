@@ -7,6 +7,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from functions.common.dynamo import error_code, from_item, to_item
+from functions.schedule import keys
 from functions.schedule.models import MakeupOfferRecord
 from functions.schedule.store.base import StoreBase
 
@@ -30,7 +31,7 @@ class MakeupStore(StoreBase):
         response = self._client.query(
             TableName=self.table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :m)",
-            ExpressionAttributeValues=to_item({":pk": f"PERSON#{person_id}", ":m": "MAKEUP#"}),
+            ExpressionAttributeValues=to_item({":pk": keys.person_pk(person_id), ":m": keys.MAKEUP_PREFIX}),
             ScanIndexForward=False,
         )
         return MakeupOfferRecord.readable(from_item(i) for i in response.get("Items", []))

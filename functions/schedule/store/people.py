@@ -10,15 +10,10 @@ from functions.common.dynamo import cancellation_reasons, error_code, from_item,
 from functions.common.errors import Conflict, FieldError, PreconditionFailed
 from functions.common.http import decode_cursor, encode_cursor
 from functions.common.tables import GSI1
+from functions.schedule import keys
 from functions.schedule.models import PersonRecord
-from functions.schedule.store.base import StoreBase
+from functions.schedule.store.base import Batch, StoreBase
 from functions.schedule.vocabulary import ENTITY_EMAIL, PersonKind
-
-_PAGE_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
-
-
-def _email_key(email: str) -> dict[str, str]:
-    return {"pk": f"EMAIL#{email}", "sk": "EMAIL"}
 
 
 class PeopleStore(StoreBase):
@@ -60,7 +55,7 @@ class PeopleStore(StoreBase):
                 {
                     "Delete": {
                         "TableName": self.table,
-                        "Key": to_item(_email_key(previous_email)),
+                        "Key": to_item(keys.email_key(previous_email)),
                         "ConditionExpression": "owner_id = :owner",
                         "ExpressionAttributeValues": to_item({":owner": record.person_id}),
                     }
@@ -77,10 +72,10 @@ class PeopleStore(StoreBase):
             "TableName": self.table,
             "IndexName": GSI1,
             "KeyConditionExpression": "gsi1pk = :kind",
-            "ExpressionAttributeValues": to_item({":kind": f"KIND#{kind.value}"}),
+            "ExpressionAttributeValues": to_item({":kind": keys.kind_bucket(kind)}),
             "Limit": limit,
         }
-        start = decode_cursor(cursor, expected_keys=_PAGE_KEYS)
+        start = decode_cursor(cursor, expected_keys=set(keys.GSI1_PAGE_ATTRIBUTES))
         if start:
             kwargs["ExclusiveStartKey"] = to_item(start)
         response = self._client.query(**kwargs)
@@ -92,14 +87,14 @@ class PeopleStore(StoreBase):
         return {
             "Put": {
                 "TableName": self.table,
-                "Item": to_item({**_email_key(email), "entity": ENTITY_EMAIL, "owner_id": person_id}),
+                "Item": to_item({**keys.email_key(email), "entity": ENTITY_EMAIL, "owner_id": person_id}),
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
 
     def _transact(self, items: list[dict[str, Any]], *, email: str) -> None:
         try:
-            self._client.transact_write_items(TransactItems=items)
+            self._transact_write(items)
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise
@@ -122,11 +117,13 @@ class PeopleStore(StoreBase):
 
     def people(
         self, person_ids: list[str], *, extra: list[dict[str, str]] | None = None
-    ) -> tuple[dict[str, PersonRecord], dict[tuple[str, str], dict[str, Any]]]:
+    ) -> tuple[dict[str, PersonRecord], Batch]:
         """Person records (and any `extra` items) in one batch read."""
         items = self.get_many([PersonRecord.key(p) for p in person_ids] + (extra or []))
         profiles = (
-            data for (_, sk), data in items.items() if sk == "PROFILE" and data.get("entity") == "PERSON"
+            data
+            for data in items.values()
+            if keys.kind_of(data) is keys.ItemKind.PERSON and data.get("entity") == "PERSON"
         )
         people = {record.person_id: record for record in PersonRecord.readable(profiles)}
         return people, items
@@ -142,6 +139,6 @@ class PeopleStore(StoreBase):
             TableName=self.table,
             IndexName=GSI1,
             KeyConditionExpression="gsi1pk = :kind",
-            ExpressionAttributeValues=to_item({":kind": f"KIND#{PersonKind.PARTICIPANT.value}"}),
+            ExpressionAttributeValues=to_item({":kind": keys.kind_bucket(PersonKind.PARTICIPANT)}),
         )
         return PersonRecord.readable(from_item(i) for page in pages for i in page.get("Items", []))

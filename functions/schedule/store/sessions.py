@@ -10,12 +10,17 @@ from botocore.exceptions import ClientError
 
 from functions.common.dynamo import error_code, from_item, get_item, to_item
 from functions.common.errors import Conflict, FieldError, InvalidInput, PreconditionFailed
+from functions.schedule import keys
 from functions.schedule.logic.booking import reservations, week_of
-from functions.schedule.models import SessionRecord, member_attributes, room_key
+from functions.schedule.models import SessionRecord, member_attributes
 from functions.schedule.store.reservations import ReservationStore
 from functions.schedule.vocabulary import ENTITY_ROOM
 
 MAX_TRANSACTION_ITEMS = 100
+_ENROLMENT_KINDS = frozenset(
+    {keys.ItemKind.GROUP_MEMBER, keys.ItemKind.ENROLMENT, keys.ItemKind.SESSION_MEMBER}
+)
+"""A failed condition on one of these: a seat (or a copy) that was there already."""
 
 
 class SessionStore(ReservationStore):
@@ -25,9 +30,9 @@ class SessionStore(ReservationStore):
 
     def session_and_room(self, session_id: str) -> tuple[SessionRecord | None, str | None]:
         """The session and its room id, if one was opened: one batch read."""
-        items = self.get_many([SessionRecord.key(session_id), room_key(session_id)])
-        raw = items.get((f"SESSION#{session_id}", "SESSION"))
-        room = items.get((f"SESSION#{session_id}", "ROOM"))
+        items = self.get_many([SessionRecord.key(session_id), keys.room_key(session_id)])
+        raw = items.item(SessionRecord.key(session_id))
+        room = items.item(keys.room_key(session_id))
         return (SessionRecord.from_attributes(raw) if raw else None), (room["room_id"] if room else None)
 
     def claim_room(self, session_id: str, room_id: str, *, replacing: str | None) -> str:
@@ -38,7 +43,7 @@ class SessionStore(ReservationStore):
         values = {":old": replacing} if replacing is not None else None
         put: dict[str, Any] = {
             "TableName": self.table,
-            "Item": to_item({**room_key(session_id), "entity": ENTITY_ROOM, "room_id": room_id}),
+            "Item": to_item({**keys.room_key(session_id), "entity": ENTITY_ROOM, "room_id": room_id}),
             "ConditionExpression": condition,
         }
         if values:
@@ -48,7 +53,7 @@ class SessionStore(ReservationStore):
         except ClientError as exc:
             if error_code(exc) != "ConditionalCheckFailedException":
                 raise
-            current = get_item(self._client, self.table, room_key(session_id))
+            current = get_item(self._client, self.table, keys.room_key(session_id))
             return str(current["room_id"]) if current else room_id
         return room_id
 
@@ -139,7 +144,7 @@ class SessionStore(ReservationStore):
             {
                 "Update": {
                     "TableName": self.table,
-                    "Key": to_item({"pk": f"SESSION#{after.session_id}", "sk": f"MEMBER#{person}"}),
+                    "Key": to_item(keys.session_member_key(after.session_id, person)),
                     "UpdateExpression": "SET #p = :p",
                     "ConditionExpression": "attribute_exists(pk)",
                     "ExpressionAttributeNames": {"#p": "private"},
@@ -165,7 +170,7 @@ class SessionStore(ReservationStore):
         try:
             self._client.update_item(
                 TableName=self.table,
-                Key=to_item({"pk": f"SESSION#{session_id}", "sk": f"MEMBER#{person_id}"}),
+                Key=to_item(keys.session_member_key(session_id, person_id)),
                 UpdateExpression=expression,
                 ConditionExpression=(
                     "attribute_exists(pk) AND (attribute_not_exists(flags_at) OR flags_at < :at)"
@@ -206,7 +211,7 @@ class SessionStore(ReservationStore):
 
     def _transact_session(self, items: list[dict[str, Any]]) -> None:
         try:
-            self._client.transact_write_items(TransactItems=items)
+            self._transact_write(items)
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise
@@ -221,24 +226,25 @@ def _session_conflict(exc: ClientError, items: list[dict[str, Any]]) -> Exceptio
         if code == "ConditionalCheckFailed":
             operation = next(iter(items[index].values()))
             key = from_item(operation.get("Item") or operation.get("Key") or {})
-            if str(key.get("pk", "")).startswith("BUSY#") and "Put" in items[index]:
+            kind = keys.kind_of(key)
+            if kind is keys.ItemKind.RESERVATION and "Put" in items[index]:
                 held = from_item(reason.get("Item") or {})
-                person = str(key["pk"]).removeprefix("BUSY#")
+                person = keys.owner_of(key)
                 start, end = held.get("start"), held.get("end")
                 return Conflict(
                     f"{person} is already booked from {start} to {end}",
                     errors=[FieldError("body.start", "overlaps another session")],
                     conflict={"person_id": person, "start": start, "end": end},
                 )
-            if key.get("sk") == "COMMITMENTS":
+            if kind is keys.ItemKind.COMMITMENTS:
                 return Conflict("a group enrolment of one of the session's people changed meanwhile; retry")
-            if key.get("sk") == "SERIES":
+            if kind is keys.ItemKind.GROUP:
                 return Conflict("the group no longer has seats for everyone (or people wait for them)")
-            if str(key.get("sk", "")).startswith(("MEMBER#", "GROUP#")):
+            if kind in _ENROLMENT_KINDS:
                 return Conflict("already enrolled or waitlisted in one of the groups")
-            if str(key.get("sk", "")).startswith("MAKEUP#"):
+            if kind is keys.ItemKind.MAKEUP_OFFER:
                 return Conflict("this makeup offer was already taken up")
-            if key.get("sk") == "SESSION":
+            if kind is keys.ItemKind.SESSION:
                 return PreconditionFailed(
                     "the session changed since you read it; fetch it again and retry",
                     errors=[FieldError("header.If-Match", "stale")],

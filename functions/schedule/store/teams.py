@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 from functions.common.dynamo import cancellation_reasons, error_code, from_item, get_item, to_item
 from functions.common.errors import Conflict, FieldError, PreconditionFailed
 from functions.common.tables import GSI1
+from functions.schedule import keys
 from functions.schedule.logic.teams import Relations
 from functions.schedule.models import CareAssignment, CoupleRecord, Part2ConsentRecord, PersonRecord
 from functions.schedule.store.base import StoreBase
@@ -22,7 +23,11 @@ class TeamStore(StoreBase):
             TableName=self.table,
             KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
             ExpressionAttributeValues=to_item(
-                {":pk": f"PERSON#{participant_id}", ":from": "CARE#", ":to": "COUPLE"}
+                {
+                    ":pk": keys.person_pk(participant_id),
+                    ":from": keys.RELATIONS_RANGE[0],
+                    ":to": keys.RELATIONS_RANGE[1],
+                }
             ),
             ConsistentRead=True,
         )
@@ -44,15 +49,15 @@ class TeamStore(StoreBase):
             TableName=self.table,
             KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
             ExpressionAttributeValues=to_item(
-                {":pk": f"PERSON#{person_id}", ":from": "CARE#", ":to": "PROFILE"}
+                {":pk": keys.person_pk(person_id), ":from": keys.READER_RANGE[0], ":to": keys.READER_RANGE[1]}
             ),
             ConsistentRead=True,
         )
         items = [from_item(i) for page in pages for i in page.get("Items", [])]
-        profile = next((i for i in items if i["sk"] == "PROFILE"), None)
-        enrolments = [i for i in items if i["sk"].startswith(("GROUP#", "FACILITATES#"))]
+        profile = next((i for i in items if keys.kind_of(i) is keys.ItemKind.PERSON), None)
+        enrolments = [i for i in items if keys.kind_of(i) in keys.GROUP_POINTERS]
         person = PersonRecord.from_attributes(profile) if profile else None
-        consents = Part2ConsentRecord.readable(i for i in items if i["sk"].startswith("CONSENT#"))
+        consents = Part2ConsentRecord.readable(i for i in items if keys.kind_of(i) is keys.ItemKind.CONSENT)
         return person, Relations.from_items(person_id, items), enrolments, consents
 
     def caseload(self, clinician_id: str) -> dict[str, list[CareRole]]:
@@ -62,7 +67,7 @@ class TeamStore(StoreBase):
             TableName=self.table,
             IndexName=GSI1,
             KeyConditionExpression="gsi1pk = :c",
-            ExpressionAttributeValues=to_item({":c": f"CASELOAD#{clinician_id}"}),
+            ExpressionAttributeValues=to_item({":c": keys.caseload_pk(clinician_id)}),
         )
         found: dict[str, list[CareRole]] = {}
         for page in pages:
@@ -89,7 +94,7 @@ class TeamStore(StoreBase):
                 key = CareAssignment.key(participant_id, role)
                 items.append({"Delete": {"TableName": self.table, "Key": to_item(key)}})
         items.append(audit_put)
-        self._client.transact_write_items(TransactItems=items)
+        self._transact_write(items)
 
     def get_couple(self, couple_id: str) -> CoupleRecord | None:
         data = get_item(self._client, self.table, CoupleRecord.key(couple_id))
@@ -119,7 +124,7 @@ class TeamStore(StoreBase):
             audit_put,
         ]
         try:
-            self._client.transact_write_items(TransactItems=items)
+            self._transact_write(items)
         except ClientError as exc:
             reasons = cancellation_reasons(exc)
             taken = [
@@ -152,7 +157,7 @@ class TeamStore(StoreBase):
             audit_put,
         ]
         try:
-            self._client.transact_write_items(TransactItems=items)
+            self._transact_write(items)
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise

@@ -9,6 +9,7 @@ from typing import Any
 from functions.common.dynamo import from_item, to_item
 from functions.common.models import iso
 from functions.common.tables import PARTICIPANT_WEEK_INDEX
+from functions.schedule import keys
 from functions.schedule.store.base import StoreBase
 from functions.schedule.vocabulary import ENTITY_GROUP_ATTENDEE, ENTITY_GROUP_WEEK
 
@@ -21,18 +22,16 @@ class WeekStore(StoreBase):
             TableName=self.table,
             IndexName=PARTICIPANT_WEEK_INDEX,
             KeyConditionExpression="pw_pk = :pw",
-            ExpressionAttributeValues=to_item({":pw": f"PW#{person_id}#{week}"}),
+            ExpressionAttributeValues=to_item({":pw": keys.week_pk(person_id, week)}),
         )
         return [from_item(item) for page in pages for item in page.get("Items", [])]
 
     def put_group_week(self, person_id: str, week: str, occurrences: list[dict[str, Any]]) -> None:
         """The participant's group occurrences of one week (overwritten whole on each refresh)."""
         item = {
-            "pk": f"PERSON#{person_id}",
-            "sk": f"GROUPWEEK#{week}",
+            **keys.group_week_key(person_id, week),
             "entity": ENTITY_GROUP_WEEK,
-            "pw_pk": f"PW#{person_id}#{week}",
-            "pw_sk": f"~GROUPS#{week}",
+            **keys.group_week_index(person_id, week),
             "person_id": person_id,
             "week": week,
             "occurrences": occurrences,
@@ -45,11 +44,9 @@ class WeekStore(StoreBase):
         """The participant's attendance at one group occurrence, filed in their week so the
         week's one Query also says which group hours were attended (idempotent overwrite)."""
         item = {
-            "pk": f"GROUP#{group_id}",
-            "sk": f"ATTENDEE#{iso(occurrence_start)}#{person_id}",
+            **keys.group_attendee_key(group_id, occurrence_start, person_id),
             "entity": ENTITY_GROUP_ATTENDEE,
-            "pw_pk": f"PW#{person_id}#{week}",
-            "pw_sk": f"{iso(occurrence_start)}#{group_id}",
+            **keys.group_attendance_week_index(person_id, week, occurrence_start, group_id),
             "person_id": person_id,
             "group_id": group_id,
             "occurrence_start": iso(occurrence_start),
