@@ -79,11 +79,12 @@ def test_provision_subscribes_a_queue_per_topic_entry_point_to_the_inbound_topic
     clients, resources = local_sms
     # Given the runtime provisioned once, and again (as on every `make serve` against a live moto)
     assert provision.provision(clients) == resources
-    # Then the inbound-SMS topic exists once, with one subscription: NotifyInbound's queue
+    # Then the inbound-SMS topic exists once (beside the schedule-events topic), with one
+    # subscription: NotifyInbound's queue
     assert resources.inbound_sms_topic_arn.endswith(f":{names.INBOUND_SMS_TOPIC_NAME}")
-    assert [t["TopicArn"] for t in clients["sns"].list_topics()["Topics"]] == [
-        resources.inbound_sms_topic_arn
-    ]
+    assert sorted(t["TopicArn"] for t in clients["sns"].list_topics()["Topics"]) == sorted(
+        [resources.inbound_sms_topic_arn, resources.schedule_events_topic_arn]
+    )
     assert {e.id for e in topic_entrypoints()} == set(resources.topic_queues) == {"NotifyInbound"}
     [subscription] = clients["sns"].list_subscriptions_by_topic(TopicArn=resources.inbound_sms_topic_arn)[
         "Subscriptions"
