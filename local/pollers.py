@@ -133,6 +133,24 @@ class StreamPoller:
                     self._log(f"{consumer.id}: {len(batch)} stream record(s) failed {attempt} times; dropped")
 
 
+def sqs_records(messages: list[dict[str, Any]], queue_arn: str) -> list[dict[str, Any]]:
+    """The records Lambda's SQS event source hands a function for messages received from a queue."""
+    return [
+        {
+            "messageId": m["MessageId"],
+            "receiptHandle": m["ReceiptHandle"],
+            "body": m["Body"],
+            "attributes": m.get("Attributes", {}),
+            "messageAttributes": {},
+            "md5OfBody": m.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": queue_arn,
+            "awsRegion": queue_arn.split(":")[3],
+        }
+        for m in messages
+    ]
+
+
 class QueuePoller:
     """Long-polls an SQS queue (the send queue, or a `consumer`'s subscription queue on the
     schedule-events topic) and deletes every message the consumer did not report failed. Like
@@ -178,20 +196,7 @@ class QueuePoller:
                 list(pool.map(self._deliver, batches))
 
     def _deliver(self, messages: list[dict[str, Any]]) -> None:
-        records = [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": m.get("Attributes", {}),
-                "messageAttributes": {},
-                "md5OfBody": m.get("MD5OfBody", ""),
-                "eventSource": "aws:sqs",
-                "eventSourceARN": self._arn,
-                "awsRegion": self._arn.split(":")[3],
-            }
-            for m in messages
-        ]
+        records = sqs_records(messages, self._arn)
         try:
             result = (self._invoker or invoke)(self.consumer, {"Records": records})
             failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}

@@ -25,8 +25,10 @@ from functions.catalog import (
 from functions.common import aws, tables
 from functions.common.audit import AuditWriter
 from functions.common.tables import ALL_TABLES
+from functions.coverage import copies
+from functions.coverage.store import CoverageStore
 from functions.schedule.store import ScheduleStore
-from local import moto_dynamodb, seed
+from local import moto_dynamodb, pollers, seed
 from local.provision import create_schedule_events_topic, create_user_pool
 from tests.clock import controlled_now
 from tests.support import Reply, api_event, claims, context, sqs_records
@@ -128,20 +130,7 @@ def deliver(
     while messages := sqs.receive_message(
         QueueUrl=queue_url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]
     ).get("Messages", []):
-        records = [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": m.get("Attributes", {}),
-                "messageAttributes": {},
-                "md5OfBody": m.get("MD5OfBody", ""),
-                "eventSource": "aws:sqs",
-                "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{subscriber}.fifo",
-                "awsRegion": "us-east-1",
-            }
-            for m in messages
-        ]
+        records = pollers.sqs_records(messages, f"arn:aws:sqs:us-east-1:123456789012:{subscriber}.fifo")
         if handed is not None:
             handed.append({"Records": records})
         result = handler({"Records": records}, context(subscriber))
@@ -252,19 +241,93 @@ def program(moto_env: dict[str, Any]) -> ScheduleStore:
     # (a quarter of the time: this fixture runs for every test the clock matrix repeats).
     with moto_dynamodb.installed():
         seed.seed_schedule(store, audit, now=controlled_now())
-    copy_schedule_into_coverage()
+    copy_program_into_coverage(moto_env)
     return store
 
 
-_copied_up_to: dict[str, str] = {}
-"""Per stream shard, the last record `copy_schedule_into_coverage` handed on (this test's)."""
+_cursor: dict[str, str] = {}
+"""Per stream shard, where `copy_schedule_into_coverage` goes on reading (this test's)."""
 
 
 @pytest.fixture(autouse=True)
 def _fresh_copy_cursor() -> Iterator[None]:
-    _copied_up_to.clear()
+    _cursor.clear()
     yield
-    _copied_up_to.clear()
+    _cursor.clear()
+
+
+def _shards() -> tuple[Any, str, list[str]]:
+    dynamodb, streams = aws.client("dynamodb"), aws.client("dynamodbstreams")
+    arn = dynamodb.describe_table(TableName=os.environ[tables.SCHEDULE.env_var])["Table"]["LatestStreamArn"]
+    shards = [s["ShardId"] for s in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]]
+    return streams, arn, shards
+
+
+def _hand_to_copies(events: list[Any]) -> None:
+    entry = next(e for e in ENTRYPOINTS if e.id == "CoverageCopies")
+    mine = [e for e in events if e.type in entry.subscribes]
+    handler = subscriber_handler(entry.id)
+    for start in range(0, len(mine), 10):
+        result = handler(sqs_records(mine[start : start + 10]), context(entry.id))
+        assert result == {"batchItemFailures": []}, result
+
+
+def copy_program_into_coverage(moto_env: dict[str, Any]) -> None:
+    """Coverage's copy of the seeded program: the events its items publish, read from the table
+    as it stands (reading moto's stream back costs more than the seed itself), and the stream's
+    end as where later copies start."""
+    from functions.common.dynamo import from_item
+    from functions.common.streams import Change
+    from functions.schedule.publish import TRANSLATORS, translate
+
+    streams, arn, shards = _shards()
+    for shard in shards:
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST")
+        _cursor[shard] = iterator["ShardIterator"]
+    items = [
+        from_item(raw)
+        for page in moto_env["dynamodb"]
+        .get_paginator("scan")
+        .paginate(TableName=moto_env["tables"]["schedule"])
+        for raw in page.get("Items", [])
+    ]
+    changes = [
+        Change(event_name="INSERT", entity=str(item["entity"]), old=None, new=item, sequence_number=str(n))
+        for n, item in enumerate(items)
+        if item.get("entity") in TRANSLATORS
+    ]
+    # handed straight to the copy's logic (the handler's own tests carry events through it)
+    store = CoverageStore(moto_env["tables"]["coverage"], moto_env["dynamodb"])
+    entry = next(e for e in ENTRYPOINTS if e.id == "CoverageCopies")
+    for event in (e for change in changes for e in translate(change)):
+        if event.type in entry.subscribes:
+            copies.apply(store, copies.copies_of(event, store, "America/Chicago"))
+
+
+def _published_since_cursor() -> list[Any]:
+    """The events schedule publishes for its table's changes since the cursor (all of them, the
+    first time), the cursor moved past them."""
+    from functions.common.streams import to_change
+    from functions.schedule.publish import translate
+
+    streams, arn, shards = _shards()
+    records: list[dict[str, Any]] = []
+    for shard in shards:
+        iterator: str | None = (
+            _cursor.get(shard)
+            or streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")[
+                "ShardIterator"
+            ]
+        )
+        while iterator:
+            page = streams.get_records(ShardIterator=iterator, Limit=1000)
+            records += page["Records"]
+            iterator = page.get("NextShardIterator")
+            if iterator:
+                _cursor[shard] = iterator
+            if len(page["Records"]) < 1000:
+                break
+    return [e for r in records for e in translate(to_change(r))]
 
 
 def copy_schedule_into_coverage() -> None:
@@ -272,31 +335,4 @@ def copy_schedule_into_coverage() -> None:
     last call (handed to it directly, ten at a time, without the topic): what the pipeline has
     delivered by the time someone asks coverage's API, which reads only its own copy of
     people, couples and weeks (the e2e tests go through the real pipeline)."""
-    from functions.common.streams import to_change
-    from functions.schedule.publish import translate
-
-    dynamodb, streams = aws.client("dynamodb"), aws.client("dynamodbstreams")
-    arn = dynamodb.describe_table(TableName=os.environ[tables.SCHEDULE.env_var])["Table"]["LatestStreamArn"]
-    records: list[dict[str, Any]] = []
-    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-        after = _copied_up_to.get(shard["ShardId"])
-        where: dict[str, str] = {"ShardIteratorType": "TRIM_HORIZON"}
-        if after:
-            where = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
-        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], **where)[
-            "ShardIterator"
-        ]
-        while iterator:
-            page = streams.get_records(ShardIterator=iterator, Limit=1000)
-            records += page["Records"]
-            if page["Records"]:
-                _copied_up_to[shard["ShardId"]] = page["Records"][-1]["dynamodb"]["SequenceNumber"]
-            if len(page["Records"]) < 1000:
-                break
-            iterator = page.get("NextShardIterator")
-    entry = next(e for e in ENTRYPOINTS if e.id == "CoverageCopies")
-    events = [e for r in records for e in translate(to_change(r)) if e.type in entry.subscribes]
-    handler = subscriber_handler(entry.id)
-    for start in range(0, len(events), 10):
-        result = handler(sqs_records(events[start : start + 10]), context(entry.id))
-        assert result == {"batchItemFailures": []}, result
+    _hand_to_copies(_published_since_cursor())
