@@ -260,27 +260,6 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
         trigger="subscription",
         grants=(TableGrant(tables.COVERAGE, "readwrite"), _IDEMPOTENCY),
         subscribes=(
-            "session.booked",
-            "session.rescheduled",
-            "session.cancelled",
-            "attendance.recorded",
-            "group_attendance.recorded",
-            "consent.changed",
-        ),
-        emits_events=True,
-        description=(
-            "Schedule-events subscriber: sessions booked, moved, cancelled -> projected use of "
-            "authorizations; attendance on sessions and group occurrences -> projected claims, "
-            "authorization alerts; Part 2 consents -> coverage's copies."
-        ),
-    ),
-    Entrypoint(
-        id="CoverageCopies",
-        domain="coverage",
-        handler="functions.coverage.copies.lambda_handler",
-        trigger="subscription",
-        grants=(TableGrant(tables.COVERAGE, "readwrite"),),
-        subscribes=(
             "person.changed",
             "couple.changed",
             "session.booked",
@@ -289,10 +268,14 @@ ENTRYPOINTS: tuple[Entrypoint, ...] = (
             "attendance.recorded",
             "group_week.planned",
             "group_attendance.recorded",
+            "consent.changed",
         ),
+        emits_events=True,
         description=(
-            "Schedule-events subscriber: coverage's own copy of what its API reads of the schedule "
-            "(a person's kind and zone, a couple's partners, each participant's week)."
+            "Schedule-events subscriber: coverage's copy of what its API reads of the schedule "
+            "(people, couples, weeks); sessions booked, moved, cancelled -> projected use of "
+            "authorizations; attendance -> projected claims, authorization alerts; Part 2 "
+            "consents -> coverage's copies."
         ),
     ),
     Entrypoint(

@@ -10,7 +10,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from functions.catalog import ENTRYPOINTS
 from functions.common.audit import AuditWriter
 from functions.common.auth import Principal, Role
 from functions.common.models import utc_now
@@ -728,9 +727,8 @@ def seed_coverage_copies(dynamodb: Any, streams: Any, resources: provision.Resou
             if len(page["Records"]) < 1000:
                 break
             iterator = page.get("NextShardIterator")
-    entry = next(e for e in ENTRYPOINTS if e.id == "CoverageCopies")
     store = CoverageStore(resources.tables["coverage"], dynamodb)
-    events = [e for r in records for e in publish.translate(to_change(r)) if e.type in entry.subscribes]
+    events = [e for r in records for e in publish.translate(to_change(r)) if e.type in coverage_copies.COPIED]
     for event in events:
         coverage_copies.apply(store, coverage_copies.copies_of(event, store, PROGRAM_TIME_ZONE))
     return len(events)

@@ -1,6 +1,6 @@
-"""Coverage's copy of schedule's published data: a subscriber to schedule's events that keeps,
-in coverage's own table, what coverage's API reads of the schedule (`logic/copies.py`): who a
-person is, a couple's partners, and each participant's week for estimates. Each item carries
+"""Coverage's copy of schedule's published data: what coverage's subscriber (`events.py`) keeps,
+in coverage's own table, of what coverage's API reads of the schedule (`logic/copies.py`): who
+a person is, a couple's partners, and each participant's week for estimates. Each item carries
 the revision it came from and is written only over an older one, so a redelivered or older
 event never undoes a later change."""
 
@@ -8,15 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
 from functions.common import aws
 from functions.common.config import Settings, load_settings
-from functions.common.entry import background_entry
 from functions.common.models import TimeZone
 from functions.common.observability import logger
-from functions.common.published import EventHandler, process_events
 from functions.contracts import schedule as contract
 from functions.coverage.logic import copies
 from functions.coverage.store import CoverageStore
@@ -27,15 +24,9 @@ class CopiesSettings(Settings):
     program_time_zone: TimeZone = Field(default="America/Chicago", alias="PROGRAM_TIME_ZONE")
 
 
-SETTINGS = CopiesSettings
-
-
 def apply(store: CoverageStore, planned: copies.Copies) -> int:
-    """Write the copies (and remove what a move took out of a week); how many were written."""
-    written = sum(store.put_copy(item, planned.revision) for item in planned.puts)
-    for key in planned.removals:
-        store.remove_copy(key, planned.revision)
-    return written
+    """Write the copies; how many were written (not older than what was there)."""
+    return sum(store.put_copy(item, planned.revision) for item in planned.puts)
 
 
 def copies_of(event: Any, store: CoverageStore, fallback_zone: str) -> copies.Copies:
@@ -55,29 +46,21 @@ def copies_of(event: Any, store: CoverageStore, fallback_zone: str) -> copies.Co
     raise TypeError(f"coverage keeps no copy of {event.type}")
 
 
-def _copy(event: Any) -> None:
-    settings = load_settings(CopiesSettings)
-    store = CoverageStore(settings.coverage_table, aws.client("dynamodb"))
-    planned = copies_of(event, store, settings.program_time_zone)
-    written = apply(store, planned)
-    logger.info("schedule change copied", extra={"type": event.type, "written": written})
-
-
-HANDLERS: dict[str, EventHandler] = dict.fromkeys(
+COPIED: frozenset[str] = frozenset(
     (
         "person.changed",
         "couple.changed",
         *contract.SESSION_TYPES,
         "group_week.planned",
         "group_attendance.recorded",
-    ),
-    _copy,
+    )
 )
-"""The event types the copy subscribes to (its catalog entry's `subscribes`) and their handlers."""
+"""The event types coverage keeps a copy of."""
 
 
-def _consume(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_events(event, context, contract.parse, HANDLERS)
-
-
-lambda_handler = background_entry("coverage", _consume)
+def copy(event: Any) -> None:
+    """Coverage's copy of what one event changes."""
+    settings = load_settings(CopiesSettings)
+    store = CoverageStore(settings.coverage_table, aws.client("dynamodb"))
+    written = apply(store, copies_of(event, store, settings.program_time_zone))
+    logger.info("schedule change copied", extra={"type": event.type, "written": written})

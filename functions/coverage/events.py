@@ -23,7 +23,7 @@ from functions.common.models import TimeZone, iso, utc_now
 from functions.common.observability import logger
 from functions.common.published import EventHandler, process_events
 from functions.contracts import schedule as contract
-from functions.coverage import auth_alerts, prices
+from functions.coverage import auth_alerts, copies, prices
 from functions.coverage.alerts import AlertSink, alerts_from_env
 from functions.coverage.billing import BillingReference
 from functions.coverage.keys import day_source, key_of
@@ -263,9 +263,21 @@ def on_consent(event: contract.ConsentChanged) -> None:
     logger.info("part 2 consent copied", extra={"revoked": copy["revoked"], "written": written})
 
 
+def _copied_then(handler: EventHandler | None) -> EventHandler:
+    """Coverage's copy of the change first (what its API reads), then `handler`'s work."""
+
+    def both(event: Any) -> None:
+        copies.copy(event)
+        if handler is not None:
+            handler(event)
+
+    return both
+
+
 HANDLERS: dict[str, EventHandler] = {
-    **dict.fromkeys(contract.SESSION_TYPES, on_session),
-    "group_attendance.recorded": on_group_attendance,
+    **{kind: _copied_then(None) for kind in copies.COPIED},
+    **{kind: _copied_then(on_session) for kind in contract.SESSION_TYPES},
+    "group_attendance.recorded": _copied_then(on_group_attendance),
     "consent.changed": on_consent,
 }
 """The event types coverage subscribes to (its catalog entry's `subscribes`) and their handlers."""

@@ -211,19 +211,6 @@ class CoverageStore:
         older event changes nothing)."""
         return self._put_unless_newer(item, "attribute_not_exists(sk) OR revision <= :r", revision)
 
-    def remove_copy(self, key: dict[str, str], revision: int) -> None:
-        """Remove a copied item written before `revision` (a session moved out of a week)."""
-        try:
-            self._client.delete_item(
-                TableName=self.table,
-                Key=to_item(key),
-                ConditionExpression="attribute_not_exists(sk) OR revision < :r",
-                ExpressionAttributeValues=to_item({":r": revision}),
-            )
-        except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
-
     # --- Part 2 consents (copies from the schedule stream) ----------------------------------
 
     def put_consent_copy(self, item: dict[str, Any]) -> bool:

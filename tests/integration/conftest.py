@@ -31,7 +31,7 @@ from functions.schedule.store import ScheduleStore
 from local import moto_dynamodb, pollers, seed
 from local.provision import create_schedule_events_topic, create_user_pool
 from tests.clock import controlled_now
-from tests.support import Reply, api_event, claims, context, sqs_records
+from tests.support import Reply, api_event, claims, context
 
 SENDER = "no-reply@tandem.test"
 
@@ -264,12 +264,12 @@ def _shards() -> tuple[Any, str, list[str]]:
 
 
 def _hand_to_copies(events: list[Any]) -> None:
-    entry = next(e for e in ENTRYPOINTS if e.id == "CoverageCopies")
-    mine = [e for e in events if e.type in entry.subscribes]
-    handler = subscriber_handler(entry.id)
-    for start in range(0, len(mine), 10):
-        result = handler(sqs_records(mine[start : start + 10]), context(entry.id))
-        assert result == {"batchItemFailures": []}, result
+    """Coverage's copy of these events (the copy alone: not the claims and projected use its
+    subscriber also works out, which tests drive through `ScheduleChanges`)."""
+    store = CoverageStore(os.environ[tables.COVERAGE.env_var], aws.client("dynamodb"))
+    for event in events:
+        if event.type in copies.COPIED:
+            copies.apply(store, copies.copies_of(event, store, "America/Chicago"))
 
 
 def copy_program_into_coverage(moto_env: dict[str, Any]) -> None:
@@ -296,12 +296,7 @@ def copy_program_into_coverage(moto_env: dict[str, Any]) -> None:
         for n, item in enumerate(items)
         if item.get("entity") in TRANSLATORS
     ]
-    # handed straight to the copy's logic (the handler's own tests carry events through it)
-    store = CoverageStore(moto_env["tables"]["coverage"], moto_env["dynamodb"])
-    entry = next(e for e in ENTRYPOINTS if e.id == "CoverageCopies")
-    for event in (e for change in changes for e in translate(change)):
-        if event.type in entry.subscribes:
-            copies.apply(store, copies.copies_of(event, store, "America/Chicago"))
+    _hand_to_copies([e for change in changes for e in translate(change)])
 
 
 def _published_since_cursor() -> list[Any]:

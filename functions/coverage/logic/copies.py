@@ -26,15 +26,16 @@ from functions.coverage.vocabulary import (
     ENTITY_WEEK_SESSION,
 )
 
+MOVED = "moved"
+"""The status of a session's copy in a week it has left."""
+
 
 @dataclass(frozen=True)
 class Copies:
-    """Items to write (each kept only if no later revision is there) and keys to remove (a
-    session moved out of a week), all at `revision`."""
+    """Items to write, each kept only if no later revision is there, all at `revision`."""
 
     revision: int
     puts: list[dict[str, Any]] = field(default_factory=list)
-    removals: list[dict[str, str]] = field(default_factory=list)
 
 
 def person_copy(person: PersonData) -> Copies:
@@ -61,11 +62,11 @@ def couple_copy(couple: CoupleData) -> Copies:
 
 
 def session_copies(session: SessionData) -> Copies:
-    """The session in each attendee's week (clinicians are not billed); taken out of a week it
-    has left (rescheduled into another)."""
+    """The session in each attendee's week (clinicians are not billed); in a week it has left
+    (rescheduled into another), a `moved` marker at the same revision, so an older event handed
+    again cannot bring it back there (estimates count booked sessions only)."""
     shown = session.model_dump(mode="json")
-    puts = []
-    removals = []
+    puts: list[dict[str, Any]] = []
     for person_id in session.attendee_ids:
         week = session.weeks.get(person_id)
         if week is None:
@@ -90,8 +91,17 @@ def session_copies(session: SessionData) -> Copies:
         )
         before = session.previous.weeks.get(person_id) if session.previous else None
         if before is not None and before != week:
-            removals.append(keys.week_session_key(person_id, before, session.session_id))
-    return Copies(session.revision, puts, removals)
+            puts.append(
+                {
+                    **keys.week_session_key(person_id, before, session.session_id),
+                    "entity": ENTITY_WEEK_SESSION,
+                    "person_id": person_id,
+                    "session_id": session.session_id,
+                    "status": MOVED,
+                    "revision": session.revision,
+                }
+            )
+    return Copies(session.revision, puts)
 
 
 def group_week_copy(plan: GroupWeekData) -> Copies:
