@@ -711,7 +711,7 @@ PROGRAM_TIME_ZONE = "America/Chicago"
 
 
 def seed_coverage_copies(dynamodb: Any, streams: Any, resources: provision.Resources) -> int:
-    """Coverage's copy of the seeded schedule: what its copy subscriber makes of the events the
+    """Coverage's copy of the seeded schedule: what its subscriber makes of the events the
     seed's writes publish, written directly (the runtime's stream poller starts after the seed,
     at the stream's end, as a new deployment's would after a backfill). Every later change goes
     through the publisher, the topic and the subscriber's queue. Returns the events copied."""

@@ -354,31 +354,15 @@ def test_functions_have_no_inline_or_aws_managed_policies(resources: Resources) 
             assert {"Ref": role} not in props(body).get("Roles", [])
 
 
-def test_coverage_api_reaches_the_schedule_table_only_through_the_participant_week_index(
-    resources: Resources,
-) -> None:
-    """...and, besides, may read couples' profiles (GetItem on `COUPLE#` partitions only)."""
+def test_no_function_outside_schedule_reaches_the_schedule_table(resources: Resources) -> None:
+    """Coverage and notify keep their own copies of what schedule publishes: no IAM statement of
+    theirs names schedule's table, its indexes or its stream."""
     schedule = table_ids(resources)[tables.SCHEDULE.key]
-    function = function_id(resources, next(e for e in ENTRYPOINTS if e.id == "CoverageApi"))
-    touching = [s for s in role_statements(resources, function) if mentions(s.get("Resource"), schedule)]
-    assert len(touching) == 3
-    people = next(s for s in touching if "PERSON#*" in str(s.get("Condition")))
-    touching.remove(people)
-    assert as_list(people["Action"]) == ["dynamodb:GetItem"]
-    assert people["Condition"] == {
-        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["PERSON#*"]},
-        "ForAllValues:StringEquals": {"dynamodb:Attributes": ["pk", "sk", "kind"]},
-        "StringEqualsIfExists": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
-    }
-    couples, index = sorted(touching, key=lambda s: str(s["Action"]))
-    assert (index["Effect"], couples["Effect"]) == ("Allow", "Allow")
-    assert as_list(index["Action"]) == ["dynamodb:Query"]
-    assert as_list(index["Resource"]) == [
-        {"Fn::Join": ["", [{"Fn::GetAtt": [schedule, "Arn"]}, f"/index/{tables.PARTICIPANT_WEEK_INDEX}"]]}
-    ]
-    assert as_list(couples["Action"]) == ["dynamodb:GetItem"]
-    assert as_list(couples["Resource"]) == [{"Fn::GetAtt": [schedule, "Arn"]}]
-    assert couples["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["COUPLE#*"]}}
+    for entry in ENTRYPOINTS:
+        if entry.domain == "schedule":
+            continue
+        statements = role_statements(resources, function_id(resources, entry))
+        assert [s for s in statements if mentions(s.get("Resource"), schedule)] == [], entry.id
 
 
 def test_audit_grant_is_put_item_only(resources: Resources) -> None:
